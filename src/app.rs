@@ -1,0 +1,99 @@
+//! Builds a running node: opens the store, builds the federation configuration, the
+//! router and the workers for the node's role. The only room that knows every other.
+
+use crate::{
+    config::Config,
+    federation,
+    state::AppState,
+    store::{BackendKind, Store},
+    web,
+};
+use activitypub_federation::config::FederationMiddleware;
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+/// The whole HTTP application, as tests and `serve` use it.
+pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> {
+    let federation = federation::federation_config(state.clone()).await?;
+    let data = federation.to_request_data();
+    let router = web::routes()
+        .with_state(state)
+        .layer(FederationMiddleware::new(federation))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            federation::inbox::MAX_ACTIVITY_BYTES,
+        ));
+    Ok((router, data))
+}
+
+/// A node serving on `listener` with its workers, until the process ends.
+pub struct Node {
+    pub state: AppState,
+    pub local_addr: std::net::SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Node {
+    pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let store = Store::connect(config.database_url()).await?;
+        if store.backend_kind() == BackendKind::Sqlite {
+            // SQLite has one serving process per data directory, so every lease is one
+            // of a previous run that died: take the work back at once.
+            store.release_all_leases().await?;
+        }
+        let state = AppState::new(config, store);
+        let (router, data) = app(state.clone()).await?;
+        let local_addr = listener
+            .local_addr()
+            .context("reading the listening address")?;
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(%err, "the HTTP server stopped");
+            }
+        }));
+        let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
+        tasks.push(tokio::spawn(worker.run()));
+        tasks.push(tokio::spawn(federation::process::run(data)));
+        tracing::info!(%local_addr, url = %state.urls.base(), "kentongan is serving");
+        Ok(Self {
+            state,
+            local_addr,
+            tasks,
+        })
+    }
+
+    /// Stops the server and workers (for tests; a real node runs until killed).
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.state.store.close().await;
+    }
+
+    /// Runs until the task of the HTTP server ends.
+    pub async fn wait(mut self) {
+        if !self.tasks.is_empty() {
+            let server = self.tasks.remove(0);
+            let _ = server.await;
+        }
+    }
+}
+
+/// `kentongan serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let node = Node::start(config, listener).await?;
+    println!(
+        "Kentongan berjalan di / is running at {} (listening on {})",
+        node.state.urls.base(),
+        node.local_addr
+    );
+    node.wait().await;
+    Ok(())
+}

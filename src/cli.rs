@@ -1,0 +1,448 @@
+//! The command line. Every command takes `--dir DIR`, the node's data directory.
+//! Commands that change content (post, edit, delete) write to the database only; a
+//! running `serve` in another process notices the queued deliveries within a second.
+
+use crate::{
+    actors::{self, Username, find_publishing_actor},
+    app,
+    clock::now_ms,
+    config::{CONFIG_FILE, Config, RawConfig, RawDelivery, Role, parse_domain, render_config_file},
+    publishing::{self, PostChanges, PostInput},
+    store::Store,
+    urls::Urls,
+    web::api::hash_token,
+};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use rand::RngCore;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kentongan",
+    version,
+    about = "Federated publishing node for Indonesian villages / Simpul terbitan desa di fediverse"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DirArg {
+    /// The node's data directory (config, database, media).
+    #[arg(long)]
+    pub dir: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a node: config file, database, the first actor and an admin API token.
+    Init(InitArgs),
+    /// Run the node.
+    Serve(DirArg),
+    /// Publish a post and print its URL.
+    Post(PostArgs),
+    /// Edit a post (federated as an Update).
+    Edit(EditArgs),
+    /// Delete a post (federated as a Delete; its URL answers 410 afterwards).
+    Delete(DeleteArgs),
+    /// List followers with their server.
+    Followers(FollowersArgs),
+    /// Manage the node's actors (a village and its institutions).
+    Actor {
+        #[command(subcommand)]
+        command: ActorCommand,
+    },
+    /// Start a demo village with sample posts on http://127.0.0.1:8080.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Host name in every URL (host:port only with --insecure-local).
+    #[arg(long)]
+    pub domain: String,
+    #[arg(long)]
+    pub username: String,
+    /// Display name, for example "Desa Jangkarasam".
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_enum, default_value = "village")]
+    pub role: Role,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// postgres://… to use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Allow http, explicit ports and loopback addresses (several nodes on one machine).
+    #[arg(long)]
+    pub insecure_local: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PostArgs {
+    #[arg(long)]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub title: String,
+    #[arg(
+        long,
+        conflicts_with = "body_file",
+        required_unless_present = "body_file"
+    )]
+    pub body: Option<String>,
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    #[arg(long, default_value = "")]
+    pub summary: String,
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Pin the post to the top of the profile (the `featured` collection).
+    #[arg(long)]
+    pub pin: bool,
+    /// Publish as this actor instead of the node's main one.
+    #[arg(long = "as")]
+    pub actor: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The post's URL (as `post` printed it).
+    pub url: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// Replaces all categories when given.
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    #[arg(long)]
+    pub pin: Option<bool>,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    #[arg(long)]
+    pub dir: PathBuf,
+    pub url: String,
+}
+
+#[derive(Args, Debug)]
+pub struct FollowersArgs {
+    #[arg(long)]
+    pub dir: PathBuf,
+    #[arg(long = "as")]
+    pub actor: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActorCommand {
+    /// Add an actor (Karang Taruna, BUMDes, another village) with its own handle and keys.
+    Add {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+    },
+    /// List the node's actors.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the demo keeps its data.
+    #[arg(long, default_value = "kentongan-demo")]
+    pub dir: PathBuf,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KENTONGAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kentongan=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// An error as one sentence: the outermost message and its causes, joined.
+pub fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}
+
+async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
+    let config = Config::load(dir)?;
+    let store = Store::connect(config.database_url()).await?;
+    let urls = Urls::new(config.base_url.clone());
+    Ok((config, store, urls))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(args) => init(args).await.map(|token| {
+            println!("API token (shown only once, keep it safe) / token API (hanya ditampilkan sekali): {token}");
+        }),
+        Command::Serve(DirArg { dir }) => app::serve(Config::load(&dir)?).await,
+        Command::Post(args) => {
+            let url = post(args).await?;
+            println!("{url}");
+            Ok(())
+        }
+        Command::Edit(args) => edit(args).await,
+        Command::Delete(args) => delete(args).await,
+        Command::Followers(args) => followers(args).await,
+        Command::Actor { command } => actor_command(command).await,
+        Command::Demo(args) => demo(args).await,
+    }
+}
+
+/// Creates the node; returns the admin API token (shown once, stored hashed).
+pub async fn init(args: InitArgs) -> anyhow::Result<String> {
+    let config_path = args.dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        anyhow::bail!(
+            "{} already exists; this directory already holds a node",
+            config_path.display()
+        );
+    }
+    let domain = parse_domain(&args.domain, args.insecure_local)?;
+    let username = Username::parse(&args.username)?;
+    let raw = RawConfig {
+        domain,
+        listen: args.listen,
+        role: args.role,
+        database_url: args.database_url,
+        insecure_local: args.insecure_local,
+        allow_private_addresses: false,
+        delivery: RawDelivery::default(),
+    };
+    let text = render_config_file(&raw);
+    let config = Config::from_raw(&args.dir, raw)?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let store = Store::connect(config.database_url()).await?;
+    let urls = Urls::new(config.base_url.clone());
+    actors::create_local_actor(&store, &urls, &username, &args.name, "").await?;
+    actors::ensure_instance_actor(&store, &urls).await?;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    store
+        .insert_api_token(&hash_token(&token), "init", now_ms())
+        .await?;
+    store.close().await;
+    // Written last: a directory with a config file is a finished node.
+    std::fs::write(&config_path, text)
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    eprintln!(
+        "Node created / simpul dibuat: @{}@{} at {}",
+        username.as_str(),
+        config.domain,
+        urls.actor(username.as_str())
+    );
+    Ok(token)
+}
+
+fn read_body(body: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
+    match (body, file) {
+        (Some(body), _) => Ok(Some(body)),
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(Some)
+            .with_context(|| format!("cannot read the body file {}", path.display())),
+        (None, None) => Ok(None),
+    }
+}
+
+pub async fn post(args: PostArgs) -> anyhow::Result<String> {
+    let (_, store, urls) = open(&args.dir).await?;
+    let actor = find_publishing_actor(&store, args.actor.as_deref()).await?;
+    let body = read_body(args.body, args.body_file)?
+        .context("give the body with --body or --body-file")?;
+    let input = PostInput {
+        title: args.title,
+        body_markdown: body,
+        summary: args.summary,
+        categories: args.categories,
+        pinned: args.pin,
+    };
+    let post = publishing::publish(&store, &actor, &input).await?;
+    store.close().await;
+    Ok(urls.post(&post.public_id).to_string())
+}
+
+async fn find_post(
+    store: &Store,
+    urls: &Urls,
+    url: &str,
+) -> anyhow::Result<crate::store::PostRecord> {
+    let public_id = urls.post_public_id(url).with_context(|| {
+        format!(
+            "{url} is not a post URL of this node (expected {}p/…)",
+            urls.base()
+        )
+    })?;
+    store
+        .post_by_public_id(public_id)
+        .await?
+        .with_context(|| format!("there is no post at {url}"))
+}
+
+pub async fn edit(args: EditArgs) -> anyhow::Result<()> {
+    let (_, store, urls) = open(&args.dir).await?;
+    let post = find_post(&store, &urls, &args.url).await?;
+    let actor = store
+        .actor_by_id(post.actor_id)
+        .await?
+        .context("the post's actor is gone")?;
+    let changes = PostChanges {
+        title: args.title,
+        body_markdown: read_body(args.body, args.body_file)?,
+        summary: args.summary,
+        categories: (!args.categories.is_empty()).then_some(args.categories),
+        pinned: args.pin,
+    };
+    publishing::edit(&store, &actor, &post, &changes).await?;
+    store.close().await;
+    println!("{}", args.url);
+    Ok(())
+}
+
+pub async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
+    let (_, store, urls) = open(&args.dir).await?;
+    let post = find_post(&store, &urls, &args.url).await?;
+    let actor = store
+        .actor_by_id(post.actor_id)
+        .await?
+        .context("the post's actor is gone")?;
+    publishing::delete(&store, &actor, &post).await?;
+    store.close().await;
+    println!("{}", args.url);
+    Ok(())
+}
+
+pub async fn followers(args: FollowersArgs) -> anyhow::Result<()> {
+    let (_, store, _) = open(&args.dir).await?;
+    let actor = find_publishing_actor(&store, args.actor.as_deref()).await?;
+    let followers = store.followers_of(actor.id).await?;
+    for follower in &followers {
+        println!(
+            "@{}@{}\t{}\t{}",
+            follower.username, follower.host, follower.host, follower.ap_id
+        );
+    }
+    eprintln!("{} pengikut / followers", followers.len());
+    store.close().await;
+    Ok(())
+}
+
+async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
+    match command {
+        ActorCommand::Add {
+            dir,
+            username,
+            name,
+            summary,
+        } => {
+            let (config, store, urls) = open(&dir).await?;
+            let username = Username::parse(&username)?;
+            let actor =
+                actors::create_local_actor(&store, &urls, &username, &name, &summary).await?;
+            println!("@{}@{}\t{}", actor.username, config.domain, actor.ap_id);
+            store.close().await;
+        }
+        ActorCommand::List { dir } => {
+            let (config, store, _) = open(&dir).await?;
+            for actor in actors::publishing_actors(&store).await? {
+                println!(
+                    "@{}@{}\t{}\t{}",
+                    actor.username, config.domain, actor.name, actor.ap_id
+                );
+            }
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// Sample posts for the demo, in Bahasa Indonesia.
+const DEMO_POSTS: [(&str, &str, &str, bool); 4] = [
+    (
+        "Kerja bakti membersihkan saluran air",
+        "Warga RT 01 sampai RT 04 diundang **kerja bakti** hari Minggu pukul 07.00 WIB, berkumpul di balai desa. Bawa cangkul dan karung.",
+        "Pengumuman",
+        true,
+    ),
+    (
+        "Posyandu balita bulan ini",
+        "Posyandu Melati buka hari Selasa di rumah Ibu Kader RT 02. Jangan lupa membawa **buku KIA**.",
+        "Agenda",
+        false,
+    ),
+    (
+        "Kopi robusta BUMDes kini dijual daring",
+        "BUMDes memasarkan kopi robusta hasil petani desa. Pesan melalui kantor desa atau WhatsApp pengurus.",
+        "UMKM",
+        false,
+    ),
+    (
+        "Pantai di ujung desa ramai dikunjungi saat libur",
+        "Pokdarwis mencatat kenaikan pengunjung. Mari jaga kebersihan pantai bersama.\n\n- Buang sampah di tempatnya\n- Parkir di lahan yang disediakan",
+        "Wisata",
+        false,
+    ),
+];
+
+/// `kentongan demo`: creates (once) a village node with sample posts, then serves it.
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.dir.join(CONFIG_FILE).exists() {
+        let token = init(InitArgs {
+            dir: args.dir.clone(),
+            domain: format!("localhost:{}", args.port),
+            username: "desa-jangkarasam".into(),
+            name: "Desa Jangkarasam".into(),
+            role: Role::Village,
+            listen: format!("127.0.0.1:{}", args.port),
+            database_url: None,
+            insecure_local: true,
+        })
+        .await?;
+        eprintln!("Demo API token: {token}");
+        let (_, store, _) = open(&args.dir).await?;
+        let actor = find_publishing_actor(&store, None).await?;
+        for (title, body, category, pinned) in DEMO_POSTS {
+            let input = PostInput {
+                title: title.into(),
+                body_markdown: body.into(),
+                categories: vec![category.into()],
+                pinned,
+                ..Default::default()
+            };
+            publishing::publish(&store, &actor, &input).await?;
+        }
+        store.close().await;
+    }
+    let config = Config::load(&args.dir)?;
+    println!(
+        "Demo desa / demo village: http://127.0.0.1:{} (data in {})",
+        args.port,
+        args.dir.display()
+    );
+    app::serve(config).await
+}

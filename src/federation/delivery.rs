@@ -1,0 +1,410 @@
+//! The delivery worker: claims due rows of the outgoing queue, renders each activity
+//! once per batch, signs and sends one request per inbox, concurrently up to a bound,
+//! and records the outcome. Retries back off for days (the window is configurable) and
+//! honour `Retry-After`; a 4xx other than 401/408/429 ends a delivery; a server that
+//! keeps failing is marked unreachable and tried rarely until it answers again.
+//!
+//! Nothing lives only in memory: a claim is a lease in the database, so after a crash
+//! (or on another process sharing PostgreSQL) unfinished work is claimed again.
+
+use super::{render, signing};
+use crate::{
+    clock::now_ms,
+    state::AppState,
+    store::{DeliveryClaim, HostHealth},
+};
+use anyhow::Context;
+use bytes::Bytes;
+use rsa::RsaPrivateKey;
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
+use url::Url;
+
+/// How long a claim holds before another worker may take it: longer than any request.
+fn lease_ms(state: &AppState) -> i64 {
+    (state.config.delivery.request_timeout.as_millis() as i64) * 3 + 5_000
+}
+
+/// How often the queue is looked at when nothing woke the worker: this is how work
+/// queued by another process (the command line) is noticed within a second.
+const POLL: Duration = Duration::from_millis(500);
+
+/// A host counts as unreachable after this many failures in a row over at least a day.
+const UNREACHABLE_AFTER_FAILURES: i64 = 10;
+const UNREACHABLE_AFTER_MS: i64 = 24 * 3600 * 1000;
+/// How often an unreachable host is tried.
+const UNREACHABLE_RETRY_MS: i64 = 6 * 3600 * 1000;
+/// At most this long between two attempts.
+const MAX_BACKOFF_MS: i64 = 12 * 3600 * 1000;
+
+/// The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, ... doubling to 12 h.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exponent = attempts.clamp(0, 20) as u32;
+    (30_000i64.saturating_mul(1i64 << exponent)).min(MAX_BACKOFF_MS)
+}
+
+/// `Retry-After` as seconds or an HTTP date, in milliseconds from now.
+pub fn retry_after_ms(value: &str, now: std::time::SystemTime) -> Option<i64> {
+    if let Ok(seconds) = value.trim().parse::<i64>() {
+        return Some(seconds.max(0) * 1000);
+    }
+    let date = httpdate::parse_http_date(value.trim()).ok()?;
+    Some(
+        date.duration_since(now)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    )
+}
+
+/// What became of one attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered(u16),
+    /// Refused for good (a 4xx other than 401, 408, 429).
+    Rejected(u16),
+    /// Try again, not before `retry_after_ms` when the server said so.
+    Retry {
+        status: Option<u16>,
+        retry_after_ms: Option<i64>,
+        reason: String,
+    },
+}
+
+pub fn classify(status: u16, retry_after: Option<i64>) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered(status),
+        401 | 408 | 429 => Outcome::Retry {
+            status: Some(status),
+            retry_after_ms: retry_after,
+            reason: format!("HTTP {status}"),
+        },
+        400..=499 => Outcome::Rejected(status),
+        _ => Outcome::Retry {
+            status: Some(status),
+            retry_after_ms: retry_after,
+            reason: format!("HTTP {status}"),
+        },
+    }
+}
+
+/// An activity ready to send: its body and who signs it.
+struct Prepared {
+    body: Bytes,
+    actor_id: Url,
+    key: RsaPrivateKey,
+}
+
+pub struct DeliveryWorker {
+    state: AppState,
+    client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    keys: HashMap<i64, RsaPrivateKey>,
+}
+
+impl DeliveryWorker {
+    pub fn new(state: AppState) -> anyhow::Result<Self> {
+        let client = super::http_client(&state)?;
+        let permits = Arc::new(Semaphore::new(state.config.delivery.concurrency));
+        Ok(Self {
+            state,
+            client,
+            permits,
+            keys: HashMap::new(),
+        })
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(mut self) {
+        loop {
+            match self.dispatch_due().await {
+                Ok(0) => {
+                    let wake = self.state.wake_delivery.clone();
+                    let _ = tokio::time::timeout(POLL, wake.notified()).await;
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %format!("{err:#}"), "delivery worker cannot read the queue");
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+    }
+
+    /// Claims as many due deliveries as there are free permits and starts them.
+    /// Returns how many were started.
+    async fn dispatch_due(&mut self) -> anyhow::Result<usize> {
+        let free = self.permits.available_permits();
+        if free == 0 {
+            // Wait for one request to finish rather than spin.
+            let permit = self
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .context("permits closed")?;
+            drop(permit);
+            return Ok(1);
+        }
+        let now = now_ms();
+        let claims = self
+            .state
+            .store
+            .claim_deliveries(now, now + lease_ms(&self.state), free as i64)
+            .await?;
+        let started = claims.len();
+        let mut prepared: HashMap<i64, Arc<Prepared>> = HashMap::new();
+        for claim in claims {
+            let item = match prepared.get(&claim.activity_id) {
+                Some(item) => Some(item.clone()),
+                None => match self.prepare(claim.activity_id).await {
+                    Ok(item) => {
+                        let item = Arc::new(item);
+                        prepared.insert(claim.activity_id, item.clone());
+                        Some(item)
+                    }
+                    Err(err) => {
+                        let reason = format!("{err:#}");
+                        tracing::error!(error = %reason, activity = claim.activity_id, "cannot prepare an activity");
+                        self.state
+                            .store
+                            .finish_delivery(claim.id, "failed", None, Some(&reason), now_ms())
+                            .await?;
+                        None
+                    }
+                },
+            };
+            let Some(item) = item else { continue };
+            let permit = self
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .context("permits closed")?;
+            let state = self.state.clone();
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                deliver(&state, &client, &claim, &item).await;
+                drop(permit);
+            });
+        }
+        Ok(started)
+    }
+
+    async fn prepare(&mut self, activity_id: i64) -> anyhow::Result<Prepared> {
+        let store = &self.state.store;
+        let activity = store
+            .activity_by_id(activity_id)
+            .await?
+            .context("the activity is gone")?;
+        let actor = store
+            .actor_by_id(activity.actor_id)
+            .await?
+            .context("the activity's actor is gone")?;
+        let post = match activity.post_id {
+            Some(id) => store.post_by_id(id).await?,
+            None => None,
+        };
+        let json = render::activity(&activity, post.as_ref(), &actor, &self.state.urls)?;
+        let key = match self.keys.get(&actor.id) {
+            Some(key) => key.clone(),
+            None => {
+                let pem = actor
+                    .private_key_pem
+                    .clone()
+                    .context("the actor has no private key")?;
+                let key =
+                    tokio::task::spawn_blocking(move || signing::parse_private_key(&pem)).await??;
+                self.keys.insert(actor.id, key.clone());
+                key
+            }
+        };
+        Ok(Prepared {
+            body: Bytes::from(serde_json::to_vec(&json)?),
+            actor_id: Url::parse(&actor.ap_id)?,
+            key,
+        })
+    }
+}
+
+async fn attempt(client: &reqwest::Client, claim: &DeliveryClaim, item: &Prepared) -> Outcome {
+    let inbox = match Url::parse(&claim.inbox_url) {
+        Ok(inbox) => inbox,
+        Err(err) => {
+            return Outcome::Retry {
+                status: None,
+                retry_after_ms: None,
+                reason: format!("bad inbox URL: {err}"),
+            };
+        }
+    };
+    let request = match signing::signed_post(
+        client,
+        &inbox,
+        item.body.clone(),
+        &item.actor_id,
+        item.key.clone(),
+    )
+    .await
+    {
+        Ok(request) => request,
+        Err(err) => {
+            return Outcome::Retry {
+                status: None,
+                retry_after_ms: None,
+                reason: format!("signing failed: {err}"),
+            };
+        }
+    };
+    match client.execute(request).await {
+        Ok(response) => {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry_after_ms(v, std::time::SystemTime::now()));
+            classify(response.status().as_u16(), retry_after)
+        }
+        Err(err) if err.is_timeout() => Outcome::Retry {
+            status: None,
+            retry_after_ms: None,
+            reason: "timed out".into(),
+        },
+        Err(err) => Outcome::Retry {
+            status: None,
+            retry_after_ms: None,
+            reason: format!("request failed: {err}"),
+        },
+    }
+}
+
+#[tracing::instrument(skip_all, fields(inbox = %claim.inbox_url, activity = claim.activity_id, attempt = claim.attempts + 1))]
+async fn deliver(
+    state: &AppState,
+    client: &reqwest::Client,
+    claim: &DeliveryClaim,
+    item: &Prepared,
+) {
+    let outcome = attempt(client, claim, item).await;
+    if let Err(err) = record(state, claim, outcome).await {
+        tracing::error!(error = %format!("{err:#}"), "cannot record a delivery outcome; its lease will expire and it will be retried");
+    }
+}
+
+async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> anyhow::Result<()> {
+    let store = &state.store;
+    let now = now_ms();
+    match outcome {
+        Outcome::Delivered(status) => {
+            tracing::debug!(status, "delivered");
+            store
+                .finish_delivery(claim.id, "delivered", Some(status.into()), None, now)
+                .await?;
+            store.record_host_success(&claim.host, now).await?;
+        }
+        Outcome::Rejected(status) => {
+            tracing::info!(status, "the server refused the activity; not retrying");
+            store
+                .finish_delivery(
+                    claim.id,
+                    "failed",
+                    Some(status.into()),
+                    Some(&format!("refused with HTTP {status}")),
+                    now,
+                )
+                .await?;
+            // The server answered: it is reachable.
+            store.record_host_success(&claim.host, now).await?;
+        }
+        Outcome::Retry {
+            status,
+            retry_after_ms,
+            reason,
+        } => {
+            let health: HostHealth = store
+                .record_host_failure(
+                    &claim.host,
+                    now,
+                    UNREACHABLE_AFTER_FAILURES,
+                    UNREACHABLE_AFTER_MS,
+                )
+                .await?;
+            let mut wait = backoff_ms(claim.attempts);
+            if let Some(asked) = retry_after_ms {
+                wait = wait.max(asked.min(MAX_BACKOFF_MS * 2));
+            }
+            if health.unreachable {
+                wait = wait.max(UNREACHABLE_RETRY_MS);
+            }
+            let next = now + wait;
+            let deadline = claim.created_at + state.config.delivery.retry_window.as_millis() as i64;
+            let status = status.map(i64::from);
+            if next > deadline {
+                tracing::warn!(%reason, "giving up a delivery after its retry window");
+                store
+                    .finish_delivery(
+                        claim.id,
+                        "failed",
+                        status,
+                        Some(&format!("gave up: {reason}")),
+                        now,
+                    )
+                    .await?;
+            } else {
+                tracing::info!(%reason, wait_ms = wait, "delivery failed; will retry");
+                store
+                    .reschedule_delivery(claim.id, next, status, &reason)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff_ms(0), 30_000);
+        assert_eq!(backoff_ms(1), 60_000);
+        assert!(backoff_ms(5) > backoff_ms(4));
+        assert_eq!(backoff_ms(40), MAX_BACKOFF_MS);
+    }
+
+    #[test]
+    fn client_errors_end_a_delivery_except_401_408_429() {
+        assert_eq!(classify(202, None), Outcome::Delivered(202));
+        assert_eq!(classify(404, None), Outcome::Rejected(404));
+        assert_eq!(classify(410, None), Outcome::Rejected(410));
+        for status in [401, 408, 429, 500, 503] {
+            assert!(
+                matches!(classify(status, None), Outcome::Retry { .. }),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = std::time::SystemTime::now();
+        assert_eq!(retry_after_ms("120", now), Some(120_000));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(3600));
+        let parsed = retry_after_ms(&later, now).unwrap_or_default();
+        assert!((3_598_000..=3_600_000).contains(&parsed), "{parsed}");
+        assert_eq!(retry_after_ms("soon", now), None);
+    }
+
+    #[test]
+    fn three_days_of_retries_fit_in_the_default_window() {
+        // The default window is 96 h; the schedule must keep trying for at least 72 h.
+        let mut elapsed = 0;
+        let mut attempts = 0;
+        while elapsed + backoff_ms(attempts) <= 96 * 3600 * 1000 {
+            elapsed += backoff_ms(attempts);
+            attempts += 1;
+        }
+        assert!(elapsed >= 72 * 3600 * 1000, "only {elapsed} ms of retries");
+        assert!(attempts >= 10);
+    }
+}

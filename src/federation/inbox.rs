@@ -1,0 +1,388 @@
+//! The shared inbox (`/inbox`) and each actor's inbox (`/u/NAME/inbox`).
+//!
+//! An inbox POST is answered quickly, because Mastodon gives up after 10 s: check the
+//! content type and size, let the library check the Digest and the HTTP signature of the
+//! actor the activity names, check that the activity only speaks for that actor, store
+//! it once by id, answer 202. The [`process`](super::process) worker acts on it
+//! afterwards. Anything refused gets a 4xx with a one-line reason and stores nothing.
+
+use super::{
+    Data,
+    actor::{ActorError, DbActor, host_of},
+};
+use crate::{clock::now_ms, state::AppState};
+use activitypub_federation::{
+    axum::inbox::{ActivityData, receive_activity},
+    error::Error as LibraryError,
+    traits::Activity,
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{FromRequest, Path, Request},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+pub const MAX_ACTIVITY_BYTES: usize = 1024 * 1024;
+
+/// Activity types the node acts on; others are answered 202 and dropped.
+pub const HANDLED_TYPES: [&str; 10] = [
+    "Follow", "Undo", "Block", "Delete", "Create", "Update", "Accept", "Reject", "Announce", "Like",
+];
+
+/// Any activity, kept whole so it can be stored and processed later.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct IncomingActivity {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, Value>,
+}
+
+impl IncomingActivity {
+    pub fn object(&self) -> Option<&Value> {
+        self.rest.get("object")
+    }
+}
+
+/// The id of an object given inline or by reference.
+pub fn object_id(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(id) => Some(id),
+        Value::Object(map) => map.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The first id of a field that may be a string, an object or a list (`attributedTo`).
+pub fn first_id(value: &Value) -> Option<&str> {
+    match value {
+        Value::Array(items) => items.iter().find_map(object_id),
+        other => object_id(other),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{0:#}")]
+    Store(#[from] anyhow::Error),
+}
+
+impl From<ActorError> for InboxError {
+    fn from(err: ActorError) -> Self {
+        match err {
+            ActorError::Library(err) => Self::Library(err),
+            ActorError::Invalid(reason) => {
+                Self::Rejected(format!("the signing actor is not valid: {reason}"))
+            }
+            ActorError::Store(err) => Self::Store(err),
+        }
+    }
+}
+
+impl InboxError {
+    fn into_status_and_reason(self) -> (StatusCode, String) {
+        use LibraryError as E;
+        match self {
+            Self::Rejected(reason) => (StatusCode::BAD_REQUEST, reason),
+            Self::Store(err) => {
+                tracing::error!(error = %format!("{err:#}"), "inbox could not store an activity");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily unavailable, try again later".into(),
+                )
+            }
+            Self::Library(err) => match err {
+                E::ActivityBodyDigestInvalid => (
+                    StatusCode::UNAUTHORIZED,
+                    "the Digest header is missing or does not match the body".into(),
+                ),
+                E::ActivitySignatureInvalid => (
+                    StatusCode::UNAUTHORIZED,
+                    "the HTTP signature does not verify with the key of the activity's actor"
+                        .into(),
+                ),
+                E::Other(reason) => (
+                    StatusCode::UNAUTHORIZED,
+                    format!("the HTTP signature is not acceptable: {reason}"),
+                ),
+                E::ParseReceivedActivity { err, .. } => (
+                    StatusCode::BAD_REQUEST,
+                    format!("the activity cannot be read: {err}"),
+                ),
+                E::UrlVerificationError(reason) => (
+                    StatusCode::BAD_REQUEST,
+                    format!("the activity is not acceptable: {reason}"),
+                ),
+                other => (
+                    StatusCode::UNAUTHORIZED,
+                    format!("the key of the activity's actor could not be fetched: {other}"),
+                ),
+            },
+        }
+    }
+}
+
+fn refuse(status: StatusCode, reason: String) -> Response {
+    tracing::info!(status = status.as_u16(), %reason, "inbox refused an activity");
+    (
+        status,
+        [("content-type", "text/plain; charset=utf-8")],
+        format!("{reason}\n"),
+    )
+        .into_response()
+}
+
+fn acceptable_content_type(value: Option<&str>) -> bool {
+    let Some(value) = value else { return false };
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        media.as_str(),
+        "application/activity+json" | "application/ld+json" | "application/json"
+    )
+}
+
+/// How far a signed `Date` may be from our clock, either way. Mastodon allows an hour
+/// of skew; the library only checks that a signature is not older than an hour.
+const DATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn check_date(value: Option<&str>) -> Result<(), String> {
+    let value = value.ok_or_else(|| "the Date header is missing".to_string())?;
+    let date = httpdate::parse_http_date(value)
+        .map_err(|_| format!("the Date header {value:?} is not an HTTP date"))?;
+    let now = std::time::SystemTime::now();
+    let skew = match date.duration_since(now) {
+        Ok(ahead) => ahead,
+        Err(behind) => behind.duration(),
+    };
+    if skew > DATE_WINDOW {
+        return Err(format!(
+            "the Date header {value:?} is more than an hour away from our clock"
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /inbox`
+pub async fn shared_inbox(data: Data, request: Request) -> Response {
+    receive(data, request).await
+}
+
+/// `POST /u/{name}/inbox`
+pub async fn actor_inbox(data: Data, Path(name): Path<String>, request: Request) -> Response {
+    match data.store.local_actor_by_username(&name).await {
+        Ok(Some(_)) => receive(data, request).await,
+        Ok(None) => refuse(
+            StatusCode::NOT_FOUND,
+            format!("there is no actor named {name} here"),
+        ),
+        Err(err) => {
+            let (status, reason) = InboxError::Store(err).into_status_and_reason();
+            refuse(status, reason)
+        }
+    }
+}
+
+async fn receive(data: Data, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    if !acceptable_content_type(content_type) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be application/activity+json or application/ld+json".into(),
+        );
+    }
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_ACTIVITY_BYTES) {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the activity is larger than 1 MiB".into(),
+        );
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_ACTIVITY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the activity is larger than 1 MiB".into(),
+            );
+        }
+    };
+    // Give a plain reason for broken JSON before the library says something vaguer.
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => {
+            for field in ["id", "type", "actor"] {
+                if !map.contains_key(field) {
+                    return refuse(
+                        StatusCode::BAD_REQUEST,
+                        format!("the activity has no {field:?}"),
+                    );
+                }
+            }
+        }
+        Ok(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "the activity must be a JSON object".into(),
+            );
+        }
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {err}"),
+            );
+        }
+    }
+    if let Err(reason) = check_date(parts.headers.get("date").and_then(|v| v.to_str().ok())) {
+        return refuse(StatusCode::UNAUTHORIZED, reason);
+    }
+    let rebuilt = Request::from_parts(parts, Body::from(bytes));
+    let activity_data = match ActivityData::from_request(rebuilt, &()).await {
+        Ok(activity_data) => activity_data,
+        Err(response) => return response,
+    };
+    match receive_activity::<IncomingActivity, DbActor, AppState>(activity_data, &data).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(err) => {
+            let (status, reason) = err.into_status_and_reason();
+            refuse(status, reason)
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for IncomingActivity {
+    type DataType = AppState;
+    type Error = InboxError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    /// Runs after the signature checked out: the activity may only speak for its actor.
+    async fn verify(&self, data: &Data) -> Result<(), Self::Error> {
+        let actor_host = host_of(&self.actor);
+        if host_of(&self.id) != actor_host {
+            return Err(InboxError::Rejected(
+                "the activity id is on another server than its actor".into(),
+            ));
+        }
+        let object = self.object();
+        match self.kind.as_str() {
+            "Create" | "Update" => {
+                let Some(Value::Object(object)) = object else {
+                    return Err(InboxError::Rejected(format!(
+                        "a {} must embed its object",
+                        self.kind
+                    )));
+                };
+                let object_id = object.get("id").and_then(Value::as_str).unwrap_or_default();
+                let is_actor_update = object_id == self.actor.as_str();
+                if !is_actor_update {
+                    let author = object.get("attributedTo").and_then(first_id);
+                    if author != Some(self.actor.as_str()) {
+                        return Err(InboxError::Rejected(format!(
+                            "the object is attributed to {}, not to the signing actor {}",
+                            author.unwrap_or("nobody"),
+                            self.actor
+                        )));
+                    }
+                }
+                let object_host = Url::parse(object_id).ok().map(|u| host_of(&u));
+                if object_host.as_deref() != Some(actor_host.as_str()) {
+                    return Err(InboxError::Rejected(
+                        "the object id is missing or on another server than its actor".into(),
+                    ));
+                }
+            }
+            "Delete" => {
+                let target = object
+                    .and_then(object_id)
+                    .and_then(|id| Url::parse(id).ok());
+                if target.map(|u| host_of(&u)).as_deref() != Some(actor_host.as_str()) {
+                    return Err(InboxError::Rejected(
+                        "a Delete may only remove objects of its actor's server".into(),
+                    ));
+                }
+            }
+            "Follow" | "Block" => {
+                let target = object.and_then(object_id).unwrap_or_default();
+                let exists = match data.urls.actor_username(target) {
+                    Some(name) => data.store.local_actor_by_username(name).await?.is_some(),
+                    None => false,
+                };
+                if !exists {
+                    return Err(InboxError::Rejected(format!(
+                        "{target:?} is not an actor of this node"
+                    )));
+                }
+            }
+            "Undo" => {
+                if let Some(Value::Object(inner)) = object {
+                    let inner_actor = inner.get("actor").and_then(first_id);
+                    if inner_actor.is_some_and(|a| a != self.actor.as_str()) {
+                        return Err(InboxError::Rejected(
+                            "an Undo may only undo its own actor's activities".into(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data) -> Result<(), Self::Error> {
+        let now = now_ms();
+        // A signed request is proof of life: deliveries to that server may resume.
+        data.store
+            .record_host_success(&host_of(&self.actor), now)
+            .await?;
+        if !HANDLED_TYPES.contains(&self.kind.as_str()) {
+            tracing::debug!(kind = %self.kind, id = %self.id, "ignored an activity type we do not handle");
+            return Ok(());
+        }
+        let body = serde_json::to_string(&self).map_err(|err| InboxError::Store(err.into()))?;
+        let stored = data
+            .store
+            .enqueue_inbox(
+                self.id.as_str(),
+                self.actor.as_str(),
+                &self.kind,
+                &body,
+                now,
+            )
+            .await?;
+        if stored {
+            data.wake_inbox.notify_one();
+        } else {
+            tracing::debug!(id = %self.id, "activity received before; not processed twice");
+        }
+        Ok(())
+    }
+}

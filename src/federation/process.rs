@@ -1,0 +1,295 @@
+//! The inbox worker: acts on stored activities, each once. Follow stores the follower
+//! and queues the Accept; Undo and Block remove it; Delete of an actor forgets what it
+//! had; replies and mentions are kept for the aspirations feature.
+
+use super::{
+    Data,
+    actor::DbActor,
+    inbox::{IncomingActivity, first_id, object_id},
+};
+use crate::{
+    clock::now_ms,
+    publishing::markdown::sanitize,
+    publishing::new_public_id,
+    store::{ActorRecord, InboxClaim, NewActivity, NewFollow, NewRemoteNote},
+};
+use activitypub_federation::fetch::object_id::ObjectId;
+use anyhow::Context;
+use serde_json::Value;
+use std::time::Duration;
+
+const BATCH: i64 = 32;
+const LEASE_MS: i64 = 60_000;
+const MAX_ATTEMPTS: i64 = 5;
+const POLL: Duration = Duration::from_secs(1);
+
+/// Runs until the process ends.
+pub async fn run(data: Data) {
+    loop {
+        let now = now_ms();
+        let claims = match data.store.claim_inbox(now, now + LEASE_MS, BATCH).await {
+            Ok(claims) => claims,
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "inbox worker cannot claim");
+                Vec::new()
+            }
+        };
+        if claims.is_empty() {
+            let _ = tokio::time::timeout(POLL, data.wake_inbox.notified()).await;
+            continue;
+        }
+        for claim in claims {
+            process_one(&data.reset_request_count(), claim).await;
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(id = %claim.ap_id, kind = %claim.kind))]
+async fn process_one(data: &Data, claim: InboxClaim) {
+    let outcome = handle(data, &claim).await;
+    let result = match outcome {
+        Ok(()) => data.store.finish_inbox(claim.id, "done", None).await,
+        Err(err) if claim.attempts + 1 >= MAX_ATTEMPTS => {
+            tracing::warn!(error = %format!("{err:#}"), "gave up processing an activity");
+            data.store
+                .finish_inbox(claim.id, "failed", Some(&format!("{err:#}")))
+                .await
+        }
+        Err(err) => {
+            let delay = 30_000 * (1 << claim.attempts.clamp(0, 10));
+            tracing::info!(error = %format!("{err:#}"), "will retry processing an activity");
+            data.store
+                .retry_inbox(claim.id, now_ms() + delay, &format!("{err:#}"))
+                .await
+        }
+    };
+    if let Err(err) = result {
+        tracing::error!(error = %format!("{err:#}"), "cannot record the outcome of an activity");
+    }
+}
+
+async fn remote_actor(data: &Data, id: &str) -> anyhow::Result<ActorRecord> {
+    if let Some(actor) = data.store.actor_by_ap_id(id).await? {
+        return Ok(actor);
+    }
+    let url = url::Url::parse(id).context("the actor id is not a URL")?;
+    let actor = ObjectId::<DbActor>::from(url)
+        .dereference(data)
+        .await
+        .map_err(|err| anyhow::anyhow!("fetching actor {id}: {err}"))?;
+    Ok(actor.record)
+}
+
+async fn local_actor_at(data: &Data, url: &str) -> anyhow::Result<Option<ActorRecord>> {
+    match data.urls.actor_username(url) {
+        Some(name) => data.store.local_actor_by_username(name).await,
+        None => Ok(None),
+    }
+}
+
+async fn handle(data: &Data, claim: &InboxClaim) -> anyhow::Result<()> {
+    let activity: IncomingActivity =
+        serde_json::from_str(&claim.body).context("reading the stored activity")?;
+    let object = activity.object().cloned().unwrap_or(Value::Null);
+    match activity.kind.as_str() {
+        "Follow" => follow(data, &activity, &object, &claim.body).await,
+        "Undo" => undo(data, &activity, &object).await,
+        "Block" => {
+            let follower = remote_actor(data, activity.actor.as_str()).await?;
+            if let Some(local) =
+                local_actor_at(data, object_id(&object).unwrap_or_default()).await?
+            {
+                data.store
+                    .remove_follower(Some(local.id), follower.id, None)
+                    .await?;
+            }
+            Ok(())
+        }
+        "Delete" => delete(data, &activity, &object).await,
+        "Create" => create(data, &activity, &object).await,
+        "Update" => update(data, &activity, &object).await,
+        // Accept, Reject, Announce, Like: nothing to do for a village node yet.
+        _ => Ok(()),
+    }
+}
+
+async fn follow(
+    data: &Data,
+    activity: &IncomingActivity,
+    object: &Value,
+    body: &str,
+) -> anyhow::Result<()> {
+    let Some(local) = local_actor_at(data, object_id(object).unwrap_or_default()).await? else {
+        return Ok(());
+    };
+    let follower = remote_actor(data, activity.actor.as_str()).await?;
+    let accept = NewActivity {
+        public_id: new_public_id(),
+        actor_id: local.id,
+        kind: "Accept".into(),
+        post_id: None,
+        object_json: Some(body.to_string()),
+    };
+    let follow = NewFollow {
+        local_actor_id: local.id,
+        remote_actor_id: follower.id,
+        follow_ap_id: activity.id.to_string(),
+        accept_inbox: follower.inbox_url.clone(),
+        host: follower.host.clone(),
+    };
+    data.store
+        .add_follower_with_accept(&follow, &accept, now_ms())
+        .await?;
+    data.wake_delivery.notify_one();
+    tracing::info!(follower = %follower.ap_id, actor = %local.username, "new follower accepted");
+    Ok(())
+}
+
+async fn undo(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
+    let Some(follower) = data.store.actor_by_ap_id(activity.actor.as_str()).await? else {
+        return Ok(());
+    };
+    match object {
+        Value::Object(inner) if inner.get("type").and_then(Value::as_str) == Some("Follow") => {
+            let target = inner.get("object").and_then(object_id).unwrap_or_default();
+            let local = local_actor_at(data, target).await?;
+            data.store
+                .remove_follower(local.map(|l| l.id), follower.id, None)
+                .await?;
+        }
+        Value::String(follow_id) => {
+            data.store
+                .remove_follower(None, follower.id, Some(follow_id))
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn delete(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
+    let Some(actor) = data.store.actor_by_ap_id(activity.actor.as_str()).await? else {
+        return Ok(());
+    };
+    let target = object_id(object).unwrap_or_default();
+    if target == actor.ap_id {
+        data.store.delete_remote_actor(actor.id).await?;
+        tracing::info!(actor = %actor.ap_id, "remote actor deleted; forgot what it had here");
+    } else {
+        data.store
+            .delete_remote_note(target, actor.id, now_ms())
+            .await?;
+    }
+    Ok(())
+}
+
+const NOTE_TYPES: [&str; 4] = ["Note", "Article", "Page", "Question"];
+
+/// The local actor a note is for: the author of the post it replies to, or an actor it
+/// mentions or addresses.
+async fn addressee(
+    data: &Data,
+    note: &serde_json::Map<String, Value>,
+) -> anyhow::Result<Option<ActorRecord>> {
+    if let Some(reply_to) = note.get("inReplyTo").and_then(object_id)
+        && let Some(public_id) = data.urls.post_public_id(reply_to)
+        && let Some(post) = data.store.post_by_public_id(public_id).await?
+    {
+        return data.store.actor_by_id(post.actor_id).await;
+    }
+    let mut candidates: Vec<String> = Vec::new();
+    if let Some(Value::Array(tags)) = note.get("tag") {
+        for tag in tags {
+            if tag.get("type").and_then(Value::as_str) == Some("Mention")
+                && let Some(href) = tag.get("href").and_then(Value::as_str)
+            {
+                candidates.push(href.to_string());
+            }
+        }
+    }
+    for field in ["to", "cc"] {
+        match note.get(field) {
+            Some(Value::Array(items)) => {
+                candidates.extend(items.iter().filter_map(object_id).map(str::to_string))
+            }
+            Some(other) => candidates.extend(object_id(other).map(str::to_string)),
+            None => {}
+        }
+    }
+    for candidate in candidates {
+        if let Some(local) = local_actor_at(data, &candidate).await? {
+            return Ok(Some(local));
+        }
+    }
+    Ok(None)
+}
+
+fn published_ms(note: &serde_json::Map<String, Value>) -> i64 {
+    note.get("published")
+        .and_then(Value::as_str)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.timestamp_millis())
+        .unwrap_or_else(now_ms)
+}
+
+fn content_html(note: &serde_json::Map<String, Value>) -> String {
+    let raw = note
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    sanitize(&raw.chars().take(100_000).collect::<String>())
+}
+
+async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
+    let Value::Object(note) = object else {
+        return Ok(());
+    };
+    if !note
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| NOTE_TYPES.contains(&t))
+    {
+        return Ok(());
+    }
+    let Some(local) = addressee(data, note).await? else {
+        return Ok(());
+    };
+    let author = remote_actor(data, activity.actor.as_str()).await?;
+    let record = NewRemoteNote {
+        ap_id: object_id(object).unwrap_or_default().to_string(),
+        actor_id: author.id,
+        local_actor_id: local.id,
+        in_reply_to: note
+            .get("inReplyTo")
+            .and_then(object_id)
+            .map(str::to_string),
+        content_html: content_html(note),
+        url: note.get("url").and_then(first_id).map(str::to_string),
+        published_at: published_ms(note),
+    };
+    data.store.insert_remote_note(&record, now_ms()).await?;
+    tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
+    Ok(())
+}
+
+async fn update(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
+    let Value::Object(inner) = object else {
+        return Ok(());
+    };
+    let id = object_id(object).unwrap_or_default();
+    if id == activity.actor.as_str() {
+        // A profile update: refetch the actor rather than trust the inline copy.
+        let url = url::Url::parse(id).context("the actor id is not a URL")?;
+        ObjectId::<DbActor>::from(url)
+            .dereference_forced(data)
+            .await
+            .map_err(|err| anyhow::anyhow!("refreshing actor {id}: {err}"))?;
+        return Ok(());
+    }
+    if let Some(author) = data.store.actor_by_ap_id(activity.actor.as_str()).await? {
+        data.store
+            .update_remote_note(id, author.id, &content_html(inner), now_ms())
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! Our records as ActivityPub JSON: the exact shapes documented in docs/federation.md.
+//!
+//! Posts go out as `Note`, not `Article`: Mastodon shows only the title, summary and
+//! link of an `Article` (mastodon/mastodon#24079), while a `Note` is shown in full. The
+//! content starts with the title in bold, then the summary and body, the hashtags and a
+//! link to the web page, as the WordPress ActivityPub plugin and WriteFreely do.
+
+use super::PUBLIC;
+use crate::{
+    clock::to_rfc3339,
+    store::{ActivityRecord, ActorRecord, PostRecord},
+    urls::Urls,
+};
+use anyhow::Context;
+use serde_json::{Value, json};
+
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+
+/// The JSON-LD context of actors: Mastodon's extension terms, with `schema` mapped to
+/// `http://schema.org#` as Mastodon expects for profile fields.
+pub fn actor_context() -> Value {
+    json!([
+        AS_CONTEXT,
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }
+    ])
+}
+
+pub fn object_context() -> Value {
+    json!([AS_CONTEXT, { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive" }])
+}
+
+/// Adds `@context` to a top-level document.
+pub fn with_context(mut value: Value, context: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        let mut out = serde_json::Map::with_capacity(map.len() + 1);
+        out.insert("@context".into(), context);
+        out.append(map);
+        return Value::Object(out);
+    }
+    value
+}
+
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+pub struct ProfileField {
+    pub name: String,
+    pub value: String,
+}
+
+pub fn actor(actor: &ActorRecord, urls: &Urls) -> Value {
+    let name = &actor.username;
+    let fields: Vec<ProfileField> = serde_json::from_str(&actor.fields_json).unwrap_or_default();
+    let attachment: Vec<Value> = fields
+        .iter()
+        .map(|f| json!({ "type": "PropertyValue", "name": f.name, "value": f.value }))
+        .collect();
+    let mut doc = json!({
+        "id": actor.ap_id,
+        "type": actor.kind,
+        "preferredUsername": actor.username,
+        "name": actor.name,
+        "summary": actor.summary,
+        "url": actor.profile_url.clone().unwrap_or_else(|| actor.ap_id.clone()),
+        "inbox": actor.inbox_url,
+        "outbox": urls.outbox(name),
+        "followers": urls.followers(name),
+        "following": urls.following(name),
+        "featured": urls.featured(name),
+        "endpoints": { "sharedInbox": urls.shared_inbox() },
+        "manuallyApprovesFollowers": false,
+        "discoverable": true,
+        "indexable": true,
+        "published": to_rfc3339(actor.created_at),
+        "attachment": attachment,
+        "publicKey": {
+            "id": format!("{}#main-key", actor.ap_id),
+            "owner": actor.ap_id,
+            "publicKeyPem": actor.public_key_pem,
+        },
+    });
+    if let Some(icon) = &actor.icon_url {
+        doc["icon"] = json!({ "type": "Image", "url": icon });
+    }
+    with_context(doc, actor_context())
+}
+
+/// The instance actor: signs our fetches; no posts, no followers.
+pub fn instance_actor(actor: &ActorRecord, urls: &Urls) -> Value {
+    let doc = json!({
+        "id": actor.ap_id,
+        "type": actor.kind,
+        "preferredUsername": actor.username,
+        "name": actor.name,
+        "url": urls.base(),
+        "inbox": actor.inbox_url,
+        "outbox": format!("{}/outbox", actor.ap_id),
+        "endpoints": { "sharedInbox": urls.shared_inbox() },
+        "manuallyApprovesFollowers": true,
+        "publicKey": {
+            "id": format!("{}#main-key", actor.ap_id),
+            "owner": actor.ap_id,
+            "publicKeyPem": actor.public_key_pem,
+        },
+    });
+    with_context(doc, actor_context())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The HTML Mastodon shows in a home timeline.
+pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
+    let url = urls.post(&post.public_id);
+    let mut html = format!("<p><strong>{}</strong></p>", escape(&post.title));
+    if !post.summary.is_empty() {
+        html.push_str(&format!("<p><em>{}</em></p>", escape(&post.summary)));
+    }
+    html.push_str(&post.body_html);
+    let categories = post.category_list();
+    if !categories.is_empty() {
+        let tags: Vec<String> = categories
+            .iter()
+            .map(|c| {
+                format!(
+                    "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                    urls.tag(c),
+                    escape(c)
+                )
+            })
+            .collect();
+        html.push_str(&format!("<p>{}</p>", tags.join(" ")));
+    }
+    html.push_str(&format!("<p><a href=\"{url}\">{url}</a></p>"));
+    html
+}
+
+pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
+    let url = urls.post(&post.public_id);
+    let content = note_content(post, urls);
+    let tags: Vec<Value> = post
+        .category_list()
+        .iter()
+        .map(|c| json!({ "type": "Hashtag", "href": urls.tag(c), "name": format!("#{c}") }))
+        .collect();
+    let mut doc = json!({
+        "id": url,
+        "type": "Note",
+        "attributedTo": actor.ap_id,
+        "to": [PUBLIC],
+        "cc": [urls.followers(&actor.username)],
+        "published": to_rfc3339(post.published_at),
+        "url": url,
+        "sensitive": false,
+        "content": content,
+        "contentMap": { post.language.clone(): content },
+        "tag": tags,
+        "attachment": [],
+    });
+    if let Some(updated) = post.updated_at {
+        doc["updated"] = json!(to_rfc3339(updated));
+    }
+    doc
+}
+
+pub fn tombstone(post: &PostRecord, urls: &Urls) -> Value {
+    let mut doc =
+        json!({ "id": urls.post(&post.public_id), "type": "Tombstone", "formerType": "Note" });
+    if let Some(deleted) = post.deleted_at {
+        doc["deleted"] = json!(to_rfc3339(deleted));
+    }
+    doc
+}
+
+/// One of our activities, rendered from the current state of what it is about.
+pub fn activity(
+    activity: &ActivityRecord,
+    post: Option<&PostRecord>,
+    actor: &ActorRecord,
+    urls: &Urls,
+) -> anyhow::Result<Value> {
+    let id = urls.activity(&activity.public_id);
+    let followers = urls.followers(&actor.username);
+    let doc = match activity.kind.as_str() {
+        "Create" | "Update" => {
+            let post = post.context("a Create or Update without its post")?;
+            let object = if post.deleted_at.is_some() {
+                tombstone(post, urls)
+            } else {
+                note(post, actor, urls)
+            };
+            let mut doc = json!({
+                "id": id,
+                "type": activity.kind,
+                "actor": actor.ap_id,
+                "published": to_rfc3339(activity.created_at),
+                "to": [PUBLIC],
+                "cc": [followers],
+                "object": object,
+            });
+            if activity.kind == "Update" {
+                doc["updated"] = json!(to_rfc3339(activity.created_at));
+            }
+            doc
+        }
+        "Delete" => {
+            let post = post.context("a Delete without its post")?;
+            json!({
+                "id": id,
+                "type": "Delete",
+                "actor": actor.ap_id,
+                "published": to_rfc3339(activity.created_at),
+                "to": [PUBLIC],
+                "cc": [followers],
+                "object": { "id": urls.post(&post.public_id), "type": "Tombstone" },
+            })
+        }
+        "Accept" => {
+            let follow: Value =
+                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
+                    .context("reading the Follow an Accept answers")?;
+            json!({ "id": id, "type": "Accept", "actor": actor.ap_id, "object": follow })
+        }
+        other => anyhow::bail!("cannot render an activity of type {other}"),
+    };
+    Ok(with_context(doc, object_context()))
+}
+
+pub fn ordered_collection(id: &str, total: i64, first: Option<String>) -> Value {
+    let mut doc = json!({ "id": id, "type": "OrderedCollection", "totalItems": total });
+    if let Some(first) = first {
+        doc["first"] = json!(first);
+    }
+    with_context(doc, json!(AS_CONTEXT))
+}
+
+pub fn ordered_collection_page(
+    id: &str,
+    part_of: &str,
+    items: Vec<Value>,
+    next: Option<String>,
+) -> Value {
+    let mut doc = json!({
+        "id": id,
+        "type": "OrderedCollectionPage",
+        "partOf": part_of,
+        "orderedItems": items,
+    });
+    if let Some(next) = next {
+        doc["next"] = json!(next);
+    }
+    with_context(doc, object_context())
+}

@@ -1,0 +1,28 @@
+//! Kentongan: a federated ActivityPub publishing node for Indonesian villages and the
+//! regency portal that follows them. The map of rooms; arrows point one way:
+//! web and federation call the domain rooms, which call the store.
+
+/// Local actors: usernames, key pairs, the instance actor.
+pub mod actors;
+/// Builds a running node: router, federation configuration, workers.
+pub mod app;
+/// The command line: init, serve, post, edit, delete, followers, actor, demo.
+pub mod cli;
+/// Time as stored (Unix milliseconds) and as sent (RFC 3339).
+pub mod clock;
+/// `kentongan.toml` into a validated `Config`.
+pub mod config;
+/// `AppError` and its HTTP answers.
+pub mod error;
+/// ActivityPub: wire shapes, signatures, inbox, delivery, WebFinger, NodeInfo.
+pub mod federation;
+/// Writing, editing and deleting posts, and their Markdown.
+pub mod publishing;
+/// The shared `AppState`.
+pub mod state;
+/// All SQL, for SQLite and PostgreSQL.
+pub mod store;
+/// The node's URL scheme.
+pub mod urls;
+/// HTTP routes, content negotiation, HTML pages, the admin API, strings.
+pub mod web;

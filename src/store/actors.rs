@@ -1,0 +1,247 @@
+//! Actors (ours and remote ones we met) and who follows whom.
+
+use super::{ActorRecord, FollowerRow, NewActor, Store, on_pool};
+use anyhow::Context;
+
+macro_rules! actor_columns {
+    () => {
+        "id, ap_id, is_local, kind, username, host, name, summary, icon_url, \
+     profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, fields_json, \
+     created_at, refreshed_at"
+    };
+}
+
+impl Store {
+    /// Inserts an actor, or refreshes the stored copy of a remote one. A local actor is
+    /// never overwritten through this path.
+    pub async fn upsert_actor(&self, actor: &NewActor, now: i64) -> anyhow::Result<ActorRecord> {
+        let sql = concat!(
+            "INSERT INTO actors (ap_id, is_local, kind, username, host, name, summary, icon_url, \
+               profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, \
+               fields_json, created_at, refreshed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+             ON CONFLICT (ap_id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
+               name = excluded.name, summary = excluded.summary, icon_url = excluded.icon_url, \
+               profile_url = excluded.profile_url, inbox_url = excluded.inbox_url, \
+               shared_inbox_url = excluded.shared_inbox_url, \
+               public_key_pem = excluded.public_key_pem, fields_json = excluded.fields_json, \
+               refreshed_at = excluded.refreshed_at \
+             WHERE actors.is_local = FALSE \
+             RETURNING ",
+            actor_columns!(),
+            ""
+        );
+        let stored: Option<ActorRecord> = on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(&actor.ap_id)
+                .bind(actor.is_local)
+                .bind(&actor.kind)
+                .bind(&actor.username)
+                .bind(&actor.host)
+                .bind(&actor.name)
+                .bind(&actor.summary)
+                .bind(&actor.icon_url)
+                .bind(&actor.profile_url)
+                .bind(&actor.inbox_url)
+                .bind(&actor.shared_inbox_url)
+                .bind(&actor.public_key_pem)
+                .bind(&actor.private_key_pem)
+                .bind(&actor.fields_json)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .with_context(|| format!("storing actor {}", actor.ap_id))?
+        });
+        match stored {
+            Some(record) => Ok(record),
+            None => anyhow::bail!("{} is a local actor and cannot be replaced", actor.ap_id),
+        }
+    }
+
+    pub async fn actor_by_ap_id(&self, ap_id: &str) -> anyhow::Result<Option<ActorRecord>> {
+        let sql = concat!("SELECT ", actor_columns!(), " FROM actors WHERE ap_id = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(ap_id).fetch_optional(pool).await.context("reading an actor")?
+        }))
+    }
+
+    pub async fn actor_by_id(&self, id: i64) -> anyhow::Result<Option<ActorRecord>> {
+        let sql = concat!("SELECT ", actor_columns!(), " FROM actors WHERE id = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await.context("reading an actor")?
+        }))
+    }
+
+    pub async fn local_actor_by_username(
+        &self,
+        username: &str,
+    ) -> anyhow::Result<Option<ActorRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE is_local = TRUE AND lower(username) = lower($1)"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(username)
+                .fetch_optional(pool)
+                .await
+                .context("reading a local actor")?
+        }))
+    }
+
+    /// Local actors in the order they were created; the first is the node's main actor.
+    pub async fn local_actors(&self) -> anyhow::Result<Vec<ActorRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE is_local = TRUE ORDER BY id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).fetch_all(pool).await.context("listing local actors")?
+        }))
+    }
+
+    pub async fn update_actor_profile(
+        &self,
+        actor_id: i64,
+        name: &str,
+        summary: &str,
+        icon_url: Option<&str>,
+        fields_json: &str,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5 WHERE id = $1",
+            )
+            .bind(actor_id)
+            .bind(name)
+            .bind(summary)
+            .bind(icon_url)
+            .bind(fields_json)
+            .execute(pool)
+            .await
+            .context("updating an actor profile")?;
+        });
+        Ok(())
+    }
+
+    /// Forgets a remote actor and everything it had here: follows, replies, mentions.
+    pub async fn delete_remote_actor(&self, actor_id: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            sqlx::query("DELETE FROM follows WHERE remote_actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("deleting the actor's follows")?;
+            sqlx::query("DELETE FROM remote_notes WHERE actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("deleting the actor's notes")?;
+            sqlx::query("DELETE FROM actors WHERE id = $1 AND is_local = FALSE")
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("deleting the actor")?;
+            tx.commit().await.context("committing the actor deletion")?;
+        });
+        Ok(())
+    }
+
+    /// Records that `remote_actor_id` follows `local_actor_id` and queues the Accept that
+    /// answers the Follow, in one transaction.
+    pub async fn add_follower_with_accept(
+        &self,
+        follow: &super::NewFollow,
+        accept: &super::NewActivity,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            sqlx::query(
+                "INSERT INTO follows (local_actor_id, remote_actor_id, follow_ap_id, created_at) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (local_actor_id, remote_actor_id) DO UPDATE SET follow_ap_id = excluded.follow_ap_id",
+            )
+            .bind(follow.local_actor_id)
+            .bind(follow.remote_actor_id)
+            .bind(&follow.follow_ap_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("storing the follower")?;
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&accept.public_id)
+                .bind(accept.actor_id)
+                .bind(&accept.kind)
+                .bind(accept.post_id)
+                .bind(&accept.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the Accept")?;
+            sqlx::query(
+                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(activity_id)
+            .bind(&follow.accept_inbox)
+            .bind(&follow.host)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("queueing the Accept")?;
+            tx.commit().await.context("committing the follow")?;
+        });
+        Ok(())
+    }
+
+    /// Removes a follow. With `follow_ap_id`, only the follow made by that activity.
+    pub async fn remove_follower(
+        &self,
+        local_actor_id: Option<i64>,
+        remote_actor_id: i64,
+        follow_ap_id: Option<&str>,
+    ) -> anyhow::Result<u64> {
+        let removed = on_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM follows WHERE remote_actor_id = $1 \
+                 AND ($2 IS NULL OR local_actor_id = $2) AND ($3 IS NULL OR follow_ap_id = $3)",
+            )
+            .bind(remote_actor_id)
+            .bind(local_actor_id)
+            .bind(follow_ap_id)
+            .execute(pool)
+            .await
+            .context("removing a follower")?
+            .rows_affected()
+        });
+        Ok(removed)
+    }
+
+    pub async fn followers_of(&self, local_actor_id: i64) -> anyhow::Result<Vec<FollowerRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.ap_id, a.username, a.host, a.inbox_url, a.shared_inbox_url, f.created_at AS followed_at \
+                 FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
+                 WHERE f.local_actor_id = $1 ORDER BY f.created_at, f.id",
+            )
+            .bind(local_actor_id)
+            .fetch_all(pool)
+            .await
+            .context("listing followers")?
+        }))
+    }
+
+    pub async fn count_followers(&self, local_actor_id: i64) -> anyhow::Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM follows WHERE local_actor_id = $1")
+                .bind(local_actor_id)
+                .fetch_one(pool)
+                .await
+                .context("counting followers")?
+        }))
+    }
+}

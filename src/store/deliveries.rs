@@ -1,0 +1,204 @@
+//! The durable outgoing queue: one row per (activity, inbox), claimed by workers with a
+//! lease so that a crashed process's work is picked up again, and by several processes
+//! on PostgreSQL without any row being sent twice at the same time.
+
+use super::{Backend, DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
+use anyhow::Context;
+
+pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, actor_id, kind, post_id, object_json, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
+const CLAIM_SQLITE: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
+       SELECT id FROM deliveries \
+       WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+       ORDER BY next_attempt_at, id LIMIT $3) \
+     RETURNING id, activity_id, inbox_url, host, attempts, created_at";
+
+const CLAIM_POSTGRES: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
+       SELECT id FROM deliveries \
+       WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+       ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, activity_id, inbox_url, host, attempts, created_at";
+
+impl Store {
+    /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
+    /// finished nor rescheduled before its lease ends (the process died) is claimed again.
+    pub async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<DeliveryClaim>> {
+        let sql = match self.backend {
+            Backend::Sqlite(_) => CLAIM_SQLITE,
+            Backend::Postgres(_) => CLAIM_POSTGRES,
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context("claiming deliveries")?
+        }))
+    }
+
+    /// Releases every lease. Only for a node that knows it is the database's sole
+    /// process (SQLite), at start, so work cut off by a crash resumes at once.
+    pub async fn release_all_leases(&self) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE state = 'pending' AND locked_until > 0")
+                .execute(pool)
+                .await
+                .context("releasing delivery leases")?;
+            sqlx::query("UPDATE inbox SET locked_until = 0 WHERE state = 'pending' AND locked_until > 0")
+                .execute(pool)
+                .await
+                .context("releasing inbox leases")?;
+        });
+        Ok(())
+    }
+
+    /// Ends a delivery: `state` is `delivered` or `failed`.
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        state: &str,
+        status: Option<i64>,
+        error: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE deliveries SET state = $2, last_status = $3, last_error = $4, \
+                   attempts = attempts + 1, finished_at = $5, locked_until = 0 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(state)
+            .bind(status)
+            .bind(error)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("finishing a delivery")?;
+        });
+        Ok(())
+    }
+
+    pub async fn reschedule_delivery(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        status: Option<i64>,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $2, \
+                   last_status = $3, last_error = $4, locked_until = 0 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(next_attempt_at)
+            .bind(status)
+            .bind(error)
+            .execute(pool)
+            .await
+            .context("rescheduling a delivery")?;
+        });
+        Ok(())
+    }
+
+    pub async fn delivery_counts(
+        &self,
+        activity_id: Option<i64>,
+    ) -> anyhow::Result<DeliveryCounts> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT \
+                   COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
+                   COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, \
+                   COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
+                 FROM deliveries WHERE ($1 IS NULL OR activity_id = $1)",
+            )
+            .bind(activity_id)
+            .fetch_one(pool)
+            .await
+            .context("counting deliveries")?
+        }))
+    }
+
+    pub async fn host_health(&self, host: &str) -> anyhow::Result<Option<HostHealth>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT host, consecutive_failures, first_failure_at, unreachable, last_success_at \
+                 FROM hosts WHERE host = $1",
+            )
+            .bind(host)
+            .fetch_optional(pool)
+            .await
+            .context("reading host health")?
+        }))
+    }
+
+    /// A request to `host` succeeded, or the host reached us: it is reachable again.
+    pub async fn record_host_success(&self, host: &str, now: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
+                 VALUES ($1, 0, FALSE, $2) \
+                 ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
+                   unreachable = FALSE, last_success_at = $2",
+            )
+            .bind(host)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("recording a host success")?;
+        });
+        Ok(())
+    }
+
+    /// Counts a failed request to `host` and marks it unreachable once it has failed
+    /// `threshold` times in a row over at least `min_span` milliseconds.
+    pub async fn record_host_failure(
+        &self,
+        host: &str,
+        now: i64,
+        threshold: i64,
+        min_span: i64,
+    ) -> anyhow::Result<HostHealth> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO hosts (host, consecutive_failures, first_failure_at, unreachable) \
+                 VALUES ($1, 1, $2, FALSE) \
+                 ON CONFLICT (host) DO UPDATE SET \
+                   consecutive_failures = hosts.consecutive_failures + 1, \
+                   first_failure_at = COALESCE(hosts.first_failure_at, $2), \
+                   unreachable = hosts.unreachable OR (hosts.consecutive_failures + 1 >= $3 \
+                     AND $2 - COALESCE(hosts.first_failure_at, $2) >= $4) \
+                 RETURNING host, consecutive_failures, first_failure_at, unreachable, last_success_at",
+            )
+            .bind(host)
+            .bind(now)
+            .bind(threshold)
+            .bind(min_span)
+            .fetch_one(pool)
+            .await
+            .context("recording a host failure")?
+        }))
+    }
+
+    /// The earliest moment a pending delivery is due, to know how long a worker may sleep.
+    pub async fn next_delivery_due(&self) -> anyhow::Result<Option<i64>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT MIN(CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) \
+                 FROM deliveries WHERE state = 'pending'",
+            )
+            .fetch_one(pool)
+            .await
+            .context("reading the next due delivery")?
+        }))
+    }
+}

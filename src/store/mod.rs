@@ -1,0 +1,185 @@
+//! The store owns every line of SQL in Kentongan and nothing else: no HTTP, no
+//! ActivityPub, no rules. It is shaped by use-cases (`publish_post`, `claim_deliveries`)
+//! rather than generic CRUD, so that every change and the outgoing deliveries it causes
+//! are written in one transaction.
+//!
+//! Two backends: SQLite (the embedded default, WAL) and PostgreSQL. Most SQL text is
+//! shared (`$1` placeholders, `RETURNING`, `ON CONFLICT` work in both); where the dialects
+//! differ (`FOR UPDATE SKIP LOCKED`) the text is written twice. Times are Unix
+//! milliseconds in `BIGINT` columns on both backends.
+
+mod actors;
+mod deliveries;
+mod inbox;
+mod posts;
+mod records;
+
+pub use records::*;
+
+use anyhow::Context;
+use sqlx::{
+    PgPool, SqlitePool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{path::Path, str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Handle to the node's database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same tokens against whichever pool the store holds. The SQL text and the
+/// binds are written once; only the driver types differ between the two arms.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Which database a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("database_url must start with sqlite: or postgres:, got {url:?}")
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database, creating a SQLite file if needed, and runs the migrations
+    /// of its backend.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let backend = match BackendKind::of_url(url)? {
+            BackendKind::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("reading the SQLite URL {url:?}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    // Another process (the command line while `serve` runs) may hold the
+                    // write lock for a moment; wait rather than fail.
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("opening the SQLite database {url:?}"))?;
+                SQLITE_MIGRATIONS
+                    .run(&pool)
+                    .await
+                    .context("running the SQLite migrations")?;
+                Backend::Sqlite(pool)
+            }
+            BackendKind::Postgres => {
+                let options = PgConnectOptions::from_str(url)
+                    .with_context(|| "reading the PostgreSQL URL".to_string())?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                POSTGRES_MIGRATIONS
+                    .run(&pool)
+                    .await
+                    .context("running the PostgreSQL migrations")?;
+                Backend::Postgres(pool)
+            }
+        };
+        Ok(Self { backend })
+    }
+
+    /// The default database of a data directory: a SQLite file inside it.
+    pub fn default_url(dir: &Path) -> String {
+        format!("sqlite://{}", dir.join("kentongan.db").display())
+    }
+
+    pub fn backend_kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    pub async fn insert_api_token(
+        &self,
+        token_hash: &str,
+        label: &str,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO api_tokens (token_hash, label, created_at) VALUES ($1, $2, $3)")
+                .bind(token_hash)
+                .bind(label)
+                .bind(now)
+                .execute(pool)
+                .await
+                .context("storing the API token")?;
+        });
+        Ok(())
+    }
+
+    pub async fn api_token_exists(&self, token_hash: &str) -> anyhow::Result<bool> {
+        let found: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM api_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+                .context("looking up an API token")?
+        });
+        Ok(found.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn names(dir: &str) -> BTreeSet<String> {
+        std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn sqlite_and_postgres_migration_lists_match() {
+        let sqlite = names("sqlite");
+        assert!(!sqlite.is_empty(), "no SQLite migrations found");
+        assert_eq!(sqlite, names("postgres"));
+    }
+}

@@ -1,0 +1,308 @@
+//! Posts and the activities that announce them. Every change to a post writes its
+//! activity and one delivery row per follower inbox in the same transaction.
+
+use super::{ActivityRecord, NewActivity, PostContent, PostRecord, Store, on_pool};
+use anyhow::Context;
+
+macro_rules! post_columns {
+    () => {
+        "id, public_id, actor_id, title, summary, body_markdown, body_html, \
+     categories, language, pinned, published_at, updated_at, deleted_at"
+    };
+}
+
+/// Where an outgoing activity goes: one row per distinct inbox of the actor's followers,
+/// the shared inbox when the follower's server has one.
+const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+     SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
+     FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
+     WHERE f.local_actor_id = $3 \
+     GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)";
+
+impl Store {
+    /// Writes a new post, its Create activity and the deliveries to every follower inbox.
+    pub async fn publish_post(
+        &self,
+        public_id: &str,
+        actor_id: i64,
+        content: &PostContent,
+        create: &NewActivity,
+        now: i64,
+    ) -> anyhow::Result<PostRecord> {
+        let categories =
+            serde_json::to_string(&content.categories).context("encoding categories")?;
+        let sql = concat!(
+            "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
+               categories, language, pinned, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+            post_columns!(),
+            ""
+        );
+        let post = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let post: PostRecord = sqlx::query_as(sql)
+                .bind(public_id)
+                .bind(actor_id)
+                .bind(&content.title)
+                .bind(&content.summary)
+                .bind(&content.body_markdown)
+                .bind(&content.body_html)
+                .bind(&categories)
+                .bind(&content.language)
+                .bind(content.pinned)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the post")?;
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&create.public_id)
+                .bind(create.actor_id)
+                .bind(&create.kind)
+                .bind(Some(post.id))
+                .bind(&create.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the Create activity")?;
+            sqlx::query(FAN_OUT)
+                .bind(activity_id)
+                .bind(now)
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("queueing deliveries")?;
+            tx.commit().await.context("committing the post")?;
+            post
+        });
+        Ok(post)
+    }
+
+    /// Replaces a post's content and queues its Update.
+    pub async fn edit_post(
+        &self,
+        post_id: i64,
+        content: &PostContent,
+        update: &NewActivity,
+        now: i64,
+    ) -> anyhow::Result<PostRecord> {
+        let categories =
+            serde_json::to_string(&content.categories).context("encoding categories")?;
+        let sql = concat!(
+            "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
+               categories = $6, language = $7, pinned = $8, updated_at = $9 \
+             WHERE id = $1 AND deleted_at IS NULL RETURNING ",
+            post_columns!(),
+            ""
+        );
+        let post = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let post: Option<PostRecord> = sqlx::query_as(sql)
+                .bind(post_id)
+                .bind(&content.title)
+                .bind(&content.summary)
+                .bind(&content.body_markdown)
+                .bind(&content.body_html)
+                .bind(&categories)
+                .bind(&content.language)
+                .bind(content.pinned)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("updating the post")?;
+            let Some(post) = post else {
+                anyhow::bail!("the post was deleted");
+            };
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&update.public_id)
+                .bind(update.actor_id)
+                .bind(&update.kind)
+                .bind(Some(post.id))
+                .bind(&update.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the Update activity")?;
+            sqlx::query(FAN_OUT)
+                .bind(activity_id)
+                .bind(now)
+                .bind(post.actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("queueing deliveries")?;
+            tx.commit().await.context("committing the edit")?;
+            post
+        });
+        Ok(post)
+    }
+
+    /// Turns a post into a tombstone (its id stays taken forever) and queues its Delete.
+    pub async fn delete_post(
+        &self,
+        post_id: i64,
+        delete: &NewActivity,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let actor_id: Option<i64> = sqlx::query_scalar(
+                "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
+                   categories = '[]', pinned = FALSE, deleted_at = $2 \
+                 WHERE id = $1 AND deleted_at IS NULL RETURNING actor_id",
+            )
+            .bind(post_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("deleting the post")?;
+            let Some(actor_id) = actor_id else {
+                anyhow::bail!("the post was already deleted");
+            };
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&delete.public_id)
+                .bind(delete.actor_id)
+                .bind(&delete.kind)
+                .bind(Some(post_id))
+                .bind(&delete.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the Delete activity")?;
+            sqlx::query(FAN_OUT)
+                .bind(activity_id)
+                .bind(now)
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("queueing deliveries")?;
+            tx.commit().await.context("committing the deletion")?;
+        });
+        Ok(())
+    }
+
+    pub async fn post_by_public_id(&self, public_id: &str) -> anyhow::Result<Option<PostRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM posts WHERE public_id = $1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(public_id).fetch_optional(pool).await.context("reading a post")?
+        }))
+    }
+
+    pub async fn post_by_id(&self, id: i64) -> anyhow::Result<Option<PostRecord>> {
+        let sql = concat!("SELECT ", post_columns!(), " FROM posts WHERE id = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await.context("reading a post")?
+        }))
+    }
+
+    /// Live posts of an actor, newest first, strictly before the `(published_at, id)`
+    /// cursor when one is given (keyset paging).
+    pub async fn posts_page(
+        &self,
+        actor_id: i64,
+        before: Option<(i64, i64)>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<PostRecord>> {
+        let (before_at, before_id) = before.unwrap_or((i64::MAX, i64::MAX));
+        let sql = concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM posts \
+             WHERE actor_id = $1 AND deleted_at IS NULL \
+               AND (published_at < $2 OR (published_at = $2 AND id < $3)) \
+             ORDER BY published_at DESC, id DESC LIMIT $4"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(actor_id)
+                .bind(before_at)
+                .bind(before_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context("listing posts")?
+        }))
+    }
+
+    pub async fn count_live_posts(&self, actor_id: i64) -> anyhow::Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE actor_id = $1 AND deleted_at IS NULL")
+                .bind(actor_id)
+                .fetch_one(pool)
+                .await
+                .context("counting posts")?
+        }))
+    }
+
+    pub async fn count_all_live_posts(&self) -> anyhow::Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM posts p JOIN actors a ON a.id = p.actor_id \
+                 WHERE a.is_local = TRUE AND p.deleted_at IS NULL",
+            )
+            .fetch_one(pool)
+            .await
+            .context("counting posts")?
+        }))
+    }
+
+    pub async fn pinned_posts(&self, actor_id: i64) -> anyhow::Result<Vec<PostRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM posts WHERE actor_id = $1 AND pinned = TRUE \
+             AND deleted_at IS NULL ORDER BY published_at DESC, id DESC LIMIT 20"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(actor_id).fetch_all(pool).await.context("listing pinned posts")?
+        }))
+    }
+
+    pub async fn activity_by_public_id(
+        &self,
+        public_id: &str,
+    ) -> anyhow::Result<Option<ActivityRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, public_id, actor_id, kind, post_id, object_json, created_at \
+                 FROM activities WHERE public_id = $1",
+            )
+            .bind(public_id)
+            .fetch_optional(pool)
+            .await
+            .context("reading an activity")?
+        }))
+    }
+
+    pub async fn activity_by_id(&self, id: i64) -> anyhow::Result<Option<ActivityRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, public_id, actor_id, kind, post_id, object_json, created_at \
+                 FROM activities WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .context("reading an activity")?
+        }))
+    }
+
+    /// The Create activity of a post (what the outbox lists for it).
+    pub async fn create_activity_of_post(
+        &self,
+        post_id: i64,
+    ) -> anyhow::Result<Option<ActivityRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, public_id, actor_id, kind, post_id, object_json, created_at \
+                 FROM activities WHERE post_id = $1 AND kind = 'Create' ORDER BY id LIMIT 1",
+            )
+            .bind(post_id)
+            .fetch_optional(pool)
+            .await
+            .context("reading a Create activity")?
+        }))
+    }
+}

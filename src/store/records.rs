@@ -1,0 +1,185 @@
+//! Rows as the store hands them out. Plain data; the rules live in the domain modules.
+
+use sqlx::FromRow;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct ActorRecord {
+    pub id: i64,
+    pub ap_id: String,
+    pub is_local: bool,
+    pub kind: String,
+    pub username: String,
+    pub host: String,
+    pub name: String,
+    pub summary: String,
+    pub icon_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub fields_json: String,
+    pub created_at: i64,
+    pub refreshed_at: i64,
+}
+
+/// What is needed to store an actor, local or remote.
+#[derive(Clone, Debug)]
+pub struct NewActor {
+    pub ap_id: String,
+    pub is_local: bool,
+    pub kind: String,
+    pub username: String,
+    pub host: String,
+    pub name: String,
+    pub summary: String,
+    pub icon_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub fields_json: String,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct PostRecord {
+    pub id: i64,
+    pub public_id: String,
+    pub actor_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub categories: String,
+    pub language: String,
+    pub pinned: bool,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+impl PostRecord {
+    pub fn category_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.categories).unwrap_or_default()
+    }
+}
+
+/// The content of a post as written by the operator.
+#[derive(Clone, Debug)]
+pub struct PostContent {
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub categories: Vec<String>,
+    pub language: String,
+    pub pinned: bool,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct ActivityRecord {
+    pub id: i64,
+    pub public_id: String,
+    pub actor_id: i64,
+    pub kind: String,
+    pub post_id: Option<i64>,
+    pub object_json: Option<String>,
+    pub created_at: i64,
+}
+
+/// A delivery claimed by a worker: send `activity_id` to `inbox_url`.
+#[derive(Clone, Debug, FromRow)]
+pub struct DeliveryClaim {
+    pub id: i64,
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub host: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default, FromRow)]
+pub struct DeliveryCounts {
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct HostHealth {
+    pub host: String,
+    pub consecutive_failures: i64,
+    pub first_failure_at: Option<i64>,
+    pub unreachable: bool,
+    pub last_success_at: Option<i64>,
+}
+
+/// A received activity waiting to be processed.
+#[derive(Clone, Debug, FromRow)]
+pub struct InboxClaim {
+    pub id: i64,
+    pub ap_id: String,
+    pub actor_ap_id: String,
+    pub kind: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct FollowerRow {
+    pub ap_id: String,
+    pub username: String,
+    pub host: String,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub followed_at: i64,
+}
+
+/// A reply to or mention of a local actor, kept for the aspirations feature.
+#[derive(Clone, Debug)]
+pub struct NewRemoteNote {
+    pub ap_id: String,
+    pub actor_id: i64,
+    pub local_actor_id: i64,
+    pub in_reply_to: Option<String>,
+    pub content_html: String,
+    pub url: Option<String>,
+    pub published_at: i64,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct RemoteNoteRecord {
+    pub id: i64,
+    pub ap_id: String,
+    pub actor_id: i64,
+    pub local_actor_id: i64,
+    pub in_reply_to: Option<String>,
+    pub content_html: String,
+    pub url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+/// An outgoing activity about to be written (its JSON is rendered when it is sent).
+#[derive(Clone, Debug)]
+pub struct NewActivity {
+    pub public_id: String,
+    pub actor_id: i64,
+    pub kind: String,
+    pub post_id: Option<i64>,
+    /// A snapshot of the object when it is not one of our posts (the Follow an Accept
+    /// answers).
+    pub object_json: Option<String>,
+}
+
+/// A remote actor's Follow of a local actor, and where the Accept goes.
+#[derive(Clone, Debug)]
+pub struct NewFollow {
+    pub local_actor_id: i64,
+    pub remote_actor_id: i64,
+    pub follow_ap_id: String,
+    pub accept_inbox: String,
+    pub host: String,
+}

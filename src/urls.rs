@@ -1,0 +1,85 @@
+//! The node's URL scheme, in one place. Every id we mint comes from here and is served
+//! by a route in `web` or `federation`; ids are never reused.
+
+use url::Url;
+
+/// Username of the instance actor that signs our fetches. Reserved.
+pub const INSTANCE_ACTOR_USERNAME: &str = "instance.actor";
+
+#[derive(Clone, Debug)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    pub fn new(base: Url) -> Self {
+        Self { base }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn join(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url
+    }
+
+    pub fn actor(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}"))
+    }
+    pub fn inbox(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/inbox"))
+    }
+    pub fn outbox(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/outbox"))
+    }
+    pub fn followers(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/followers"))
+    }
+    pub fn following(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/following"))
+    }
+    pub fn featured(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/featured"))
+    }
+    pub fn shared_inbox(&self) -> Url {
+        self.join("/inbox")
+    }
+    pub fn instance_actor(&self) -> Url {
+        self.join("/actor")
+    }
+    pub fn post(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}"))
+    }
+    pub fn activity(&self, public_id: &str) -> Url {
+        self.join(&format!("/a/{public_id}"))
+    }
+    pub fn tag(&self, name: &str) -> Url {
+        let mut url = self.join("/tags");
+        url.path_segments_mut()
+            .map(|mut s| {
+                s.push(name);
+            })
+            .ok();
+        url
+    }
+
+    /// The public id of one of our posts, from its URL.
+    pub fn post_public_id<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let rest = url.strip_prefix(self.base.as_str())?;
+        let id = rest.strip_prefix("p/")?;
+        (!id.is_empty() && !id.contains('/')).then_some(id)
+    }
+
+    /// The username of one of our actors, from its id.
+    pub fn actor_username<'a>(&self, url: &'a str) -> Option<&'a str> {
+        if url == self.instance_actor().as_str() {
+            return Some(INSTANCE_ACTOR_USERNAME);
+        }
+        let rest = url.strip_prefix(self.base.as_str())?;
+        let name = rest.strip_prefix("u/")?;
+        (!name.is_empty() && !name.contains('/')).then_some(name)
+    }
+}

@@ -1,0 +1,46 @@
+//! HTTP: routing, content negotiation, HTML pages and the admin API. No SQL (it calls
+//! the store through domain modules and `AppState`), no hand-built JSON-LD (the
+//! federation room renders that).
+
+pub mod api;
+pub mod negotiate;
+pub mod objects;
+pub mod pages;
+pub mod strings;
+
+use crate::{federation, state::AppState};
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+/// Every route of a node.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/u/{name}", get(objects::actor))
+        .route("/u/{name}/outbox", get(objects::outbox))
+        .route("/u/{name}/followers", get(objects::followers))
+        .route("/u/{name}/following", get(objects::following))
+        .route("/u/{name}/featured", get(objects::featured))
+        .route("/u/{name}/inbox", post(federation::inbox::actor_inbox))
+        .route("/inbox", post(federation::inbox::shared_inbox))
+        .route("/actor", get(objects::instance_actor))
+        .route("/p/{id}", get(objects::post))
+        .route("/a/{id}", get(objects::activity))
+        .route("/tags/{name}", get(pages::tag))
+        .route(
+            "/.well-known/webfinger",
+            get(federation::wellknown::webfinger),
+        )
+        .route(
+            "/.well-known/host-meta",
+            get(federation::wellknown::host_meta),
+        )
+        .route(
+            "/.well-known/nodeinfo",
+            get(federation::wellknown::nodeinfo_links),
+        )
+        .route("/nodeinfo/2.1", get(federation::wellknown::nodeinfo))
+        .merge(api::routes())
+}

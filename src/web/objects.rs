@@ -1,0 +1,230 @@
+//! URLs that are both ActivityPub objects and web pages: actors, posts, activities and
+//! the actor collections. JSON comes from `federation::render`, HTML from [`pages`].
+
+use super::{
+    negotiate::{activity_json, wants_activity_json},
+    pages,
+};
+use crate::{error::AppError, federation::render, state::AppState, store::ActorRecord};
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+pub const OUTBOX_PAGE_SIZE: i64 = 20;
+
+async fn local_actor(state: &AppState, name: &str) -> Result<ActorRecord, AppError> {
+    state
+        .store
+        .local_actor_by_username(name)
+        .await?
+        .filter(|actor| actor.kind != crate::actors::INSTANCE_ACTOR_KIND)
+        .ok_or_else(|| AppError::NotFound(format!("there is no actor named {name} here")))
+}
+
+/// `GET /u/{name}`: the actor, or its profile page.
+pub async fn actor(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, &name).await?;
+    if wants_activity_json(&headers) {
+        return Ok(activity_json(
+            StatusCode::OK,
+            &render::actor(&actor, &state.urls),
+        ));
+    }
+    pages::profile(&state, &actor, None).await
+}
+
+/// `GET /actor`: the instance actor that signs our fetches.
+pub async fn instance_actor(State(state): State<AppState>) -> Result<Response, AppError> {
+    let actor = state
+        .store
+        .actor_by_ap_id(state.urls.instance_actor().as_str())
+        .await?
+        .ok_or_else(|| AppError::NotFound("no instance actor yet".into()))?;
+    Ok(activity_json(
+        StatusCode::OK,
+        &render::instance_actor(&actor, &state.urls),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// Keyset cursor `PUBLISHED_MS.ID`: the page holds posts strictly older.
+    before: Option<String>,
+    page: Option<bool>,
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, i64), AppError> {
+    let bad = || AppError::BadRequest("the before cursor must look like 1700000000000.42".into());
+    let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
+    Ok((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// `GET /u/{name}/outbox`: an OrderedCollection of Create activities, paged newest
+/// first with a keyset cursor so pages stay stable while posts are added.
+pub async fn outbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, &name).await?;
+    let id = state.urls.outbox(&actor.username);
+    if !wants_activity_json(&headers) {
+        return Ok(Redirect::to(state.urls.actor(&actor.username).as_str()).into_response());
+    }
+    if query.page != Some(true) && query.before.is_none() {
+        let total = state.store.count_live_posts(actor.id).await?;
+        let doc = render::ordered_collection(id.as_str(), total, Some(format!("{id}?page=true")));
+        return Ok(activity_json(StatusCode::OK, &doc));
+    }
+    let before = query.before.as_deref().map(parse_cursor).transpose()?;
+    let posts = state
+        .store
+        .posts_page(actor.id, before, OUTBOX_PAGE_SIZE)
+        .await?;
+    let mut items = Vec::with_capacity(posts.len());
+    for post in &posts {
+        if let Some(create) = state.store.create_activity_of_post(post.id).await? {
+            let mut doc = render::activity(&create, Some(post), &actor, &state.urls)?;
+            if let Some(map) = doc.as_object_mut() {
+                map.remove("@context");
+            }
+            items.push(doc);
+        }
+    }
+    let next = (posts.len() as i64 == OUTBOX_PAGE_SIZE)
+        .then(|| {
+            posts
+                .last()
+                .map(|p| format!("{id}?before={}.{}", p.published_at, p.id))
+        })
+        .flatten();
+    let page_id = match &query.before {
+        Some(cursor) => format!("{id}?before={cursor}"),
+        None => format!("{id}?page=true"),
+    };
+    Ok(activity_json(
+        StatusCode::OK,
+        &render::ordered_collection_page(&page_id, id.as_str(), items, next),
+    ))
+}
+
+/// `GET /u/{name}/followers`: the count is public, the list is not.
+pub async fn followers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, &name).await?;
+    let total = state.store.count_followers(actor.id).await?;
+    let doc =
+        render::ordered_collection(state.urls.followers(&actor.username).as_str(), total, None);
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// `GET /u/{name}/following`: villages follow nobody.
+pub async fn following(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, &name).await?;
+    let doc = render::ordered_collection(state.urls.following(&actor.username).as_str(), 0, None);
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// `GET /u/{name}/featured`: pinned posts, which Mastodon shows at the top of the profile.
+pub async fn featured(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, &name).await?;
+    let pinned = state.store.pinned_posts(actor.id).await?;
+    let items: Vec<_> = pinned
+        .iter()
+        .map(|post| render::note(post, &actor, &state.urls))
+        .collect();
+    let mut doc = render::ordered_collection(
+        state.urls.featured(&actor.username).as_str(),
+        items.len() as i64,
+        None,
+    );
+    doc["orderedItems"] = serde_json::Value::Array(items);
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// `GET /p/{id}`: a post as a Note or a web page; 410 with a Tombstone once deleted.
+pub async fn post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let post = state
+        .store
+        .post_by_public_id(&id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("there is no such post".into()))?;
+    let actor = state
+        .store
+        .actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the post's author is gone".into()))?;
+    let json = wants_activity_json(&headers);
+    if post.deleted_at.is_some() {
+        if json {
+            let doc = render::with_context(
+                render::tombstone(&post, &state.urls),
+                serde_json::json!(render::AS_CONTEXT),
+            );
+            return Ok(activity_json(StatusCode::GONE, &doc));
+        }
+        return pages::gone(&state);
+    }
+    if json {
+        let doc = render::with_context(
+            render::note(&post, &actor, &state.urls),
+            render::object_context(),
+        );
+        return Ok(activity_json(StatusCode::OK, &doc));
+    }
+    pages::post(&state, &actor, &post).await
+}
+
+/// `GET /a/{id}`: one of our activities; a browser is sent to the post it is about.
+pub async fn activity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let activity = state
+        .store
+        .activity_by_public_id(&id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("there is no such activity".into()))?;
+    let post = match activity.post_id {
+        Some(post_id) => state.store.post_by_id(post_id).await?,
+        None => None,
+    };
+    if !wants_activity_json(&headers) {
+        let target = match &post {
+            Some(post) => state.urls.post(&post.public_id),
+            None => state.urls.base().clone(),
+        };
+        return Ok(Redirect::to(target.as_str()).into_response());
+    }
+    let actor = state
+        .store
+        .actor_by_id(activity.actor_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the activity's actor is gone".into()))?;
+    let doc = render::activity(&activity, post.as_ref(), &actor, &state.urls)?;
+    Ok(activity_json(StatusCode::OK, &doc))
+}

@@ -1,0 +1,308 @@
+//! The outgoing queue: one request per shared inbox, a dead server does not hold up the
+//! others, and a node killed with SIGKILL in the middle of a fan-out delivers
+//! everything after it is started again. On SQLite and on PostgreSQL.
+
+use crate::support::{
+    Backend, TestDb, TestNode, WAIT, backends, eventually,
+    peer::{Behaviour, Peer},
+};
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+async fn followed_by(node: &TestNode, peer: &Peer, names: &[String]) {
+    for name in names {
+        let follow = peer.follow(name, &node.actor_id());
+        let (status, body) = peer
+            .send(name, &format!("{}/inbox", node.base), &follow)
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
+}
+
+async fn publish(node: &TestNode, title: &str) -> (String, i64) {
+    let store = &node.state().store;
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    let input = kentongan::publishing::PostInput {
+        title: title.into(),
+        body_markdown: "Isi kabar.".into(),
+        ..Default::default()
+    };
+    let post = kentongan::publishing::publish(store, &actor, &input)
+        .await
+        .expect("publish");
+    node.state().wake_delivery.notify_one();
+    let create = store
+        .create_activity_of_post(post.id)
+        .await
+        .expect("read")
+        .expect("create");
+    (
+        node.state().urls.post(&post.public_id).to_string(),
+        create.id,
+    )
+}
+
+fn creates_of(peer: &Peer, url: &str) -> usize {
+    peer.received_of("Create")
+        .iter()
+        .filter(|r| r.activity["object"]["id"] == url)
+        .count()
+}
+
+async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-e").await;
+    let store = &node.state().store;
+    let shared = Peer::start(true).await;
+    let personal = Peer::start(false).await;
+    let dead = Peer::start(true).await;
+    let five: Vec<String> = (0..5).map(|i| format!("warga{i}")).collect();
+    let two: Vec<String> = (0..2).map(|i| format!("warga{i}")).collect();
+    followed_by(&node, &shared, &five).await;
+    followed_by(&node, &personal, &two).await;
+    followed_by(&node, &dead, &two[..1]).await;
+    eventually("8 followers", WAIT, || async {
+        let actor = kentongan::actors::find_publishing_actor(store, None)
+            .await
+            .ok()?;
+        (store.count_followers(actor.id).await.ok()? == 8).then_some(())
+    })
+    .await;
+    eventually("the Accepts to be delivered", WAIT, || async {
+        (store.delivery_counts(None).await.ok()?.delivered == 8).then_some(())
+    })
+    .await;
+    dead.set_behaviour(Behaviour::Hang);
+
+    let (url, create_id) = publish(&node, "Satu kabar untuk semua").await;
+    eventually("the Create at the live servers", WAIT, || async {
+        (creates_of(&shared, &url) == 1 && creates_of(&personal, &url) == 2).then_some(())
+    })
+    .await;
+    // The server that hangs got its request too, and is still not answering; the
+    // others were served meanwhile.
+    eventually("the hanging server to have been reached", WAIT, || async {
+        (creates_of(&dead, &url) == 1).then_some(())
+    })
+    .await;
+    let counts = eventually("the live deliveries to be recorded", WAIT, || async {
+        let counts = store.delivery_counts(Some(create_id)).await.ok()?;
+        (counts.delivered == 3).then_some(counts)
+    })
+    .await;
+    assert_eq!(
+        counts.pending, 1,
+        "the hanging server's delivery is still in flight"
+    );
+    assert_eq!(
+        shared.received_of("Create").len(),
+        1,
+        "one request for five followers on one shared inbox"
+    );
+    assert_eq!(
+        personal.received_of("Create").len(),
+        2,
+        "one request per personal inbox without a shared inbox"
+    );
+    for received in shared
+        .received_of("Create")
+        .iter()
+        .chain(personal.received_of("Create").iter())
+    {
+        assert!(received.signature_verified);
+    }
+    for peer in [shared, personal, dead] {
+        peer.stop();
+    }
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backend).await;
+    }
+}
+
+/// A `kentongan serve` child process, killed when dropped.
+struct Serve(Child);
+
+impl Serve {
+    fn start(dir: &std::path::Path) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_kentongan"))
+            .args(["serve", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn kentongan serve");
+        Self(child)
+    }
+
+    fn kill_9(&mut self) {
+        // Child::kill sends SIGKILL on Unix: no shutdown code runs.
+        self.0.kill().expect("SIGKILL");
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn kentongan(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(args)
+        .output()
+        .expect("run kentongan");
+    assert!(
+        output.status.success(),
+        "kentongan {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+async fn wait_until_serving(base: &str) {
+    eventually("the node to answer", WAIT, || async {
+        let response = crate::support::client()
+            .get(format!("{base}/.well-known/nodeinfo"))
+            .send()
+            .await
+            .ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+}
+
+async fn kill_9_during_fan_out(backend: Backend) {
+    const SERVERS: usize = 10;
+    const PER_SERVER: usize = 10;
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (listener, port) = crate::support::loopback_listener().await;
+    drop(listener);
+    let base = format!("http://localhost:{port}");
+    let dir_arg = dir.path().to_str().expect("utf-8 path");
+    let mut init = vec![
+        "init",
+        "--dir",
+        dir_arg,
+        "--domain",
+        &format!("localhost:{port}"),
+        "--username",
+        "desa-f",
+        "--name",
+        "Desa F",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--insecure-local",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    if let Some(url) = &db.url {
+        init.extend(["--database-url".to_string(), url.clone()]);
+    }
+    kentongan(&init.iter().map(String::as_str).collect::<Vec<_>>());
+    // Two requests at a time, so that the fan-out is still under way when it is killed.
+    let config = dir.path().join("kentongan.toml");
+    let text = std::fs::read_to_string(&config).expect("config") + "concurrency = 2\n";
+    std::fs::write(&config, text).expect("write config");
+
+    let mut serve = Serve::start(dir.path());
+    wait_until_serving(&base).await;
+    let mut peers = Vec::new();
+    for _ in 0..SERVERS {
+        peers.push(Peer::start(true).await);
+    }
+    let actor = format!("{base}/u/desa-f");
+    for peer in &peers {
+        for i in 0..PER_SERVER {
+            let name = format!("warga{i}");
+            let (status, body) = peer
+                .send(&name, &format!("{base}/inbox"), &peer.follow(&name, &actor))
+                .await;
+            assert_eq!(status, 202, "{body}");
+        }
+    }
+    eventually(
+        "100 followers accepted",
+        Duration::from_secs(120),
+        || async {
+            let accepted: usize = peers.iter().map(|p| p.received_of("Accept").len()).sum();
+            (accepted == SERVERS * PER_SERVER).then_some(())
+        },
+    )
+    .await;
+    let listed = kentongan(&["followers", "--dir", dir_arg]);
+    assert_eq!(listed.lines().count(), SERVERS * PER_SERVER);
+
+    for peer in &peers {
+        peer.set_behaviour(Behaviour::Slow(Duration::from_secs(2)));
+    }
+    let url = kentongan(&[
+        "post",
+        "--dir",
+        dir_arg,
+        "--title",
+        "Kabar penting",
+        "--body",
+        "Jangan sampai hilang.",
+    ]);
+    eventually("the fan-out to start", WAIT, || async {
+        peers.iter().any(|p| creates_of(p, &url) > 0).then_some(())
+    })
+    .await;
+    serve.kill_9();
+    let reached_before_kill = peers.iter().filter(|p| creates_of(p, &url) > 0).count();
+    assert!(
+        reached_before_kill < SERVERS,
+        "the kill must interrupt the fan-out"
+    );
+
+    for peer in &peers {
+        peer.set_behaviour(Behaviour::Answer(202));
+    }
+    let _serve = Serve::start(dir.path());
+    // On PostgreSQL the dead process's claims are taken back when their lease ends.
+    eventually(
+        "every server to get the post after the restart",
+        Duration::from_secs(120),
+        || async { peers.iter().all(|p| creates_of(p, &url) >= 1).then_some(()) },
+    )
+    .await;
+    for peer in &peers {
+        let copies = creates_of(peer, &url);
+        assert!(
+            copies <= 2,
+            "{} got {copies} copies; a duplicate is allowed only for a request in flight",
+            peer.base
+        );
+    }
+    let total: usize = peers.iter().map(|p| creates_of(p, &url)).sum();
+    assert!(
+        total <= SERVERS + 2,
+        "only the requests in flight at the kill may be repeated, got {total}"
+    );
+    for peer in peers {
+        peer.stop();
+    }
+    drop(_serve);
+    db.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_fan_out_to_100_followers_on_10_servers_loses_nothing_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        kill_9_during_fan_out(backend).await;
+    }
+}

@@ -1,0 +1,285 @@
+//! Bad input at the inbox: every refusal is a 4xx with a one-line reason, and nothing
+//! is stored. Signatures: missing, wrong key, bad digest, stale date, actor ≠ signer.
+
+use crate::support::{
+    Backend, TestNode, backends, client,
+    peer::{Peer, private_key, rand_id},
+};
+use bytes::Bytes;
+use serde_json::{Value, json};
+use url::Url;
+
+struct Case {
+    name: &'static str,
+    status: u16,
+}
+
+async fn nothing_stored(node: &TestNode) {
+    let store = &node.state().store;
+    assert_eq!(
+        store.count_pending_inbox().await.expect("count"),
+        0,
+        "nothing may be stored"
+    );
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    assert_eq!(store.count_followers(actor.id).await.expect("count"), 0);
+}
+
+fn assert_refused(case: &Case, status: u16, body: &str) {
+    assert_eq!(status, case.status, "{}: got {status} {body}", case.name);
+    let reason = body.trim();
+    assert!(
+        !reason.is_empty() && !reason.contains('\n'),
+        "{}: reason must be one line, got {body:?}",
+        case.name
+    );
+}
+
+async fn send_raw(request: reqwest::RequestBuilder) -> (u16, String) {
+    let response = request.send().await.expect("send");
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
+}
+
+async fn signed(
+    inbox: &str,
+    body: &Value,
+    key_owner: &str,
+    key: rsa::RsaPrivateKey,
+    date: std::time::SystemTime,
+) -> reqwest::Request {
+    let url = Url::parse(inbox).expect("url");
+    let builder = client()
+        .post(inbox)
+        .header("content-type", "application/activity+json")
+        .header(
+            "host",
+            format!(
+                "{}:{}",
+                url.host_str().expect("host"),
+                url.port().expect("port")
+            ),
+        )
+        .header("date", httpdate::fmt_http_date(date));
+    kentongan::federation::signing::sign(
+        builder,
+        Bytes::from(body.to_string()),
+        &Url::parse(key_owner).expect("url"),
+        key,
+    )
+    .await
+    .expect("sign")
+}
+
+async fn refusals(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-d").await;
+    let peer = Peer::start(true).await;
+    let inbox = format!("{}/inbox", node.base);
+    let follow = peer.follow("warga", &node.actor_id());
+    let now = std::time::SystemTime::now();
+
+    // No signature at all.
+    let case = Case {
+        name: "missing signature",
+        status: 401,
+    };
+    let (status, body) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "application/activity+json")
+            .header("date", httpdate::fmt_http_date(now))
+            .body(follow.to_string()),
+    )
+    .await;
+    assert_refused(&case, status, &body);
+
+    // Signed with a key that is not the actor's.
+    let other = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+    let other_key =
+        kentongan::federation::signing::parse_private_key(&other.private_key).expect("key");
+    let request = signed(
+        &inbox,
+        &follow,
+        &peer.actor_id("warga"),
+        other_key.clone(),
+        now,
+    )
+    .await;
+    let (status, body) = send_raw_request(request).await;
+    assert_refused(
+        &Case {
+            name: "wrong key",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+
+    // The body changed after signing: the Digest no longer matches.
+    let mut request = signed(&inbox, &follow, &peer.actor_id("warga"), private_key(), now).await;
+    let mut tampered = follow.clone();
+    tampered["object"] = json!(format!("{}/u/someone-else", node.base));
+    *request.body_mut() = Some(reqwest::Body::from(tampered.to_string()));
+    request.headers_mut().remove("content-length");
+    let (status, body) = send_raw_request(request).await;
+    assert_refused(
+        &Case {
+            name: "bad digest",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+
+    // A Date two hours old, correctly signed.
+    let stale = now - std::time::Duration::from_secs(7200);
+    let request = signed(
+        &inbox,
+        &follow,
+        &peer.actor_id("warga"),
+        private_key(),
+        stale,
+    )
+    .await;
+    let (status, body) = send_raw_request(request).await;
+    assert_refused(
+        &Case {
+            name: "stale date",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+
+    // The activity names one actor, the signature is another's.
+    let signer = Peer::start_with_other_key(true, other.clone()).await;
+    let request = signed(&inbox, &follow, &signer.actor_id("mallory"), other_key, now).await;
+    let (status, body) = send_raw_request(request).await;
+    assert_refused(
+        &Case {
+            name: "actor differs from signer",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+
+    // Malformed JSON, wrong content type, too large.
+    let (status, body) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "application/activity+json")
+            .body("{not json"),
+    )
+    .await;
+    assert_refused(
+        &Case {
+            name: "malformed JSON",
+            status: 400,
+        },
+        status,
+        &body,
+    );
+    let (status, body) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "text/plain")
+            .body(follow.to_string()),
+    )
+    .await;
+    assert_refused(
+        &Case {
+            name: "wrong content type",
+            status: 415,
+        },
+        status,
+        &body,
+    );
+    let huge =
+        json!({ "id": "x", "type": "Create", "actor": "y", "padding": "a".repeat(1_100_000) });
+    let (status, body) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "application/activity+json")
+            .body(huge.to_string()),
+    )
+    .await;
+    assert_refused(
+        &Case {
+            name: "over 1 MiB",
+            status: 413,
+        },
+        status,
+        &body,
+    );
+
+    // An actor on a server that does not answer: its key cannot be fetched.
+    let (closed, port) = crate::support::loopback_listener().await;
+    drop(closed);
+    let ghost = format!("http://localhost:{port}/users/ghost");
+    let ghost_follow = json!({ "id": format!("http://localhost:{port}/f/1"), "type": "Follow", "actor": ghost, "object": node.actor_id() });
+    let request = signed(&inbox, &ghost_follow, &ghost, private_key(), now).await;
+    let (status, body) = send_raw_request(request).await;
+    assert_refused(
+        &Case {
+            name: "unknown actor",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+
+    // A Create whose object claims another author.
+    let create = json!({
+        "id": format!("{}/activities/{}", peer.base, rand_id()),
+        "type": "Create",
+        "actor": peer.actor_id("warga"),
+        "object": {
+            "id": format!("{}/notes/{}", peer.base, rand_id()),
+            "type": "Note",
+            "attributedTo": peer.actor_id("someone-else"),
+            "content": "bukan tulisan saya",
+        },
+    });
+    let (status, body) = peer.send("warga", &inbox, &create).await;
+    assert_refused(
+        &Case {
+            name: "object of another author",
+            status: 400,
+        },
+        status,
+        &body,
+    );
+
+    nothing_stored(&node).await;
+
+    // An activity type we do not handle: 202, ignored.
+    let flag = json!({ "id": format!("{}/activities/{}", peer.base, rand_id()), "type": "Flag", "actor": peer.actor_id("warga"), "object": node.actor_id() });
+    let (status, _) = peer.send("warga", &inbox, &flag).await;
+    assert_eq!(status, 202);
+    nothing_stored(&node).await;
+
+    signer.stop();
+    peer.stop();
+    node.stop().await;
+}
+
+async fn send_raw_request(request: reqwest::Request) -> (u16, String) {
+    let response = client().execute(request).await.expect("send");
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_a_clear_4xx_and_change_nothing_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        refusals(backend).await;
+    }
+}

@@ -1,0 +1,195 @@
+//! Shared test machinery: both database backends, in-process nodes on loopback, a
+//! fake fediverse server ([`peer`]) and polling with a deadline.
+
+pub mod peer;
+
+use kentongan::{
+    app::Node,
+    cli::{InitArgs, init},
+    config::{Config, Role},
+};
+use std::{future::Future, time::Duration};
+use tokio::net::TcpListener;
+
+/// Which database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL when `TEST_POSTGRES_URL` is set (it is in CI).
+pub fn backends() -> Vec<Backend> {
+    let mut list = vec![Backend::Sqlite];
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => list.push(Backend::Postgres(url)),
+        _ => eprintln!("SKIPPED the PostgreSQL half of this test: TEST_POSTGRES_URL is not set"),
+    }
+    list
+}
+
+/// A fresh database for one node: a temporary SQLite file, or a new PostgreSQL
+/// database dropped when the test ends.
+pub struct TestDb {
+    pub url: Option<String>,
+    admin_url: Option<String>,
+    name: String,
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
+        .collect()
+}
+
+impl TestDb {
+    pub async fn create(backend: &Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self {
+                url: None,
+                admin_url: None,
+                name: String::new(),
+            },
+            Backend::Postgres(admin_url) => {
+                use sqlx::Connection;
+                let name = format!("kentongan_test_{}", random_suffix());
+                let mut conn = sqlx::PgConnection::connect(admin_url)
+                    .await
+                    .expect("connect to TEST_POSTGRES_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create a test database");
+                let mut url = url::Url::parse(admin_url).expect("TEST_POSTGRES_URL is a URL");
+                url.set_path(&format!("/{name}"));
+                Self {
+                    url: Some(url.to_string()),
+                    admin_url: Some(admin_url.clone()),
+                    name,
+                }
+            }
+        }
+    }
+
+    pub async fn drop_database(&self) {
+        if let Some(admin_url) = &self.admin_url {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}
+
+/// A Kentongan node running in this process on a loopback port, federating as
+/// `localhost:PORT` with `--insecure-local`.
+pub struct TestNode {
+    pub node: Option<Node>,
+    /// Kept so the data directory lives as long as the node.
+    _dir: tempfile::TempDir,
+    pub domain: String,
+    pub base: String,
+    pub username: String,
+    pub db: TestDb,
+    pub token: String,
+}
+
+pub async fn loopback_listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let port = listener.local_addr().expect("address").port();
+    (listener, port)
+}
+
+impl TestNode {
+    pub async fn start(backend: &Backend, username: &str) -> Self {
+        let db = TestDb::create(backend).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (listener, port) = loopback_listener().await;
+        let domain = format!("localhost:{port}");
+        let token = init(InitArgs {
+            dir: dir.path().to_path_buf(),
+            domain: domain.clone(),
+            username: username.to_string(),
+            name: format!("Desa {username}"),
+            role: Role::Village,
+            listen: format!("127.0.0.1:{port}"),
+            database_url: db.url.clone(),
+            insecure_local: true,
+        })
+        .await
+        .expect("init");
+        let config = Config::load(dir.path()).expect("config");
+        let node = Node::start(config, listener).await.expect("start node");
+        Self {
+            node: Some(node),
+            base: format!("http://{domain}"),
+            domain,
+            _dir: dir,
+            username: username.to_string(),
+            db,
+            token,
+        }
+    }
+
+    pub fn state(&self) -> &kentongan::state::AppState {
+        &self.node.as_ref().expect("running").state
+    }
+
+    pub fn actor_id(&self) -> String {
+        format!("{}/u/{}", self.base, self.username)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(node) = self.node.take() {
+            node.stop().await;
+        }
+        self.db.drop_database().await;
+    }
+}
+
+/// Polls `check` until it returns `Some`, failing the test with `what` after `limit`.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {limit:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub const AP: &str = "application/activity+json";

@@ -1,0 +1,273 @@
+//! A small fediverse server for tests, on its own loopback port (`localhost:PORT`):
+//! it serves actors that share one key pair, sends signed activities with Kentongan's
+//! signer, and records every POST to its inboxes after verifying the HTTP signature
+//! independently (fetching the signer's key, checking Digest and signature).
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey, pkcs8::DecodePublicKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
+use url::Url;
+
+/// One RSA key pair for every peer actor: generating keys is slow.
+static KEYS: LazyLock<(RsaPrivateKey, String)> = LazyLock::new(|| {
+    let pair = activitypub_federation::http_signatures::generate_actor_keypair().expect("keypair");
+    let private =
+        kentongan::federation::signing::parse_private_key(&pair.private_key).expect("key");
+    (private, pair.public_key)
+});
+
+/// What the peer does when an activity arrives.
+#[derive(Clone, Debug)]
+pub enum Behaviour {
+    Answer(u16),
+    /// Answer after a delay.
+    Slow(Duration),
+    /// Accept the connection and never answer.
+    Hang,
+}
+
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub activity: Value,
+    pub signature_verified: bool,
+}
+
+#[derive(Clone)]
+struct Shared {
+    base: String,
+    public_pem: Arc<String>,
+    shared_inbox: bool,
+    received: Arc<Mutex<Vec<Received>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+}
+
+pub struct Peer {
+    pub base: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Peer {
+    pub async fn start(shared_inbox: bool) -> Self {
+        Self::start_inner(shared_inbox, KEYS.1.clone()).await
+    }
+
+    /// A peer whose actors publish another key pair's public key.
+    pub async fn start_with_other_key(
+        shared_inbox: bool,
+        keys: activitypub_federation::http_signatures::Keypair,
+    ) -> Self {
+        Self::start_inner(shared_inbox, keys.public_key).await
+    }
+
+    async fn start_inner(shared_inbox: bool, public_pem: String) -> Self {
+        let (listener, port) = super::loopback_listener().await;
+        let domain = format!("localhost:{port}");
+        let base = format!("http://{domain}");
+        let shared = Shared {
+            base: base.clone(),
+            public_pem: Arc::new(public_pem),
+            shared_inbox,
+            received: Arc::default(),
+            behaviour: Arc::new(Mutex::new(Behaviour::Answer(202))),
+        };
+        let router = Router::new()
+            .route("/users/{name}", get(actor))
+            .route("/users/{name}/inbox", post(inbox))
+            .route("/inbox", post(inbox_shared))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self {
+            base,
+            received: shared.received,
+            behaviour: shared.behaviour,
+            task,
+        }
+    }
+
+    pub fn actor_id(&self, name: &str) -> String {
+        format!("{}/users/{name}", self.base)
+    }
+
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self.behaviour.lock().expect("lock") = behaviour;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    /// Activities of `kind` received so far.
+    pub fn received_of(&self, kind: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.activity["type"] == kind)
+            .collect()
+    }
+
+    /// Signs and POSTs `activity` as `name` to `inbox`; returns status and body.
+    pub async fn send(&self, name: &str, inbox: &str, activity: &Value) -> (u16, String) {
+        let client = super::client();
+        let request = kentongan::federation::signing::signed_post(
+            &client,
+            &Url::parse(inbox).expect("inbox URL"),
+            Bytes::from(activity.to_string()),
+            &Url::parse(&self.actor_id(name)).expect("actor URL"),
+            KEYS.0.clone(),
+        )
+        .await
+        .expect("sign");
+        let response = client.execute(request).await.expect("send");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// A Follow of `target` by `name`, with a fresh id.
+    pub fn follow(&self, name: &str, target: &str) -> Value {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/follow-{}-{}", self.base, name, rand_id()),
+            "type": "Follow",
+            "actor": self.actor_id(name),
+            "object": target,
+        })
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+pub fn rand_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+}
+
+pub fn private_key() -> RsaPrivateKey {
+    KEYS.0.clone()
+}
+
+async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> Response {
+    let id = format!("{}/users/{name}", shared.base);
+    let mut doc = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": id,
+        "type": "Person",
+        "preferredUsername": name,
+        "name": format!("Warga {name}"),
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": shared.public_pem.as_str() },
+    });
+    if shared.shared_inbox {
+        doc["endpoints"] = json!({ "sharedInbox": format!("{}/inbox", shared.base) });
+    }
+    ([("content-type", "application/activity+json")], Json(doc)).into_response()
+}
+
+async fn inbox_shared(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    record(shared, "/inbox".into(), headers, body).await
+}
+
+async fn inbox(
+    State(shared): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    record(shared, format!("/users/{name}/inbox"), headers, body).await
+}
+
+async fn record(shared: Shared, path: String, headers: HeaderMap, body: Bytes) -> Response {
+    let behaviour = shared.behaviour.lock().expect("lock").clone();
+    let signature_verified = verify(&path, &headers, &body).await;
+    let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    shared.received.lock().expect("lock").push(Received {
+        path,
+        activity,
+        signature_verified,
+    });
+    match behaviour {
+        Behaviour::Answer(status) => StatusCode::from_u16(status)
+            .unwrap_or(StatusCode::ACCEPTED)
+            .into_response(),
+        Behaviour::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            StatusCode::ACCEPTED.into_response()
+        }
+        Behaviour::Hang => {
+            std::future::pending::<()>().await;
+            StatusCode::ACCEPTED.into_response()
+        }
+    }
+}
+
+/// Checks Digest and the draft-cavage signature with the key fetched from `keyId`.
+async fn verify(path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
+    if headers.get("digest").and_then(|v| v.to_str().ok()) != Some(digest.as_str()) {
+        return false;
+    }
+    let map: BTreeMap<String, String> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let config = http_signature_normalization::Config::new().require_digest();
+    let Ok(unverified) = config.begin_verify("POST", path, map) else {
+        return false;
+    };
+    let key_url = unverified
+        .key_id()
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let Ok(response) = super::client()
+        .get(&key_url)
+        .header("accept", super::AP)
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let Ok(actor) = response.json::<Value>().await else {
+        return false;
+    };
+    let Some(pem) = actor["publicKey"]["publicKeyPem"].as_str() else {
+        return false;
+    };
+    let Ok(key) = RsaPublicKey::from_public_key_pem(pem) else {
+        return false;
+    };
+    unverified.verify(|signature, signing_string| {
+        BASE64
+            .decode(signature)
+            .map(|sig| {
+                key.verify(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(signing_string.as_bytes()),
+                    &sig,
+                )
+                .is_ok()
+            })
+            .unwrap_or(false)
+    })
+}
