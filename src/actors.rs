@@ -158,3 +158,107 @@ pub fn urls_host(urls: &Urls) -> String {
         None => base.host_str().unwrap_or_default().to_string(),
     }
 }
+
+/// Changes to a local actor's profile; `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileChanges {
+    pub name: Option<String>,
+    /// Markdown.
+    pub summary: Option<String>,
+    pub icon_url: Option<String>,
+    /// `NAME=VALUE` pairs, shown as profile fields; replaces all fields when given.
+    pub fields: Option<Vec<String>>,
+}
+
+/// Mastodon shows four profile fields.
+pub const MAX_PROFILE_FIELDS: usize = 4;
+
+fn profile_field(pair: &str) -> anyhow::Result<crate::federation::render::ProfileField> {
+    let (name, value) = pair
+        .split_once('=')
+        .with_context(|| format!("profile field {pair:?} must look like NAME=VALUE"))?;
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() || name.chars().count() > 255 || value.chars().count() > 2_048 {
+        anyhow::bail!(
+            "profile field {pair:?} needs a name of 1 to 255 characters and a value of at most 2048"
+        );
+    }
+    let escaped =
+        crate::publishing::markdown::sanitize(&value.replace('<', "&lt;").replace('>', "&gt;"));
+    let value = if value.starts_with("https://") || value.starts_with("http://") {
+        crate::publishing::markdown::sanitize(&format!(
+            "<a href=\"{escaped}\" rel=\"me\">{escaped}</a>"
+        ))
+    } else {
+        escaped
+    };
+    Ok(crate::federation::render::ProfileField {
+        name: name.to_string(),
+        value,
+    })
+}
+
+/// Edits a local actor's profile and queues the Update for its followers.
+pub async fn edit_profile(
+    store: &Store,
+    actor: &ActorRecord,
+    changes: &ProfileChanges,
+) -> anyhow::Result<()> {
+    let name = changes
+        .name
+        .as_deref()
+        .unwrap_or(&actor.name)
+        .trim()
+        .to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        anyhow::bail!("the display name must have 1 to 100 characters");
+    }
+    let summary = match &changes.summary {
+        Some(markdown) if markdown.chars().count() > 5_000 => {
+            anyhow::bail!("the summary is longer than 5000 characters")
+        }
+        Some(markdown) => crate::publishing::markdown::render(markdown),
+        None => actor.summary.clone(),
+    };
+    let icon_url = match &changes.icon_url {
+        Some(url) if url.is_empty() => None,
+        Some(url) => {
+            let parsed = url::Url::parse(url)
+                .map_err(|_| anyhow::anyhow!("the icon URL {url:?} is not a URL"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                anyhow::bail!("the icon URL must start with https://");
+            }
+            Some(parsed.to_string())
+        }
+        None => actor.icon_url.clone(),
+    };
+    let fields_json = match &changes.fields {
+        Some(pairs) if pairs.len() > MAX_PROFILE_FIELDS => {
+            anyhow::bail!("a profile has at most {MAX_PROFILE_FIELDS} fields")
+        }
+        Some(pairs) => {
+            let fields = pairs
+                .iter()
+                .map(|p| profile_field(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            serde_json::to_string(&fields).context("encoding profile fields")?
+        }
+        None => actor.fields_json.clone(),
+    };
+    let profile = crate::store::ActorProfile {
+        name,
+        summary,
+        icon_url,
+        fields_json,
+    };
+    let update = crate::store::NewActivity {
+        public_id: crate::publishing::new_public_id(),
+        actor_id: actor.id,
+        kind: "Update".into(),
+        post_id: None,
+        object_json: None,
+    };
+    store
+        .update_actor_profile(actor.id, &profile, &update, now_ms())
+        .await
+}

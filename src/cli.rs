@@ -157,6 +157,25 @@ pub enum ActorCommand {
         #[arg(long, default_value = "")]
         summary: String,
     },
+    /// Edit an actor's profile (federated to followers as an Update).
+    Edit {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The actor to edit; the node's main actor when omitted.
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Markdown.
+        #[arg(long)]
+        summary: Option<String>,
+        /// URL of the avatar image (empty to remove).
+        #[arg(long)]
+        icon_url: Option<String>,
+        /// A profile field as NAME=VALUE (repeat; replaces all fields), e.g. Kecamatan=Gantung.
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
     /// List the node's actors.
     List {
         #[arg(long)]
@@ -365,6 +384,26 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
             let actor =
                 actors::create_local_actor(&store, &urls, &username, &name, &summary).await?;
             println!("@{}@{}\t{}", actor.username, config.domain, actor.ap_id);
+            store.close().await;
+        }
+        ActorCommand::Edit {
+            dir,
+            username,
+            name,
+            summary,
+            icon_url,
+            fields,
+        } => {
+            let (_, store, _) = open(&dir).await?;
+            let actor = find_publishing_actor(&store, username.as_deref()).await?;
+            let changes = actors::ProfileChanges {
+                name,
+                summary,
+                icon_url,
+                fields: (!fields.is_empty()).then_some(fields),
+            };
+            actors::edit_profile(&store, &actor, &changes).await?;
+            println!("{}", actor.ap_id);
             store.close().await;
         }
         ActorCommand::List { dir } => {

@@ -194,6 +194,23 @@ pub fn activity(
     let id = urls.activity(&activity.public_id);
     let followers = urls.followers(&actor.username);
     let doc = match activity.kind.as_str() {
+        "Update" if post.is_none() => {
+            // A profile update: the actor as it is now.
+            let mut object = self::actor(actor, urls);
+            if let Some(map) = object.as_object_mut() {
+                map.remove("@context");
+            }
+            let doc = json!({
+                "id": id,
+                "type": "Update",
+                "actor": actor.ap_id,
+                "published": to_rfc3339(activity.created_at),
+                "to": [PUBLIC],
+                "cc": [followers],
+                "object": object,
+            });
+            return Ok(with_context(doc, actor_context()));
+        }
         "Create" | "Update" => {
             let post = post.context("a Create or Update without its post")?;
             let object = if post.deleted_at.is_some() {

@@ -102,26 +102,46 @@ impl Store {
         }))
     }
 
+    /// Replaces a local actor's profile and queues the Update that tells its followers.
     pub async fn update_actor_profile(
         &self,
         actor_id: i64,
-        name: &str,
-        summary: &str,
-        icon_url: Option<&str>,
-        fields_json: &str,
+        profile: &super::ActorProfile,
+        update: &super::NewActivity,
+        now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
             sqlx::query(
-                "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5 WHERE id = $1",
+                "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5 \
+                 WHERE id = $1 AND is_local = TRUE",
             )
             .bind(actor_id)
-            .bind(name)
-            .bind(summary)
-            .bind(icon_url)
-            .bind(fields_json)
-            .execute(pool)
+            .bind(&profile.name)
+            .bind(&profile.summary)
+            .bind(&profile.icon_url)
+            .bind(&profile.fields_json)
+            .execute(&mut *tx)
             .await
             .context("updating an actor profile")?;
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&update.public_id)
+                .bind(update.actor_id)
+                .bind(&update.kind)
+                .bind(update.post_id)
+                .bind(&update.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the profile Update")?;
+            sqlx::query(super::deliveries::FAN_OUT)
+                .bind(activity_id)
+                .bind(now)
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("queueing deliveries")?;
+            tx.commit().await.context("committing the profile")?;
         });
         Ok(())
     }
@@ -194,6 +214,31 @@ impl Store {
             .await
             .context("queueing the Accept")?;
             tx.commit().await.context("committing the follow")?;
+        });
+        Ok(())
+    }
+
+    /// Records a follow without answering it: for importing followers and for
+    /// benchmarks that seed thousands of them.
+    pub async fn add_follower(
+        &self,
+        local_actor_id: i64,
+        remote_actor_id: i64,
+        follow_ap_id: &str,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO follows (local_actor_id, remote_actor_id, follow_ap_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (local_actor_id, remote_actor_id) DO NOTHING",
+            )
+            .bind(local_actor_id)
+            .bind(remote_actor_id)
+            .bind(follow_ap_id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("storing a follower")?;
         });
         Ok(())
     }

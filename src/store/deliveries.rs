@@ -5,6 +5,14 @@
 use super::{Backend, DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
 use anyhow::Context;
 
+/// Where an outgoing activity goes: one row per distinct inbox of the actor's followers,
+/// the shared inbox when the follower's server has one.
+pub(super) const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+     SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
+     FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
+     WHERE f.local_actor_id = $3 \
+     GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)";
+
 pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, actor_id, kind, post_id, object_json, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 

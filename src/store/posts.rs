@@ -11,14 +11,6 @@ macro_rules! post_columns {
     };
 }
 
-/// Where an outgoing activity goes: one row per distinct inbox of the actor's followers,
-/// the shared inbox when the follower's server has one.
-const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
-     SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
-     FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
-     WHERE f.local_actor_id = $3 \
-     GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)";
-
 impl Store {
     /// Writes a new post, its Create activity and the deliveries to every follower inbox.
     pub async fn publish_post(
@@ -64,7 +56,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the Create activity")?;
-            sqlx::query(FAN_OUT)
+            sqlx::query(super::deliveries::FAN_OUT)
                 .bind(activity_id)
                 .bind(now)
                 .bind(actor_id)
@@ -122,7 +114,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the Update activity")?;
-            sqlx::query(FAN_OUT)
+            sqlx::query(super::deliveries::FAN_OUT)
                 .bind(activity_id)
                 .bind(now)
                 .bind(post.actor_id)
@@ -167,7 +159,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the Delete activity")?;
-            sqlx::query(FAN_OUT)
+            sqlx::query(super::deliveries::FAN_OUT)
                 .bind(activity_id)
                 .bind(now)
                 .bind(actor_id)

@@ -183,3 +183,13 @@ pub struct NewFollow {
     pub accept_inbox: String,
     pub host: String,
 }
+
+/// The editable part of a local actor.
+#[derive(Clone, Debug)]
+pub struct ActorProfile {
+    pub name: String,
+    pub summary: String,
+    pub icon_url: Option<String>,
+    /// `[{"name": …, "value": …}]`, shown as profile fields.
+    pub fields_json: String,
+}

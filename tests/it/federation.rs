@@ -91,6 +91,55 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
     let (_, followers) = get_json(&format!("{}/u/desa-jangkarasam/followers", node.base)).await;
     assert_eq!(followers["totalItems"], 1);
 
+    // A profile edit reaches followers as an Update of the actor.
+    let main_actor = kentongan::actors::find_publishing_actor(&node.state().store, None)
+        .await
+        .expect("actor");
+    let changes = kentongan::actors::ProfileChanges {
+        name: Some("Pemerintah Desa Jangkarasam".into()),
+        summary: Some("Kabar resmi **desa**.".into()),
+        fields: Some(vec![
+            "Kecamatan=Gantung".into(),
+            "Situs=https://jangkarasam.example".into(),
+        ]),
+        ..Default::default()
+    };
+    kentongan::actors::edit_profile(&node.state().store, &main_actor, &changes)
+        .await
+        .expect("edit profile");
+    node.state().wake_delivery.notify_one();
+    let update = eventually("a profile Update", WAIT, || async {
+        peer.received_of("Update")
+            .into_iter()
+            .find(|u| u.activity["object"]["type"] == "Organization")
+    })
+    .await;
+    assert!(update.signature_verified);
+    assert_eq!(update.activity["object"]["id"], node.actor_id());
+    assert_eq!(
+        update.activity["object"]["name"],
+        "Pemerintah Desa Jangkarasam"
+    );
+    assert_eq!(
+        update.activity["object"]["attachment"][0]["type"],
+        "PropertyValue"
+    );
+    assert_eq!(
+        update.activity["object"]["attachment"][0]["value"],
+        "Gantung"
+    );
+    assert!(
+        update.activity["object"]["attachment"][1]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("href=\"https://jangkarasam.example")
+    );
+    let (_, actor) = get_json(&node.actor_id()).await;
+    assert_eq!(
+        actor["summary"],
+        "<p>Kabar resmi <strong>desa</strong>.</p>\n"
+    );
+
     // Post: a Note with the title in bold, the body, the hashtag and the link.
     let url = publish_via_api(
         &node,
@@ -179,8 +228,10 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
     publishing::edit(store, &actor_record, &post, &changes)
         .await
         .expect("edit");
-    let update = eventually("an Update", WAIT, || async {
-        peer.received_of("Update").into_iter().next()
+    let update = eventually("an Update of the post", WAIT, || async {
+        peer.received_of("Update")
+            .into_iter()
+            .find(|u| u.activity["object"]["id"] == url)
     })
     .await;
     assert!(
