@@ -31,14 +31,57 @@ pub struct Node {
     pub state: AppState,
     pub local_addr: std::net::SocketAddr,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Held while serving a SQLite node: one server per data directory.
+    _lock: Option<std::fs::File>,
+}
+
+/// Takes the data directory's server lock (released by the OS when the process dies,
+/// even by SIGKILL), so a second `serve` on the same SQLite node refuses to start instead
+/// of taking back the first one's work.
+fn lock_if_sqlite(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
+    match BackendKind::of_url(config.database_url())? {
+        BackendKind::Sqlite => lock_data_dir(&config.dir).map(Some),
+        BackendKind::Postgres => Ok(None),
+    }
+}
+
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("kentongan.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!(
+                "another kentongan serve is already running with {}",
+                dir.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }
 
 impl Node {
     pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let lock = lock_if_sqlite(&config)?;
+        Self::start_locked(config, listener, lock).await
+    }
+
+    async fn start_locked(
+        config: Config,
+        listener: TcpListener,
+        lock: Option<std::fs::File>,
+    ) -> anyhow::Result<Self> {
         let store = Store::connect(config.database_url()).await?;
-        if store.backend_kind() == BackendKind::Sqlite {
-            // SQLite has one serving process per data directory, so every lease is one
-            // of a previous run that died: take the work back at once.
+        if lock.is_some() {
+            // The lock makes this the only server of the file, so every lease is one of
+            // a previous run that died: take the work back at once.
             store.release_all_leases().await?;
         }
         let state = AppState::new(config, store);
@@ -60,6 +103,7 @@ impl Node {
             state,
             local_addr,
             tasks,
+            _lock: lock,
         })
     }
 
@@ -85,10 +129,11 @@ impl Node {
 
 /// `kentongan serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let lock = lock_if_sqlite(&config)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let node = Node::start(config, listener).await?;
+    let node = Node::start_locked(config, listener, lock).await?;
     println!(
         "Kentongan berjalan di / is running at {} (listening on {})",
         node.state.urls.base(),

@@ -177,6 +177,21 @@ fn check_date(value: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
+/// A `Delete` of an actor by itself, for an actor we never stored.
+async fn is_unknown_account_deletion(
+    data: &Data,
+    activity: &serde_json::Map<String, Value>,
+) -> bool {
+    let actor = activity.get("actor").and_then(first_id);
+    let object = activity.get("object").and_then(object_id);
+    match (activity.get("type").and_then(Value::as_str), actor, object) {
+        (Some("Delete"), Some(actor), Some(object)) if actor == object => {
+            matches!(data.store.actor_by_ap_id(actor).await, Ok(None))
+        }
+        _ => false,
+    }
+}
+
 /// `POST /inbox`
 pub async fn shared_inbox(data: Data, request: Request) -> Response {
     receive(data, request).await
@@ -239,6 +254,11 @@ async fn receive(data: Data, request: Request) -> Response {
                         format!("the activity has no {field:?}"),
                     );
                 }
+            }
+            if is_unknown_account_deletion(&data, &map).await {
+                // A deleted account's key can no longer be fetched, and we hold nothing
+                // of it: there is nothing to verify and nothing to do.
+                return StatusCode::ACCEPTED.into_response();
             }
         }
         Ok(_) => {

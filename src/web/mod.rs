@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/u/{name}/inbox", post(federation::inbox::actor_inbox))
         .route("/inbox", post(federation::inbox::shared_inbox))
         .route("/actor", get(objects::instance_actor))
+        .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
         .route("/a/{id}", get(objects::activity))
         .route("/tags/{name}", get(pages::tag))

@@ -53,6 +53,12 @@ pub async fn instance_actor(State(state): State<AppState>) -> Result<Response, A
     ))
 }
 
+/// `GET /actor/outbox`: the instance actor publishes nothing.
+pub async fn instance_outbox(State(state): State<AppState>) -> Response {
+    let id = format!("{}/outbox", state.urls.instance_actor());
+    activity_json(StatusCode::OK, &render::ordered_collection(&id, 0, None))
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     /// Keyset cursor `PUBLISHED_MS.ID`: the page holds posts strictly older.

@@ -257,6 +257,40 @@ async fn refusals(backend: Backend) {
 
     nothing_stored(&node).await;
 
+    // Mastodon announcing a deleted account we never knew: its key is gone, and so is
+    // everything to do; answered 202 so the sender stops retrying.
+    let gone = format!("http://localhost:{port}/users/gone");
+    let deletion =
+        json!({ "id": format!("{gone}#delete"), "type": "Delete", "actor": gone, "object": gone });
+    let (status, _) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "application/activity+json")
+            .body(deletion.to_string()),
+    )
+    .await;
+    assert_eq!(status, 202);
+    // The same for an actor we know still needs its signature.
+    let known = peer.actor_id("warga");
+    let deletion = json!({ "id": format!("{known}#delete"), "type": "Delete", "actor": known, "object": known });
+    let (status, body) = send_raw(
+        client()
+            .post(&inbox)
+            .header("content-type", "application/activity+json")
+            .header("date", httpdate::fmt_http_date(now))
+            .body(deletion.to_string()),
+    )
+    .await;
+    assert_refused(
+        &Case {
+            name: "unsigned Delete of a known actor",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+    nothing_stored(&node).await;
+
     // An activity type we do not handle: 202, ignored.
     let flag = json!({ "id": format!("{}/activities/{}", peer.base, rand_id()), "type": "Flag", "actor": peer.actor_id("warga"), "object": node.actor_id() });
     let (status, _) = peer.send("warga", &inbox, &flag).await;

@@ -1,0 +1,184 @@
+//! The command line: clear one-sentence errors with a non-zero exit, and one server per
+//! SQLite data directory.
+
+use crate::support::{WAIT, eventually};
+use std::process::{Command, Output, Stdio};
+
+fn kentongan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(args)
+        .output()
+        .expect("run kentongan")
+}
+
+fn assert_one_line_error(output: &Output, contains: &str) {
+    assert!(!output.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.trim();
+    assert!(line.starts_with("kentongan: "), "{line}");
+    assert_eq!(line.lines().count(), 1, "one line, got {line:?}");
+    assert!(
+        line.contains(contains),
+        "{line:?} should mention {contains:?}"
+    );
+}
+
+#[test]
+fn errors_are_one_sentence_and_a_non_zero_exit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nothing-here");
+    let missing = missing.to_str().expect("utf-8");
+    assert_one_line_error(
+        &kentongan(&["post", "--dir", missing, "--title", "T", "--body", "B"]),
+        "kentongan init",
+    );
+
+    let node = dir.path().join("node");
+    let node = node.to_str().expect("utf-8");
+    let bad_domain = kentongan(&[
+        "init",
+        "--dir",
+        node,
+        "--domain",
+        "https://desa.example/",
+        "--username",
+        "desa",
+        "--name",
+        "Desa",
+    ]);
+    assert_one_line_error(&bad_domain, "domain");
+    let bad_name = kentongan(&[
+        "init",
+        "--dir",
+        node,
+        "--domain",
+        "desa.example",
+        "--username=-desa-",
+        "--name",
+        "Desa",
+    ]);
+    assert_one_line_error(&bad_name, "username");
+    let port = kentongan(&[
+        "init",
+        "--dir",
+        node,
+        "--domain",
+        "desa.example:8443",
+        "--username",
+        "desa",
+        "--name",
+        "Desa",
+    ]);
+    assert_one_line_error(&port, "--insecure-local");
+
+    let ok = kentongan(&[
+        "init",
+        "--dir",
+        node,
+        "--domain",
+        "desa.example",
+        "--username",
+        "desa",
+        "--name",
+        "Desa",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let token = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        token.contains("API token"),
+        "init prints the token once: {token}"
+    );
+    assert_one_line_error(
+        &kentongan(&[
+            "init",
+            "--dir",
+            node,
+            "--domain",
+            "desa.example",
+            "--username",
+            "desa",
+            "--name",
+            "Desa",
+        ]),
+        "already",
+    );
+    let long_title = "a".repeat(10_000);
+    assert_one_line_error(
+        &kentongan(&[
+            "post",
+            "--dir",
+            node,
+            "--title",
+            &long_title,
+            "--body",
+            "isi",
+        ]),
+        "title",
+    );
+    assert_one_line_error(
+        &kentongan(&[
+            "edit",
+            "--dir",
+            node,
+            "https://desa.example/p/nope",
+            "--title",
+            "x",
+        ]),
+        "no post",
+    );
+    assert_one_line_error(
+        &kentongan(&["delete", "--dir", node, "https://elsewhere.example/p/x"]),
+        "not a post URL",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_sqlite_directory_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (listener, port) = crate::support::loopback_listener().await;
+    drop(listener);
+    let dir_arg = dir.path().to_str().expect("utf-8");
+    let domain = format!("localhost:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let init = kentongan(&[
+        "init",
+        "--dir",
+        dir_arg,
+        "--domain",
+        &domain,
+        "--username",
+        "desa",
+        "--name",
+        "Desa",
+        "--listen",
+        &listen,
+        "--insecure-local",
+    ]);
+    assert!(init.status.success());
+    let mut first = Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(["serve", "--dir", dir_arg])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    eventually("the first server to answer", WAIT, || async {
+        let url = format!("http://127.0.0.1:{port}/.well-known/nodeinfo");
+        crate::support::client()
+            .get(url)
+            .send()
+            .await
+            .ok()?
+            .status()
+            .is_success()
+            .then_some(())
+    })
+    .await;
+    let second = kentongan(&["serve", "--dir", dir_arg]);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_one_line_error(&second, "already running");
+}
