@@ -147,6 +147,36 @@ pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     html
 }
 
+/// Mastodon shows at most four attachments.
+pub const MAX_ATTACHMENTS: usize = 4;
+
+fn media_type(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if path.ends_with(".png") {
+        "image/png"
+    } else if path.ends_with(".webp") {
+        "image/webp"
+    } else if path.ends_with(".gif") {
+        "image/gif"
+    } else {
+        "image/jpeg"
+    }
+}
+
+/// The body's images as `Image` attachments with alt text (Mastodon drops `<img>` from
+/// content but shows attachments).
+fn attachments(post: &PostRecord) -> Vec<Value> {
+    crate::publishing::markdown::images(&post.body_markdown)
+        .into_iter()
+        .take(MAX_ATTACHMENTS)
+        .map(|image| json!({ "type": "Image", "mediaType": media_type(&image.url), "url": image.url, "name": image.alt }))
+        .collect()
+}
+
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
     let url = urls.post(&post.public_id);
     let content = note_content(post, urls);
@@ -167,7 +197,7 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "content": content,
         "contentMap": { post.language.clone(): content },
         "tag": tags,
-        "attachment": [],
+        "attachment": attachments(post),
     });
     if let Some(updated) = post.updated_at {
         doc["updated"] = json!(to_rfc3339(updated));

@@ -12,6 +12,45 @@ pub fn render(markdown: &str) -> String {
     sanitize(&unsafe_html)
 }
 
+/// An image a post's body shows, with its alt text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyImage {
+    pub url: String,
+    pub alt: String,
+}
+
+/// The http(s) images of a Markdown body, in order. Mastodon strips `<img>` from content,
+/// so these are federated as attachments.
+pub fn images(markdown: &str) -> Vec<BodyImage> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut found = Vec::new();
+    let mut current: Option<BodyImage> = None;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                current = Some(BodyImage {
+                    url: dest_url.to_string(),
+                    alt: String::new(),
+                });
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(image) = current.as_mut() {
+                    image.alt.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some(image) = current.take()
+                    && (image.url.starts_with("https://") || image.url.starts_with("http://"))
+                {
+                    found.push(image);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Cleans HTML from any source (our Markdown, or a remote server's content).
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
@@ -37,6 +76,20 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(html.contains("<strong>warga</strong>"), "{html}");
+    }
+
+    #[test]
+    fn images_are_found_with_their_alt_text() {
+        let found = images(
+            "Foto:\n\n![Balai *desa* baru](https://desa.example/m/balai.jpg) dan ![](/relatif.png)",
+        );
+        assert_eq!(
+            found,
+            vec![BodyImage {
+                url: "https://desa.example/m/balai.jpg".into(),
+                alt: "Balai desa baru".into()
+            }]
+        );
     }
 
     #[test]

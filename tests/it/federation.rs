@@ -144,7 +144,7 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
     let url = publish_via_api(
         &node,
         "Kerja bakti",
-        "Warga diundang **kerja bakti**.",
+        "Warga diundang **kerja bakti**.\n\n![Peta balai desa](https://example.org/peta.png)",
         &["Pengumuman"],
     )
     .await;
@@ -169,6 +169,10 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
         "{content}"
     );
     assert!(content.contains(&format!("href=\"{url}\"")), "{content}");
+    assert_eq!(note["attachment"][0]["type"], "Image");
+    assert_eq!(note["attachment"][0]["url"], "https://example.org/peta.png");
+    assert_eq!(note["attachment"][0]["mediaType"], "image/png");
+    assert_eq!(note["attachment"][0]["name"], "Peta balai desa");
     assert_eq!(note["tag"][0]["type"], "Hashtag");
     assert_eq!(note["tag"][0]["name"], "#Pengumuman");
     assert_eq!(note["contentMap"]["id"], note["content"]);
