@@ -80,7 +80,11 @@ pub async fn create_local_actor(
         username: username.as_str().to_string(),
         host: urls_host(urls),
         name: name.to_string(),
-        summary: summary.to_string(),
+        summary: if summary.trim().is_empty() {
+            String::new()
+        } else {
+            crate::publishing::markdown::render(summary)
+        },
         icon_url: None,
         profile_url: Some(ap_id.to_string()),
         inbox_url: urls.inbox(username.as_str()).to_string(),

@@ -83,6 +83,8 @@ CREATE TABLE hosts (
     consecutive_failures BIGINT  NOT NULL DEFAULT 0,
     first_failure_at     BIGINT,
     unreachable          BOOLEAN NOT NULL DEFAULT FALSE,
+    -- No request to the host before this (Retry-After, or unreachable).
+    retry_not_before     BIGINT,
     last_success_at      BIGINT
 );
 

@@ -145,13 +145,10 @@ impl Object for DbActor {
         })
     }
 
-    async fn verify(
-        json: &ApActor,
-        expected_domain: &Url,
-        _data: &Data,
-    ) -> Result<(), Self::Error> {
+    async fn verify(json: &ApActor, expected_domain: &Url, data: &Data) -> Result<(), Self::Error> {
         verify_domains_match(&json.id, expected_domain)?;
-        if host_of(&json.id) != host_of(expected_domain) {
+        let host = host_of(&json.id);
+        if host != host_of(expected_domain) {
             return Err(ActorError::Invalid(
                 "actor id is on another server than its URL".into(),
             ));
@@ -171,6 +168,21 @@ impl Object for DbActor {
             return Err(ActorError::Invalid(
                 "the actor has no usable preferredUsername".into(),
             ));
+        }
+        // We will POST to these: they must be on the actor's own server, at an address we
+        // deliver to (not a private one chosen by whoever wrote this document).
+        let shared = json
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref())
+            .or(json.shared_inbox.as_ref());
+        for inbox in std::iter::once(&json.inbox).chain(shared) {
+            if host_of(inbox) != host {
+                return Err(ActorError::Invalid(format!(
+                    "inbox {inbox} is not on the actor's server"
+                )));
+            }
+            super::check_remote_url(inbox, &data.config).map_err(ActorError::Invalid)?;
         }
         Ok(())
     }

@@ -36,6 +36,8 @@ const UNREACHABLE_AFTER_MS: i64 = 24 * 3600 * 1000;
 const UNREACHABLE_RETRY_MS: i64 = 6 * 3600 * 1000;
 /// At most this long between two attempts.
 const MAX_BACKOFF_MS: i64 = 12 * 3600 * 1000;
+/// A `Retry-After` longer than this is taken as this.
+const MAX_RETRY_AFTER_MS: i64 = 24 * 3600 * 1000;
 
 /// The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min, ... doubling to 12 h.
 pub fn backoff_ms(attempts: i64) -> i64 {
@@ -46,7 +48,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// `Retry-After` as seconds or an HTTP date, in milliseconds from now.
 pub fn retry_after_ms(value: &str, now: std::time::SystemTime) -> Option<i64> {
     if let Ok(seconds) = value.trim().parse::<i64>() {
-        return Some(seconds.max(0) * 1000);
+        return Some(seconds.clamp(0, i64::MAX / 1000) * 1000);
     }
     let date = httpdate::parse_http_date(value.trim()).ok()?;
     Some(
@@ -62,6 +64,8 @@ pub enum Outcome {
     Delivered(u16),
     /// Refused for good (a 4xx other than 401, 408, 429).
     Rejected(u16),
+    /// We will not send there (an address we do not deliver to).
+    Refused(String),
     /// Try again, not before `retry_after_ms` when the server said so.
     Retry {
         status: Option<u16>,
@@ -162,13 +166,37 @@ impl DeliveryWorker {
                         prepared.insert(claim.activity_id, item.clone());
                         Some(item)
                     }
-                    Err(err) => {
-                        let reason = format!("{err:#}");
-                        tracing::error!(error = %reason, activity = claim.activity_id, "cannot prepare an activity");
+                    Err(Unpreparable::Permanently(reason)) => {
+                        tracing::error!(error = %reason, activity = claim.activity_id, "an activity cannot be sent");
                         self.state
                             .store
-                            .finish_delivery(claim.id, "failed", None, Some(&reason), now_ms())
+                            .finish_delivery(
+                                claim.id,
+                                claim.locked_until,
+                                "failed",
+                                None,
+                                Some(&reason),
+                                now_ms(),
+                            )
                             .await?;
+                        None
+                    }
+                    Err(Unpreparable::ForNow(err)) => {
+                        // The database hiccupped: try again soon, lose nothing.
+                        let reason = format!("{err:#}");
+                        tracing::warn!(error = %reason, activity = claim.activity_id, "cannot prepare an activity yet");
+                        let retry_at = now_ms() + 30_000;
+                        let _ = self
+                            .state
+                            .store
+                            .reschedule_delivery(
+                                claim.id,
+                                claim.locked_until,
+                                retry_at,
+                                None,
+                                &reason,
+                            )
+                            .await;
                         None
                     }
                 },
@@ -190,53 +218,71 @@ impl DeliveryWorker {
         Ok(started)
     }
 
-    async fn prepare(&mut self, activity_id: i64) -> anyhow::Result<Prepared> {
+    async fn prepare(&mut self, activity_id: i64) -> Result<Prepared, Unpreparable> {
+        use Unpreparable::{ForNow, Permanently};
         let store = &self.state.store;
         let activity = store
             .activity_by_id(activity_id)
-            .await?
-            .context("the activity is gone")?;
+            .await
+            .map_err(ForNow)?
+            .ok_or_else(|| Permanently("the activity is gone".into()))?;
         let actor = store
             .actor_by_id(activity.actor_id)
-            .await?
-            .context("the activity's actor is gone")?;
+            .await
+            .map_err(ForNow)?
+            .ok_or_else(|| Permanently("the activity's actor is gone".into()))?;
         let post = match activity.post_id {
-            Some(id) => store.post_by_id(id).await?,
+            Some(id) => store.post_by_id(id).await.map_err(ForNow)?,
             None => None,
         };
-        let json = render::activity(&activity, post.as_ref(), &actor, &self.state.urls)?;
+        let json = render::activity(&activity, post.as_ref(), &actor, &self.state.urls)
+            .map_err(|err| Permanently(format!("{err:#}")))?;
         let key = match self.keys.get(&actor.id) {
             Some(key) => key.clone(),
             None => {
                 let pem = actor
                     .private_key_pem
                     .clone()
-                    .context("the actor has no private key")?;
-                let key =
-                    tokio::task::spawn_blocking(move || signing::parse_private_key(&pem)).await??;
+                    .ok_or_else(|| Permanently("the actor has no private key".into()))?;
+                let key = tokio::task::spawn_blocking(move || signing::parse_private_key(&pem))
+                    .await
+                    .map_err(|err| ForNow(err.into()))?
+                    .map_err(|err| Permanently(format!("{err:#}")))?;
                 self.keys.insert(actor.id, key.clone());
                 key
             }
         };
+        let body = serde_json::to_vec(&json).map_err(|err| Permanently(err.to_string()))?;
+        let actor_id = Url::parse(&actor.ap_id).map_err(|err| Permanently(err.to_string()))?;
         Ok(Prepared {
-            body: Bytes::from(serde_json::to_vec(&json)?),
-            actor_id: Url::parse(&actor.ap_id)?,
+            body: Bytes::from(body),
+            actor_id,
             key,
         })
     }
 }
 
-async fn attempt(client: &reqwest::Client, claim: &DeliveryClaim, item: &Prepared) -> Outcome {
+/// Why an activity could not be made ready to send.
+enum Unpreparable {
+    /// It never will be (the activity or its actor is gone): end its deliveries.
+    Permanently(String),
+    /// The database failed: retry soon.
+    ForNow(anyhow::Error),
+}
+
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    claim: &DeliveryClaim,
+    item: &Prepared,
+) -> Outcome {
     let inbox = match Url::parse(&claim.inbox_url) {
         Ok(inbox) => inbox,
-        Err(err) => {
-            return Outcome::Retry {
-                status: None,
-                retry_after_ms: None,
-                reason: format!("bad inbox URL: {err}"),
-            };
-        }
+        Err(err) => return Outcome::Refused(format!("bad inbox URL: {err}")),
     };
+    if let Err(reason) = super::check_remote_url(&inbox, &state.config) {
+        return Outcome::Refused(reason);
+    }
     let request = match signing::signed_post(
         client,
         &inbox,
@@ -284,7 +330,7 @@ async fn deliver(
     claim: &DeliveryClaim,
     item: &Prepared,
 ) {
-    let outcome = attempt(client, claim, item).await;
+    let outcome = attempt(state, client, claim, item).await;
     if let Err(err) = record(state, claim, outcome).await {
         tracing::error!(error = %format!("{err:#}"), "cannot record a delivery outcome; its lease will expire and it will be retried");
     }
@@ -293,27 +339,36 @@ async fn deliver(
 async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> anyhow::Result<()> {
     let store = &state.store;
     let now = now_ms();
+    let lease = claim.locked_until;
     match outcome {
         Outcome::Delivered(status) => {
             tracing::debug!(status, "delivered");
             store
-                .finish_delivery(claim.id, "delivered", Some(status.into()), None, now)
+                .finish_delivery(claim.id, lease, "delivered", Some(status.into()), None, now)
                 .await?;
             store.record_host_success(&claim.host, now).await?;
         }
         Outcome::Rejected(status) => {
             tracing::info!(status, "the server refused the activity; not retrying");
+            let reason = format!("refused with HTTP {status}");
             store
                 .finish_delivery(
                     claim.id,
+                    lease,
                     "failed",
                     Some(status.into()),
-                    Some(&format!("refused with HTTP {status}")),
+                    Some(&reason),
                     now,
                 )
                 .await?;
             // The server answered: it is reachable.
             store.record_host_success(&claim.host, now).await?;
+        }
+        Outcome::Refused(reason) => {
+            tracing::warn!(%reason, "not delivering to this address");
+            store
+                .finish_delivery(claim.id, lease, "failed", None, Some(&reason), now)
+                .await?;
         }
         Outcome::Retry {
             status,
@@ -329,30 +384,34 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
                 )
                 .await?;
             let mut wait = backoff_ms(claim.attempts);
+            // What the server asked for, or what an unreachable server gets, holds every
+            // delivery to it, not only this one.
+            let mut hold = None;
             if let Some(asked) = retry_after_ms {
-                wait = wait.max(asked.min(MAX_BACKOFF_MS * 2));
+                let asked = asked.min(MAX_RETRY_AFTER_MS);
+                wait = wait.max(asked);
+                hold = Some(asked);
             }
             if health.unreachable {
                 wait = wait.max(UNREACHABLE_RETRY_MS);
+                hold = Some(hold.unwrap_or(0).max(UNREACHABLE_RETRY_MS));
+            }
+            if let Some(hold) = hold {
+                store.hold_host(&claim.host, now + hold).await?;
             }
             let next = now + wait;
             let deadline = claim.created_at + state.config.delivery.retry_window.as_millis() as i64;
             let status = status.map(i64::from);
             if next > deadline {
                 tracing::warn!(%reason, "giving up a delivery after its retry window");
+                let reason = format!("gave up: {reason}");
                 store
-                    .finish_delivery(
-                        claim.id,
-                        "failed",
-                        status,
-                        Some(&format!("gave up: {reason}")),
-                        now,
-                    )
+                    .finish_delivery(claim.id, lease, "failed", status, Some(&reason), now)
                     .await?;
             } else {
                 tracing::info!(%reason, wait_ms = wait, "delivery failed; will retry");
                 store
-                    .reschedule_delivery(claim.id, next, status, &reason)
+                    .reschedule_delivery(claim.id, lease, next, status, &reason)
                     .await?;
             }
         }

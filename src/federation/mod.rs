@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod inbox;
 pub mod process;
 pub mod render;
+pub mod signature_policy;
 pub mod signing;
 pub mod wellknown;
 
@@ -75,4 +76,45 @@ pub async fn federation_config(state: AppState) -> anyhow::Result<FederationConf
         .build()
         .await
         .map_err(|err| anyhow::anyhow!("building the federation configuration: {err}"))
+}
+
+/// Whether we may fetch from or deliver to `url`: https (http only for local federation),
+/// and no literal loopback, private or link-local address unless allowed. Names that
+/// resolve to such addresses are refused by the client's resolver; literals never reach
+/// a resolver, so they are checked here.
+pub fn check_remote_url(url: &url::Url, config: &crate::config::Config) -> Result<(), String> {
+    if config.insecure_local {
+        return match url.scheme() {
+            "http" | "https" => Ok(()),
+            other => Err(format!("{other}: URLs are not fetched")),
+        };
+    }
+    if url.scheme() != "https" {
+        return Err(format!("{url} is not https"));
+    }
+    let private = match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let segments = ip.segments();
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => return Err(format!("{url} has no host")),
+    };
+    if private && !config.allow_private_addresses {
+        return Err(format!("{url} is a private or loopback address"));
+    }
+    Ok(())
 }

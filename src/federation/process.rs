@@ -15,19 +15,41 @@ use crate::{
 };
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
+use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 
-const BATCH: i64 = 32;
-const LEASE_MS: i64 = 60_000;
+/// Activities claimed at once and processed concurrently, so that one slow remote
+/// server (an actor fetch waits up to the request timeout) does not hold up the others.
+const BATCH: usize = 8;
+/// A claim outlives the slowest processing of a batch: a few fetches per activity.
+const LEASE_MS: i64 = 120_000;
 const MAX_ATTEMPTS: i64 = 5;
 const POLL: Duration = Duration::from_secs(1);
+/// Processed activities are kept this long, then forgotten.
+const KEEP_PROCESSED_MS: i64 = 7 * 24 * 3600 * 1000;
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs until the process ends.
 pub async fn run(data: Data) {
+    let mut last_purge = tokio::time::Instant::now() - PURGE_EVERY;
     loop {
+        if last_purge.elapsed() >= PURGE_EVERY {
+            last_purge = tokio::time::Instant::now();
+            match data.store.purge_inbox(now_ms() - KEEP_PROCESSED_MS).await {
+                Ok(purged) if purged > 0 => {
+                    tracing::info!(purged, "forgot old processed activities")
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %format!("{err:#}"), "cannot purge the inbox"),
+            }
+        }
         let now = now_ms();
-        let claims = match data.store.claim_inbox(now, now + LEASE_MS, BATCH).await {
+        let claims = match data
+            .store
+            .claim_inbox(now, now + LEASE_MS, BATCH as i64)
+            .await
+        {
             Ok(claims) => claims,
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), "inbox worker cannot claim");
@@ -38,28 +60,34 @@ pub async fn run(data: Data) {
             let _ = tokio::time::timeout(POLL, data.wake_inbox.notified()).await;
             continue;
         }
-        for claim in claims {
-            process_one(&data.reset_request_count(), claim).await;
-        }
+        futures::stream::iter(claims)
+            .for_each_concurrent(BATCH, |claim| {
+                let data = data.reset_request_count();
+                async move { process_one(&data, claim).await }
+            })
+            .await;
     }
 }
 
 #[tracing::instrument(skip_all, fields(id = %claim.ap_id, kind = %claim.kind))]
 async fn process_one(data: &Data, claim: InboxClaim) {
     let outcome = handle(data, &claim).await;
+    let lease = claim.locked_until;
     let result = match outcome {
-        Ok(()) => data.store.finish_inbox(claim.id, "done", None).await,
+        Ok(()) => data.store.finish_inbox(claim.id, lease, "done", None).await,
         Err(err) if claim.attempts + 1 >= MAX_ATTEMPTS => {
-            tracing::warn!(error = %format!("{err:#}"), "gave up processing an activity");
+            let reason = format!("{err:#}");
+            tracing::warn!(error = %reason, "gave up processing an activity");
             data.store
-                .finish_inbox(claim.id, "failed", Some(&format!("{err:#}")))
+                .finish_inbox(claim.id, lease, "failed", Some(&reason))
                 .await
         }
         Err(err) => {
             let delay = 30_000 * (1 << claim.attempts.clamp(0, 10));
-            tracing::info!(error = %format!("{err:#}"), "will retry processing an activity");
+            let reason = format!("{err:#}");
+            tracing::info!(error = %reason, "will retry processing an activity");
             data.store
-                .retry_inbox(claim.id, now_ms() + delay, &format!("{err:#}"))
+                .retry_inbox(claim.id, lease, now_ms() + delay, &reason)
                 .await
         }
     };
@@ -152,9 +180,14 @@ async fn undo(data: &Data, activity: &IncomingActivity, object: &Value) -> anyho
     match object {
         Value::Object(inner) if inner.get("type").and_then(Value::as_str) == Some("Follow") => {
             let target = inner.get("object").and_then(object_id).unwrap_or_default();
-            let local = local_actor_at(data, target).await?;
+            // Only the follow this Undo names: a late Undo of an old Follow must not
+            // end a newer one, and an unknown target ends nothing.
+            let Some(local) = local_actor_at(data, target).await? else {
+                return Ok(());
+            };
+            let follow_id = inner.get("id").and_then(Value::as_str);
             data.store
-                .remove_follower(local.map(|l| l.id), follower.id, None)
+                .remove_follower(Some(local.id), follower.id, follow_id)
                 .await?;
         }
         Value::String(follow_id) => {
@@ -278,7 +311,16 @@ async fn update(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     };
     let id = object_id(object).unwrap_or_default();
     if id == activity.actor.as_str() {
-        // A profile update: refetch the actor rather than trust the inline copy.
+        // A profile update: refetch the actor rather than trust the inline copy, but not
+        // more than once a minute, so a flood of Updates costs one fetch.
+        let fresh = data
+            .store
+            .actor_by_ap_id(id)
+            .await?
+            .is_some_and(|actor| now_ms() - actor.refreshed_at < 60_000);
+        if fresh {
+            return Ok(());
+        }
         let url = url::Url::parse(id).context("the actor id is not a URL")?;
         ObjectId::<DbActor>::from(url)
             .dereference_forced(data)

@@ -60,10 +60,22 @@ pub fn sanitize(html: &str) -> String {
         .to_string()
 }
 
-/// Text without tags, for summaries and plain-text places.
+/// Text without tags or entities, for titles, summaries and names shown as plain text
+/// (templates escape it again on output).
 pub fn strip_tags(html: &str) -> String {
     let cleaned = ammonia::Builder::empty().clean(html).to_string();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    unescape(&text)
+}
+
+/// Undoes the entity escaping ammonia applies to text.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -90,6 +102,15 @@ mod tests {
                 alt: "Balai desa baru".into()
             }]
         );
+    }
+
+    #[test]
+    fn plain_text_is_not_escaped_twice() {
+        assert_eq!(
+            strip_tags("<p>Kopi &amp; teh <b>murah</b></p>"),
+            "Kopi & teh murah"
+        );
+        assert_eq!(strip_tags("<script>x</script>a &lt;b&gt;"), "a <b>");
     }
 
     #[test]

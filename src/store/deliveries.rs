@@ -19,14 +19,16 @@ pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, act
 const CLAIM_SQLITE: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
        SELECT id FROM deliveries \
        WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.retry_not_before > $2) \
        ORDER BY next_attempt_at, id LIMIT $3) \
-     RETURNING id, activity_id, inbox_url, host, attempts, created_at";
+     RETURNING id, activity_id, inbox_url, host, attempts, created_at, locked_until";
 
 const CLAIM_POSTGRES: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
        SELECT id FROM deliveries \
        WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.retry_not_before > $2) \
        ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, activity_id, inbox_url, host, attempts, created_at";
+     RETURNING id, activity_id, inbox_url, host, attempts, created_at, locked_until";
 
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
@@ -68,10 +70,13 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a delivery: `state` is `delivered` or `failed`.
+    /// Ends a delivery: `state` is `delivered` or `failed`. Only the holder of the claim
+    /// (`lease`, as claimed) may: a worker whose lease ran out and was claimed again by
+    /// another changes nothing.
     pub async fn finish_delivery(
         &self,
         id: i64,
+        lease: i64,
         state: &str,
         status: Option<i64>,
         error: Option<&str>,
@@ -80,13 +85,15 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE deliveries SET state = $2, last_status = $3, last_error = $4, \
-                   attempts = attempts + 1, finished_at = $5, locked_until = 0 WHERE id = $1",
+                   attempts = attempts + 1, finished_at = $5, locked_until = 0 \
+                 WHERE id = $1 AND locked_until = $6",
             )
             .bind(id)
             .bind(state)
             .bind(status)
             .bind(error)
             .bind(now)
+            .bind(lease)
             .execute(pool)
             .await
             .context("finishing a delivery")?;
@@ -97,6 +104,7 @@ impl Store {
     pub async fn reschedule_delivery(
         &self,
         id: i64,
+        lease: i64,
         next_attempt_at: i64,
         status: Option<i64>,
         error: &str,
@@ -104,12 +112,13 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $2, \
-                   last_status = $3, last_error = $4, locked_until = 0 WHERE id = $1",
+                   last_status = $3, last_error = $4, locked_until = 0 WHERE id = $1 AND locked_until = $5",
             )
             .bind(id)
             .bind(next_attempt_at)
             .bind(status)
             .bind(error)
+            .bind(lease)
             .execute(pool)
             .await
             .context("rescheduling a delivery")?;
@@ -149,22 +158,69 @@ impl Store {
         }))
     }
 
-    /// A request to `host` succeeded, or the host reached us: it is reachable again.
+    /// A request to `host` succeeded, or the host reached us: it is reachable again, and
+    /// whatever waited for it because it was failing is due now.
     pub async fn record_host_success(&self, host: &str, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            sqlx::query(
+                "UPDATE deliveries SET next_attempt_at = $2 \
+                 WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \
+                   AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = $1 AND (h.consecutive_failures > 0 OR h.unreachable))",
+            )
+            .bind(host)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("bringing a host's deliveries forward")?;
             sqlx::query(
                 "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
                  VALUES ($1, 0, FALSE, $2) \
                  ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
-                   unreachable = FALSE, last_success_at = $2",
+                   unreachable = FALSE, retry_not_before = NULL, last_success_at = $2",
             )
             .bind(host)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .context("recording a host success")?;
+            tx.commit().await.context("committing a host success")?;
         });
         Ok(())
+    }
+
+    /// No request to `host` before `until` (a `Retry-After`, or an unreachable host).
+    pub async fn hold_host(&self, host: &str, until: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE hosts SET retry_not_before = \
+                   CASE WHEN retry_not_before IS NULL OR retry_not_before < $2 THEN $2 ELSE retry_not_before END \
+                 WHERE host = $1",
+            )
+            .bind(host)
+            .bind(until)
+            .execute(pool)
+            .await
+            .context("holding a host")?;
+        });
+        Ok(())
+    }
+
+    /// Every delivery of an activity: inbox, state, attempts, last status.
+    pub async fn deliveries_of(
+        &self,
+        activity_id: i64,
+    ) -> anyhow::Result<Vec<super::DeliveryStatus>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT inbox_url, host, state, attempts, last_status, last_error FROM deliveries \
+                 WHERE activity_id = $1 ORDER BY id",
+            )
+            .bind(activity_id)
+            .fetch_all(pool)
+            .await
+            .context("listing deliveries")?
+        }))
     }
 
     /// Counts a failed request to `host` and marks it unreachable once it has failed

@@ -8,12 +8,12 @@ use anyhow::Context;
 const CLAIM_SQLITE: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
        SELECT id FROM inbox WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
        ORDER BY id LIMIT $3) \
-     RETURNING id, ap_id, actor_ap_id, kind, body, attempts";
+     RETURNING id, ap_id, actor_ap_id, kind, body, attempts, locked_until";
 
 const CLAIM_POSTGRES: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
        SELECT id FROM inbox WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, ap_id, actor_ap_id, kind, body, attempts";
+     RETURNING id, ap_id, actor_ap_id, kind, body, attempts, locked_until";
 
 impl Store {
     /// Stores a received activity; `false` when one with the same id was stored before
@@ -69,17 +69,19 @@ impl Store {
     pub async fn finish_inbox(
         &self,
         id: i64,
+        lease: i64,
         state: &str,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE inbox SET state = $2, last_error = $3, attempts = attempts + 1, locked_until = 0 \
-                 WHERE id = $1",
+                 WHERE id = $1 AND locked_until = $4",
             )
             .bind(id)
             .bind(state)
             .bind(error)
+            .bind(lease)
             .execute(pool)
             .await
             .context("finishing a received activity")?;
@@ -90,22 +92,56 @@ impl Store {
     pub async fn retry_inbox(
         &self,
         id: i64,
+        lease: i64,
         next_attempt_at: i64,
         error: &str,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
-                   locked_until = 0 WHERE id = $1",
+                   locked_until = 0 WHERE id = $1 AND locked_until = $4",
             )
             .bind(id)
             .bind(next_attempt_at)
             .bind(error)
+            .bind(lease)
             .execute(pool)
             .await
             .context("rescheduling a received activity")?;
         });
         Ok(())
+    }
+
+    /// Forgets processed activities received before `before`. Their ids stop guarding
+    /// against a replay then, but a replay needs a signature dated within the hour.
+    pub async fn purge_inbox(&self, before: i64) -> anyhow::Result<u64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM inbox WHERE state <> 'pending' AND received_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .context("purging processed activities")?
+                .rows_affected()
+        }))
+    }
+
+    /// All stored activities, processed or not.
+    pub async fn count_inbox(&self) -> anyhow::Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
+                .fetch_one(pool)
+                .await
+                .context("counting received activities")?
+        }))
+    }
+
+    pub async fn count_remote_notes(&self) -> anyhow::Result<i64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM remote_notes")
+                .fetch_one(pool)
+                .await
+                .context("counting replies and mentions")?
+        }))
     }
 
     pub async fn count_pending_inbox(&self) -> anyhow::Result<i64> {

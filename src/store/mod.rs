@@ -13,6 +13,7 @@ mod deliveries;
 mod inbox;
 mod posts;
 mod records;
+mod villages;
 
 pub use records::*;
 

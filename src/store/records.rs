@@ -97,6 +97,18 @@ pub struct DeliveryClaim {
     pub host: String,
     pub attempts: i64,
     pub created_at: i64,
+    /// The lease this claim holds; finishing requires it.
+    pub locked_until: i64,
+}
+
+#[derive(Clone, Debug, FromRow, serde::Serialize)]
+pub struct DeliveryStatus {
+    pub inbox_url: String,
+    pub host: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, FromRow)]
@@ -124,6 +136,8 @@ pub struct InboxClaim {
     pub kind: String,
     pub body: String,
     pub attempts: i64,
+    /// The lease this claim holds; finishing requires it.
+    pub locked_until: i64,
 }
 
 #[derive(Clone, Debug, FromRow)]
@@ -192,4 +206,111 @@ pub struct ActorProfile {
     pub icon_url: Option<String>,
     /// `[{"name": …, "value": …}]`, shown as profile fields.
     pub fields_json: String,
+}
+
+/// A village the portal follows (a fediverse actor) or polls (an RSS/Atom feed).
+#[derive(Clone, Debug, FromRow, serde::Serialize)]
+pub struct VillageRecord {
+    pub id: i64,
+    pub name: String,
+    pub district: String,
+    pub code: String,
+    /// `actor` or `feed`.
+    pub source_kind: String,
+    pub handle: Option<String>,
+    pub feed_url: Option<String>,
+    pub actor_id: Option<i64>,
+    /// `pending`, `accepted`, `rejected`, `unreachable`; `feed` for feeds.
+    pub follow_state: String,
+    pub follow_ap_id: Option<String>,
+    pub follow_attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_contact_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub backfilled_at: Option<i64>,
+    pub feed_etag: Option<String>,
+    pub feed_last_modified: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewVillage {
+    pub name: String,
+    pub district: String,
+    pub code: String,
+    pub source_kind: String,
+    pub handle: Option<String>,
+    pub feed_url: Option<String>,
+}
+
+/// A village post as the portal keeps it.
+#[derive(Clone, Debug)]
+pub struct NewVillagePost {
+    pub ap_id: String,
+    pub village_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub content_html: String,
+    pub url: String,
+    pub image_url: Option<String>,
+    pub from_feed: bool,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, FromRow, serde::Serialize)]
+pub struct VillagePostRecord {
+    pub id: i64,
+    pub ap_id: String,
+    pub village_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub content_html: String,
+    pub url: String,
+    pub image_url: Option<String>,
+    pub from_feed: bool,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub received_at: i64,
+    pub hidden: bool,
+    pub featured: bool,
+    pub village_name: String,
+    pub district: String,
+}
+
+/// Which village posts a timeline shows.
+#[derive(Clone, Debug, Default)]
+pub struct TimelineFilter {
+    pub village_id: Option<i64>,
+    pub district: Option<String>,
+    pub tag: Option<String>,
+    /// Published at or after (ms).
+    pub since: Option<i64>,
+    /// Published before (ms).
+    pub until: Option<i64>,
+    pub include_hidden: bool,
+    pub featured_only: bool,
+}
+
+/// How ingesting a post went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ingested {
+    New(i64),
+    Updated,
+    Unchanged,
+}
+
+/// Our Follow of a village's actor, and when to send it again if unanswered.
+#[derive(Clone, Debug)]
+pub struct VillageFollow {
+    pub village_id: i64,
+    pub actor_id: i64,
+    pub follow_ap_id: String,
+    pub inbox: String,
+    pub host: String,
+    pub retry_at: i64,
 }

@@ -28,6 +28,7 @@ async fn local_actor(state: &AppState, name: &str) -> Result<ActorRecord, AppErr
 pub async fn actor(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let actor = local_actor(&state, &name).await?;
@@ -37,7 +38,8 @@ pub async fn actor(
             &render::actor(&actor, &state.urls),
         ));
     }
-    pages::profile(&state, &actor, None).await
+    let before = query.before.as_deref().map(parse_cursor).transpose()?;
+    pages::profile(&state, &actor, before).await
 }
 
 /// `GET /actor`: the instance actor that signs our fetches.
@@ -53,6 +55,15 @@ pub async fn instance_actor(State(state): State<AppState>) -> Result<Response, A
     ))
 }
 
+/// A redirect that caches per `Accept`, since the same URL answers JSON to others.
+fn see_other(target: &str) -> Response {
+    let mut response = Redirect::to(target).into_response();
+    response
+        .headers_mut()
+        .insert("vary", axum::http::HeaderValue::from_static("Accept"));
+    response
+}
+
 /// `GET /actor/outbox`: the instance actor publishes nothing.
 pub async fn instance_outbox(State(state): State<AppState>) -> Response {
     let id = format!("{}/outbox", state.urls.instance_actor());
@@ -66,7 +77,7 @@ pub struct PageQuery {
     page: Option<bool>,
 }
 
-fn parse_cursor(cursor: &str) -> Result<(i64, i64), AppError> {
+pub fn parse_cursor(cursor: &str) -> Result<(i64, i64), AppError> {
     let bad = || AppError::BadRequest("the before cursor must look like 1700000000000.42".into());
     let (at, id) = cursor.split_once('.').ok_or_else(bad)?;
     Ok((
@@ -86,7 +97,7 @@ pub async fn outbox(
     let actor = local_actor(&state, &name).await?;
     let id = state.urls.outbox(&actor.username);
     if !wants_activity_json(&headers) {
-        return Ok(Redirect::to(state.urls.actor(&actor.username).as_str()).into_response());
+        return Ok(see_other(state.urls.actor(&actor.username).as_str()));
     }
     if query.page != Some(true) && query.before.is_none() {
         let total = state.store.count_live_posts(actor.id).await?;
@@ -224,7 +235,7 @@ pub async fn activity(
             Some(post) => state.urls.post(&post.public_id),
             None => state.urls.base().clone(),
         };
-        return Ok(Redirect::to(target.as_str()).into_response());
+        return Ok(see_other(target.as_str()));
     }
     let actor = state
         .store

@@ -12,7 +12,7 @@ use crate::{
     store::{ActorRecord, PostRecord},
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
@@ -82,10 +82,23 @@ fn base(state: &AppState, site_name: &str) -> Value {
     context! { site_name => site_name, t => strings::all(), host => urls_host(&state.urls) }
 }
 
+#[derive(serde::Deserialize)]
+pub struct HomeQuery {
+    before: Option<String>,
+}
+
 /// `GET /`: the main actor's profile page.
-pub async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
+pub async fn home(
+    State(state): State<AppState>,
+    Query(query): Query<HomeQuery>,
+) -> Result<Response, AppError> {
+    let before = query
+        .before
+        .as_deref()
+        .map(super::objects::parse_cursor)
+        .transpose()?;
     match publishing_actors(&state.store).await?.into_iter().next() {
-        Some(actor) => profile(&state, &actor, None).await,
+        Some(actor) => profile(&state, &actor, before).await,
         None => render(
             StatusCode::OK,
             "message.html",

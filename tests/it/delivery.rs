@@ -93,9 +93,17 @@ async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backe
         (counts.delivered == 3).then_some(counts)
     })
     .await;
+    assert_eq!(counts.pending, 1);
+    let hanging: Vec<_> = store
+        .deliveries_of(create_id)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .filter(|d| d.state == "pending")
+        .collect();
     assert_eq!(
-        counts.pending, 1,
-        "the hanging server's delivery is still in flight"
+        hanging[0].attempts, 0,
+        "the hanging server's first request is still in flight: the others did not wait for it"
     );
     assert_eq!(
         shared.received_of("Create").len(),

@@ -17,9 +17,14 @@ struct Case {
 async fn nothing_stored(node: &TestNode) {
     let store = &node.state().store;
     assert_eq!(
-        store.count_pending_inbox().await.expect("count"),
+        store.count_inbox().await.expect("count"),
         0,
-        "nothing may be stored"
+        "no activity may be stored"
+    );
+    assert_eq!(
+        store.count_remote_notes().await.expect("count"),
+        0,
+        "no note may be stored"
     );
     let actor = kentongan::actors::find_publishing_actor(store, None)
         .await
@@ -82,20 +87,44 @@ async fn refusals(backend: Backend) {
     let follow = peer.follow("warga", &node.actor_id());
     let now = std::time::SystemTime::now();
 
-    // No signature at all.
+    // No signature at all, though Date and Digest are right.
     let case = Case {
         name: "missing signature",
         status: 401,
+    };
+    let digest = {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(follow.to_string().as_bytes());
+        format!(
+            "SHA-256={}",
+            base64::engine::general_purpose::STANDARD.encode(hash)
+        )
     };
     let (status, body) = send_raw(
         client()
             .post(&inbox)
             .header("content-type", "application/activity+json")
             .header("date", httpdate::fmt_http_date(now))
+            .header("digest", digest)
             .body(follow.to_string()),
     )
     .await;
     assert_refused(&case, status, &body);
+
+    // An actor whose inbox is on another server (we would POST there).
+    let evil_follow = peer.follow("evil", &node.actor_id());
+    let (status, body) = peer
+        .send("evil", &format!("{}/inbox", node.base), &evil_follow)
+        .await;
+    assert_refused(
+        &Case {
+            name: "actor with a foreign inbox",
+            status: 401,
+        },
+        status,
+        &body,
+    );
 
     // Signed with a key that is not the actor's.
     let other = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");

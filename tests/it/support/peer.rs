@@ -180,6 +180,10 @@ async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> Respon
     if shared.shared_inbox {
         doc["endpoints"] = json!({ "sharedInbox": format!("{}/inbox", shared.base) });
     }
+    if name == "evil" {
+        // An actor that would have us POST to another server.
+        doc["inbox"] = json!("http://localhost:1/internal");
+    }
     ([("content-type", "application/activity+json")], Json(doc)).into_response()
 }
 

@@ -1,0 +1,633 @@
+//! The portal's registry of villages, the posts it keeps of them, and the claims its
+//! worker takes on villages that are due (a follow to send, an outbox to read, a feed to
+//! poll).
+
+use super::{
+    Backend, Ingested, NewActivity, NewVillage, NewVillagePost, Store, TimelineFilter,
+    VillagePostRecord, VillageRecord, on_pool,
+};
+use anyhow::Context;
+
+macro_rules! village_columns {
+    () => {
+        "id, name, district, code, source_kind, handle, feed_url, actor_id, follow_state, \
+         follow_ap_id, follow_attempts, next_attempt_at, last_contact_at, last_error, \
+         last_error_at, accepted_at, backfilled_at, feed_etag, feed_last_modified, created_at"
+    };
+}
+
+macro_rules! village_post_columns {
+    () => {
+        "p.id, p.ap_id, p.village_id, p.title, p.summary, p.content_html, p.url, p.image_url, \
+         p.from_feed, p.published_at, p.updated_at, p.deleted_at, p.received_at, p.hidden, \
+         p.featured, v.name AS village_name, v.district"
+    };
+}
+
+const CLAIM_VILLAGES_SQLITE: &str = concat!(
+    "UPDATE villages SET locked_until = $1 WHERE id IN ( \
+       SELECT id FROM villages WHERE next_attempt_at <= $2 AND locked_until <= $2 \
+         AND follow_state <> 'rejected' ORDER BY next_attempt_at, id LIMIT $3) \
+     RETURNING ",
+    village_columns!()
+);
+
+const CLAIM_VILLAGES_POSTGRES: &str = concat!(
+    "UPDATE villages SET locked_until = $1 WHERE id IN ( \
+       SELECT id FROM villages WHERE next_attempt_at <= $2 AND locked_until <= $2 \
+         AND follow_state <> 'rejected' ORDER BY next_attempt_at, id LIMIT $3 \
+         FOR UPDATE SKIP LOCKED) \
+     RETURNING ",
+    village_columns!()
+);
+
+impl Store {
+    /// Registers a village; refuses one whose handle or feed is registered already.
+    pub async fn insert_village(
+        &self,
+        village: &NewVillage,
+        now: i64,
+    ) -> anyhow::Result<VillageRecord> {
+        let state = if village.source_kind == "feed" {
+            "feed"
+        } else {
+            "pending"
+        };
+        let inserted: Option<VillageRecord> = on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "INSERT INTO villages (name, district, code, source_kind, handle, feed_url, \
+                   follow_state, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING RETURNING ",
+                village_columns!()
+            ))
+            .bind(&village.name)
+            .bind(&village.district)
+            .bind(&village.code)
+            .bind(&village.source_kind)
+            .bind(&village.handle)
+            .bind(&village.feed_url)
+            .bind(state)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .context("registering a village")?
+        });
+        inserted.with_context(|| {
+            format!(
+                "{} is registered already",
+                village
+                    .handle
+                    .as_deref()
+                    .or(village.feed_url.as_deref())
+                    .unwrap_or_default()
+            )
+        })
+    }
+
+    pub async fn villages(&self) -> anyhow::Result<Vec<VillageRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages ORDER BY district, name, id"))
+                .fetch_all(pool)
+                .await
+                .context("listing villages")?
+        }))
+    }
+
+    pub async fn village_by_id(&self, id: i64) -> anyhow::Result<Option<VillageRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .context("reading a village")?
+        }))
+    }
+
+    /// The village whose handle or feed URL is `key`.
+    pub async fn village_by_key(&self, key: &str) -> anyhow::Result<Option<VillageRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_columns!(),
+                " FROM villages WHERE lower(handle) = lower($1) OR feed_url = $1"
+            ))
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .context("reading a village")?
+        }))
+    }
+
+    pub async fn village_by_actor(&self, actor_id: i64) -> anyhow::Result<Option<VillageRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages WHERE actor_id = $1"))
+                .bind(actor_id)
+                .fetch_optional(pool)
+                .await
+                .context("reading a village")?
+        }))
+    }
+
+    /// Removes a village with its posts; `undo` (an Undo of our Follow) is queued to its
+    /// inbox when given.
+    pub async fn remove_village(
+        &self,
+        village_id: i64,
+        undo: Option<(&NewActivity, &str, &str)>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            sqlx::query("DELETE FROM village_post_tags WHERE post_id IN (SELECT id FROM village_posts WHERE village_id = $1)")
+                .bind(village_id)
+                .execute(&mut *tx)
+                .await
+                .context("removing the village's tags")?;
+            sqlx::query("DELETE FROM village_posts WHERE village_id = $1")
+                .bind(village_id)
+                .execute(&mut *tx)
+                .await
+                .context("removing the village's posts")?;
+            sqlx::query("DELETE FROM village_errors WHERE village_id = $1")
+                .bind(village_id)
+                .execute(&mut *tx)
+                .await
+                .context("removing the village's errors")?;
+            sqlx::query("DELETE FROM villages WHERE id = $1")
+                .bind(village_id)
+                .execute(&mut *tx)
+                .await
+                .context("removing the village")?;
+            if let Some((activity, inbox, host)) = undo {
+                let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                    .bind(&activity.public_id)
+                    .bind(activity.actor_id)
+                    .bind(&activity.kind)
+                    .bind(activity.post_id)
+                    .bind(&activity.object_json)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context("storing the Undo")?;
+                sqlx::query(
+                    "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $4)",
+                )
+                .bind(activity_id)
+                .bind(inbox)
+                .bind(host)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("queueing the Undo")?;
+            }
+            tx.commit().await.context("committing the removal")?;
+        });
+        Ok(())
+    }
+
+    /// Claims villages with work due: a follow to (re)send, an outbox to read, a feed to
+    /// poll. The worker reschedules each one it finishes.
+    pub async fn claim_due_villages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<VillageRecord>> {
+        let sql = match self.backend {
+            Backend::Sqlite(_) => CLAIM_VILLAGES_SQLITE,
+            Backend::Postgres(_) => CLAIM_VILLAGES_POSTGRES,
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context("claiming villages")?
+        }))
+    }
+
+    /// Stores the village's actor and queues our Follow to its inbox.
+    pub async fn send_village_follow(
+        &self,
+        follow: &super::VillageFollow,
+        activity: &NewActivity,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                .bind(&activity.public_id)
+                .bind(activity.actor_id)
+                .bind(&activity.kind)
+                .bind(activity.post_id)
+                .bind(&activity.object_json)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("storing the Follow")?;
+            sqlx::query(
+                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(activity_id)
+            .bind(&follow.inbox)
+            .bind(&follow.host)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("queueing the Follow")?;
+            sqlx::query(
+                "UPDATE villages SET actor_id = $2, follow_ap_id = $3, \
+                   follow_state = CASE WHEN follow_state = 'accepted' THEN 'accepted' ELSE 'pending' END, \
+                   follow_attempts = 0, last_contact_at = $4, next_attempt_at = $5, locked_until = 0 \
+                 WHERE id = $1",
+            )
+            .bind(follow.village_id)
+            .bind(follow.actor_id)
+            .bind(&follow.follow_ap_id)
+            .bind(now)
+            .bind(follow.retry_at)
+            .execute(&mut *tx)
+            .await
+            .context("recording the Follow")?;
+            tx.commit().await.context("committing the Follow")?;
+        });
+        Ok(())
+    }
+
+    /// Our Follow was answered: `accepted` (read its outbox now) or `rejected`.
+    pub async fn set_village_follow_state(
+        &self,
+        village_id: i64,
+        state: &str,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE villages SET follow_state = $2, last_contact_at = $3, follow_attempts = 0, \
+                   accepted_at = CASE WHEN $2 = 'accepted' THEN $3 ELSE accepted_at END, \
+                   next_attempt_at = CASE WHEN $2 = 'accepted' THEN $3 ELSE next_attempt_at END \
+                 WHERE id = $1",
+            )
+            .bind(village_id)
+            .bind(state)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("recording a follow answer")?;
+        });
+        Ok(())
+    }
+
+    /// The village answered or sent something. A village that was unreachable is
+    /// reachable again: its outbox is read at once to fill what was missed.
+    pub async fn record_village_contact(&self, village_id: i64, now: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE villages SET last_contact_at = $2, follow_attempts = 0, \
+                   next_attempt_at = CASE WHEN follow_state = 'unreachable' THEN $2 ELSE next_attempt_at END, \
+                   follow_state = CASE WHEN follow_state = 'unreachable' AND accepted_at IS NOT NULL THEN 'accepted' \
+                                       WHEN follow_state = 'unreachable' THEN 'pending' ELSE follow_state END \
+                 WHERE id = $1",
+            )
+            .bind(village_id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("recording contact with a village")?;
+        });
+        Ok(())
+    }
+
+    /// A job on the village succeeded; the next one is due at `next_at`.
+    pub async fn finish_village_job(
+        &self,
+        village_id: i64,
+        next_at: i64,
+        backfilled: bool,
+        feed_etag: Option<&str>,
+        feed_last_modified: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE villages SET next_attempt_at = $2, locked_until = 0, follow_attempts = 0, \
+                   last_contact_at = $3, \
+                   backfilled_at = CASE WHEN $4 THEN $3 ELSE backfilled_at END, \
+                   feed_etag = COALESCE($5, feed_etag), feed_last_modified = COALESCE($6, feed_last_modified) \
+                 WHERE id = $1",
+            )
+            .bind(village_id)
+            .bind(next_at)
+            .bind(now)
+            .bind(backfilled)
+            .bind(feed_etag)
+            .bind(feed_last_modified)
+            .execute(pool)
+            .await
+            .context("finishing a village job")?;
+        });
+        Ok(())
+    }
+
+    /// A job on the village failed: keep the error, retry at `next_at`, and mark the
+    /// village unreachable when `unreachable`.
+    pub async fn fail_village_job(
+        &self,
+        village_id: i64,
+        error: &str,
+        next_at: i64,
+        unreachable: bool,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            sqlx::query(
+                "UPDATE villages SET next_attempt_at = $2, locked_until = 0, \
+                   follow_attempts = follow_attempts + 1, last_error = $3, last_error_at = $4, \
+                   follow_state = CASE WHEN $5 AND follow_state IN ('pending', 'accepted') THEN 'unreachable' ELSE follow_state END \
+                 WHERE id = $1",
+            )
+            .bind(village_id)
+            .bind(next_at)
+            .bind(error)
+            .bind(now)
+            .bind(unreachable)
+            .execute(&mut *tx)
+            .await
+            .context("recording a village failure")?;
+            sqlx::query("INSERT INTO village_errors (village_id, at, message) VALUES ($1, $2, $3)")
+                .bind(village_id)
+                .bind(now)
+                .bind(error)
+                .execute(&mut *tx)
+                .await
+                .context("logging a village failure")?;
+            // Keep the twenty most recent errors per village.
+            sqlx::query(
+                "DELETE FROM village_errors WHERE village_id = $1 AND id NOT IN ( \
+                   SELECT id FROM village_errors WHERE village_id = $1 ORDER BY at DESC, id DESC LIMIT 20)",
+            )
+            .bind(village_id)
+            .execute(&mut *tx)
+            .await
+            .context("trimming village errors")?;
+            tx.commit().await.context("committing a village failure")?;
+        });
+        Ok(())
+    }
+
+    pub async fn recent_village_errors(
+        &self,
+        village_id: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(i64, String)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT at, message FROM village_errors WHERE village_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+            )
+            .bind(village_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context("reading village errors")?
+        }))
+    }
+
+    /// Stores a village post once by id; a later copy with a newer `updated` replaces it.
+    /// A deleted post is never brought back.
+    pub async fn ingest_village_post(
+        &self,
+        post: &NewVillagePost,
+        now: i64,
+    ) -> anyhow::Result<Ingested> {
+        let outcome = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let existing: Option<(i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT id, updated_at, deleted_at, village_id FROM village_posts WHERE ap_id = $1",
+            )
+            .bind(&post.ap_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("looking up a village post")?;
+            let outcome = match existing {
+                Some((_, _, Some(_), _)) => Ingested::Unchanged,
+                Some((_, _, _, owner)) if owner != post.village_id => Ingested::Unchanged,
+                Some((id, stored_updated, None, _)) => {
+                    let newer = post.updated_at.unwrap_or(post.published_at) > stored_updated.unwrap_or(i64::MIN);
+                    if newer {
+                        sqlx::query(
+                            "UPDATE village_posts SET title = $2, summary = $3, content_html = $4, url = $5, \
+                               image_url = $6, updated_at = $7 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&post.title)
+                        .bind(&post.summary)
+                        .bind(&post.content_html)
+                        .bind(&post.url)
+                        .bind(&post.image_url)
+                        .bind(post.updated_at.unwrap_or(now))
+                        .execute(&mut *tx)
+                        .await
+                        .context("updating a village post")?;
+                        sqlx::query("DELETE FROM village_post_tags WHERE post_id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .context("replacing tags")?;
+                        for tag in &post.tags {
+                            sqlx::query("INSERT INTO village_post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                                .bind(id)
+                                .bind(tag)
+                                .execute(&mut *tx)
+                                .await
+                                .context("storing a tag")?;
+                        }
+                        Ingested::Updated
+                    } else {
+                        Ingested::Unchanged
+                    }
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
+                           image_url, from_feed, published_at, updated_at, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    )
+                    .bind(&post.ap_id)
+                    .bind(post.village_id)
+                    .bind(&post.title)
+                    .bind(&post.summary)
+                    .bind(&post.content_html)
+                    .bind(&post.url)
+                    .bind(&post.image_url)
+                    .bind(post.from_feed)
+                    .bind(post.published_at)
+                    .bind(post.updated_at)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context("storing a village post")?;
+                    for tag in &post.tags {
+                        sqlx::query("INSERT INTO village_post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(tag)
+                            .execute(&mut *tx)
+                            .await
+                            .context("storing a tag")?;
+                    }
+                    Ingested::New(id)
+                }
+            };
+            tx.commit().await.context("committing a village post")?;
+            outcome
+        });
+        Ok(outcome)
+    }
+
+    /// Marks a village's post deleted (only the village's own).
+    pub async fn delete_village_post(
+        &self,
+        ap_id: &str,
+        village_id: i64,
+        now: i64,
+    ) -> anyhow::Result<u64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE village_posts SET deleted_at = $3, title = '', summary = '', content_html = '' \
+                 WHERE ap_id = $1 AND village_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(ap_id)
+            .bind(village_id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("deleting a village post")?
+            .rows_affected()
+        }))
+    }
+
+    /// A page of the timeline, newest first by `published`, strictly before the
+    /// `(published_at, id)` cursor.
+    pub async fn timeline_page(
+        &self,
+        filter: &TimelineFilter,
+        before: Option<(i64, i64)>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<VillagePostRecord>> {
+        let (before_at, before_id) = before.unwrap_or((i64::MAX, i64::MAX));
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_post_columns!(),
+                " FROM village_posts p JOIN villages v ON v.id = p.village_id \
+                 WHERE p.deleted_at IS NULL \
+                   AND ($1 OR p.hidden = FALSE) \
+                   AND ($2 = FALSE OR p.featured = TRUE) \
+                   AND ($3 IS NULL OR p.village_id = $3) \
+                   AND ($4 IS NULL OR lower(v.district) = lower($4)) \
+                   AND ($5 IS NULL OR EXISTS (SELECT 1 FROM village_post_tags t WHERE t.post_id = p.id AND lower(t.tag) = lower($5))) \
+                   AND ($6 IS NULL OR p.published_at >= $6) \
+                   AND ($7 IS NULL OR p.published_at < $7) \
+                   AND (p.published_at < $8 OR (p.published_at = $8 AND p.id < $9)) \
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT $10"
+            ))
+            .bind(filter.include_hidden)
+            .bind(filter.featured_only)
+            .bind(filter.village_id)
+            .bind(&filter.district)
+            .bind(&filter.tag)
+            .bind(filter.since)
+            .bind(filter.until)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context("reading the timeline")?
+        }))
+    }
+
+    pub async fn village_post_by_id(&self, id: i64) -> anyhow::Result<Option<VillagePostRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_post_columns!(),
+                " FROM village_posts p JOIN villages v ON v.id = p.village_id WHERE p.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .context("reading a village post")?
+        }))
+    }
+
+    pub async fn village_post_by_url(
+        &self,
+        url: &str,
+    ) -> anyhow::Result<Option<VillagePostRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_post_columns!(),
+                " FROM village_posts p JOIN villages v ON v.id = p.village_id WHERE p.ap_id = $1 OR p.url = $1 \
+                 ORDER BY p.id LIMIT 1"
+            ))
+            .bind(url)
+            .fetch_optional(pool)
+            .await
+            .context("reading a village post")?
+        }))
+    }
+
+    /// The operator's curation: feature on the front page, or hide from the portal.
+    pub async fn set_village_post_flags(
+        &self,
+        id: i64,
+        featured: Option<bool>,
+        hidden: Option<bool>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE village_posts SET featured = COALESCE($2, featured), hidden = COALESCE($3, hidden) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(featured)
+            .bind(hidden)
+            .execute(pool)
+            .await
+            .context("curating a village post")?;
+        });
+        Ok(())
+    }
+
+    /// `published_at` of every live post of every village since `since`, for
+    /// monitoring (counts per period and per week).
+    pub async fn village_post_dates(&self, since: i64) -> anyhow::Result<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT village_id, published_at FROM village_posts \
+                 WHERE deleted_at IS NULL AND published_at >= $1",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await
+            .context("reading post dates")?
+        }))
+    }
+
+    /// The newest `published_at` of each village's live posts.
+    pub async fn last_village_post_dates(&self) -> anyhow::Result<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT village_id, MAX(published_at) FROM village_posts WHERE deleted_at IS NULL GROUP BY village_id",
+            )
+            .fetch_all(pool)
+            .await
+            .context("reading last post dates")?
+        }))
+    }
+}
