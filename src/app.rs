@@ -3,6 +3,7 @@
 
 use crate::{
     config::Config,
+    config::Role,
     federation,
     state::AppState,
     store::{BackendKind, Store},
@@ -97,6 +98,9 @@ impl Node {
         }));
         let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
         tasks.push(tokio::spawn(worker.run()));
+        if state.config.role == Role::Portal {
+            tasks.push(tokio::spawn(crate::portal::worker::run(data.clone())));
+        }
         tasks.push(tokio::spawn(federation::process::run(data)));
         tracing::info!(%local_addr, url = %state.urls.base(), "kentongan is serving");
         Ok(Self {

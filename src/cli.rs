@@ -6,7 +6,10 @@ use crate::{
     actors::{self, Username, find_publishing_actor},
     app,
     clock::now_ms,
-    config::{CONFIG_FILE, Config, RawConfig, RawDelivery, Role, parse_domain, render_config_file},
+    config::{
+        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawPortal, Role, parse_domain,
+        render_config_file,
+    },
     publishing::{self, PostChanges, PostInput},
     store::Store,
     urls::Urls,
@@ -54,7 +57,17 @@ pub enum Command {
         #[command(subcommand)]
         command: ActorCommand,
     },
-    /// Start a demo village with sample posts on http://127.0.0.1:8080.
+    /// The portal's registry of villages (role portal).
+    Villages {
+        #[command(subcommand)]
+        command: VillagesCommand,
+    },
+    /// The portal operator's curation of the timeline (role portal).
+    Timeline {
+        #[command(subcommand)]
+        command: TimelineCommand,
+    },
+    /// Start a demo: a regency portal on http://127.0.0.1:8080 and three villages.
     Demo(DemoArgs),
 }
 
@@ -106,6 +119,10 @@ pub struct PostArgs {
     /// Publish as this actor instead of the node's main one.
     #[arg(long = "as")]
     pub actor: Option<String>,
+    /// The original publication date of a post brought over from an old site:
+    /// YYYY-MM-DD (midnight in WIB, UTC+7) or RFC 3339.
+    #[arg(long)]
+    pub published: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -183,11 +200,90 @@ pub enum ActorCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum VillagesCommand {
+    /// Import villages from a CSV file (header row; columns name/nama, handle/akun or feed,
+    /// district/kecamatan, and optionally code/kode).
+    Import {
+        #[arg(long)]
+        dir: PathBuf,
+        file: PathBuf,
+    },
+    /// Add one village by handle (desa@desa.example) or RSS/Atom feed URL.
+    Add {
+        #[arg(long)]
+        dir: PathBuf,
+        handle_or_feed: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "")]
+        district: String,
+        /// Kemendagri village code, e.g. 19.06.01.2001.
+        #[arg(long, default_value = "")]
+        code: String,
+    },
+    /// Remove a village (by id, handle or feed URL) and its posts; unfollows it.
+    Remove {
+        #[arg(long)]
+        dir: PathBuf,
+        village: String,
+    },
+    /// List registered villages with their follow state.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Which villages are active: status, last post, posts in 30 and 90 days, follow
+    /// state, last contact and recent errors.
+    Status {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: StatusFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TimelineCommand {
+    /// Show a village post (by URL or number) in the front page's featured block.
+    Feature {
+        #[arg(long)]
+        dir: PathBuf,
+        post: String,
+    },
+    /// Take a post out of the featured block.
+    Unfeature {
+        #[arg(long)]
+        dir: PathBuf,
+        post: String,
+    },
+    /// Hide a post from the portal (the village's own copy is untouched).
+    Hide {
+        #[arg(long)]
+        dir: PathBuf,
+        post: String,
+    },
+    /// Show a hidden post again.
+    Unhide {
+        #[arg(long)]
+        dir: PathBuf,
+        post: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Csv,
+    Json,
+}
+
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Where the demo keeps its data.
     #[arg(long, default_value = "kentongan-demo")]
     pub dir: PathBuf,
+    /// The portal's port; the villages take the next three.
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
 }
@@ -228,7 +324,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Delete(args) => delete(args).await,
         Command::Followers(args) => followers(args).await,
         Command::Actor { command } => actor_command(command).await,
-        Command::Demo(args) => demo(args).await,
+        Command::Villages { command } => villages_command(command).await,
+        Command::Timeline { command } => timeline_command(command).await,
+        Command::Demo(args) => crate::demo::run(args).await,
     }
 }
 
@@ -251,6 +349,8 @@ pub async fn init(args: InitArgs) -> anyhow::Result<String> {
         insecure_local: args.insecure_local,
         allow_private_addresses: false,
         delivery: RawDelivery::default(),
+        portal: RawPortal::default(),
+        inbox: RawInbox::default(),
     };
     let text = render_config_file(&raw);
     let config = Config::from_raw(&args.dir, raw)?;
@@ -279,6 +379,23 @@ pub async fn init(args: InitArgs) -> anyhow::Result<String> {
     Ok(token)
 }
 
+/// `YYYY-MM-DD` (midnight WIB) or an RFC 3339 time, in Unix ms.
+fn parse_date(input: &str) -> anyhow::Result<i64> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(input) {
+        return Ok(time.timestamp_millis());
+    }
+    let date = chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!("{input:?} is not a date like 2026-01-31 or 2026-01-31T08:00:00+07:00")
+    })?;
+    let wib = chrono::FixedOffset::east_opt(7 * 3600).context("the WIB offset")?;
+    let midnight = date.and_hms_opt(0, 0, 0).context("midnight")?;
+    let local = midnight
+        .and_local_timezone(wib)
+        .single()
+        .context("an unambiguous time")?;
+    Ok(local.timestamp_millis())
+}
+
 fn read_body(body: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
     match (body, file) {
         (Some(body), _) => Ok(Some(body)),
@@ -294,12 +411,14 @@ pub async fn post(args: PostArgs) -> anyhow::Result<String> {
     let actor = find_publishing_actor(&store, args.actor.as_deref()).await?;
     let body = read_body(args.body, args.body_file)?
         .context("give the body with --body or --body-file")?;
+    let published_at = args.published.as_deref().map(parse_date).transpose()?;
     let input = PostInput {
         title: args.title,
         body_markdown: body,
         summary: args.summary,
         categories: args.categories,
         pinned: args.pin,
+        published_at,
     };
     let post = publishing::publish(&store, &actor, &input).await?;
     store.close().await;
@@ -420,68 +539,126 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sample posts for the demo, in Bahasa Indonesia.
-const DEMO_POSTS: [(&str, &str, &str, bool); 4] = [
-    (
-        "Kerja bakti membersihkan saluran air",
-        "Warga RT 01 sampai RT 04 diundang **kerja bakti** hari Minggu pukul 07.00 WIB, berkumpul di balai desa. Bawa cangkul dan karung.",
-        "Pengumuman",
-        true,
-    ),
-    (
-        "Posyandu balita bulan ini",
-        "Posyandu Melati buka hari Selasa di rumah Ibu Kader RT 02. Jangan lupa membawa **buku KIA**.",
-        "Agenda",
-        false,
-    ),
-    (
-        "Kopi robusta BUMDes kini dijual daring",
-        "BUMDes memasarkan kopi robusta hasil petani desa. Pesan melalui kantor desa atau WhatsApp pengurus.",
-        "UMKM",
-        false,
-    ),
-    (
-        "Pantai di ujung desa ramai dikunjungi saat libur",
-        "Pokdarwis mencatat kenaikan pengunjung. Mari jaga kebersihan pantai bersama.\n\n- Buang sampah di tempatnya\n- Parkir di lahan yang disediakan",
-        "Wisata",
-        false,
-    ),
-];
-
-/// `kentongan demo`: creates (once) a village node with sample posts, then serves it.
-pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    if !args.dir.join(CONFIG_FILE).exists() {
-        let token = init(InitArgs {
-            dir: args.dir.clone(),
-            domain: format!("localhost:{}", args.port),
-            username: "desa-jangkarasam".into(),
-            name: "Desa Jangkarasam".into(),
-            role: Role::Village,
-            listen: format!("127.0.0.1:{}", args.port),
-            database_url: None,
-            insecure_local: true,
-        })
-        .await?;
-        eprintln!("Demo API token: {token}");
-        let (_, store, _) = open(&args.dir).await?;
-        let actor = find_publishing_actor(&store, None).await?;
-        for (title, body, category, pinned) in DEMO_POSTS {
-            let input = PostInput {
-                title: title.into(),
-                body_markdown: body.into(),
-                categories: vec![category.into()],
-                pinned,
-                ..Default::default()
-            };
-            publishing::publish(&store, &actor, &input).await?;
-        }
-        store.close().await;
+fn require_portal(config: &Config) -> anyhow::Result<()> {
+    if config.role != Role::Portal {
+        anyhow::bail!(
+            "this node's role is village; villages are registered on a portal (role = \"portal\" in kentongan.toml)"
+        );
     }
-    let config = Config::load(&args.dir)?;
+    Ok(())
+}
+
+async fn timeline_command(command: TimelineCommand) -> anyhow::Result<()> {
+    use crate::portal::curation;
+    let (dir, post, featured, hidden) = match command {
+        TimelineCommand::Feature { dir, post } => (dir, post, Some(true), None),
+        TimelineCommand::Unfeature { dir, post } => (dir, post, Some(false), None),
+        TimelineCommand::Hide { dir, post } => (dir, post, None, Some(true)),
+        TimelineCommand::Unhide { dir, post } => (dir, post, None, Some(false)),
+    };
+    let (config, store, _) = open(&dir).await?;
+    require_portal(&config)?;
+    let record = match (featured, hidden) {
+        (Some(featured), _) => curation::feature(&store, &post, featured).await?,
+        (_, Some(hidden)) => curation::hide(&store, &post, hidden).await?,
+        _ => curation::find_post(&store, &post).await?,
+    };
     println!(
-        "Demo desa / demo village: http://127.0.0.1:{} (data in {})",
-        args.port,
-        args.dir.display()
+        "{}\t{}\tfeatured={}\thidden={}",
+        record.id, record.url, record.featured, record.hidden
     );
-    app::serve(config).await
+    store.close().await;
+    Ok(())
+}
+
+async fn villages_command(command: VillagesCommand) -> anyhow::Result<()> {
+    use crate::portal::registry;
+    match command {
+        VillagesCommand::Import { dir, file } => {
+            let (config, store, _) = open(&dir).await?;
+            require_portal(&config)?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let report = registry::import_csv(&store, reader).await?;
+            for village in &report.added {
+                println!(
+                    "+ {}\t{}",
+                    village.name,
+                    village
+                        .handle
+                        .as_deref()
+                        .or(village.feed_url.as_deref())
+                        .unwrap_or_default()
+                );
+            }
+            for (line, error) in &report.errors {
+                eprintln!("baris/line {line}: {error}");
+            }
+            eprintln!(
+                "{} desa ditambahkan, {} baris ditolak / {} villages added, {} rows refused",
+                report.added.len(),
+                report.errors.len(),
+                report.added.len(),
+                report.errors.len()
+            );
+            store.close().await;
+        }
+        VillagesCommand::Add {
+            dir,
+            handle_or_feed,
+            name,
+            district,
+            code,
+        } => {
+            let (config, store, _) = open(&dir).await?;
+            require_portal(&config)?;
+            let input = registry::VillageInput {
+                name,
+                source: handle_or_feed,
+                district,
+                code,
+            };
+            let village = registry::add(&store, &input).await?;
+            println!("{}\t{}\t{}", village.id, village.name, village.follow_state);
+            store.close().await;
+        }
+        VillagesCommand::Remove { dir, village } => {
+            let (config, store, _) = open(&dir).await?;
+            require_portal(&config)?;
+            let village = registry::find(&store, &village).await?;
+            let portal = find_publishing_actor(&store, None).await?;
+            registry::remove(&store, portal.id, &village).await?;
+            println!("- {}", village.name);
+            store.close().await;
+        }
+        VillagesCommand::Status { dir, format } => {
+            use crate::portal::monitoring;
+            let (config, store, _) = open(&dir).await?;
+            require_portal(&config)?;
+            let (summary, statuses) = monitoring::report(&store, &config.portal, now_ms()).await?;
+            match format {
+                StatusFormat::Table => print!("{}", monitoring::table(&statuses)),
+                StatusFormat::Csv => print!("{}", monitoring::to_csv(&statuses)),
+                StatusFormat::Json => println!("{}", monitoring::to_json(&summary, &statuses)),
+            }
+            store.close().await;
+        }
+        VillagesCommand::List { dir } => {
+            let (config, store, _) = open(&dir).await?;
+            require_portal(&config)?;
+            for village in store.villages().await? {
+                let source = village
+                    .handle
+                    .as_deref()
+                    .or(village.feed_url.as_deref())
+                    .unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    village.id, village.name, village.district, source, village.follow_state
+                );
+            }
+            store.close().await;
+        }
+    }
+    Ok(())
 }

@@ -14,3 +14,8 @@ pub fn to_datetime(ms: i64) -> DateTime<Utc> {
 pub fn to_rfc3339(ms: i64) -> String {
     to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// RFC 3339 with milliseconds, for `updated`: two edits within one second stay ordered.
+pub fn to_rfc3339_ms(ms: i64) -> String {
+    to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

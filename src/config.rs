@@ -25,6 +25,7 @@ pub enum Role {
 
 /// The file as written on disk. Every field is documented in the file `init` writes.
 #[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub domain: String,
     pub listen: String,
@@ -38,6 +39,55 @@ pub struct RawConfig {
     pub allow_private_addresses: bool,
     #[serde(default)]
     pub delivery: RawDelivery,
+    #[serde(default)]
+    pub portal: RawPortal,
+    #[serde(default)]
+    pub inbox: RawInbox,
+}
+
+/// `[inbox]`: what one remote server may send.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInbox {
+    pub burst: Option<u32>,
+    pub per_minute: Option<u32>,
+}
+
+/// Activities accepted per remote server (after their signature checked out), beyond
+/// which the inbox answers 429 with `Retry-After`.
+#[derive(Clone, Debug)]
+pub struct InboxSettings {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+/// `[portal]`: what a portal node does with the villages it follows.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPortal {
+    pub announce: Option<bool>,
+    pub active_min_posts: Option<u32>,
+    pub active_days: Option<u32>,
+    pub less_active_days: Option<u32>,
+    pub backfill_every_hours: Option<u64>,
+    pub feed_poll_minutes: Option<u64>,
+}
+
+/// How the portal follows villages and judges their activity.
+#[derive(Clone, Debug)]
+pub struct PortalSettings {
+    /// Announce each new village post to the portal's own followers.
+    pub announce: bool,
+    /// A village is *aktif* with at least this many posts published in the last
+    /// `active_days` days.
+    pub active_min_posts: u32,
+    pub active_days: u32,
+    /// *Kurang aktif*: at least one post in the last `less_active_days` days.
+    pub less_active_days: u32,
+    /// How often every followed village's outbox is read again (the periodic sweep).
+    pub backfill_every: Duration,
+    /// How often a village's RSS/Atom feed is polled (at least an hour).
+    pub feed_poll_every: Duration,
 }
 
 fn default_role() -> Role {
@@ -45,6 +95,7 @@ fn default_role() -> Role {
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawDelivery {
     pub concurrency: Option<usize>,
     pub request_timeout_secs: Option<u64>,
@@ -74,6 +125,8 @@ pub struct Config {
     pub insecure_local: bool,
     pub allow_private_addresses: bool,
     pub delivery: DeliverySettings,
+    pub portal: PortalSettings,
+    pub inbox: InboxSettings,
 }
 
 impl fmt::Debug for Config {
@@ -131,7 +184,42 @@ impl Config {
                 3600 * raw.delivery.retry_hours.unwrap_or(96).clamp(1, 24 * 30),
             ),
         };
+        let portal = PortalSettings {
+            announce: raw.portal.announce.unwrap_or(true),
+            active_min_posts: raw.portal.active_min_posts.unwrap_or(4).max(1),
+            active_days: raw.portal.active_days.unwrap_or(30).clamp(1, 3650),
+            less_active_days: raw.portal.less_active_days.unwrap_or(90).clamp(1, 3650),
+            backfill_every: Duration::from_secs(
+                3600 * raw
+                    .portal
+                    .backfill_every_hours
+                    .unwrap_or(6)
+                    .clamp(1, 24 * 7),
+            ),
+            feed_poll_every: Duration::from_secs(
+                60 * raw
+                    .portal
+                    .feed_poll_minutes
+                    .unwrap_or(60)
+                    .clamp(60, 24 * 60),
+            ),
+        };
+        if portal.less_active_days < portal.active_days {
+            anyhow::bail!(
+                "[portal] less_active_days ({}) must not be shorter than active_days ({})",
+                portal.less_active_days,
+                portal.active_days
+            );
+        }
+        // A village node gets a handful of activities a day from a server; a large server
+        // delivering a busy thread stays far below this; a flood does not.
+        let inbox = InboxSettings {
+            burst: raw.inbox.burst.unwrap_or(300).max(1),
+            per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
+        };
         Ok(Self {
+            inbox,
+            portal,
             dir: dir.to_path_buf(),
             domain,
             base_url,
@@ -198,7 +286,26 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # Seconds a server may take to answer one delivery.\n\
          # request_timeout_secs = 10\n\
          # Hours a delivery is retried before it is given up.\n\
-         # retry_hours = 96\n",
+         # retry_hours = 96\n\
+         \n\
+         [portal]\n\
+         # Only for role = \"portal\". Announce each new village post to the portal's followers.\n\
+         # announce = true\n\
+         # Aktif: at least active_min_posts posts published in the last active_days days.\n\
+         # active_min_posts = 4\n\
+         # active_days = 30\n\
+         # Kurang aktif: at least one post in the last less_active_days days; else tidak aktif.\n\
+         # less_active_days = 90\n\
+         # Hours between two reads of every village's outbox (the backfill sweep).\n\
+         # backfill_every_hours = 6\n\
+         # Minutes between two polls of a village's RSS/Atom feed (at least 60).\n\
+         # feed_poll_minutes = 60\n\
+         \n\
+         [inbox]\n\
+         # Activities one remote server may send at once, and per minute after that; more\n\
+         # are answered 429 with Retry-After (senders retry later; nothing is lost).\n\
+         # burst = 300\n\
+         # per_minute = 600\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {

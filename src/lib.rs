@@ -12,12 +12,18 @@ pub mod cli;
 pub mod clock;
 /// `kentongan.toml` into a validated `Config`.
 pub mod config;
+/// `kentongan demo`: a portal and three villages with sample posts.
+pub mod demo;
 /// `AppError` and its HTTP answers.
 pub mod error;
 /// ActivityPub: wire shapes, signatures, inbox, delivery, WebFinger, NodeInfo.
 pub mod federation;
+/// The regency portal: village registry, following, backfill, feeds, monitoring.
+pub mod portal;
 /// Writing, editing and deleting posts, and their Markdown.
 pub mod publishing;
+/// A token bucket per remote server, against floods.
+pub mod rate_limit;
 /// The shared `AppState`.
 pub mod state;
 /// All SQL, for SQLite and PostgreSQL.

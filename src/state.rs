@@ -1,7 +1,7 @@
 //! `AppState`: the one cheap-to-clone value every handler and worker shares. It is
 //! also the `app_data` of the federation library's `Data`.
 
-use crate::{config::Config, store::Store, urls::Urls};
+use crate::{config::Config, rate_limit::RateLimiter, store::Store, urls::Urls};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -15,17 +15,27 @@ pub struct AppState {
     pub wake_delivery: Arc<Notify>,
     /// Wakes the inbox worker when an activity was stored.
     pub wake_inbox: Arc<Notify>,
+    /// Wakes the portal worker when a village was added or answered.
+    pub wake_portal: Arc<Notify>,
+    /// Activities accepted per remote server (after their signature checked out).
+    pub inbox_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> Self {
         let urls = Urls::new(config.base_url.clone());
+        let inbox_limiter = Arc::new(RateLimiter::new(
+            config.inbox.burst,
+            config.inbox.per_minute,
+        ));
         Self {
             config: Arc::new(config),
             store,
             urls,
             wake_delivery: Arc::new(Notify::new()),
             wake_inbox: Arc::new(Notify::new()),
+            wake_portal: Arc::new(Notify::new()),
+            inbox_limiter,
         }
     }
 }

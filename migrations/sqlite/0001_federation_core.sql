@@ -77,6 +77,7 @@ CREATE TABLE deliveries (
     UNIQUE (activity_id, inbox_url)
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX deliveries_by_host ON deliveries (host, state);
 
 CREATE TABLE hosts (
     host                 TEXT    PRIMARY KEY,

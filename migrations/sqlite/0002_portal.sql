@@ -51,12 +51,13 @@ CREATE TABLE village_posts (
 CREATE INDEX village_posts_timeline ON village_posts (published_at DESC, id DESC);
 CREATE INDEX village_posts_by_village ON village_posts (village_id, published_at DESC, id DESC);
 
+-- Tags keep the village's spelling; filters compare them case-blind through the index on lower(tag).
 CREATE TABLE village_post_tags (
     post_id BIGINT NOT NULL REFERENCES village_posts (id),
     tag     TEXT   NOT NULL,
     PRIMARY KEY (post_id, tag)
 );
-CREATE INDEX village_post_tags_by_tag ON village_post_tags (tag, post_id);
+CREATE INDEX village_post_tags_by_tag ON village_post_tags (lower(tag), post_id);
 
 CREATE TABLE village_errors (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -36,6 +36,8 @@ const UNREACHABLE_AFTER_MS: i64 = 24 * 3600 * 1000;
 const UNREACHABLE_RETRY_MS: i64 = 6 * 3600 * 1000;
 /// At most this long between two attempts.
 const MAX_BACKOFF_MS: i64 = 12 * 3600 * 1000;
+/// The longest a failing server's other deliveries are held back by one failure.
+const MAX_CIRCUIT_PAUSE_MS: i64 = 3600 * 1000;
 /// A `Retry-After` longer than this is taken as this.
 const MAX_RETRY_AFTER_MS: i64 = 24 * 3600 * 1000;
 
@@ -235,8 +237,21 @@ impl DeliveryWorker {
             Some(id) => store.post_by_id(id).await.map_err(ForNow)?,
             None => None,
         };
-        let json = render::activity(&activity, post.as_ref(), &actor, &self.state.urls)
-            .map_err(|err| Permanently(format!("{err:#}")))?;
+        let json = if activity.kind == "Undo" {
+            // The Undo embeds the activity it takes back (our Follow of a village).
+            let undone_id = activity.object_json.as_deref().unwrap_or_default();
+            let undone = store
+                .activity_by_public_id(undone_id)
+                .await
+                .map_err(ForNow)?
+                .ok_or_else(|| Permanently("the activity to undo is gone".into()))?;
+            let undone_json = render::activity(&undone, None, &actor, &self.state.urls)
+                .map_err(|err| Permanently(format!("{err:#}")))?;
+            render::undo(&activity, undone_json, &actor, &self.state.urls)
+        } else {
+            render::activity(&activity, post.as_ref(), &actor, &self.state.urls)
+                .map_err(|err| Permanently(format!("{err:#}")))?
+        };
         let key = match self.keys.get(&actor.id) {
             Some(key) => key.clone(),
             None => {
@@ -396,6 +411,11 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
                 wait = wait.max(UNREACHABLE_RETRY_MS);
                 hold = Some(hold.unwrap_or(0).max(UNREACHABLE_RETRY_MS));
             }
+            // A circuit breaker: after a failure, other deliveries to the same server
+            // wait too (30 s, then longer), so that servers that hang cannot take every
+            // request slot for every new post.
+            let pause = backoff_ms(health.consecutive_failures - 1).min(MAX_CIRCUIT_PAUSE_MS);
+            hold = Some(hold.unwrap_or(0).max(pause));
             if let Some(hold) = hold {
                 store.hold_host(&claim.host, now + hold).await?;
             }

@@ -74,6 +74,9 @@ pub enum InboxError {
     Library(#[from] LibraryError),
     #[error("{0}")]
     Rejected(String),
+    /// The actor's server sends more than its share; try again after this many seconds.
+    #[error("too many activities from this server; try again in {0} s")]
+    RateLimited(u64),
     /// The actor the activity names cannot be used to check it.
     #[error("{0}")]
     BadActor(String),
@@ -96,6 +99,10 @@ impl InboxError {
         use LibraryError as E;
         match self {
             Self::Rejected(reason) => (StatusCode::BAD_REQUEST, reason),
+            Self::RateLimited(seconds) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many activities from this server; try again in {seconds} s"),
+            ),
             Self::BadActor(reason) => (
                 StatusCode::UNAUTHORIZED,
                 format!("the activity's actor is not usable: {reason}"),
@@ -146,6 +153,19 @@ fn refuse(status: StatusCode, reason: String) -> Response {
         format!("{reason}\n"),
     )
         .into_response()
+}
+
+/// 429 with `Retry-After`: senders that honour it (Mastodon, GoToSocial) come back
+/// later, so nothing is lost.
+fn rate_limited(seconds: u64) -> Response {
+    let mut response = refuse(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("too many activities from this server; try again in {seconds} s"),
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
 }
 
 fn acceptable_content_type(value: Option<&str>) -> bool {
@@ -277,6 +297,7 @@ async fn receive(data: Data, request: Request) -> Response {
     }
     match outcome {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(InboxError::RateLimited(seconds)) => rate_limited(seconds),
         Err(err) => {
             let (status, reason) = err.into_status_and_reason();
             refuse(status, reason)
@@ -402,6 +423,9 @@ impl Activity for IncomingActivity {
 
     async fn receive(self, data: &Data) -> Result<(), Self::Error> {
         let now = now_ms();
+        if let Err(seconds) = data.inbox_limiter.check(&host_of(&self.actor)) {
+            return Err(InboxError::RateLimited(seconds));
+        }
         // A signed request is proof of life: deliveries to that server may resume.
         data.store
             .record_host_success(&host_of(&self.actor), now)

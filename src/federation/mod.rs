@@ -10,10 +10,12 @@
 pub mod actor;
 pub mod delivery;
 pub mod inbox;
+pub mod outbox_reader;
 pub mod process;
 pub mod render;
 pub mod signature_policy;
 pub mod signing;
+pub mod village_post;
 pub mod wellknown;
 
 use crate::{actors::ensure_instance_actor, state::AppState};

@@ -6,11 +6,15 @@ use super::{
     Data,
     actor::DbActor,
     inbox::{IncomingActivity, first_id, object_id},
+    village_post,
 };
 use crate::{
     clock::now_ms,
+    config::Role,
+    portal,
     publishing::markdown::sanitize,
     publishing::new_public_id,
+    store::VillageRecord,
     store::{ActorRecord, InboxClaim, NewActivity, NewFollow, NewRemoteNote},
 };
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -133,10 +137,13 @@ async fn handle(data: &Data, claim: &InboxClaim) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        "Delete" => delete(data, &activity, &object).await,
-        "Create" => create(data, &activity, &object).await,
-        "Update" => update(data, &activity, &object).await,
-        // Accept, Reject, Announce, Like: nothing to do for a village node yet.
+        "Accept" | "Reject" => follow_answer(data, &activity, &object).await,
+        "Create" | "Update" | "Delete" => match village_of(data, activity.actor.as_str()).await? {
+            Some(village) => village_activity(data, &village, &activity, &object).await,
+            None if activity.kind == "Create" => create(data, &activity, &object).await,
+            None if activity.kind == "Update" => update(data, &activity, &object).await,
+            None => delete(data, &activity, &object).await,
+        },
         _ => Ok(()),
     }
 }
@@ -198,6 +205,83 @@ async fn undo(data: &Data, activity: &IncomingActivity, object: &Value) -> anyho
         _ => {}
     }
     Ok(())
+}
+
+/// The registered village an actor is, on a portal.
+async fn village_of(data: &Data, actor: &str) -> anyhow::Result<Option<VillageRecord>> {
+    if data.config.role != Role::Portal {
+        return Ok(None);
+    }
+    match data.store.actor_by_ap_id(actor).await? {
+        Some(actor) => data.store.village_by_actor(actor.id).await,
+        None => Ok(None),
+    }
+}
+
+/// A followed village created, edited or deleted a post (or updated its profile).
+async fn village_activity(
+    data: &Data,
+    village: &VillageRecord,
+    activity: &IncomingActivity,
+    object: &Value,
+) -> anyhow::Result<()> {
+    if activity.kind == "Delete" {
+        let target = object_id(object).unwrap_or_default();
+        if target == activity.actor.as_str() {
+            return delete(data, activity, object).await;
+        }
+        return portal::ingest::delete_post(data.app_data(), village, target).await;
+    }
+    let Value::Object(map) = object else {
+        return Ok(());
+    };
+    if object_id(object) == Some(activity.actor.as_str()) {
+        return update(data, activity, object).await;
+    }
+    let Some(post) = village_post::from_object(map, village.id) else {
+        return Ok(());
+    };
+    let announce = match crate::actors::find_publishing_actor(&data.store, None).await {
+        Ok(portal) if activity.kind == "Create" => Some(village_post::announce(
+            &post.ap_id,
+            activity.actor.as_str(),
+            portal.id,
+        )),
+        _ => None,
+    };
+    portal::ingest::receive_post(data.app_data(), village, &post, announce).await?;
+    Ok(())
+}
+
+/// An Accept or Reject of one of our Follows (the portal following a village).
+async fn follow_answer(
+    data: &Data,
+    activity: &IncomingActivity,
+    object: &Value,
+) -> anyhow::Result<()> {
+    let by_follow = match object_id(object) {
+        Some(follow_id) => data.store.village_by_follow(follow_id).await?,
+        None => None,
+    };
+    let village = match by_follow {
+        Some(village) => Some(village),
+        None => village_of(data, activity.actor.as_str()).await?,
+    };
+    let Some(village) = village else {
+        return Ok(());
+    };
+    // Only the village's own actor may answer for it.
+    let answered_by_village = match (
+        village.actor_id,
+        data.store.actor_by_ap_id(activity.actor.as_str()).await?,
+    ) {
+        (Some(expected), Some(actor)) => expected == actor.id,
+        _ => false,
+    };
+    if !answered_by_village {
+        return Ok(());
+    }
+    portal::ingest::follow_answered(data.app_data(), &village, activity.kind == "Accept").await
 }
 
 async fn delete(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {

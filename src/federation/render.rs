@@ -200,7 +200,7 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "attachment": attachments(post),
     });
     if let Some(updated) = post.updated_at {
-        doc["updated"] = json!(to_rfc3339(updated));
+        doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));
     }
     doc
 }
@@ -258,7 +258,7 @@ pub fn activity(
                 "object": object,
             });
             if activity.kind == "Update" {
-                doc["updated"] = json!(to_rfc3339(activity.created_at));
+                doc["updated"] = json!(crate::clock::to_rfc3339_ms(activity.created_at));
             }
             doc
         }
@@ -274,6 +274,35 @@ pub fn activity(
                 "object": { "id": urls.post(&post.public_id), "type": "Tombstone" },
             })
         }
+        "Follow" => {
+            let target = activity
+                .object_json
+                .as_deref()
+                .context("a Follow without its target")?;
+            json!({ "id": id, "type": "Follow", "actor": actor.ap_id, "object": target })
+        }
+        "Announce" => {
+            let shared: Value =
+                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
+                    .context("reading what an Announce shares")?;
+            let object = shared
+                .get("object")
+                .cloned()
+                .context("an Announce without its object")?;
+            let mut cc = vec![json!(followers)];
+            if let Some(author) = shared.get("attributedTo") {
+                cc.push(author.clone());
+            }
+            json!({
+                "id": id,
+                "type": "Announce",
+                "actor": actor.ap_id,
+                "published": to_rfc3339(activity.created_at),
+                "to": [PUBLIC],
+                "cc": cc,
+                "object": object,
+            })
+        }
         "Accept" => {
             let follow: Value =
                 serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
@@ -283,6 +312,21 @@ pub fn activity(
         other => anyhow::bail!("cannot render an activity of type {other}"),
     };
     Ok(with_context(doc, object_context()))
+}
+
+/// An `Undo` of one of our activities (`undone`, as rendered).
+pub fn undo(activity: &ActivityRecord, undone: Value, actor: &ActorRecord, urls: &Urls) -> Value {
+    let mut undone = undone;
+    if let Some(map) = undone.as_object_mut() {
+        map.remove("@context");
+    }
+    let doc = json!({
+        "id": urls.activity(&activity.public_id),
+        "type": "Undo",
+        "actor": actor.ap_id,
+        "object": undone,
+    });
+    with_context(doc, object_context())
 }
 
 pub fn ordered_collection(id: &str, total: i64, first: Option<String>) -> Value {

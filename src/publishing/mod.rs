@@ -23,6 +23,8 @@ pub struct PostInput {
     pub summary: String,
     pub categories: Vec<String>,
     pub pinned: bool,
+    /// Publication time in Unix ms when not now: for posts brought over from an old site.
+    pub published_at: Option<i64>,
 }
 
 /// Changes to a post; `None` keeps the current value.
@@ -50,6 +52,14 @@ pub fn parse_category(input: &str) -> anyhow::Result<String> {
 }
 
 fn validate(input: &PostInput) -> anyhow::Result<PostContent> {
+    if input
+        .published_at
+        .is_some_and(|at| at > crate::clock::now_ms() + 60_000)
+    {
+        anyhow::bail!(
+            "the publication date is in the future; scheduled posts are not supported yet"
+        );
+    }
     let title = input.title.trim();
     if title.is_empty() {
         anyhow::bail!("the title is empty");
@@ -88,6 +98,7 @@ fn validate(input: &PostInput) -> anyhow::Result<PostContent> {
         categories,
         language: "id".to_string(),
         pinned: input.pinned,
+        published_at: input.published_at,
     })
 }
 
@@ -156,6 +167,7 @@ pub async fn edit(
             .clone()
             .unwrap_or_else(|| post.category_list()),
         pinned: changes.pinned.unwrap_or(post.pinned),
+        published_at: None,
     };
     let content = validate(&input)?;
     store

@@ -1,5 +1,6 @@
 //! Actors (ours and remote ones we met) and who follows whom.
 
+use super::BeginWrite;
 use super::{ActorRecord, FollowerRow, NewActor, Store, on_pool};
 use anyhow::Context;
 
@@ -111,7 +112,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5 \
                  WHERE id = $1 AND is_local = TRUE",
@@ -149,12 +150,18 @@ impl Store {
     /// Forgets a remote actor and everything it had here: follows, replies, mentions.
     pub async fn delete_remote_actor(&self, actor_id: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query("DELETE FROM follows WHERE remote_actor_id = $1")
                 .bind(actor_id)
                 .execute(&mut *tx)
                 .await
                 .context("deleting the actor's follows")?;
+            // A village that deleted its account stays registered, without an actor.
+            sqlx::query("UPDATE villages SET actor_id = NULL, follow_state = 'unreachable' WHERE actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("detaching the actor's village")?;
             sqlx::query("DELETE FROM remote_notes WHERE actor_id = $1")
                 .bind(actor_id)
                 .execute(&mut *tx)
@@ -179,7 +186,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "INSERT INTO follows (local_actor_id, remote_actor_id, follow_ap_id, created_at) \
                  VALUES ($1, $2, $3, $4) \

@@ -2,6 +2,7 @@
 //! lease so that a crashed process's work is picked up again, and by several processes
 //! on PostgreSQL without any row being sent twice at the same time.
 
+use super::BeginWrite;
 use super::{Backend, DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
 use anyhow::Context;
 
@@ -162,7 +163,7 @@ impl Store {
     /// whatever waited for it because it was failing is due now.
     pub async fn record_host_success(&self, host: &str, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "UPDATE deliveries SET next_attempt_at = $2 \
                  WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \

@@ -9,10 +9,14 @@
 //! milliseconds in `BIGINT` columns on both backends.
 
 mod actors;
+mod bulk;
 mod deliveries;
+mod feeds;
 mod inbox;
+mod monitoring;
 mod posts;
 mod records;
+mod timeline;
 mod villages;
 
 pub use records::*;
@@ -51,6 +55,38 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Opens a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
+/// with "database is locked" when another connection wrote in between, without waiting
+/// for the busy timeout.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin()
+    }
+}
 
 /// Which database a URL points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

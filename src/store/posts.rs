@@ -1,6 +1,7 @@
 //! Posts and the activities that announce them. Every change to a post writes its
 //! activity and one delivery row per follower inbox in the same transaction.
 
+use super::BeginWrite;
 use super::{ActivityRecord, NewActivity, PostContent, PostRecord, Store, on_pool};
 use anyhow::Context;
 
@@ -31,7 +32,7 @@ impl Store {
             ""
         );
         let post = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let post: PostRecord = sqlx::query_as(sql)
                 .bind(public_id)
                 .bind(actor_id)
@@ -42,7 +43,7 @@ impl Store {
                 .bind(&categories)
                 .bind(&content.language)
                 .bind(content.pinned)
-                .bind(now)
+                .bind(content.published_at.unwrap_or(now))
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the post")?;
@@ -87,7 +88,7 @@ impl Store {
             ""
         );
         let post = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let post: Option<PostRecord> = sqlx::query_as(sql)
                 .bind(post_id)
                 .bind(&content.title)
@@ -135,7 +136,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let actor_id: Option<i64> = sqlx::query_scalar(
                 "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
                    categories = '[]', pinned = FALSE, deleted_at = $2 \

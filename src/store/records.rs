@@ -75,6 +75,8 @@ pub struct PostContent {
     pub categories: Vec<String>,
     pub language: String,
     pub pinned: bool,
+    /// When it was first published, if not now (a post imported from an old site).
+    pub published_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, FromRow)]

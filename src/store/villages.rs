@@ -2,6 +2,7 @@
 //! worker takes on villages that are due (a follow to send, an outbox to read, a feed to
 //! poll).
 
+use super::BeginWrite;
 use super::{
     Backend, Ingested, NewActivity, NewVillage, NewVillagePost, Store, TimelineFilter,
     VillagePostRecord, VillageRecord, on_pool,
@@ -40,6 +41,10 @@ const CLAIM_VILLAGES_POSTGRES: &str = concat!(
      RETURNING ",
     village_columns!()
 );
+
+/// What ingest needs to know of a stored post: id, updated, deleted, village,
+/// published.
+type StoredPostState = (i64, Option<i64>, Option<i64>, i64, i64);
 
 impl Store {
     /// Registers a village; refuses one whose handle or feed is registered already.
@@ -118,6 +123,31 @@ impl Store {
         }))
     }
 
+    /// The village our Follow with this id was sent to.
+    pub async fn village_by_follow(
+        &self,
+        follow_ap_id: &str,
+    ) -> anyhow::Result<Option<VillageRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages WHERE follow_ap_id = $1"))
+                .bind(follow_ap_id)
+                .fetch_optional(pool)
+                .await
+                .context("reading a village")?
+        }))
+    }
+
+    pub async fn village_post_exists(&self, ap_id: &str) -> anyhow::Result<bool> {
+        let found: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM village_posts WHERE ap_id = $1")
+                .bind(ap_id)
+                .fetch_optional(pool)
+                .await
+                .context("looking up a village post")?
+        });
+        Ok(found.is_some())
+    }
+
     pub async fn village_by_actor(&self, actor_id: i64) -> anyhow::Result<Option<VillageRecord>> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages WHERE actor_id = $1"))
@@ -137,7 +167,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query("DELETE FROM village_post_tags WHERE post_id IN (SELECT id FROM village_posts WHERE village_id = $1)")
                 .bind(village_id)
                 .execute(&mut *tx)
@@ -217,7 +247,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
                 .bind(&activity.public_id)
                 .bind(activity.actor_id)
@@ -344,7 +374,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "UPDATE villages SET next_attempt_at = $2, locked_until = 0, \
                    follow_attempts = follow_attempts + 1, last_error = $3, last_error_at = $4, \
@@ -404,20 +434,37 @@ impl Store {
         post: &NewVillagePost,
         now: i64,
     ) -> anyhow::Result<Ingested> {
+        self.ingest_village_post_and_announce(post, None, now).await
+    }
+
+    /// As [`Store::ingest_village_post`]; when the post is new and `announce` is given,
+    /// the portal's Announce of it and its deliveries are written in the same
+    /// transaction.
+    pub async fn ingest_village_post_and_announce(
+        &self,
+        post: &NewVillagePost,
+        announce: Option<&NewActivity>,
+        now: i64,
+    ) -> anyhow::Result<Ingested> {
         let outcome = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting a transaction")?;
-            let existing: Option<(i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
-                "SELECT id, updated_at, deleted_at, village_id FROM village_posts WHERE ap_id = $1",
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let existing: Option<StoredPostState> = sqlx::query_as(
+                "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
             )
             .bind(&post.ap_id)
             .fetch_optional(&mut *tx)
             .await
             .context("looking up a village post")?;
             let outcome = match existing {
-                Some((_, _, Some(_), _)) => Ingested::Unchanged,
-                Some((_, _, _, owner)) if owner != post.village_id => Ingested::Unchanged,
-                Some((id, stored_updated, None, _)) => {
-                    let newer = post.updated_at.unwrap_or(post.published_at) > stored_updated.unwrap_or(i64::MIN);
+                Some((_, _, Some(_), _, _)) => Ingested::Unchanged,
+                Some((_, _, _, owner, _)) if owner != post.village_id => Ingested::Unchanged,
+                Some((id, stored_updated, None, _, stored_published)) => {
+                    // Only a later edit replaces the copy; the same post read again does not.
+                    let newer = match (post.updated_at, stored_updated) {
+                        (Some(new), Some(old)) => new > old,
+                        (Some(new), None) => new >= stored_published,
+                        (None, _) => false,
+                    };
                     if newer {
                         sqlx::query(
                             "UPDATE village_posts SET title = $2, summary = $3, content_html = $4, url = $5, \
@@ -429,7 +476,7 @@ impl Store {
                         .bind(&post.content_html)
                         .bind(&post.url)
                         .bind(&post.image_url)
-                        .bind(post.updated_at.unwrap_or(now))
+                        .bind(post.updated_at)
                         .execute(&mut *tx)
                         .await
                         .context("updating a village post")?;
@@ -452,10 +499,12 @@ impl Store {
                     }
                 }
                 None => {
-                    let id: i64 = sqlx::query_scalar(
+                    // Two processes may ingest the same post at once: the second changes nothing.
+                    let inserted: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
                            image_url, from_feed, published_at, updated_at, received_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT (ap_id) DO NOTHING RETURNING id",
                     )
                     .bind(&post.ap_id)
                     .bind(post.village_id)
@@ -468,9 +517,13 @@ impl Store {
                     .bind(post.published_at)
                     .bind(post.updated_at)
                     .bind(now)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
                     .context("storing a village post")?;
+                    let Some(id) = inserted else {
+                        tx.commit().await.context("committing a village post")?;
+                        return Ok(Ingested::Unchanged);
+                    };
                     for tag in &post.tags {
                         sqlx::query("INSERT INTO village_post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                             .bind(id)
@@ -478,6 +531,25 @@ impl Store {
                             .execute(&mut *tx)
                             .await
                             .context("storing a tag")?;
+                    }
+                    if let Some(announce) = announce {
+                        let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
+                            .bind(&announce.public_id)
+                            .bind(announce.actor_id)
+                            .bind(&announce.kind)
+                            .bind(announce.post_id)
+                            .bind(&announce.object_json)
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .context("storing the Announce")?;
+                        sqlx::query(super::deliveries::FAN_OUT)
+                            .bind(activity_id)
+                            .bind(now)
+                            .bind(announce.actor_id)
+                            .execute(&mut *tx)
+                            .await
+                            .context("queueing the Announce")?;
                     }
                     Ingested::New(id)
                 }

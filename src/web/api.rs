@@ -22,13 +22,91 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/posts", post(create_post))
         .route("/api/v1/followers", get(list_followers))
+        .route("/api/v1/villages", get(list_villages).post(add_village))
+        .route(
+            "/api/v1/villages/{id}",
+            axum::routing::delete(remove_village),
+        )
+}
+
+fn require_portal(state: &AppState) -> Result<(), AppError> {
+    if state.config.role != crate::config::Role::Portal {
+        return Err(AppError::NotFound(
+            "villages are registered on a portal node".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/villages`: the registry with follow state.
+async fn list_villages(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    authorize(&state, &headers).await?;
+    require_portal(&state)?;
+    let villages = state.store.villages().await?;
+    Ok(Json(json!({ "villages": villages })).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewVillageRequest {
+    /// `desa@desa.example` or a feed URL.
+    source: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /api/v1/villages`: registers a village; 201 with its record.
+async fn add_village(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    authorize(&state, &headers).await?;
+    require_portal(&state)?;
+    let request: NewVillageRequest = serde_json::from_slice(&body).map_err(|err| {
+        AppError::BadRequest(format!("the request is not a valid village: {err}"))
+    })?;
+    let input = crate::portal::registry::VillageInput {
+        name: request.name,
+        source: request.source,
+        district: request.district,
+        code: request.code,
+    };
+    let village = crate::portal::registry::add(&state.store, &input)
+        .await
+        .map_err(|err| AppError::BadRequest(format!("{err:#}")))?;
+    state.wake_portal.notify_one();
+    Ok((StatusCode::CREATED, Json(json!({ "village": village }))).into_response())
+}
+
+/// `DELETE /api/v1/villages/{id}`: removes a village and its posts, unfollowing it.
+async fn remove_village(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    authorize(&state, &headers).await?;
+    require_portal(&state)?;
+    let village = crate::portal::registry::find(&state.store, &id)
+        .await
+        .map_err(|err| AppError::NotFound(format!("{err:#}")))?;
+    let portal = find_publishing_actor(&state.store, None).await?;
+    crate::portal::registry::remove(&state.store, portal.id, &village).await?;
+    state.wake_delivery.notify_one();
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-async fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+pub(crate) async fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -78,6 +156,7 @@ async fn create_post(
         summary: request.summary,
         categories: request.categories,
         pinned: request.pinned,
+        published_at: None,
     };
     let post = publishing::publish(&state.store, &actor, &input)
         .await

@@ -3,9 +3,12 @@
 //! federation room renders that).
 
 pub mod api;
+pub mod feeds;
+pub mod monitoring;
 pub mod negotiate;
 pub mod objects;
 pub mod pages;
+pub mod portal;
 pub mod strings;
 
 use crate::{federation, state::AppState};
@@ -43,5 +46,11 @@ pub fn routes() -> Router<AppState> {
             get(federation::wellknown::nodeinfo_links),
         )
         .route("/nodeinfo/2.1", get(federation::wellknown::nodeinfo))
+        .route("/timeline.rss", get(feeds::timeline_rss))
+        .route("/timeline.atom", get(feeds::timeline_atom))
+        .route("/villages/{id}/feed.rss", get(feeds::village_rss))
+        .route("/villages/{id}/feed.atom", get(feeds::village_atom))
         .merge(api::routes())
+        .merge(monitoring::routes())
+        .merge(portal::routes())
 }

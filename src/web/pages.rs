@@ -12,7 +12,7 @@ use crate::{
     store::{ActorRecord, PostRecord},
 };
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query, RawQuery, State},
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
@@ -27,6 +27,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("post.html", include_str!("templates/post.html")),
         ("message.html", include_str!("templates/message.html")),
         ("tag.html", include_str!("templates/tag.html")),
+        ("timeline.html", include_str!("templates/timeline.html")),
     ] {
         if let Err(err) = env.add_template(name, source) {
             tracing::error!(%err, template = name, "a built-in template does not parse");
@@ -87,11 +88,20 @@ pub struct HomeQuery {
     before: Option<String>,
 }
 
-/// `GET /`: the main actor's profile page.
+/// `GET /`: the main actor's profile page; on a portal, the villages' timeline.
 pub async fn home(
     State(state): State<AppState>,
     Query(query): Query<HomeQuery>,
+    RawQuery(raw_query): RawQuery,
 ) -> Result<Response, AppError> {
+    if state.config.role == crate::config::Role::Portal {
+        let (site_name, page) = super::portal::home_view(&state, raw_query.as_deref()).await?;
+        return render(
+            StatusCode::OK,
+            "timeline.html",
+            context! { ..page, ..base(&state, &site_name) },
+        );
+    }
     let before = query
         .before
         .as_deref()

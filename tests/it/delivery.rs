@@ -141,11 +141,18 @@ struct Serve(Child);
 
 impl Serve {
     fn start(dir: &std::path::Path) -> Self {
+        // The server's log goes to a file in its data directory, for failures.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("serve.log"))
+            .expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_kentongan"))
             .args(["serve", "--dir"])
             .arg(dir)
+            .env("KENTONGAN_LOG", "kentongan=debug")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn kentongan serve");
         Self(child)
@@ -222,7 +229,9 @@ async fn kill_9_during_fan_out(backend: Backend) {
     kentongan(&init.iter().map(String::as_str).collect::<Vec<_>>());
     // Two requests at a time, so that the fan-out is still under way when it is killed.
     let config = dir.path().join("kentongan.toml");
-    let text = std::fs::read_to_string(&config).expect("config") + "concurrency = 2\n";
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("[delivery]\n", "[delivery]\nconcurrency = 2\n");
     std::fs::write(&config, text).expect("write config");
 
     let mut serve = Serve::start(dir.path());
@@ -296,6 +305,10 @@ async fn kill_9_during_fan_out(backend: Backend) {
         );
     }
     let total: usize = peers.iter().map(|p| creates_of(p, &url)).sum();
+    if total > SERVERS + 2 {
+        let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+        eprintln!("{log}");
+    }
     assert!(
         total <= SERVERS + 2,
         "only the requests in flight at the kill may be repeated, got {total}"

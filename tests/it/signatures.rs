@@ -346,3 +346,66 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing_on_every_backend() {
         refusals(backend).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_server_gets_429_with_retry_after_and_others_still_get_in() {
+    const BURST: usize = 20;
+    let limits = format!("burst = {BURST}\nper_minute = 6");
+    let node = TestNode::start_configured(
+        &Backend::Sqlite,
+        "desa-banjir",
+        kentongan::config::Role::Village,
+        &[("[inbox]", &limits)],
+    )
+    .await;
+    let flood = Peer::start(true).await;
+    let calm = Peer::start(true).await;
+    let inbox = format!("{}/inbox", node.base);
+    let burst = BURST;
+    let mut refused = None;
+    for i in 0..burst + 5 {
+        let like = json!({
+            "id": format!("{}/likes/{i}", flood.base),
+            "type": "Like",
+            "actor": flood.actor_id("banjir"),
+            "object": node.actor_id(),
+        });
+        let url = Url::parse(&inbox).expect("url");
+        let request = signed(
+            &inbox,
+            &like,
+            &flood.actor_id("banjir"),
+            private_key(),
+            std::time::SystemTime::now(),
+        )
+        .await;
+        let response = client().execute(request).await.expect("send");
+        if response.status().as_u16() == 429 {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            refused = Some((i, retry_after, response.text().await.unwrap_or_default()));
+            break;
+        }
+        assert_eq!(response.status().as_u16(), 202, "request {i} to {url}");
+    }
+    let (at, retry_after, body) = refused.expect("the flood is refused at some point");
+    assert!(
+        at >= burst,
+        "the first {burst} are accepted, refused at {at}"
+    );
+    assert!(
+        retry_after.is_some_and(|v| v.parse::<u64>().is_ok_and(|s| s >= 1)),
+        "Retry-After in seconds"
+    );
+    assert_eq!(body.trim().lines().count(), 1);
+    // Another server is not held back by the flood.
+    let follow = calm.follow("warga", &node.actor_id());
+    let (status, _) = calm.send("warga", &inbox, &follow).await;
+    assert_eq!(status, 202);
+    flood.stop();
+    calm.stop();
+    node.stop().await;
+}

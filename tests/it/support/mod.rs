@@ -120,6 +120,21 @@ pub async fn loopback_listener() -> (TcpListener, u16) {
 
 impl TestNode {
     pub async fn start(backend: &Backend, username: &str) -> Self {
+        Self::start_with_role(backend, username, Role::Village).await
+    }
+
+    pub async fn start_with_role(backend: &Backend, username: &str, role: Role) -> Self {
+        Self::start_configured(backend, username, role, &[]).await
+    }
+
+    /// A node whose kentongan.toml gets, before it starts, each `(table, lines)`: the
+    /// lines go right under the table's header (`[inbox]`, `[delivery]`, …).
+    pub async fn start_configured(
+        backend: &Backend,
+        username: &str,
+        role: Role,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let db = TestDb::create(backend).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, port) = loopback_listener().await;
@@ -129,13 +144,23 @@ impl TestNode {
             domain: domain.clone(),
             username: username.to_string(),
             name: format!("Desa {username}"),
-            role: Role::Village,
+            role,
             listen: format!("127.0.0.1:{port}"),
             database_url: db.url.clone(),
             insecure_local: true,
         })
         .await
         .expect("init");
+        let path = dir.path().join("kentongan.toml");
+        for (table, lines) in settings {
+            let text = std::fs::read_to_string(&path).expect("config");
+            assert!(
+                text.contains(&format!("{table}\n")),
+                "the config has no {table}"
+            );
+            let text = text.replacen(&format!("{table}\n"), &format!("{table}\n{lines}\n"), 1);
+            std::fs::write(&path, text).expect("write config");
+        }
         let config = Config::load(dir.path()).expect("config");
         let node = Node::start(config, listener).await.expect("start node");
         Self {
@@ -162,6 +187,26 @@ impl TestNode {
             node.stop().await;
         }
         self.db.drop_database().await;
+    }
+
+    /// Stops serving (the node is unreachable) but keeps its data and port.
+    pub async fn go_offline(&mut self) {
+        if let Some(node) = self.node.take() {
+            node.stop().await;
+        }
+    }
+
+    /// Serves again on the same port, with the same data.
+    pub async fn come_back(&mut self) {
+        let config = Config::load(self._dir.path()).expect("config");
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .expect("bind the same port again");
+        self.node = Some(Node::start(config, listener).await.expect("restart node"));
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 }
 

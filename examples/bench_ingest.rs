@@ -1,0 +1,1366 @@
+//! Portal ingest benchmark: how fast a portal's shared inbox takes signed `Create`
+//! activities from M villages (HTTP POST → Digest and signature verification → stored
+//! in `inbox` → 202), and how fast its inbox worker turns them into `village_posts`.
+//! Next to it, the ceiling of HTTP-signature verification on one core of this machine.
+//!
+//! ```text
+//! cargo run --release --example bench_ingest -- [--villages 50] [--activities 5000] \
+//!     [--concurrency 32] [--backend sqlite|postgres]
+//! ```
+//!
+//! Everything runs in this process on loopback. Each simulated village is its own small
+//! HTTP server (`localhost:PORT`, so each is its own host to the portal) that answers
+//! WebFinger, serves its actor (one RSA key pair shared by all villages: generating keys
+//! is slow) and an empty outbox, and answers the portal's Follow with a signed Accept.
+//! The villages are registered through the real flow, not written into the database:
+//! `portal::registry::add` with the handle `desaN@localhost:PORT`, then the portal's own
+//! worker looks each up by WebFinger, sends its Follow, receives the Accept and reads the
+//! outbox. Only then does the measured phase start.
+//!
+//! The N activities are signed with `federation::signing::signed_post` BEFORE the measured
+//! phase (about 1 ms of RSA per request would otherwise limit the client, not the portal;
+//! the signatures stay valid for an hour), then POSTed by C concurrent clients. The
+//! HTTP client shares this process and its 2 cores with the portal.
+//!
+//! `--backend postgres` takes its server from `TEST_POSTGRES_URL` and creates (then
+//! drops) a fresh database. This is a command that prints Markdown tables, not a test:
+//! nothing here fails on a slow figure, only on a broken scenario.
+
+use anyhow::{Context, Result, bail};
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use clap::{Parser, ValueEnum};
+use futures::{StreamExt, stream};
+use kentongan::{
+    app::Node,
+    cli::{InitArgs, init},
+    clock::{now_ms, to_rfc3339},
+    config::{Config, Role},
+    federation::signing,
+    portal::registry::{self, VillageInput},
+};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey, pkcs8::DecodePublicKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt::Write as _,
+    str::FromStr,
+    sync::{
+        Arc, LazyLock, OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+use tokio::net::TcpListener;
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::{
+    EnvFilter, Layer, layer::Context as LayerContext, layer::SubscriberExt, util::SubscriberInitExt,
+};
+use url::Url;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Portal inbox ingest benchmark for Kentongan (signed Creates from M villages)")]
+struct Args {
+    /// Simulated villages, each its own server, registered through the real follow flow.
+    #[arg(long, default_value_t = 50)]
+    villages: usize,
+    /// Create activities POSTed to the portal's shared inbox (round-robin over villages).
+    #[arg(long, default_value_t = 5_000)]
+    activities: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: BackendArg,
+    /// Signatures verified for the single-core ceiling (default: all N pre-signed ones).
+    #[arg(long)]
+    verify_samples: Option<usize>,
+    /// Give up after this many seconds in any phase.
+    #[arg(long, default_value_t = 600)]
+    deadline_secs: u64,
+}
+
+// ---------------------------------------------------------------------------------------
+// Counting warnings and errors the node logs.
+
+#[derive(Default)]
+struct LogCounts {
+    warnings: AtomicUsize,
+    errors: AtomicUsize,
+}
+
+struct CountLayer(Arc<LogCounts>);
+
+impl<S: Subscriber> Layer<S> for CountLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
+        match *event.metadata().level() {
+            Level::ERROR => {
+                self.0.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            Level::WARN => {
+                self.0.warnings.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Why the inbox worker put activities back for a retry (its INFO line "will retry
+/// processing an activity"), by reason.
+#[derive(Default)]
+struct RetryReasons(std::sync::Mutex<BTreeMap<String, usize>>);
+
+struct RetryLayer(Arc<RetryReasons>);
+
+#[derive(Default)]
+struct RetryVisitor {
+    message: String,
+    error: String,
+}
+
+impl tracing::field::Visit for RetryVisitor {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        match field.name() {
+            "message" => self.message = value.to_string(),
+            "error" => self.error = value.to_string(),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "error" => self.error = format!("{value:?}"),
+            _ => {}
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for RetryLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
+        if event.metadata().target() != "kentongan::federation::process" {
+            return;
+        }
+        let mut visitor = RetryVisitor::default();
+        event.record(&mut visitor);
+        if visitor.message.contains("will retry") || visitor.message.contains("gave up") {
+            let reason: String = visitor.error.chars().take(120).collect();
+            if let Ok(mut reasons) = self.0.0.lock() {
+                *reasons.entry(reason).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The key pair every simulated village uses.
+
+struct Keys {
+    private: RsaPrivateKey,
+    public_pem: String,
+}
+
+static KEYS: OnceLock<Keys> = OnceLock::new();
+
+async fn keys() -> Result<&'static Keys> {
+    if let Some(keys) = KEYS.get() {
+        return Ok(keys);
+    }
+    let pair = tokio::task::spawn_blocking(
+        activitypub_federation::http_signatures::generate_actor_keypair,
+    )
+    .await
+    .context("generating a key")?
+    .map_err(|err| anyhow::anyhow!("generating a key: {err}"))?;
+    let private = signing::parse_private_key(&pair.private_key)?;
+    Ok(KEYS.get_or_init(|| Keys {
+        private,
+        public_pem: pair.public_key,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Simulated villages.
+
+const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+const AP_JSON: &str = "application/activity+json";
+
+/// Shared by every simulated village.
+#[derive(Default)]
+struct SimTotals {
+    follows: AtomicUsize,
+    accepts_sent: AtomicUsize,
+    /// Accepts the portal did not answer with 202, or that could not be sent.
+    accepts_refused: AtomicUsize,
+    /// POSTs to a village inbox that were not a Follow.
+    other_posts: AtomicUsize,
+}
+
+#[derive(Clone)]
+struct Sim {
+    name: String,
+    base: String,
+    actor: String,
+    keys: &'static Keys,
+    portal_inbox: Arc<OnceLock<Url>>,
+    client: reqwest::Client,
+    totals: Arc<SimTotals>,
+}
+
+struct SimVillage {
+    name: String,
+    host: String,
+    actor: Url,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn activity_json(doc: Value) -> Response {
+    ([("content-type", AP_JSON)], doc.to_string()).into_response()
+}
+
+async fn webfinger(
+    State(sim): State<Sim>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let host = sim.base.trim_start_matches("http://");
+    let expected = format!("acct:{}@{host}", sim.name);
+    match query.get("resource") {
+        Some(resource) if resource.eq_ignore_ascii_case(&expected) => (
+            [("content-type", "application/jrd+json")],
+            json!({
+                "subject": expected,
+                "links": [{ "rel": "self", "type": AP_JSON, "href": sim.actor }],
+            })
+            .to_string(),
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn actor_doc(State(sim): State<Sim>) -> Response {
+    activity_json(json!({
+        "@context": [AS_CONTEXT, "https://w3id.org/security/v1"],
+        "id": sim.actor,
+        "type": "Organization",
+        "preferredUsername": sim.name,
+        "name": format!("Desa {}", sim.name),
+        "url": format!("{}/", sim.base),
+        "inbox": format!("{}/inbox", sim.actor),
+        "outbox": format!("{}/outbox", sim.actor),
+        "endpoints": { "sharedInbox": format!("{}/inbox", sim.base) },
+        "publicKey": {
+            "id": format!("{}#main-key", sim.actor),
+            "owner": sim.actor,
+            "publicKeyPem": sim.keys.public_pem,
+        },
+    }))
+}
+
+async fn outbox(State(sim): State<Sim>) -> Response {
+    activity_json(json!({
+        "@context": AS_CONTEXT,
+        "id": format!("{}/outbox", sim.actor),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    }))
+}
+
+/// A village inbox: a Follow is answered 202 at once and then accepted with a signed
+/// Accept POSTed to the portal's inbox, as a Kentongan village would.
+async fn inbox(State(sim): State<Sim>, body: Bytes) -> StatusCode {
+    let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if activity["type"] != "Follow" {
+        sim.totals.other_posts.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::ACCEPTED;
+    }
+    sim.totals.follows.fetch_add(1, Ordering::SeqCst);
+    tokio::spawn(async move {
+        let accepted = send_accept(&sim, activity).await;
+        let counter = if accepted.unwrap_or(false) {
+            &sim.totals.accepts_sent
+        } else {
+            &sim.totals.accepts_refused
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    StatusCode::ACCEPTED
+}
+
+async fn send_accept(sim: &Sim, follow: Value) -> Result<bool> {
+    let inbox = sim
+        .portal_inbox
+        .get()
+        .context("the portal's inbox is not known yet")?;
+    let accept = json!({
+        "@context": AS_CONTEXT,
+        "id": format!("{}/activities/accept-{}", sim.actor, rand::random::<u64>()),
+        "type": "Accept",
+        "actor": sim.actor,
+        "object": follow,
+    });
+    let actor = Url::parse(&sim.actor).context("actor URL")?;
+    let request = signing::signed_post(
+        &sim.client,
+        inbox,
+        Bytes::from(accept.to_string()),
+        &actor,
+        sim.keys.private.clone(),
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("signing an Accept: {err}"))?;
+    let response = sim
+        .client
+        .execute(request)
+        .await
+        .context("sending an Accept")?;
+    Ok(response.status() == StatusCode::ACCEPTED)
+}
+
+async fn start_village(
+    index: usize,
+    keys: &'static Keys,
+    portal_inbox: Arc<OnceLock<Url>>,
+    client: reqwest::Client,
+    totals: Arc<SimTotals>,
+) -> Result<SimVillage> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding a simulated village")?;
+    let port = listener.local_addr().context("village address")?.port();
+    let host = format!("localhost:{port}");
+    let name = format!("desa{index:03}");
+    let base = format!("http://{host}");
+    let actor = format!("{base}/users/{name}");
+    let sim = Sim {
+        name: name.clone(),
+        base,
+        actor: actor.clone(),
+        keys,
+        portal_inbox,
+        client,
+        totals,
+    };
+    let user = format!("/users/{name}");
+    let router = Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route(&user, get(actor_doc))
+        .route(&format!("{user}/outbox"), get(outbox))
+        .route(&format!("{user}/inbox"), post(inbox))
+        .route("/inbox", post(inbox))
+        .with_state(sim);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(SimVillage {
+        name,
+        host,
+        actor: Url::parse(&actor).context("actor URL")?,
+        task,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Databases and the in-process portal.
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
+        .collect()
+}
+
+/// A fresh PostgreSQL database, dropped by `drop_database`.
+struct PgDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn create() -> Result<Self> {
+        use sqlx::Connection;
+        let admin_url = std::env::var("TEST_POSTGRES_URL")
+            .context("--backend postgres needs TEST_POSTGRES_URL (for example postgres://postgres@127.0.0.1:5432/test)")?;
+        let name = format!("kentongan_bench_{}", random_suffix());
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .context("connecting to TEST_POSTGRES_URL")?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .context("creating a benchmark database")?;
+        let mut url = Url::parse(&admin_url).context("TEST_POSTGRES_URL is not a URL")?;
+        url.set_path(&format!("/{name}"));
+        Ok(Self {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    async fn drop_database(&self) {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+/// A second, read-only view of the portal's database for counting rows while it works
+/// (one connection, so it barely competes with the node's pool).
+enum Counter {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Counter {
+    async fn open(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .context("SQLite URL")?
+                .busy_timeout(Duration::from_secs(10));
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .context("opening the SQLite database to count rows")?;
+            Ok(Self::Sqlite(pool))
+        } else {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .context("connecting to PostgreSQL to count rows")?;
+            Ok(Self::Postgres(pool))
+        }
+    }
+
+    async fn village_posts(&self) -> Result<i64> {
+        const SQL: &str = "SELECT COUNT(*) FROM village_posts";
+        match self {
+            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
+            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
+        }
+        .context("counting village posts")
+    }
+
+    /// `(state, rows, attempts)` of the stored Create activities.
+    async fn inbox_states(&self) -> Result<Vec<(String, i64, i64)>> {
+        const SQL: &str = "SELECT state, COUNT(*), CAST(SUM(attempts) AS BIGINT) FROM inbox \
+                           WHERE kind = 'Create' GROUP BY state ORDER BY state";
+        match self {
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+        }
+        .context("counting inbox states")
+    }
+
+    /// Stored Creates still waiting to be processed (a first try or a retry).
+    async fn pending_creates(&self) -> Result<i64> {
+        const SQL: &str = "SELECT COUNT(*) FROM inbox WHERE kind = 'Create' AND state = 'pending'";
+        match self {
+            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
+            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await,
+        }
+        .context("counting pending activities")
+    }
+
+    async fn close(self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+struct Portal {
+    node: Node,
+    _dir: tempfile::TempDir,
+    database_url: String,
+    base: String,
+    pg: Option<PgDb>,
+}
+
+async fn start_portal(args: &Args) -> Result<Portal> {
+    let pg = match args.backend {
+        BackendArg::Sqlite => None,
+        BackendArg::Postgres => Some(PgDb::create().await?),
+    };
+    let dir = tempfile::tempdir().context("creating a data directory")?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the portal")?;
+    let port = listener.local_addr().context("portal address")?.port();
+    let domain = format!("localhost:{port}");
+    init(InitArgs {
+        dir: dir.path().to_path_buf(),
+        domain: domain.clone(),
+        username: "portal".into(),
+        name: "Portal Kabupaten Uji".into(),
+        role: Role::Portal,
+        listen: format!("127.0.0.1:{port}"),
+        database_url: pg.as_ref().map(|pg| pg.url.clone()),
+        insecure_local: true,
+    })
+    .await
+    .context("kentongan init")?;
+    let config = Config::load(dir.path())?;
+    let database_url = config.database_url().to_string();
+    let node = Node::start(config, listener).await?;
+    Ok(Portal {
+        node,
+        _dir: dir,
+        database_url,
+        base: format!("http://{domain}"),
+        pg,
+    })
+}
+
+impl Portal {
+    async fn stop(self) {
+        self.node.stop().await;
+        if let Some(pg) = &self.pg {
+            pg.drop_database().await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers.
+
+/// User + system CPU time of this process so far, from `/proc/self/stat` (Linux, at
+/// the usual 100 clock ticks per second).
+fn process_cpu() -> Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .context("malformed /proc/self/stat")?
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks = |index: usize| -> Result<u64> {
+        fields
+            .get(index)
+            .context("short /proc/self/stat")?
+            .parse::<u64>()
+            .context("malformed /proc/self/stat number")
+    };
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// The value at quantile `q` of sorted durations (nearest rank).
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+async fn wait_until<F, Fut>(
+    what: &str,
+    deadline: Instant,
+    step: Duration,
+    mut check: F,
+) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("deadline passed waiting for: {what}");
+        }
+        tokio::time::sleep(step).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The activities.
+
+const TOPICS: [(&str, &str); 6] = [
+    ("Pengumuman", "Kerja bakti membersihkan saluran air"),
+    ("Agenda", "Musyawarah desa tentang rencana pembangunan"),
+    ("UMKM", "Pasar murah produk olahan warga"),
+    ("Kesehatan", "Posyandu balita dan lansia"),
+    ("Pertanian", "Penyuluhan pupuk organik untuk kelompok tani"),
+    ("Wisata", "Festival budaya dan kuliner desa"),
+];
+
+const BODY: &str = "<p>Diberitahukan kepada seluruh warga bahwa kegiatan ini akan dilaksanakan \
+    di balai desa mulai pukul 07.30 WIB. Warga diharapkan hadir tepat waktu dan membawa \
+    peralatan masing-masing. Kegiatan ini terbuka untuk semua warga, termasuk pemuda dan \
+    karang taruna.</p><p>Informasi lebih lanjut dapat ditanyakan kepada kepala dusun atau \
+    perangkat desa pada jam kerja. Terima kasih atas perhatian dan partisipasinya.</p>";
+
+/// A Kentongan-shaped `Create` of a `Note` (title in bold, one hashtag) by `village`.
+fn create_activity(village: &SimVillage, index: usize, published_ms: i64) -> Value {
+    let (category, title) = TOPICS[index % TOPICS.len()];
+    let base = format!("http://{}", village.host);
+    let actor = village.actor.as_str();
+    let note_id = format!("{base}/p/bench{index:07}");
+    let published = to_rfc3339(published_ms);
+    let followers = format!("{actor}/followers");
+    json!({
+        "@context": AS_CONTEXT,
+        "id": format!("{base}/a/create{index:07}"),
+        "type": "Create",
+        "actor": actor,
+        "published": published,
+        "to": [PUBLIC],
+        "cc": [followers],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": actor,
+            "content": format!("<p><strong>{title} #{index}</strong></p>{BODY}<p><a href=\"{base}/tags/{tag}\" class=\"mention hashtag\" rel=\"tag\">#<span>{category}</span></a></p>", tag = category.to_lowercase()),
+            "url": note_id,
+            "published": published,
+            "to": [PUBLIC],
+            "cc": [followers],
+            "tag": [{ "type": "Hashtag", "name": format!("#{category}"), "href": format!("{base}/tags/{}", category.to_lowercase()) }],
+        },
+    })
+}
+
+/// What the signature check of one request needs: the request target and its headers.
+struct SignedHeaders {
+    path: String,
+    headers: BTreeMap<String, String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The signature-verification ceiling.
+
+/// Same as the federation library's `verify_signature` (http_signatures.rs).
+static VERIFY_CONFIG: LazyLock<http_signature_normalization::Config> = LazyLock::new(|| {
+    http_signature_normalization::Config::new()
+        .set_expiration(Duration::from_secs(3600))
+        .require_digest()
+});
+
+const VERIFY_ROUNDS: usize = 3;
+
+/// The best and worst mean of the rounds.
+#[derive(Clone, Copy)]
+struct Spread {
+    best: Duration,
+    worst: Duration,
+}
+
+impl Spread {
+    fn of(rounds: &[Duration]) -> Self {
+        Self {
+            best: rounds.iter().copied().min().unwrap_or_default(),
+            worst: rounds.iter().copied().max().unwrap_or_default(),
+        }
+    }
+}
+
+struct VerifyCost {
+    samples: usize,
+    /// `RsaPublicKey::verify` of SHA-256(signing string), key and signature decoded once.
+    rsa_only: Spread,
+    /// The library's verify closure: PEM parse + base64 decode + SHA-256 + RSA verify.
+    with_pem: Spread,
+    /// The library's whole `verify_signature_inner`: header parsing, signing string,
+    /// expiry, and the closure above.
+    whole: Spread,
+}
+
+/// Verifies `samples` signatures three ways, each on one thread with nothing else
+/// running in the process (the portal is stopped by then).
+fn measure_verification(samples: &[SignedHeaders], public_pem: &str) -> Result<VerifyCost> {
+    let key = RsaPublicKey::from_public_key_pem(public_pem).context("public key")?;
+    // The signing string and signature of each request, as the verifier sees them.
+    let mut parts: Vec<(Vec<u8>, String)> = Vec::with_capacity(samples.len());
+    for sample in samples {
+        let mut captured = None;
+        let ok = VERIFY_CONFIG
+            .begin_verify("POST", &sample.path, sample.headers.clone())
+            .map_err(|err| anyhow::anyhow!("reading a signature: {err}"))?
+            .verify(|signature, signing_string| {
+                captured = Some((signature.to_string(), signing_string.to_string()));
+                true
+            });
+        let (signature, signing_string) = captured.context("no signature was read")?;
+        if !ok {
+            bail!("a signature did not parse");
+        }
+        let signature = BASE64.decode(signature).context("signature base64")?;
+        parts.push((signature, signing_string));
+    }
+    let library_closure = |signature: &str, signing_string: &str| -> bool {
+        let Ok(key) = RsaPublicKey::from_public_key_pem(public_pem) else {
+            return false;
+        };
+        let Ok(decoded) = BASE64.decode(signature) else {
+            return false;
+        };
+        key.verify(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing_string.as_bytes()),
+            &decoded,
+        )
+        .is_ok()
+    };
+    let encoded: Vec<(String, &str)> = parts
+        .iter()
+        .map(|(sig, s)| (BASE64.encode(sig), s.as_str()))
+        .collect();
+    let per = |elapsed: Duration, n: usize| elapsed / n.max(1) as u32;
+    // Best of VERIFY_ROUNDS rounds: the machine is shared, and a round that another
+    // process interrupted says nothing about the code.
+    let mut rsa_only = Vec::new();
+    let mut with_pem = Vec::new();
+    let mut whole = Vec::new();
+    for _ in 0..VERIFY_ROUNDS {
+        let started = Instant::now();
+        for (signature, signing_string) in &parts {
+            key.verify(
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(signing_string.as_bytes()),
+                signature,
+            )
+            .context("an RSA signature did not verify")?;
+        }
+        rsa_only.push(per(started.elapsed(), parts.len()));
+
+        let started = Instant::now();
+        for (signature, signing_string) in &encoded {
+            if !library_closure(signature, signing_string) {
+                bail!("a signature did not verify (PEM path)");
+            }
+        }
+        with_pem.push(per(started.elapsed(), encoded.len()));
+
+        let started = Instant::now();
+        for sample in samples {
+            let ok = VERIFY_CONFIG
+                .begin_verify("POST", &sample.path, sample.headers.clone())
+                .map_err(|err| anyhow::anyhow!("reading a signature: {err}"))?
+                .verify(library_closure);
+            if !ok {
+                bail!("a signature did not verify (whole path)");
+            }
+        }
+        whole.push(per(started.elapsed(), samples.len()));
+    }
+    Ok(VerifyCost {
+        samples: samples.len(),
+        rsa_only: Spread::of(&rsa_only),
+        with_pem: Spread::of(&with_pem),
+        whole: Spread::of(&whole),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The run.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProcessEnd {
+    All,
+    NothingPending,
+    Deadline,
+}
+
+struct Figures {
+    backend: &'static str,
+    load_before: String,
+    villages: usize,
+    registration: Duration,
+    accepted_villages: usize,
+    presign: Duration,
+    posted: usize,
+    statuses: BTreeMap<u16, usize>,
+    /// From the first POST to the last 202.
+    accept_all: Duration,
+    latencies: Vec<Duration>,
+    /// Posts stored when the last answer came.
+    processed_at_last_answer: i64,
+    /// (time since the first POST, posts stored) at every change seen by polling.
+    progress: Vec<(Duration, i64)>,
+    end: ProcessEnd,
+    /// From the first POST until the end of waiting.
+    waited: Duration,
+    processed: i64,
+    /// `(state, rows, attempts)` of the stored Creates at the end.
+    inbox_states: Vec<(String, i64, i64)>,
+    retry_reasons: BTreeMap<String, usize>,
+    /// CPU time of the process from the first POST to the last answer.
+    cpu_accept: Duration,
+    /// CPU time of the process from the first POST to the end of waiting.
+    cpu: Duration,
+    warnings: usize,
+    errors: usize,
+    follows: usize,
+    accepts_sent: usize,
+    accepts_refused: usize,
+    other_posts: usize,
+}
+
+async fn run(
+    args: &Args,
+    logs: &Arc<LogCounts>,
+    retries: &Arc<RetryReasons>,
+) -> Result<(Figures, Vec<SignedHeaders>)> {
+    let backend = match args.backend {
+        BackendArg::Sqlite => "sqlite",
+        BackendArg::Postgres => "postgres",
+    };
+    let deadline_span = Duration::from_secs(args.deadline_secs);
+    let load_before = load_average();
+    let keys = keys().await?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(args.concurrency.max(1))
+        .build()
+        .context("building the HTTP client")?;
+    let totals = Arc::new(SimTotals::default());
+    let portal_inbox = Arc::new(OnceLock::new());
+    let mut villages = Vec::with_capacity(args.villages);
+    for index in 0..args.villages {
+        villages.push(
+            start_village(
+                index,
+                keys,
+                portal_inbox.clone(),
+                client.clone(),
+                totals.clone(),
+            )
+            .await?,
+        );
+    }
+    let portal = start_portal(args).await?;
+    let state = portal.node.state.clone();
+    let store = state.store.clone();
+    let inbox_url = Url::parse(&format!("{}/inbox", portal.base)).context("portal inbox URL")?;
+    let _ = portal_inbox.set(inbox_url.clone());
+
+    // Registration through the real flow: WebFinger, Follow, signed Accept, outbox read.
+    eprintln!(
+        "registering {} villages through WebFinger + Follow + Accept ({backend})...",
+        villages.len()
+    );
+    let started = Instant::now();
+    for (index, village) in villages.iter().enumerate() {
+        registry::add(
+            &store,
+            &VillageInput {
+                name: format!("Desa Uji {index:03}"),
+                source: format!("{}@{}", village.name, village.host),
+                district: format!("Kecamatan {:02}", index % 5 + 1),
+                code: String::new(),
+            },
+        )
+        .await?;
+    }
+    state.wake_portal.notify_one();
+    let store_ref = &store;
+    let expected = villages.len();
+    wait_until(
+        "every village followed, accepted and its outbox read",
+        Instant::now() + deadline_span,
+        Duration::from_millis(50),
+        || async move {
+            let all = store_ref.villages().await?;
+            let done = all
+                .iter()
+                .filter(|v| v.follow_state == "accepted" && v.backfilled_at.is_some())
+                .count();
+            Ok(done >= expected)
+        },
+    )
+    .await?;
+    let registration = started.elapsed();
+    let accepted_villages = store
+        .villages()
+        .await?
+        .iter()
+        .filter(|v| v.follow_state == "accepted")
+        .count();
+    eprintln!(
+        "{accepted_villages} villages accepted in {:.1} s",
+        registration.as_secs_f64()
+    );
+
+    // Pre-signing, not measured.
+    eprintln!("signing {} activities...", args.activities);
+    let started = Instant::now();
+    let base_ms = now_ms();
+    let villages_ref = &villages;
+    let client_ref = &client;
+    let inbox_ref = &inbox_url;
+    let signed: Vec<Result<(reqwest::Request, SignedHeaders)>> = stream::iter(0..args.activities)
+        .map(|index| async move {
+            let village = &villages_ref[index % villages_ref.len()];
+            let body = create_activity(village, index, base_ms + index as i64).to_string();
+            let request = signing::signed_post(
+                client_ref,
+                inbox_ref,
+                Bytes::from(body),
+                &village.actor,
+                keys.private.clone(),
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("signing an activity: {err}"))?;
+            let headers = request
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            Ok((
+                request,
+                SignedHeaders {
+                    path: inbox_ref.path().to_string(),
+                    headers,
+                },
+            ))
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    let mut requests = Vec::with_capacity(signed.len());
+    let mut samples = Vec::with_capacity(signed.len());
+    for item in signed {
+        let (request, headers) = item?;
+        requests.push(request);
+        samples.push(headers);
+    }
+    let presign = started.elapsed();
+    eprintln!("signed in {:.1} s", presign.as_secs_f64());
+
+    // The measured phase.
+    let counter = Counter::open(&portal.database_url).await?;
+    let before = counter.village_posts().await?;
+    let warnings_before = logs.warnings.load(Ordering::SeqCst);
+    let errors_before = logs.errors.load(Ordering::SeqCst);
+    let cpu_before = process_cpu()?;
+    let start = Instant::now();
+    let posted = requests.len();
+    eprintln!(
+        "POSTing {posted} activities with {} clients...",
+        args.concurrency
+    );
+    let answers: Vec<(u16, Duration, Duration)> = stream::iter(requests)
+        .map(|request| {
+            let client = client.clone();
+            async move {
+                let sent = Instant::now();
+                let status = match client.execute(request).await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(_) => 0,
+                };
+                (status, sent.elapsed(), start.elapsed())
+            }
+        })
+        .buffer_unordered(args.concurrency.max(1))
+        .collect()
+        .await;
+    let accept_all = answers
+        .iter()
+        .map(|(_, _, at)| *at)
+        .max()
+        .unwrap_or_default();
+    let cpu_accept = process_cpu()?.saturating_sub(cpu_before);
+    let processed_at_last_answer = counter.village_posts().await? - before;
+    let mut statuses = BTreeMap::new();
+    for (status, _, _) in &answers {
+        *statuses.entry(*status).or_insert(0) += 1;
+    }
+    let accepted = statuses.get(&202).copied().unwrap_or(0) as i64;
+    eprintln!(
+        "{accepted} accepted in {:.2} s; {processed_at_last_answer} processed so far",
+        accept_all.as_secs_f64()
+    );
+    // Until every accepted activity is a post, or nothing is pending any more (the rest
+    // failed for good), or the deadline.
+    let deadline = Instant::now() + deadline_span;
+    let mut progress: Vec<(Duration, i64)> = vec![(start.elapsed(), processed_at_last_answer)];
+    let mut processed = processed_at_last_answer;
+    let mut last_pending_check = Instant::now();
+    let mut last_report = Instant::now();
+    let end = loop {
+        if processed >= accepted {
+            break ProcessEnd::All;
+        }
+        if Instant::now() > deadline {
+            break ProcessEnd::Deadline;
+        }
+        if last_pending_check.elapsed() >= Duration::from_secs(1) {
+            last_pending_check = Instant::now();
+            if counter.pending_creates().await? == 0 {
+                break ProcessEnd::NothingPending;
+            }
+        }
+        if last_report.elapsed() >= Duration::from_secs(15) {
+            last_report = Instant::now();
+            eprintln!(
+                "  {processed} of {accepted} processed after {:.0} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = counter.village_posts().await? - before;
+        if now != processed {
+            processed = now;
+            progress.push((start.elapsed(), processed));
+        }
+    };
+    let waited = start.elapsed();
+    let cpu = process_cpu()?.saturating_sub(cpu_before);
+    if end == ProcessEnd::All {
+        // Let the worker record the last outcomes before counting states.
+        let settle = Instant::now() + Duration::from_secs(10);
+        while counter.pending_creates().await? > 0 && Instant::now() < settle {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let inbox_states = counter.inbox_states().await?;
+    let mut latencies: Vec<Duration> = answers.iter().map(|(_, d, _)| *d).collect();
+    latencies.sort();
+    counter.close().await;
+    let figures = Figures {
+        backend,
+        load_before,
+        villages: villages.len(),
+        registration,
+        accepted_villages,
+        presign,
+        posted,
+        statuses,
+        accept_all,
+        latencies,
+        processed_at_last_answer,
+        progress,
+        end,
+        waited,
+        processed,
+        inbox_states,
+        retry_reasons: retries
+            .0
+            .lock()
+            .map(|reasons| reasons.clone())
+            .unwrap_or_default(),
+        cpu_accept,
+        cpu,
+        warnings: logs.warnings.load(Ordering::SeqCst) - warnings_before,
+        errors: logs.errors.load(Ordering::SeqCst) - errors_before,
+        follows: totals.follows.load(Ordering::SeqCst),
+        accepts_sent: totals.accepts_sent.load(Ordering::SeqCst),
+        accepts_refused: totals.accepts_refused.load(Ordering::SeqCst),
+        other_posts: totals.other_posts.load(Ordering::SeqCst),
+    };
+    portal.stop().await;
+    for village in villages {
+        village.task.abort();
+    }
+    Ok((figures, samples))
+}
+
+fn render(args: &Args, f: &Figures, verify: &VerifyCost) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### Inbox ingest: backend {}, {} villages, {} activities, {} concurrent clients\n",
+        f.backend, f.villages, f.posted, args.concurrency
+    );
+    let _ = writeln!(out, "| figure | value |\n|---|---:|");
+    let row = |out: &mut String, label: &str, value: String| {
+        let _ = writeln!(out, "| {label} | {value} |");
+    };
+    row(
+        &mut out,
+        "load average before the run (other work on this machine)",
+        f.load_before.clone(),
+    );
+    row(
+        &mut out,
+        "villages accepted through WebFinger + Follow + Accept + outbox read (not measured)",
+        format!(
+            "{} of {} in {:.1} s",
+            f.accepted_villages,
+            f.villages,
+            f.registration.as_secs_f64()
+        ),
+    );
+    row(
+        &mut out,
+        "pre-signing the activities on the client (not measured)",
+        format!(
+            "{:.1} s ({:.2} ms each)",
+            f.presign.as_secs_f64(),
+            f.presign.as_secs_f64() * 1000.0 / f.posted.max(1) as f64
+        ),
+    );
+    let statuses = f
+        .statuses
+        .iter()
+        .map(|(status, count)| {
+            if *status == 0 {
+                format!("{count} × no answer")
+            } else {
+                format!("{count} × {status}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    row(&mut out, "answers", statuses);
+    let accepted = f.statuses.get(&202).copied().unwrap_or(0);
+    row(
+        &mut out,
+        "**accepted at the inbox, activities/s** (202s / first POST to last answer)",
+        format!(
+            "**{:.0}** ({accepted} in {:.2} s)",
+            accepted as f64 / f.accept_all.as_secs_f64().max(1e-9),
+            f.accept_all.as_secs_f64()
+        ),
+    );
+    row(
+        &mut out,
+        "POST latency p50 / p90 / p99 / max, ms",
+        format!(
+            "{} / {} / **{}** / {}",
+            ms(quantile(&f.latencies, 0.50)),
+            ms(quantile(&f.latencies, 0.90)),
+            ms(quantile(&f.latencies, 0.99)),
+            ms(quantile(&f.latencies, 1.0)),
+        ),
+    );
+    row(
+        &mut out,
+        "CPU time of the whole process (HTTP clients + portal) per activity, first POST to last answer, ms",
+        format!(
+            "{:.2} ({:.1} s of CPU in {:.1} s on {} cores)",
+            f.cpu_accept.as_secs_f64() * 1000.0 / f.posted.max(1) as f64,
+            f.cpu_accept.as_secs_f64(),
+            f.accept_all.as_secs_f64(),
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        ),
+    );
+    row(
+        &mut out,
+        "posts in `village_posts` when the last answer came",
+        format!("{} of {accepted}", f.processed_at_last_answer),
+    );
+    let reached = |share: f64| -> String {
+        let target = (share * accepted as f64).ceil() as i64;
+        f.progress
+            .iter()
+            .find(|(_, n)| *n >= target.max(1))
+            .map_or_else(
+                || "not reached".to_string(),
+                |(at, _)| format!("{:.2}", at.as_secs_f64()),
+            )
+    };
+    row(
+        &mut out,
+        "posts stored: 50 % / 90 % / 99 % / 100 % after, s (from the first POST)",
+        format!(
+            "{} / {} / {} / {}",
+            reached(0.5),
+            reached(0.9),
+            reached(0.99),
+            reached(1.0)
+        ),
+    );
+    let (label, value) = match f.end {
+        ProcessEnd::All => (
+            "**processed into `village_posts`, posts/s** (first POST to last post stored)",
+            format!(
+                "**{:.0}** ({} in {:.2} s)",
+                f.processed as f64 / f.waited.as_secs_f64().max(1e-9),
+                f.processed,
+                f.waited.as_secs_f64()
+            ),
+        ),
+        ProcessEnd::NothingPending => (
+            "**processed into `village_posts`**",
+            format!(
+                "**NOT all: {} of {accepted}**; nothing pending after {:.0} s (the rest failed for good)",
+                f.processed,
+                f.waited.as_secs_f64()
+            ),
+        ),
+        ProcessEnd::Deadline => (
+            "**processed into `village_posts`**",
+            format!(
+                "**NOT all: {} of {accepted}** when the {} s deadline passed",
+                f.processed, args.deadline_secs
+            ),
+        ),
+    };
+    row(&mut out, label, value);
+    let states = f
+        .inbox_states
+        .iter()
+        .map(|(state, rows, attempts)| format!("{rows} {state} ({attempts} attempts)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    row(&mut out, "stored Creates at the end, by state", states);
+    let retried: usize = f.retry_reasons.values().sum();
+    let reasons = if f.retry_reasons.is_empty() {
+        "none".to_string()
+    } else {
+        let mut by_count: Vec<(&String, &usize)> = f.retry_reasons.iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(a.1));
+        by_count
+            .iter()
+            .take(3)
+            .map(|(reason, count)| format!("{count} × `{}`", reason.replace('|', "/")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    row(
+        &mut out,
+        "processing attempts put back for a retry (30 s, 60 s, … later) or given up, and why",
+        format!("{retried}: {reasons}"),
+    );
+    row(
+        &mut out,
+        "CPU time of the process until the end of waiting, s",
+        format!("{:.1}", f.cpu.as_secs_f64()),
+    );
+    row(
+        &mut out,
+        "node warnings / errors logged during the measured phase",
+        format!("{} / {}", f.warnings, f.errors),
+    );
+    row(
+        &mut out,
+        "simulated villages: Follows received / Accepts answered 202 / refused / other POSTs",
+        format!(
+            "{} / {} / {} / {}",
+            f.follows, f.accepts_sent, f.accepts_refused, f.other_posts
+        ),
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| signature verification, one thread, {} signatures of the run, best of {VERIFY_ROUNDS} rounds | µs each (worst round) | verifications/s |\n|---|---:|---:|",
+        verify.samples
+    );
+    let line = |out: &mut String, label: &str, d: Spread| {
+        let _ = writeln!(
+            out,
+            "| {label} | {:.1} ({:.1}) | {:.0} |",
+            d.best.as_secs_f64() * 1e6,
+            d.worst.as_secs_f64() * 1e6,
+            1.0 / d.best.as_secs_f64().max(1e-12)
+        );
+    };
+    line(
+        &mut out,
+        "RSA-2048 PKCS#1 v1.5 SHA-256 verify (`rsa` crate), key parsed once",
+        verify.rsa_only,
+    );
+    line(
+        &mut out,
+        "+ PEM parse of the key and base64 of the signature (the library's closure, per request)",
+        verify.with_pem,
+    );
+    line(
+        &mut out,
+        "+ header parsing and signing string (the library's whole `verify_signature`)",
+        verify.whole,
+    );
+    if accepted > 0 {
+        let rate = accepted as f64 / f.accept_all.as_secs_f64().max(1e-9);
+        let ceiling = 1.0 / verify.whole.best.as_secs_f64().max(1e-12);
+        let _ = writeln!(
+            out,
+            "\nAccepted rate ÷ one-core verification ceiling: {:.2} ({:.1} % of one core's verification capacity; \
+             verification is {:.1} % of the process's CPU time per activity).",
+            rate / ceiling,
+            100.0 * rate / ceiling,
+            100.0 * verify.whole.best.as_secs_f64()
+                / (f.cpu_accept.as_secs_f64() / f.posted.max(1) as f64).max(1e-12),
+        );
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.villages == 0 || args.activities == 0 || args.concurrency == 0 {
+        bail!("--villages, --activities and --concurrency must be at least 1");
+    }
+    let logs = Arc::new(LogCounts::default());
+    let retries = Arc::new(RetryReasons::default());
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+                ),
+        )
+        .with(CountLayer(logs.clone()).with_filter(tracing_subscriber::filter::LevelFilter::WARN))
+        .with(
+            RetryLayer(retries.clone()).with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("kentongan::federation::process", Level::INFO),
+            ),
+        )
+        .init();
+
+    let (figures, mut samples) = run(&args, &logs, &retries).await?;
+    let verify_samples = args.verify_samples.unwrap_or(samples.len()).max(1);
+    samples.truncate(verify_samples);
+    eprintln!("verifying {} signatures on one thread...", samples.len());
+    let public_pem = keys().await?.public_pem.clone();
+    let verify = tokio::task::spawn_blocking(move || measure_verification(&samples, &public_pem))
+        .await
+        .context("the verification thread")??;
+    print!("{}", render(&args, &figures, &verify));
+    Ok(())
+}

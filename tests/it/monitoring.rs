@@ -1,0 +1,521 @@
+//! Monitoring of villages: the status of each village from posts with chosen
+//! `published` dates, the counts and the summary line, and the dashboard's HTML, CSV,
+//! JSON and SVG answers; on SQLite and on PostgreSQL.
+
+use crate::support::{Backend, TestNode, WAIT, backends, client, eventually};
+use kentongan::{
+    actors::find_publishing_actor,
+    clock::now_ms,
+    portal::monitoring::{self, ActivityStatus, CSV_COLUMNS, VillageStatus},
+    store::{NewActivity, NewActor, NewVillage, NewVillagePost, Store, VillageFollow},
+};
+use serde_json::Value;
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+const ODD_NAME: &str = "Desa Sumber <Makmur> & Jaya";
+
+/// A village and the ages of its posts in days (negative: dated in the future), with
+/// what monitoring must say of it.
+struct Case {
+    name: &'static str,
+    feed: bool,
+    post_ages_days: &'static [i64],
+    /// Posts that are then deleted by the village (not counted).
+    deleted: usize,
+    status: ActivityStatus,
+    posts_30d: i64,
+    posts_90d: i64,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "Desa Lima Kabar",
+        feed: false,
+        post_ages_days: &[1, 5, 10, 20, 29],
+        deleted: 0,
+        status: ActivityStatus::Aktif,
+        posts_30d: 5,
+        posts_90d: 5,
+    },
+    Case {
+        name: "Desa Empat Kabar",
+        feed: false,
+        post_ages_days: &[0, 10, 20, 29],
+        deleted: 0,
+        status: ActivityStatus::Aktif,
+        posts_30d: 4,
+        posts_90d: 4,
+    },
+    Case {
+        name: "Desa Tiga Kabar",
+        feed: false,
+        post_ages_days: &[2, 12, 25, 45],
+        deleted: 0,
+        status: ActivityStatus::KurangAktif,
+        posts_30d: 3,
+        posts_90d: 4,
+    },
+    Case {
+        name: "Desa Delapan Puluh",
+        feed: false,
+        post_ages_days: &[80],
+        deleted: 0,
+        status: ActivityStatus::KurangAktif,
+        posts_30d: 0,
+        posts_90d: 1,
+    },
+    Case {
+        name: "Desa Seratus",
+        feed: false,
+        post_ages_days: &[100],
+        deleted: 0,
+        status: ActivityStatus::TidakAktif,
+        posts_30d: 0,
+        posts_90d: 0,
+    },
+    Case {
+        name: "Desa Sunyi",
+        feed: false,
+        post_ages_days: &[],
+        deleted: 0,
+        status: ActivityStatus::TidakAktif,
+        posts_30d: 0,
+        posts_90d: 0,
+    },
+    // Received by the portal today (a backfill), published long ago.
+    Case {
+        name: "Desa Terlambat",
+        feed: false,
+        post_ages_days: &[120],
+        deleted: 0,
+        status: ActivityStatus::TidakAktif,
+        posts_30d: 0,
+        posts_90d: 0,
+    },
+    // A feed whose clock runs ahead: the post from the future counts as today.
+    Case {
+        name: ODD_NAME,
+        feed: true,
+        post_ages_days: &[-2, 1, 3, 6],
+        deleted: 0,
+        status: ActivityStatus::Aktif,
+        posts_30d: 4,
+        posts_90d: 4,
+    },
+    // Four posts, one of them deleted by the village: three count.
+    Case {
+        name: "Desa Hapus",
+        feed: false,
+        post_ages_days: &[1, 2, 3, 4],
+        deleted: 1,
+        status: ActivityStatus::KurangAktif,
+        posts_30d: 3,
+        posts_90d: 3,
+    },
+];
+
+const SUMMARY_LINE: &str = "3 aktif · 3 kurang aktif · 3 tidak aktif";
+
+fn slug(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Registers the villages of [`CASES`] and stores their posts, all received now.
+async fn seed(store: &Store, now: i64) {
+    for (n, case) in CASES.iter().enumerate() {
+        let key = slug(case.name);
+        let village = store
+            .insert_village(
+                &NewVillage {
+                    name: case.name.to_string(),
+                    district: if n % 2 == 0 {
+                        "Kaliangkrik"
+                    } else {
+                        "Bandongan"
+                    }
+                    .to_string(),
+                    code: format!("33.08.01.20{n:02}"),
+                    source_kind: if case.feed { "feed" } else { "actor" }.to_string(),
+                    handle: (!case.feed).then(|| format!("{key}@{key}.example")),
+                    feed_url: case.feed.then(|| format!("https://{key}.example/feed")),
+                },
+                now,
+            )
+            .await
+            .expect("insert village");
+        for (i, age) in case.post_ages_days.iter().enumerate() {
+            // An hour inside each boundary, so that the seconds between seeding and the
+            // report do not move a post across it.
+            let published_at = now - age * DAY + if *age > 0 { HOUR } else { 0 };
+            let ap_id = format!("https://{key}.example/p/{i}");
+            store
+                .ingest_village_post(
+                    &NewVillagePost {
+                        ap_id: ap_id.clone(),
+                        village_id: village.id,
+                        title: format!("Kabar {i}"),
+                        summary: String::new(),
+                        content_html: "<p>Kerja bakti</p>".into(),
+                        url: ap_id.clone(),
+                        image_url: None,
+                        from_feed: case.feed,
+                        published_at,
+                        updated_at: None,
+                        tags: vec!["pengumuman".into()],
+                    },
+                    now,
+                )
+                .await
+                .expect("ingest post");
+            if i < case.deleted {
+                store
+                    .delete_village_post(&ap_id, village.id, now)
+                    .await
+                    .expect("delete post");
+            }
+        }
+    }
+}
+
+fn find<'a>(statuses: &'a [VillageStatus], name: &str) -> &'a VillageStatus {
+    statuses
+        .iter()
+        .find(|v| v.village.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the report"))
+}
+
+async fn get(url: &str) -> (u16, String, String) {
+    let response = client().get(url).send().await.expect("GET");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, content_type, response.text().await.expect("body"))
+}
+
+/// Queues our Follow to a village server that does not answer, so that the delivery
+/// worker records a failed delivery to the village's host.
+async fn follow_unreachable_village(node: &TestNode, name: &str, now: i64) {
+    let store = &node.state().store;
+    let village = store
+        .villages()
+        .await
+        .expect("villages")
+        .into_iter()
+        .find(|v| v.name == name)
+        .expect("village");
+    let actor = store
+        .upsert_actor(
+            &NewActor {
+                ap_id: "http://localhost:9/u/desa".into(),
+                is_local: false,
+                kind: "Organization".into(),
+                username: "desa".into(),
+                host: "localhost:9".into(),
+                name: name.into(),
+                summary: String::new(),
+                icon_url: None,
+                profile_url: None,
+                inbox_url: "http://localhost:9/u/desa/inbox".into(),
+                shared_inbox_url: None,
+                public_key_pem: "not used".into(),
+                private_key_pem: None,
+                fields_json: "[]".into(),
+            },
+            now,
+        )
+        .await
+        .expect("actor");
+    let portal = find_publishing_actor(store, None)
+        .await
+        .expect("portal actor");
+    let activity = NewActivity {
+        public_id: "monitoring-follow".into(),
+        actor_id: portal.id,
+        kind: "Follow".into(),
+        post_id: None,
+        object_json: Some(actor.ap_id.clone()),
+    };
+    store
+        .send_village_follow(
+            &VillageFollow {
+                village_id: village.id,
+                actor_id: actor.id,
+                follow_ap_id: format!("{}/a/monitoring-follow", node.base),
+                inbox: actor.inbox_url.clone(),
+                host: actor.host.clone(),
+                retry_at: now + DAY,
+            },
+            &activity,
+            now,
+        )
+        .await
+        .expect("queue follow");
+    node.state().wake_delivery.notify_one();
+}
+
+async fn statuses_from_chosen_dates(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let store = node.state().store.clone();
+    let settings = node.state().config.portal.clone();
+    let now = now_ms();
+    seed(&store, now).await;
+    store
+        .fail_village_job(
+            find_id(&store, "Desa Seratus").await,
+            "monitoring test: timed out",
+            now + DAY,
+            false,
+            now - 2_000,
+        )
+        .await
+        .expect("log error");
+    store
+        .fail_village_job(
+            find_id(&store, "Desa Seratus").await,
+            "monitoring test: connection refused",
+            now + DAY,
+            true,
+            now - 1_000,
+        )
+        .await
+        .expect("log error");
+
+    // The report: every status, count and the summary line.
+    let (summary, statuses) = monitoring::report(&store, &settings, now_ms())
+        .await
+        .expect("report");
+    assert_eq!(statuses.len(), CASES.len());
+    for case in CASES {
+        let v = find(&statuses, case.name);
+        assert_eq!(v.status, case.status, "status of {}", case.name);
+        assert_eq!(v.posts_30d, case.posts_30d, "30-day posts of {}", case.name);
+        assert_eq!(v.posts_90d, case.posts_90d, "90-day posts of {}", case.name);
+        assert_eq!(v.weekly.len(), monitoring::WEEKS);
+        let within_weeks = case
+            .post_ages_days
+            .iter()
+            .skip(case.deleted)
+            .filter(|&&age| age < 84)
+            .count() as i64;
+        assert_eq!(
+            v.weekly.iter().sum::<i64>(),
+            within_weeks,
+            "weekly posts of {}",
+            case.name
+        );
+    }
+    assert_eq!(summary.aktif, 3);
+    assert_eq!(summary.kurang_aktif, 3);
+    assert_eq!(summary.tidak_aktif, 3);
+    assert_eq!(summary.total, CASES.len());
+    assert_eq!(summary.line_id(), SUMMARY_LINE);
+
+    assert_eq!(find(&statuses, "Desa Sunyi").last_post_at, None);
+    let hundred = find(&statuses, "Desa Seratus");
+    assert_eq!(hundred.last_post_at, Some(now - 100 * DAY + HOUR));
+    let logged: Vec<&(i64, String)> = hundred
+        .recent_errors
+        .iter()
+        .filter(|(_, message)| message.starts_with("monitoring test: "))
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            &(
+                now - 1_000,
+                "monitoring test: connection refused".to_string()
+            ),
+            &(now - 2_000, "monitoring test: timed out".to_string()),
+        ],
+        "newest first"
+    );
+    assert_eq!(hundred.follow_state, "unreachable");
+    let future = find(&statuses, ODD_NAME);
+    let last = future.last_post_at.expect("a last post");
+    assert!(
+        last >= now && last <= now_ms(),
+        "a future post shows as now"
+    );
+    assert_eq!(future.follow_state, "feed");
+    assert_eq!(future.weekly[monitoring::WEEKS - 1], 4);
+
+    // A failed delivery to a village's server is among its errors.
+    follow_unreachable_village(&node, "Desa Lima Kabar", now).await;
+    let error = eventually("a failed delivery in the report", WAIT, || async {
+        let (_, statuses) = monitoring::report(&store, &settings, now_ms())
+            .await
+            .expect("report");
+        find(&statuses, "Desa Lima Kabar")
+            .recent_errors
+            .iter()
+            .find(|(_, message)| message.starts_with("delivery: "))
+            .map(|(_, message)| message.clone())
+    })
+    .await;
+    assert!(error.len() > "delivery: ".len(), "{error}");
+
+    // The page: summary on top, names escaped, a badge per village.
+    let (status, content_type, html) = get(&format!("{}/monitoring", node.base)).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(html.contains(SUMMARY_LINE), "{html}");
+    assert!(html.contains("Desa Sumber &lt;Makmur&gt; &amp; Jaya"));
+    assert!(!html.contains("<Makmur>"));
+    assert_eq!(html.matches("class=\"badge st-active\"").count(), 3);
+    assert_eq!(html.matches("class=\"badge st-less_active\"").count(), 3);
+    assert_eq!(html.matches("class=\"badge st-inactive\"").count(), 3);
+    assert!(html.contains("monitoring test: connection refused"));
+    assert!(html.contains("<svg"));
+    let summary_at = html.find(SUMMARY_LINE).expect("summary");
+    let table_at = html.find("<table").expect("table");
+    assert!(summary_at < table_at, "the summary comes before the table");
+
+    // The CSV: a header and one row per village, read back by a CSV parser.
+    let response = client()
+        .get(format!("{}/monitoring.csv", node.base))
+        .send()
+        .await
+        .expect("GET csv");
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(
+        disposition.starts_with("attachment; filename=\"pemantauan-desa-")
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    let body = response.text().await.expect("csv body");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header row")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("CSV rows");
+    assert_eq!(rows.len(), CASES.len());
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| &r[0] == name)
+            .unwrap_or_else(|| panic!("{name} in the CSV"))
+            .clone()
+    };
+    for case in CASES {
+        let r = row(case.name);
+        assert_eq!(&r[4], case.status.label_id(), "CSV status of {}", case.name);
+        assert_eq!(r[6].parse::<i64>().expect("count"), case.posts_30d);
+        assert_eq!(r[7].parse::<i64>().expect("count"), case.posts_90d);
+    }
+    let hundred_row = row("Desa Seratus");
+    assert_eq!(&hundred_row[3], "desaseratus@desaseratus.example");
+    let published = chrono::DateTime::parse_from_rfc3339(&hundred_row[5]).expect("RFC 3339");
+    assert_eq!(published.timestamp(), (now - 100 * DAY + HOUR) / 1000);
+    assert_eq!(&hundred_row[8], "unreachable");
+    assert_eq!(&hundred_row[10], "monitoring test: connection refused");
+    assert_eq!(&row("Desa Sunyi")[5], "");
+    assert_eq!(
+        &row(ODD_NAME)[3],
+        "https://desasumbermakmurjaya.example/feed"
+    );
+
+    // The JSON: English keys, the same counts.
+    let (status, content_type, text) = get(&format!("{}/monitoring.json", node.base)).await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(doc["summary"]["active"], 3);
+    assert_eq!(doc["summary"]["less_active"], 3);
+    assert_eq!(doc["summary"]["inactive"], 3);
+    assert_eq!(doc["summary"]["total"], CASES.len());
+    assert_eq!(doc["summary"]["line"], SUMMARY_LINE);
+    let villages = doc["villages"].as_array().expect("villages");
+    assert_eq!(villages.len(), CASES.len());
+    let sunyi = villages
+        .iter()
+        .find(|v| v["name"] == "Desa Sunyi")
+        .expect("Desa Sunyi");
+    assert_eq!(sunyi["status"], "inactive");
+    assert_eq!(sunyi["last_post_at"], Value::Null);
+    assert_eq!(
+        sunyi["weekly_posts"].as_array().map(Vec::len),
+        Some(monitoring::WEEKS)
+    );
+
+    // The chart: an SVG document with a title, names escaped.
+    let (status, content_type, svg) = get(&format!("{}/monitoring/chart.svg", node.base)).await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("image/svg+xml"), "{content_type}");
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("<title"));
+    assert!(svg.contains("role=\"img\""));
+    assert!(svg.contains("Desa Sumber &lt;Makmur&gt; &amp; Jaya"));
+    assert!(!svg.contains("<Makmur>"));
+    assert!(svg.trim_end().ends_with("</svg>"));
+
+    node.stop().await;
+}
+
+async fn find_id(store: &Store, name: &str) -> i64 {
+    store
+        .villages()
+        .await
+        .expect("villages")
+        .into_iter()
+        .find(|v| v.name == name)
+        .map(|v| v.id)
+        .expect("village")
+}
+
+async fn empty_portal_reports_nothing(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let (summary, statuses) =
+        monitoring::report(&node.state().store, &node.state().config.portal, now_ms())
+            .await
+            .expect("report");
+    assert!(statuses.is_empty());
+    assert_eq!(
+        summary.line_id(),
+        "0 aktif · 0 kurang aktif · 0 tidak aktif"
+    );
+    let (status, _, html) = get(&format!("{}/monitoring", node.base)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Belum ada desa terdaftar."));
+    let (status, _, csv) = get(&format!("{}/monitoring.csv", node.base)).await;
+    assert_eq!(status, 200);
+    assert_eq!(csv, format!("{}\n", CSV_COLUMNS.join(",")));
+    let (status, _, svg) = get(&format!("{}/monitoring/chart.svg", node.base)).await;
+    assert_eq!(status, 200);
+    assert!(svg.starts_with("<svg") && svg.contains("<title"));
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn monitoring_classifies_villages_by_published_dates() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        statuses_from_chosen_dates(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn monitoring_of_a_portal_without_villages() {
+    for backend in backends() {
+        empty_portal_reports_nothing(backend).await;
+    }
+}

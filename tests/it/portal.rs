@@ -1,0 +1,337 @@
+//! A regency portal and three villages federate over real HTTP on loopback: the portal
+//! follows each village, backfills what they published before, receives new posts,
+//! edits and deletions live, announces them to its own followers, fills what it missed
+//! while a village was offline, and unfollows a removed village. On every backend.
+
+use crate::support::{Backend, TestNode, WAIT, backends, eventually, peer::Peer};
+use kentongan::{
+    clock::now_ms,
+    config::{Config, Role},
+    portal::registry::{self, VillageInput},
+    publishing::{self, PostChanges, PostInput},
+    store::{Store, TimelineFilter, VillageRecord},
+};
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+async fn publish(store: &Store, title: &str, published_at: Option<i64>, category: &str) -> String {
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    let input = PostInput {
+        title: title.into(),
+        body_markdown: format!("Isi kabar *{title}*."),
+        categories: vec![category.into()],
+        published_at,
+        ..Default::default()
+    };
+    publishing::publish(store, &actor, &input)
+        .await
+        .expect("publish")
+        .public_id
+}
+
+async fn villages_of(portal: &TestNode) -> Vec<VillageRecord> {
+    portal.state().store.villages().await.expect("villages")
+}
+
+async fn timeline(portal: &TestNode) -> Vec<kentongan::store::VillagePostRecord> {
+    portal
+        .state()
+        .store
+        .timeline_page(&TimelineFilter::default(), None, 500)
+        .await
+        .expect("timeline")
+}
+
+async fn portal_and_three_villages(backend: Backend) {
+    let now = now_ms();
+    let mut desa = Vec::new();
+    for name in ["desa-a", "desa-b", "desa-c"] {
+        desa.push(TestNode::start(&backend, name).await);
+    }
+    // Posts published before the portal follows, with their own dates.
+    let mut published = Vec::new();
+    for (i, village) in desa.iter().enumerate() {
+        for days_ago in [40, 10, 2] {
+            let at = now - days_ago * DAY - i as i64 * 1000;
+            publish(
+                &village.state().store,
+                &format!("Kabar {} {days_ago} hari lalu", village.username),
+                Some(at),
+                "Berita",
+            )
+            .await;
+            published.push(at);
+        }
+    }
+
+    let portal = TestNode::start_with_role(&backend, "portal-beltim", Role::Portal).await;
+    for (village, district) in desa.iter().zip(["Gantung", "Gantung", "Manggar"]) {
+        let input = VillageInput {
+            name: format!("Desa {}", village.username),
+            source: format!("{}@{}", village.username, village.domain),
+            district: district.into(),
+            code: String::new(),
+        };
+        registry::add(&portal.state().store, &input)
+            .await
+            .expect("register");
+    }
+    portal.state().wake_portal.notify_one();
+
+    // Followed, accepted, and backfilled with the original publication dates.
+    eventually(
+        "every village to accept the portal's follow",
+        WAIT,
+        || async {
+            villages_of(&portal)
+                .await
+                .iter()
+                .all(|v| v.follow_state == "accepted")
+                .then_some(())
+        },
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let items = loop {
+        let items = timeline(&portal).await;
+        if items.len() == 9 {
+            break items;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "the backfill of nine posts: got {} posts; villages: {:#?}",
+                items.len(),
+                villages_of(&portal).await
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let mut got: Vec<i64> = items.iter().map(|p| p.published_at).collect();
+    got.sort();
+    // Dates travel as RFC 3339 with whole seconds.
+    let mut published: Vec<i64> = published
+        .iter()
+        .map(|at| at - at.rem_euclid(1000))
+        .collect();
+    published.sort();
+    assert_eq!(
+        got, published,
+        "the portal keeps each post's own published date"
+    );
+    assert!(
+        items
+            .windows(2)
+            .all(|w| w[0].published_at >= w[1].published_at),
+        "newest first"
+    );
+    for village in &desa {
+        let follower_count = {
+            let actor = kentongan::actors::find_publishing_actor(&village.state().store, None)
+                .await
+                .expect("actor");
+            village
+                .state()
+                .store
+                .count_followers(actor.id)
+                .await
+                .expect("count")
+        };
+        assert_eq!(
+            follower_count, 1,
+            "{} is followed by the portal",
+            village.username
+        );
+    }
+
+    // A resident follows the portal itself.
+    let resident = Peer::start(true).await;
+    let follow = resident.follow("warga", &portal.actor_id());
+    let (status, _) = resident
+        .send("warga", &format!("{}/inbox", portal.base), &follow)
+        .await;
+    assert_eq!(status, 202);
+    eventually("the portal's Accept", WAIT, || async {
+        resident.received_of("Accept").into_iter().next()
+    })
+    .await;
+
+    // A new post arrives live and is announced to the portal's followers.
+    let a = &desa[0];
+    let live_id = publish(
+        &a.state().store,
+        "Kabar baru dari desa A",
+        None,
+        "Pengumuman",
+    )
+    .await;
+    a.state().wake_delivery.notify_one();
+    let live_url = format!("{}/p/{live_id}", a.base);
+    eventually("the live post at the portal", WAIT, || async {
+        timeline(&portal)
+            .await
+            .into_iter()
+            .find(|p| p.ap_id == live_url)
+    })
+    .await;
+    let announce = eventually("an Announce at the resident", WAIT, || async {
+        resident
+            .received_of("Announce")
+            .into_iter()
+            .find(|r| r.activity["object"] == live_url)
+    })
+    .await;
+    assert!(announce.signature_verified);
+    assert_eq!(announce.activity["actor"], portal.actor_id());
+
+    // An edit replaces the portal's copy; a deletion removes it from the timeline.
+    let store_a = &a.state().store;
+    let post = store_a
+        .post_by_public_id(&live_id)
+        .await
+        .expect("read")
+        .expect("post");
+    let actor_a = store_a
+        .actor_by_id(post.actor_id)
+        .await
+        .expect("read")
+        .expect("actor");
+    let changes = PostChanges {
+        title: Some("Kabar baru (diperbaiki)".into()),
+        ..Default::default()
+    };
+    publishing::edit(store_a, &actor_a, &post, &changes)
+        .await
+        .expect("edit");
+    a.state().wake_delivery.notify_one();
+    eventually("the edit at the portal", WAIT, || async {
+        timeline(&portal)
+            .await
+            .into_iter()
+            .find(|p| p.ap_id == live_url && p.title == "Kabar baru (diperbaiki)")
+    })
+    .await;
+    let post = store_a
+        .post_by_public_id(&live_id)
+        .await
+        .expect("read")
+        .expect("post");
+    publishing::delete(store_a, &actor_a, &post)
+        .await
+        .expect("delete");
+    a.state().wake_delivery.notify_one();
+    eventually("the deletion at the portal", WAIT, || async {
+        (!timeline(&portal).await.iter().any(|p| p.ap_id == live_url)).then_some(())
+    })
+    .await;
+
+    // Village C goes offline; while it is away, posts it writes never reach the portal
+    // (its copy of the follow is gone, as if its deliveries had expired).
+    let mut c = desa.pop().expect("village c");
+    let village_c = villages_of(&portal)
+        .await
+        .into_iter()
+        .find(|v| v.name == "Desa desa-c")
+        .expect("village c");
+    c.go_offline().await;
+    let data = kentongan::federation::federation_config(portal.state().clone())
+        .await
+        .expect("config")
+        .to_request_data();
+    let offline = kentongan::portal::backfill::backfill(&data, &village_c).await;
+    assert!(
+        offline.is_err(),
+        "reading an offline village's outbox fails"
+    );
+    let store_c = Store::connect(Config::load(c.dir()).expect("config").database_url())
+        .await
+        .expect("store");
+    let actor_c = kentongan::actors::find_publishing_actor(&store_c, None)
+        .await
+        .expect("actor");
+    let portal_actor = store_c
+        .actor_by_ap_id(&portal.actor_id())
+        .await
+        .expect("read")
+        .expect("portal known");
+    store_c
+        .remove_follower(Some(actor_c.id), portal_actor.id, None)
+        .await
+        .expect("forget");
+    let missed = [
+        publish(&store_c, "Kabar saat luring 1", Some(now - DAY), "Berita").await,
+        publish(
+            &store_c,
+            "Kabar saat luring 2",
+            Some(now - DAY / 2),
+            "Berita",
+        )
+        .await,
+    ];
+    store_c.close().await;
+    c.come_back().await;
+    let new = kentongan::portal::backfill::backfill(&data, &village_c)
+        .await
+        .expect("backfill");
+    assert_eq!(new, 2, "exactly the two missed posts are new");
+    let items = timeline(&portal).await;
+    for id in &missed {
+        let url = format!("{}/p/{id}", c.base);
+        assert_eq!(
+            items.iter().filter(|p| p.ap_id == url).count(),
+            1,
+            "{url} once"
+        );
+    }
+    assert_eq!(
+        kentongan::portal::backfill::backfill(&data, &village_c)
+            .await
+            .expect("again"),
+        0,
+        "nothing twice"
+    );
+
+    // Removing a village unfollows it.
+    let b = &desa[1];
+    let village_b = villages_of(&portal)
+        .await
+        .into_iter()
+        .find(|v| v.name == "Desa desa-b")
+        .expect("village b");
+    let portal_main = kentongan::actors::find_publishing_actor(&portal.state().store, None)
+        .await
+        .expect("actor");
+    registry::remove(&portal.state().store, portal_main.id, &village_b)
+        .await
+        .expect("remove");
+    portal.state().wake_delivery.notify_one();
+    eventually("village B to lose the portal as follower", WAIT, || async {
+        let actor = kentongan::actors::find_publishing_actor(&b.state().store, None)
+            .await
+            .ok()?;
+        (b.state().store.count_followers(actor.id).await.ok()? == 0).then_some(())
+    })
+    .await;
+    assert!(
+        !timeline(&portal)
+            .await
+            .iter()
+            .any(|p| p.village_name == "Desa desa-b")
+    );
+
+    resident.stop();
+    portal.stop().await;
+    c.stop().await;
+    for village in desa {
+        village.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_follows_backfills_and_aggregates_three_villages_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        portal_and_three_villages(backend).await;
+    }
+}
