@@ -5,7 +5,7 @@
 
 use super::strings::{self, Text};
 use crate::{
-    actors::{publishing_actors, urls_host},
+    actors::publishing_actors,
     clock::{now_ms, to_datetime, to_rfc3339},
     error::AppError,
     portal::monitoring::{self, VillageStatus},
@@ -15,11 +15,10 @@ use axum::{
     Json, Router,
     extract::State,
     http::{HeaderValue, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
-use minijinja::{Environment, Value, context};
-use std::sync::LazyLock;
+use minijinja::{Value, context};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,21 +27,6 @@ pub fn routes() -> Router<AppState> {
         .route("/monitoring.json", get(json))
         .route("/monitoring/chart.svg", get(chart))
 }
-
-// `pages::render` is private to that module; this page keeps its own environment with
-// the shared `base.html` so that it looks like every other page.
-static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, source) in [
-        ("base.html", include_str!("templates/base.html")),
-        ("monitoring.html", include_str!("templates/monitoring.html")),
-    ] {
-        if let Err(err) = env.add_template(name, source) {
-            tracing::error!(%err, template = name, "a built-in template does not parse");
-        }
-    }
-    env
-});
 
 /// Villages are in Indonesia; dates on the page are WIB (UTC+7, no daylight saving).
 const WIB_OFFSET_MS: i64 = 7 * 3600 * 1000;
@@ -131,31 +115,27 @@ async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
         .into_iter()
         .next()
         .map_or_else(|| "Kentongan".to_string(), |actor| actor.name);
-    let template = TEMPLATES
-        .get_template("monitoring.html")
-        .map_err(|err| AppError::Unavailable(err.into()))?;
-    let html = template
-        .render(context! {
-            site_name => site_name,
-            t => strings::all(),
-            host => urls_host(&state.urls),
-            summary => context! {
-                aktif => summary.aktif,
-                kurang_aktif => summary.kurang_aktif,
-                tidak_aktif => summary.tidak_aktif,
-                total => summary.total,
-                line_id => summary.line_id(),
-                line_en => summary.line_en(),
-            },
-            rules => context! {
-                active_min_posts => settings.active_min_posts,
-                active_days => settings.active_days,
-                less_active_days => settings.less_active_days,
-            },
-            villages => rows,
-        })
-        .map_err(|err| AppError::Unavailable(err.into()))?;
-    Ok(Html(html).into_response())
+    let page = context! {
+        summary => context! {
+            aktif => summary.aktif,
+            kurang_aktif => summary.kurang_aktif,
+            tidak_aktif => summary.tidak_aktif,
+            total => summary.total,
+            line_id => summary.line_id(),
+            line_en => summary.line_en(),
+        },
+        rules => context! {
+            active_min_posts => settings.active_min_posts,
+            active_days => settings.active_days,
+            less_active_days => settings.less_active_days,
+        },
+        villages => rows,
+    };
+    super::pages::render(
+        axum::http::StatusCode::OK,
+        "monitoring.html",
+        context! { ..page, ..super::pages::base(&state, &site_name) },
+    )
 }
 
 /// `GET /monitoring.csv`: the same rows as a spreadsheet file.

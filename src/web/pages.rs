@@ -28,6 +28,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("message.html", include_str!("templates/message.html")),
         ("tag.html", include_str!("templates/tag.html")),
         ("timeline.html", include_str!("templates/timeline.html")),
+        ("monitoring.html", include_str!("templates/monitoring.html")),
     ] {
         if let Err(err) = env.add_template(name, source) {
             tracing::error!(%err, template = name, "a built-in template does not parse");
@@ -36,7 +37,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-fn render(status: StatusCode, name: &str, ctx: Value) -> Result<Response, AppError> {
+/// Renders one of the site's templates (all share `base.html` and the strings).
+pub(super) fn render(status: StatusCode, name: &str, ctx: Value) -> Result<Response, AppError> {
     let template = TEMPLATES
         .get_template(name)
         .map_err(|err| AppError::Unavailable(err.into()))?;
@@ -79,7 +81,8 @@ fn actor_view(actor: &ActorRecord) -> Value {
     context! { name => actor.name, username => actor.username, summary => actor.summary, ap_id => actor.ap_id }
 }
 
-fn base(state: &AppState, site_name: &str) -> Value {
+/// What every page needs: the site name, the strings, the node's host.
+pub(super) fn base(state: &AppState, site_name: &str) -> Value {
     context! { site_name => site_name, t => strings::all(), host => urls_host(&state.urls) }
 }
 
