@@ -125,21 +125,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("updating an actor profile")?;
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&update.public_id)
-                .bind(update.actor_id)
-                .bind(&update.kind)
-                .bind(update.post_id)
-                .bind(&update.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, update, update.post_id, now)
                 .await
                 .context("storing the profile Update")?;
-            sqlx::query(super::deliveries::FAN_OUT)
-                .bind(activity_id)
-                .bind(now)
-                .bind(actor_id)
-                .execute(&mut *tx)
+            super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
             tx.commit().await.context("committing the profile")?;
@@ -199,27 +188,12 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("storing the follower")?;
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&accept.public_id)
-                .bind(accept.actor_id)
-                .bind(&accept.kind)
-                .bind(accept.post_id)
-                .bind(&accept.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, accept, accept.post_id, now)
                 .await
                 .context("storing the Accept")?;
-            sqlx::query(
-                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(activity_id)
-            .bind(&follow.accept_inbox)
-            .bind(&follow.host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("queueing the Accept")?;
+            super::queue_delivery!(tx, activity_id, &follow.accept_inbox, &follow.host, now)
+                .await
+                .context("queueing the Accept")?;
             tx.commit().await.context("committing the follow")?;
         });
         Ok(())

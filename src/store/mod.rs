@@ -56,6 +56,50 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Inside a transaction `$tx`: writes an outgoing activity (with `$post_id`, the post it
+/// is about, if any); evaluates to a future of its row id.
+macro_rules! insert_activity {
+    ($tx:ident, $activity:expr, $post_id:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>($crate::store::deliveries::INSERT_ACTIVITY)
+            .bind(&$activity.public_id)
+            .bind($activity.actor_id)
+            .bind(&$activity.kind)
+            .bind($post_id)
+            .bind(&$activity.object_json)
+            .bind($now)
+            .fetch_one(&mut *$tx)
+    };
+}
+pub(crate) use insert_activity;
+
+/// Inside a transaction `$tx`: queues one delivery of an activity to an inbox.
+macro_rules! queue_delivery {
+    ($tx:ident, $activity_id:expr, $inbox:expr, $host:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind($activity_id)
+        .bind($inbox)
+        .bind($host)
+        .bind($now)
+        .execute(&mut *$tx)
+    };
+}
+pub(crate) use queue_delivery;
+
+/// Inside a transaction `$tx`: queues an activity to every follower inbox of `$actor_id`.
+macro_rules! fan_out {
+    ($tx:ident, $activity_id:expr, $actor_id:expr, $now:expr) => {
+        sqlx::query($crate::store::deliveries::FAN_OUT)
+            .bind($activity_id)
+            .bind($now)
+            .bind($actor_id)
+            .execute(&mut *$tx)
+    };
+}
+pub(crate) use fan_out;
+
 /// Opens a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
 /// with "database is locked" when another connection wrote in between, without waiting

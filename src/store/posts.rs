@@ -47,21 +47,10 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the post")?;
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&create.public_id)
-                .bind(create.actor_id)
-                .bind(&create.kind)
-                .bind(Some(post.id))
-                .bind(&create.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, create, Some(post.id), now)
                 .await
                 .context("storing the Create activity")?;
-            sqlx::query(super::deliveries::FAN_OUT)
-                .bind(activity_id)
-                .bind(now)
-                .bind(actor_id)
-                .execute(&mut *tx)
+            super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
             tx.commit().await.context("committing the post")?;
@@ -105,21 +94,10 @@ impl Store {
             let Some(post) = post else {
                 anyhow::bail!("the post was deleted");
             };
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&update.public_id)
-                .bind(update.actor_id)
-                .bind(&update.kind)
-                .bind(Some(post.id))
-                .bind(&update.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, update, Some(post.id), now)
                 .await
                 .context("storing the Update activity")?;
-            sqlx::query(super::deliveries::FAN_OUT)
-                .bind(activity_id)
-                .bind(now)
-                .bind(post.actor_id)
-                .execute(&mut *tx)
+            super::fan_out!(tx, activity_id, post.actor_id, now)
                 .await
                 .context("queueing deliveries")?;
             tx.commit().await.context("committing the edit")?;
@@ -150,21 +128,10 @@ impl Store {
             let Some(actor_id) = actor_id else {
                 anyhow::bail!("the post was already deleted");
             };
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&delete.public_id)
-                .bind(delete.actor_id)
-                .bind(&delete.kind)
-                .bind(Some(post_id))
-                .bind(&delete.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, delete, Some(post_id), now)
                 .await
                 .context("storing the Delete activity")?;
-            sqlx::query(super::deliveries::FAN_OUT)
-                .bind(activity_id)
-                .bind(now)
-                .bind(actor_id)
-                .execute(&mut *tx)
+            super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
             tx.commit().await.context("committing the deletion")?;

@@ -189,25 +189,10 @@ impl Store {
                 .await
                 .context("removing the village")?;
             if let Some((activity, inbox, host)) = undo {
-                let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                    .bind(&activity.public_id)
-                    .bind(activity.actor_id)
-                    .bind(&activity.kind)
-                    .bind(activity.post_id)
-                    .bind(&activity.object_json)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .context("storing the Undo")?;
-                sqlx::query(
-                    "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $4)",
-                )
-                .bind(activity_id)
-                .bind(inbox)
-                .bind(host)
-                .bind(now)
-                .execute(&mut *tx)
+                let activity_id = super::insert_activity!(tx, activity, activity.post_id, now)
+                .await
+                .context("storing the Undo")?;
+                super::queue_delivery!(tx, activity_id, inbox, host, now)
                 .await
                 .context("queueing the Undo")?;
             }
@@ -248,27 +233,12 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                .bind(&activity.public_id)
-                .bind(activity.actor_id)
-                .bind(&activity.kind)
-                .bind(activity.post_id)
-                .bind(&activity.object_json)
-                .bind(now)
-                .fetch_one(&mut *tx)
+            let activity_id = super::insert_activity!(tx, activity, activity.post_id, now)
                 .await
                 .context("storing the Follow")?;
-            sqlx::query(
-                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(activity_id)
-            .bind(&follow.inbox)
-            .bind(&follow.host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("queueing the Follow")?;
+            super::queue_delivery!(tx, activity_id, &follow.inbox, &follow.host, now)
+                .await
+                .context("queueing the Follow")?;
             sqlx::query(
                 "UPDATE villages SET actor_id = $2, follow_ap_id = $3, \
                    follow_state = CASE WHEN follow_state = 'accepted' THEN 'accepted' ELSE 'pending' END, \
@@ -533,23 +503,12 @@ impl Store {
                             .context("storing a tag")?;
                     }
                     if let Some(announce) = announce {
-                        let activity_id: i64 = sqlx::query_scalar(super::deliveries::INSERT_ACTIVITY)
-                            .bind(&announce.public_id)
-                            .bind(announce.actor_id)
-                            .bind(&announce.kind)
-                            .bind(announce.post_id)
-                            .bind(&announce.object_json)
-                            .bind(now)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .context("storing the Announce")?;
-                        sqlx::query(super::deliveries::FAN_OUT)
-                            .bind(activity_id)
-                            .bind(now)
-                            .bind(announce.actor_id)
-                            .execute(&mut *tx)
-                            .await
-                            .context("queueing the Announce")?;
+                        let activity_id = super::insert_activity!(tx, announce, announce.post_id, now)
+                .await
+                .context("storing the Announce")?;
+                        super::fan_out!(tx, activity_id, announce.actor_id, now)
+                .await
+                .context("queueing the Announce")?;
                     }
                     Ingested::New(id)
                 }
