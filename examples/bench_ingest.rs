@@ -1264,10 +1264,17 @@ fn render(args: &Args, f: &Figures, verify: &VerifyCost) -> String {
         "processing attempts put back for a retry (30 s, 60 s, … later) or given up, and why",
         format!("{retried}: {reasons}"),
     );
+    let tail_cpu = f.cpu.saturating_sub(f.cpu_accept);
+    let tail_wall = f.waited.saturating_sub(f.accept_all);
     row(
         &mut out,
-        "CPU time of the process until the end of waiting, s",
-        format!("{:.1}", f.cpu.as_secs_f64()),
+        "CPU time of the process from the last answer to the end of waiting (only the inbox worker left)",
+        format!(
+            "{:.1} s in {:.1} s ({:.2} cores busy)",
+            tail_cpu.as_secs_f64(),
+            tail_wall.as_secs_f64(),
+            tail_cpu.as_secs_f64() / tail_wall.as_secs_f64().max(1e-9)
+        ),
     );
     row(
         &mut out,

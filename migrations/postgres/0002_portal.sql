@@ -51,13 +51,18 @@ CREATE TABLE village_posts (
 CREATE INDEX village_posts_timeline ON village_posts (published_at DESC, id DESC);
 CREATE INDEX village_posts_by_village ON village_posts (village_id, published_at DESC, id DESC);
 
--- Tags keep the village's spelling; filters compare them case-blind through the index on lower(tag).
+-- Tags keep the village's spelling and the post's `published_at`, so that a tag filter walks
+-- one index in timeline order (case-blind, through lower(tag)) whether the tag is rare or common.
 CREATE TABLE village_post_tags (
-    post_id BIGINT NOT NULL REFERENCES village_posts (id),
-    tag     TEXT   NOT NULL,
+    post_id      BIGINT NOT NULL REFERENCES village_posts (id),
+    tag          TEXT   NOT NULL,
+    published_at BIGINT NOT NULL,
     PRIMARY KEY (post_id, tag)
 );
-CREATE INDEX village_post_tags_by_tag ON village_post_tags (lower(tag), post_id);
+CREATE INDEX village_post_tags_timeline ON village_post_tags (lower(tag), published_at DESC, post_id DESC);
+
+-- The front page's featured block.
+CREATE INDEX village_posts_featured ON village_posts (published_at DESC, id DESC) WHERE featured = TRUE;
 
 CREATE TABLE village_errors (
     id         BIGSERIAL PRIMARY KEY,

@@ -55,7 +55,7 @@ impl Store {
                 inserted += rows.len() as u64;
                 let ids: HashMap<&str, i64> =
                     rows.iter().map(|(id, ap_id)| (ap_id.as_str(), *id)).collect();
-                let mut tags: Vec<(i64, String)> = Vec::new();
+                let mut tags: Vec<(i64, String, i64)> = Vec::new();
                 for post in chunk {
                     if let Some(&id) = ids.get(post.ap_id.as_str()) {
                         let mut seen: Vec<String> = Vec::with_capacity(post.tags.len());
@@ -63,16 +63,16 @@ impl Store {
                             let tag = tag.to_lowercase();
                             if !seen.contains(&tag) {
                                 seen.push(tag.clone());
-                                tags.push((id, tag));
+                                tags.push((id, tag, post.published_at));
                             }
                         }
                     }
                 }
                 for tag_chunk in tags.chunks(TAGS_PER_STATEMENT) {
                     let mut insert =
-                        sqlx::QueryBuilder::new("INSERT INTO village_post_tags (post_id, tag) ");
-                    insert.push_values(tag_chunk, |mut row, (id, tag)| {
-                        row.push_bind(*id).push_bind(tag);
+                        sqlx::QueryBuilder::new("INSERT INTO village_post_tags (post_id, tag, published_at) ");
+                    insert.push_values(tag_chunk, |mut row, (id, tag, published_at)| {
+                        row.push_bind(*id).push_bind(tag).push_bind(*published_at);
                     });
                     insert.push(" ON CONFLICT DO NOTHING");
                     insert

@@ -456,9 +456,10 @@ impl Store {
                             .await
                             .context("replacing tags")?;
                         for tag in &post.tags {
-                            sqlx::query("INSERT INTO village_post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                                 .bind(id)
                                 .bind(tag)
+                                .bind(stored_published)
                                 .execute(&mut *tx)
                                 .await
                                 .context("storing a tag")?;
@@ -495,9 +496,10 @@ impl Store {
                         return Ok(Ingested::Unchanged);
                     };
                     for tag in &post.tags {
-                        sqlx::query("INSERT INTO village_post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                             .bind(id)
                             .bind(tag)
+                            .bind(post.published_at)
                             .execute(&mut *tx)
                             .await
                             .context("storing a tag")?;
@@ -542,43 +544,71 @@ impl Store {
     }
 
     /// A page of the timeline, newest first by `published`, strictly before the
-    /// `(published_at, id)` cursor.
+    /// `(published_at, id)` cursor. Only the filters in use are written into the SQL, so
+    /// that each can use its index: a tag walks `village_post_tags_timeline`, a village
+    /// `village_posts_by_village`, the featured block `village_posts_featured`, the rest
+    /// `village_posts_timeline` (a generic `$n IS NULL OR …` form defeats them all).
     pub async fn timeline_page(
         &self,
         filter: &TimelineFilter,
         before: Option<(i64, i64)>,
         limit: i64,
     ) -> anyhow::Result<Vec<VillagePostRecord>> {
-        let (before_at, before_id) = before.unwrap_or((i64::MAX, i64::MAX));
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                village_post_columns!(),
-                " FROM village_posts p JOIN villages v ON v.id = p.village_id \
-                 WHERE p.deleted_at IS NULL \
-                   AND ($1 OR p.hidden = FALSE) \
-                   AND ($2 = FALSE OR p.featured = TRUE) \
-                   AND ($3 IS NULL OR p.village_id = $3) \
-                   AND ($4 IS NULL OR lower(v.district) = lower($4)) \
-                   AND ($5 IS NULL OR EXISTS (SELECT 1 FROM village_post_tags t WHERE t.post_id = p.id AND lower(t.tag) = lower($5))) \
-                   AND ($6 IS NULL OR p.published_at >= $6) \
-                   AND ($7 IS NULL OR p.published_at < $7) \
-                   AND (p.published_at < $8 OR (p.published_at = $8 AND p.id < $9)) \
-                 ORDER BY p.published_at DESC, p.id DESC LIMIT $10"
-            ))
-            .bind(filter.include_hidden)
-            .bind(filter.featured_only)
-            .bind(filter.village_id)
-            .bind(&filter.district)
-            .bind(&filter.tag)
-            .bind(filter.since)
-            .bind(filter.until)
-            .bind(before_at)
-            .bind(before_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .context("reading the timeline")?
+            let mut query = sqlx::QueryBuilder::new(concat!("SELECT ", village_post_columns!(), " FROM "));
+            // With a tag, the tag index gives the order: (tag, published_at, post_id).
+            let (at, id) = match &filter.tag {
+                Some(tag) => {
+                    query
+                        .push("village_post_tags t JOIN village_posts p ON p.id = t.post_id \
+                               JOIN villages v ON v.id = p.village_id WHERE lower(t.tag) = lower(")
+                        .push_bind(tag.clone())
+                        .push(")");
+                    ("t.published_at", "t.post_id")
+                }
+                None => {
+                    query.push("village_posts p JOIN villages v ON v.id = p.village_id WHERE TRUE");
+                    ("p.published_at", "p.id")
+                }
+            };
+            query.push(" AND p.deleted_at IS NULL");
+            if !filter.include_hidden {
+                query.push(" AND p.hidden = FALSE");
+            }
+            if filter.featured_only {
+                query.push(" AND p.featured = TRUE");
+            }
+            if let Some(village_id) = filter.village_id {
+                query.push(" AND p.village_id = ").push_bind(village_id);
+            }
+            if let Some(district) = &filter.district {
+                query
+                    .push(" AND p.village_id IN (SELECT id FROM villages WHERE lower(district) = lower(")
+                    .push_bind(district.clone())
+                    .push("))");
+            }
+            if let Some(since) = filter.since {
+                query.push(format_args!(" AND {at} >= ")).push_bind(since);
+            }
+            if let Some(until) = filter.until {
+                query.push(format_args!(" AND {at} < ")).push_bind(until);
+            }
+            if let Some((before_at, before_id)) = before {
+                query
+                    .push(format_args!(" AND ({at} < "))
+                    .push_bind(before_at)
+                    .push(format_args!(" OR ({at} = "))
+                    .push_bind(before_at)
+                    .push(format_args!(" AND {id} < "))
+                    .push_bind(before_id)
+                    .push("))");
+            }
+            query.push(format_args!(" ORDER BY {at} DESC, {id} DESC LIMIT ")).push_bind(limit);
+            query
+                .build_query_as::<VillagePostRecord>()
+                .fetch_all(pool)
+                .await
+                .context("reading the timeline")?
         }))
     }
 
