@@ -594,14 +594,16 @@ impl Store {
                 query.push(format_args!(" AND {at} < ")).push_bind(until);
             }
             if let Some((before_at, before_id)) = before {
+                // `at <= x AND (at < x OR id < y)`: the same rows as `(at, id) < (x, y)`,
+                // with a plain range on `at` that both planners use on the index.
                 query
+                    .push(format_args!(" AND {at} <= "))
+                    .push_bind(before_at)
                     .push(format_args!(" AND ({at} < "))
                     .push_bind(before_at)
-                    .push(format_args!(" OR ({at} = "))
-                    .push_bind(before_at)
-                    .push(format_args!(" AND {id} < "))
+                    .push(format_args!(" OR {id} < "))
                     .push_bind(before_id)
-                    .push("))");
+                    .push(")");
             }
             query.push(format_args!(" ORDER BY {at} DESC, {id} DESC LIMIT ")).push_bind(limit);
             query
