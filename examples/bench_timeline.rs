@@ -18,11 +18,12 @@
 //! 2. Starts the portal in-process and measures each request with `--concurrency`
 //!    clients: `--requests` requests, or fewer when a case takes longer than
 //!    `--case-secs`.
-//! 3. Shows the query plan of the timeline query (its SQL taken from sqlx's log of the
-//!    statement `Store::timeline_page` runs, so it is the code measured) for each filter, on SQLite with
-//!    `EXPLAIN QUERY PLAN` and on PostgreSQL with `EXPLAIN (ANALYZE, BUFFERS)` both as a
-//!    custom plan (the parameters known) and as the generic plan a prepared statement
-//!    may switch to after five executions.
+//! 3. Shows, for each filter, the query plan of the statement `Store::timeline_page` runs
+//!    (its SQL taken from sqlx's own log of it, so it is the code measured; the values
+//!    bound are rebuilt here and checked: same rows as the store), on SQLite with
+//!    `EXPLAIN QUERY PLAN` and on PostgreSQL with `EXPLAIN (ANALYZE, BUFFERS)`, both as
+//!    a custom plan (the values known) and as the generic plan a prepared statement may
+//!    switch to after five executions.
 //!
 //! `--backend postgres` takes its server from `TEST_POSTGRES_URL` and creates (then
 //! drops) a fresh database. This is a command that prints Markdown, not a test.
@@ -87,6 +88,12 @@ struct Args {
     /// Seed of the random data, so that two runs hold the same posts.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Diagnostic, PostgreSQL only: `ALTER DATABASE … SET plan_cache_mode =
+    /// force_custom_plan` before the portal starts, so that its prepared statements are
+    /// always planned with their values (what the timeline would cost without generic
+    /// plans). Not how Kentongan runs.
+    #[arg(long)]
+    pg_force_custom_plan: bool,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -502,7 +509,7 @@ async fn measure(
 }
 
 // ---------------------------------------------------------------------------------------
-// Query plans. The SQL is not copied here: it is taken from sqlx's own log line of the
+// Query plans. The SQL is not copied here: it is taken from sqlx's own log line of each
 // statement `Store::timeline_page` runs (target `sqlx::query`, field `db.statement`),
 // captured only while the plans are made, so the plans are those of the code measured.
 
@@ -543,28 +550,88 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CaptureLayer {
 /// Switches statement capture on (`true`) or off.
 type CaptureSwitch = Box<dyn Fn(bool) -> Result<()> + Send + Sync>;
 
-/// The SQL of `Store::timeline_page`, as sqlx runs it.
-async fn timeline_sql(store: &Store, switch: &CaptureSwitch) -> Result<String> {
+/// The SQL `Store::timeline_page` runs for `case` (it writes only the filters in use, so
+/// each case has its own statement), as sqlx logged it.
+async fn timeline_sql(store: &Store, switch: &CaptureSwitch, case: &PlanCase) -> Result<String> {
     if let Ok(mut captured) = CAPTURED.lock() {
         captured.clear();
     }
     switch(true)?;
     let read = store
-        .timeline_page(&TimelineFilter::default(), None, 1)
+        .timeline_page(&case.filter, case.before, case.limit)
         .await;
     switch(false)?;
     read?;
     let captured = CAPTURED.lock().map(|c| c.clone()).unwrap_or_default();
     captured
         .into_iter()
-        .find(|sql| {
-            sql.contains("FROM village_posts p JOIN villages v") && sql.contains("LIMIT $10")
-        })
+        .rev()
+        .find(|sql| sql.contains("village_posts p") && sql.contains("ORDER BY"))
         .context("the timeline statement was not seen in sqlx's log")
+}
+
+/// A value bound to the statement.
+#[derive(Clone, Debug)]
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+impl Param {
+    fn literal(&self) -> String {
+        match self {
+            Self::Text(text) => format!("'{}'", text.replace('\'', "''")),
+            Self::Int(n) => n.to_string(),
+        }
+    }
+}
+
+/// The values `Store::timeline_page` binds for `case`, in the order it binds them (tag,
+/// village, district, since, until, cursor time twice and id, limit). The run checks
+/// this against the statement (number of placeholders, and the same rows as the store),
+/// so a change in the store is noticed rather than explained wrongly.
+fn params_of(case: &PlanCase) -> Vec<Param> {
+    let f = &case.filter;
+    let mut params = Vec::new();
+    if let Some(tag) = &f.tag {
+        params.push(Param::Text(tag.clone()));
+    }
+    if let Some(village) = f.village_id {
+        params.push(Param::Int(village));
+    }
+    if let Some(district) = &f.district {
+        params.push(Param::Text(district.clone()));
+    }
+    if let Some(since) = f.since {
+        params.push(Param::Int(since));
+    }
+    if let Some(until) = f.until {
+        params.push(Param::Int(until));
+    }
+    if let Some((at, id)) = case.before {
+        params.extend([Param::Int(at), Param::Int(at), Param::Int(id)]);
+    }
+    params.push(Param::Int(case.limit));
+    params
+}
+
+/// How many values `sql` takes: its highest `$n` (PostgreSQL), or its `?`s (SQLite).
+fn placeholders(sql: &str) -> usize {
+    let numbered = sql
+        .split('$')
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    numbered.max(sql.matches('?').count())
 }
 
 struct Plan {
     label: String,
+    sql: String,
     /// SQLite: the plan; PostgreSQL: the custom plan with the values known.
     plan: Vec<String>,
     /// PostgreSQL only: the generic plan of the prepared statement.
@@ -573,73 +640,94 @@ struct Plan {
     /// second; PostgreSQL: EXPLAIN ANALYZE's execution time).
     query_ms: Option<f64>,
     generic_ms: Option<f64>,
-}
-
-fn sql_literal_text(value: &Option<String>) -> String {
-    match value {
-        Some(text) => format!("'{}'", text.replace('\'', "''")),
-        None => "NULL".into(),
-    }
-}
-
-fn sql_literal_i64(value: Option<i64>) -> String {
-    value.map_or_else(|| "NULL".into(), |v| v.to_string())
+    /// Whether the statement run here with `params_of` gave the store's rows.
+    same_rows: bool,
 }
 
 /// How long PostgreSQL may run one EXPLAIN ANALYZE before the plan is shown unrun.
 const PLAN_TIMEOUT_SECS: u64 = 180;
 
-async fn plans(raw: &Raw, sql: &str, cases: &[PlanCase]) -> Result<Vec<Plan>> {
+async fn run_ids(raw: &Raw, sql: &str, params: &[Param]) -> Result<(Vec<i64>, f64)> {
+    let wrapped = format!("SELECT id FROM ({sql}) AS page");
+    let started = Instant::now();
+    let rows: Vec<(i64,)> = match raw {
+        Raw::Sqlite(pool) => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(wrapped));
+            for param in params {
+                query = match param {
+                    Param::Text(text) => query.bind(text.clone()),
+                    Param::Int(n) => query.bind(*n),
+                };
+            }
+            query.fetch_all(pool).await
+        }
+        Raw::Postgres(pool) => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(wrapped));
+            for param in params {
+                query = match param {
+                    Param::Text(text) => query.bind(text.clone()),
+                    Param::Int(n) => query.bind(*n),
+                };
+            }
+            query.fetch_all(pool).await
+        }
+    }
+    .context("running the timeline statement")?;
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    let mut ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+    ids.sort_unstable();
+    Ok((ids, took))
+}
+
+async fn plans(
+    raw: &Raw,
+    store: &Store,
+    switch: &CaptureSwitch,
+    cases: &[PlanCase],
+) -> Result<Vec<Plan>> {
     let mut out = Vec::new();
     for case in cases {
         eprintln!("  plan: {}", case.label);
-        let (before_at, before_id) = case.before.unwrap_or((i64::MAX, i64::MAX));
-        let f = &case.filter;
+        let sql = timeline_sql(store, switch, case).await?;
+        let params = params_of(case);
+        if placeholders(&sql) != params.len() {
+            bail!(
+                "the timeline statement for {:?} has {} placeholders, the example binds {}: \
+                 update params_of to match Store::timeline_page",
+                case.label,
+                placeholders(&sql),
+                params.len()
+            );
+        }
+        let mut expected: Vec<i64> = store
+            .timeline_page(&case.filter, case.before, case.limit)
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        expected.sort_unstable();
+        let (ids, first_ms) = run_ids(raw, &sql, &params).await?;
+        let same_rows = ids == expected;
         match raw {
             Raw::Sqlite(pool) => {
-                let explain = format!("EXPLAIN QUERY PLAN {sql}");
-                let rows: Vec<(i64, i64, i64, String)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(explain))
-                        .bind(f.include_hidden)
-                        .bind(f.featured_only)
-                        .bind(f.village_id)
-                        .bind(&f.district)
-                        .bind(&f.tag)
-                        .bind(f.since)
-                        .bind(f.until)
-                        .bind(before_at)
-                        .bind(before_id)
-                        .bind(case.limit)
-                        .fetch_all(pool)
-                        .await
-                        .context("EXPLAIN QUERY PLAN")?;
-                let mut times = Vec::new();
-                while times.len() < 3 {
-                    let started = Instant::now();
-                    let _: Vec<(i64,)> =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT id FROM ({sql})")))
-                            .bind(f.include_hidden)
-                            .bind(f.featured_only)
-                            .bind(f.village_id)
-                            .bind(&f.district)
-                            .bind(&f.tag)
-                            .bind(f.since)
-                            .bind(f.until)
-                            .bind(before_at)
-                            .bind(before_id)
-                            .bind(case.limit)
-                            .fetch_all(pool)
-                            .await
-                            .context("running the timeline query")?;
-                    let took = started.elapsed().as_secs_f64() * 1000.0;
-                    times.push(took);
-                    if took > 1000.0 {
-                        break;
-                    }
+                let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(
+                    format!("EXPLAIN QUERY PLAN {sql}"),
+                ));
+                for param in &params {
+                    query = match param {
+                        Param::Text(text) => query.bind(text.clone()),
+                        Param::Int(n) => query.bind(*n),
+                    };
+                }
+                let rows = query.fetch_all(pool).await.context("EXPLAIN QUERY PLAN")?;
+                let mut times = vec![first_ms];
+                while times.len() < 3 && first_ms < 1000.0 {
+                    times.push(run_ids(raw, &sql, &params).await?.1);
                 }
                 times.sort_by(f64::total_cmp);
                 out.push(Plan {
                     label: case.label.clone(),
+                    sql,
                     plan: rows
                         .into_iter()
                         .map(|(id, parent, _, detail)| format!("{id}<-{parent}: {detail}"))
@@ -647,29 +735,22 @@ async fn plans(raw: &Raw, sql: &str, cases: &[PlanCase]) -> Result<Vec<Plan>> {
                     generic: Vec::new(),
                     query_ms: Some(times[times.len() / 2]),
                     generic_ms: None,
+                    same_rows,
                 });
             }
             Raw::Postgres(pool) => {
                 let mut conn = pool.acquire().await.context("a connection")?;
-                let prepare = format!(
-                    "SET statement_timeout = '{PLAN_TIMEOUT_SECS}s'; \
-                     PREPARE tl(boolean, boolean, bigint, text, text, bigint, bigint, bigint, bigint, bigint) AS {sql}"
-                );
+                let prepare =
+                    format!("SET statement_timeout = '{PLAN_TIMEOUT_SECS}s'; PREPARE tl AS {sql}");
                 sqlx::raw_sql(sqlx::AssertSqlSafe(prepare))
                     .execute(&mut *conn)
                     .await
                     .context("PREPARE")?;
-                let values = format!(
-                    "{}, {}, {}, {}, {}, {}, {}, {before_at}, {before_id}, {}",
-                    f.include_hidden,
-                    f.featured_only,
-                    sql_literal_i64(f.village_id),
-                    sql_literal_text(&f.district),
-                    sql_literal_text(&f.tag),
-                    sql_literal_i64(f.since),
-                    sql_literal_i64(f.until),
-                    case.limit
-                );
+                let values = params
+                    .iter()
+                    .map(Param::literal)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let mut results = Vec::new();
                 for mode in ["force_custom_plan", "force_generic_plan"] {
                     let explain = |options: &str| {
@@ -718,10 +799,12 @@ async fn plans(raw: &Raw, sql: &str, cases: &[PlanCase]) -> Result<Vec<Plan>> {
                 let (custom, custom_ms) = results.pop().unwrap_or_default();
                 out.push(Plan {
                     label: case.label.clone(),
+                    sql,
                     plan: custom,
                     generic,
                     query_ms: custom_ms,
                     generic_ms,
+                    same_rows,
                 });
             }
         }
@@ -744,7 +827,14 @@ async fn pg_settings(raw: &Raw) -> Result<Option<String>> {
     .context("reading PostgreSQL settings")?;
     Ok(Some(
         rows.into_iter()
-            .map(|(name, setting, unit)| format!("{name}={setting}{}", unit.unwrap_or_default()))
+            .map(|(name, setting, unit)| match unit {
+                // `shared_buffers` is counted in pages of `8kB`.
+                Some(unit) if unit.starts_with(|c: char| c.is_ascii_digit()) => {
+                    format!("{name}={setting}×{unit}")
+                }
+                Some(unit) => format!("{name}={setting}{unit}"),
+                None => format!("{name}={setting}"),
+            })
             .collect::<Vec<_>>()
             .join(", "),
     ))
@@ -752,21 +842,41 @@ async fn pg_settings(raw: &Raw) -> Result<Option<String>> {
 
 /// Whether a plan reads a table without an index somewhere, or sorts the whole set.
 fn plan_verdict(lines: &[String]) -> String {
-    let text = lines.join("\n");
     let mut notes = Vec::new();
+    let mut indexes: Vec<String> = Vec::new();
     for line in lines {
-        let line = line.trim();
-        let sqlite_scan = line.contains("SCAN ") && !line.contains("USING");
-        let pg_scan = line.contains("Seq Scan on");
-        if sqlite_scan || pg_scan {
-            notes.push(format!(
-                "full scan: `{}`",
-                line.trim_start_matches("->").trim()
-            ));
+        let line = line.trim().trim_start_matches("->").trim();
+        // A sequential scan of the small `villages` table (one row per village) is fine;
+        // one of the posts or their tags is what matters.
+        for table in ["village_posts", "village_post_tags"] {
+            if line.contains(&format!("Seq Scan on {table} ")) {
+                notes.push(format!("**full scan of {table}**"));
+            }
         }
-    }
-    if text.contains("USE TEMP B-TREE FOR ORDER BY") || text.contains("Sort Key") {
-        notes.push("sorts the matching rows".into());
+        // `Index Scan using NAME on …`, `Index Only Scan using NAME`, `Bitmap Index Scan on NAME`.
+        let index = if line.contains("Bitmap Index Scan on ") {
+            line.split("Bitmap Index Scan on ").nth(1)
+        } else if line.contains("Index") {
+            line.split(" using ").nth(1)
+        } else {
+            None
+        };
+        if let Some(rest) = index {
+            let name = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            if !indexes.contains(&name) {
+                indexes.push(name);
+            }
+        }
+        if line.starts_with("Sort Key") {
+            notes.push(format!("sorts ({line})"));
+        }
+        if line.starts_with("Sort Method") {
+            notes.push(line.to_string());
+        }
     }
     let removed: i64 = lines
         .iter()
@@ -779,11 +889,28 @@ fn plan_verdict(lines: &[String]) -> String {
     if removed > 0 {
         notes.push(format!("{removed} rows read and dropped by filters"));
     }
-    if notes.is_empty() {
-        "index only".into()
-    } else {
-        notes.join("; ")
+    // The top node's buffers: pages touched in all.
+    if let Some(buffers) = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Buffers: shared "))
+    {
+        let pages: i64 = buffers
+            .split_whitespace()
+            .filter_map(|part| part.split('=').nth(1))
+            .filter_map(|n| n.parse::<i64>().ok())
+            .sum();
+        notes.push(format!("{pages} pages"));
     }
+    let mut verdict = if indexes.is_empty() {
+        "no index".to_string()
+    } else {
+        format!("index {}", indexes.join(", "))
+    };
+    if !notes.is_empty() {
+        verdict.push_str("; ");
+        verdict.push_str(&notes.join("; "));
+    }
+    verdict
 }
 
 // ---------------------------------------------------------------------------------------
@@ -835,15 +962,22 @@ fn render(
     load_before: &str,
     load_after_seed: &str,
     results: &[CaseResult],
-    sql: &str,
     plans: &[Plan],
     settings: Option<&str>,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### Timeline: backend {backend}, {} posts, {} villages in {} districts, {} concurrent clients\n",
-        seeded.posts, args.villages, args.districts, args.concurrency
+        "### Timeline: backend {backend}{}, {} posts, {} villages in {} districts, {} concurrent clients\n",
+        if args.pg_force_custom_plan {
+            " with plan_cache_mode = force_custom_plan (diagnostic)"
+        } else {
+            ""
+        },
+        seeded.posts,
+        args.villages,
+        args.districts,
+        args.concurrency
     );
     let _ = writeln!(out, "| seeding | value |\n|---|---:|");
     let _ = writeln!(
@@ -904,56 +1038,68 @@ fn render(
     }
     let _ = writeln!(
         out,
-        "\nQuery plans of `Store::timeline_page`, whose statement (as sqlx ran it) is:\n\n```sql\n{sql}\n```\n"
+        "\nQuery plans of `Store::timeline_page` for each filter (its statement as sqlx ran it, \
+         in the details below; \"same rows\": the statement run here gave the store's page):\n"
     );
     let ms_or = |ms: Option<f64>| ms.map_or_else(|| "not run".to_string(), |ms| format!("{ms:.1}"));
+    let same = |p: &Plan| if p.same_rows { "yes" } else { "**NO**" };
     if backend == "postgres" {
         if let Some(settings) = settings {
             let _ = writeln!(out, "PostgreSQL settings: {settings}.\n");
         }
         let _ = writeln!(
             out,
-            "| filter | custom plan (values known) | query ms | generic plan (prepared, values unknown) | query ms |\n|---|---|---:|---|---:|"
+            "| filter | custom plan (values known) | query ms | generic plan (prepared, values unknown) | query ms | same rows |\n|---|---|---:|---|---:|---|"
         );
         for p in plans {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 p.label,
                 plan_verdict(&p.plan),
                 ms_or(p.query_ms),
                 plan_verdict(&p.generic),
                 ms_or(p.generic_ms),
+                same(p),
             );
         }
     } else {
         let _ = writeln!(
             out,
-            "| filter | plan (`EXPLAIN QUERY PLAN`) | query ms (median of 3, or 1 run when over 1 s) |\n|---|---|---:|"
+            "| filter | plan (`EXPLAIN QUERY PLAN`) | query ms (median of 3, or 1 run when over 1 s) | same rows |\n|---|---|---:|---|"
         );
         for p in plans {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 p.label,
                 p.plan.join("<br>"),
                 ms_or(p.query_ms),
+                same(p),
             );
         }
     }
-    if backend == "postgres" {
-        let _ = writeln!(out, "\n<details><summary>Full PostgreSQL plans</summary>\n");
-        for p in plans {
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Statements{}</summary>\n",
+        if backend == "postgres" {
+            " and full PostgreSQL plans"
+        } else {
+            ""
+        }
+    );
+    for p in plans {
+        let _ = writeln!(out, "**{}**:\n\n```sql\n{}\n```\n", p.label, p.sql);
+        if backend == "postgres" {
             let _ = writeln!(
                 out,
-                "**{}**, custom:\n\n```text\n{}\n```\n\ngeneric:\n\n```text\n{}\n```\n",
-                p.label,
+                "custom:\n\n```text\n{}\n```\n\ngeneric:\n\n```text\n{}\n```\n",
                 p.plan.join("\n"),
                 p.generic.join("\n")
             );
         }
-        let _ = writeln!(out, "</details>");
     }
+    let _ = writeln!(out, "</details>");
     out
 }
 
@@ -1051,6 +1197,20 @@ async fn run(
             .execute(pool)
             .await
             .context("VACUUM ANALYZE")?;
+    }
+    if args.pg_force_custom_plan {
+        let Some(pg) = pg else {
+            bail!("--pg-force-custom-plan needs --backend postgres");
+        };
+        if let Raw::Postgres(pool) = &raw {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {} SET plan_cache_mode = force_custom_plan",
+                pg.name
+            )))
+            .execute(pool)
+            .await
+            .context("ALTER DATABASE … SET plan_cache_mode")?;
+        }
     }
     let size = database_size(&raw, dir.path()).await?;
     let load_after_seed = load_average();
@@ -1215,18 +1375,8 @@ async fn run(
     }
     eprintln!("query plans...");
     let plan_cases: Vec<PlanCase> = cases.iter().filter_map(|c| c.filter.clone()).collect();
-    // The timeline statement is built per filter since the query fix; when the capture
-    // does not find the one statement it looks for, the plans are left out.
-    let (sql, plans) = match timeline_sql(&store, switch).await {
-        Ok(sql) => {
-            let plans = plans(&raw, &sql, &plan_cases).await?;
-            (sql, plans)
-        }
-        Err(err) => {
-            eprintln!("query plans skipped: {err:#}");
-            (String::new(), Vec::new())
-        }
-    };
+    // One statement per filter shape: each case's is captured as the store runs it.
+    let plans = plans(&raw, &store, switch, &plan_cases).await?;
     let settings = pg_settings(&raw).await?;
     raw.close().await;
     node.stop().await;
@@ -1238,7 +1388,6 @@ async fn run(
         &load_before,
         &load_after_seed,
         &results,
-        &sql,
         &plans,
         settings.as_deref(),
     ))
