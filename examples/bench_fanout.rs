@@ -346,6 +346,7 @@ async fn start_node(args: &Args) -> Result<BenchNode> {
         listen: format!("127.0.0.1:{port}"),
         database_url: pg.as_ref().map(|pg| pg.url.clone()),
         insecure_local: true,
+        admin_username: "admin".into(),
     })
     .await
     .context("kentongan init")?;

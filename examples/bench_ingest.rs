@@ -524,6 +524,7 @@ async fn start_portal(args: &Args) -> Result<Portal> {
         listen: format!("127.0.0.1:{port}"),
         database_url: pg.as_ref().map(|pg| pg.url.clone()),
         insecure_local: true,
+        admin_username: "admin".into(),
     })
     .await
     .context("kentongan init")?;

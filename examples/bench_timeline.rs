@@ -1172,6 +1172,7 @@ async fn run(
         listen: format!("127.0.0.1:{port}"),
         database_url: pg.map(|pg| pg.url.clone()),
         insecure_local: true,
+        admin_username: "admin".into(),
     })
     .await
     .context("kentongan init")?;

@@ -23,7 +23,10 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
         .layer(FederationMiddleware::new(federation))
         .layer(axum::extract::DefaultBodyLimit::max(
             federation::inbox::MAX_ACTIVITY_BYTES,
-        ));
+        ))
+        // Pages and JSON gzipped for slow village connections (images are already
+        // compressed and are left alone by the default predicate).
+        .layer(tower_http::compression::CompressionLayer::new());
     Ok((router, data))
 }
 
@@ -85,6 +88,9 @@ impl Node {
             // a previous run that died: take the work back at once.
             store.release_all_leases().await?;
         }
+        if config.role == Role::Village {
+            crate::site::ensure_defaults(&store).await?;
+        }
         let state = AppState::new(config, store);
         let (router, data) = app(state.clone()).await?;
         let local_addr = listener
@@ -102,6 +108,9 @@ impl Node {
             tasks.push(tokio::spawn(crate::portal::worker::run(data.clone())));
         }
         tasks.push(tokio::spawn(federation::process::run(data)));
+        tasks.push(tokio::spawn(crate::publishing::scheduler::run(
+            state.clone(),
+        )));
         tracing::info!(%local_addr, url = %state.urls.base(), "kentongan is serving");
         Ok(Self {
             state,

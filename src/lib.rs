@@ -6,6 +6,8 @@
 pub mod actors;
 /// Builds a running node: router, federation configuration, workers.
 pub mod app;
+/// Admin accounts, passwords, sessions.
+pub mod auth;
 /// The command line: init, serve, post, edit, delete, followers, actor, demo.
 pub mod cli;
 /// Time as stored (Unix milliseconds) and as sent (RFC 3339).
@@ -18,12 +20,16 @@ pub mod demo;
 pub mod error;
 /// ActivityPub: wire shapes, signatures, inbox, delivery, WebFinger, NodeInfo.
 pub mod federation;
+/// Uploaded photos: safe re-encoded variants, stored under content-addressed names.
+pub mod media;
 /// The regency portal: village registry, following, backfill, feeds, monitoring.
 pub mod portal;
 /// Writing, editing and deleting posts, and their Markdown.
 pub mod publishing;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
+/// The website's settings, defaults and local dates.
+pub mod site;
 /// The shared `AppState`.
 pub mod state;
 /// All SQL, for SQLite and PostgreSQL.

@@ -17,6 +17,8 @@ pub struct AppState {
     pub wake_inbox: Arc<Notify>,
     /// Wakes the portal worker when a village was added or answered.
     pub wake_portal: Arc<Notify>,
+    /// Wakes the scheduler when a post was scheduled.
+    pub wake_scheduler: Arc<Notify>,
     /// Activities accepted per remote server (after their signature checked out).
     pub inbox_limiter: Arc<RateLimiter>,
 }
@@ -35,6 +37,7 @@ impl AppState {
             wake_delivery: Arc::new(Notify::new()),
             wake_inbox: Arc::new(Notify::new()),
             wake_portal: Arc::new(Notify::new()),
+            wake_scheduler: Arc::new(Notify::new()),
             inbox_limiter,
         }
     }

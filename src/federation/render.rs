@@ -8,8 +8,10 @@
 use super::PUBLIC;
 use crate::{
     clock::to_rfc3339,
+    publishing,
     store::{ActivityRecord, ActorRecord, PostRecord},
     urls::Urls,
+    web::strings::{self, Lang},
 };
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -128,6 +130,9 @@ pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     if !post.summary.is_empty() {
         html.push_str(&format!("<p><em>{}</em></p>", escape(&post.summary)));
     }
+    if let Some(event) = publishing::event_of(post.event_json.as_deref()) {
+        html.push_str(&event_paragraph(&event));
+    }
     html.push_str(&post.body_html);
     let categories = post.category_list();
     if !categories.is_empty() {
@@ -145,6 +150,39 @@ pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     }
     html.push_str(&format!("<p><a href=\"{url}\">{url}</a></p>"));
     html
+}
+
+/// An agenda's when, where and who, in Bahasa Indonesia (the language of the post),
+/// in the text itself: Mastodon shows no event fields.
+fn event_paragraph(event: &publishing::EventDetails) -> String {
+    let lang = Lang::Id;
+    let tz = event.time_zone;
+    let mut when = tz.date_time_label(event.starts_at, lang);
+    if let Some(end) = event.ends_at {
+        let same_day = tz.date_label(end, lang) == tz.date_label(event.starts_at, lang);
+        let end_label = if same_day {
+            tz.time_label(end, lang)
+        } else {
+            tz.date_time_label(end, lang)
+        };
+        when = format!("{when} – {end_label}");
+    }
+    let mut lines = vec![format!("🗓 {}: {}", strings::EVENT_WHEN.id, escape(&when))];
+    if !event.place.is_empty() {
+        lines.push(format!(
+            "📍 {}: {}",
+            strings::EVENT_WHERE.id,
+            escape(&event.place)
+        ));
+    }
+    if !event.organiser.is_empty() {
+        lines.push(format!(
+            "👥 {}: {}",
+            strings::EVENT_ORGANISER.id,
+            escape(&event.organiser)
+        ));
+    }
+    format!("<p>{}</p>", lines.join("<br>"))
 }
 
 /// Mastodon shows at most four attachments.
@@ -167,14 +205,25 @@ fn media_type(url: &str) -> &'static str {
     }
 }
 
-/// The body's images as `Image` attachments with alt text (Mastodon drops `<img>` from
-/// content but shows attachments).
-fn attachments(post: &PostRecord) -> Vec<Value> {
-    crate::publishing::markdown::images(&post.body_markdown)
+/// The post's uploaded images (cover first), then the body's, as `Image` attachments
+/// with alt text: Mastodon drops `<img>` from content but shows attachments.
+fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
+    let uploaded = publishing::images_of(&post.images_json)
         .into_iter()
-        .take(MAX_ATTACHMENTS)
-        .map(|image| json!({ "type": "Image", "mediaType": media_type(&image.url), "url": image.url, "name": image.alt }))
-        .collect()
+        .map(|image| {
+            json!({
+                "type": "Image",
+                "mediaType": image.mime,
+                "url": urls.media(&image.file_name("large")),
+                "name": image.alt,
+                "width": image.width,
+                "height": image.height,
+            })
+        });
+    let linked = crate::publishing::markdown::images(&post.body_markdown)
+        .into_iter()
+        .map(|image| json!({ "type": "Image", "mediaType": media_type(&image.url), "url": image.url, "name": image.alt }));
+    uploaded.chain(linked).take(MAX_ATTACHMENTS).collect()
 }
 
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
@@ -197,10 +246,20 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "content": content,
         "contentMap": { post.language.clone(): content },
         "tag": tags,
-        "attachment": attachments(post),
+        "attachment": attachments(post, urls),
     });
     if let Some(updated) = post.updated_at {
         doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));
+    }
+    if let Some(event) = publishing::event_of(post.event_json.as_deref()) {
+        // ActivityStreams' own terms; Mastodon ignores them, calendars may not.
+        doc["startTime"] = json!(to_rfc3339(event.starts_at));
+        if let Some(end) = event.ends_at {
+            doc["endTime"] = json!(to_rfc3339(end));
+        }
+        if !event.place.is_empty() {
+            doc["location"] = json!({ "type": "Place", "name": event.place });
+        }
     }
     doc
 }

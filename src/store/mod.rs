@@ -11,15 +11,23 @@
 mod actors;
 mod bulk;
 mod deliveries;
+mod drafts;
 mod feeds;
 mod inbox;
 mod monitoring;
+mod post_reads;
 mod posts;
 mod records;
+mod site;
 mod timeline;
+mod users;
 mod villages;
 
+pub use drafts::{DraftRecord, NewDraft};
+pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
+pub use site::{CategoryRecord, PageRecord};
+pub use users::{SessionRecord, UserRecord};
 
 use anyhow::Context;
 use sqlx::{

@@ -5,29 +5,35 @@ use super::BeginWrite;
 use super::{ActivityRecord, NewActivity, PostContent, PostRecord, Store, on_pool};
 use anyhow::Context;
 
+/// The columns of a [`PostRecord`], in its field order.
 macro_rules! post_columns {
     () => {
         "id, public_id, actor_id, title, summary, body_markdown, body_html, \
-     categories, language, pinned, published_at, updated_at, deleted_at"
+     categories, language, pinned, published_at, updated_at, deleted_at, \
+     kind, pinned_until, event_json, images_json, author_user_id"
     };
 }
+pub(super) use post_columns;
 
 impl Store {
-    /// Writes a new post, its Create activity and the deliveries to every follower inbox.
+    /// Writes a new post, its Create activity and the deliveries to every follower inbox;
+    /// with `from_draft`, also removes that draft (and fails if it is already gone).
     pub async fn publish_post(
         &self,
         public_id: &str,
         actor_id: i64,
         content: &PostContent,
         create: &NewActivity,
+        from_draft: Option<i64>,
         now: i64,
     ) -> anyhow::Result<PostRecord> {
         let categories =
             serde_json::to_string(&content.categories).context("encoding categories")?;
         let sql = concat!(
             "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
-               categories, language, pinned, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+               categories, language, pinned, published_at, \
+               kind, pinned_until, event_json, images_json, author_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ",
             post_columns!(),
             ""
         );
@@ -44,9 +50,27 @@ impl Store {
                 .bind(&content.language)
                 .bind(content.pinned)
                 .bind(content.published_at.unwrap_or(now))
+                .bind(&content.kind)
+                .bind(content.pinned_until)
+                .bind(&content.event_json)
+                .bind(&content.images_json)
+                .bind(content.author_user_id)
                 .fetch_one(&mut *tx)
                 .await
                 .context("storing the post")?;
+            if let Some(draft_id) = from_draft {
+                // Whoever removes the draft publishes it: a scheduled post and an
+                // editor's click at the same moment cannot publish it twice.
+                let removed = sqlx::query("DELETE FROM drafts WHERE id = $1")
+                    .bind(draft_id)
+                    .execute(&mut *tx)
+                    .await
+                    .context("removing the draft")?
+                    .rows_affected();
+                if removed != 1 {
+                    anyhow::bail!("the draft was already published or deleted");
+                }
+            }
             let activity_id = super::insert_activity!(tx, create, Some(post.id), now)
                 .await
                 .context("storing the Create activity")?;
@@ -71,7 +95,8 @@ impl Store {
             serde_json::to_string(&content.categories).context("encoding categories")?;
         let sql = concat!(
             "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
-               categories = $6, language = $7, pinned = $8, updated_at = $9 \
+               categories = $6, language = $7, pinned = $8, updated_at = $9, \
+               kind = $10, pinned_until = $11, event_json = $12, images_json = $13 \
              WHERE id = $1 AND deleted_at IS NULL RETURNING ",
             post_columns!(),
             ""
@@ -88,6 +113,10 @@ impl Store {
                 .bind(&content.language)
                 .bind(content.pinned)
                 .bind(now)
+                .bind(&content.kind)
+                .bind(content.pinned_until)
+                .bind(&content.event_json)
+                .bind(&content.images_json)
                 .fetch_optional(&mut *tx)
                 .await
                 .context("updating the post")?;
@@ -117,7 +146,8 @@ impl Store {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let actor_id: Option<i64> = sqlx::query_scalar(
                 "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
-                   categories = '[]', pinned = FALSE, deleted_at = $2 \
+                   categories = '[]', pinned = FALSE, event_json = NULL, images_json = '[]', \
+                   deleted_at = $2 \
                  WHERE id = $1 AND deleted_at IS NULL RETURNING actor_id",
             )
             .bind(post_id)
@@ -208,15 +238,22 @@ impl Store {
         }))
     }
 
-    pub async fn pinned_posts(&self, actor_id: i64) -> anyhow::Result<Vec<PostRecord>> {
+    /// Posts pinned at `now` (their end date, if any, not reached), newest first.
+    pub async fn pinned_posts(&self, actor_id: i64, now: i64) -> anyhow::Result<Vec<PostRecord>> {
         let sql = concat!(
             "SELECT ",
             post_columns!(),
             " FROM posts WHERE actor_id = $1 AND pinned = TRUE \
+             AND (pinned_until IS NULL OR pinned_until > $2) \
              AND deleted_at IS NULL ORDER BY published_at DESC, id DESC LIMIT 20"
         );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(sql).bind(actor_id).fetch_all(pool).await.context("listing pinned posts")?
+            sqlx::query_as(sql)
+                .bind(actor_id)
+                .bind(now)
+                .fetch_all(pool)
+                .await
+                .context("listing pinned posts")?
         }))
     }
 

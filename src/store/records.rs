@@ -57,11 +57,26 @@ pub struct PostRecord {
     pub published_at: i64,
     pub updated_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// `berita`, `pengumuman` or `agenda` (see `publishing::PostKind`).
+    pub kind: String,
+    /// A pinned announcement stops being pinned at this time.
+    pub pinned_until: Option<i64>,
+    /// An agenda's date, place and organiser (`publishing::EventDetails` as JSON).
+    pub event_json: Option<String>,
+    /// Cover first, then the gallery (`publishing::PostImage` as a JSON list).
+    pub images_json: String,
+    /// The admin account that wrote it; none for posts from the command line or API.
+    pub author_user_id: Option<i64>,
 }
 
 impl PostRecord {
     pub fn category_list(&self) -> Vec<String> {
         serde_json::from_str(&self.categories).unwrap_or_default()
+    }
+
+    /// Pinned now: pinned, and its end date (if any) not yet reached.
+    pub fn is_pinned_at(&self, now: i64) -> bool {
+        self.pinned && self.pinned_until.is_none_or(|until| until > now)
     }
 }
 
@@ -77,6 +92,11 @@ pub struct PostContent {
     pub pinned: bool,
     /// When it was first published, if not now (a post imported from an old site).
     pub published_at: Option<i64>,
+    pub kind: String,
+    pub pinned_until: Option<i64>,
+    pub event_json: Option<String>,
+    pub images_json: String,
+    pub author_user_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, FromRow)]

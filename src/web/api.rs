@@ -156,7 +156,7 @@ async fn create_post(
         summary: request.summary,
         categories: request.categories,
         pinned: request.pinned,
-        published_at: None,
+        ..Default::default()
     };
     let post = publishing::publish(&state.store, &actor, &input)
         .await

@@ -23,8 +23,8 @@ use std::{collections::HashMap, fmt::Write};
 const FEED_ITEMS: i64 = 50;
 const MAX_FILTER_CHARS: usize = 100;
 
-const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
-const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
+pub(super) const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
+pub(super) const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 
 /// The person-facing words of the feeds: Bahasa Indonesia first, English second.
 /// (`web::strings` is shared with the pages; these few are feed-only.)
@@ -326,17 +326,17 @@ fn body_of(post: &VillagePostRecord) -> String {
     }
 }
 
-fn element(xml: &mut String, name: &str, text: &str) {
+pub(super) fn element(xml: &mut String, name: &str, text: &str) {
     let _ = writeln!(xml, "<{name}>{}</{name}>", escape(text));
 }
 
-fn rfc2822(ms: i64) -> String {
+pub(super) fn rfc2822(ms: i64) -> String {
     to_datetime(ms).to_rfc2822()
 }
 
 /// Text and attribute values for XML 1.0: the five special characters escaped, and the
 /// control characters XML cannot carry at all dropped (a feed with one is unreadable).
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {

@@ -2,13 +2,16 @@
 //! the store through domain modules and `AppState`), no hand-built JSON-LD (the
 //! federation room renders that).
 
+pub mod admin;
 pub mod api;
 pub mod feeds;
+pub mod media;
 pub mod monitoring;
 pub mod negotiate;
 pub mod objects;
-pub mod pages;
 pub mod portal;
+pub mod render;
+pub mod site;
 pub mod strings;
 
 use crate::{federation, state::AppState};
@@ -20,7 +23,6 @@ use axum::{
 /// Every route of a node.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::home))
         .route("/u/{name}", get(objects::actor))
         .route("/u/{name}/outbox", get(objects::outbox))
         .route("/u/{name}/followers", get(objects::followers))
@@ -32,7 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
         .route("/a/{id}", get(objects::activity))
-        .route("/tags/{name}", get(pages::tag))
         .route(
             "/.well-known/webfinger",
             get(federation::wellknown::webfinger),
@@ -50,7 +51,10 @@ pub fn routes() -> Router<AppState> {
         .route("/timeline.atom", get(feeds::timeline_atom))
         .route("/villages/{id}/feed.rss", get(feeds::village_rss))
         .route("/villages/{id}/feed.atom", get(feeds::village_atom))
+        .route("/media/{name}", get(media::media_file))
         .merge(api::routes())
+        .merge(site::routes())
+        .merge(admin::routes())
         .merge(monitoring::routes())
         .merge(portal::routes())
 }

@@ -131,10 +131,10 @@ async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
         },
         villages => rows,
     };
-    super::pages::render(
+    super::render::render(
         axum::http::StatusCode::OK,
         "monitoring.html",
-        context! { ..page, ..super::pages::base(&state, &site_name) },
+        context! { ..page, ..super::site::view::shared_base(&state, &site_name) },
     )
 }
 

@@ -1,9 +1,9 @@
 //! URLs that are both ActivityPub objects and web pages: actors, posts, activities and
-//! the actor collections. JSON comes from `federation::render`, HTML from [`pages`].
+//! the actor collections. JSON comes from `federation::render`, HTML from [`site`].
 
 use super::{
     negotiate::{activity_json, wants_activity_json},
-    pages,
+    site,
 };
 use crate::{error::AppError, federation::render, state::AppState, store::ActorRecord};
 use axum::{
@@ -39,7 +39,7 @@ pub async fn actor(
         ));
     }
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    pages::profile(&state, &actor, before).await
+    site::profile(&state, &actor, before).await
 }
 
 /// `GET /actor`: the instance actor that signs our fetches.
@@ -164,7 +164,10 @@ pub async fn featured(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = local_actor(&state, &name).await?;
-    let pinned = state.store.pinned_posts(actor.id).await?;
+    let pinned = state
+        .store
+        .pinned_posts(actor.id, crate::clock::now_ms())
+        .await?;
     let items: Vec<_> = pinned
         .iter()
         .map(|post| render::note(post, &actor, &state.urls))
@@ -203,7 +206,7 @@ pub async fn post(
             );
             return Ok(activity_json(StatusCode::GONE, &doc));
         }
-        return pages::gone(&state);
+        return site::gone(&state).await;
     }
     if json {
         let doc = render::with_context(
@@ -212,7 +215,7 @@ pub async fn post(
         );
         return Ok(activity_json(StatusCode::OK, &doc));
     }
-    pages::post(&state, &actor, &post).await
+    site::post(&state, &actor, &post).await
 }
 
 /// `GET /a/{id}`: one of our activities; a browser is sent to the post it is about.

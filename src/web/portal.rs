@@ -1,5 +1,5 @@
 //! The portal's timeline of village posts: the data of its front page (rendered by
-//! `pages::home` with `timeline.html`), `GET /api/timeline` in JSON, and the operator's
+//! `site::home_route` with `timeline.html`), `GET /api/timeline` in JSON, and the operator's
 //! curation (`POST /api/v1/timeline/{id}/feature|unfeature|hide|unhide`). Both views
 //! take the same filters, parsed once here into a `TimelineFilter`; a bad value is a 400
 //! with one line, never a 500. Hidden posts are left out by the store. Only a node with

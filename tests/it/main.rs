@@ -3,8 +3,11 @@
 
 mod support;
 
+mod admin;
+mod browser;
 mod cli;
 mod delivery;
+mod editorial;
 mod federation;
 mod feeds;
 mod interop_fedify;
@@ -12,4 +15,5 @@ mod monitoring;
 mod portal;
 mod scale_out;
 mod signatures;
+mod site;
 mod timeline;

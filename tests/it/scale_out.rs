@@ -39,6 +39,7 @@ async fn two_portal_processes_on_one_postgres_do_each_item_once() {
         listen: format!("127.0.0.1:{port}"),
         database_url: db.url.clone(),
         insecure_local: true,
+        admin_username: "admin".into(),
     })
     .await
     .expect("init");

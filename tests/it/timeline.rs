@@ -39,9 +39,11 @@ impl Portal {
             listen: format!("127.0.0.1:{port}"),
             database_url: db.url.clone(),
             insecure_local: true,
+            admin_username: "admin".into(),
         })
         .await
-        .expect("init");
+        .expect("init")
+        .token;
         let config = Config::load(dir.path()).expect("config");
         assert_eq!(config.role, Role::Portal);
         let node = Node::start(config, listener).await.expect("start portal");

@@ -148,9 +148,11 @@ impl TestNode {
             listen: format!("127.0.0.1:{port}"),
             database_url: db.url.clone(),
             insecure_local: true,
+            admin_username: "admin".into(),
         })
         .await
-        .expect("init");
+        .expect("init")
+        .token;
         let path = dir.path().join("kentongan.toml");
         for (table, lines) in settings {
             let text = std::fs::read_to_string(&path).expect("config");

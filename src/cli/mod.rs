@@ -2,9 +2,11 @@
 //! Commands that change content (post, edit, delete) write to the database only; a
 //! running `serve` in another process notices the queued deliveries within a second.
 
+mod admin;
+
 use crate::{
     actors::{self, Username, find_publishing_actor},
-    app,
+    app, auth,
     clock::now_ms,
     config::{
         CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawPortal, Role, parse_domain,
@@ -67,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TimelineCommand,
     },
+    /// Accounts of the website's admin (/admin): add, list, set a password, unlock.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Start a demo: a regency portal on http://127.0.0.1:8080 and three villages.
     Demo(DemoArgs),
 }
@@ -93,6 +100,9 @@ pub struct InitArgs {
     /// Allow http, explicit ports and loopback addresses (several nodes on one machine).
     #[arg(long)]
     pub insecure_local: bool,
+    /// The first account of the website's admin; its password is generated and shown once.
+    #[arg(long, default_value = "admin")]
+    pub admin_username: String,
 }
 
 #[derive(Args, Debug)]
@@ -302,7 +312,7 @@ pub fn one_line(err: &anyhow::Error) -> String {
     format!("{err:#}").replace('\n', " ")
 }
 
-async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
+pub(crate) async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
     let config = Config::load(dir)?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
@@ -311,8 +321,13 @@ async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Init(args) => init(args).await.map(|token| {
-            println!("API token (shown only once, keep it safe) / token API (hanya ditampilkan sekali): {token}");
+        Command::Init(args) => init(args).await.map(|outcome| {
+            println!(
+                "Akun admin / admin account: {} (http://…/admin)\n\
+                 Kata sandi (hanya ditampilkan sekali) / password (shown only once): {}\n\
+                 Token API (hanya ditampilkan sekali) / API token (shown only once): {}",
+                outcome.admin_username, outcome.admin_password, outcome.token
+            );
         }),
         Command::Serve(DirArg { dir }) => app::serve(Config::load(&dir)?).await,
         Command::Post(args) => {
@@ -326,12 +341,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Actor { command } => actor_command(command).await,
         Command::Villages { command } => villages_command(command).await,
         Command::Timeline { command } => timeline_command(command).await,
+        Command::Admin { command } => admin::run(command).await,
         Command::Demo(args) => crate::demo::run(args).await,
     }
 }
 
-/// Creates the node; returns the admin API token (shown once, stored hashed).
-pub async fn init(args: InitArgs) -> anyhow::Result<String> {
+/// What `init` made that is shown once and never stored in clear.
+#[derive(Debug)]
+pub struct InitOutcome {
+    /// The API token (stored hashed).
+    pub token: String,
+    /// The first admin account of the website.
+    pub admin_username: String,
+    /// Its generated password (stored as an argon2 hash).
+    pub admin_password: String,
+}
+
+/// Creates the node: config, database, the first actor, the instance actor, an API
+/// token and the first admin account with a generated password.
+pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
     let config_path = args.dir.join(CONFIG_FILE);
     if config_path.exists() {
         anyhow::bail!(
@@ -366,6 +394,17 @@ pub async fn init(args: InitArgs) -> anyhow::Result<String> {
     store
         .insert_api_token(&hash_token(&token), "init", now_ms())
         .await?;
+    crate::site::ensure_defaults(&store).await?;
+    let admin_username = auth::parse_username(&args.admin_username)?;
+    let admin_password = auth::password::generate();
+    auth::create_user(
+        &store,
+        &admin_username,
+        &args.name,
+        auth::Role::Admin,
+        &admin_password,
+    )
+    .await?;
     store.close().await;
     // Written last: a directory with a config file is a finished node.
     std::fs::write(&config_path, text)
@@ -376,7 +415,11 @@ pub async fn init(args: InitArgs) -> anyhow::Result<String> {
         config.domain,
         urls.actor(username.as_str())
     );
-    Ok(token)
+    Ok(InitOutcome {
+        token,
+        admin_username,
+        admin_password,
+    })
 }
 
 /// `YYYY-MM-DD` (midnight WIB) or an RFC 3339 time, in Unix ms.
@@ -419,6 +462,7 @@ pub async fn post(args: PostArgs) -> anyhow::Result<String> {
         categories: args.categories,
         pinned: args.pin,
         published_at,
+        ..Default::default()
     };
     let post = publishing::publish(&store, &actor, &input).await?;
     store.close().await;

@@ -1,22 +1,6 @@
-//! Every word a person reads, in Bahasa Indonesia first and English second. Templates
-//! and messages take their text from here, never inline.
+//! Words shared by every page, the public site's basics and the portal's pages.
 
-/// A person-facing string in both languages.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
-pub struct Text {
-    pub id: &'static str,
-    pub en: &'static str,
-}
-
-macro_rules! texts {
-    ($($key:ident => $id:literal, $en:literal;)*) => {
-        $(pub const $key: Text = Text { id: $id, en: $en };)*
-        /// All strings by key, for templates.
-        pub fn all() -> std::collections::BTreeMap<&'static str, Text> {
-            [$((stringify!($key), $key)),*].into_iter().collect()
-        }
-    };
-}
+use super::{Text, texts};
 
 texts! {
     LATEST_POSTS => "Kabar terbaru", "Latest posts";
@@ -76,5 +60,10 @@ texts! {
     MON_NO_VILLAGES => "Belum ada desa terdaftar.", "No villages registered yet.";
     MON_DOWNLOADS => "Unduh data", "Download the data";
     MON_CHART => "Grafik kabar per minggu", "Chart of posts per week";
+    UPLOAD_EMPTY => "Berkas kosong.", "The file is empty.";
+    UPLOAD_TOO_LARGE => "Berkas terlalu besar: paling besar 10 MB.", "The file is too large: at most 10 MB.";
+    UPLOAD_NOT_IMAGE => "Berkas ini bukan gambar JPEG, PNG, atau WebP.", "This file is not a JPEG, PNG or WebP image.";
+    UPLOAD_CORRUPT => "Gambar rusak atau terpotong; coba unggah lagi.", "The image is damaged or truncated; try uploading it again.";
+    UPLOAD_TOO_MANY_PIXELS => "Gambar terlalu besar: paling besar 40 megapiksel dan 12.000 piksel per sisi.", "The image is too big: at most 40 megapixels and 12,000 pixels a side.";
     MON_DATES_IN_WIB => "Tanggal dalam WIB (UTC+7).", "Dates in WIB (UTC+7).";
 }

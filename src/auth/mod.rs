@@ -1,0 +1,244 @@
+//! Admin accounts: roles, passwords (argon2id), login with lock-out, sessions and their
+//! CSRF tokens. The web layer turns these into cookies and forms; nothing here knows
+//! HTTP.
+
+pub mod password;
+
+use crate::{
+    clock::now_ms,
+    publishing::InvalidInput,
+    store::{SessionRecord, Store, UserRecord},
+    web::strings::{self, Text},
+};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Consecutive failed logins after which an account is locked.
+pub const LOCK_AFTER_FAILURES: i64 = 5;
+/// How long a lock-out lasts.
+pub const LOCK_FOR_MS: i64 = 15 * 60 * 1000;
+/// A session ends after this long without use.
+pub const SESSION_IDLE_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// What an account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including accounts and settings.
+    Admin,
+    /// Publishes, edits and deletes any post; approves contributors' drafts.
+    Editor,
+    /// Writes drafts (KIM, Karang Taruna) that an editor or admin publishes.
+    Kontributor,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Kontributor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Editor => "editor",
+            Self::Kontributor => "kontributor",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    /// Unknown stored roles get the least power.
+    pub fn of(user: &UserRecord) -> Self {
+        Self::parse(&user.role).unwrap_or(Self::Kontributor)
+    }
+
+    pub fn can_publish(self) -> bool {
+        matches!(self, Self::Admin | Self::Editor)
+    }
+
+    pub fn can_administer(self) -> bool {
+        self == Self::Admin
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::Admin => strings::ROLE_ADMIN,
+            Self::Editor => strings::ROLE_EDITOR,
+            Self::Kontributor => strings::ROLE_KONTRIBUTOR,
+        }
+    }
+}
+
+fn refuse<T>(text: Text) -> anyhow::Result<T> {
+    Err(InvalidInput(text).into())
+}
+
+/// An account name: 3 to 32 of a-z, 0-9, `.`, `_`, `-`, starting with a letter.
+pub fn parse_username(input: &str) -> anyhow::Result<String> {
+    let name = input.trim().to_lowercase();
+    let valid = (3..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if !valid {
+        return refuse(strings::USERNAME_INVALID);
+    }
+    Ok(name)
+}
+
+/// Creates an account; the password must follow [`password::check_strength`].
+pub async fn create_user(
+    store: &Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<UserRecord> {
+    let username = parse_username(username)?;
+    password::check_strength(password)?;
+    if store.user_by_username(&username).await?.is_some() {
+        return refuse(strings::USERNAME_TAKEN);
+    }
+    let hash = password::hash(password).await?;
+    let display_name = match display_name.trim() {
+        "" => username.clone(),
+        name => name.chars().take(100).collect(),
+    };
+    store
+        .create_user(&username, &display_name, &hash, role.as_str(), now_ms())
+        .await
+}
+
+/// Sets a new password, lifts the lock-out and ends the account's sessions.
+pub async fn set_password(store: &Store, user: &UserRecord, password: &str) -> anyhow::Result<()> {
+    password::check_strength(password)?;
+    let hash = password::hash(password).await?;
+    store.set_password(user.id, &hash).await
+}
+
+/// Why a login was refused. Deliberately vague about which half was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    WrongCredentials,
+    /// Locked until this time (Unix ms).
+    Locked(i64),
+}
+
+/// Checks a username and password. Every attempt costs one argon2 verification, even
+/// for an unknown name, so timing does not tell which names exist.
+pub async fn login(
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<Result<UserRecord, LoginRefusal>> {
+    let now = now_ms();
+    let user = store
+        .user_by_username(&username.trim().to_lowercase())
+        .await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        password::verify_against_dummy(password).await;
+        return Ok(Err(LoginRefusal::WrongCredentials));
+    };
+    if user.locked_until > now {
+        return Ok(Err(LoginRefusal::Locked(user.locked_until)));
+    }
+    if password::verify(&user.password_hash, password).await {
+        store.clear_failed_logins(user.id).await?;
+        return Ok(Ok(user));
+    }
+    let user = store
+        .record_failed_login(user.id, LOCK_AFTER_FAILURES, now + LOCK_FOR_MS)
+        .await?;
+    if user.locked_until > now {
+        tracing::warn!(user = %user.username, "account locked after repeated failed logins");
+        return Ok(Err(LoginRefusal::Locked(user.locked_until)));
+    }
+    Ok(Err(LoginRefusal::WrongCredentials))
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Sessions are stored by the SHA-256 of their token, so a leaked database holds no
+/// usable cookie.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new session: the cookie's token (only ever sent to the browser) and its row.
+pub async fn start_session(store: &Store, user: &UserRecord) -> anyhow::Result<String> {
+    let token = random_token();
+    let now = now_ms();
+    store
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            &random_token(),
+            now,
+            now + SESSION_IDLE_MS,
+        )
+        .await?;
+    Ok(token)
+}
+
+/// The live session of a cookie's token; using a session keeps it alive.
+pub async fn session(store: &Store, token: &str) -> anyhow::Result<Option<SessionRecord>> {
+    let now = now_ms();
+    let Some(session) = store.session_by_token_hash(&token_hash(token), now).await? else {
+        return Ok(None);
+    };
+    // Extend at most once an hour, not on every request.
+    if session.expires_at - now < SESSION_IDLE_MS - 3_600_000 {
+        store
+            .extend_session(session.session_id, now + SESSION_IDLE_MS)
+            .await?;
+    }
+    Ok(Some(session))
+}
+
+pub async fn end_session(store: &Store, session: &SessionRecord) -> anyhow::Result<()> {
+    store.delete_session(session.session_id).await
+}
+
+/// A random token for forms shown before login (double-submit with a cookie).
+pub fn new_form_token() -> String {
+    random_token()
+}
+
+/// Compares a submitted CSRF token with the expected one in constant time.
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), submitted.as_bytes());
+    if a.len() != b.len() || a.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_checked() {
+        assert_eq!(
+            parse_username(" Operator.Desa ").ok().as_deref(),
+            Some("operator.desa")
+        );
+        for bad in ["ab", "1abc", "a b c", "<script>", &"a".repeat(33)] {
+            assert!(parse_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_compare_whole() {
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abc", "abd"));
+        assert!(!tokens_match("abc", "ab"));
+        assert!(!tokens_match("", ""));
+    }
+}

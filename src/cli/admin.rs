@@ -1,0 +1,136 @@
+//! `kentongan admin ...`: the website's accounts from the command line, for the first
+//! steps and for when an operator forgot their password or locked themselves out.
+
+use super::open;
+use crate::auth::{self, Role};
+use anyhow::Context;
+use clap::Subcommand;
+use std::{io::BufRead, path::PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Add an account; its password is generated and shown once.
+    Add {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// The name shown as a post's author.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// admin, editor or kontributor.
+        #[arg(long, default_value = "editor")]
+        role: String,
+    },
+    /// List the accounts with their role and state.
+    List {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Set a new password (generated and shown once, or read from standard input with
+    /// --stdin); lifts a lock-out and ends the account's sessions.
+    Password {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// Read the new password from the first line of standard input.
+        #[arg(long)]
+        stdin: bool,
+    },
+    /// Lift a lock-out after repeated failed logins, keeping the password.
+    Unlock {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Add {
+            dir,
+            username,
+            name,
+            role,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use admin, editor or kontributor")
+            })?;
+            let (_, store, _) = open(&dir).await?;
+            let password = auth::password::generate();
+            let user = auth::create_user(&store, &username, &name, role, &password).await?;
+            store.close().await;
+            println!(
+                "Akun dibuat / account created: {} ({})\nKata sandi (hanya ditampilkan sekali) / password (shown only once): {password}",
+                user.username,
+                role.as_str()
+            );
+        }
+        AdminCommand::List { dir } => {
+            let (_, store, _) = open(&dir).await?;
+            let now = crate::clock::now_ms();
+            for user in store.users().await? {
+                let state = if user.disabled {
+                    "disabled"
+                } else if user.locked_until > now {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.username, user.role, state, user.display_name
+                );
+            }
+            store.close().await;
+        }
+        AdminCommand::Password {
+            dir,
+            username,
+            stdin,
+        } => {
+            let (_, store, _) = open(&dir).await?;
+            let user = store
+                .user_by_username(&username.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("there is no account {username:?}"))?;
+            let password = if stdin {
+                read_password_line()?
+            } else {
+                auth::password::generate()
+            };
+            auth::set_password(&store, &user, &password).await?;
+            store.close().await;
+            if stdin {
+                println!("Kata sandi diganti / password changed: {}", user.username);
+            } else {
+                println!(
+                    "Kata sandi baru (hanya ditampilkan sekali) / new password (shown only once) for {}: {password}",
+                    user.username
+                );
+            }
+        }
+        AdminCommand::Unlock { dir, username } => {
+            let (_, store, _) = open(&dir).await?;
+            let user = store
+                .user_by_username(&username.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("there is no account {username:?}"))?;
+            store.clear_failed_logins(user.id).await?;
+            store.close().await;
+            println!("Akun dibuka / unlocked: {}", user.username);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! `kentongan demo`: a regency portal and three villages on loopback, with sample posts
+//! in Bahasa Indonesia and a mix of activity levels (one active, one less active, one
+//! inactive), so that the timeline and the monitoring dashboard have something to show.
+//! Created once under the demo directory, then served on every run.
+
+use crate::{
+    actors::find_publishing_actor,
+    app::Node,
+    cli::{DemoArgs, InitArgs, init},
+    clock::now_ms,
+    config::{CONFIG_FILE, Config, Role},
+    portal::registry::{self, VillageInput},
+    publishing::{self, EventDetails, PostInput, PostKind},
+    site,
+    store::Store,
+};
+use anyhow::Context;
+use std::path::Path;
+use tokio::net::TcpListener;
+
+mod pictures;
+
+const DAY: i64 = 24 * 3600 * 1000;
+const HOUR: i64 = 3600 * 1000;
+
+/// A sample post.
+struct Sample {
+    title: &'static str,
+    body: &'static str,
+    category: &'static str,
+    kind: PostKind,
+    days_ago: i64,
+    /// Pinned for this many more days.
+    pinned_days: Option<i64>,
+    /// An agenda: in how many days, at which hour (local), where, by whom.
+    event: Option<(i64, i64, &'static str, &'static str)>,
+    cover: Option<(&'static pictures::Palette, &'static str)>,
+}
+
+const fn news(
+    title: &'static str,
+    body: &'static str,
+    category: &'static str,
+    days_ago: i64,
+) -> Sample {
+    Sample {
+        title,
+        body,
+        category,
+        kind: PostKind::Berita,
+        days_ago,
+        pinned_days: None,
+        event: None,
+        cover: None,
+    }
+}
+
+struct DemoVillage {
+    username: &'static str,
+    name: &'static str,
+    district: &'static str,
+    tagline: &'static str,
+    posts: &'static [Sample],
+}
+
+const VILLAGES: [DemoVillage; 3] = [
+    DemoVillage {
+        username: "desa-jangkarasam",
+        name: "Desa Jangkarasam",
+        district: "Manggar",
+        tagline: "Desa pesisir penghasil kopi robusta di Belitung Timur",
+        posts: &[
+            Sample {
+                kind: PostKind::Pengumuman,
+                pinned_days: Some(7),
+                ..news(
+                    "Kerja bakti membersihkan saluran air",
+                    "Warga RT 01 sampai RT 04 diundang **kerja bakti** hari Minggu pukul 07.00 WIB, berkumpul di balai desa. Bawa cangkul dan karung.",
+                    "Pengumuman",
+                    1,
+                )
+            },
+            Sample {
+                kind: PostKind::Agenda,
+                event: Some((3, 8, "Rumah Ibu Kader RT 02", "Kader Posyandu Melati")),
+                ..news(
+                    "Posyandu balita bulan ini",
+                    "Posyandu Melati buka untuk penimbangan balita dan imunisasi. Jangan lupa membawa **buku KIA**.",
+                    "Agenda",
+                    4,
+                )
+            },
+            Sample {
+                cover: Some((
+                    &pictures::FIELDS,
+                    "Kebun kopi robusta di bawah langit cerah",
+                )),
+                ..news(
+                    "Kopi robusta BUMDes kini dijual daring",
+                    "BUMDes memasarkan kopi robusta hasil petani desa. Pesan melalui kantor desa atau WhatsApp pengurus.",
+                    "UMKM",
+                    9,
+                )
+            },
+            Sample {
+                cover: Some((
+                    &pictures::COAST,
+                    "Pantai berpasir putih dengan laut biru kehijauan",
+                )),
+                ..news(
+                    "Pantai di ujung desa ramai dikunjungi saat libur",
+                    "Pokdarwis mencatat kenaikan pengunjung. Mari jaga kebersihan pantai bersama.\n\n- Buang sampah di tempatnya\n- Parkir di lahan yang disediakan",
+                    "Wisata",
+                    15,
+                )
+            },
+            news(
+                "Musyawarah desa membahas RKPDes",
+                "Musyawarah desa digelar di balai desa untuk menyusun **RKPDes** tahun depan. Semua warga boleh hadir dan menyampaikan usulan.",
+                "Berita",
+                22,
+            ),
+        ],
+    },
+    DemoVillage {
+        username: "desa-lalang",
+        name: "Desa Lalang",
+        district: "Manggar",
+        tagline: "Bersama membangun desa",
+        posts: &[
+            Sample {
+                kind: PostKind::Pengumuman,
+                ..news(
+                    "Penyaluran BLT Dana Desa tahap kedua",
+                    "Penyaluran BLT Dana Desa tahap kedua dilaksanakan di kantor desa. Penerima diminta membawa KTP dan KK asli.",
+                    "Pengumuman",
+                    45,
+                )
+            },
+            Sample {
+                cover: Some((&pictures::DUSK, "Lapangan desa saat senja")),
+                ..news(
+                    "Turnamen voli antar-RT",
+                    "Karang Taruna menggelar turnamen voli antar-RT di lapangan desa. Pendaftaran di sekretariat Karang Taruna.",
+                    "Pemuda",
+                    70,
+                )
+            },
+        ],
+    },
+    DemoVillage {
+        username: "desa-mempaya",
+        name: "Desa Mempaya",
+        district: "Damar",
+        tagline: "",
+        posts: &[Sample {
+            kind: PostKind::Pengumuman,
+            ..news(
+                "Jadwal pelayanan kantor desa",
+                "Kantor desa melayani warga Senin sampai Jumat pukul 08.00–15.00 WIB.",
+                "Pengumuman",
+                150,
+            )
+        }],
+    },
+];
+
+/// Where a demo village keeps its admin password, so every run can print it again.
+const ADMIN_PASSWORD_FILE: &str = "demo-admin-password.txt";
+
+/// Profile pages of a demo village, by slug.
+const PAGES: &[(&str, &str)] = &[
+    (
+        "sejarah",
+        "Desa ini berdiri pada masa tambang timah. Nama desa berasal dari pohon yang dulu tumbuh di tepi sungai.\n\nKini sebagian besar warga bertani kopi dan lada, serta melaut.",
+    ),
+    (
+        "visi-misi",
+        "**Visi:** desa yang mandiri, sehat dan terbuka.\n\n**Misi:**\n\n1. Melayani warga dengan cepat dan ramah\n2. Mengembangkan BUMDes dan wisata pantai\n3. Membuka informasi desa untuk semua warga",
+    ),
+    (
+        "perangkat",
+        "| Jabatan | Nama |\n|---|---|\n| Kepala Desa | Bapak Contoh |\n| Sekretaris Desa | Ibu Contoh |\n| Kaur Keuangan | Bapak Contoh |",
+    ),
+    ("kontak", "Kantor desa buka Senin–Jumat, 08.00–15.00 WIB."),
+];
+
+async fn create_village(dir: &Path, port: u16, village: &DemoVillage) -> anyhow::Result<()> {
+    let outcome = init(InitArgs {
+        dir: dir.to_path_buf(),
+        domain: format!("localhost:{port}"),
+        username: village.username.into(),
+        name: village.name.into(),
+        role: Role::Village,
+        listen: format!("127.0.0.1:{port}"),
+        database_url: None,
+        insecure_local: true,
+        admin_username: "admin".into(),
+    })
+    .await?;
+    std::fs::write(dir.join(ADMIN_PASSWORD_FILE), &outcome.admin_password)
+        .context("writing the demo admin password")?;
+    let config = Config::load(dir)?;
+    let store = Store::connect(config.database_url()).await?;
+    let actor = find_publishing_actor(&store, None).await?;
+    let settings = site::SiteSettings {
+        tagline: village.tagline.into(),
+        contact_address: format!(
+            "Kantor {}, Kecamatan {}, Kabupaten Belitung Timur",
+            village.name, village.district
+        ),
+        contact_phone: "0719 000 000".into(),
+        contact_email: format!("kantor@{}.example", village.username),
+        banner: Some(pictures::stored_landscape(
+            dir,
+            &pictures::COAST,
+            "Pemandangan pantai desa",
+        )?),
+        ..site::load(&store).await?
+    };
+    site::save(&store, &settings).await?;
+    for (slug, body) in PAGES {
+        if let Some(page) = store.page_by_slug(slug).await? {
+            let html = publishing::markdown::render(body);
+            store
+                .save_page(slug, &page.title, body, &html, page.position, now_ms())
+                .await?;
+        }
+    }
+    let now = now_ms();
+    for sample in village.posts {
+        let published_at = now - sample.days_ago * DAY;
+        // Agenda times fall on the hour in WIB.
+        let event = sample.event.map(|(in_days, hour, place, organiser)| {
+            let day_start = (now + in_days * DAY) / DAY * DAY - 7 * HOUR;
+            EventDetails {
+                starts_at: day_start + hour * HOUR,
+                ends_at: Some(day_start + (hour + 3) * HOUR),
+                place: place.into(),
+                organiser: organiser.into(),
+                ..Default::default()
+            }
+        });
+        let images = match sample.cover {
+            Some((palette, alt)) => vec![pictures::stored_landscape(dir, palette, alt)?],
+            None => Vec::new(),
+        };
+        let input = PostInput {
+            title: sample.title.into(),
+            body_markdown: sample.body.into(),
+            categories: vec![sample.category.into()],
+            kind: sample.kind,
+            pinned: sample.pinned_days.is_some(),
+            pinned_until: sample.pinned_days.map(|days| now + days * DAY),
+            event,
+            images,
+            published_at: Some(published_at),
+            ..Default::default()
+        };
+        publishing::publish(&store, &actor, &input).await?;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn create_portal(dir: &Path, port: u16) -> anyhow::Result<()> {
+    let token = init(InitArgs {
+        dir: dir.to_path_buf(),
+        domain: format!("localhost:{port}"),
+        username: "portal-beltim".into(),
+        name: "Portal Desa Kabupaten Belitung Timur".into(),
+        role: Role::Portal,
+        listen: format!("127.0.0.1:{port}"),
+        database_url: None,
+        insecure_local: true,
+        admin_username: "admin".into(),
+    })
+    .await?
+    .token;
+    eprintln!("Token API portal / portal API token: {token}");
+    let config = Config::load(dir)?;
+    let store = Store::connect(config.database_url()).await?;
+    for (offset, village) in VILLAGES.iter().enumerate() {
+        let input = VillageInput {
+            name: village.name.into(),
+            source: format!(
+                "{}@localhost:{}",
+                village.username,
+                port + 1 + offset as u16
+            ),
+            district: village.district.into(),
+            code: String::new(),
+        };
+        registry::add(&store, &input).await?;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn serve(dir: &Path) -> anyhow::Result<Node> {
+    let config = Config::load(dir)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    Node::start(config, listener).await
+}
+
+/// Creates the demo on first run, then serves the portal and the three villages.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let portal_dir = args.dir.join("portal");
+    let village_dirs: Vec<_> = VILLAGES.iter().map(|v| args.dir.join(v.username)).collect();
+    for (offset, (village, dir)) in VILLAGES.iter().zip(&village_dirs).enumerate() {
+        if !dir.join(CONFIG_FILE).exists() {
+            create_village(dir, args.port + 1 + offset as u16, village).await?;
+        }
+    }
+    if !portal_dir.join(CONFIG_FILE).exists() {
+        create_portal(&portal_dir, args.port).await?;
+    }
+    // Villages first, so the portal finds them when it starts following.
+    let mut nodes = Vec::new();
+    for dir in &village_dirs {
+        nodes.push(serve(dir).await?);
+    }
+    let portal = serve(&portal_dir).await?;
+    println!("Kentongan demo (data in {}):", args.dir.display());
+    println!(
+        "  Portal kabupaten / regency portal: http://127.0.0.1:{}/",
+        args.port
+    );
+    println!(
+        "  Pemantauan / monitoring:           http://127.0.0.1:{}/monitoring",
+        args.port
+    );
+    for (offset, (village, dir)) in VILLAGES.iter().zip(&village_dirs).enumerate() {
+        let port = args.port + 1 + offset as u16;
+        let password = std::fs::read_to_string(dir.join(ADMIN_PASSWORD_FILE)).unwrap_or_default();
+        println!("  {:<33} http://127.0.0.1:{port}/", village.name);
+        println!(
+            "  {:<33} http://127.0.0.1:{port}/admin (admin / {})",
+            "",
+            password.trim()
+        );
+    }
+    println!("Tekan Ctrl+C untuk berhenti / press Ctrl+C to stop.");
+    portal.wait().await;
+    drop(nodes);
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Uploaded photos: turning untrusted bytes into safe web images (`process`) and
+//! keeping them on disk under content-addressed names (`storage`). It owns the limits
+//! on what an upload may cost (bytes, pixels, memory) and the promise that nothing a
+//! phone wrote into the file (EXIF with GPS, XMP, ICC) reaches the public: images are
+//! decoded to pixels and encoded anew, never copied.
+//!
+//! It must not know about HTTP, the database or posts: `web::media` serves the files,
+//! and whoever attaches an image to a post stores the `StoredImage` it got back.
+//! Processing is CPU-heavy and synchronous; callers run it in `spawn_blocking`.
+
+mod process;
+mod storage;
+
+pub use process::{MAX_UPLOAD_BYTES, ProcessedImage, Variant, process_upload};
+pub use storage::{MediaStore, StoredImage, is_valid_file_name};
+
+use crate::web::strings::{
+    Text, UPLOAD_CORRUPT, UPLOAD_EMPTY, UPLOAD_NOT_IMAGE, UPLOAD_TOO_LARGE, UPLOAD_TOO_MANY_PIXELS,
+};
+
+/// Why an upload was refused. Each one is the uploader's to fix, so each has a
+/// sentence for them (`text`); the English `Display` is for logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("the upload is empty")]
+    Empty,
+    #[error("the upload is larger than {MAX_UPLOAD_BYTES} bytes")]
+    TooLarge,
+    #[error("the upload is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image is truncated or corrupt")]
+    Corrupt,
+    #[error("the image has too many pixels")]
+    TooManyPixels,
+}
+
+impl MediaError {
+    /// What the uploader reads, in Bahasa Indonesia and English.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::Empty => UPLOAD_EMPTY,
+            Self::TooLarge => UPLOAD_TOO_LARGE,
+            Self::NotAnImage => UPLOAD_NOT_IMAGE,
+            Self::Corrupt => UPLOAD_CORRUPT,
+            Self::TooManyPixels => UPLOAD_TOO_MANY_PIXELS,
+        }
+    }
+}

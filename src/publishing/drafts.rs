@@ -1,0 +1,111 @@
+//! Drafts: a post being written, one waiting for an editor's approval, or one scheduled
+//! for later. Who may do what is decided by the caller (`auth::Role`); this module keeps
+//! the drafts' own rules: a draft needs only a title, anything that will publish by
+//! itself must already pass every check.
+
+use super::{InvalidInput, PostInput, input};
+use crate::{
+    clock::now_ms,
+    store::{ActorRecord, DraftRecord, NewDraft, PostRecord, Store},
+    web::strings,
+};
+
+/// Where a draft stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftStatus {
+    /// Being written.
+    Draft,
+    /// Written by a contributor, waiting for an editor or admin to publish it.
+    Review,
+    /// To be published by the node at `publish_at`.
+    Scheduled,
+}
+
+impl DraftStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Review => "review",
+            Self::Scheduled => "scheduled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "review" => Self::Review,
+            "scheduled" => Self::Scheduled,
+            _ => Self::Draft,
+        }
+    }
+
+    pub fn label(self) -> strings::Text {
+        match self {
+            Self::Draft => strings::STATUS_DRAFT,
+            Self::Review => strings::STATUS_REVIEW,
+            Self::Scheduled => strings::STATUS_SCHEDULED,
+        }
+    }
+}
+
+/// The input a draft holds.
+pub fn input_of(draft: &DraftRecord) -> PostInput {
+    serde_json::from_str(&draft.input_json).unwrap_or_default()
+}
+
+/// Saves (creates, or with `existing` replaces) a draft.
+pub async fn save(
+    store: &Store,
+    actor: &ActorRecord,
+    author_user_id: Option<i64>,
+    existing: Option<&DraftRecord>,
+    status: DraftStatus,
+    input: &PostInput,
+    publish_at: Option<i64>,
+) -> anyhow::Result<DraftRecord> {
+    let now = now_ms();
+    input::validate_title(input)?;
+    let publish_at = match status {
+        DraftStatus::Scheduled => {
+            let Some(at) = publish_at.filter(|at| *at > now) else {
+                return Err(InvalidInput(strings::SCHEDULE_IN_PAST).into());
+            };
+            // It will publish unattended, so it must be publishable now.
+            input::validate(input, now)?;
+            Some(at)
+        }
+        DraftStatus::Review => {
+            input::validate(input, now)?;
+            None
+        }
+        DraftStatus::Draft => None,
+    };
+    let json = serde_json::to_string(input)?;
+    let title = input.title.trim();
+    match existing {
+        Some(draft) => store
+            .update_draft(draft.id, status.as_str(), title, &json, publish_at, now)
+            .await?
+            .ok_or_else(|| InvalidInput(strings::DRAFT_GONE).into()),
+        None => {
+            let draft = NewDraft {
+                actor_id: actor.id,
+                author_user_id,
+                status: status.as_str(),
+                title,
+                input_json: &json,
+                publish_at,
+            };
+            store.create_draft(&draft, now).await
+        }
+    }
+}
+
+/// Publishes a draft now, as written by its author.
+pub async fn publish(
+    store: &Store,
+    actor: &ActorRecord,
+    draft: &DraftRecord,
+    input: &PostInput,
+) -> anyhow::Result<PostRecord> {
+    super::publish_as(store, actor, input, draft.author_user_id, Some(draft.id)).await
+}

@@ -1,0 +1,334 @@
+//! The dashboard (`/admin`): counts, drafts waiting for review, scheduled posts, the
+//! account's own drafts and the latest published posts; a post's own admin page with
+//! its delivery report; deleting posts (which federates a Delete) and drafts.
+
+use super::{
+    editor::may_edit_draft,
+    fields::FormFields,
+    session::Admin,
+    view::{self, OkQuery},
+};
+use crate::{
+    publishing::{self, PostKind, drafts},
+    state::AppState,
+    store::{DeliveryReportRow, DraftRecord, PostRecord},
+    web::strings,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use minijinja::{Value, context};
+use std::collections::HashMap;
+
+const PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DashboardQuery {
+    ok: Option<String>,
+    /// Keyset cursor `published_at.id` of the last post on the previous page.
+    before: Option<String>,
+}
+
+fn parse_cursor(value: &str) -> Option<(i64, i64)> {
+    let (at, id) = value.split_once('.')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+fn post_row(admin: &Admin, state: &AppState, post: &PostRecord) -> Value {
+    let kind = PostKind::parse(&post.kind);
+    context! {
+        public_id => post.public_id.clone(),
+        title => post.title.clone(),
+        kind => kind.label().get(admin.lang),
+        status => strings::STATUS_PUBLISHED.get(admin.lang),
+        date => admin.settings.time_zone.date_time_label(post.published_at, admin.lang),
+        public_url => state.urls.post(&post.public_id).to_string(),
+        pinned => post.is_pinned_at(crate::clock::now_ms()),
+    }
+}
+
+fn draft_row(admin: &Admin, draft: &DraftRecord, authors: &HashMap<i64, String>) -> Value {
+    let input = drafts::input_of(draft);
+    let status = drafts::DraftStatus::parse(&draft.status);
+    let tz = admin.settings.time_zone;
+    context! {
+        id => draft.id,
+        title => draft.title.clone(),
+        kind => input.kind.label().get(admin.lang),
+        status => status.label().get(admin.lang),
+        date => tz.date_time_label(draft.updated_at, admin.lang),
+        publish_at => draft.publish_at.map(|at| tz.date_time_label(at, admin.lang)),
+        author => draft.author_user_id.and_then(|id| authors.get(&id).cloned()),
+        can_edit => may_edit_draft(admin, draft),
+    }
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    match dashboard_page(&state, &admin, &query).await {
+        Ok(response) => response,
+        Err(err) => view::failure(err),
+    }
+}
+
+async fn dashboard_page(
+    state: &AppState,
+    admin: &Admin,
+    query: &DashboardQuery,
+) -> anyhow::Result<Response> {
+    let store = &state.store;
+    let actor_id = admin.actor.id;
+    let before = query.before.as_deref().and_then(parse_cursor);
+    let posts = store.posts_page(actor_id, before, PAGE_SIZE).await?;
+    let next_page = (posts.len() as i64 == PAGE_SIZE)
+        .then(|| posts.last().map(|p| format!("{}.{}", p.published_at, p.id)))
+        .flatten();
+    let authors: HashMap<i64, String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let all_drafts = store.drafts().await?;
+    let me = admin.user_id();
+    let rows = |status: &str, mine_only: bool| -> Vec<Value> {
+        all_drafts
+            .iter()
+            .filter(|d| d.status == status && (!mine_only || d.author_user_id == Some(me)))
+            .map(|d| draft_row(admin, d, &authors))
+            .collect()
+    };
+    let review = if admin.can_manage() {
+        rows("review", false)
+    } else {
+        rows("review", true)
+    };
+    let scheduled = rows("scheduled", !admin.can_manage());
+    let mine = rows("draft", true);
+    let counts = context! {
+        posts => store.count_live_posts(actor_id).await?,
+        followers => store.count_followers(actor_id).await?,
+        drafts => all_drafts.len(),
+    };
+    Ok(view::page(
+        admin,
+        StatusCode::OK,
+        "admin/dashboard.html",
+        context! {
+            flash => view::flash(query.ok.as_deref(), admin.lang),
+            counts => counts,
+            review => review,
+            scheduled => scheduled,
+            mine => mine,
+            posts => posts.iter().map(|p| post_row(admin, state, p)).collect::<Vec<_>>(),
+            next_page => next_page,
+            first_page => before.is_none(),
+        },
+    ))
+}
+
+/// Per activity: how many servers have it, are still being tried, or gave up.
+fn report(admin: &Admin, rows: &[DeliveryReportRow]) -> Vec<Value> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for row in rows {
+        if !kinds.contains(&row.activity_kind.as_str()) {
+            kinds.push(&row.activity_kind);
+        }
+    }
+    let tz = admin.settings.time_zone;
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let of_kind: Vec<&DeliveryReportRow> =
+                rows.iter().filter(|r| r.activity_kind == kind).collect();
+            let count =
+                |f: &dyn Fn(&DeliveryReportRow) -> bool| of_kind.iter().filter(|r| f(r)).count();
+            let failing: Vec<Value> = of_kind
+                .iter()
+                .filter(|r| r.state == "failed" || (r.state == "pending" && r.attempts > 0))
+                .map(|r| {
+                    context! {
+                        host => r.host.clone(),
+                        attempts => r.attempts,
+                        last_status => r.last_status,
+                        last_error => r.last_error.as_deref().map(|e| view::truncate(e, 200)),
+                        gave_up => r.state == "failed",
+                        next_attempt => (r.state == "pending")
+                            .then(|| tz.date_time_label(r.next_attempt_at, admin.lang)),
+                    }
+                })
+                .collect();
+            let label = match kind {
+                "Create" => strings::ADMIN_ACTIVITY_CREATE,
+                "Update" => strings::ADMIN_ACTIVITY_UPDATE,
+                "Delete" => strings::ADMIN_ACTIVITY_DELETE,
+                _ => strings::ADMIN_ACTIVITY_OTHER,
+            };
+            context! {
+                kind => kind,
+                label => label.get(admin.lang),
+                total => of_kind.len(),
+                delivered => count(&|r| r.state == "delivered"),
+                pending => count(&|r| r.state == "pending" && r.attempts == 0),
+                retrying => count(&|r| r.state == "pending" && r.attempts > 0),
+                failed => count(&|r| r.state == "failed"),
+                failing => failing,
+            }
+        })
+        .collect()
+}
+
+async fn live_post(state: &AppState, admin: &Admin, id: &str) -> Result<PostRecord, Response> {
+    match state.store.post_by_public_id(id).await {
+        Ok(Some(post)) if post.deleted_at.is_none() && post.actor_id == admin.actor.id => Ok(post),
+        Ok(_) => Err(view::not_found(admin)),
+        Err(err) => Err(view::failure(err)),
+    }
+}
+
+pub async fn post_page(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(query): Query<OkQuery>,
+) -> Response {
+    let post = match live_post(&state, &admin, &id).await {
+        Ok(post) => post,
+        Err(response) => return response,
+    };
+    let rows = match state.store.delivery_report(post.id).await {
+        Ok(rows) => rows,
+        Err(err) => return view::failure(err),
+    };
+    let tz = admin.settings.time_zone;
+    let images: Vec<Value> = publishing::images_of(&post.images_json)
+        .iter()
+        .map(|image| context! { thumb => format!("/media/{}", image.file_name("thumb")), alt => image.alt.clone() })
+        .collect();
+    view::page(
+        &admin,
+        StatusCode::OK,
+        "admin/post.html",
+        context! {
+            flash => view::flash(query.ok.as_deref(), admin.lang),
+            post => post_row(&admin, &state, &post),
+            summary => post.summary.clone(),
+            categories => post.category_list(),
+            updated => post.updated_at.map(|at| tz.date_time_label(at, admin.lang)),
+            images => images,
+            report => report(&admin, &rows),
+        },
+    )
+}
+
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refused) = admin.require(admin.can_manage()) {
+        return refused;
+    }
+    let post = match live_post(&state, &admin, &id).await {
+        Ok(post) => post,
+        Err(response) => return response,
+    };
+    view::page(
+        &admin,
+        StatusCode::OK,
+        "admin/confirm.html",
+        context! {
+            title => post.title,
+            question => strings::ADMIN_DELETE_POST_QUESTION.get(admin.lang),
+            action => format!("/admin/posts/{}/delete", post.public_id),
+            back => format!("/admin/posts/{}", post.public_id),
+        },
+    )
+}
+
+pub async fn delete_post(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    FormFields(fields): FormFields,
+) -> Response {
+    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
+        return refused;
+    }
+    if let Err(refused) = admin.require(admin.can_manage()) {
+        return refused;
+    }
+    let post = match live_post(&state, &admin, &id).await {
+        Ok(post) => post,
+        Err(response) => return response,
+    };
+    match publishing::delete(&state.store, &admin.actor, &post).await {
+        Ok(()) => {
+            state.wake_delivery.notify_one();
+            view::done("/admin", "deleted")
+        }
+        Err(err) => match view::refusal(&err, admin.lang) {
+            Some(_) => view::message(&admin, StatusCode::BAD_REQUEST, strings::POST_DELETED),
+            None => view::failure(err),
+        },
+    }
+}
+
+async fn own_draft(state: &AppState, admin: &Admin, id: i64) -> Result<DraftRecord, Response> {
+    match state.store.draft_by_id(id).await {
+        Ok(Some(draft)) if may_edit_draft(admin, &draft) => Ok(draft),
+        Ok(Some(_)) => Err(view::forbidden(admin, strings::ADMIN_FORBIDDEN)),
+        Ok(None) => Err(view::message(
+            admin,
+            StatusCode::NOT_FOUND,
+            strings::DRAFT_GONE,
+        )),
+        Err(err) => Err(view::failure(err)),
+    }
+}
+
+pub async fn draft_delete_confirm(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Response {
+    let draft = match own_draft(&state, &admin, id).await {
+        Ok(draft) => draft,
+        Err(response) => return response,
+    };
+    view::page(
+        &admin,
+        StatusCode::OK,
+        "admin/confirm.html",
+        context! {
+            title => draft.title,
+            question => strings::ADMIN_DELETE_DRAFT_QUESTION.get(admin.lang),
+            action => format!("/admin/drafts/{}/delete", draft.id),
+            back => format!("/admin/drafts/{}/edit", draft.id),
+        },
+    )
+}
+
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    FormFields(fields): FormFields,
+) -> Response {
+    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
+        return refused;
+    }
+    let draft = match own_draft(&state, &admin, id).await {
+        Ok(draft) => draft,
+        Err(response) => return response,
+    };
+    match state.store.delete_draft(draft.id).await {
+        Ok(_) => view::done("/admin", "draft_deleted"),
+        Err(err) => view::failure(err),
+    }
+}

@@ -1,0 +1,778 @@
+//! The post editor: one multipart form for a new post, a draft and a published post.
+//!
+//! Field names are fixed (the browser test and docs rely on them): `title`, `summary`,
+//! `body`, `kind`, `categories` (one checkbox per category), `pinned`, `pinned_until`,
+//! `event_starts_at`, `event_ends_at`, `event_place`, `event_organiser`, `cover` and
+//! `cover_alt`, `gallery` (several files) and `gallery_alt` (one alt text for every new
+//! gallery file; each can be changed afterwards), existing images as `image_key_N`,
+//! `image_ext_N`, `image_width_N`, `image_height_N` (hidden), `image_alt_N` and
+//! `image_remove_N`, `publish_at`, `csrf`, and the button `action` = `preview`,
+//! `save_draft`, `submit_review`, `schedule` or `publish`.
+//!
+//! Uploads are processed and stored on every submit, previews included, and come back
+//! as existing images, so nothing the operator chose is lost on a round trip. Times are
+//! local to the village's time zone.
+
+use super::{
+    fields::{Fields, Unreadable},
+    session::Admin,
+    view,
+};
+use crate::{
+    media::{MediaError, MediaStore, process_upload},
+    publishing::{
+        self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind,
+        drafts::{self, DraftStatus},
+        markdown,
+    },
+    site::TimeZone,
+    state::AppState,
+    store::{DraftRecord, PostRecord},
+    web::strings::{self, Text},
+};
+use axum::{
+    extract::{Multipart, Path, State, multipart::MultipartRejection},
+    http::StatusCode,
+    response::Response,
+};
+use minijinja::{Value, context};
+
+/// Existing-image slots read back from a form: more than a post may hold, so that an
+/// over-full form is refused by the post's own check rather than cut silently.
+const MAX_IMAGE_SLOTS: usize = MAX_IMAGES * 2;
+
+/// What the editor is working on.
+enum Target {
+    New,
+    Draft(DraftRecord),
+    Post(PostRecord),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Preview,
+    SaveDraft,
+    SubmitReview,
+    Schedule,
+    Publish,
+}
+
+impl Action {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "preview" => Self::Preview,
+            "save_draft" => Self::SaveDraft,
+            "submit_review" => Self::SubmitReview,
+            "schedule" => Self::Schedule,
+            "publish" => Self::Publish,
+            _ => return None,
+        })
+    }
+
+    fn value(self) -> &'static str {
+        match self {
+            Self::Preview => "preview",
+            Self::SaveDraft => "save_draft",
+            Self::SubmitReview => "submit_review",
+            Self::Schedule => "schedule",
+            Self::Publish => "publish",
+        }
+    }
+}
+
+/// A contributor may change their own drafts until an editor has scheduled them;
+/// editors and admins may change any.
+pub fn may_edit_draft(admin: &Admin, draft: &DraftRecord) -> bool {
+    admin.can_manage()
+        || (draft.author_user_id == Some(admin.user_id()) && draft.status != "scheduled")
+}
+
+/// The buttons this account may press on this target, in the order shown.
+fn allowed_actions(admin: &Admin, target: &Target) -> Vec<Action> {
+    match target {
+        Target::Post(_) if admin.can_manage() => vec![Action::Preview, Action::Publish],
+        Target::Post(_) => Vec::new(),
+        Target::Draft(draft) if !may_edit_draft(admin, draft) => Vec::new(),
+        _ if admin.can_manage() => vec![
+            Action::Preview,
+            Action::SaveDraft,
+            Action::Schedule,
+            Action::Publish,
+        ],
+        _ => vec![Action::Preview, Action::SaveDraft, Action::SubmitReview],
+    }
+}
+
+fn action_label(action: Action, target: &Target) -> Text {
+    match (action, target) {
+        (Action::Preview, _) => strings::ADMIN_ACTION_PREVIEW,
+        (Action::SaveDraft, _) => strings::ADMIN_ACTION_SAVE_DRAFT,
+        (Action::SubmitReview, _) => strings::ADMIN_ACTION_SUBMIT_REVIEW,
+        (Action::Schedule, _) => strings::ADMIN_ACTION_SCHEDULE,
+        (Action::Publish, Target::Post(_)) => strings::ADMIN_ACTION_SAVE_CHANGES,
+        (Action::Publish, _) => strings::ADMIN_ACTION_PUBLISH,
+    }
+}
+
+/// An image already attached (or uploaded on an earlier round trip).
+#[derive(Clone, Debug, serde::Serialize)]
+struct ImageField {
+    key: String,
+    extension: String,
+    width: u32,
+    height: u32,
+    alt: String,
+    thumb: String,
+}
+
+impl ImageField {
+    fn of(image: &PostImage) -> Self {
+        Self {
+            key: image.key.clone(),
+            extension: image.extension.clone(),
+            width: image.width,
+            height: image.height,
+            alt: image.alt.clone(),
+            thumb: format!("/media/{}", image.file_name("thumb")),
+        }
+    }
+
+    fn image(&self) -> PostImage {
+        let mime = if self.extension == "png" {
+            "image/png"
+        } else {
+            "image/jpeg"
+        };
+        PostImage {
+            key: self.key.clone(),
+            extension: self.extension.clone(),
+            mime: mime.to_string(),
+            width: self.width,
+            height: self.height,
+            alt: self.alt.clone(),
+        }
+    }
+}
+
+/// The form as the operator typed it: dates stay text until they are read.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+struct EditorForm {
+    title: String,
+    summary: String,
+    body: String,
+    kind: String,
+    categories: Vec<String>,
+    pinned: bool,
+    pinned_until: String,
+    event_starts_at: String,
+    event_ends_at: String,
+    event_place: String,
+    event_organiser: String,
+    publish_at: String,
+    cover_alt: String,
+    gallery_alt: String,
+    images: Vec<ImageField>,
+}
+
+impl EditorForm {
+    fn of_input(input: &PostInput, publish_at: Option<i64>, tz: TimeZone) -> Self {
+        let local = |ms: Option<i64>| ms.map(|ms| tz.form_value(ms)).unwrap_or_default();
+        let event = input.event.clone().unwrap_or_default();
+        Self {
+            title: input.title.clone(),
+            summary: input.summary.clone(),
+            body: input.body_markdown.clone(),
+            kind: input.kind.as_str().to_string(),
+            categories: input.categories.clone(),
+            pinned: input.pinned,
+            pinned_until: local(input.pinned_until),
+            event_starts_at: local(input.event.as_ref().map(|e| e.starts_at)),
+            event_ends_at: local(event.ends_at),
+            event_place: event.place,
+            event_organiser: event.organiser,
+            publish_at: local(publish_at),
+            cover_alt: String::new(),
+            gallery_alt: String::new(),
+            images: input.images.iter().map(ImageField::of).collect(),
+        }
+    }
+
+    /// Reads the text fields and the kept images; a kept image must name files the
+    /// media store holds, so a forged key cannot point anywhere.
+    fn of_fields(fields: &Fields, media: &MediaStore) -> Self {
+        let mut images = Vec::new();
+        for n in 0..MAX_IMAGE_SLOTS {
+            let key = fields.get(&format!("image_key_{n}"));
+            if key.is_empty() || fields.checked(&format!("image_remove_{n}")) {
+                continue;
+            }
+            let extension = match fields.get(&format!("image_ext_{n}")) {
+                "png" => "png",
+                _ => "jpg",
+            };
+            let image = ImageField {
+                key: key.to_string(),
+                extension: extension.to_string(),
+                width: fields.get(&format!("image_width_{n}")).parse().unwrap_or(0),
+                height: fields
+                    .get(&format!("image_height_{n}"))
+                    .parse()
+                    .unwrap_or(0),
+                alt: fields.get(&format!("image_alt_{n}")).to_string(),
+                thumb: String::new(),
+            };
+            let image = ImageField::of(&image.image());
+            let stored = media
+                .path_of(&image.image().file_name("large"))
+                .is_some_and(|path| path.is_file());
+            if stored {
+                images.push(image);
+            }
+        }
+        Self {
+            title: fields.get("title").to_string(),
+            summary: fields.get("summary").to_string(),
+            body: fields.get("body").to_string(),
+            kind: PostKind::parse(fields.get("kind")).as_str().to_string(),
+            categories: fields
+                .all("categories")
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            pinned: fields.checked("pinned"),
+            pinned_until: fields.get("pinned_until").to_string(),
+            event_starts_at: fields.get("event_starts_at").to_string(),
+            event_ends_at: fields.get("event_ends_at").to_string(),
+            event_place: fields.get("event_place").to_string(),
+            event_organiser: fields.get("event_organiser").to_string(),
+            publish_at: fields.get("publish_at").to_string(),
+            cover_alt: fields.get("cover_alt").to_string(),
+            gallery_alt: fields.get("gallery_alt").to_string(),
+            images,
+        }
+    }
+
+    /// The post input, and the scheduled time; a date that cannot be read is refused.
+    fn to_input(&self, tz: TimeZone) -> Result<(PostInput, Option<i64>), Text> {
+        let time = |value: &str| -> Result<Option<i64>, Text> {
+            if value.trim().is_empty() {
+                return Ok(None);
+            }
+            tz.parse_local(value)
+                .map(Some)
+                .ok_or(strings::ADMIN_DATE_INVALID)
+        };
+        let kind = PostKind::parse(&self.kind);
+        let event = match (kind, time(&self.event_starts_at)?) {
+            (PostKind::Agenda, Some(starts_at)) => Some(EventDetails {
+                starts_at,
+                ends_at: time(&self.event_ends_at)?,
+                place: self.event_place.clone(),
+                organiser: self.event_organiser.clone(),
+                time_zone: tz,
+            }),
+            _ => None,
+        };
+        let pinned = self.pinned && kind == PostKind::Pengumuman;
+        let input = PostInput {
+            title: self.title.clone(),
+            body_markdown: self.body.clone(),
+            summary: self.summary.clone(),
+            categories: self.categories.clone(),
+            kind,
+            pinned,
+            pinned_until: if pinned {
+                time(&self.pinned_until)?
+            } else {
+                None
+            },
+            event,
+            images: self.images.iter().map(ImageField::image).collect(),
+            published_at: None,
+        };
+        Ok((input, time(&self.publish_at)?))
+    }
+}
+
+/// Why uploads could not all be kept.
+enum UploadFailure {
+    Media(MediaError),
+    Internal(anyhow::Error),
+}
+
+async fn store_upload(state: &AppState, bytes: Vec<u8>) -> Result<PostImage, UploadFailure> {
+    let media = MediaStore::new(&state.config.dir);
+    let stored = tokio::task::spawn_blocking(move || {
+        let processed = process_upload(&bytes).map_err(UploadFailure::Media)?;
+        media
+            .save(&processed)
+            .map_err(|err| UploadFailure::Internal(err.into()))
+    })
+    .await
+    .map_err(|err| UploadFailure::Internal(err.into()))??;
+    Ok(PostImage {
+        key: stored.key,
+        extension: stored.extension.to_string(),
+        mime: stored.mime.to_string(),
+        width: stored.width,
+        height: stored.height,
+        alt: String::new(),
+    })
+}
+
+/// Processes and stores every new file: the cover goes first, gallery files last.
+/// Files that worked are kept in the form even when another failed.
+async fn add_uploads(
+    state: &AppState,
+    fields: &Fields,
+    form: &mut EditorForm,
+) -> Result<(), UploadFailure> {
+    let mut first_failure = None;
+    for (input, alt) in [
+        ("cover", form.cover_alt.clone()),
+        ("gallery", form.gallery_alt.clone()),
+    ] {
+        for upload in fields.files_of(input) {
+            let result = if upload.too_large {
+                Err(UploadFailure::Media(MediaError::TooLarge))
+            } else {
+                store_upload(state, upload.bytes.clone()).await
+            };
+            match result {
+                Ok(mut image) => {
+                    image.alt = alt.trim().to_string();
+                    let field = ImageField::of(&image);
+                    if input == "cover" {
+                        form.images.insert(0, field);
+                        form.cover_alt.clear();
+                    } else {
+                        form.images.push(field);
+                    }
+                }
+                Err(failure) => {
+                    first_failure.get_or_insert(failure);
+                }
+            }
+        }
+        if input == "gallery" && fields.files_of("gallery").next().is_some() {
+            form.gallery_alt.clear();
+        }
+    }
+    match first_failure {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+struct Shown<'a> {
+    target: &'a Target,
+    form: &'a EditorForm,
+    error: Option<String>,
+    preview: Option<Value>,
+}
+
+async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<'_>) -> Response {
+    let lang = admin.lang;
+    let mut categories: Vec<(String, bool)> = match state.store.categories().await {
+        Ok(list) => list
+            .into_iter()
+            .map(|c| {
+                let checked = shown
+                    .form
+                    .categories
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&c.name));
+                (c.name, checked)
+            })
+            .collect(),
+        Err(err) => return view::failure(err),
+    };
+    for chosen in &shown.form.categories {
+        if !categories
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(chosen))
+        {
+            categories.push((chosen.clone(), true));
+        }
+    }
+    let kinds: Vec<Value> = PostKind::ALL
+        .iter()
+        .map(|kind| {
+            context! {
+                value => kind.as_str(),
+                label => kind.label().get(lang),
+                selected => kind.as_str() == shown.form.kind,
+            }
+        })
+        .collect();
+    let actions: Vec<Value> = allowed_actions(admin, shown.target)
+        .into_iter()
+        .map(|a| context! { value => a.value(), label => action_label(a, shown.target).get(lang) })
+        .collect();
+    let (heading, action_url, public_url, draft) = match shown.target {
+        Target::New => (
+            strings::ADMIN_NEW_POST,
+            "/admin/posts/new".to_string(),
+            None,
+            None,
+        ),
+        Target::Draft(d) => (
+            strings::ADMIN_EDIT_DRAFT,
+            format!("/admin/drafts/{}/edit", d.id),
+            None,
+            Some(context! {
+                id => d.id,
+                status => DraftStatus::parse(&d.status).label().get(lang),
+            }),
+        ),
+        Target::Post(p) => (
+            strings::ADMIN_EDIT_POST,
+            format!("/admin/posts/{}/edit", p.public_id),
+            Some(format!("/admin/posts/{}", p.public_id)),
+            None,
+        ),
+    };
+    view::page(
+        admin,
+        status,
+        "admin/editor.html",
+        context! {
+            heading => heading.get(lang),
+            action_url => action_url,
+            admin_post_url => public_url,
+            draft => draft,
+            is_published => matches!(shown.target, Target::Post(_)),
+            form => Value::from_serialize(shown.form),
+            kinds => kinds,
+            categories => categories
+                .into_iter()
+                .map(|(name, checked)| context! { name => name, checked => checked })
+                .collect::<Vec<_>>(),
+            actions => actions,
+            error => shown.error,
+            preview => shown.preview,
+            time_zone => admin.settings.time_zone.code(),
+            max_images => MAX_IMAGES,
+        },
+    )
+}
+
+async fn show_form(state: &AppState, admin: &Admin, target: Target, form: EditorForm) -> Response {
+    if allowed_actions(admin, &target).is_empty() {
+        return view::forbidden(admin, strings::ADMIN_FORBIDDEN);
+    }
+    let shown = Shown {
+        target: &target,
+        form: &form,
+        error: None,
+        preview: None,
+    };
+    show(state, admin, StatusCode::OK, shown).await
+}
+
+fn empty_form() -> EditorForm {
+    EditorForm {
+        kind: PostKind::Berita.as_str().to_string(),
+        ..Default::default()
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Response {
+    show_form(&state, &admin, Target::New, empty_form()).await
+}
+
+async fn find_post(state: &AppState, admin: &Admin, id: &str) -> Result<PostRecord, Response> {
+    match state.store.post_by_public_id(id).await {
+        Ok(Some(post)) if post.deleted_at.is_none() && post.actor_id == admin.actor.id => Ok(post),
+        Ok(_) => Err(view::not_found(admin)),
+        Err(err) => Err(view::failure(err)),
+    }
+}
+
+async fn find_draft(state: &AppState, admin: &Admin, id: i64) -> Result<DraftRecord, Response> {
+    match state.store.draft_by_id(id).await {
+        Ok(Some(draft)) => Ok(draft),
+        Ok(None) => Err(view::message(
+            admin,
+            StatusCode::NOT_FOUND,
+            strings::DRAFT_GONE,
+        )),
+        Err(err) => Err(view::failure(err)),
+    }
+}
+
+pub async fn post_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refused) = admin.require(admin.can_manage()) {
+        return refused;
+    }
+    match find_post(&state, &admin, &id).await {
+        Ok(post) => {
+            let form =
+                EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
+            show_form(&state, &admin, Target::Post(post), form).await
+        }
+        Err(response) => response,
+    }
+}
+
+pub async fn draft_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Response {
+    match find_draft(&state, &admin, id).await {
+        Ok(draft) => {
+            let form = EditorForm::of_input(
+                &drafts::input_of(&draft),
+                draft.publish_at,
+                admin.settings.time_zone,
+            );
+            show_form(&state, &admin, Target::Draft(draft), form).await
+        }
+        Err(response) => response,
+    }
+}
+
+pub async fn new_submit(
+    State(state): State<AppState>,
+    admin: Admin,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    submit(&state, &admin, Target::New, multipart).await
+}
+
+pub async fn post_submit(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    match find_post(&state, &admin, &id).await {
+        Ok(post) => submit(&state, &admin, Target::Post(post), multipart).await,
+        Err(response) => response,
+    }
+}
+
+pub async fn draft_submit(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    match find_draft(&state, &admin, id).await {
+        Ok(draft) => submit(&state, &admin, Target::Draft(draft), multipart).await,
+        Err(response) => response,
+    }
+}
+
+async fn submit(
+    state: &AppState,
+    admin: &Admin,
+    target: Target,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let read = match multipart {
+        Ok(multipart) => Fields::from_multipart(multipart).await,
+        Err(_) => Err(Unreadable::Malformed),
+    };
+    let fields = match read {
+        Ok(fields) => fields,
+        Err(Unreadable::TooLarge) => {
+            return view::message(
+                admin,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                strings::ADMIN_FORM_TOO_LARGE,
+            );
+        }
+        Err(Unreadable::Malformed) => {
+            return view::message(
+                admin,
+                StatusCode::BAD_REQUEST,
+                strings::ADMIN_FORM_UNREADABLE,
+            );
+        }
+    };
+    // Nothing is stored, not even an upload, before the form proves where it came from.
+    if let Err(refused) = admin.check_form(state, fields.get("csrf")) {
+        return refused;
+    }
+    let Some(action) = Action::parse(fields.get("action")) else {
+        return view::message(
+            admin,
+            StatusCode::BAD_REQUEST,
+            strings::ADMIN_FORM_UNREADABLE,
+        );
+    };
+    if !allowed_actions(admin, &target).contains(&action) {
+        return view::forbidden(admin, strings::ADMIN_FORBIDDEN);
+    }
+
+    let media = MediaStore::new(&state.config.dir);
+    let mut form = EditorForm::of_fields(&fields, &media);
+    let refuse = async |status: StatusCode, form: &EditorForm, error: String| {
+        let shown = Shown {
+            target: &target,
+            form,
+            error: Some(error),
+            preview: None,
+        };
+        show(state, admin, status, shown).await
+    };
+    match add_uploads(state, &fields, &mut form).await {
+        Ok(()) => {}
+        Err(UploadFailure::Media(err)) => {
+            let status = match err {
+                MediaError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return refuse(status, &form, err.text().get(admin.lang).to_string()).await;
+        }
+        Err(UploadFailure::Internal(err)) => return view::failure(err),
+    }
+    let tz = admin.settings.time_zone;
+    let (input, publish_at) = match form.to_input(tz) {
+        Ok(read) => read,
+        Err(text) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &form,
+                text.get(admin.lang).to_string(),
+            )
+            .await;
+        }
+    };
+
+    let outcome = match action {
+        Action::Preview => {
+            let images: Vec<Value> = input
+                .images
+                .iter()
+                .map(|image| {
+                    context! {
+                        src => format!("/media/{}", image.file_name("medium")),
+                        alt => image.alt.clone(),
+                    }
+                })
+                .collect();
+            let preview = context! {
+                title => input.title.clone(),
+                summary => input.summary.clone(),
+                body_html => markdown::render(&input.body_markdown),
+                images => images,
+            };
+            let shown = Shown {
+                target: &target,
+                form: &form,
+                error: None,
+                preview: Some(preview),
+            };
+            return show(state, admin, StatusCode::OK, shown).await;
+        }
+        Action::SaveDraft | Action::SubmitReview | Action::Schedule => {
+            save_draft(state, admin, &target, action, &input, publish_at).await
+        }
+        Action::Publish => publish(state, admin, &target, &input).await,
+    };
+    match outcome {
+        Ok(response) => response,
+        Err(err) => match view::refusal(&err, admin.lang) {
+            Some(message) => refuse(StatusCode::BAD_REQUEST, &form, message).await,
+            None => view::failure(err),
+        },
+    }
+}
+
+async fn actor_of(
+    state: &AppState,
+    admin: &Admin,
+    target: &Target,
+) -> anyhow::Result<crate::store::ActorRecord> {
+    let actor_id = match target {
+        Target::Draft(draft) => draft.actor_id,
+        Target::Post(post) => post.actor_id,
+        Target::New => return Ok(admin.actor.clone()),
+    };
+    if actor_id == admin.actor.id {
+        return Ok(admin.actor.clone());
+    }
+    state
+        .store
+        .actor_by_id(actor_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the actor {actor_id} of a post or draft is gone"))
+}
+
+async fn save_draft(
+    state: &AppState,
+    admin: &Admin,
+    target: &Target,
+    action: Action,
+    input: &PostInput,
+    publish_at: Option<i64>,
+) -> anyhow::Result<Response> {
+    let (status, ok) = match action {
+        Action::SubmitReview => (DraftStatus::Review, "submitted"),
+        Action::Schedule => (DraftStatus::Scheduled, "scheduled"),
+        _ => (DraftStatus::Draft, "saved"),
+    };
+    let existing = match target {
+        Target::Draft(draft) => Some(draft),
+        _ => None,
+    };
+    let author = existing
+        .map(|d| d.author_user_id)
+        .unwrap_or(Some(admin.user_id()));
+    let actor = actor_of(state, admin, target).await?;
+    let draft = drafts::save(
+        &state.store,
+        &actor,
+        author,
+        existing,
+        status,
+        input,
+        publish_at,
+    )
+    .await?;
+    Ok(match status {
+        DraftStatus::Draft => view::done(&format!("/admin/drafts/{}/edit", draft.id), ok),
+        DraftStatus::Scheduled => {
+            state.wake_scheduler.notify_one();
+            view::done("/admin", ok)
+        }
+        DraftStatus::Review => view::done("/admin", ok),
+    })
+}
+
+async fn publish(
+    state: &AppState,
+    admin: &Admin,
+    target: &Target,
+    input: &PostInput,
+) -> anyhow::Result<Response> {
+    let actor = actor_of(state, admin, target).await?;
+    let (post, ok) = match target {
+        Target::Post(post) => (
+            publishing::replace(&state.store, &actor, post, input).await?,
+            "updated",
+        ),
+        Target::New => (
+            publishing::publish_as(&state.store, &actor, input, Some(admin.user_id()), None)
+                .await?,
+            "published",
+        ),
+        Target::Draft(draft) => {
+            let author = draft.author_user_id.or(Some(admin.user_id()));
+            (
+                publishing::publish_as(&state.store, &actor, input, author, Some(draft.id)).await?,
+                "published",
+            )
+        }
+    };
+    state.wake_delivery.notify_one();
+    Ok(view::done(&format!("/admin/posts/{}", post.public_id), ok))
+}

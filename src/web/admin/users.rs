@@ -1,0 +1,309 @@
+//! `/admin/users` (admins only): accounts, their roles, disabling them, and new or reset
+//! passwords, generated here and shown once. The last enabled admin cannot be demoted or
+//! disabled, and nobody demotes or disables themselves.
+
+use super::{
+    fields::FormFields,
+    session::Admin,
+    view::{self, OkQuery},
+};
+use crate::{
+    auth::{self, Role},
+    clock::now_ms,
+    state::AppState,
+    store::UserRecord,
+    web::strings::{self, Text},
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use minijinja::{Value, context};
+
+fn user_row(admin: &Admin, user: &UserRecord) -> Value {
+    let lang = admin.lang;
+    let language = match user.language.as_str() {
+        "id" => strings::ADMIN_LANG_ID,
+        "en" => strings::ADMIN_LANG_EN,
+        _ => strings::ADMIN_LANG_SITE,
+    };
+    context! {
+        id => user.id,
+        username => user.username.clone(),
+        display_name => user.display_name.clone(),
+        role => Role::of(user).as_str(),
+        role_label => Role::of(user).label().get(lang),
+        language => language.get(lang),
+        locked => (user.locked_until > now_ms())
+            .then(|| admin.settings.time_zone.date_time_label(user.locked_until, lang)),
+        disabled => user.disabled,
+        is_me => user.id == admin.user_id(),
+    }
+}
+
+fn roles(admin: &Admin, selected: &str) -> Vec<Value> {
+    Role::ALL
+        .iter()
+        .map(|role| {
+            context! {
+                value => role.as_str(),
+                label => role.label().get(admin.lang),
+                selected => role.as_str() == selected,
+            }
+        })
+        .collect()
+}
+
+async fn show_list(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    error: Option<Text>,
+    typed: (&str, &str, &str),
+    ok: Option<&str>,
+) -> Response {
+    let users = match state.store.users().await {
+        Ok(users) => users,
+        Err(err) => return view::failure(err),
+    };
+    let (username, display_name, role) = typed;
+    view::page(
+        admin,
+        status,
+        "admin/users.html",
+        context! {
+            users => users.iter().map(|u| user_row(admin, u)).collect::<Vec<_>>(),
+            roles => roles(admin, if role.is_empty() { "kontributor" } else { role }),
+            username => username,
+            display_name => display_name,
+            error => error.map(|t| t.get(admin.lang)),
+            flash => view::flash(ok, admin.lang),
+        },
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(query): Query<OkQuery>,
+) -> Response {
+    if let Err(refused) = admin.require(admin.role.can_administer()) {
+        return refused;
+    }
+    show_list(
+        &state,
+        &admin,
+        StatusCode::OK,
+        None,
+        ("", "", ""),
+        query.ok.as_deref(),
+    )
+    .await
+}
+
+fn password_once(admin: &Admin, user: &UserRecord, password: &str, is_new: bool) -> Response {
+    view::page(
+        admin,
+        StatusCode::OK,
+        "admin/password_once.html",
+        context! {
+            user => user_row(admin, user),
+            password => password,
+            is_new => is_new,
+        },
+    )
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    admin: Admin,
+    FormFields(fields): FormFields,
+) -> Response {
+    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
+        return refused;
+    }
+    if let Err(refused) = admin.require(admin.role.can_administer()) {
+        return refused;
+    }
+    let typed = (
+        fields.get("username"),
+        fields.get("display_name"),
+        fields.get("role"),
+    );
+    let Some(role) = Role::parse(fields.get("role")) else {
+        return show_list(
+            &state,
+            &admin,
+            StatusCode::BAD_REQUEST,
+            Some(strings::ADMIN_ROLE_INVALID),
+            typed,
+            None,
+        )
+        .await;
+    };
+    let password = auth::password::generate();
+    match auth::create_user(&state.store, typed.0, typed.1, role, &password).await {
+        Ok(user) => {
+            tracing::info!(user = %user.username, by = %admin.session.user.username, "account created");
+            password_once(&admin, &user, &password, true)
+        }
+        Err(err) => match err.downcast_ref::<crate::publishing::InvalidInput>() {
+            Some(invalid) => {
+                show_list(
+                    &state,
+                    &admin,
+                    StatusCode::BAD_REQUEST,
+                    Some(invalid.0),
+                    typed,
+                    None,
+                )
+                .await
+            }
+            None => view::failure(err),
+        },
+    }
+}
+
+async fn target_user(state: &AppState, admin: &Admin, id: i64) -> Result<UserRecord, Response> {
+    admin.require(admin.role.can_administer())?;
+    match state.store.user_by_id(id).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(view::not_found(admin)),
+        Err(err) => Err(view::failure(err)),
+    }
+}
+
+fn show_edit(
+    admin: &Admin,
+    status: StatusCode,
+    user: &UserRecord,
+    error: Option<Text>,
+) -> Response {
+    view::page(
+        admin,
+        status,
+        "admin/user_edit.html",
+        context! {
+            user => user_row(admin, user),
+            roles => roles(admin, Role::of(user).as_str()),
+            error => error.map(|t| t.get(admin.lang)),
+        },
+    )
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Response {
+    match target_user(&state, &admin, id).await {
+        Ok(user) => show_edit(&admin, StatusCode::OK, &user, None),
+        Err(response) => response,
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    FormFields(fields): FormFields,
+) -> Response {
+    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
+        return refused;
+    }
+    let user = match target_user(&state, &admin, id).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let Some(role) = Role::parse(fields.get("role")) else {
+        return show_edit(
+            &admin,
+            StatusCode::BAD_REQUEST,
+            &user,
+            Some(strings::ADMIN_ROLE_INVALID),
+        );
+    };
+    let disabled = fields.checked("disabled");
+    let display_name: String = match fields.get("display_name").trim() {
+        "" => user.username.clone(),
+        name => name.chars().take(100).collect(),
+    };
+    let was_admin = Role::of(&user) == Role::Admin && !user.disabled;
+    let stays_admin = role == Role::Admin && !disabled;
+    if was_admin && !stays_admin {
+        if user.id == admin.user_id() {
+            return show_edit(
+                &admin,
+                StatusCode::BAD_REQUEST,
+                &user,
+                Some(strings::ADMIN_NOT_YOURSELF),
+            );
+        }
+        let enabled_admins = match state.store.users().await {
+            Ok(users) => users
+                .iter()
+                .filter(|u| Role::of(u) == Role::Admin && !u.disabled)
+                .count(),
+            Err(err) => return view::failure(err),
+        };
+        if enabled_admins <= 1 {
+            return show_edit(
+                &admin,
+                StatusCode::BAD_REQUEST,
+                &user,
+                Some(strings::ADMIN_LAST_ADMIN),
+            );
+        }
+    }
+    if user.id == admin.user_id() && (disabled || role != admin.role) {
+        return show_edit(
+            &admin,
+            StatusCode::BAD_REQUEST,
+            &user,
+            Some(strings::ADMIN_NOT_YOURSELF),
+        );
+    }
+    match state
+        .store
+        .update_user(
+            user.id,
+            &display_name,
+            role.as_str(),
+            &user.language,
+            disabled,
+        )
+        .await
+    {
+        Ok(()) => view::done("/admin/users", "user_saved"),
+        Err(err) => view::failure(err),
+    }
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    FormFields(fields): FormFields,
+) -> Response {
+    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
+        return refused;
+    }
+    let user = match target_user(&state, &admin, id).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let password = auth::password::generate();
+    match auth::set_password(&state.store, &user, &password).await {
+        Ok(()) => {
+            tracing::info!(user = %user.username, by = %admin.session.user.username, "password reset");
+            let user = UserRecord {
+                locked_until: 0,
+                failed_logins: 0,
+                ..user
+            };
+            password_once(&admin, &user, &password, false)
+        }
+        Err(err) => view::failure(err),
+    }
+}

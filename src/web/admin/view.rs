@@ -1,0 +1,119 @@
+//! Rendering admin pages: the context every page shares (texts, the account, its CSRF
+//! token, the menu), refusals as pages, and the fixed `ok` codes of redirects mapped to
+//! their sentences.
+
+use super::session::Admin;
+use crate::{
+    error::AppError,
+    publishing::InvalidInput,
+    web::{
+        render::render,
+        strings::{self, Lang, Text},
+    },
+};
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use minijinja::{Value, context};
+
+/// What every admin page reads.
+pub fn base(admin: &Admin) -> Value {
+    context! {
+        t => Value::from_dyn_object(admin.texts.clone()),
+        lang => admin.lang.code(),
+        site_name => admin.actor.name.clone(),
+        csrf => admin.session.csrf_token.clone(),
+        me => context! {
+            username => admin.session.user.username.clone(),
+            display_name => admin.session.user.display_name.clone(),
+            role => admin.role.as_str(),
+            role_label => admin.role.label().get(admin.lang),
+        },
+        can_manage => admin.can_manage(),
+        can_administer => admin.role.can_administer(),
+    }
+}
+
+/// An admin page: `ctx` on top of the shared context.
+pub fn page(admin: &Admin, status: StatusCode, template: &str, ctx: Value) -> Response {
+    match render(status, template, context! { ..ctx, ..base(admin) }) {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// A short page with one message and a way back.
+pub fn message(admin: &Admin, status: StatusCode, text: Text) -> Response {
+    page(
+        admin,
+        status,
+        "admin/message.html",
+        context! { message => text.get(admin.lang), is_error => status.is_client_error() },
+    )
+}
+
+pub fn forbidden(admin: &Admin, text: Text) -> Response {
+    message(admin, StatusCode::FORBIDDEN, text)
+}
+
+pub fn not_found(admin: &Admin) -> Response {
+    message(admin, StatusCode::NOT_FOUND, strings::NOT_FOUND)
+}
+
+/// A refusal carried by an error, in the reader's language; `None` for a failure that
+/// is not the operator's to fix.
+pub fn refusal(err: &anyhow::Error, lang: Lang) -> Option<String> {
+    err.downcast_ref::<InvalidInput>()
+        .map(|invalid| invalid.0.get(lang).to_string())
+}
+
+/// A failure that is not the operator's to fix: logged, answered 503.
+pub fn failure(err: anyhow::Error) -> Response {
+    AppError::from(err).into_response()
+}
+
+/// After a successful POST: back to a page with a fixed message code.
+pub fn done(path: &str, ok: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}ok={ok}")).into_response()
+}
+
+/// The sentence of an `ok` code; unknown codes show nothing.
+pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
+    let text = match code? {
+        "published" => strings::ADMIN_OK_PUBLISHED,
+        "updated" => strings::ADMIN_OK_UPDATED,
+        "deleted" => strings::ADMIN_OK_DELETED,
+        "saved" => strings::ADMIN_OK_DRAFT_SAVED,
+        "submitted" => strings::ADMIN_OK_SUBMITTED,
+        "scheduled" => strings::ADMIN_OK_SCHEDULED,
+        "draft_deleted" => strings::ADMIN_OK_DRAFT_DELETED,
+        "settings" => strings::ADMIN_OK_SETTINGS,
+        "page_saved" => strings::ADMIN_OK_PAGE_SAVED,
+        "page_deleted" => strings::ADMIN_OK_PAGE_DELETED,
+        "category_saved" => strings::ADMIN_OK_CATEGORY_SAVED,
+        "category_deleted" => strings::ADMIN_OK_CATEGORY_DELETED,
+        "user_saved" => strings::ADMIN_OK_USER_SAVED,
+        "account" => strings::ADMIN_OK_ACCOUNT,
+        "password" => strings::ADMIN_OK_PASSWORD,
+        _ => return None,
+    };
+    Some(text.get(lang))
+}
+
+/// The `?ok=` of a page's query.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OkQuery {
+    pub ok: Option<String>,
+}
+
+/// Cuts a long text (a server's error message) to `max` characters.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max).collect();
+    cut.push('…');
+    cut
+}

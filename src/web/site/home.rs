@@ -1,0 +1,191 @@
+//! `GET /`: the village's front page (banner, pinned announcements, upcoming agenda,
+//! latest posts, categories), or the portal's timeline on a portal node; and `GET
+//! /u/NAME` in a browser: an actor's profile with its posts.
+
+use super::view::{PAGE_SIZE, Site, media_path, message, render, srcset, variant_size};
+use crate::{
+    clock::now_ms,
+    config::Role,
+    error::AppError,
+    publishing::{PostKind, event_of},
+    state::AppState,
+    store::{ActorRecord, PostRecord},
+    web::strings,
+};
+use axum::{
+    extract::{Query, RawQuery, State},
+    http::StatusCode,
+    response::Response,
+};
+use minijinja::{Value, context};
+
+/// Upcoming events on the front page.
+const UPCOMING: usize = 5;
+/// Agenda posts looked at to find the upcoming ones (the newest published).
+const AGENDA_SCAN: i64 = 50;
+/// An event without an end time counts as running for this long after its start.
+const EVENT_WITHOUT_END_MS: i64 = 3 * 3600 * 1000;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    pub before: Option<String>,
+}
+
+/// Reads a keyset cursor `PUBLISHED_MS.ID`; `Err` when it is not one.
+pub fn parse_before(before: Option<&str>) -> Result<Option<(i64, i64)>, ()> {
+    let Some(cursor) = before.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let (at, id) = cursor.split_once('.').ok_or(())?;
+    Ok(Some((
+        at.parse().map_err(|_| ())?,
+        id.parse().map_err(|_| ())?,
+    )))
+}
+
+/// `?before=` of the page after a full page of posts.
+pub fn next_cursor(posts: &[PostRecord]) -> Option<String> {
+    (posts.len() as i64 == PAGE_SIZE)
+        .then(|| posts.last().map(|p| format!("{}.{}", p.published_at, p.id)))
+        .flatten()
+}
+
+/// `GET /`
+pub async fn home_route(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+    RawQuery(raw_query): RawQuery,
+) -> Result<Response, AppError> {
+    if state.config.role == Role::Portal {
+        let (site_name, page) = crate::web::portal::home_view(&state, raw_query.as_deref()).await?;
+        return crate::web::render::render(
+            StatusCode::OK,
+            "timeline.html",
+            context! { ..page, ..super::view::shared_base(&state, &site_name) },
+        );
+    }
+    home(&state, query.before.as_deref()).await
+}
+
+/// The village's front page.
+pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, AppError> {
+    let site = match Site::require(state).await? {
+        Ok(site) => site,
+        Err(response) => return Ok(response),
+    };
+    let Ok(before) = parse_before(before) else {
+        return message(
+            &site,
+            state,
+            StatusCode::BAD_REQUEST,
+            strings::SITE_BAD_CURSOR,
+        );
+    };
+    let actor_id = site.actor.id;
+    let now = now_ms();
+    let posts = state.store.posts_page(actor_id, before, PAGE_SIZE).await?;
+    let first_page = before.is_none();
+    let (pinned, upcoming) = if first_page {
+        let pinned = state.store.pinned_posts(actor_id, now).await?;
+        let agenda = state
+            .store
+            .posts_of_kind(actor_id, PostKind::Agenda.as_str(), AGENDA_SCAN)
+            .await?;
+        (pinned, upcoming_events(agenda, now))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // A pinned announcement is shown once, at the top.
+    let latest: Vec<Value> = posts
+        .iter()
+        .filter(|p| !pinned.iter().any(|q| q.id == p.id))
+        .map(|p| site.card(p))
+        .collect();
+    let banner = site
+        .settings
+        .banner
+        .as_ref()
+        .filter(|_| first_page)
+        .map(|banner| {
+            let (width, height) = variant_size(banner, "large");
+            context! {
+                src => media_path(banner, "large"),
+                srcset => srcset(banner),
+                width => width,
+                height => height,
+                alt => banner.alt,
+            }
+        });
+    render(
+        StatusCode::OK,
+        "site/home.html",
+        context! {
+            banner => banner,
+            pinned => pinned.iter().map(|p| site.card(p)).collect::<Vec<_>>(),
+            upcoming => upcoming.iter().map(|p| site.card(p)).collect::<Vec<_>>(),
+            posts => latest,
+            next => next_cursor(&posts).map(|c| format!("/?before={c}")),
+            first_page => first_page,
+            summary => site.actor.summary,
+            ..site.base(state, "home")
+        },
+    )
+}
+
+/// Agenda posts whose event is still to come or running now, soonest first.
+fn upcoming_events(agenda: Vec<PostRecord>, now: i64) -> Vec<PostRecord> {
+    let mut events: Vec<(i64, PostRecord)> = agenda
+        .into_iter()
+        .filter_map(|post| {
+            let event = event_of(post.event_json.as_deref())?;
+            let end = event
+                .ends_at
+                .unwrap_or(event.starts_at + EVENT_WITHOUT_END_MS);
+            (end > now).then_some((event.starts_at, post))
+        })
+        .collect();
+    events.sort_by_key(|(starts_at, post)| (*starts_at, post.id));
+    events
+        .into_iter()
+        .take(UPCOMING)
+        .map(|(_, post)| post)
+        .collect()
+}
+
+/// `GET /u/NAME` in a browser: the actor, its handle and its posts.
+pub async fn profile(
+    state: &AppState,
+    actor: &ActorRecord,
+    before: Option<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let site = Site::of_actor(state, actor.clone()).await?;
+    let posts = state.store.posts_page(actor.id, before, PAGE_SIZE).await?;
+    let followers = state.store.count_followers(actor.id).await?;
+    let url = state.urls.actor(&actor.username).to_string();
+    render(
+        StatusCode::OK,
+        "site/actor.html",
+        context! {
+            summary => actor.summary,
+            followers => followers,
+            posts => posts.iter().map(|p| site.card(p)).collect::<Vec<_>>(),
+            next => super::home::next_cursor(&posts).map(|c| format!("{url}?before={c}")),
+            canonical => url,
+            ..site.base(state, "")
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_parse_or_refuse() {
+        assert_eq!(parse_before(None), Ok(None));
+        assert_eq!(parse_before(Some("")), Ok(None));
+        assert_eq!(parse_before(Some("1700.42")), Ok(Some((1700, 42))));
+        assert_eq!(parse_before(Some("x.1")), Err(()));
+        assert_eq!(parse_before(Some("17")), Err(()));
+    }
+}

@@ -1,0 +1,195 @@
+//! Every word a person reads, in Bahasa Indonesia first and English second. Templates
+//! and messages take their text from here, never inline. The texts are split by area
+//! (`common`, `site`, `admin`) only to keep each file readable; every constant is
+//! re-exported here, and keys are unique across the areas (a test checks).
+//!
+//! The local word for "village" is a site setting (desa, kelurahan, nagari, ...):
+//! texts write it as `{desa}`/`{Desa}` (Bahasa Indonesia) and `{village}`/`{Village}`
+//! (English), and [`for_page`] puts the setting in.
+
+mod admin;
+mod common;
+mod site;
+
+pub use admin::*;
+pub use common::*;
+pub use site::*;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, LazyLock, Mutex},
+};
+
+/// A person-facing string in both languages.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Text {
+    pub id: &'static str,
+    pub en: &'static str,
+}
+
+impl Text {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Id => self.id,
+            Lang::En => self.en,
+        }
+    }
+}
+
+/// Declares texts and an `all()` listing them by key, for templates.
+macro_rules! texts {
+    ($($key:ident => $id:literal, $en:literal;)*) => {
+        $(pub const $key: Text = Text { id: $id, en: $en };)*
+        /// All strings of this area by key.
+        pub fn all() -> Vec<(&'static str, Text)> {
+            vec![$((stringify!($key), $key)),*]
+        }
+    };
+}
+pub(crate) use texts;
+
+/// The language a page is shown in.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Lang {
+    /// Bahasa Indonesia, the default.
+    #[default]
+    #[serde(rename = "id")]
+    Id,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::En => "en",
+        }
+    }
+
+    /// `id` or `en`; anything else is `None`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "id" => Some(Self::Id),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+}
+
+/// Every text of every area, by key.
+pub fn all() -> BTreeMap<&'static str, Text> {
+    common::all()
+        .into_iter()
+        .chain(site::all())
+        .chain(admin::all())
+        .collect()
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Puts the local word for "village" into a text.
+pub fn with_village_word(text: &str, lang: Lang, word: &str) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let english = if word == "desa" { "village" } else { word };
+    let (lower, upper) = match lang {
+        Lang::Id => (word.to_string(), capitalised(word)),
+        Lang::En => (english.to_string(), capitalised(english)),
+    };
+    text.replace("{desa}", &lower)
+        .replace("{Desa}", &upper)
+        .replace("{village}", &lower)
+        .replace("{Village}", &upper)
+}
+
+/// The texts of one page: one language, the village word put in. A template reads
+/// `{{ t.KEY }}`.
+#[derive(Debug)]
+pub struct PageTexts {
+    texts: BTreeMap<&'static str, String>,
+}
+
+impl PageTexts {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.texts.get(key).map(String::as_str)
+    }
+}
+
+impl minijinja::value::Object for PageTexts {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        key.as_str()
+            .and_then(|key| self.texts.get(key))
+            .map(|text| minijinja::Value::from(text.as_str()))
+    }
+}
+
+/// Built page texts by language and village word.
+type TextsCache = Mutex<HashMap<(Lang, String), Arc<PageTexts>>>;
+
+/// The texts for a language and village word, built once and shared.
+pub fn for_page(lang: Lang, village_word: &str) -> Arc<PageTexts> {
+    static CACHE: LazyLock<TextsCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = (lang, village_word.to_string());
+    let mut cache = match CACHE.lock() {
+        Ok(cache) => cache,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            Arc::new(PageTexts {
+                texts: all()
+                    .into_iter()
+                    .map(|(key, text)| (key, with_village_word(text.get(lang), lang, village_word)))
+                    .collect(),
+            })
+        })
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_across_areas() {
+        let listed = common::all().len() + site::all().len() + admin::all().len();
+        assert_eq!(all().len(), listed);
+    }
+
+    #[test]
+    fn every_text_has_both_languages() {
+        for (key, text) in all() {
+            assert!(
+                !text.id.trim().is_empty() && !text.en.trim().is_empty(),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_village_word_is_put_in() {
+        assert_eq!(
+            with_village_word("Profil {Desa} dan kantor {desa}", Lang::Id, "nagari"),
+            "Profil Nagari dan kantor nagari"
+        );
+        assert_eq!(
+            with_village_word("{Village} profile", Lang::En, "desa"),
+            "Village profile"
+        );
+        assert_eq!(
+            with_village_word("{Village} profile", Lang::En, "kelurahan"),
+            "Kelurahan profile"
+        );
+    }
+}
