@@ -6,6 +6,8 @@
 pub mod actors;
 /// Builds a running node: router, federation configuration, workers.
 pub mod app;
+/// Residents' messages as tracked tickets with public-service clocks (issue 5, begun).
+pub mod aspirations;
 /// Admin accounts, passwords, sessions.
 pub mod auth;
 /// The command line: init, serve, post, edit, delete, followers, actor, demo.

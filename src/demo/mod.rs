@@ -18,7 +18,7 @@ use anyhow::Context;
 use std::path::Path;
 use tokio::net::TcpListener;
 
-mod pictures;
+pub mod pictures;
 
 const DAY: i64 = 24 * 3600 * 1000;
 const HOUR: i64 = 3600 * 1000;

@@ -235,6 +235,14 @@ async fn furnish(node: &TestNode) {
         contact_address: "Jl. Raya Sukamaju No. 1, Kec. Cibeber".into(),
         contact_phone: "0812-3456-7890".into(),
         contact_email: "pemdes@sukamaju.desa.id".into(),
+        banner: Some(
+            kentongan::demo::pictures::stored_landscape(
+                node.dir(),
+                &kentongan::demo::pictures::FIELDS,
+                "Sawah dan perbukitan Desa Sukamaju",
+            )
+            .expect("banner"),
+        ),
         ..site::load(store).await.expect("site settings")
     };
     site::save(store, &settings)

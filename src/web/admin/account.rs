@@ -3,8 +3,7 @@
 //! browser gets a fresh one.
 
 use super::{
-    fields::FormFields,
-    session::{self, Admin},
+    session::{self, Admin, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
@@ -53,72 +52,50 @@ pub async fn form(
 
 pub async fn submit(
     State(state): State<AppState>,
-    admin: Admin,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
     let user = &admin.session.user;
+    let refuse = |text: Text| show(&admin, StatusCode::BAD_REQUEST, Some(text), None);
     if fields.get("form") == "password" {
         if !auth::password::verify(&user.password_hash, fields.get("current_password")).await {
-            return show(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                Some(strings::ADMIN_PASSWORD_CURRENT_WRONG),
-                None,
-            );
+            return Err(refuse(strings::ADMIN_PASSWORD_CURRENT_WRONG));
         }
         let new = fields.get("new_password");
         if new != fields.get("repeat_password") {
-            return show(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                Some(strings::ADMIN_PASSWORD_MISMATCH),
-                None,
-            );
+            return Err(refuse(strings::ADMIN_PASSWORD_MISMATCH));
         }
         if let Err(err) = auth::set_password(&state.store, user, new).await {
-            return match err.downcast_ref::<crate::publishing::InvalidInput>() {
-                Some(invalid) => show(&admin, StatusCode::BAD_REQUEST, Some(invalid.0), None),
-                None => view::failure(err),
-            };
+            return Err(
+                match err.downcast_ref::<crate::publishing::InvalidInput>() {
+                    Some(invalid) => refuse(invalid.0),
+                    None => view::failure(err),
+                },
+            );
         }
         tracing::info!(user = %user.username, "password changed");
-        let token = match auth::start_session(&state.store, user).await {
-            Ok(token) => token,
-            Err(err) => return view::failure(err),
-        };
+        let token = auth::start_session(&state.store, user)
+            .await
+            .map_err(view::failure)?;
         let mut response = view::done("/admin/account", "password");
         if let Ok(value) = session::session_cookie(&state, &token).parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
-        return response;
+        return Ok(response);
     }
     let language = match fields.get("language") {
         "" => "",
-        code => match Lang::parse(code) {
-            Some(lang) => lang.code(),
-            None => {
-                return show(
-                    &admin,
-                    StatusCode::BAD_REQUEST,
-                    Some(strings::ADMIN_FORM_UNREADABLE),
-                    None,
-                );
-            }
-        },
+        code => Lang::parse(code)
+            .map(Lang::code)
+            .ok_or_else(|| refuse(strings::ADMIN_FORM_UNREADABLE))?,
     };
     let display_name: String = match fields.get("display_name").trim() {
         "" => user.display_name.clone(),
         name => name.chars().take(100).collect(),
     };
-    match state
+    state
         .store
         .update_user(user.id, &display_name, &user.role, language, user.disabled)
         .await
-    {
-        Ok(()) => view::done("/admin/account", "account"),
-        Err(err) => view::failure(err),
-    }
+        .map_err(view::failure)?;
+    Ok(view::done("/admin/account", "account"))
 }

@@ -3,8 +3,8 @@
 //! menu leaves the posts that carry it untouched.
 
 use super::{
-    fields::{Fields, FormFields},
-    session::Admin,
+    fields::Fields,
+    session::{Admin, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
@@ -26,12 +26,9 @@ async fn show(
     status: StatusCode,
     error: Option<Text>,
     ok: Option<&str>,
-) -> Response {
-    let categories = match state.store.categories().await {
-        Ok(categories) => categories,
-        Err(err) => return view::failure(err),
-    };
-    view::page(
+) -> Result<Response, Response> {
+    let categories = state.store.categories().await.map_err(view::failure)?;
+    Ok(view::page(
         admin,
         status,
         "admin/categories.html",
@@ -41,17 +38,15 @@ async fn show(
             error => error.map(|t| t.get(admin.lang)),
             flash => view::flash(ok, admin.lang),
         },
-    )
+    ))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     admin: Admin,
     Query(query): Query<OkQuery>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
     show(&state, &admin, StatusCode::OK, None, query.ok.as_deref()).await
 }
 
@@ -76,13 +71,8 @@ fn taken(categories: &[CategoryRecord], name: &str, except: Option<i64>) -> bool
         .any(|c| c.name.eq_ignore_ascii_case(name) && Some(c.id) != except)
 }
 
-/// The CSRF gate and the role, then the current list.
-async fn gate(
-    state: &AppState,
-    admin: &Admin,
-    fields: &Fields,
-) -> Result<Vec<CategoryRecord>, Response> {
-    admin.check_form(state, fields.get("csrf"))?;
+/// The role, then the current list.
+async fn gate(state: &AppState, admin: &Admin) -> Result<Vec<CategoryRecord>, Response> {
     admin.require(admin.can_manage())?;
     state.store.categories().await.map_err(view::failure)
 }
@@ -92,23 +82,18 @@ async fn finish(
     state: &AppState,
     admin: &Admin,
     outcome: anyhow::Result<Result<&'static str, Text>>,
-) -> Response {
-    match outcome {
-        Ok(Ok(ok)) => view::done("/admin/categories", ok),
-        Ok(Err(text)) => show(state, admin, StatusCode::BAD_REQUEST, Some(text), None).await,
-        Err(err) => view::failure(err),
+) -> Result<Response, Response> {
+    match outcome.map_err(view::failure)? {
+        Ok(ok) => Ok(view::done("/admin/categories", ok)),
+        Err(text) => show(state, admin, StatusCode::BAD_REQUEST, Some(text), None).await,
     }
 }
 
 pub async fn add(
     State(state): State<AppState>,
-    admin: Admin,
-    FormFields(fields): FormFields,
-) -> Response {
-    let categories = match gate(&state, &admin, &fields).await {
-        Ok(categories) => categories,
-        Err(refused) => return refused,
-    };
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let categories = gate(&state, &admin).await?;
     let outcome = async {
         let (name, position) = match (name_of(&fields), position_of(&fields)) {
             (Ok(name), Ok(position)) => (name, position),
@@ -126,14 +111,10 @@ pub async fn add(
 
 pub async fn update(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    FormFields(fields): FormFields,
-) -> Response {
-    let categories = match gate(&state, &admin, &fields).await {
-        Ok(categories) => categories,
-        Err(refused) => return refused,
-    };
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let categories = gate(&state, &admin).await?;
     let outcome = async {
         let Some(current) = categories.iter().find(|c| c.id == id) else {
             return Ok(Err(strings::NOT_FOUND));
@@ -160,13 +141,10 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = gate(&state, &admin, &fields).await {
-        return refused;
-    }
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    gate(&state, &admin).await?;
     let outcome = async {
         if !fields.checked("confirm") {
             return Ok(Err(strings::ADMIN_CONFIRM_MISSING));

@@ -4,8 +4,7 @@
 
 use super::{
     editor::may_edit_draft,
-    fields::FormFields,
-    session::Admin,
+    session::{Admin, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
@@ -196,21 +195,19 @@ pub async fn post_page(
     admin: Admin,
     Path(id): Path<String>,
     Query(query): Query<OkQuery>,
-) -> Response {
-    let post = match live_post(&state, &admin, &id).await {
-        Ok(post) => post,
-        Err(response) => return response,
-    };
-    let rows = match state.store.delivery_report(post.id).await {
-        Ok(rows) => rows,
-        Err(err) => return view::failure(err),
-    };
+) -> Result<Response, Response> {
+    let post = live_post(&state, &admin, &id).await?;
+    let rows = state
+        .store
+        .delivery_report(post.id)
+        .await
+        .map_err(view::failure)?;
     let tz = admin.settings.time_zone;
     let images: Vec<Value> = publishing::images_of(&post.images_json)
         .iter()
         .map(|image| context! { thumb => format!("/media/{}", image.file_name("thumb")), alt => image.alt.clone() })
         .collect();
-    view::page(
+    Ok(view::page(
         &admin,
         StatusCode::OK,
         "admin/post.html",
@@ -223,22 +220,17 @@ pub async fn post_page(
             images => images,
             report => report(&admin, &rows),
         },
-    )
+    ))
 }
 
 pub async fn delete_confirm(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    let post = match live_post(&state, &admin, &id).await {
-        Ok(post) => post,
-        Err(response) => return response,
-    };
-    view::page(
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let post = live_post(&state, &admin, &id).await?;
+    Ok(view::page(
         &admin,
         StatusCode::OK,
         "admin/confirm.html",
@@ -248,33 +240,28 @@ pub async fn delete_confirm(
             action => format!("/admin/posts/{}/delete", post.public_id),
             back => format!("/admin/posts/{}", post.public_id),
         },
-    )
+    ))
 }
 
 pub async fn delete_post(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<String>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    let post = match live_post(&state, &admin, &id).await {
-        Ok(post) => post,
-        Err(response) => return response,
-    };
+    AdminPost { admin, .. }: AdminPost,
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let post = live_post(&state, &admin, &id).await?;
     match publishing::delete(&state.store, &admin.actor, &post).await {
         Ok(()) => {
             state.wake_delivery.notify_one();
-            view::done("/admin", "deleted")
+            Ok(view::done("/admin", "deleted"))
         }
         Err(err) => match view::refusal(&err, admin.lang) {
-            Some(_) => view::message(&admin, StatusCode::BAD_REQUEST, strings::POST_DELETED),
-            None => view::failure(err),
+            Some(_) => Err(view::message(
+                &admin,
+                StatusCode::BAD_REQUEST,
+                strings::POST_DELETED,
+            )),
+            None => Err(view::failure(err)),
         },
     }
 }
@@ -296,12 +283,9 @@ pub async fn draft_delete_confirm(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<i64>,
-) -> Response {
-    let draft = match own_draft(&state, &admin, id).await {
-        Ok(draft) => draft,
-        Err(response) => return response,
-    };
-    view::page(
+) -> Result<Response, Response> {
+    let draft = own_draft(&state, &admin, id).await?;
+    Ok(view::page(
         &admin,
         StatusCode::OK,
         "admin/confirm.html",
@@ -311,24 +295,19 @@ pub async fn draft_delete_confirm(
             action => format!("/admin/drafts/{}/delete", draft.id),
             back => format!("/admin/drafts/{}/edit", draft.id),
         },
-    )
+    ))
 }
 
 pub async fn delete_draft(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    let draft = match own_draft(&state, &admin, id).await {
-        Ok(draft) => draft,
-        Err(response) => return response,
-    };
-    match state.store.delete_draft(draft.id).await {
-        Ok(_) => view::done("/admin", "draft_deleted"),
-        Err(err) => view::failure(err),
-    }
+    AdminPost { admin, .. }: AdminPost,
+) -> Result<Response, Response> {
+    let draft = own_draft(&state, &admin, id).await?;
+    state
+        .store
+        .delete_draft(draft.id)
+        .await
+        .map_err(view::failure)?;
+    Ok(view::done("/admin", "draft_deleted"))
 }

@@ -14,8 +14,8 @@
 //! local to the village's time zone.
 
 use super::{
-    fields::{Fields, Unreadable},
-    session::Admin,
+    fields::Fields,
+    session::{Admin, AdminMultipart, AdminPost},
     view,
 };
 use crate::{
@@ -31,7 +31,7 @@ use crate::{
     web::strings::{self, Text},
 };
 use axum::{
-    extract::{Multipart, Path, State, multipart::MultipartRejection},
+    extract::{Path, State},
     http::StatusCode,
     response::Response,
 };
@@ -505,110 +505,66 @@ pub async fn post_form(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    match find_post(&state, &admin, &id).await {
-        Ok(post) => {
-            let form =
-                EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
-            show_form(&state, &admin, Target::Post(post), form).await
-        }
-        Err(response) => response,
-    }
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let post = find_post(&state, &admin, &id).await?;
+    let form = EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
+    Ok(show_form(&state, &admin, Target::Post(post), form).await)
 }
 
 pub async fn draft_form(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<i64>,
-) -> Response {
-    match find_draft(&state, &admin, id).await {
-        Ok(draft) => {
-            let form = EditorForm::of_input(
-                &drafts::input_of(&draft),
-                draft.publish_at,
-                admin.settings.time_zone,
-            );
-            show_form(&state, &admin, Target::Draft(draft), form).await
-        }
-        Err(response) => response,
-    }
+) -> Result<Response, Response> {
+    let draft = find_draft(&state, &admin, id).await?;
+    let form = EditorForm::of_input(
+        &drafts::input_of(&draft),
+        draft.publish_at,
+        admin.settings.time_zone,
+    );
+    Ok(show_form(&state, &admin, Target::Draft(draft), form).await)
 }
 
 pub async fn new_submit(
     State(state): State<AppState>,
-    admin: Admin,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    submit(&state, &admin, Target::New, multipart).await
+    AdminMultipart(post): AdminMultipart,
+) -> Result<Response, Response> {
+    submit(&state, post, Target::New).await
 }
 
 pub async fn post_submit(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match find_post(&state, &admin, &id).await {
-        Ok(post) => submit(&state, &admin, Target::Post(post), multipart).await,
-        Err(response) => response,
-    }
+    AdminMultipart(post): AdminMultipart,
+) -> Result<Response, Response> {
+    let target = Target::Post(find_post(&state, &post.admin, &id).await?);
+    submit(&state, post, target).await
 }
 
 pub async fn draft_submit(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match find_draft(&state, &admin, id).await {
-        Ok(draft) => submit(&state, &admin, Target::Draft(draft), multipart).await,
-        Err(response) => response,
-    }
+    AdminMultipart(post): AdminMultipart,
+) -> Result<Response, Response> {
+    let target = Target::Draft(find_draft(&state, &post.admin, id).await?);
+    submit(&state, post, target).await
 }
 
+/// The three editor POSTs. Nothing is stored, not even an upload, before the form proves
+/// where it came from: `AdminMultipart` checked it before the handler ran.
 async fn submit(
     state: &AppState,
-    admin: &Admin,
+    AdminPost { admin, fields }: AdminPost,
     target: Target,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let read = match multipart {
-        Ok(multipart) => Fields::from_multipart(multipart).await,
-        Err(_) => Err(Unreadable::Malformed),
-    };
-    let fields = match read {
-        Ok(fields) => fields,
-        Err(Unreadable::TooLarge) => {
-            return view::message(
-                admin,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                strings::ADMIN_FORM_TOO_LARGE,
-            );
-        }
-        Err(Unreadable::Malformed) => {
-            return view::message(
-                admin,
-                StatusCode::BAD_REQUEST,
-                strings::ADMIN_FORM_UNREADABLE,
-            );
-        }
-    };
-    // Nothing is stored, not even an upload, before the form proves where it came from.
-    if let Err(refused) = admin.check_form(state, fields.get("csrf")) {
-        return refused;
-    }
+) -> Result<Response, Response> {
+    let admin = &admin;
     let Some(action) = Action::parse(fields.get("action")) else {
-        return view::message(
-            admin,
-            StatusCode::BAD_REQUEST,
-            strings::ADMIN_FORM_UNREADABLE,
-        );
+        let text = strings::ADMIN_FORM_UNREADABLE;
+        return Err(view::message(admin, StatusCode::BAD_REQUEST, text));
     };
     if !allowed_actions(admin, &target).contains(&action) {
-        return view::forbidden(admin, strings::ADMIN_FORBIDDEN);
+        return Err(view::forbidden(admin, strings::ADMIN_FORBIDDEN));
     }
 
     let media = MediaStore::new(&state.config.dir);
@@ -620,7 +576,7 @@ async fn submit(
             error: Some(error),
             preview: None,
         };
-        show(state, admin, status, shown).await
+        Err(show(state, admin, status, shown).await)
     };
     match add_uploads(state, &fields, &mut form).await {
         Ok(()) => {}
@@ -632,18 +588,14 @@ async fn submit(
             };
             return refuse(status, &form, err.text().get(admin.lang).to_string()).await;
         }
-        Err(UploadFailure::Internal(err)) => return view::failure(err),
+        Err(UploadFailure::Internal(err)) => return Err(view::failure(err)),
     }
     let tz = admin.settings.time_zone;
     let (input, publish_at) = match form.to_input(tz) {
         Ok(read) => read,
         Err(text) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                &form,
-                text.get(admin.lang).to_string(),
-            )
-            .await;
+            let error = text.get(admin.lang).to_string();
+            return refuse(StatusCode::BAD_REQUEST, &form, error).await;
         }
     };
 
@@ -671,7 +623,7 @@ async fn submit(
                 error: None,
                 preview: Some(preview),
             };
-            return show(state, admin, StatusCode::OK, shown).await;
+            return Ok(show(state, admin, StatusCode::OK, shown).await);
         }
         Action::SaveDraft | Action::SubmitReview | Action::Schedule => {
             save_draft(state, admin, &target, action, &input, publish_at).await
@@ -679,10 +631,10 @@ async fn submit(
         Action::Publish => publish(state, admin, &target, &input).await,
     };
     match outcome {
-        Ok(response) => response,
+        Ok(response) => Ok(response),
         Err(err) => match view::refusal(&err, admin.lang) {
             Some(message) => refuse(StatusCode::BAD_REQUEST, &form, message).await,
-            None => view::failure(err),
+            None => Err(view::failure(err)),
         },
     }
 }

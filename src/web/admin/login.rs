@@ -5,7 +5,7 @@
 
 use super::{
     fields::FormFields,
-    session::{self, Admin, LOGIN_COOKIE},
+    session::{self, Admin, AdminPost, LOGIN_COOKIE},
     view,
 };
 use crate::{
@@ -153,18 +153,14 @@ pub async fn submit(
 
 pub async fn logout(
     State(state): State<AppState>,
-    admin: Admin,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(err) = auth::end_session(&state.store, &admin.session).await {
-        return view::failure(err);
-    }
+    AdminPost { admin, .. }: AdminPost,
+) -> Result<Response, Response> {
+    auth::end_session(&state.store, &admin.session)
+        .await
+        .map_err(view::failure)?;
     let mut response = Redirect::to("/admin/login").into_response();
     if let Ok(value) = session::clear_session_cookie(&state).parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
-    response
+    Ok(response)
 }

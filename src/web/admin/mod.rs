@@ -3,7 +3,10 @@
 //! categories and accounts. Server-rendered forms that work without JavaScript.
 //!
 //! Every page but the login form needs a session (`session::Admin`), every POST a
-//! matching CSRF token and, when the browser sends one, our own Origin. The rules live in
+//! matching CSRF token and, when the browser sends one, our own Origin: POST handlers
+//! take `session::AdminPost` (or `AdminMultipart`), which checks both before the handler
+//! sees a field, and answer `Result<Response, Response>` so a refusal page returns with
+//! `?`. The rules live in
 //! the domain rooms (`auth`, `publishing`, `site`, `actors`, `media`); this module only
 //! turns forms into their calls and their refusals into pages. It holds no SQL.
 

@@ -2,14 +2,15 @@
 //! visi-misi, perangkat, kontak, ...), written in Markdown and rendered safe.
 
 use super::{
-    fields::{Fields, FormFields},
-    session::Admin,
+    fields::Fields,
+    session::{Admin, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
     clock::now_ms,
     publishing::markdown,
     state::AppState,
+    store::PageRecord,
     web::strings::{self, Text},
 };
 use axum::{
@@ -93,14 +94,9 @@ pub async fn list(
     State(state): State<AppState>,
     admin: Admin,
     Query(query): Query<OkQuery>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    let pages = match state.store.pages().await {
-        Ok(pages) => pages,
-        Err(err) => return view::failure(err),
-    };
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let pages = state.store.pages().await.map_err(view::failure)?;
     let tz = admin.settings.time_zone;
     let rows: Vec<_> = pages
         .iter()
@@ -113,148 +109,123 @@ pub async fn list(
             }
         })
         .collect();
-    view::page(
+    Ok(view::page(
         &admin,
         StatusCode::OK,
         "admin/pages.html",
         context! { pages => rows, flash => view::flash(query.ok.as_deref(), admin.lang) },
-    )
+    ))
 }
 
-pub async fn new_form(State(_state): State<AppState>, admin: Admin) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    show(&admin, StatusCode::OK, &PageForm::default(), true, None)
+pub async fn new_form(State(_state): State<AppState>, admin: Admin) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    Ok(show(
+        &admin,
+        StatusCode::OK,
+        &PageForm::default(),
+        true,
+        None,
+    ))
 }
 
 pub async fn edit_form(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
-    match state.store.page_by_slug(&slug).await {
-        Ok(Some(page)) => {
-            let form = PageForm {
-                slug: page.slug,
-                title: page.title,
-                body: page.body_markdown,
-                position: page.position.to_string(),
-            };
-            show(&admin, StatusCode::OK, &form, false, None)
-        }
-        Ok(None) => view::not_found(&admin),
-        Err(err) => view::failure(err),
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let page = existing(&state, &admin, &slug).await?;
+    let form = PageForm {
+        slug: page.slug,
+        title: page.title,
+        body: page.body_markdown,
+        position: page.position.to_string(),
+    };
+    Ok(show(&admin, StatusCode::OK, &form, false, None))
+}
+
+async fn existing(state: &AppState, admin: &Admin, slug: &str) -> Result<PageRecord, Response> {
+    match state.store.page_by_slug(slug).await {
+        Ok(Some(page)) => Ok(page),
+        Ok(None) => Err(view::not_found(admin)),
+        Err(err) => Err(view::failure(err)),
     }
 }
 
-async fn save(state: &AppState, admin: &Admin, slug: Option<String>, fields: Fields) -> Response {
-    if let Err(refused) = admin.check_form(state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
+async fn save(
+    state: &AppState,
+    admin: &Admin,
+    slug: Option<String>,
+    fields: Fields,
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
     let mut form = PageForm::of_fields(&fields);
     let is_new = slug.is_none();
     if let Some(slug) = slug {
         form.slug = slug;
     }
-    let lang = admin.lang;
-    let Some(slug) = parse_slug(&form.slug) else {
-        return show(
+    let refuse = |text: Text| {
+        show(
             admin,
             StatusCode::BAD_REQUEST,
             &form,
             is_new,
-            Some(strings::ADMIN_SLUG_INVALID.get(lang)),
-        );
+            Some(text.get(admin.lang)),
+        )
     };
-    let position = match form.check() {
-        Ok(position) => position,
-        Err(text) => {
-            return show(
-                admin,
-                StatusCode::BAD_REQUEST,
-                &form,
-                is_new,
-                Some(text.get(lang)),
-            );
-        }
+    let Some(slug) = parse_slug(&form.slug) else {
+        return Err(refuse(strings::ADMIN_SLUG_INVALID));
     };
+    let position = form.check().map_err(refuse)?;
     if is_new {
-        match state.store.page_by_slug(&slug).await {
-            Ok(Some(_)) => {
-                return show(
-                    admin,
-                    StatusCode::BAD_REQUEST,
-                    &form,
-                    is_new,
-                    Some(strings::ADMIN_SLUG_TAKEN.get(lang)),
-                );
-            }
-            Ok(None) => {}
-            Err(err) => return view::failure(err),
+        let taken = state
+            .store
+            .page_by_slug(&slug)
+            .await
+            .map_err(view::failure)?;
+        if taken.is_some() {
+            return Err(refuse(strings::ADMIN_SLUG_TAKEN));
         }
     }
     let html = markdown::render(&form.body);
-    match state
+    state
         .store
         .save_page(&slug, &form.title, &form.body, &html, position, now_ms())
         .await
-    {
-        Ok(()) => view::done("/admin/pages", "page_saved"),
-        Err(err) => view::failure(err),
-    }
+        .map_err(view::failure)?;
+    Ok(view::done("/admin/pages", "page_saved"))
 }
 
 pub async fn new_submit(
     State(state): State<AppState>,
-    admin: Admin,
-    FormFields(fields): FormFields,
-) -> Response {
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
     save(&state, &admin, None, fields).await
 }
 
 pub async fn edit_submit(
     State(state): State<AppState>,
-    admin: Admin,
     Path(slug): Path<String>,
-    FormFields(fields): FormFields,
-) -> Response {
-    match state.store.page_by_slug(&slug).await {
-        Ok(Some(page)) => save(&state, &admin, Some(page.slug), fields).await,
-        Ok(None) => view::not_found(&admin),
-        Err(err) => view::failure(err),
-    }
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let page = existing(&state, &admin, &slug).await?;
+    save(&state, &admin, Some(page.slug), fields).await
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    admin: Admin,
     Path(slug): Path<String>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(refused) = admin.require(admin.can_manage()) {
-        return refused;
-    }
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
     if !fields.checked("confirm") {
-        return view::message(
-            &admin,
-            StatusCode::BAD_REQUEST,
-            strings::ADMIN_CONFIRM_MISSING,
-        );
+        let text = strings::ADMIN_CONFIRM_MISSING;
+        return Err(view::message(&admin, StatusCode::BAD_REQUEST, text));
     }
     match state.store.delete_page(&slug).await {
-        Ok(true) => view::done("/admin/pages", "page_deleted"),
-        Ok(false) => view::not_found(&admin),
-        Err(err) => view::failure(err),
+        Ok(true) => Ok(view::done("/admin/pages", "page_deleted")),
+        Ok(false) => Err(view::not_found(&admin)),
+        Err(err) => Err(view::failure(err)),
     }
 }
 

@@ -1,9 +1,14 @@
 //! Who is signed in. The `Admin` extractor reads the session cookie and loads the
 //! account, its language and the site; a request without a live session is sent to the
-//! login form. `Admin::check_form` is the gate every POST passes: the session's CSRF token
-//! in the hidden `csrf` field and, when the browser names one, our own Origin.
+//! login form. Every POST handler takes an [`AdminPost`] (or an [`AdminMultipart`])
+//! instead: the account together with its form, already through the gate of the session's
+//! CSRF token in the hidden `csrf` field and, when the browser names one, our own Origin.
+//! The gate is private to this file, so a handler cannot reach a form's fields without it.
 
-use super::view;
+use super::{
+    fields::{Fields, FormFields, Unreadable},
+    view,
+};
 use crate::{
     actors,
     auth::{self, Role},
@@ -14,8 +19,8 @@ use crate::{
     web::strings::{self, Lang, PageTexts},
 };
 use axum::{
-    extract::FromRequestParts,
-    http::{HeaderMap, Method, header, request::Parts},
+    extract::{FromRequest, FromRequestParts, Multipart, Request},
+    http::{HeaderMap, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use std::sync::Arc;
@@ -153,20 +158,8 @@ impl Admin {
         self.session.user.id
     }
 
-    /// The CSRF and Origin gate of every POST; a refusal is a 403 page.
-    // The refusal is the page itself, answered at once: no need to box it.
-    #[allow(clippy::result_large_err)]
-    pub fn check_form(&self, state: &AppState, submitted_csrf: &str) -> Result<(), Response> {
-        if !origin_allowed(self.origin.as_deref(), state.urls.base()) {
-            return Err(view::forbidden(self, strings::ADMIN_FOREIGN_ORIGIN));
-        }
-        if !auth::tokens_match(&self.session.csrf_token, submitted_csrf) {
-            return Err(view::forbidden(self, strings::ADMIN_CSRF_MISMATCH));
-        }
-        Ok(())
-    }
-
     /// Refuses unless the account's role allows it.
+    // The refusal is the page itself, answered at once: no need to box it.
     #[allow(clippy::result_large_err)]
     pub fn require(&self, allowed: bool) -> Result<(), Response> {
         if allowed {
@@ -179,6 +172,73 @@ impl Admin {
     /// Editors and admins manage posts of anyone, pages and categories.
     pub fn can_manage(&self) -> bool {
         self.role.can_publish()
+    }
+}
+
+/// A POST from a signed-in account with its url-encoded form, which passed the CSRF and
+/// Origin gate. Refused before the handler runs: no session (to the login form), a
+/// foreign Origin or a wrong token (a 403 page).
+pub struct AdminPost {
+    pub admin: Admin,
+    pub fields: Fields,
+}
+
+/// The same for a `multipart/form-data` form (the editor, the settings with their images).
+/// A body that cannot be read is refused first (413 or 400), and nothing it carried is
+/// stored before the gate.
+pub struct AdminMultipart(pub AdminPost);
+
+/// The session of a request, and the request back to read its body.
+async fn signed_in(req: Request, state: &AppState) -> Result<(Admin, Request), Response> {
+    let (mut parts, body) = req.into_parts();
+    let admin = Admin::from_request_parts(&mut parts, state).await?;
+    Ok((admin, Request::from_parts(parts, body)))
+}
+
+/// The CSRF and Origin gate of every POST; a refusal is a 403 page.
+// The refusal is the page itself, answered at once: no need to box it.
+#[allow(clippy::result_large_err)]
+fn check_form(state: &AppState, admin: Admin, fields: Fields) -> Result<AdminPost, Response> {
+    if !origin_allowed(admin.origin.as_deref(), state.urls.base()) {
+        return Err(view::forbidden(&admin, strings::ADMIN_FOREIGN_ORIGIN));
+    }
+    if !auth::tokens_match(&admin.session.csrf_token, fields.get("csrf")) {
+        return Err(view::forbidden(&admin, strings::ADMIN_CSRF_MISMATCH));
+    }
+    Ok(AdminPost { admin, fields })
+}
+
+impl FromRequest<AppState> for AdminPost {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (admin, req) = signed_in(req, state).await?;
+        let Ok(FormFields(fields)) = FormFields::from_request(req, state).await;
+        check_form(state, admin, fields)
+    }
+}
+
+impl FromRequest<AppState> for AdminMultipart {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (admin, req) = signed_in(req, state).await?;
+        let read = match Multipart::from_request(req, state).await {
+            Ok(multipart) => Fields::from_multipart(multipart).await,
+            Err(_) => Err(Unreadable::Malformed),
+        };
+        let fields = match read {
+            Ok(fields) => fields,
+            Err(Unreadable::TooLarge) => {
+                let text = strings::ADMIN_FORM_TOO_LARGE;
+                return Err(view::message(&admin, StatusCode::PAYLOAD_TOO_LARGE, text));
+            }
+            Err(Unreadable::Malformed) => {
+                let text = strings::ADMIN_FORM_UNREADABLE;
+                return Err(view::message(&admin, StatusCode::BAD_REQUEST, text));
+            }
+        };
+        check_form(state, admin, fields).map(Self)
     }
 }
 

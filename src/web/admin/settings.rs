@@ -2,8 +2,8 @@
 //! a change federates an Update), and the website's own settings, logo and banner.
 
 use super::{
-    fields::{Fields, Unreadable},
-    session::Admin,
+    fields::Fields,
+    session::{Admin, AdminMultipart, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
@@ -15,7 +15,7 @@ use crate::{
     web::strings::{self, Lang, Text},
 };
 use axum::{
-    extract::{Multipart, Query, State, multipart::MultipartRejection},
+    extract::{Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -128,17 +128,16 @@ pub async fn form(
     State(_state): State<AppState>,
     admin: Admin,
     Query(query): Query<OkQuery>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.role.can_administer()) {
-        return refused;
-    }
-    show(
+) -> Result<Response, Response> {
+    admin.require(admin.role.can_administer())?;
+    let current = SettingsForm::current(&admin);
+    Ok(show(
         &admin,
         StatusCode::OK,
-        &SettingsForm::current(&admin),
+        &current,
         None,
         query.ok.as_deref(),
-    )
+    ))
 }
 
 async fn store_image(
@@ -176,50 +175,23 @@ fn check_profile(form: &SettingsForm) -> Result<(), Text> {
 
 pub async fn submit(
     State(state): State<AppState>,
-    admin: Admin,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let read = match multipart {
-        Ok(multipart) => Fields::from_multipart(multipart).await,
-        Err(_) => Err(Unreadable::Malformed),
-    };
-    let fields = match read {
-        Ok(fields) => fields,
-        Err(Unreadable::TooLarge) => {
-            return view::message(
-                &admin,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                strings::ADMIN_FORM_TOO_LARGE,
-            );
-        }
-        Err(Unreadable::Malformed) => {
-            return view::message(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                strings::ADMIN_FORM_UNREADABLE,
-            );
-        }
-    };
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(refused) = admin.require(admin.role.can_administer()) {
-        return refused;
-    }
+    AdminMultipart(AdminPost { admin, fields }): AdminMultipart,
+) -> Result<Response, Response> {
+    admin.require(admin.role.can_administer())?;
     let lang = admin.lang;
     let form = SettingsForm::of_fields(&fields);
     let refuse =
         |status: StatusCode, message: String| show(&admin, status, &form, Some(message), None);
+    // A refusal the operator can fix is shown on the form; anything else is a failure.
+    let refused = |err: anyhow::Error| match view::refusal(&err, lang) {
+        Some(message) => refuse(StatusCode::BAD_REQUEST, message),
+        None => view::failure(err),
+    };
     if let Err(text) = check_profile(&form) {
-        return refuse(StatusCode::BAD_REQUEST, text.get(lang).to_string());
+        return Err(refuse(StatusCode::BAD_REQUEST, text.get(lang).to_string()));
     }
     let mut settings = form.apply(&admin.settings);
-    if let Err(err) = settings.validate() {
-        return match view::refusal(&err, lang) {
-            Some(message) => refuse(StatusCode::BAD_REQUEST, message),
-            None => view::failure(err),
-        };
-    }
+    settings.validate().map_err(refused)?;
 
     for (input, slot) in [("logo", 0), ("banner", 1)] {
         let remove = fields.checked(&format!("{input}_remove"));
@@ -245,9 +217,9 @@ pub async fn submit(
                         MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                         _ => StatusCode::BAD_REQUEST,
                     };
-                    return refuse(status, err.text().get(lang).to_string());
+                    return Err(refuse(status, err.text().get(lang).to_string()));
                 }
-                Err(Err(err)) => return view::failure(err),
+                Err(Err(err)) => return Err(view::failure(err)),
             }
         } else if let Some(kept) = image.as_mut() {
             kept.alt = form.name.clone();
@@ -259,12 +231,7 @@ pub async fn submit(
         }
     }
 
-    if let Err(err) = site::save(&state.store, &settings).await {
-        return match view::refusal(&err, lang) {
-            Some(message) => refuse(StatusCode::BAD_REQUEST, message),
-            None => view::failure(err),
-        };
-    }
+    site::save(&state.store, &settings).await.map_err(refused)?;
     let current = SettingsForm::current(&admin);
     let name_changed = form.name != current.name;
     let description_changed = form.description.trim() != current.description.trim();
@@ -274,10 +241,10 @@ pub async fn submit(
             summary: description_changed.then(|| form.description.clone()),
             ..Default::default()
         };
-        if let Err(err) = actors::edit_profile(&state.store, &admin.actor, &changes).await {
-            return view::failure(err);
-        }
+        actors::edit_profile(&state.store, &admin.actor, &changes)
+            .await
+            .map_err(view::failure)?;
         state.wake_delivery.notify_one();
     }
-    view::done("/admin/settings", "settings")
+    Ok(view::done("/admin/settings", "settings"))
 }

@@ -3,8 +3,7 @@
 //! disabled, and nobody demotes or disables themselves.
 
 use super::{
-    fields::FormFields,
-    session::Admin,
+    session::{Admin, AdminPost},
     view::{self, OkQuery},
 };
 use crate::{
@@ -62,13 +61,10 @@ async fn show_list(
     error: Option<Text>,
     typed: (&str, &str, &str),
     ok: Option<&str>,
-) -> Response {
-    let users = match state.store.users().await {
-        Ok(users) => users,
-        Err(err) => return view::failure(err),
-    };
+) -> Result<Response, Response> {
+    let users = state.store.users().await.map_err(view::failure)?;
     let (username, display_name, role) = typed;
-    view::page(
+    Ok(view::page(
         admin,
         status,
         "admin/users.html",
@@ -80,17 +76,15 @@ async fn show_list(
             error => error.map(|t| t.get(admin.lang)),
             flash => view::flash(ok, admin.lang),
         },
-    )
+    ))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     admin: Admin,
     Query(query): Query<OkQuery>,
-) -> Response {
-    if let Err(refused) = admin.require(admin.role.can_administer()) {
-        return refused;
-    }
+) -> Result<Response, Response> {
+    admin.require(admin.role.can_administer())?;
     show_list(
         &state,
         &admin,
@@ -117,50 +111,37 @@ fn password_once(admin: &Admin, user: &UserRecord, password: &str, is_new: bool)
 
 pub async fn add(
     State(state): State<AppState>,
-    admin: Admin,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    if let Err(refused) = admin.require(admin.role.can_administer()) {
-        return refused;
-    }
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    admin.require(admin.role.can_administer())?;
     let typed = (
         fields.get("username"),
         fields.get("display_name"),
         fields.get("role"),
     );
-    let Some(role) = Role::parse(fields.get("role")) else {
-        return show_list(
+    let refuse = async |text: Text| {
+        show_list(
             &state,
             &admin,
             StatusCode::BAD_REQUEST,
-            Some(strings::ADMIN_ROLE_INVALID),
+            Some(text),
             typed,
             None,
         )
-        .await;
+        .await
+    };
+    let Some(role) = Role::parse(fields.get("role")) else {
+        return refuse(strings::ADMIN_ROLE_INVALID).await;
     };
     let password = auth::password::generate();
     match auth::create_user(&state.store, typed.0, typed.1, role, &password).await {
         Ok(user) => {
             tracing::info!(user = %user.username, by = %admin.session.user.username, "account created");
-            password_once(&admin, &user, &password, true)
+            Ok(password_once(&admin, &user, &password, true))
         }
         Err(err) => match err.downcast_ref::<crate::publishing::InvalidInput>() {
-            Some(invalid) => {
-                show_list(
-                    &state,
-                    &admin,
-                    StatusCode::BAD_REQUEST,
-                    Some(invalid.0),
-                    typed,
-                    None,
-                )
-                .await
-            }
-            None => view::failure(err),
+            Some(invalid) => refuse(invalid.0).await,
+            None => Err(view::failure(err)),
         },
     }
 }
@@ -196,33 +177,20 @@ pub async fn edit_form(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<i64>,
-) -> Response {
-    match target_user(&state, &admin, id).await {
-        Ok(user) => show_edit(&admin, StatusCode::OK, &user, None),
-        Err(response) => response,
-    }
+) -> Result<Response, Response> {
+    let user = target_user(&state, &admin, id).await?;
+    Ok(show_edit(&admin, StatusCode::OK, &user, None))
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    let user = match target_user(&state, &admin, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let user = target_user(&state, &admin, id).await?;
+    let refuse = |text: Text| show_edit(&admin, StatusCode::BAD_REQUEST, &user, Some(text));
     let Some(role) = Role::parse(fields.get("role")) else {
-        return show_edit(
-            &admin,
-            StatusCode::BAD_REQUEST,
-            &user,
-            Some(strings::ADMIN_ROLE_INVALID),
-        );
+        return Err(refuse(strings::ADMIN_ROLE_INVALID));
     };
     let disabled = fields.checked("disabled");
     let display_name: String = match fields.get("display_name").trim() {
@@ -233,38 +201,21 @@ pub async fn update(
     let stays_admin = role == Role::Admin && !disabled;
     if was_admin && !stays_admin {
         if user.id == admin.user_id() {
-            return show_edit(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                &user,
-                Some(strings::ADMIN_NOT_YOURSELF),
-            );
+            return Err(refuse(strings::ADMIN_NOT_YOURSELF));
         }
-        let enabled_admins = match state.store.users().await {
-            Ok(users) => users
-                .iter()
-                .filter(|u| Role::of(u) == Role::Admin && !u.disabled)
-                .count(),
-            Err(err) => return view::failure(err),
-        };
+        let users = state.store.users().await.map_err(view::failure)?;
+        let enabled_admins = users
+            .iter()
+            .filter(|u| Role::of(u) == Role::Admin && !u.disabled)
+            .count();
         if enabled_admins <= 1 {
-            return show_edit(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                &user,
-                Some(strings::ADMIN_LAST_ADMIN),
-            );
+            return Err(refuse(strings::ADMIN_LAST_ADMIN));
         }
     }
     if user.id == admin.user_id() && (disabled || role != admin.role) {
-        return show_edit(
-            &admin,
-            StatusCode::BAD_REQUEST,
-            &user,
-            Some(strings::ADMIN_NOT_YOURSELF),
-        );
+        return Err(refuse(strings::ADMIN_NOT_YOURSELF));
     }
-    match state
+    state
         .store
         .update_user(
             user.id,
@@ -274,36 +225,25 @@ pub async fn update(
             disabled,
         )
         .await
-    {
-        Ok(()) => view::done("/admin/users", "user_saved"),
-        Err(err) => view::failure(err),
-    }
+        .map_err(view::failure)?;
+    Ok(view::done("/admin/users", "user_saved"))
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
-    admin: Admin,
     Path(id): Path<i64>,
-    FormFields(fields): FormFields,
-) -> Response {
-    if let Err(refused) = admin.check_form(&state, fields.get("csrf")) {
-        return refused;
-    }
-    let user = match target_user(&state, &admin, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    AdminPost { admin, .. }: AdminPost,
+) -> Result<Response, Response> {
+    let user = target_user(&state, &admin, id).await?;
     let password = auth::password::generate();
-    match auth::set_password(&state.store, &user, &password).await {
-        Ok(()) => {
-            tracing::info!(user = %user.username, by = %admin.session.user.username, "password reset");
-            let user = UserRecord {
-                locked_until: 0,
-                failed_logins: 0,
-                ..user
-            };
-            password_once(&admin, &user, &password, false)
-        }
-        Err(err) => view::failure(err),
-    }
+    auth::set_password(&state.store, &user, &password)
+        .await
+        .map_err(view::failure)?;
+    tracing::info!(user = %user.username, by = %admin.session.user.username, "password reset");
+    let user = UserRecord {
+        locked_until: 0,
+        failed_logins: 0,
+        ..user
+    };
+    Ok(password_once(&admin, &user, &password, false))
 }
