@@ -4,5 +4,6 @@
 //! calendar); intake, workflow, answers and the portal's figures build on it.
 
 pub mod clocks;
+pub mod intake;
 
 pub use clocks::{Clock, ClockSettings, Holidays, TicketClass, TicketDeadlines};

@@ -3,12 +3,13 @@
 //! had; replies and mentions are kept for the aspirations feature.
 
 use super::{
-    Data,
+    Data, PUBLIC,
     actor::DbActor,
     inbox::{IncomingActivity, first_id, object_id},
     village_post,
 };
 use crate::{
+    aspirations::{self, intake::Channel},
     clock::now_ms,
     config::Role,
     portal,
@@ -384,9 +385,40 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         url: note.get("url").and_then(first_id).map(str::to_string),
         published_at: published_ms(note),
     };
-    data.store.insert_remote_note(&record, now_ms()).await?;
-    tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
+    if data.config.role != Role::Village {
+        data.store.insert_remote_note(&record, now_ms()).await?;
+        tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
+        return Ok(());
+    }
+    // On a village node every resident's message becomes a tracked ticket (aspirasi).
+    let source_post = match record
+        .in_reply_to
+        .as_deref()
+        .and_then(|url| data.urls.post_public_id(url))
+    {
+        Some(public_id) => data.store.post_by_public_id(public_id).await?,
+        None => None,
+    };
+    let channel = Channel::of(is_public(note), source_post.is_some());
+    if let Some(number) =
+        aspirations::intake::receive(&data.store, &record, channel, source_post.as_ref()).await?
+    {
+        tracing::info!(note = %record.ap_id, actor = %local.username, %number, channel = channel.as_str(), "opened a ticket");
+    }
     Ok(())
+}
+
+/// Addressed to everyone (`as:Public` in `to` or `cc`, in any of its spellings).
+fn is_public(note: &serde_json::Map<String, Value>) -> bool {
+    ["to", "cc"].iter().any(|field| {
+        let ids: Vec<&str> = match note.get(*field) {
+            Some(Value::Array(items)) => items.iter().filter_map(object_id).collect(),
+            Some(other) => object_id(other).into_iter().collect(),
+            None => Vec::new(),
+        };
+        ids.iter()
+            .any(|id| matches!(*id, PUBLIC | "as:Public" | "Public"))
+    })
 }
 
 async fn update(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {

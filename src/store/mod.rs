@@ -19,6 +19,7 @@ mod post_reads;
 mod posts;
 mod records;
 mod site;
+mod tickets;
 mod timeline;
 mod users;
 mod villages;
@@ -27,6 +28,7 @@ pub use drafts::{DraftRecord, NewDraft};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};
+pub use tickets::{NewTicket, TicketRow};
 pub use users::{SessionRecord, UserRecord};
 
 use anyhow::Context;

@@ -12,14 +12,14 @@ use kentongan::{
 };
 use std::collections::BTreeMap;
 
-const PASSWORD: &str = "kata-sandi-rahasia-1";
+pub(crate) const PASSWORD: &str = "kata-sandi-rahasia-1";
 
 /// What a browser got back.
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     location: String,
     headers: reqwest::header::HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
@@ -79,14 +79,14 @@ fn multipart_body(parts: &[Part]) -> (String, Vec<u8>) {
 }
 
 /// A browser: keeps cookies, follows nothing by itself.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: BTreeMap<String, String>,
 }
 
 impl Browser {
-    fn new(node: &TestNode) -> Self {
+    pub(crate) fn new(node: &TestNode) -> Self {
         Self {
             base: node.base.clone(),
             client: client(),
@@ -132,7 +132,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let request = self.client.get(format!("{}{path}", self.base));
         self.send(request).await
     }
@@ -178,7 +178,7 @@ impl Browser {
         .await
     }
 
-    async fn login(&mut self, username: &str, password: &str) {
+    pub(crate) async fn login(&mut self, username: &str, password: &str) {
         let page = self.try_login(username, password).await;
         assert_eq!(page.status, 303, "login of {username}: {}", page.body);
         assert_eq!(page.location, "/admin");
@@ -200,7 +200,11 @@ impl Browser {
     }
 }
 
-async fn user(node: &TestNode, username: &str, role: Role) -> kentongan::store::UserRecord {
+pub(crate) async fn user(
+    node: &TestNode,
+    username: &str,
+    role: Role,
+) -> kentongan::store::UserRecord {
     auth::create_user(&node.state().store, username, "", role, PASSWORD)
         .await
         .expect("create user")

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod aspirations;
 mod browser;
 mod cli;
 mod delivery;

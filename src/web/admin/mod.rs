@@ -11,6 +11,7 @@
 //! turns forms into their calls and their refusals into pages. It holds no SQL.
 
 mod account;
+mod aspirations;
 mod categories;
 mod dashboard;
 mod editor;
@@ -69,6 +70,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/followers.html",
         include_str!("../templates/admin/followers.html"),
+    ),
+    (
+        "admin/aspirations.html",
+        include_str!("../templates/admin/aspirations.html"),
     ),
     (
         "admin/settings.html",
@@ -150,6 +155,7 @@ pub fn routes() -> Router<AppState> {
             get(dashboard::draft_delete_confirm).post(dashboard::delete_draft),
         )
         .route("/admin/followers", get(followers::list))
+        .route("/admin/aspirasi", get(aspirations::list))
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

@@ -1,6 +1,6 @@
 //! Every word a person reads, in Bahasa Indonesia first and English second. Templates
 //! and messages take their text from here, never inline. The texts are split by area
-//! (`common`, `site`, `admin`) only to keep each file readable; every constant is
+//! (`common`, `site`, `admin`, `aspirations`) only to keep each file readable; every constant is
 //! re-exported here, and keys are unique across the areas (a test checks).
 //!
 //! The local word for "village" is a site setting (desa, kelurahan, nagari, ...):
@@ -8,10 +8,12 @@
 //! (English), and [`for_page`] puts the setting in.
 
 mod admin;
+mod aspirations;
 mod common;
 mod site;
 
 pub use admin::*;
+pub use aspirations::*;
 pub use common::*;
 pub use site::*;
 
@@ -85,6 +87,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .into_iter()
         .chain(site::all())
         .chain(admin::all())
+        .chain(aspirations::all())
         .collect()
 }
 
@@ -163,7 +166,8 @@ mod tests {
 
     #[test]
     fn keys_are_unique_across_areas() {
-        let listed = common::all().len() + site::all().len() + admin::all().len();
+        let listed =
+            common::all().len() + site::all().len() + admin::all().len() + aspirations::all().len();
         assert_eq!(all().len(), listed);
     }
 

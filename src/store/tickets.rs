@@ -1,0 +1,175 @@
+//! Tickets: residents' messages tracked to an answer. A ticket from the fediverse is
+//! written in the same transaction as the note it comes from, so a message is never
+//! kept without its ticket nor counted twice.
+
+use super::{BeginWrite, NewRemoteNote, Store, on_pool};
+use anyhow::Context;
+use sqlx::FromRow;
+
+/// A ticket about to be opened; its number is made from its row id.
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    pub local_actor_id: i64,
+    pub channel: String,
+    pub class: String,
+    pub is_private: bool,
+    pub source_post_id: Option<i64>,
+    pub first_response_due: i64,
+    pub answer_due: i64,
+    /// `{year}`: the number is `ASP-{year}-{id:06}-{suffix}`.
+    pub year: i32,
+    /// Random letters so that numbers cannot be guessed from one another.
+    pub suffix: String,
+}
+
+/// A ticket with what a list or a page shows of it.
+#[derive(Clone, Debug, FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub number: String,
+    pub channel: String,
+    pub class: String,
+    pub status: String,
+    pub is_private: bool,
+    pub first_response_due: i64,
+    pub answer_due: i64,
+    pub first_response_at: Option<i64>,
+    pub answered_at: Option<i64>,
+    pub created_at: i64,
+    /// `username@host` of a fediverse author.
+    pub author_username: Option<String>,
+    pub author_host: Option<String>,
+    pub author_url: Option<String>,
+    /// Sanitised HTML of the message ('' once the resident withdrew it).
+    pub content_html: Option<String>,
+    pub note_url: Option<String>,
+    pub withdrawn_at: Option<i64>,
+    pub post_public_id: Option<String>,
+    pub post_title: Option<String>,
+}
+
+const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
+       t.first_response_due, t.answer_due, t.first_response_at, t.answered_at, t.created_at, \
+       a.username AS author_username, a.host AS author_host, \
+       COALESCE(a.profile_url, a.ap_id) AS author_url, \
+       n.content_html, COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
+       p.public_id AS post_public_id, p.title AS post_title \
+     FROM tickets t \
+     LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
+     LEFT JOIN actors a ON a.id = n.actor_id \
+     LEFT JOIN posts p ON p.id = t.source_post_id";
+
+impl Store {
+    /// Keeps a reply, mention or direct message and opens its ticket, in one
+    /// transaction. `None` when the note was already kept (a second delivery).
+    pub async fn keep_note_with_ticket(
+        &self,
+        note: &NewRemoteNote,
+        ticket: &NewTicket,
+        now: i64,
+    ) -> anyhow::Result<Option<String>> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let note_id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO remote_notes (ap_id, actor_id, local_actor_id, in_reply_to, content_html, \
+                   url, published_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING id",
+            )
+            .bind(&note.ap_id)
+            .bind(note.actor_id)
+            .bind(note.local_actor_id)
+            .bind(&note.in_reply_to)
+            .bind(&note.content_html)
+            .bind(&note.url)
+            .bind(note.published_at)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("storing a resident's message")?;
+            let Some(note_id) = note_id else {
+                return Ok(None);
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
+                   remote_note_id, source_post_id, first_response_due, answer_due, created_at, \
+                   updated_at) \
+                 VALUES ($1, $2, $3, $4, 'baru', $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(format!("pending-{}", note.ap_id))
+            .bind(ticket.local_actor_id)
+            .bind(&ticket.channel)
+            .bind(&ticket.class)
+            .bind(ticket.is_private)
+            .bind(note_id)
+            .bind(ticket.source_post_id)
+            .bind(ticket.first_response_due)
+            .bind(ticket.answer_due)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .context("opening a ticket")?;
+            let number = format!("ASP-{}-{id:06}-{}", ticket.year, ticket.suffix);
+            sqlx::query("UPDATE tickets SET number = $2 WHERE id = $1")
+                .bind(id)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await
+                .context("numbering a ticket")?;
+            tx.commit().await.context("committing the ticket")?;
+            Some(number)
+        }))
+    }
+
+    /// Tickets, oldest open first (by answer due date), then closed ones newest first.
+    pub async fn tickets(&self, limit: i64) -> anyhow::Result<Vec<TicketRow>> {
+        let sql = format!(
+            "{TICKET_ROW} ORDER BY CASE WHEN t.status IN ('selesai', 'ditolak', 'bukan_wewenang') \
+               THEN 1 ELSE 0 END, \
+             CASE WHEN t.status IN ('selesai', 'ditolak', 'bukan_wewenang') THEN -t.created_at \
+               ELSE t.answer_due END, t.id LIMIT $1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context("listing tickets")?
+        }))
+    }
+
+    pub async fn ticket_by_number(&self, number: &str) -> anyhow::Result<Option<TicketRow>> {
+        let sql = format!("{TICKET_ROW} WHERE t.number = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(number)
+                .fetch_optional(pool)
+                .await
+                .context("reading a ticket")?
+        }))
+    }
+
+    /// The days (YYYY-MM-DD) the village office is closed besides weekends.
+    pub async fn holidays(&self) -> anyhow::Result<Vec<String>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT day FROM holidays ORDER BY day")
+                .fetch_all(pool)
+                .await
+                .context("reading the holidays")?
+        }))
+    }
+
+    pub async fn add_holiday(&self, day: &str, name: &str) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO holidays (day, name) VALUES ($1, $2) \
+                 ON CONFLICT (day) DO UPDATE SET name = excluded.name",
+            )
+            .bind(day)
+            .bind(name)
+            .execute(pool)
+            .await
+            .context("saving a holiday")?;
+        });
+        Ok(())
+    }
+}

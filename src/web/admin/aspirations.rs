@@ -1,0 +1,104 @@
+//! `/admin/aspirasi` (editors and admins): residents' replies, mentions and direct
+//! messages as tickets, with their registration number, channel, class, status and
+//! clocks; overdue tickets first and marked. Private messages never leave the admin.
+
+use super::{session::Admin, view};
+use crate::{
+    clock::now_ms, publishing::markdown::strip_tags, state::AppState, store::TicketRow,
+    web::strings,
+};
+use axum::{extract::State, http::StatusCode, response::Response};
+use minijinja::{Value, context};
+
+/// Tickets listed on the page.
+const LIST_LIMIT: i64 = 200;
+/// Characters of a message shown in the list.
+const EXCERPT_CHARS: usize = 280;
+
+fn status_label(status: &str) -> strings::Text {
+    match status {
+        "diverifikasi" => strings::ASP_STATUS_VERIFIED,
+        "diproses" => strings::ASP_STATUS_IN_PROGRESS,
+        "selesai" => strings::ASP_STATUS_DONE,
+        "ditolak" => strings::ASP_STATUS_REJECTED,
+        "bukan_wewenang" => strings::ASP_STATUS_NOT_OURS,
+        _ => strings::ASP_STATUS_NEW,
+    }
+}
+
+fn channel_label(channel: &str) -> strings::Text {
+    match channel {
+        "reply" => strings::ASP_CHANNEL_REPLY,
+        "mention" => strings::ASP_CHANNEL_MENTION,
+        "direct" => strings::ASP_CHANNEL_DIRECT,
+        _ => strings::ASP_CHANNEL_WEB,
+    }
+}
+
+fn class_label(class: &str) -> strings::Text {
+    match class {
+        "pengaduan" => strings::ASP_CLASS_COMPLAINT,
+        "permintaan_informasi" => strings::ASP_CLASS_INFORMATION,
+        _ => strings::ASP_CLASS_ASPIRATION,
+    }
+}
+
+fn is_closed(status: &str) -> bool {
+    matches!(status, "selesai" | "ditolak" | "bukan_wewenang")
+}
+
+fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
+    let tz = admin.settings.time_zone;
+    let lang = admin.lang;
+    let open = !is_closed(&ticket.status);
+    let excerpt: String = match (&ticket.withdrawn_at, &ticket.content_html) {
+        (Some(_), _) => strings::ASP_WITHDRAWN.get(lang).to_string(),
+        (None, Some(html)) => strip_tags(html).chars().take(EXCERPT_CHARS).collect(),
+        (None, None) => String::new(),
+    };
+    context! {
+        number => ticket.number,
+        status => status_label(&ticket.status).get(lang),
+        channel => channel_label(&ticket.channel).get(lang),
+        class => class_label(&ticket.class).get(lang),
+        private => ticket.is_private,
+        author => match (&ticket.author_username, &ticket.author_host) {
+            (Some(user), Some(host)) => format!("@{user}@{host}"),
+            _ => String::new(),
+        },
+        author_url => ticket.author_url,
+        note_url => ticket.note_url,
+        excerpt => excerpt,
+        post_url => ticket.post_public_id.as_ref().map(|id| format!("/p/{id}")),
+        post_title => ticket.post_title,
+        received => tz.date_time_label(ticket.created_at, lang),
+        first_response_due => tz.date_time_label(ticket.first_response_due, lang),
+        answer_due => tz.date_time_label(ticket.answer_due, lang),
+        overdue => open && ticket.answered_at.is_none() && ticket.answer_due < now,
+        response_overdue => open && ticket.first_response_at.is_none() && ticket.first_response_due < now,
+    }
+}
+
+pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Response, Response> {
+    admin.require(admin.can_manage())?;
+    let tickets = state
+        .store
+        .tickets(LIST_LIMIT)
+        .await
+        .map_err(view::failure)?;
+    let now = now_ms();
+    let rows: Vec<Value> = tickets
+        .iter()
+        .map(|t| ticket_view(&admin, t, now))
+        .collect();
+    let overdue = rows
+        .iter()
+        .filter(|r| r.get_attr("overdue").is_ok_and(|v| v.is_true()))
+        .count();
+    Ok(view::page(
+        &admin,
+        StatusCode::OK,
+        "admin/aspirations.html",
+        context! { tickets => rows, overdue => overdue },
+    ))
+}

@@ -1,0 +1,187 @@
+//! Residents' replies, mentions and direct messages from the fediverse become tickets
+//! with a registration number and clocks, listed for editors in the admin.
+
+use crate::{
+    admin::{Browser, PASSWORD, user},
+    support::{
+        Backend, TestNode, WAIT, backends, eventually,
+        peer::{Peer, rand_id},
+    },
+};
+use kentongan::{
+    auth::Role,
+    clock::now_ms,
+    publishing::{self, PostInput},
+    store::TicketRow,
+};
+use serde_json::{Value, json};
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn note(
+    peer: &Peer,
+    id: &str,
+    content: &str,
+    to: Vec<String>,
+    in_reply_to: Option<&str>,
+    mention: &str,
+) -> Value {
+    json!({
+        "id": format!("{}/notes/{id}", peer.base),
+        "type": "Note",
+        "attributedTo": peer.actor_id("budi"),
+        "content": content,
+        "to": to,
+        "inReplyTo": in_reply_to,
+        "tag": [{ "type": "Mention", "href": mention, "name": "@desa" }],
+        "published": kentongan::clock::to_rfc3339(now_ms()),
+    })
+}
+
+fn create(peer: &Peer, object: &Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/create-{}", peer.base, rand_id()),
+        "type": "Create",
+        "actor": peer.actor_id("budi"),
+        "object": object,
+    })
+}
+
+async fn tickets(node: &TestNode, count: usize) -> Vec<TicketRow> {
+    eventually(&format!("{count} tickets"), WAIT, || async {
+        let tickets = node.state().store.tickets(100).await.expect("tickets");
+        (tickets.len() == count).then_some(tickets)
+    })
+    .await
+}
+
+async fn messages_become_tickets(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    let peer = Peer::start(true).await;
+    let store = &node.state().store;
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    let post = publishing::publish(
+        store,
+        &actor,
+        &PostInput {
+            title: "Jalan desa rusak".into(),
+            body_markdown: "Laporkan titik jalan yang rusak.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("publish");
+    let post_url = format!("{}/p/{}", node.base, post.public_id);
+    let inbox = format!("{}/inbox", node.base);
+
+    // A public reply to the post.
+    let reply = note(
+        &peer,
+        "reply-1",
+        "<p>Jalan di RT 03 berlubang besar.<script>alert(1)</script></p>",
+        vec![PUBLIC.to_string(), node.actor_id()],
+        Some(&post_url),
+        &node.actor_id(),
+    );
+    let (status, body) = peer.send("budi", &inbox, &create(&peer, &reply)).await;
+    assert_eq!(status, 202, "{body}");
+    let first = tickets(&node, 1).await.remove(0);
+    assert!(first.number.starts_with("ASP-20"), "{}", first.number);
+    assert_eq!(first.channel, "reply");
+    assert_eq!(first.class, "aspirasi");
+    assert_eq!(first.status, "baru");
+    assert!(!first.is_private);
+    assert_eq!(first.post_title.as_deref(), Some("Jalan desa rusak"));
+    let content = first.content_html.clone().unwrap_or_default();
+    assert!(
+        content.contains("berlubang") && !content.contains("<script"),
+        "{content}"
+    );
+    // Clocks: first response within 3 days, answer within 5 (end of the local day).
+    assert!(
+        first.first_response_due > now_ms() + 2 * DAY_MS
+            && first.first_response_due < now_ms() + 4 * DAY_MS
+    );
+    assert!(first.answer_due > now_ms() + 4 * DAY_MS && first.answer_due < now_ms() + 6 * DAY_MS);
+
+    // The same Create again opens nothing new.
+    let (status, _) = peer.send("budi", &inbox, &create(&peer, &reply)).await;
+    assert!(status == 202 || status == 200, "{status}");
+
+    // A direct message (not public) is private.
+    let direct = note(
+        &peer,
+        "dm-1",
+        "<p>Saya ingin melapor secara pribadi.</p>",
+        vec![node.actor_id()],
+        None,
+        &node.actor_id(),
+    );
+    let (status, body) = peer.send("budi", &inbox, &create(&peer, &direct)).await;
+    assert_eq!(status, 202, "{body}");
+    let all = tickets(&node, 2).await;
+    let private = all
+        .iter()
+        .find(|t| t.channel == "direct")
+        .expect("the direct message");
+    assert!(private.is_private);
+    assert_ne!(private.number, first.number);
+
+    // Editors see both on /admin/aspirasi; contributors may not.
+    user(&node, "editor.desa", Role::Editor).await;
+    let mut editor = Browser::new(&node);
+    editor.login("editor.desa", PASSWORD).await;
+    let page = editor.get("/admin/aspirasi").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&first.number) && page.body.contains(&private.number));
+    user(&node, "kim.desa", Role::Kontributor).await;
+    let mut contributor = Browser::new(&node);
+    contributor.login("kim.desa", PASSWORD).await;
+    assert_eq!(contributor.get("/admin/aspirasi").await.status, 403);
+
+    // The public site never shows the private message.
+    let home = crate::support::client()
+        .get(format!("{}/", node.base))
+        .send()
+        .await
+        .expect("GET /")
+        .text()
+        .await
+        .expect("body");
+    assert!(!home.contains("melapor secara pribadi"));
+
+    // A Delete from the author withdraws the message; the ticket stays.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/delete-{}", peer.base, rand_id()),
+        "type": "Delete",
+        "actor": peer.actor_id("budi"),
+        "object": reply["id"],
+    });
+    let (status, body) = peer.send("budi", &inbox, &delete).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the reply withdrawn", WAIT, || async {
+        let ticket = node
+            .state()
+            .store
+            .ticket_by_number(&first.number)
+            .await
+            .expect("read")
+            .expect("kept");
+        ticket.withdrawn_at.map(|_| ticket)
+    })
+    .await;
+    peer.stop();
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend() {
+    for backend in backends() {
+        messages_become_tickets(backend).await;
+    }
+}
