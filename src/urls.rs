@@ -53,6 +53,10 @@ impl Urls {
     pub fn post(&self, public_id: &str) -> Url {
         self.join(&format!("/p/{public_id}"))
     }
+    /// The village's answer to a resident's message (a Note).
+    pub fn answer(&self, public_id: &str) -> Url {
+        self.join(&format!("/jawaban/{public_id}"))
+    }
     /// An uploaded image's file (see `media`).
     pub fn media(&self, file_name: &str) -> Url {
         self.join(&format!("/media/{file_name}"))

@@ -1,5 +1,5 @@
--- Aspirations: residents' messages as tickets with public-service clocks, and the
--- village's holiday calendar for working-day clocks.
+-- Aspirations: residents' messages as tickets with public-service clocks, the village's
+-- answers to them, and the holiday calendar for working-day clocks.
 
 CREATE TABLE tickets (
     id                 BIGSERIAL PRIMARY KEY,
@@ -26,6 +26,19 @@ CREATE TABLE tickets (
     updated_at         BIGINT  NOT NULL
 );
 CREATE INDEX tickets_by_status ON tickets (status, answer_due);
+
+-- What the village answered, as sent to the resident (a Note in reply to theirs).
+CREATE TABLE ticket_replies (
+    id          BIGSERIAL PRIMARY KEY,
+    public_id   TEXT    NOT NULL UNIQUE,
+    ticket_id   BIGINT  NOT NULL REFERENCES tickets (id),
+    user_id     BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    -- The answer (the ticket is done) rather than a first response.
+    is_final    BOOLEAN NOT NULL,
+    object_json TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL
+);
+CREATE INDEX ticket_replies_by_ticket ON ticket_replies (ticket_id, id);
 
 CREATE TABLE holidays (
     day  TEXT PRIMARY KEY,

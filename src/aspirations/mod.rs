@@ -3,6 +3,7 @@
 //! ticket classes and the clocks (due dates in days or working days, with a holiday
 //! calendar); intake, workflow, answers and the portal's figures build on it.
 
+pub mod answer;
 pub mod clocks;
 pub mod intake;
 

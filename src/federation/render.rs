@@ -274,6 +274,15 @@ pub fn tombstone(post: &PostRecord, urls: &Urls) -> Value {
 }
 
 /// One of our activities, rendered from the current state of what it is about.
+/// Addressed to everyone: what may be served to anyone who asks.
+pub fn is_public(doc: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match doc.get(*field) {
+        Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(PUBLIC)),
+        Some(Value::String(one)) => one == PUBLIC,
+        _ => false,
+    })
+}
+
 pub fn activity(
     activity: &ActivityRecord,
     post: Option<&PostRecord>,
@@ -299,6 +308,21 @@ pub fn activity(
                 "object": object,
             });
             return Ok(with_context(doc, actor_context()));
+        }
+        "Create" if post.is_none() => {
+            // An answer to a resident: the Note as it was sent, addressed as it is.
+            let object: Value =
+                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
+                    .context("reading the object of a Create")?;
+            json!({
+                "id": id,
+                "type": "Create",
+                "actor": actor.ap_id,
+                "published": to_rfc3339(activity.created_at),
+                "to": object.get("to").cloned().unwrap_or(json!([])),
+                "cc": object.get("cc").cloned().unwrap_or(json!([])),
+                "object": object,
+            })
         }
         "Create" | "Update" => {
             let post = post.context("a Create or Update without its post")?;

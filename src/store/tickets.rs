@@ -46,6 +46,40 @@ pub struct TicketRow {
     pub withdrawn_at: Option<i64>,
     pub post_public_id: Option<String>,
     pub post_title: Option<String>,
+    pub local_actor_id: i64,
+    /// The resident: their actor id and the inbox an answer goes to.
+    pub author_ap_id: Option<String>,
+    pub author_inbox: Option<String>,
+    /// The id of the resident's note, which an answer replies to.
+    pub note_ap_id: Option<String>,
+}
+
+/// An answer to a ticket, as sent.
+#[derive(Clone, Debug, FromRow)]
+pub struct TicketReplyRecord {
+    pub id: i64,
+    pub public_id: String,
+    pub ticket_id: i64,
+    pub user_id: Option<i64>,
+    pub is_final: bool,
+    pub object_json: String,
+    pub created_at: i64,
+}
+
+/// An answer about to be sent: the Note and the activity that carries it.
+#[derive(Clone, Debug)]
+pub struct NewTicketReply<'a> {
+    pub ticket_id: i64,
+    pub public_id: &'a str,
+    pub user_id: Option<i64>,
+    pub is_final: bool,
+    pub object_json: &'a str,
+    pub create: &'a super::NewActivity,
+    /// The resident's inbox and its host.
+    pub inbox: &'a str,
+    pub host: &'a str,
+    /// Public answers also go to the village's followers.
+    pub to_followers_of: Option<i64>,
 }
 
 const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
@@ -53,7 +87,9 @@ const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t
        a.username AS author_username, a.host AS author_host, \
        COALESCE(a.profile_url, a.ap_id) AS author_url, \
        n.content_html, COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
-       p.public_id AS post_public_id, p.title AS post_title \
+       p.public_id AS post_public_id, p.title AS post_title, t.local_actor_id, \
+       a.ap_id AS author_ap_id, COALESCE(a.shared_inbox_url, a.inbox_url) AS author_inbox, \
+       n.ap_id AS note_ap_id \
      FROM tickets t \
      LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
      LEFT JOIN actors a ON a.id = n.actor_id \
@@ -145,6 +181,95 @@ impl Store {
                 .fetch_optional(pool)
                 .await
                 .context("reading a ticket")?
+        }))
+    }
+
+    /// Sends an answer: keeps it, writes its Create and queues it to the resident (and
+    /// the followers when public), and moves the ticket on, in one transaction. The
+    /// first answer is the first response; a final one closes the ticket as `selesai`.
+    pub async fn answer_ticket(&self, reply: &NewTicketReply<'_>, now: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            sqlx::query(
+                "INSERT INTO ticket_replies (public_id, ticket_id, user_id, is_final, object_json, \
+                   created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(reply.public_id)
+            .bind(reply.ticket_id)
+            .bind(reply.user_id)
+            .bind(reply.is_final)
+            .bind(reply.object_json)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("keeping the answer")?;
+            let activity_id = super::insert_activity!(tx, reply.create, None::<i64>, now)
+                .await
+                .context("storing the answer's Create")?;
+            super::queue_delivery!(tx, activity_id, reply.inbox, reply.host, now)
+                .await
+                .context("queueing the answer to the resident")?;
+            if let Some(actor_id) = reply.to_followers_of {
+                // The resident's server may also host followers: one request for both.
+                sqlx::query(
+                    "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+                     SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
+                     FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
+                     WHERE f.local_actor_id = $3 AND COALESCE(a.shared_inbox_url, a.inbox_url) <> $4 \
+                     GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)",
+                )
+                .bind(activity_id)
+                .bind(now)
+                .bind(actor_id)
+                .bind(reply.inbox)
+                .execute(&mut *tx)
+                .await
+                .context("queueing the answer to followers")?;
+            }
+            sqlx::query(
+                "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $2), \
+                   answered_at = CASE WHEN $3 THEN $2 ELSE answered_at END, \
+                   status = CASE WHEN $3 THEN 'selesai' \
+                                 WHEN status = 'baru' THEN 'diproses' ELSE status END, \
+                   updated_at = $2 WHERE id = $1",
+            )
+            .bind(reply.ticket_id)
+            .bind(now)
+            .bind(reply.is_final)
+            .execute(&mut *tx)
+            .await
+            .context("moving the ticket on")?;
+            tx.commit().await.context("committing the answer")?;
+        });
+        Ok(())
+    }
+
+    pub async fn ticket_replies(&self, ticket_id: i64) -> anyhow::Result<Vec<TicketReplyRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, public_id, ticket_id, user_id, is_final, object_json, created_at \
+                 FROM ticket_replies WHERE ticket_id = $1 ORDER BY id",
+            )
+            .bind(ticket_id)
+            .fetch_all(pool)
+            .await
+            .context("listing answers")?
+        }))
+    }
+
+    pub async fn ticket_reply_by_public_id(
+        &self,
+        public_id: &str,
+    ) -> anyhow::Result<Option<TicketReplyRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, public_id, ticket_id, user_id, is_final, object_json, created_at \
+                 FROM ticket_replies WHERE public_id = $1",
+            )
+            .bind(public_id)
+            .fetch_optional(pool)
+            .await
+            .context("reading an answer")?
         }))
     }
 

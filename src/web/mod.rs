@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
         .route("/a/{id}", get(objects::activity))
+        .route("/jawaban/{id}", get(objects::answer))
         .route(
             "/.well-known/webfinger",
             get(federation::wellknown::webfinger),

@@ -246,5 +246,30 @@ pub async fn activity(
         .await?
         .ok_or_else(|| AppError::NotFound("the activity's actor is gone".into()))?;
     let doc = render::activity(&activity, post.as_ref(), &actor, &state.urls)?;
+    if activity.kind == "Create" && post.is_none() && !render::is_public(&doc) {
+        // A direct answer to a resident is theirs alone.
+        return Err(AppError::NotFound("there is no such activity".into()));
+    }
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
+/// `GET /jawaban/{id}`: the village's answer to a resident, when it was public.
+pub async fn answer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let reply = state
+        .store
+        .ticket_reply_by_public_id(&id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("there is no such answer".into()))?;
+    let mut doc: serde_json::Value = serde_json::from_str(&reply.object_json)
+        .map_err(|err| AppError::Unavailable(err.into()))?;
+    if !render::is_public(&doc) {
+        return Err(AppError::NotFound("there is no such answer".into()));
+    }
+    if let Some(map) = doc.as_object_mut() {
+        map.insert("@context".into(), serde_json::json!(render::AS_CONTEXT));
+    }
     Ok(activity_json(StatusCode::OK, &doc))
 }

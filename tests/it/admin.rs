@@ -137,7 +137,7 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
@@ -185,7 +185,7 @@ impl Browser {
     }
 
     /// The session's CSRF token, as any admin page carries it.
-    async fn csrf(&mut self) -> String {
+    pub(crate) async fn csrf(&mut self) -> String {
         let page = self.get("/admin/account").await;
         assert_eq!(page.status, 200, "{}", page.body);
         page.csrf()

@@ -143,6 +143,137 @@ async fn messages_become_tickets(backend: Backend) {
     contributor.login("kim.desa", PASSWORD).await;
     assert_eq!(contributor.get("/admin/aspirasi").await.status, 403);
 
+    // The editor answers the public reply: a Note in the resident's thread, mentioning
+    // them, public; the ticket gets its first response.
+    let csrf = editor.csrf().await;
+    let empty = editor
+        .post_form(
+            &format!("/admin/aspirasi/{}/jawab", first.number),
+            &[("csrf", &csrf), ("answer", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, 400);
+    let sent = editor
+        .post_form(
+            &format!("/admin/aspirasi/{}/jawab", first.number),
+            &[
+                ("csrf", &csrf),
+                (
+                    "answer",
+                    "Terima kasih, Pak Budi. Tim desa memeriksa jalan RT 03 besok.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    node.state().wake_delivery.notify_one();
+    let public_answer = eventually(
+        "the public answer at the resident's server",
+        WAIT,
+        || async {
+            peer.received_of("Create")
+                .into_iter()
+                .find(|r| r.activity["object"]["inReplyTo"] == reply["id"])
+        },
+    )
+    .await;
+    assert!(public_answer.signature_verified);
+    let object = &public_answer.activity["object"];
+    assert!(
+        object["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("memeriksa jalan RT 03")
+    );
+    assert_eq!(object["tag"][0]["type"], "Mention");
+    assert_eq!(object["tag"][0]["href"], peer.actor_id("budi"));
+    assert!(
+        object["to"]
+            .as_array()
+            .expect("to")
+            .iter()
+            .any(|v| v == PUBLIC)
+    );
+    let answered = node
+        .state()
+        .store
+        .ticket_by_number(&first.number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert!(answered.first_response_at.is_some());
+    assert_eq!(answered.status, "diproses");
+    // Its id answers with the Note.
+    let fetched: Value = crate::support::client()
+        .get(object["id"].as_str().expect("id"))
+        .header("accept", crate::support::AP)
+        .send()
+        .await
+        .expect("GET answer")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fetched["inReplyTo"], reply["id"]);
+
+    // The direct message gets a direct, final answer: to the resident alone, never
+    // served to anyone else.
+    let sent = editor
+        .post_form(
+            &format!("/admin/aspirasi/{}/jawab", private.number),
+            &[
+                ("csrf", &csrf),
+                ("answer", "Silakan datang ke kantor desa hari Senin."),
+                ("final", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    node.state().wake_delivery.notify_one();
+    let direct_answer = eventually(
+        "the direct answer at the resident's server",
+        WAIT,
+        || async {
+            peer.received_of("Create")
+                .into_iter()
+                .find(|r| r.activity["object"]["inReplyTo"] == direct["id"])
+        },
+    )
+    .await;
+    let object = &direct_answer.activity["object"];
+    assert_eq!(object["to"], json!([peer.actor_id("budi")]));
+    assert_eq!(object["cc"], json!([]));
+    assert_eq!(direct_answer.activity["to"], json!([peer.actor_id("budi")]));
+    let status = crate::support::client()
+        .get(object["id"].as_str().expect("id"))
+        .header("accept", crate::support::AP)
+        .send()
+        .await
+        .expect("GET answer")
+        .status()
+        .as_u16();
+    assert_eq!(
+        status, 404,
+        "a direct answer is not served to anyone who asks"
+    );
+    let activity_status = crate::support::client()
+        .get(direct_answer.activity["id"].as_str().expect("id"))
+        .header("accept", crate::support::AP)
+        .send()
+        .await
+        .expect("GET activity")
+        .status()
+        .as_u16();
+    assert_eq!(activity_status, 404);
+    let closed = node
+        .state()
+        .store
+        .ticket_by_number(&private.number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert_eq!(closed.status, "selesai");
+    assert!(closed.answered_at.is_some());
+
     // The public site never shows the private message.
     let home = crate::support::client()
         .get(format!("{}/", node.base))

@@ -2,12 +2,19 @@
 //! messages as tickets, with their registration number, channel, class, status and
 //! clocks; overdue tickets first and marked. Private messages never leave the admin.
 
-use super::{session::Admin, view};
+use super::{
+    session::{Admin, AdminPost},
+    view,
+};
 use crate::{
     clock::now_ms, publishing::markdown::strip_tags, state::AppState, store::TicketRow,
     web::strings,
 };
-use axum::{extract::State, http::StatusCode, response::Response};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
 use minijinja::{Value, context};
 
 /// Tickets listed on the page.
@@ -58,6 +65,7 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     };
     context! {
         number => ticket.number,
+        url => format!("/admin/aspirasi/{}", ticket.number),
         status => status_label(&ticket.status).get(lang),
         channel => channel_label(&ticket.channel).get(lang),
         class => class_label(&ticket.class).get(lang),
@@ -101,4 +109,123 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Respons
         "admin/aspirations.html",
         context! { tickets => rows, overdue => overdue },
     ))
+}
+
+async fn ticket_of(state: &AppState, admin: &Admin, number: &str) -> Result<TicketRow, Response> {
+    admin.require(admin.can_manage())?;
+    state
+        .store
+        .ticket_by_number(number)
+        .await
+        .map_err(view::failure)?
+        .ok_or_else(|| view::not_found(admin))
+}
+
+async fn show(
+    state: &AppState,
+    admin: &Admin,
+    ticket: &TicketRow,
+    status: StatusCode,
+    error: Option<String>,
+    draft: &str,
+    ok: Option<&str>,
+) -> Result<Response, Response> {
+    let tz = admin.settings.time_zone;
+    let replies: Vec<Value> = state
+        .store
+        .ticket_replies(ticket.id)
+        .await
+        .map_err(view::failure)?
+        .iter()
+        .map(|reply| {
+            let note: serde_json::Value =
+                serde_json::from_str(&reply.object_json).unwrap_or_default();
+            context! {
+                sent => tz.date_time_label(reply.created_at, admin.lang),
+                is_final => reply.is_final,
+                content_html => Value::from_safe_string(
+                    note.get("content").and_then(|c| c.as_str()).unwrap_or_default().to_string(),
+                ),
+            }
+        })
+        .collect();
+    Ok(view::page(
+        admin,
+        status,
+        "admin/aspiration.html",
+        context! {
+            ticket => ticket_view(admin, ticket, now_ms()),
+            message_html => match &ticket.withdrawn_at {
+                Some(_) => None,
+                None => ticket.content_html.clone().map(Value::from_safe_string),
+            },
+            replies => replies,
+            can_answer => ticket.author_inbox.is_some() && ticket.withdrawn_at.is_none(),
+            error => error,
+            draft => draft,
+            flash => view::flash(ok, admin.lang),
+        },
+    ))
+}
+
+/// `GET /admin/aspirasi/{number}`: one message, its clocks, the answers sent, and the
+/// form to answer.
+pub async fn page(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(query): Query<view::OkQuery>,
+    admin: Admin,
+) -> Result<Response, Response> {
+    let ticket = ticket_of(&state, &admin, &number).await?;
+    show(
+        &state,
+        &admin,
+        &ticket,
+        StatusCode::OK,
+        None,
+        "",
+        query.ok.as_deref(),
+    )
+    .await
+}
+
+/// `POST /admin/aspirasi/{number}/jawab`: sends an answer to the resident.
+pub async fn answer(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let ticket = ticket_of(&state, &admin, &number).await?;
+    let text = fields.get("answer");
+    let sent = crate::aspirations::answer::send(
+        &state.store,
+        &state.urls,
+        &admin.actor,
+        &ticket,
+        Some(admin.user_id()),
+        text,
+        fields.checked("final"),
+    )
+    .await;
+    match sent {
+        Ok(()) => {
+            state.wake_delivery.notify_one();
+            Ok(view::done(&format!("/admin/aspirasi/{number}"), "answered"))
+        }
+        Err(err) => match view::refusal(&err, admin.lang) {
+            Some(message) => {
+                show(
+                    &state,
+                    &admin,
+                    &ticket,
+                    StatusCode::BAD_REQUEST,
+                    Some(message),
+                    text,
+                    None,
+                )
+                .await
+            }
+            None => Err(view::failure(err)),
+        },
+    }
 }

@@ -76,6 +76,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/aspirations.html"),
     ),
     (
+        "admin/aspiration.html",
+        include_str!("../templates/admin/aspiration.html"),
+    ),
+    (
         "admin/settings.html",
         include_str!("../templates/admin/settings.html"),
     ),
@@ -156,6 +160,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/followers", get(followers::list))
         .route("/admin/aspirasi", get(aspirations::list))
+        .route("/admin/aspirasi/{number}", get(aspirations::page))
+        .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

@@ -97,6 +97,7 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "user_saved" => strings::ADMIN_OK_USER_SAVED,
         "account" => strings::ADMIN_OK_ACCOUNT,
         "password" => strings::ADMIN_OK_PASSWORD,
+        "answered" => strings::ASP_OK_ANSWERED,
         _ => return None,
     };
     Some(text.get(lang))
