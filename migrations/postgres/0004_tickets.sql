@@ -17,6 +17,9 @@ CREATE TABLE tickets (
     remote_note_id     BIGINT  UNIQUE REFERENCES remote_notes (id),
     source_post_id     BIGINT  REFERENCES posts (id),
     assignee_user_id   BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    -- Why it was refused (ditolak), or where it was forwarded (bukan_wewenang).
+    resolution         TEXT    NOT NULL DEFAULT '',
+    -- An information request whose answer time was extended by 7 working days.
     extended           BOOLEAN NOT NULL DEFAULT FALSE,
     first_response_due BIGINT  NOT NULL,
     answer_due         BIGINT  NOT NULL,

@@ -6,5 +6,6 @@
 pub mod answer;
 pub mod clocks;
 pub mod intake;
+pub mod workflow;
 
 pub use clocks::{Clock, ClockSettings, Holidays, TicketClass, TicketDeadlines};

@@ -28,7 +28,7 @@ pub use drafts::{DraftRecord, NewDraft};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};
-pub use tickets::{NewTicket, NewTicketReply, TicketReplyRecord, TicketRow};
+pub use tickets::{NewTicket, NewTicketReply, TicketDecision, TicketReplyRecord, TicketRow};
 pub use users::{SessionRecord, UserRecord};
 
 use anyhow::Context;

@@ -52,6 +52,20 @@ pub struct TicketRow {
     pub author_inbox: Option<String>,
     /// The id of the resident's note, which an answer replies to.
     pub note_ap_id: Option<String>,
+    pub resolution: String,
+    pub extended: bool,
+}
+
+/// An operator's decision about a ticket, with the deadlines it implies.
+#[derive(Clone, Copy, Debug)]
+pub struct TicketDecision<'a> {
+    pub ticket_id: i64,
+    pub status: &'a str,
+    pub class: &'a str,
+    pub resolution: &'a str,
+    pub extended: bool,
+    pub first_response_due: i64,
+    pub answer_due: i64,
 }
 
 /// An answer to a ticket, as sent.
@@ -89,7 +103,7 @@ const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t
        n.content_html, COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
        p.public_id AS post_public_id, p.title AS post_title, t.local_actor_id, \
        a.ap_id AS author_ap_id, COALESCE(a.shared_inbox_url, a.inbox_url) AS author_inbox, \
-       n.ap_id AS note_ap_id \
+       n.ap_id AS note_ap_id, t.resolution, t.extended \
      FROM tickets t \
      LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
      LEFT JOIN actors a ON a.id = n.actor_id \
@@ -240,6 +254,35 @@ impl Store {
             .await
             .context("moving the ticket on")?;
             tx.commit().await.context("committing the answer")?;
+        });
+        Ok(())
+    }
+
+    /// Stores an operator's decision. Leaving `baru` is the ticket's first response.
+    pub async fn decide_ticket(
+        &self,
+        decision: &TicketDecision<'_>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE tickets SET status = $2, class = $3, resolution = $4, extended = $5, \
+                   first_response_due = $6, answer_due = $7, updated_at = $8, \
+                   first_response_at = CASE WHEN $2 <> 'baru' THEN COALESCE(first_response_at, $8) \
+                                            ELSE first_response_at END \
+                 WHERE id = $1",
+            )
+            .bind(decision.ticket_id)
+            .bind(decision.status)
+            .bind(decision.class)
+            .bind(decision.resolution)
+            .bind(decision.extended)
+            .bind(decision.first_response_due)
+            .bind(decision.answer_due)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("saving the ticket's status")?;
         });
         Ok(())
     }

@@ -143,6 +143,76 @@ async fn messages_become_tickets(backend: Backend) {
     contributor.login("kim.desa", PASSWORD).await;
     assert_eq!(contributor.get("/admin/aspirasi").await.status, 403);
 
+    // Verified as an information request: its answer now runs on 10 working days (at
+    // least 12 calendar days), and verifying is its first response.
+    let csrf = editor.csrf().await;
+    let status_path = format!("/admin/aspirasi/{}/status", first.number);
+    let refused = editor
+        .post_form(
+            &status_path,
+            &[
+                ("csrf", &csrf),
+                ("status", "ditolak"),
+                ("class", "aspirasi"),
+                ("resolution", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "a refusal needs its reason");
+    let verified = editor
+        .post_form(
+            &status_path,
+            &[
+                ("csrf", &csrf),
+                ("status", "diverifikasi"),
+                ("class", "permintaan_informasi"),
+                ("resolution", ""),
+            ],
+        )
+        .await;
+    assert_eq!(verified.status, 303, "{}", verified.body);
+    let ticket = node
+        .state()
+        .store
+        .ticket_by_number(&first.number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert_eq!(
+        (ticket.status.as_str(), ticket.class.as_str()),
+        ("diverifikasi", "permintaan_informasi")
+    );
+    assert!(
+        ticket.answer_due >= first.created_at + 12 * DAY_MS,
+        "{} vs {}",
+        ticket.answer_due,
+        first.created_at
+    );
+    assert!(ticket.first_response_at.is_some());
+    let extended = editor
+        .post_form(
+            &status_path,
+            &[
+                ("csrf", &csrf),
+                ("status", "diproses"),
+                ("class", "permintaan_informasi"),
+                ("extended", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(extended.status, 303);
+    let later = node
+        .state()
+        .store
+        .ticket_by_number(&first.number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert!(
+        later.answer_due >= ticket.answer_due + 7 * DAY_MS,
+        "seven more working days"
+    );
+
     // The editor answers the public reply: a Note in the resident's thread, mentioning
     // them, public; the ticket gets its first response.
     let csrf = editor.csrf().await;
@@ -202,7 +272,10 @@ async fn messages_become_tickets(backend: Backend) {
         .expect("read")
         .expect("ticket");
     assert!(answered.first_response_at.is_some());
-    assert_eq!(answered.status, "diproses");
+    assert_eq!(
+        answered.status, "diproses",
+        "a first answer does not close the ticket"
+    );
     // Its id answers with the Note.
     let fetched: Value = crate::support::client()
         .get(object["id"].as_str().expect("id"))

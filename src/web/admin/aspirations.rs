@@ -7,7 +7,14 @@ use super::{
     view,
 };
 use crate::{
-    clock::now_ms, publishing::markdown::strip_tags, state::AppState, store::TicketRow,
+    aspirations::{
+        TicketClass,
+        workflow::{self, Decision, Status},
+    },
+    clock::now_ms,
+    publishing::markdown::strip_tags,
+    state::AppState,
+    store::TicketRow,
     web::strings,
 };
 use axum::{
@@ -22,17 +29,6 @@ const LIST_LIMIT: i64 = 200;
 /// Characters of a message shown in the list.
 const EXCERPT_CHARS: usize = 280;
 
-fn status_label(status: &str) -> strings::Text {
-    match status {
-        "diverifikasi" => strings::ASP_STATUS_VERIFIED,
-        "diproses" => strings::ASP_STATUS_IN_PROGRESS,
-        "selesai" => strings::ASP_STATUS_DONE,
-        "ditolak" => strings::ASP_STATUS_REJECTED,
-        "bukan_wewenang" => strings::ASP_STATUS_NOT_OURS,
-        _ => strings::ASP_STATUS_NEW,
-    }
-}
-
 fn channel_label(channel: &str) -> strings::Text {
     match channel {
         "reply" => strings::ASP_CHANNEL_REPLY,
@@ -42,22 +38,12 @@ fn channel_label(channel: &str) -> strings::Text {
     }
 }
 
-fn class_label(class: &str) -> strings::Text {
-    match class {
-        "pengaduan" => strings::ASP_CLASS_COMPLAINT,
-        "permintaan_informasi" => strings::ASP_CLASS_INFORMATION,
-        _ => strings::ASP_CLASS_ASPIRATION,
-    }
-}
-
-fn is_closed(status: &str) -> bool {
-    matches!(status, "selesai" | "ditolak" | "bukan_wewenang")
-}
-
 fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     let tz = admin.settings.time_zone;
     let lang = admin.lang;
-    let open = !is_closed(&ticket.status);
+    let status = Status::parse(&ticket.status).unwrap_or(Status::Baru);
+    let class = TicketClass::parse(&ticket.class).unwrap_or(TicketClass::Aspirasi);
+    let open = !status.is_closed();
     let excerpt: String = match (&ticket.withdrawn_at, &ticket.content_html) {
         (Some(_), _) => strings::ASP_WITHDRAWN.get(lang).to_string(),
         (None, Some(html)) => strip_tags(html).chars().take(EXCERPT_CHARS).collect(),
@@ -66,9 +52,9 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     context! {
         number => ticket.number,
         url => format!("/admin/aspirasi/{}", ticket.number),
-        status => status_label(&ticket.status).get(lang),
+        status => status.label().get(lang),
         channel => channel_label(&ticket.channel).get(lang),
-        class => class_label(&ticket.class).get(lang),
+        class => class.label().get(lang),
         private => ticket.is_private,
         author => match (&ticket.author_username, &ticket.author_host) {
             (Some(user), Some(host)) => format!("@{user}@{host}"),
@@ -83,6 +69,8 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
         first_response_due => tz.date_time_label(ticket.first_response_due, lang),
         answer_due => tz.date_time_label(ticket.answer_due, lang),
         overdue => open && ticket.answered_at.is_none() && ticket.answer_due < now,
+        resolution => ticket.resolution,
+        extended => ticket.extended,
         response_overdue => open && ticket.first_response_at.is_none() && ticket.first_response_due < now,
     }
 }
@@ -161,6 +149,14 @@ async fn show(
             },
             replies => replies,
             can_answer => ticket.author_inbox.is_some() && ticket.withdrawn_at.is_none(),
+            statuses => Status::ALL
+                .iter()
+                .map(|s| context! { value => s.as_str(), label => s.label().get(admin.lang), selected => s.as_str() == ticket.status })
+                .collect::<Vec<_>>(),
+            classes => TicketClass::ALL
+                .iter()
+                .map(|c| context! { value => c.as_str(), label => c.label().get(admin.lang), selected => c.as_str() == ticket.class })
+                .collect::<Vec<_>>(),
             error => error,
             draft => draft,
             flash => view::flash(ok, admin.lang),
@@ -221,6 +217,49 @@ pub async fn answer(
                     StatusCode::BAD_REQUEST,
                     Some(message),
                     text,
+                    None,
+                )
+                .await
+            }
+            None => Err(view::failure(err)),
+        },
+    }
+}
+
+/// `POST /admin/aspirasi/{number}/status`: verifies, classes, refuses or forwards it.
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    AdminPost { admin, fields }: AdminPost,
+) -> Result<Response, Response> {
+    let ticket = ticket_of(&state, &admin, &number).await?;
+    let (Some(status), Some(class)) = (
+        Status::parse(fields.get("status")),
+        TicketClass::parse(fields.get("class")),
+    ) else {
+        return Err(view::message(
+            &admin,
+            StatusCode::BAD_REQUEST,
+            strings::ASP_UNKNOWN_CHOICE,
+        ));
+    };
+    let decision = Decision {
+        status,
+        class,
+        resolution: fields.get("resolution").to_string(),
+        extended: fields.checked("extended"),
+    };
+    match workflow::decide(&state.store, &ticket, &decision, admin.settings.time_zone).await {
+        Ok(()) => Ok(view::done(&format!("/admin/aspirasi/{number}"), "decided")),
+        Err(err) => match view::refusal(&err, admin.lang) {
+            Some(message) => {
+                show(
+                    &state,
+                    &admin,
+                    &ticket,
+                    StatusCode::BAD_REQUEST,
+                    Some(message),
+                    "",
                     None,
                 )
                 .await

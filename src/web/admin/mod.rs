@@ -162,6 +162,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/aspirasi", get(aspirations::list))
         .route("/admin/aspirasi/{number}", get(aspirations::page))
         .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
+        .route("/admin/aspirasi/{number}/status", post(aspirations::decide))
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

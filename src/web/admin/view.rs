@@ -98,6 +98,7 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "account" => strings::ADMIN_OK_ACCOUNT,
         "password" => strings::ADMIN_OK_PASSWORD,
         "answered" => strings::ASP_OK_ANSWERED,
+        "decided" => strings::ASP_OK_DECIDED,
         _ => return None,
     };
     Some(text.get(lang))

@@ -37,6 +37,16 @@ texts! {
     ASP_FINAL_LABEL => "Ini jawaban akhir: tandai aspirasi selesai", "This is the final answer: mark the message done";
     ASP_SEND => "Kirim jawaban", "Send the answer";
     ASP_BACK_TO_LIST => "Kembali ke daftar aspirasi", "Back to the list of messages";
+    ASP_REASON_REQUIRED => "Tulis alasan penolakan; warga berhak mengetahuinya.", "Write the reason for refusing; the resident has a right to know it.";
+    ASP_FORWARD_REQUIRED => "Tulis ke mana aspirasi ini diteruskan.", "Write where this message was forwarded.";
+    ASP_RESOLUTION_TOO_LONG => "Alasan atau tujuan paling panjang 500 karakter.", "The reason or destination is at most 500 characters.";
+    ASP_OK_DECIDED => "Status aspirasi disimpan.", "The message's status was saved.";
+    ASP_DECIDE => "Status dan jenis", "Status and class";
+    ASP_RESOLUTION_LABEL => "Alasan penolakan, atau ke mana diteruskan", "Reason for refusing, or where it was forwarded";
+    ASP_EXTEND_LABEL => "Perpanjang waktu jawaban permintaan informasi (7 hari kerja)", "Extend the answer time of an information request (7 working days)";
+    ASP_SAVE_DECISION => "Simpan status", "Save the status";
+    ASP_RESOLUTION => "Keterangan", "Note";
+    ASP_UNKNOWN_CHOICE => "Pilihan status atau jenis tidak dikenal.", "Unknown status or class.";
     ASP_STATUS_NEW => "Baru", "New";
     ASP_STATUS_VERIFIED => "Diverifikasi", "Verified";
     ASP_STATUS_IN_PROGRESS => "Diproses", "In progress";

@@ -1,0 +1,149 @@
+//! Where a ticket stands and how an operator moves it: baru → diverifikasi → diproses →
+//! selesai, or ditolak (with the reason) or bukan wewenang (with where it was sent).
+//! Verifying a ticket is its first response; changing its class (an information request
+//! runs on working days) or extending an information request moves its deadlines.
+
+use super::{ClockSettings, Holidays, TicketClass};
+use crate::{
+    clock::now_ms,
+    publishing::InvalidInput,
+    site::TimeZone,
+    store::{Store, TicketDecision, TicketRow},
+    web::strings::{self, Text},
+};
+
+pub const MAX_RESOLUTION_CHARS: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Baru,
+    Diverifikasi,
+    Diproses,
+    Selesai,
+    Ditolak,
+    BukanWewenang,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Baru,
+        Status::Diverifikasi,
+        Status::Diproses,
+        Status::Selesai,
+        Status::Ditolak,
+        Status::BukanWewenang,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Baru => "baru",
+            Self::Diverifikasi => "diverifikasi",
+            Self::Diproses => "diproses",
+            Self::Selesai => "selesai",
+            Self::Ditolak => "ditolak",
+            Self::BukanWewenang => "bukan_wewenang",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::Baru => strings::ASP_STATUS_NEW,
+            Self::Diverifikasi => strings::ASP_STATUS_VERIFIED,
+            Self::Diproses => strings::ASP_STATUS_IN_PROGRESS,
+            Self::Selesai => strings::ASP_STATUS_DONE,
+            Self::Ditolak => strings::ASP_STATUS_REJECTED,
+            Self::BukanWewenang => strings::ASP_STATUS_NOT_OURS,
+        }
+    }
+
+    /// No more answer is owed.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::Selesai | Self::Ditolak | Self::BukanWewenang)
+    }
+}
+
+impl TicketClass {
+    pub const ALL: [TicketClass; 3] = [
+        TicketClass::Aspirasi,
+        TicketClass::Pengaduan,
+        TicketClass::PermintaanInformasi,
+    ];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == value)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::Aspirasi => strings::ASP_CLASS_ASPIRATION,
+            Self::Pengaduan => strings::ASP_CLASS_COMPLAINT,
+            Self::PermintaanInformasi => strings::ASP_CLASS_INFORMATION,
+        }
+    }
+}
+
+/// What an operator decided about a ticket.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub status: Status,
+    pub class: TicketClass,
+    /// The reason for ditolak, or where a bukan wewenang ticket went.
+    pub resolution: String,
+    /// Extend an information request's answer time (7 working days by default).
+    pub extended: bool,
+}
+
+/// Applies a decision: checks it, recomputes the deadlines from the day of receipt,
+/// and stores it.
+pub async fn decide(
+    store: &Store,
+    ticket: &TicketRow,
+    decision: &Decision,
+    time_zone: TimeZone,
+) -> anyhow::Result<()> {
+    let resolution = decision.resolution.trim();
+    match decision.status {
+        Status::Ditolak if resolution.is_empty() => {
+            return Err(InvalidInput(strings::ASP_REASON_REQUIRED).into());
+        }
+        Status::BukanWewenang if resolution.is_empty() => {
+            return Err(InvalidInput(strings::ASP_FORWARD_REQUIRED).into());
+        }
+        _ => {}
+    }
+    if resolution.chars().count() > MAX_RESOLUTION_CHARS {
+        return Err(InvalidInput(strings::ASP_RESOLUTION_TOO_LONG).into());
+    }
+    let extended = decision.extended && decision.class == TicketClass::PermintaanInformasi;
+    let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
+        .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
+    let deadlines = ClockSettings::default().deadlines(
+        decision.class,
+        ticket.created_at,
+        extended,
+        time_zone,
+        &holidays,
+    );
+    let resolution = match decision.status {
+        Status::Ditolak | Status::BukanWewenang => resolution.to_string(),
+        _ => String::new(),
+    };
+    store
+        .decide_ticket(
+            &TicketDecision {
+                ticket_id: ticket.id,
+                status: decision.status.as_str(),
+                class: decision.class.as_str(),
+                resolution: &resolution,
+                extended,
+                first_response_due: deadlines.first_response,
+                answer_due: deadlines.answer,
+            },
+            now_ms(),
+        )
+        .await
+}
