@@ -98,7 +98,9 @@ impl Node {
             .context("reading the listening address")?;
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, router).await {
+            // The peer address feeds the per-address limits of the website's forms.
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            if let Err(err) = axum::serve(listener, service).await {
                 tracing::error!(%err, "the HTTP server stopped");
             }
         }));

@@ -21,6 +21,8 @@ pub struct AppState {
     pub wake_scheduler: Arc<Notify>,
     /// Activities accepted per remote server (after their signature checked out).
     pub inbox_limiter: Arc<RateLimiter>,
+    /// Messages accepted from the website's forms per client address.
+    pub form_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -39,6 +41,8 @@ impl AppState {
             wake_portal: Arc::new(Notify::new()),
             wake_scheduler: Arc::new(Notify::new()),
             inbox_limiter,
+            // A resident writes one message, perhaps two; a script writes hundreds.
+            form_limiter: Arc::new(RateLimiter::new(3, 2)),
         }
     }
 }

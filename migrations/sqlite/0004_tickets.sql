@@ -13,6 +13,11 @@ CREATE TABLE tickets (
     -- baru | diverifikasi | diproses | selesai | ditolak | bukan_wewenang
     status             TEXT    NOT NULL,
     is_private         BOOLEAN NOT NULL,
+    -- A message from the website's form: the name the resident gave, their contact
+    -- (private: never shown publicly, never federated) and the message as HTML.
+    author_name        TEXT    NOT NULL DEFAULT '',
+    contact            TEXT    NOT NULL DEFAULT '',
+    message_html       TEXT    NOT NULL DEFAULT '',
     -- The fediverse message it came from (its author, content, edits and withdrawal).
     remote_note_id     BIGINT  UNIQUE REFERENCES remote_notes (id),
     source_post_id     BIGINT  REFERENCES posts (id),

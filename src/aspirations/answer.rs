@@ -7,7 +7,7 @@ use crate::{
     clock::{now_ms, to_rfc3339},
     federation::PUBLIC,
     publishing::{InvalidInput, markdown, new_public_id},
-    store::{ActorRecord, NewActivity, NewTicketReply, Store, TicketRow},
+    store::{ActorRecord, AnswerDelivery, NewActivity, NewTicketReply, Store, TicketRow},
     urls::Urls,
     web::strings,
 };
@@ -65,7 +65,9 @@ pub fn answer_note(
     }))
 }
 
-/// Sends an operator's answer to a ticket's author; `is_final` closes the ticket.
+/// Sends an operator's answer to a ticket's author; `is_final` closes the ticket. A
+/// fediverse author gets it in their thread; a website message's answer is kept for the
+/// status page its author checks with the ticket number.
 pub async fn send(
     store: &Store,
     urls: &Urls,
@@ -82,23 +84,37 @@ pub async fn send(
     if text.chars().count() > MAX_ANSWER_CHARS {
         return Err(InvalidInput(strings::ASP_ANSWER_TOO_LONG).into());
     }
-    let (Some(inbox), Some(host)) = (
-        ticket.author_inbox.as_deref(),
-        ticket.author_host.as_deref(),
-    ) else {
-        return Err(InvalidInput(strings::ASP_NO_FEDIVERSE_AUTHOR).into());
-    };
     let now = now_ms();
     let public_id = new_public_id();
-    let note = answer_note(
-        ticket,
-        village,
-        urls,
-        &public_id,
-        &markdown::render(text),
-        now,
-    )
-    .ok_or(InvalidInput(strings::ASP_NO_FEDIVERSE_AUTHOR))?;
+    let body_html = markdown::render(text);
+    let fediverse = match (
+        ticket.author_inbox.as_deref(),
+        ticket.author_host.as_deref(),
+    ) {
+        (Some(inbox), Some(host)) => Some((inbox, host)),
+        _ => None,
+    };
+    let Some((inbox, host)) = fediverse else {
+        if ticket.channel != "web" {
+            return Err(InvalidInput(strings::ASP_NO_FEDIVERSE_AUTHOR).into());
+        }
+        let object_json = json!({ "content": body_html }).to_string();
+        return store
+            .answer_ticket(
+                &NewTicketReply {
+                    ticket_id: ticket.id,
+                    public_id: &public_id,
+                    user_id,
+                    is_final,
+                    object_json: &object_json,
+                    delivery: None,
+                },
+                now,
+            )
+            .await;
+    };
+    let note = answer_note(ticket, village, urls, &public_id, &body_html, now)
+        .ok_or(InvalidInput(strings::ASP_NO_FEDIVERSE_AUTHOR))?;
     let object_json = note.to_string();
     let create = NewActivity {
         public_id: new_public_id(),
@@ -115,10 +131,12 @@ pub async fn send(
                 user_id,
                 is_final,
                 object_json: &object_json,
-                create: &create,
-                inbox,
-                host,
-                to_followers_of: (!ticket.is_private).then_some(village.id),
+                delivery: Some(AnswerDelivery {
+                    create: &create,
+                    inbox,
+                    host,
+                    to_followers_of: (!ticket.is_private).then_some(village.id),
+                }),
             },
             now,
         )

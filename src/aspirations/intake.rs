@@ -6,7 +6,9 @@
 use super::{ClockSettings, Holidays, TicketClass};
 use crate::{
     clock::now_ms,
-    store::{NewRemoteNote, NewTicket, PostRecord, Store},
+    publishing::InvalidInput,
+    store::{NewRemoteNote, NewTicket, NewWebMessage, PostRecord, Store},
+    web::strings,
 };
 use chrono::Datelike;
 use rand::Rng;
@@ -60,6 +62,37 @@ fn number_suffix() -> String {
         .collect()
 }
 
+/// A new ticket's number parts and deadlines, from the site's time zone and holidays.
+async fn new_ticket(
+    store: &Store,
+    local_actor_id: i64,
+    channel: &str,
+    class: TicketClass,
+    is_private: bool,
+    source_post_id: Option<i64>,
+    now: i64,
+) -> anyhow::Result<NewTicket> {
+    let settings = crate::site::load(store).await?;
+    let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
+        .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
+    let deadlines =
+        ClockSettings::default().deadlines(class, now, false, settings.time_zone, &holidays);
+    let year = crate::clock::to_datetime(now)
+        .with_timezone(&settings.time_zone.offset())
+        .year();
+    Ok(NewTicket {
+        local_actor_id,
+        channel: channel.to_string(),
+        class: class.as_str().to_string(),
+        is_private,
+        source_post_id,
+        first_response_due: deadlines.first_response,
+        answer_due: deadlines.answer,
+        year,
+        suffix: number_suffix(),
+    })
+}
+
 /// Keeps a resident's message and opens its ticket; returns the ticket's number, or
 /// `None` when this message was already received.
 pub async fn receive(
@@ -69,27 +102,88 @@ pub async fn receive(
     source_post: Option<&PostRecord>,
 ) -> anyhow::Result<Option<String>> {
     let now = now_ms();
-    let settings = crate::site::load(store).await?;
-    let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
-        .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
-    let class = TicketClass::Aspirasi;
-    let deadlines =
-        ClockSettings::default().deadlines(class, now, false, settings.time_zone, &holidays);
-    let year = crate::clock::to_datetime(now)
-        .with_timezone(&settings.time_zone.offset())
-        .year();
-    let ticket = NewTicket {
-        local_actor_id: note.local_actor_id,
-        channel: channel.as_str().to_string(),
-        class: class.as_str().to_string(),
-        is_private: channel == Channel::Direct,
-        source_post_id: source_post.map(|p| p.id),
-        first_response_due: deadlines.first_response,
-        answer_due: deadlines.answer,
-        year,
-        suffix: number_suffix(),
-    };
+    let ticket = new_ticket(
+        store,
+        note.local_actor_id,
+        channel.as_str(),
+        TicketClass::Aspirasi,
+        channel == Channel::Direct,
+        source_post.map(|p| p.id),
+        now,
+    )
+    .await?;
     store.keep_note_with_ticket(note, &ticket, now).await
+}
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_CONTACT_CHARS: usize = 200;
+pub const MIN_MESSAGE_CHARS: usize = 10;
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// What a resident writes in the website's form.
+#[derive(Clone, Debug, Default)]
+pub struct WebMessage {
+    pub name: String,
+    /// Telephone, WhatsApp or e-mail: private, for the village only.
+    pub contact: String,
+    pub class: Option<TicketClass>,
+    pub message: String,
+}
+
+fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
+    Err(InvalidInput(text).into())
+}
+
+/// Plain text as HTML paragraphs: a resident's message is never markup.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let escaped = p
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\n', "<br>");
+            format!("<p>{escaped}</p>")
+        })
+        .collect()
+}
+
+/// Checks a message from the website's form and opens its ticket; returns its number.
+pub async fn receive_web(
+    store: &Store,
+    local_actor_id: i64,
+    message: &WebMessage,
+) -> anyhow::Result<String> {
+    let name = message.name.trim();
+    let contact = message.contact.trim();
+    let text = message.message.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return refuse(strings::ASP_FORM_NAME_INVALID);
+    }
+    if contact.chars().count() > MAX_CONTACT_CHARS {
+        return refuse(strings::ASP_FORM_CONTACT_TOO_LONG);
+    }
+    if text.chars().count() < MIN_MESSAGE_CHARS {
+        return refuse(strings::ASP_FORM_MESSAGE_TOO_SHORT);
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return refuse(strings::ASP_FORM_MESSAGE_TOO_LONG);
+    }
+    let Some(class) = message.class else {
+        return refuse(strings::ASP_UNKNOWN_CHOICE);
+    };
+    let now = now_ms();
+    // Not public until an operator approves it (approval is not built yet).
+    let ticket = new_ticket(store, local_actor_id, "web", class, true, None, now).await?;
+    let web = NewWebMessage {
+        author_name: name.to_string(),
+        contact: contact.to_string(),
+        message_html: paragraphs(text),
+    };
+    store.open_web_ticket(&ticket, &web, now).await
 }
 
 #[cfg(test)]
@@ -101,6 +195,14 @@ mod tests {
         assert_eq!(Channel::of(false, true), Channel::Direct);
         assert_eq!(Channel::of(true, true), Channel::Reply);
         assert_eq!(Channel::of(true, false), Channel::Mention);
+    }
+
+    #[test]
+    fn a_web_message_is_never_markup() {
+        assert_eq!(
+            paragraphs("Jalan <b>rusak</b>\nRT 03\n\n\"Tolong\""),
+            "<p>Jalan &lt;b&gt;rusak&lt;/b&gt;<br>RT 03</p><p>&quot;Tolong&quot;</p>"
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ pub use drafts::{DraftRecord, NewDraft};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};
-pub use tickets::{NewTicket, NewTicketReply, TicketDecision, TicketReplyRecord, TicketRow};
+pub use tickets::{
+    AnswerDelivery, NewTicket, NewTicketReply, NewWebMessage, TicketDecision, TicketReplyRecord,
+    TicketRow,
+};
 pub use users::{SessionRecord, UserRecord};
 
 use anyhow::Context;

@@ -54,6 +54,9 @@ pub struct TicketRow {
     pub note_ap_id: Option<String>,
     pub resolution: String,
     pub extended: bool,
+    /// From the website's form: the name given and the private contact.
+    pub author_name: String,
+    pub contact: String,
 }
 
 /// An operator's decision about a ticket, with the deadlines it implies.
@@ -88,6 +91,14 @@ pub struct NewTicketReply<'a> {
     pub user_id: Option<i64>,
     pub is_final: bool,
     pub object_json: &'a str,
+    /// How it reaches a fediverse resident; `None` for a website message, whose answer
+    /// is read on the status page.
+    pub delivery: Option<AnswerDelivery<'a>>,
+}
+
+/// The Create that carries an answer and where it goes.
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerDelivery<'a> {
     pub create: &'a super::NewActivity,
     /// The resident's inbox and its host.
     pub inbox: &'a str,
@@ -96,14 +107,23 @@ pub struct NewTicketReply<'a> {
     pub to_followers_of: Option<i64>,
 }
 
+/// A message from the website's form.
+#[derive(Clone, Debug)]
+pub struct NewWebMessage {
+    pub author_name: String,
+    pub contact: String,
+    pub message_html: String,
+}
+
 const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
        t.first_response_due, t.answer_due, t.first_response_at, t.answered_at, t.created_at, \
        a.username AS author_username, a.host AS author_host, \
        COALESCE(a.profile_url, a.ap_id) AS author_url, \
-       n.content_html, COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
+       COALESCE(n.content_html, t.message_html) AS content_html, \
+       COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
        p.public_id AS post_public_id, p.title AS post_title, t.local_actor_id, \
        a.ap_id AS author_ap_id, COALESCE(a.shared_inbox_url, a.inbox_url) AS author_inbox, \
-       n.ap_id AS note_ap_id, t.resolution, t.extended \
+       n.ap_id AS note_ap_id, t.resolution, t.extended, t.author_name, t.contact \
      FROM tickets t \
      LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
      LEFT JOIN actors a ON a.id = n.actor_id \
@@ -170,6 +190,46 @@ impl Store {
         }))
     }
 
+    /// Opens a ticket for a message from the website's form; returns its number.
+    pub async fn open_web_ticket(
+        &self,
+        ticket: &NewTicket,
+        message: &NewWebMessage,
+        now: i64,
+    ) -> anyhow::Result<String> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
+                   author_name, contact, message_html, first_response_due, answer_due, created_at, \
+                   updated_at) \
+                 VALUES ($1, $2, 'web', $3, 'baru', $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(format!("pending-web-{}-{}", ticket.suffix, now))
+            .bind(ticket.local_actor_id)
+            .bind(&ticket.class)
+            .bind(ticket.is_private)
+            .bind(&message.author_name)
+            .bind(&message.contact)
+            .bind(&message.message_html)
+            .bind(ticket.first_response_due)
+            .bind(ticket.answer_due)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .context("opening a ticket")?;
+            let number = format!("ASP-{}-{id:06}-{}", ticket.year, ticket.suffix);
+            sqlx::query("UPDATE tickets SET number = $2 WHERE id = $1")
+                .bind(id)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await
+                .context("numbering a ticket")?;
+            tx.commit().await.context("committing the ticket")?;
+            number
+        }))
+    }
+
     /// Tickets, oldest open first (by answer due date), then closed ones newest first.
     pub async fn tickets(&self, limit: i64) -> anyhow::Result<Vec<TicketRow>> {
         let sql = format!(
@@ -217,28 +277,30 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("keeping the answer")?;
-            let activity_id = super::insert_activity!(tx, reply.create, None::<i64>, now)
-                .await
-                .context("storing the answer's Create")?;
-            super::queue_delivery!(tx, activity_id, reply.inbox, reply.host, now)
-                .await
-                .context("queueing the answer to the resident")?;
-            if let Some(actor_id) = reply.to_followers_of {
-                // The resident's server may also host followers: one request for both.
-                sqlx::query(
-                    "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
-                     SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
-                     FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
-                     WHERE f.local_actor_id = $3 AND COALESCE(a.shared_inbox_url, a.inbox_url) <> $4 \
-                     GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)",
-                )
-                .bind(activity_id)
-                .bind(now)
-                .bind(actor_id)
-                .bind(reply.inbox)
-                .execute(&mut *tx)
-                .await
-                .context("queueing the answer to followers")?;
+            if let Some(delivery) = reply.delivery {
+                let activity_id = super::insert_activity!(tx, delivery.create, None::<i64>, now)
+                    .await
+                    .context("storing the answer's Create")?;
+                super::queue_delivery!(tx, activity_id, delivery.inbox, delivery.host, now)
+                    .await
+                    .context("queueing the answer to the resident")?;
+                if let Some(actor_id) = delivery.to_followers_of {
+                    // The resident's server may also host followers: one request for both.
+                    sqlx::query(
+                        "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+                         SELECT $1, COALESCE(a.shared_inbox_url, a.inbox_url), MIN(a.host), $2, $2 \
+                         FROM follows f JOIN actors a ON a.id = f.remote_actor_id \
+                         WHERE f.local_actor_id = $3 AND COALESCE(a.shared_inbox_url, a.inbox_url) <> $4 \
+                         GROUP BY COALESCE(a.shared_inbox_url, a.inbox_url)",
+                    )
+                    .bind(activity_id)
+                    .bind(now)
+                    .bind(actor_id)
+                    .bind(delivery.inbox)
+                    .execute(&mut *tx)
+                    .await
+                    .context("queueing the answer to followers")?;
+                }
             }
             sqlx::query(
                 "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $2), \

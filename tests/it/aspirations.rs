@@ -389,3 +389,174 @@ async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend
         messages_become_tickets(backend).await;
     }
 }
+
+async fn submit(node: &TestNode, pairs: &[(&str, &str)]) -> (u16, String) {
+    let response = crate::support::client()
+        .post(format!("{}/aspirasi", node.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        )
+        .send()
+        .await
+        .expect("POST /aspirasi");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+async fn get_text(node: &TestNode, path: &str) -> (u16, String) {
+    let response = crate::support::client()
+        .get(format!("{}{path}", node.base))
+        .send()
+        .await
+        .expect("GET");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+async fn website_form(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    let store = &node.state().store;
+    let (status, page) = get_text(&node, "/aspirasi").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("name=\"message\""));
+
+    const CONTACT: &str = "0812-9999-4242";
+    let (status, page) = submit(
+        &node,
+        &[
+            ("name", "Ibu Sari"),
+            ("contact", CONTACT),
+            ("class", "pengaduan"),
+            (
+                "message",
+                "Lampu jalan di depan <b>balai</b> RT 02 mati sejak seminggu.",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let number = page
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("ASP-"))
+        .expect("a registration number on the page")
+        .to_string();
+    let ticket = store
+        .ticket_by_number(&number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert_eq!(
+        (ticket.channel.as_str(), ticket.class.as_str()),
+        ("web", "pengaduan")
+    );
+    assert_eq!(ticket.contact, CONTACT);
+    assert!(ticket.is_private);
+    let html = ticket.content_html.clone().unwrap_or_default();
+    assert!(
+        html.contains("&lt;b&gt;balai"),
+        "a message is text, never markup: {html}"
+    );
+
+    // Bad input is refused with a reason and opens nothing; a script filling the hidden
+    // field is refused too.
+    let (status, page) = submit(
+        &node,
+        &[
+            ("name", "Budi"),
+            ("class", "aspirasi"),
+            ("message", "pendek"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Pesan terlalu pendek"), "{page}");
+    let (status, _) = submit(
+        &node,
+        &[
+            ("name", "Bot"),
+            ("class", "aspirasi"),
+            ("message", "Beli obat murah di sini sekarang"),
+            ("website", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = submit(
+        &node,
+        &[
+            ("name", "Pak Ahmad"),
+            ("class", "aspirasi"),
+            ("message", "Mohon jadwal posyandu diumumkan lebih awal."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // A flood from one address is held back.
+    let (status, page) = submit(
+        &node,
+        &[
+            ("name", "Pak Ahmad"),
+            ("class", "aspirasi"),
+            (
+                "message",
+                "Mohon jadwal posyandu diumumkan lebih awal lagi.",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 429, "{page}");
+    assert_eq!(store.tickets(100).await.expect("tickets").len(), 2);
+
+    // The status page shows where it stands, never the message or the contact.
+    let (status, page) = get_text(&node, &format!("/aspirasi/status?nomor={number}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Baru"), "{page}");
+    assert!(!page.contains(CONTACT) && !page.contains("Lampu jalan"));
+    let (status, _) = get_text(&node, "/aspirasi/status?nomor=ASP-2026-999999-XXXX").await;
+    assert_eq!(status, 404);
+
+    // The operator answers; the resident reads it on the status page.
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    kentongan::aspirations::answer::send(
+        store,
+        &node.state().urls,
+        &actor,
+        &ticket,
+        None,
+        "Lampu sudah diganti hari ini. Terima kasih, Bu.",
+        true,
+    )
+    .await
+    .expect("answer");
+    let (_, page) = get_text(&node, &format!("/aspirasi/status?nomor={number}")).await;
+    assert!(
+        page.contains("Lampu sudah diganti") && page.contains("Selesai"),
+        "{page}"
+    );
+
+    // The contact is nowhere public: pages, feeds, ActivityPub documents.
+    for path in [
+        "/",
+        "/feed.rss",
+        "/feed.atom",
+        "/sitemap.xml",
+        "/u/desa-sukamaju/outbox",
+        "/aspirasi",
+    ] {
+        let (_, body) = get_text(&node, path).await;
+        assert!(!body.contains(CONTACT), "{path} shows the contact");
+    }
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn residents_without_an_account_write_through_the_website_on_every_backend() {
+    for backend in backends() {
+        website_form(backend).await;
+    }
+}

@@ -58,8 +58,9 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
         private => ticket.is_private,
         author => match (&ticket.author_username, &ticket.author_host) {
             (Some(user), Some(host)) => format!("@{user}@{host}"),
-            _ => String::new(),
+            _ => ticket.author_name.clone(),
         },
+        contact => ticket.contact,
         author_url => ticket.author_url,
         note_url => ticket.note_url,
         excerpt => excerpt,
@@ -148,7 +149,8 @@ async fn show(
                 None => ticket.content_html.clone().map(Value::from_safe_string),
             },
             replies => replies,
-            can_answer => ticket.author_inbox.is_some() && ticket.withdrawn_at.is_none(),
+            can_answer => (ticket.author_inbox.is_some() || ticket.channel == "web")
+                && ticket.withdrawn_at.is_none(),
             statuses => Status::ALL
                 .iter()
                 .map(|s| context! { value => s.as_str(), label => s.label().get(admin.lang), selected => s.as_str() == ticket.status })

@@ -8,6 +8,7 @@
 //! node the home page is the portal's timeline (`web::portal`).
 
 mod archive;
+mod aspirations;
 mod category;
 mod feeds;
 mod follow;
@@ -76,6 +77,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/site/print.html"),
     ),
     (
+        "site/aspirations.html",
+        include_str!("../templates/site/aspirations.html"),
+    ),
+    (
+        "site/aspiration_received.html",
+        include_str!("../templates/site/aspiration_received.html"),
+    ),
+    (
+        "site/aspiration_status.html",
+        include_str!("../templates/site/aspiration_status.html"),
+    ),
+    (
         "site/message.html",
         include_str!("../templates/site/message.html"),
     ),
@@ -98,4 +111,9 @@ pub fn routes() -> Router<AppState> {
         .route("/robots.txt", get(sitemap::robots))
         .route("/ikuti", get(follow::follow))
         .route("/ikuti/cetak", get(follow::print))
+        .route(
+            "/aspirasi",
+            get(aspirations::form).post(aspirations::submit),
+        )
+        .route("/aspirasi/status", get(aspirations::status))
 }

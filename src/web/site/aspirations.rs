@@ -1,0 +1,237 @@
+//! The website's side of aspirations: a form for residents without a fediverse account
+//! (`/aspirasi`) and a status page by registration number (`/aspirasi/status`). Nothing
+//! a resident writes here is shown on the site; the contact is for the village only.
+
+use super::view::{Site, render};
+use crate::{
+    aspirations::{TicketClass, intake, workflow::Status},
+    error::AppError,
+    publishing::InvalidInput,
+    state::AppState,
+    web::strings,
+};
+use axum::{
+    Form,
+    extract::{ConnectInfo, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use minijinja::{Value, context};
+use std::{collections::HashMap, net::SocketAddr};
+
+/// The address a message came from: the peer, or, behind a reverse proxy on this
+/// machine, the client it names last in `X-Forwarded-For`.
+fn client_address(peer: SocketAddr, headers: &HeaderMap) -> String {
+    if peer.ip().is_loopback()
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return forwarded.to_string();
+    }
+    peer.ip().to_string()
+}
+
+fn classes(site: &Site, selected: Option<TicketClass>) -> Vec<Value> {
+    TicketClass::ALL
+        .iter()
+        .map(|c| {
+            context! {
+                value => c.as_str(),
+                label => c.label().get(site.lang),
+                selected => Some(*c) == selected,
+            }
+        })
+        .collect()
+}
+
+fn form_page(
+    site: &Site,
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+    fields: &HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    render(
+        status,
+        "site/aspirations.html",
+        context! {
+            error => error,
+            name => field("name"),
+            contact => field("contact"),
+            message => field("message"),
+            classes => classes(site, fields.get("class").and_then(|c| TicketClass::parse(c))),
+            ..site.base(state, "aspirasi")
+        },
+    )
+}
+
+/// `GET /aspirasi`
+pub async fn form(State(state): State<AppState>) -> Result<Response, AppError> {
+    let site = match Site::require(&state).await? {
+        Ok(site) => site,
+        Err(response) => return Ok(response),
+    };
+    form_page(&site, &state, StatusCode::OK, None, &HashMap::new())
+}
+
+/// `POST /aspirasi`
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let site = match Site::require(&state).await? {
+        Ok(site) => site,
+        Err(response) => return Ok(response),
+    };
+    let lang = site.lang;
+    // A field people never see: whatever fills it is a script.
+    if fields.get("website").is_some_and(|v| !v.is_empty()) {
+        return form_page(
+            &site,
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some(strings::ASP_UNKNOWN_CHOICE.get(lang)),
+            &fields,
+        );
+    }
+    if state
+        .form_limiter
+        .check(&client_address(peer, &headers))
+        .is_err()
+    {
+        return form_page(
+            &site,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(strings::ASP_FORM_TOO_MANY.get(lang)),
+            &fields,
+        );
+    }
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let message = intake::WebMessage {
+        name: field("name"),
+        contact: field("contact"),
+        class: TicketClass::parse(&field("class")),
+        message: field("message"),
+    };
+    match intake::receive_web(&state.store, site.actor.id, &message).await {
+        Ok(number) => render(
+            StatusCode::OK,
+            "site/aspiration_received.html",
+            context! { number => number, ..site.base(&state, "aspirasi") },
+        ),
+        Err(err) => match err.downcast_ref::<InvalidInput>() {
+            Some(invalid) => form_page(
+                &site,
+                &state,
+                StatusCode::BAD_REQUEST,
+                Some(invalid.0.get(lang)),
+                &fields,
+            ),
+            None => Err(err.into()),
+        },
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StatusQuery {
+    nomor: Option<String>,
+}
+
+/// `GET /aspirasi/status?nomor=`: status, class, deadlines and, for a message from
+/// this form, the village's answers. Never the message itself nor anyone's contact.
+pub async fn status(
+    State(state): State<AppState>,
+    Query(query): Query<StatusQuery>,
+) -> Result<Response, AppError> {
+    let site = match Site::require(&state).await? {
+        Ok(site) => site,
+        Err(response) => return Ok(response),
+    };
+    let lang = site.lang;
+    let tz = site.settings.time_zone;
+    let number = query.nomor.as_deref().map(str::trim).unwrap_or_default();
+    if number.is_empty() {
+        return render(
+            StatusCode::OK,
+            "site/aspiration_status.html",
+            context! { number => "", ..site.base(&state, "aspirasi") },
+        );
+    }
+    let Some(ticket) = state
+        .store
+        .ticket_by_number(&number.to_uppercase())
+        .await?
+        .filter(|t| t.local_actor_id == site.actor.id)
+    else {
+        return render(
+            StatusCode::NOT_FOUND,
+            "site/aspiration_status.html",
+            context! { number => number, unknown => true, ..site.base(&state, "aspirasi") },
+        );
+    };
+    let answers: Vec<Value> = if ticket.channel == "web" {
+        state
+            .store
+            .ticket_replies(ticket.id)
+            .await?
+            .iter()
+            .map(|reply| {
+                let object: serde_json::Value =
+                    serde_json::from_str(&reply.object_json).unwrap_or_default();
+                context! {
+                    sent => tz.date_time_label(reply.created_at, lang),
+                    content_html => Value::from_safe_string(
+                        object.get("content").and_then(|c| c.as_str()).unwrap_or_default().to_string(),
+                    ),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = Status::parse(&ticket.status).unwrap_or(Status::Baru);
+    let class = TicketClass::parse(&ticket.class).unwrap_or(TicketClass::Aspirasi);
+    render(
+        StatusCode::OK,
+        "site/aspiration_status.html",
+        context! {
+            number => ticket.number,
+            found => true,
+            status => status.label().get(lang),
+            class => class.label().get(lang),
+            resolution => ticket.resolution,
+            received => tz.date_time_label(ticket.created_at, lang),
+            answer_due => tz.date_time_label(ticket.answer_due, lang),
+            closed => status.is_closed(),
+            answers => answers,
+            ..site.base(&state, "aspirasi")
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_on_this_machine_names_the_client() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "10.0.0.1, 203.0.113.7".parse().expect("header"),
+        );
+        let local: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let remote: SocketAddr = "198.51.100.2:5000".parse().expect("addr");
+        assert_eq!(client_address(local, &headers), "203.0.113.7");
+        // Anyone else cannot choose their address by sending the header.
+        assert_eq!(client_address(remote, &headers), "198.51.100.2");
+    }
+}
