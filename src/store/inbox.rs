@@ -156,22 +156,10 @@ impl Store {
     /// Stores a reply or mention; a second copy of the same note changes nothing.
     pub async fn insert_remote_note(&self, note: &NewRemoteNote, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO remote_notes (ap_id, actor_id, local_actor_id, in_reply_to, content_html, \
-                   url, published_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (ap_id) DO NOTHING",
-            )
-            .bind(&note.ap_id)
-            .bind(note.actor_id)
-            .bind(note.local_actor_id)
-            .bind(&note.in_reply_to)
-            .bind(&note.content_html)
-            .bind(&note.url)
-            .bind(note.published_at)
-            .bind(now)
-            .execute(pool)
-            .await
-            .context("storing a reply or mention")?;
+            super::insert_remote_note!(note, now)
+                .fetch_optional(pool)
+                .await
+                .context("storing a reply or mention")?;
         });
         Ok(())
     }

@@ -113,6 +113,27 @@ macro_rules! fan_out {
 }
 pub(crate) use fan_out;
 
+/// A query that keeps a reply or mention (`&NewRemoteNote`) unless its id is already
+/// kept, returning the new row's id (no row for a repeat).
+macro_rules! insert_remote_note {
+    ($note:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO remote_notes (ap_id, actor_id, local_actor_id, in_reply_to, content_html, \
+               url, published_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (ap_id) DO NOTHING RETURNING id",
+        )
+        .bind(&$note.ap_id)
+        .bind($note.actor_id)
+        .bind($note.local_actor_id)
+        .bind(&$note.in_reply_to)
+        .bind(&$note.content_html)
+        .bind(&$note.url)
+        .bind($note.published_at)
+        .bind($now)
+    };
+}
+pub(crate) use insert_remote_note;
+
 /// Opens a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
 /// with "database is locked" when another connection wrote in between, without waiting

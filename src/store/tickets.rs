@@ -115,6 +115,25 @@ pub struct NewWebMessage {
     pub message_html: String,
 }
 
+/// Inside a transaction `$tx`: gives the ticket row `$id` its number. A ticket is
+/// inserted under a provisional unique number first because its number is made from
+/// its row id.
+macro_rules! set_ticket_number {
+    ($tx:ident, $id:expr, $number:expr) => {
+        sqlx::query("UPDATE tickets SET number = $2 WHERE id = $1")
+            .bind($id)
+            .bind($number)
+            .execute(&mut *$tx)
+    };
+}
+
+impl NewTicket {
+    /// `ASP-{year}-{id:06}-{suffix}`.
+    fn number(&self, id: i64) -> String {
+        format!("ASP-{}-{id:06}-{}", self.year, self.suffix)
+    }
+}
+
 const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
        t.first_response_due, t.answer_due, t.first_response_at, t.answered_at, t.created_at, \
        a.username AS author_username, a.host AS author_host, \
@@ -140,22 +159,10 @@ impl Store {
     ) -> anyhow::Result<Option<String>> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let note_id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO remote_notes (ap_id, actor_id, local_actor_id, in_reply_to, content_html, \
-                   url, published_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (ap_id) DO NOTHING RETURNING id",
-            )
-            .bind(&note.ap_id)
-            .bind(note.actor_id)
-            .bind(note.local_actor_id)
-            .bind(&note.in_reply_to)
-            .bind(&note.content_html)
-            .bind(&note.url)
-            .bind(note.published_at)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("storing a resident's message")?;
+            let note_id: Option<i64> = super::insert_remote_note!(note, now)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("storing a resident's message")?;
             let Some(note_id) = note_id else {
                 return Ok(None);
             };
@@ -178,11 +185,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .context("opening a ticket")?;
-            let number = format!("ASP-{}-{id:06}-{}", ticket.year, ticket.suffix);
-            sqlx::query("UPDATE tickets SET number = $2 WHERE id = $1")
-                .bind(id)
-                .bind(&number)
-                .execute(&mut *tx)
+            let number = ticket.number(id);
+            set_ticket_number!(tx, id, &number)
                 .await
                 .context("numbering a ticket")?;
             tx.commit().await.context("committing the ticket")?;
@@ -218,11 +222,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .context("opening a ticket")?;
-            let number = format!("ASP-{}-{id:06}-{}", ticket.year, ticket.suffix);
-            sqlx::query("UPDATE tickets SET number = $2 WHERE id = $1")
-                .bind(id)
-                .bind(&number)
-                .execute(&mut *tx)
+            let number = ticket.number(id);
+            set_ticket_number!(tx, id, &number)
                 .await
                 .context("numbering a ticket")?;
             tx.commit().await.context("committing the ticket")?;
