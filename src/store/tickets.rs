@@ -389,6 +389,27 @@ impl Store {
         }))
     }
 
+    /// The holidays with their names, in date order.
+    pub async fn holidays_named(&self) -> anyhow::Result<Vec<(String, String)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT day, name FROM holidays ORDER BY day")
+                .fetch_all(pool)
+                .await
+                .context("reading the holidays")?
+        }))
+    }
+
+    pub async fn delete_holiday(&self, day: &str) -> anyhow::Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM holidays WHERE day = $1")
+                .bind(day)
+                .execute(pool)
+                .await
+                .context("deleting a holiday")?
+                .rows_affected() == 1
+        }))
+    }
+
     pub async fn add_holiday(&self, day: &str, name: &str) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(

@@ -560,3 +560,93 @@ async fn residents_without_an_account_write_through_the_website_on_every_backend
         website_form(backend).await;
     }
 }
+
+async fn holidays_move_deadlines(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    let store = &node.state().store;
+    user(&node, "editor.desa", Role::Editor).await;
+    let mut editor = Browser::new(&node);
+    editor.login("editor.desa", PASSWORD).await;
+    let csrf = editor.csrf().await;
+    let bad = editor
+        .post_form(
+            "/admin/aspirasi/libur",
+            &[("csrf", &csrf), ("day", "31-12-2026"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(store.holidays().await.expect("holidays").is_empty());
+
+    // An information request timed without holidays...
+    let (status, page) = submit(
+        &node,
+        &[
+            ("name", "Ibu Sari"),
+            ("class", "permintaan_informasi"),
+            ("message", "Mohon salinan APBDes tahun ini."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let ticket = store.tickets(10).await.expect("tickets").remove(0);
+    // ...then every working day of the next three weeks is declared a holiday: the
+    // recomputed deadline moves past them.
+    let tz = kentongan::site::TimeZone::Wib;
+    let mut day = chrono::DateTime::from_timestamp_millis(ticket.created_at)
+        .expect("time")
+        .with_timezone(&tz.offset())
+        .date_naive();
+    for _ in 0..21 {
+        day = day.succ_opt().expect("next day");
+        let text = day.format("%Y-%m-%d").to_string();
+        let added = editor
+            .post_form(
+                "/admin/aspirasi/libur",
+                &[("csrf", &csrf), ("day", &text), ("name", "Libur uji")],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    assert_eq!(store.holidays().await.expect("holidays").len(), 21);
+    let page = editor.get("/admin/aspirasi/libur").await;
+    assert!(page.body.contains("Libur uji"));
+    let decided = editor
+        .post_form(
+            &format!("/admin/aspirasi/{}/status", ticket.number),
+            &[
+                ("csrf", &csrf),
+                ("status", "diverifikasi"),
+                ("class", "permintaan_informasi"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303);
+    let later = store
+        .ticket_by_number(&ticket.number)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert!(
+        later.answer_due >= ticket.answer_due + 14 * DAY_MS,
+        "{} vs {}",
+        later.answer_due,
+        ticket.answer_due
+    );
+    let first = day.format("%Y-%m-%d").to_string();
+    let removed = editor
+        .post_form(
+            "/admin/aspirasi/libur",
+            &[("csrf", &csrf), ("day", &first), ("delete", "1")],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(store.holidays().await.expect("holidays").len(), 20);
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn holidays_from_the_admin_move_working_day_deadlines_on_every_backend() {
+    for backend in backends() {
+        holidays_move_deadlines(backend).await;
+    }
+}

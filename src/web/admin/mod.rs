@@ -17,6 +17,7 @@ mod dashboard;
 mod editor;
 mod fields;
 mod followers;
+mod holidays;
 mod login;
 mod pages;
 mod session;
@@ -74,6 +75,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/aspirations.html",
         include_str!("../templates/admin/aspirations.html"),
+    ),
+    (
+        "admin/holidays.html",
+        include_str!("../templates/admin/holidays.html"),
     ),
     (
         "admin/aspiration.html",
@@ -160,6 +165,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/followers", get(followers::list))
         .route("/admin/aspirasi", get(aspirations::list))
+        .route(
+            "/admin/aspirasi/libur",
+            get(holidays::list).post(holidays::change),
+        )
         .route("/admin/aspirasi/{number}", get(aspirations::page))
         .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
         .route("/admin/aspirasi/{number}/status", post(aspirations::decide))

@@ -99,6 +99,7 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "password" => strings::ADMIN_OK_PASSWORD,
         "answered" => strings::ASP_OK_ANSWERED,
         "decided" => strings::ASP_OK_DECIDED,
+        "holidays" => strings::ASP_OK_HOLIDAYS,
         _ => return None,
     };
     Some(text.get(lang))

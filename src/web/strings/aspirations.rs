@@ -68,6 +68,16 @@ texts! {
     ASP_CHECK_UNKNOWN => "Nomor registrasi tidak ditemukan. Periksa kembali penulisannya.", "No message has this registration number. Check how it is written.";
     ASP_NAV => "Aspirasi", "Messages";
     ASP_CONTACT => "Kontak (pribadi)", "Contact (private)";
+    ASP_HOLIDAYS => "Hari libur", "Holidays";
+    ASP_HOLIDAYS_INTRO => "Hari kerja adalah Senin–Jumat kecuali tanggal di bawah ini (libur nasional, cuti bersama, libur daerah). Tenggat permintaan informasi dihitung dengan hari kerja.", "Working days are Monday to Friday except the dates below (national holidays, collective leave, local holidays). Information requests are timed in working days.";
+    ASP_HOLIDAY_DATE => "Tanggal", "Date";
+    ASP_HOLIDAY_NAME => "Keterangan", "Name";
+    ASP_HOLIDAY_ADD => "Tambah hari libur", "Add a holiday";
+    ASP_HOLIDAY_DELETE => "Hapus", "Delete";
+    ASP_HOLIDAY_INVALID => "Tanggal tidak sah; pilih tanggal dari kalender.", "Not a valid date; pick one from the calendar.";
+    ASP_HOLIDAY_NAME_TOO_LONG => "Keterangan paling panjang 100 karakter.", "The name is at most 100 characters.";
+    ASP_NO_HOLIDAYS => "Belum ada hari libur tercatat.", "No holidays recorded yet.";
+    ASP_OK_HOLIDAYS => "Daftar hari libur disimpan.", "The holidays were saved.";
     ASP_STATUS_NEW => "Baru", "New";
     ASP_STATUS_VERIFIED => "Diverifikasi", "Verified";
     ASP_STATUS_IN_PROGRESS => "Diproses", "In progress";
