@@ -42,7 +42,7 @@ pub async fn publish_due(state: &AppState) -> anyhow::Result<usize> {
             Err(err) => {
                 // Kept as a draft so the operator sees it and can fix it.
                 tracing::warn!(draft = draft.id, error = %format!("{err:#}"), "a scheduled post cannot be published");
-                let _ = state
+                if let Err(err) = state
                     .store
                     .update_draft(
                         draft.id,
@@ -52,7 +52,11 @@ pub async fn publish_due(state: &AppState) -> anyhow::Result<usize> {
                         None,
                         now_ms(),
                     )
-                    .await;
+                    .await
+                {
+                    // It stays scheduled and is tried again on the next round.
+                    tracing::error!(draft = draft.id, error = %format!("{err:#}"), "cannot move a failed scheduled post back to the drafts");
+                }
             }
         }
     }
