@@ -23,14 +23,7 @@ pub const LIMITS: ReadLimits = ReadLimits {
 /// Reads the village's outbox and stores what is new; returns how many posts were new.
 #[tracing::instrument(skip_all, fields(village = %village.name))]
 pub async fn backfill(data: &Data, village: &VillageRecord) -> anyhow::Result<usize> {
-    let actor_id = village
-        .actor_id
-        .context("the village's actor is not known yet")?;
-    let actor = data
-        .store
-        .actor_by_id(actor_id)
-        .await?
-        .context("the village's actor is gone")?;
+    let actor = super::registry::village_actor(&data.store, village).await?;
     let actor_url = url::Url::parse(&actor.ap_id).context("the stored actor id is not a URL")?;
     let store = data.store.clone();
     let known = move |id: String| -> futures::future::BoxFuture<'static, bool> {

@@ -51,6 +51,43 @@ const MAX_VALIDATOR_CHARS: usize = 500;
 /// timeline; such an item is dated when we first saw it.
 const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
+/// Reads a response body of at most `max` bytes, in chunks so that a missing or wrong
+/// Content-Length cannot make us read more. `what` names the body in errors.
+pub async fn read_bounded(
+    response: &mut reqwest::Response,
+    max: usize,
+    what: &str,
+    url: &Url,
+) -> anyhow::Result<Vec<u8>> {
+    let limit = match max {
+        m if m % (1024 * 1024) == 0 => format!("{} MiB", m / (1024 * 1024)),
+        m if m % 1024 == 0 => format!("{} KiB", m / 1024),
+        m => format!("{m} bytes"),
+    };
+    let too_large = || anyhow::anyhow!("{what} {url} is larger than {limit}");
+    if response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .with_context(|| format!("reading {what} at {url}"))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Fetches the village's feed (conditional GET) and stores its new or changed items.
 #[tracing::instrument(skip_all, fields(village = village.id, new_posts))]
 pub async fn poll(
@@ -106,27 +143,7 @@ pub async fn poll(
     }
     refuse_status(status, response.headers(), &url)?;
 
-    if response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|length| length > MAX_FEED_BYTES as u64)
-    {
-        anyhow::bail!("the feed {url} is larger than 5 MiB");
-    }
-    // Read in chunks and stop at the limit: Content-Length may be absent or wrong.
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .with_context(|| format!("reading the feed {url}"))?
-    {
-        if body.len() + chunk.len() > MAX_FEED_BYTES {
-            anyhow::bail!("the feed {url} is larger than 5 MiB");
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_bounded(&mut response, MAX_FEED_BYTES, "the feed", &url).await?;
 
     let feed = parse_in_background(body, url.clone()).await?;
     let now = now_ms();

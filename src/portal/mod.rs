@@ -6,6 +6,7 @@
 pub mod backfill;
 pub mod curation;
 pub mod feeds;
+pub mod figures;
 pub mod ingest;
 pub mod monitoring;
 pub mod registry;

@@ -1,6 +1,8 @@
 //! Which villages are active: a status per village (aktif, kurang aktif, tidak aktif)
 //! from the `published` dates of its posts, with counts, follow state, last contact,
-//! recent errors and posts per week, and the same report as CSV, JSON, a plain-text
+//! recent errors, posts per week and the aspiration figures the village publishes (open
+//! and overdue tickets, median response times: counts only, never a resident's data),
+//! and the same report as CSV, JSON, a plain-text
 //! table and an SVG chart. No HTTP and no SQL: the web pages and the command line both
 //! call [`report`], which reads the store in a handful of queries for all villages.
 //!
@@ -11,7 +13,7 @@
 use crate::{
     clock::{to_datetime, to_rfc3339},
     config::PortalSettings,
-    store::{Store, VillageRecord},
+    store::{Store, VillageRecord, VillageTicketFigures},
 };
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -118,6 +120,9 @@ pub struct VillageStatus {
     pub recent_errors: Vec<(i64, String)>,
     /// Posts per week for the last [`WEEKS`] weeks, oldest first.
     pub weekly: Vec<i64>,
+    /// The aspiration figures the village published at the portal's last sweep; `None`
+    /// when it publishes none (or was not read yet).
+    pub tickets: Option<VillageTicketFigures>,
 }
 
 impl VillageStatus {
@@ -224,6 +229,14 @@ pub async fn report(
             .push((at, format!("delivery: {message}")));
     }
 
+    let mut tickets: HashMap<i64, VillageTicketFigures> = store
+        .village_ticket_figures()
+        .await
+        .context("reading the villages' aspiration figures")?
+        .into_iter()
+        .map(|figures| (figures.village_id, figures))
+        .collect();
+
     let statuses: Vec<VillageStatus> = villages
         .into_iter()
         .map(|village| {
@@ -239,6 +252,7 @@ pub async fn report(
                 last_contact_at: village.last_contact_at,
                 recent_errors,
                 weekly: weekly_counts(&posts, now_ms),
+                tickets: tickets.remove(&village.id),
                 village,
             }
         })
@@ -253,7 +267,7 @@ pub async fn report(
 }
 
 /// Column names of [`to_csv`], in order.
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 16] = [
     "nama",
     "kecamatan",
     "kode",
@@ -265,7 +279,17 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "status_ikuti",
     "kontak_terakhir",
     "galat_terakhir",
+    "aspirasi_terbuka",
+    "aspirasi_lewat_tenggat",
+    "median_tanggapan_pertama_jam",
+    "median_jawaban_jam",
+    "angka_aspirasi_per",
 ];
+
+/// Seconds as hours with one decimal, for the CSV and the pages.
+pub fn hours(seconds: i64) -> String {
+    format!("{:.1}", seconds as f64 / 3600.0)
+}
 
 /// Appends one RFC 4180 field. A cell starting with `=`, `+`, `-` or `@` gets a leading
 /// `'`: spreadsheets would run it as a formula, and names and error texts come from
@@ -312,6 +336,20 @@ pub fn to_csv(statuses: &[VillageStatus]) -> String {
             .first()
             .map(|(_, message)| message.as_str())
             .unwrap_or_default();
+        let tickets = v.tickets.as_ref();
+        let count = |f: fn(&VillageTicketFigures) -> i64| {
+            tickets.map(|t| f(t).to_string()).unwrap_or_default()
+        };
+        let median = |f: fn(&VillageTicketFigures) -> Option<i64>| {
+            tickets.and_then(f).map(hours).unwrap_or_default()
+        };
+        let open = count(|t| t.open_tickets);
+        let overdue = count(|t| t.overdue_tickets);
+        let first_response = median(|t| t.median_first_response_secs);
+        let answer = median(|t| t.median_answer_secs);
+        let figures_at = tickets
+            .map(|t| to_rfc3339(t.computed_at))
+            .unwrap_or_default();
         push_csv_row(
             &mut out,
             [
@@ -326,6 +364,11 @@ pub fn to_csv(statuses: &[VillageStatus]) -> String {
                 &v.follow_state,
                 &last_contact,
                 last_error,
+                &open,
+                &overdue,
+                &first_response,
+                &answer,
+                &figures_at,
             ],
         );
     }
@@ -356,6 +399,17 @@ pub fn to_json(summary: &Summary, statuses: &[VillageStatus]) -> Value {
                     "message": message,
                 })).collect::<Vec<_>>(),
                 "weekly_posts": v.weekly,
+                "aspirations": v.tickets.as_ref().map(|t| json!({
+                    "open": t.open_tickets,
+                    "overdue": t.overdue_tickets,
+                    "received": t.received,
+                    "answered": t.answered,
+                    "median_first_response_seconds": t.median_first_response_secs,
+                    "median_answer_seconds": t.median_answer_secs,
+                    "window_days": t.window_days,
+                    "computed_at": to_rfc3339(t.computed_at),
+                    "fetched_at": to_rfc3339(t.fetched_at),
+                })),
             })
         })
         .collect();
@@ -394,7 +448,7 @@ fn day_label(ms: Option<i64>) -> String {
 /// The report as an aligned plain-text table for a terminal, ending with the summary
 /// line.
 pub fn table(statuses: &[VillageStatus]) -> String {
-    const HEADER: [&str; 9] = [
+    const HEADER: [&str; 11] = [
         "NAMA",
         "KECAMATAN",
         "STATUS",
@@ -403,11 +457,15 @@ pub fn table(statuses: &[VillageStatus]) -> String {
         "90 HARI",
         "STATUS IKUTI",
         "KONTAK TERAKHIR",
+        "ASPIRASI TERBUKA",
+        "LEWAT TENGGAT",
         "GALAT TERAKHIR",
     ];
     // Numbers are right-aligned so that columns of counts read at a glance.
-    const NUMERIC: [bool; 9] = [false, false, false, false, true, true, false, false, false];
-    let mut rows: Vec<[String; 9]> = vec![HEADER.map(str::to_string)];
+    const NUMERIC: [bool; 11] = [
+        false, false, false, false, true, true, false, false, true, true, false,
+    ];
+    let mut rows: Vec<[String; 11]> = vec![HEADER.map(str::to_string)];
     for v in statuses {
         rows.push([
             table_cell(&v.village.name, 40),
@@ -418,13 +476,19 @@ pub fn table(statuses: &[VillageStatus]) -> String {
             v.posts_90d.to_string(),
             table_cell(&v.follow_state, 12),
             day_label(v.last_contact_at),
+            v.tickets
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |t| t.open_tickets.to_string()),
+            v.tickets
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |t| t.overdue_tickets.to_string()),
             v.recent_errors
                 .first()
                 .map(|(_, message)| table_cell(message, 60))
                 .unwrap_or_else(|| "-".to_string()),
         ]);
     }
-    let mut widths = [0usize; 9];
+    let mut widths = [0usize; 11];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -750,6 +814,18 @@ mod tests {
             last_contact_at: Some(NOW),
             recent_errors: vec![(NOW, "=HYPERLINK(\"x\"), gagal\nlagi".to_string())],
             weekly: vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1],
+            tickets: Some(VillageTicketFigures {
+                village_id: 1,
+                open_tickets: 3,
+                overdue_tickets: 1,
+                received: 9,
+                answered: 5,
+                median_first_response_secs: Some(7_200),
+                median_answer_secs: None,
+                window_days: 365,
+                computed_at: NOW,
+                fetched_at: NOW,
+            }),
         }
     }
 
@@ -777,7 +853,12 @@ mod tests {
         assert!(csv.contains(
             "\"Desa A, B\",\"Kec. \"\"Tengah\"\"\",33.01,desa@desa.example,kurang aktif,"
         ));
-        assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\"), gagal\nlagi\"\n"));
+        // The aspiration figures follow the error: open, overdue, median hours to a first
+        // response and to an answer (none yet: empty), and when they were computed.
+        let figures_at = to_rfc3339(NOW);
+        assert!(csv.contains(&format!(
+            ",\"'=HYPERLINK(\"\"x\"\"), gagal\nlagi\",3,1,2.0,,{figures_at}\n"
+        )));
     }
 
     #[test]

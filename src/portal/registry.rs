@@ -5,10 +5,21 @@
 use crate::{
     clock::now_ms,
     publishing::new_public_id,
-    store::{NewActivity, NewVillage, Store, VillageRecord},
+    store::{ActorRecord, NewActivity, NewVillage, Store, VillageRecord},
 };
 use anyhow::Context;
 use url::Url;
+
+/// The fediverse actor of a village registered by handle, once the worker found it.
+pub async fn village_actor(store: &Store, village: &VillageRecord) -> anyhow::Result<ActorRecord> {
+    let actor_id = village
+        .actor_id
+        .context("the village's actor is not known yet")?;
+    store
+        .actor_by_id(actor_id)
+        .await?
+        .context("the village's actor is gone")
+}
 
 /// Where a village's posts come from.
 #[derive(Clone, Debug, PartialEq, Eq)]

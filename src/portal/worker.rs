@@ -5,7 +5,7 @@
 //! kept per village, retried with growing pauses, and after three in a row the village
 //! counts as unreachable until it is heard from again.
 
-use super::{backfill, feeds};
+use super::{backfill, feeds, figures};
 use crate::{
     clock::now_ms,
     federation::{Data, actor::DbActor},
@@ -83,9 +83,13 @@ async fn work_on(data: &Data, client: &reqwest::Client, village: VillageRecord) 
         ("feed", _) => feeds::poll(data.app_data(), client, &village)
             .await
             .map(Done::Polled),
-        (_, "accepted") => backfill::backfill(data, &village)
-            .await
-            .map(|_| Done::Backfilled),
+        (_, "accepted") => {
+            let swept = backfill::backfill(data, &village).await;
+            if swept.is_ok() {
+                figures::refresh(data.app_data(), client, &village).await;
+            }
+            swept.map(|_| Done::Backfilled)
+        }
         _ => follow(data, &village).await.map(|()| Done::FollowSent),
     };
     let store = &data.store;

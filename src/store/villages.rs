@@ -183,6 +183,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .context("removing the village's errors")?;
+            sqlx::query("DELETE FROM village_ticket_figures WHERE village_id = $1")
+                .bind(village_id)
+                .execute(&mut *tx)
+                .await
+                .context("removing the village's aspiration figures")?;
             sqlx::query("DELETE FROM villages WHERE id = $1")
                 .bind(village_id)
                 .execute(&mut *tx)

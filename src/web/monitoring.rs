@@ -98,6 +98,14 @@ fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
         errors => errors,
         // Built by the domain with every text escaped.
         sparkline => Value::from_safe_string(monitoring::sparkline_svg(&v.weekly, weekly_max)),
+        tickets => v.tickets.as_ref().map(|t| context! {
+            open => t.open_tickets,
+            overdue => t.overdue_tickets,
+            first_response_hours => t.median_first_response_secs.map(monitoring::hours),
+            answer_hours => t.median_answer_secs.map(monitoring::hours),
+            computed_at => to_rfc3339(t.computed_at),
+            computed_at_label => time_label(t.computed_at),
+        }),
     }
 }
 

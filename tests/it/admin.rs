@@ -24,7 +24,7 @@ pub(crate) struct Page {
 
 impl Page {
     /// The hidden CSRF field of the page's first form.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
         let start = self.body.find(marker).expect("a csrf field") + marker.len();
         let len = self.body[start..].find('"').expect("end of the csrf value");
@@ -87,8 +87,13 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(node: &TestNode) -> Self {
+        Self::at(&node.base)
+    }
+
+    /// A browser for a node started some other way (a `kentongan serve` process).
+    pub(crate) fn at(base: &str) -> Self {
         Self {
-            base: node.base.clone(),
+            base: base.to_string(),
             client: client(),
             cookies: BTreeMap::new(),
         }

@@ -5,7 +5,9 @@
 //! WebFinger, sends a signed `Follow`, and reports on stdout (one JSON object
 //! a line) what reaches its inbox after Fedify has verified the HTTP
 //! Signature.  This test drives a real `kentongan` node against it:
-//! init -> serve -> follow/accept -> post -> edit -> delete -> Undo(Follow).
+//! init -> serve -> follow/accept -> post -> the resident replies, the operator
+//! answers from the admin and the answer reaches the resident's thread -> edit ->
+//! delete -> Undo(Follow).
 //!
 //! Needs `npm` (for `npm ci`, which also installs a Node 22 binary into
 //! `tests/interop/fedify/node_modules/node/bin/node`); without `npm` on PATH
@@ -13,6 +15,7 @@
 //!
 //! Run alone: `cargo test --test it interop_fedify -- --nocapture`.
 
+use crate::admin::Browser;
 use serde_json::Value;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,6 +38,8 @@ const TITLE: &str = "Kerja bakti";
 const BODY: &str = "Warga diundang **kerja bakti** hari Minggu.";
 const CATEGORY: &str = "Pengumuman";
 const NEW_TITLE: &str = "Kerja bakti (diubah)";
+const REPLY: &str = "Lampu jalan di RT 03 mati sejak minggu lalu.";
+const ANSWER: &str = "Terima kasih, petugas memperbaikinya besok pagi.";
 
 #[test]
 fn interop_fedify_resident_follows_and_receives_posts() {
@@ -82,6 +87,14 @@ fn interop_fedify_resident_follows_and_receives_posts() {
         ]),
     );
     h.expect_success("kentongan init", &out);
+    let init_stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let admin_password = init_stdout
+        .lines()
+        .find(|line| line.contains("password (shown only once)"))
+        .and_then(|line| line.rsplit(": ").next())
+        .unwrap_or_else(|| h.fail(&format!("init printed no admin password: {init_stdout}")))
+        .trim()
+        .to_owned();
 
     let node_log = h.dir.join("kentongan-serve.log");
     let mut serve = Command::new(kentongan);
@@ -258,6 +271,49 @@ fn interop_fedify_resident_follows_and_receives_posts() {
     let note_id = create["id"].as_str().unwrap_or_default().to_owned();
     h.check(!note_id.is_empty(), "the Note has an id", &create);
 
+    // --- the resident replies; the operator answers in the resident's thread ---
+    h.send_to_resident(&format!("reply {note_id} {REPLY}"));
+    let reply = h.wait_event("reply_sent", |_| true);
+    let reply_id = reply["id"].as_str().unwrap_or_default().to_owned();
+    operator_answers(&mut h, &origin, &admin_password);
+    let answer = h.wait_event("create", |e| e["inReplyTo"] == reply_id.as_str());
+    h.check(answer["type"] == "Note", "the answer is a Note", &answer);
+    h.check(
+        answer["attributedTo"] == village_actor.as_str(),
+        "the answer is the village's",
+        &answer,
+    );
+    h.check(
+        answer["content"]
+            .as_str()
+            .is_some_and(|c| c.contains(ANSWER)),
+        "the answer carries the operator's text",
+        &answer,
+    );
+    let mentions_resident = answer["tags"].as_array().is_some_and(|tags| {
+        tags.iter()
+            .any(|t| t["type"] == "Mention" && t["href"] == resident_actor.as_str())
+    });
+    h.check(
+        mentions_resident,
+        "the answer mentions the resident (a notification on Mastodon)",
+        &answer,
+    );
+    h.check(
+        answer["to"].as_array().is_some_and(|to| {
+            to.iter()
+                .any(|a| a == "https://www.w3.org/ns/activitystreams#Public")
+        }),
+        "an answer to a public reply is public",
+        &answer,
+    );
+    h.check(
+        answer["signatureVerified"] == true,
+        "signatureVerified",
+        &answer,
+    );
+    h.check_http_signature(&answer);
+
     // --- edit -> Update ------------------------------------------------------
     let out = h.run(
         "kentongan edit",
@@ -333,7 +389,59 @@ fn interop_fedify_resident_follows_and_receives_posts() {
 
     // --- the resident exits cleanly when its stdin closes ---------------------
     h.stop_resident_cleanly();
-    println!("interop_fedify: OK (follow, accept, followers, create, update, delete, undo follow)");
+    println!(
+        "interop_fedify: OK (follow, accept, followers, create, reply and answer, update, delete, undo follow)"
+    );
+}
+
+/// The operator logs in to the village's admin, waits for the resident's reply to
+/// show up as a ticket, checks its clock is shown, and sends a final public answer.
+fn operator_answers(h: &mut Harness, origin: &str, password: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let mut browser = Browser::at(origin);
+    rt.block_on(browser.login("admin", password));
+    let until = Instant::now() + DEADLINE;
+    let number = loop {
+        let list = rt.block_on(browser.get("/admin/aspirasi"));
+        let marker = "/admin/aspirasi/ASP-";
+        if let Some(at) = list.body.find(marker) {
+            let rest = &list.body[at + "/admin/aspirasi/".len()..];
+            let end = rest.find(['"', '/', '#']).unwrap_or(rest.len());
+            break rest[..end].to_owned();
+        }
+        h.ensure_children_alive();
+        if Instant::now() >= until {
+            h.fail(&format!(
+                "the resident's reply did not become a ticket within {DEADLINE:?}\n{}",
+                list.body
+            ));
+        }
+        thread::sleep(POLL);
+    };
+    let ticket = rt.block_on(browser.get(&format!("/admin/aspirasi/{number}")));
+    h.check(
+        ticket.status == 200 && ticket.body.contains(REPLY),
+        "the ticket page shows the resident's reply",
+        &Value::String(ticket.body.clone()),
+    );
+    h.check(
+        ticket.body.contains("Jawaban paling lambat"),
+        "the ticket page shows the answer's deadline",
+        &Value::String(ticket.body.clone()),
+    );
+    let csrf = ticket.csrf();
+    let sent = rt.block_on(browser.post_form(
+        &format!("/admin/aspirasi/{number}/jawab"),
+        &[("csrf", &csrf), ("answer", ANSWER), ("final", "1")],
+    ));
+    h.check(
+        sent.status == 303,
+        "the answer form is accepted",
+        &Value::String(format!("{} {}", sent.status, sent.body)),
+    );
 }
 
 // ------------------------------------------------------------------ helpers

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod aspiration_figures;
 mod aspirations;
 mod browser;
 mod cli;

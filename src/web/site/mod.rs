@@ -8,6 +8,7 @@
 //! node the home page is the portal's timeline (`web::portal`).
 
 mod archive;
+mod aspiration_figures;
 mod aspirations;
 mod category;
 mod feeds;
@@ -116,4 +117,5 @@ pub fn routes() -> Router<AppState> {
             get(aspirations::form).post(aspirations::submit),
         )
         .route("/aspirasi/status", get(aspirations::status))
+        .route("/aspirasi/angka.json", get(aspiration_figures::figures))
 }

@@ -66,4 +66,14 @@ texts! {
     UPLOAD_CORRUPT => "Gambar rusak atau terpotong; coba unggah lagi.", "The image is damaged or truncated; try uploading it again.";
     UPLOAD_TOO_MANY_PIXELS => "Gambar terlalu besar: paling besar 40 megapiksel dan 12.000 piksel per sisi.", "The image is too big: at most 40 megapixels and 12,000 pixels a side.";
     MON_DATES_IN_WIB => "Tanggal dalam WIB (UTC+7).", "Dates in WIB (UTC+7).";
+    MON_ASPIRATIONS => "Aspirasi warga", "Residents' messages";
+    MON_ASP_OPEN => "terbuka", "open";
+    MON_ASP_OVERDUE => "lewat tenggat", "overdue";
+    MON_RESPONSE_TIMES => "Waktu layanan (median)", "Response times (median)";
+    MON_FIRST_RESPONSE => "tanggapan pertama", "first response";
+    MON_ANSWER => "jawaban", "answer";
+    MON_HOURS => "jam", "hours";
+    MON_NO_FIGURES => "tidak diterbitkan", "not published";
+    MON_FIGURES_AT => "per", "as of";
+    MON_ASP_RULE => "Aspirasi: jumlah pesan warga yang masih terbuka dan yang lewat tenggat, serta median waktu sampai tanggapan pertama dan sampai jawaban untuk pesan 365 hari terakhir, seperti diterbitkan setiap desa. Tidak ada data pribadi warga.", "Residents' messages: how many are open and overdue, and the median time to a first response and to an answer over the last 365 days, as each village publishes them. No resident's personal data.";
 }

@@ -24,6 +24,7 @@
 //   {"event":"delete","object":ID,...}
 //   {"event":"activity","type":...,"id":...}     (any other activity type)
 //   {"event":"unfollow_sent","actor":ID}
+//   {"event":"reply_sent","id":NOTE_ID,"inReplyTo":ID}
 //   {"event":"error","message":...}
 // Diagnostics (Fedify's own logs) go to stderr.
 //
@@ -31,7 +32,9 @@
 // prints {"event":"unfollow_sent"}.  Self-test helpers (so that two residents
 // can exercise each other): "note TEXT", "edit TEXT", "delete" publish a
 // Create/Update/Delete of a Note to this resident's followers and print
-// note_sent/edit_sent/delete_sent.  When stdin is closed, or on
+// note_sent/edit_sent/delete_sent.  "reply NOTE_ID TEXT" sends the followed
+// actor a public reply to its note NOTE_ID, mentioning it, as Mastodon does
+// when a resident answers a village post (prints reply_sent).  When stdin is closed, or on
 // SIGTERM/SIGINT, the process exits with status 0 (so run it with stdin
 // kept open, e.g. from a pipe).
 //
@@ -440,6 +443,7 @@ async function describeObjectActivity(ctx, activity) {
     content: textOf(object.content),
     url: hrefOf(object.url),
     attributedTo: object.attributionId?.href ?? null,
+    inReplyTo: object.replyTargetId?.href ?? null,
     published: object.published?.toString() ?? null,
     updated: object.updated?.toString() ?? null,
     to: object.toIds.map((u) => u.href),
@@ -555,6 +559,11 @@ rl.on("line", (line) => {
   if (command === "") return;
   if (command === "unfollow") {
     unfollow().catch((e) => emitError(`unfollow: ${e?.stack ?? e}`));
+  } else if (/^reply\b/.test(command)) {
+    const [, target, ...rest] = command.split(" ");
+    reply(target, rest.join(" ")).catch((e) =>
+      emitError(`reply: ${e?.stack ?? e}`)
+    );
   } else if (/^(note|edit|delete)\b/.test(command)) {
     // Self-test helpers (so two residents can exercise create/update/delete
     // between each other): publish to our followers.
@@ -671,6 +680,34 @@ async function unfollow() {
 }
 
 let lastNote = null;
+
+/** A public reply to the followed actor's note, mentioning it (Mastodon's shape). */
+async function reply(target, text) {
+  if (followedActor == null) throw new Error("not following anyone");
+  const actor = ctx.getActorUri(USERNAME);
+  const PUBLIC = new URL("https://www.w3.org/ns/activitystreams#Public");
+  const id = newActivityUri("notes");
+  const handle = `@${followedActor.preferredUsername}@${followedActor.id.host}`;
+  const note = new Note({
+    id,
+    attribution: actor,
+    replyTarget: new URL(target),
+    content: `<p><span class="h-card"><a href="${followedActor.id.href}" class="u-url mention">${handle}</a></span> ${text}</p>`,
+    url: id,
+    to: PUBLIC,
+    ccs: [followedActor.id, ctx.getFollowersUri(USERNAME)],
+    published: Temporal.Now.instant(),
+    tags: [new Mention({ href: followedActor.id, name: handle })],
+  });
+  const create = new Create({
+    id: newActivityUri("creates"), actor, object: note,
+    to: PUBLIC, ccs: [followedActor.id, ctx.getFollowersUri(USERNAME)],
+  });
+  await ctx.sendActivity({ identifier: USERNAME }, followedActor, create, {
+    immediate: true,
+  });
+  emit({ event: "reply_sent", id: id.href, inReplyTo: target });
+}
 
 /** Self-test helper: Create/Update/Delete a Note, sent to our followers. */
 async function publish(verb, text) {
