@@ -266,6 +266,20 @@ pub async fn report(
     Ok((summary, statuses))
 }
 
+/// What the public reads in place of an error text: error texts can name the servers,
+/// addresses and paths of a village's hosting, which only the portal's staff need.
+pub const WITHHELD_ERROR: &str =
+    "galat (isinya hanya untuk admin portal) / error (text for portal staff only)";
+
+/// Replaces every error text with [`WITHHELD_ERROR`], keeping how many and when.
+pub fn withhold_error_texts(statuses: &mut [VillageStatus]) {
+    for status in statuses {
+        for (_, message) in &mut status.recent_errors {
+            *message = WITHHELD_ERROR.to_string();
+        }
+    }
+}
+
 /// Column names of [`to_csv`], in order.
 pub const CSV_COLUMNS: [&str; 16] = [
     "nama",

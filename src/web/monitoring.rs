@@ -1,7 +1,10 @@
 //! The monitoring dashboard of a portal: `GET /monitoring` (HTML), `/monitoring.csv`,
 //! `/monitoring.json` and `/monitoring/chart.svg`, all from one
-//! [`portal::monitoring::report`]. Public for now: they hold nothing about persons, only
-//! how active each village's site is. No SQL and no status rules here.
+//! [`portal::monitoring::report`]. Public: they hold nothing about persons, only how
+//! active each village's site is and the counts and times of its aspirations. The texts of
+//! fetch and delivery errors are for signed-in staff only (they can name hosting
+//! details); the public sees that there were errors and when. No SQL and no status rules
+//! here.
 
 use super::strings::{self, Text};
 use crate::{
@@ -14,7 +17,7 @@ use crate::{
 use axum::{
     Json, Router,
     extract::State,
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -109,10 +112,25 @@ fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
     }
 }
 
+/// The report as this reader may see it: error texts only for signed-in staff.
+async fn report_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<(monitoring::Summary, Vec<VillageStatus>, bool), AppError> {
+    let (summary, mut villages) =
+        monitoring::report(&state.store, &state.config.portal, now).await?;
+    let staff = super::admin::is_signed_in(state, headers).await?;
+    if !staff {
+        monitoring::withhold_error_texts(&mut villages);
+    }
+    Ok((summary, villages, staff))
+}
+
 /// `GET /monitoring`: the summary line, then one row per village.
-async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let settings = &state.config.portal;
-    let (summary, villages) = monitoring::report(&state.store, settings, now_ms()).await?;
+    let (summary, villages, staff) = report_for(&state, &headers, now_ms()).await?;
     let weekly_max = monitoring::weekly_max(&villages);
     let rows: Vec<Value> = villages
         .iter()
@@ -138,6 +156,7 @@ async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
             less_active_days => settings.less_active_days,
         },
         villages => rows,
+        staff => staff,
     };
     super::render::render(
         axum::http::StatusCode::OK,
@@ -147,9 +166,9 @@ async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
 }
 
 /// `GET /monitoring.csv`: the same rows as a spreadsheet file.
-async fn csv(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn csv(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let now = now_ms();
-    let (_, villages) = monitoring::report(&state.store, &state.config.portal, now).await?;
+    let (_, villages, _) = report_for(&state, &headers, now).await?;
     let filename = format!(
         "attachment; filename=\"pemantauan-desa-{}.csv\"",
         to_datetime(now + WIB_OFFSET_MS).format("%Y-%m-%d")
@@ -170,9 +189,8 @@ async fn csv(State(state): State<AppState>) -> Result<Response, AppError> {
 }
 
 /// `GET /monitoring.json`: the summary and every village, English keys.
-async fn json(State(state): State<AppState>) -> Result<Response, AppError> {
-    let (summary, villages) =
-        monitoring::report(&state.store, &state.config.portal, now_ms()).await?;
+async fn json(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let (summary, villages, _) = report_for(&state, &headers, now_ms()).await?;
     Ok(Json(monitoring::to_json(&summary, &villages)).into_response())
 }
 

@@ -1,10 +1,15 @@
 //! Monitoring of villages: the status of each village from posts with chosen
 //! `published` dates, the counts and the summary line, and the dashboard's HTML, CSV,
-//! JSON and SVG answers; on SQLite and on PostgreSQL.
+//! JSON and SVG answers (error texts for signed-in staff only); on SQLite and on
+//! PostgreSQL.
 
-use crate::support::{Backend, TestNode, WAIT, backends, client, eventually};
+use crate::{
+    admin::{Browser, PASSWORD, user},
+    support::{Backend, TestNode, WAIT, backends, client, eventually},
+};
 use kentongan::{
     actors::find_publishing_actor,
+    auth::Role,
     clock::now_ms,
     portal::monitoring::{self, ActivityStatus, CSV_COLUMNS, VillageStatus},
     store::{NewActivity, NewActor, NewVillage, NewVillagePost, Store, VillageFollow},
@@ -372,7 +377,30 @@ async fn statuses_from_chosen_dates(backend: Backend) {
     assert_eq!(html.matches("class=\"badge st-active\"").count(), 3);
     assert_eq!(html.matches("class=\"badge st-less_active\"").count(), 3);
     assert_eq!(html.matches("class=\"badge st-inactive\"").count(), 3);
-    assert!(html.contains("monitoring test: connection refused"));
+    // Error texts are for the portal's staff: the public sees that there were errors.
+    assert!(!html.contains("monitoring test: connection refused"));
+    assert!(html.contains(monitoring::WITHHELD_ERROR));
+    user(&node, "petugas", Role::Admin).await;
+    let mut staff = Browser::new(&node);
+    staff.login("petugas", PASSWORD).await;
+    let signed_in = staff.get("/monitoring").await;
+    assert!(
+        signed_in
+            .body
+            .contains("monitoring test: connection refused")
+    );
+    let staff_csv = staff.get("/monitoring.csv").await;
+    assert!(
+        staff_csv
+            .body
+            .contains("monitoring test: connection refused")
+    );
+    let staff_json = staff.get("/monitoring.json").await;
+    assert!(
+        staff_json
+            .body
+            .contains("monitoring test: connection refused")
+    );
     assert!(html.contains("<svg"));
     let summary_at = html.find(SUMMARY_LINE).expect("summary");
     let table_at = html.find("<table").expect("table");
@@ -424,7 +452,7 @@ async fn statuses_from_chosen_dates(backend: Backend) {
     let published = chrono::DateTime::parse_from_rfc3339(&hundred_row[5]).expect("RFC 3339");
     assert_eq!(published.timestamp(), (now - 100 * DAY + HOUR) / 1000);
     assert_eq!(&hundred_row[8], "unreachable");
-    assert_eq!(&hundred_row[10], "monitoring test: connection refused");
+    assert_eq!(&hundred_row[10], monitoring::WITHHELD_ERROR);
     assert_eq!(&row("Desa Sunyi")[5], "");
     assert_eq!(
         &row(ODD_NAME)[3],
@@ -438,6 +466,7 @@ async fn statuses_from_chosen_dates(backend: Backend) {
         content_type.starts_with("application/json"),
         "{content_type}"
     );
+    assert!(!text.contains("monitoring test: connection refused"));
     let doc: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(doc["summary"]["active"], 3);
     assert_eq!(doc["summary"]["less_active"], 3);

@@ -25,6 +25,8 @@ mod settings;
 mod users;
 mod view;
 
+pub use session::is_signed_in;
+
 use crate::state::AppState;
 use axum::{
     Router,

@@ -118,6 +118,15 @@ fn to_login(parts: &Parts) -> Response {
     Redirect::to(&format!("/admin/login?{query}")).into_response()
 }
 
+/// Whether the request comes from a signed-in account, for public pages that show staff
+/// a little more. Never refuses: no session, or an expired one, is `false`.
+pub async fn is_signed_in(state: &AppState, headers: &HeaderMap) -> anyhow::Result<bool> {
+    match cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        Some(token) => Ok(auth::session(&state.store, &token).await?.is_some()),
+        None => Ok(false),
+    }
+}
+
 impl FromRequestParts<AppState> for Admin {
     type Rejection = Response;
 

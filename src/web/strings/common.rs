@@ -66,6 +66,8 @@ texts! {
     UPLOAD_CORRUPT => "Gambar rusak atau terpotong; coba unggah lagi.", "The image is damaged or truncated; try uploading it again.";
     UPLOAD_TOO_MANY_PIXELS => "Gambar terlalu besar: paling besar 40 megapiksel dan 12.000 piksel per sisi.", "The image is too big: at most 40 megapixels and 12,000 pixels a side.";
     MON_DATES_IN_WIB => "Tanggal dalam WIB (UTC+7).", "Dates in WIB (UTC+7).";
+    MON_ERRORS_FOR_STAFF => "Isi galat hanya terlihat oleh admin portal yang sudah masuk.", "Error texts are shown to the portal's signed-in staff only.";
+    MON_SIGN_IN => "Masuk", "Sign in";
     MON_ASPIRATIONS => "Aspirasi warga", "Residents' messages";
     MON_ASP_OPEN => "terbuka", "open";
     MON_ASP_OVERDUE => "lewat tenggat", "overdue";
