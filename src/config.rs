@@ -2,7 +2,10 @@
 //! a validated [`Config`]. Two steps: a raw serde shape that mirrors the file, then the
 //! checked values the rest of the program uses. Secrets never appear in `Debug`.
 
-use crate::store::Store;
+use crate::{
+    aspirations::{Clock, ClockSettings},
+    store::Store,
+};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::{
@@ -43,6 +46,58 @@ pub struct RawConfig {
     pub portal: RawPortal,
     #[serde(default)]
     pub inbox: RawInbox,
+    #[serde(default)]
+    pub aspirations: RawAspirations,
+}
+
+/// `[aspirations]`: the clocks of residents' messages (tickets).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAspirations {
+    pub first_response_days: Option<u32>,
+    pub answer_days: Option<u32>,
+    pub information_answer_working_days: Option<u32>,
+    pub information_extension_working_days: Option<u32>,
+}
+
+/// The longest clock a setting may hold, in days or working days.
+const MAX_CLOCK_DAYS: u32 = 365;
+
+impl RawAspirations {
+    /// The clocks, each between 1 and 365; unset ones keep the national norms.
+    fn validate(&self) -> anyhow::Result<ClockSettings> {
+        let defaults = ClockSettings::default();
+        let days = |key: &str, value: Option<u32>, default: Clock| -> anyhow::Result<Clock> {
+            match value {
+                None => Ok(default),
+                Some(n) if (1..=MAX_CLOCK_DAYS).contains(&n) => Ok(match default {
+                    Clock::Days(_) => Clock::Days(n),
+                    Clock::WorkingDays(_) => Clock::WorkingDays(n),
+                }),
+                Some(n) => anyhow::bail!(
+                    "[aspirations] {key} must be between 1 and {MAX_CLOCK_DAYS}, got {n}"
+                ),
+            }
+        };
+        Ok(ClockSettings {
+            first_response: days(
+                "first_response_days",
+                self.first_response_days,
+                defaults.first_response,
+            )?,
+            answer: days("answer_days", self.answer_days, defaults.answer)?,
+            information_answer: days(
+                "information_answer_working_days",
+                self.information_answer_working_days,
+                defaults.information_answer,
+            )?,
+            information_extension: days(
+                "information_extension_working_days",
+                self.information_extension_working_days,
+                defaults.information_extension,
+            )?,
+        })
+    }
 }
 
 /// `[inbox]`: what one remote server may send.
@@ -127,6 +182,8 @@ pub struct Config {
     pub delivery: DeliverySettings,
     pub portal: PortalSettings,
     pub inbox: InboxSettings,
+    /// The clocks of tickets (`[aspirations]`).
+    pub aspirations: ClockSettings,
 }
 
 impl fmt::Debug for Config {
@@ -217,9 +274,11 @@ impl Config {
             burst: raw.inbox.burst.unwrap_or(300).max(1),
             per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
         };
+        let aspirations = raw.aspirations.validate()?;
         Ok(Self {
             inbox,
             portal,
+            aspirations,
             dir: dir.to_path_buf(),
             domain,
             base_url,
@@ -305,7 +364,16 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # Activities one remote server may send at once, and per minute after that; more\n\
          # are answered 429 with Retry-After (senders retry later; nothing is lost).\n\
          # burst = 300\n\
-         # per_minute = 600\n",
+         # per_minute = 600\n\
+         \n\
+         [aspirations]\n\
+         # Clocks of residents' messages (tickets), each 1 to 365. Defaults: the national norms\n\
+         # (SP4N-LAPOR!: first response in 3 days, answer in 5; UU 14/2008: information\n\
+         # requests answered in 10 working days, extendable once by 7 working days).\n\
+         # first_response_days = 3\n\
+         # answer_days = 5\n\
+         # information_answer_working_days = 10\n\
+         # information_extension_working_days = 7\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {
@@ -315,4 +383,96 @@ pub fn render_config_file(raw: &RawConfig) -> String {
         insecure = raw.insecure_local,
         private = raw.allow_private_addresses,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(aspirations: &str) -> RawConfig {
+        toml::from_str(&format!(
+            "domain = \"desa.example\"\nlisten = \"127.0.0.1:8080\"\n[aspirations]\n{aspirations}"
+        ))
+        .expect("toml")
+    }
+
+    #[test]
+    fn unset_clocks_keep_the_national_norms() {
+        assert_eq!(
+            raw("").aspirations.validate().expect("valid"),
+            ClockSettings::default()
+        );
+    }
+
+    #[test]
+    fn configured_clocks_keep_their_units() {
+        let clocks = raw("first_response_days = 1\nanswer_days = 14\n\
+                          information_answer_working_days = 12\n\
+                          information_extension_working_days = 3")
+        .aspirations
+        .validate()
+        .expect("valid");
+        assert_eq!(
+            clocks,
+            ClockSettings {
+                first_response: Clock::Days(1),
+                answer: Clock::Days(14),
+                information_answer: Clock::WorkingDays(12),
+                information_extension: Clock::WorkingDays(3),
+            }
+        );
+    }
+
+    #[test]
+    fn a_clock_out_of_range_is_refused_by_its_key() {
+        for (line, key) in [
+            ("first_response_days = 0", "first_response_days"),
+            ("answer_days = 366", "answer_days"),
+            (
+                "information_answer_working_days = 0",
+                "information_answer_working_days",
+            ),
+            (
+                "information_extension_working_days = 1000",
+                "information_extension_working_days",
+            ),
+        ] {
+            let err = raw(line)
+                .aspirations
+                .validate()
+                .expect_err(line)
+                .to_string();
+            assert!(
+                err.contains(&format!("[aspirations] {key}")) && err.contains("1 and 365"),
+                "{err}"
+            );
+        }
+        // Negative numbers and unknown keys are refused by the parser, naming the key.
+        let text = "domain = \"desa.example\"\nlisten = \"127.0.0.1:8080\"\n[aspirations]\nanswer_hours = 4";
+        let err = toml::from_str::<RawConfig>(text)
+            .expect_err("unknown")
+            .to_string();
+        assert!(err.contains("answer_hours"), "{err}");
+        let text = "domain = \"desa.example\"\nlisten = \"127.0.0.1:8080\"\n[aspirations]\nanswer_days = -1";
+        assert!(toml::from_str::<RawConfig>(text).is_err());
+    }
+
+    #[test]
+    fn the_example_file_lists_every_clock_and_still_loads() {
+        let raw = raw("");
+        let text = render_config_file(&raw);
+        for key in [
+            "[aspirations]",
+            "first_response_days",
+            "answer_days",
+            "information_answer_working_days",
+            "information_extension_working_days",
+        ] {
+            assert!(text.contains(key), "{key}");
+        }
+        let again: RawConfig = toml::from_str(&text).expect("the example parses");
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config::from_raw(dir.path(), again).expect("valid");
+        assert_eq!(config.aspirations, ClockSettings::default());
+    }
 }

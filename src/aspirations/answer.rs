@@ -86,6 +86,8 @@ pub async fn send(
     }
     let now = now_ms();
     let public_id = new_public_id();
+    let changes = super::desk::answer_changes(ticket, is_final);
+    let events: Vec<_> = changes.iter().map(super::desk::Change::event).collect();
     let body_html = markdown::render(text);
     let fediverse = match (
         ticket.author_inbox.as_deref(),
@@ -108,6 +110,7 @@ pub async fn send(
                     is_final,
                     object_json: &object_json,
                     delivery: None,
+                    events: &events,
                 },
                 now,
             )
@@ -137,6 +140,7 @@ pub async fn send(
                     host,
                     to_followers_of: (!ticket.is_private).then_some(village.id),
                 }),
+                events: &events,
             },
             now,
         )

@@ -62,9 +62,12 @@ fn number_suffix() -> String {
         .collect()
 }
 
-/// A new ticket's number parts and deadlines, from the site's time zone and holidays.
+/// A new ticket's number parts and deadlines, from the node's clocks and the site's
+/// time zone and holidays.
+#[allow(clippy::too_many_arguments)]
 async fn new_ticket(
     store: &Store,
+    clocks: &ClockSettings,
     local_actor_id: i64,
     channel: &str,
     class: TicketClass,
@@ -75,8 +78,7 @@ async fn new_ticket(
     let settings = crate::site::load(store).await?;
     let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
         .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
-    let deadlines =
-        ClockSettings::default().deadlines(class, now, false, settings.time_zone, &holidays);
+    let deadlines = clocks.deadlines(class, now, false, settings.time_zone, &holidays);
     let year = crate::clock::to_datetime(now)
         .with_timezone(&settings.time_zone.offset())
         .year();
@@ -97,6 +99,7 @@ async fn new_ticket(
 /// `None` when this message was already received.
 pub async fn receive(
     store: &Store,
+    clocks: &ClockSettings,
     note: &NewRemoteNote,
     channel: Channel,
     source_post: Option<&PostRecord>,
@@ -104,6 +107,7 @@ pub async fn receive(
     let now = now_ms();
     let ticket = new_ticket(
         store,
+        clocks,
         note.local_actor_id,
         channel.as_str(),
         TicketClass::Aspirasi,
@@ -128,6 +132,16 @@ pub struct WebMessage {
     pub contact: String,
     pub class: Option<TicketClass>,
     pub message: String,
+    /// An optional photo, as uploaded (JPEG, PNG or WebP); private like the contact.
+    pub photo: Option<PhotoUpload>,
+}
+
+/// A file from the form's photo input.
+#[derive(Clone, Debug, Default)]
+pub struct PhotoUpload {
+    pub bytes: Vec<u8>,
+    /// The upload went past the size limit and was cut.
+    pub too_large: bool,
 }
 
 fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
@@ -152,14 +166,24 @@ fn paragraphs(text: &str) -> String {
 }
 
 /// Checks a message from the website's form and opens its ticket; returns its number.
+/// The text is checked before the photo (decoding an image costs more), and the photo
+/// before the ticket is opened: a refused photo ([`super::desk::PhotoRefused`]) opens
+/// nothing. The photo is kept in the private folder under `data_dir`.
 pub async fn receive_web(
     store: &Store,
+    clocks: &ClockSettings,
+    data_dir: &std::path::Path,
     local_actor_id: i64,
-    message: &WebMessage,
+    message: WebMessage,
 ) -> anyhow::Result<String> {
-    let name = message.name.trim();
-    let contact = message.contact.trim();
-    let text = message.message.trim();
+    let WebMessage {
+        name,
+        contact,
+        class,
+        message: text,
+        photo,
+    } = message;
+    let (name, contact, text) = (name.trim(), contact.trim(), text.trim());
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return refuse(strings::ASP_FORM_NAME_INVALID);
     }
@@ -172,16 +196,24 @@ pub async fn receive_web(
     if text.chars().count() > MAX_MESSAGE_CHARS {
         return refuse(strings::ASP_FORM_MESSAGE_TOO_LONG);
     }
-    let Some(class) = message.class else {
+    let Some(class) = class else {
         return refuse(strings::ASP_UNKNOWN_CHOICE);
+    };
+    let photo = match photo {
+        None => None,
+        Some(upload) if upload.too_large => {
+            return Err(super::desk::PhotoRefused(crate::media::MediaError::TooLarge).into());
+        }
+        Some(upload) => Some(super::desk::keep_photo(data_dir, upload.bytes).await?),
     };
     let now = now_ms();
     // Not public until an operator approves it (approval is not built yet).
-    let ticket = new_ticket(store, local_actor_id, "web", class, true, None, now).await?;
+    let ticket = new_ticket(store, clocks, local_actor_id, "web", class, true, None, now).await?;
     let web = NewWebMessage {
         author_name: name.to_string(),
         contact: contact.to_string(),
         message_html: paragraphs(text),
+        photo,
     };
     store.open_web_ticket(&ticket, &web, now).await
 }

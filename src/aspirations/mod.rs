@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod clocks;
+pub mod desk;
 pub mod figures;
 pub mod intake;
 pub mod workflow;

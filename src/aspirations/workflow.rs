@@ -97,13 +97,15 @@ pub struct Decision {
     pub extended: bool,
 }
 
-/// Applies a decision: checks it, recomputes the deadlines from the day of receipt,
-/// and stores it.
+/// Applies a decision by `user_id`: checks it, recomputes the deadlines from the day of
+/// receipt with the node's `clocks`, and stores it with a history line per change.
 pub async fn decide(
     store: &Store,
+    clocks: &ClockSettings,
     ticket: &TicketRow,
     decision: &Decision,
     time_zone: TimeZone,
+    user_id: Option<i64>,
 ) -> anyhow::Result<()> {
     let resolution = decision.resolution.trim();
     match decision.status {
@@ -121,7 +123,7 @@ pub async fn decide(
     let extended = decision.extended && decision.class == TicketClass::PermintaanInformasi;
     let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
         .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
-    let deadlines = ClockSettings::default().deadlines(
+    let deadlines = clocks.deadlines(
         decision.class,
         ticket.created_at,
         extended,
@@ -132,6 +134,8 @@ pub async fn decide(
         Status::Ditolak | Status::BukanWewenang => resolution.to_string(),
         _ => String::new(),
     };
+    let changes = super::desk::decision_changes(ticket, decision, extended);
+    let events: Vec<_> = changes.iter().map(super::desk::Change::event).collect();
     store
         .decide_ticket(
             &TicketDecision {
@@ -142,6 +146,8 @@ pub async fn decide(
                 extended,
                 first_response_due: deadlines.first_response,
                 answer_due: deadlines.answer,
+                user_id,
+                events: &events,
             },
             now_ms(),
         )

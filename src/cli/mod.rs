@@ -379,6 +379,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         delivery: RawDelivery::default(),
         portal: RawPortal::default(),
         inbox: RawInbox::default(),
+        aspirations: Default::default(),
     };
     let text = render_config_file(&raw);
     let config = Config::from_raw(&args.dir, raw)?;

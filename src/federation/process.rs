@@ -400,8 +400,14 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         None => None,
     };
     let channel = Channel::of(is_public(note), source_post.is_some());
-    if let Some(number) =
-        aspirations::intake::receive(&data.store, &record, channel, source_post.as_ref()).await?
+    if let Some(number) = aspirations::intake::receive(
+        &data.store,
+        &data.config.aspirations,
+        &record,
+        channel,
+        source_post.as_ref(),
+    )
+    .await?
     {
         tracing::info!(note = %record.ap_id, actor = %local.username, %number, channel = channel.as_str(), "opened a ticket");
     }

@@ -53,6 +53,12 @@ impl MediaStore {
         }
     }
 
+    /// A store in another folder, for images that must not be served under `/media/`
+    /// (a resident's photo attached to a private message).
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
     /// Writes the three variants, creating the folder if needed. Blocking file I/O: call
     /// it from `spawn_blocking`, like the processing that came before.
     #[tracing::instrument(skip_all)]

@@ -19,6 +19,7 @@ mod post_reads;
 mod posts;
 mod records;
 mod site;
+mod ticket_desk;
 mod ticket_figures;
 mod tickets;
 mod timeline;
@@ -29,6 +30,10 @@ pub use drafts::{DraftRecord, NewDraft};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};
+pub use ticket_desk::{
+    DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,
+    TicketNoteRecord, TicketPhotoRecord,
+};
 pub use ticket_figures::{TicketTiming, VillageTicketFigures};
 pub use tickets::{
     AnswerDelivery, NewTicket, NewTicketReply, NewWebMessage, TicketDecision, TicketReplyRecord,

@@ -69,6 +69,9 @@ pub struct TicketDecision<'a> {
     pub extended: bool,
     pub first_response_due: i64,
     pub answer_due: i64,
+    /// Who decided, and the history lines the decision writes.
+    pub user_id: Option<i64>,
+    pub events: &'a [super::NewTicketEvent<'a>],
 }
 
 /// An answer to a ticket, as sent.
@@ -94,6 +97,8 @@ pub struct NewTicketReply<'a> {
     /// How it reaches a fediverse resident; `None` for a website message, whose answer
     /// is read on the status page.
     pub delivery: Option<AnswerDelivery<'a>>,
+    /// The history lines the answer writes (a status it moves the ticket to).
+    pub events: &'a [super::NewTicketEvent<'a>],
 }
 
 /// The Create that carries an answer and where it goes.
@@ -113,6 +118,8 @@ pub struct NewWebMessage {
     pub author_name: String,
     pub contact: String,
     pub message_html: String,
+    /// The photo attached to it, already processed and kept in the private folder.
+    pub photo: Option<super::NewTicketPhoto>,
 }
 
 /// Inside a transaction `$tx`: gives the ticket row `$id` its number. A ticket is
@@ -134,7 +141,7 @@ impl NewTicket {
     }
 }
 
-const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
+pub(super) const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, t.status, t.is_private, \
        t.first_response_due, t.answer_due, t.first_response_at, t.answered_at, t.created_at, \
        a.username AS author_username, a.host AS author_host, \
        COALESCE(a.profile_url, a.ap_id) AS author_url, \
@@ -226,6 +233,11 @@ impl Store {
             set_ticket_number!(tx, id, &number)
                 .await
                 .context("numbering a ticket")?;
+            if let Some(photo) = &message.photo {
+                super::ticket_desk::insert_ticket_photo!(tx, id, photo, now)
+                    .await
+                    .context("keeping the ticket's photo")?;
+            }
             tx.commit().await.context("committing the ticket")?;
             number
         }))
@@ -316,6 +328,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("moving the ticket on")?;
+            for event in reply.events {
+                super::ticket_desk::insert_ticket_event!(tx, reply.ticket_id, reply.user_id, event, now)
+                    .await
+                    .context("recording the ticket's history")?;
+            }
             tx.commit().await.context("committing the answer")?;
         });
         Ok(())
@@ -328,6 +345,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "UPDATE tickets SET status = $2, class = $3, resolution = $4, extended = $5, \
                    first_response_due = $6, answer_due = $7, updated_at = $8, \
@@ -343,9 +361,15 @@ impl Store {
             .bind(decision.first_response_due)
             .bind(decision.answer_due)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .context("saving the ticket's status")?;
+            for event in decision.events {
+                super::ticket_desk::insert_ticket_event!(tx, decision.ticket_id, decision.user_id, event, now)
+                    .await
+                    .context("recording the ticket's history")?;
+            }
+            tx.commit().await.context("committing the decision")?;
         });
         Ok(())
     }

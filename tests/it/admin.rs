@@ -17,7 +17,7 @@ pub(crate) const PASSWORD: &str = "kata-sandi-rahasia-1";
 /// What a browser got back.
 pub(crate) struct Page {
     pub(crate) status: u16,
-    location: String,
+    pub(crate) location: String,
     headers: reqwest::header::HeaderMap,
     pub(crate) body: String,
 }
@@ -31,7 +31,7 @@ impl Page {
         self.body[start..start + len].to_string()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -40,12 +40,12 @@ impl Page {
 }
 
 /// One part of a multipart form.
-enum Part {
+pub(crate) enum Part {
     Text(&'static str, String),
     File(&'static str, &'static str, &'static str, Vec<u8>),
 }
 
-fn text(name: &'static str, value: impl Into<String>) -> Part {
+pub(crate) fn text(name: &'static str, value: impl Into<String>) -> Part {
     Part::Text(name, value.into())
 }
 
@@ -99,7 +99,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -154,7 +154,12 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn post_multipart(&mut self, path: &str, parts: &[Part], origin: Option<&str>) -> Page {
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        parts: &[Part],
+        origin: Option<&str>,
+    ) -> Page {
         let (content_type, body) = multipart_body(parts);
         let mut request = self
             .client

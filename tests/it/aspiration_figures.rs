@@ -44,6 +44,7 @@ async fn ticket_received(
                 author_name: format!("Warga {marker}"),
                 contact: format!("0812-{marker}"),
                 message_html: format!("<p>Pesan rahasia {marker}</p>"),
+                photo: None,
             },
             received,
         )

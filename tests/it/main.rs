@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod aspiration_figures;
 mod aspirations;
+mod aspirations_desk;
 mod browser;
 mod cli;
 mod delivery;

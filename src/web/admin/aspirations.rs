@@ -4,7 +4,7 @@
 
 use super::{
     session::{Admin, AdminPost},
-    view,
+    ticket_desk, view,
 };
 use crate::{
     aspirations::{
@@ -76,17 +76,18 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     }
 }
 
-pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Response, Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ticket_desk::ListQuery>,
+    admin: Admin,
+) -> Result<Response, Response> {
     admin.require(admin.can_manage())?;
-    let tickets = state
-        .store
-        .tickets(LIST_LIMIT)
-        .await
-        .map_err(view::failure)?;
     let now = now_ms();
-    let rows: Vec<Value> = tickets
+    let desk = ticket_desk::list(&state, &admin, &query, LIST_LIMIT, now).await?;
+    let rows: Vec<Value> = desk
+        .tickets
         .iter()
-        .map(|t| ticket_view(&admin, t, now))
+        .map(|t| context! { assignee => t.assignee_name, ..ticket_view(&admin, &t.ticket, now) })
         .collect();
     let overdue = rows
         .iter()
@@ -96,11 +97,15 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Respons
         &admin,
         StatusCode::OK,
         "admin/aspirations.html",
-        context! { tickets => rows, overdue => overdue },
+        context! { tickets => rows, overdue => overdue, desk => desk.context },
     ))
 }
 
-async fn ticket_of(state: &AppState, admin: &Admin, number: &str) -> Result<TicketRow, Response> {
+pub(super) async fn ticket_of(
+    state: &AppState,
+    admin: &Admin,
+    number: &str,
+) -> Result<TicketRow, Response> {
     admin.require(admin.can_manage())?;
     state
         .store
@@ -162,6 +167,7 @@ async fn show(
             error => error,
             draft => draft,
             flash => view::flash(ok, admin.lang),
+            desk => ticket_desk::context(state, admin, ticket).await?,
         },
     ))
 }
@@ -251,7 +257,15 @@ pub async fn decide(
         resolution: fields.get("resolution").to_string(),
         extended: fields.checked("extended"),
     };
-    match workflow::decide(&state.store, &ticket, &decision, admin.settings.time_zone).await {
+    let decided = workflow::decide(
+        &state.store,
+        &state.config.aspirations,
+        &ticket,
+        &decision,
+        admin.settings.time_zone,
+        Some(admin.user_id()),
+    );
+    match decided.await {
         Ok(()) => Ok(view::done(&format!("/admin/aspirasi/{number}"), "decided")),
         Err(err) => match view::refusal(&err, admin.lang) {
             Some(message) => {

@@ -15,13 +15,14 @@ mod aspirations;
 mod categories;
 mod dashboard;
 mod editor;
-mod fields;
+pub(crate) mod fields;
 mod followers;
 mod holidays;
 mod login;
 mod pages;
 mod session;
 mod settings;
+mod ticket_desk;
 mod users;
 mod view;
 
@@ -85,6 +86,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/aspiration.html",
         include_str!("../templates/admin/aspiration.html"),
+    ),
+    (
+        "admin/ticket_desk.html",
+        include_str!("../templates/admin/ticket_desk.html"),
+    ),
+    (
+        "admin/ticket_desk_filter.html",
+        include_str!("../templates/admin/ticket_desk_filter.html"),
     ),
     (
         "admin/settings.html",
@@ -174,6 +183,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/aspirasi/{number}", get(aspirations::page))
         .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
         .route("/admin/aspirasi/{number}/status", post(aspirations::decide))
+        .route(
+            "/admin/aspirasi/{number}/petugas",
+            post(ticket_desk::assign),
+        )
+        .route("/admin/aspirasi/{number}/catatan", post(ticket_desk::note))
+        .route(
+            "/admin/aspirasi/{number}/foto/{file}",
+            get(ticket_desk::photo),
+        )
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

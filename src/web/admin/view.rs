@@ -100,6 +100,8 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "answered" => strings::ASP_OK_ANSWERED,
         "decided" => strings::ASP_OK_DECIDED,
         "holidays" => strings::ASP_OK_HOLIDAYS,
+        "assigned" => strings::DESK_OK_ASSIGNED,
+        "noted" => strings::DESK_OK_NOTED,
         _ => return None,
     };
     Some(text.get(lang))

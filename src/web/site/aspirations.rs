@@ -1,19 +1,24 @@
 //! The website's side of aspirations: a form for residents without a fediverse account
 //! (`/aspirasi`) and a status page by registration number (`/aspirasi/status`). Nothing
-//! a resident writes here is shown on the site; the contact is for the village only.
+//! a resident writes here is shown on the site; the contact and the optional photo are
+//! for the village only (the photo is kept outside the public media folder).
 
 use super::view::{Site, render};
 use crate::{
-    aspirations::{TicketClass, intake, workflow::Status},
+    aspirations::{TicketClass, desk::PhotoRefused, intake, workflow::Status},
     error::AppError,
+    media::{MAX_UPLOAD_BYTES, MediaError},
     publishing::InvalidInput,
     state::AppState,
-    web::strings,
+    web::{
+        admin::fields::{Fields, Unreadable},
+        strings,
+    },
 };
 use axum::{
     Form,
-    extract::{ConnectInfo, Query, State},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, FromRequest, Multipart, Query, Request, State},
+    http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::Response,
 };
 use minijinja::{Value, context};
@@ -79,18 +84,78 @@ pub async fn form(State(state): State<AppState>) -> Result<Response, AppError> {
     form_page(&site, &state, StatusCode::OK, None, &HashMap::new())
 }
 
+/// The largest body `POST /aspirasi` reads: a photo at the upload limit and the text.
+pub const MAX_FORM_BYTES: usize = MAX_UPLOAD_BYTES + 512 * 1024;
+
+/// The text fields the form has.
+const FORM_FIELDS: [&str; 5] = ["name", "contact", "class", "message", "website"];
+
+/// The form's text fields and photo, from the multipart body the page sends, or from an
+/// url-encoded one (a page cached before the photo existed, a script).
+async fn read_form(
+    request: Request,
+    state: &AppState,
+) -> Result<(HashMap<String, String>, Option<intake::PhotoUpload>), Unreadable> {
+    let multipart = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|err| {
+                if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Unreadable::TooLarge
+                } else {
+                    Unreadable::Malformed
+                }
+            })?;
+        return Ok((pairs.into_iter().collect(), None));
+    }
+    let multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| Unreadable::Malformed)?;
+    let fields = Fields::from_multipart(multipart).await?;
+    let text = FORM_FIELDS
+        .iter()
+        .map(|name| (name.to_string(), fields.get(name).to_string()))
+        .collect();
+    let photo = fields
+        .files
+        .into_iter()
+        .find(|upload| upload.field == "photo")
+        .map(|upload| intake::PhotoUpload {
+            bytes: upload.bytes,
+            too_large: upload.too_large,
+        });
+    Ok((text, photo))
+}
+
 /// `POST /aspirasi`
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(fields): Form<HashMap<String, String>>,
+    request: Request,
 ) -> Result<Response, AppError> {
     let site = match Site::require(&state).await? {
         Ok(site) => site,
         Err(response) => return Ok(response),
     };
     let lang = site.lang;
+    let (fields, photo) = match read_form(request, &state).await {
+        Ok(read) => read,
+        Err(unreadable) => {
+            let (status, text) = match unreadable {
+                Unreadable::TooLarge => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, strings::DESK_FORM_TOO_LARGE)
+                }
+                Unreadable::Malformed => (StatusCode::BAD_REQUEST, strings::DESK_FORM_UNREADABLE),
+            };
+            return form_page(&site, &state, status, Some(text.get(lang)), &HashMap::new());
+        }
+    };
     // A field people never see: whatever fills it is a script.
     if fields.get("website").is_some_and(|v| !v.is_empty()) {
         return form_page(
@@ -120,23 +185,48 @@ pub async fn submit(
         contact: field("contact"),
         class: TicketClass::parse(&field("class")),
         message: field("message"),
+        photo,
     };
-    match intake::receive_web(&state.store, site.actor.id, &message).await {
+    let received = intake::receive_web(
+        &state.store,
+        &state.config.aspirations,
+        &state.config.dir,
+        site.actor.id,
+        message,
+    )
+    .await;
+    match received {
         Ok(number) => render(
             StatusCode::OK,
             "site/aspiration_received.html",
             context! { number => number, ..site.base(&state, "aspirasi") },
         ),
-        Err(err) => match err.downcast_ref::<InvalidInput>() {
-            Some(invalid) => form_page(
-                &site,
-                &state,
-                StatusCode::BAD_REQUEST,
-                Some(invalid.0.get(lang)),
-                &fields,
-            ),
-            None => Err(err.into()),
-        },
+        Err(err) => {
+            if let Some(PhotoRefused(why)) = err.downcast_ref::<PhotoRefused>() {
+                let status = if *why == MediaError::TooLarge {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                let text = format!(
+                    "{}: {} {}",
+                    strings::DESK_PHOTO_REFUSED.get(lang),
+                    why.text().get(lang),
+                    strings::DESK_PHOTO_AGAIN.get(lang)
+                );
+                return form_page(&site, &state, status, Some(&text), &fields);
+            }
+            match err.downcast_ref::<InvalidInput>() {
+                Some(invalid) => form_page(
+                    &site,
+                    &state,
+                    StatusCode::BAD_REQUEST,
+                    Some(invalid.0.get(lang)),
+                    &fields,
+                ),
+                None => Err(err.into()),
+            }
+        }
     }
 }
 

@@ -114,7 +114,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ikuti/cetak", get(follow::print))
         .route(
             "/aspirasi",
-            get(aspirations::form).post(aspirations::submit),
+            get(aspirations::form).post(aspirations::submit).layer(
+                axum::extract::DefaultBodyLimit::max(aspirations::MAX_FORM_BYTES),
+            ),
         )
         .route("/aspirasi/status", get(aspirations::status))
         .route("/aspirasi/angka.json", get(aspiration_figures::figures))

@@ -4,7 +4,7 @@ use super::{Text, texts};
 
 texts! {
     ASP_TITLE => "Aspirasi warga", "Residents' messages";
-    ASP_INTRO => "Balasan, sebutan dan pesan langsung warga dari fediverse. Setiap pesan mendapat nomor registrasi dan tenggat: tanggapan pertama 3 hari, jawaban 5 hari; permintaan informasi 10 hari kerja.", "Replies, mentions and direct messages from residents on the fediverse. Each gets a registration number and deadlines: first response in 3 days, answer in 5; information requests in 10 working days.";
+    ASP_INTRO => "Balasan, sebutan dan pesan langsung warga dari fediverse, dan pesan dari formulir situs. Setiap pesan mendapat nomor registrasi dan tenggat.", "Replies, mentions and direct messages from residents on the fediverse, and messages from the website's form. Each gets a registration number and deadlines.";
     ASP_NONE => "Belum ada aspirasi warga.", "No messages from residents yet.";
     ASP_OVERDUE_COUNT => "Aspirasi yang melewati tenggat jawaban", "Messages past their answer deadline";
     ASP_OVERDUE => "Lewat tenggat jawaban", "Answer overdue";

@@ -11,11 +11,13 @@ mod admin;
 mod aspirations;
 mod common;
 mod site;
+mod ticket_desk;
 
 pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
 pub use site::*;
+pub use ticket_desk::*;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -88,6 +90,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(site::all())
         .chain(admin::all())
         .chain(aspirations::all())
+        .chain(ticket_desk::all())
         .collect()
 }
 
@@ -168,6 +171,7 @@ mod tests {
     fn keys_are_unique_across_areas() {
         let listed =
             common::all().len() + site::all().len() + admin::all().len() + aspirations::all().len();
+        let listed = listed + ticket_desk::all().len();
         assert_eq!(all().len(), listed);
     }
 
