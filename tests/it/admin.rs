@@ -17,7 +17,7 @@ pub(crate) const PASSWORD: &str = "kata-sandi-rahasia-1";
 /// What a browser got back.
 pub(crate) struct Page {
     pub(crate) status: u16,
-    location: String,
+    pub(crate) location: String,
     headers: reqwest::header::HeaderMap,
     pub(crate) body: String,
 }
@@ -31,7 +31,7 @@ impl Page {
         self.body[start..start + len].to_string()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -40,12 +40,12 @@ impl Page {
 }
 
 /// One part of a multipart form.
-enum Part {
+pub(crate) enum Part {
     Text(&'static str, String),
     File(&'static str, &'static str, &'static str, Vec<u8>),
 }
 
-fn text(name: &'static str, value: impl Into<String>) -> Part {
+pub(crate) fn text(name: &'static str, value: impl Into<String>) -> Part {
     Part::Text(name, value.into())
 }
 
@@ -149,7 +149,12 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn post_multipart(&mut self, path: &str, parts: &[Part], origin: Option<&str>) -> Page {
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        parts: &[Part],
+        origin: Option<&str>,
+    ) -> Page {
         let (content_type, body) = multipart_body(parts);
         let mut request = self
             .client
@@ -210,7 +215,7 @@ pub(crate) async fn user(
         .expect("create user")
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let pixels = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 120])
     });
@@ -255,7 +260,7 @@ fn public_id_of(location: &str) -> String {
 }
 
 /// A peer follows the village, so publishing has somewhere to deliver.
-async fn followed_by_peer(node: &TestNode) -> Peer {
+pub(crate) async fn followed_by_peer(node: &TestNode) -> Peer {
     let peer = Peer::start(true).await;
     let follow = peer.follow("warga", &node.actor_id());
     let (status, body) = peer

@@ -8,6 +8,7 @@ mod aspirations;
 mod browser;
 mod cli;
 mod delivery;
+mod documents;
 mod editorial;
 mod federation;
 mod feeds;

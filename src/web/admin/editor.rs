@@ -395,8 +395,11 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
             categories.push((chosen.clone(), true));
         }
     }
+    // A kind the editor does not offer (a document's announcement) stays as it is.
+    let current = PostKind::parse(&shown.form.kind);
     let kinds: Vec<Value> = PostKind::ALL
         .iter()
+        .chain((!PostKind::ALL.contains(&current)).then_some(&current))
         .map(|kind| {
             context! {
                 value => kind.as_str(),

@@ -10,6 +10,7 @@
 mod archive;
 mod aspirations;
 mod category;
+mod documents;
 mod feeds;
 mod follow;
 mod home;
@@ -20,6 +21,7 @@ mod search;
 mod sitemap;
 pub mod view;
 
+pub use documents::document_file_response;
 pub use home::{home, profile};
 pub use post::{gone, post};
 
@@ -92,6 +94,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "site/message.html",
         include_str!("../templates/site/message.html"),
     ),
+    (
+        "site/documents.html",
+        include_str!("../templates/site/documents.html"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -116,4 +122,6 @@ pub fn routes() -> Router<AppState> {
             get(aspirations::form).post(aspirations::submit),
         )
         .route("/aspirasi/status", get(aspirations::status))
+        .route("/informasi-publik", get(documents::page))
+        .route("/informasi-publik/berkas/{id}", get(documents::file))
 }

@@ -10,11 +10,13 @@
 mod admin;
 mod aspirations;
 mod common;
+mod documents;
 mod site;
 
 pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
+pub use documents::*;
 pub use site::*;
 
 use std::{
@@ -88,6 +90,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(site::all())
         .chain(admin::all())
         .chain(aspirations::all())
+        .chain(documents::all())
         .collect()
 }
 
@@ -166,8 +169,11 @@ mod tests {
 
     #[test]
     fn keys_are_unique_across_areas() {
-        let listed =
-            common::all().len() + site::all().len() + admin::all().len() + aspirations::all().len();
+        let listed = common::all().len()
+            + site::all().len()
+            + admin::all().len()
+            + aspirations::all().len()
+            + documents::all().len();
         assert_eq!(all().len(), listed);
     }
 
