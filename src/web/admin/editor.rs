@@ -42,6 +42,8 @@ use minijinja::{Value, context};
 const MAX_IMAGE_SLOTS: usize = MAX_IMAGES * 2;
 
 /// What the editor is working on.
+// One per request, on the stack for its length: boxing the post would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Target {
     New,
     Draft(DraftRecord),
