@@ -7,8 +7,7 @@
 
 use sha2::{Digest, Sha256};
 use std::{
-    fs::{self, File},
-    io::{self, Write},
+    fs, io,
     path::{Path, PathBuf},
 };
 
@@ -51,23 +50,7 @@ impl DocumentFiles {
         if path.try_exists()? {
             return Ok(key);
         }
-        // A dot name ending in `.tmp` is never a valid name, so never served.
-        let temp = self
-            .dir
-            .join(format!(".{key}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        let written = File::create_new(&temp)
-            .and_then(|mut file| {
-                file.write_all(bytes)?;
-                file.sync_all()
-            })
-            .and_then(|()| fs::rename(&temp, &path));
-        if let Err(err) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(io::Error::new(
-                err.kind(),
-                format!("writing {}: {err}", path.display()),
-            ));
-        }
+        crate::media::write_atomically(&self.dir, &format!("{key}.{ext}"), bytes)?;
         Ok(key)
     }
 

@@ -272,6 +272,12 @@ async fn public_surfaces(node: &TestNode, search: &str) -> Vec<(String, String)>
     seen
 }
 
+/// Everything the follower received, as one text.
+fn received_json(peer: &crate::support::peer::Peer) -> String {
+    let all: Vec<serde_json::Value> = peer.received().into_iter().map(|r| r.activity).collect();
+    serde_json::to_string(&all).expect("json")
+}
+
 async fn exempt_never_public(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
@@ -344,14 +350,7 @@ async fn exempt_never_public(backend: Backend) {
             assert!(!received.contains(secret.as_str()), "federated: {secret}");
         }
     };
-    let received = serde_json::to_string(
-        &peer
-            .received()
-            .into_iter()
-            .map(|r| r.activity)
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
+    let received = received_json(&peer);
     check_nowhere(public_surfaces(&node, "Penerima+Bantuan").await, received);
     // Its file has no public address, not even when guessed.
     for guess in [
@@ -465,14 +464,7 @@ async fn exempt_never_public(backend: Backend) {
     assert_eq!(documents(&node).await.len(), 2);
 
     // Still nothing of the exempt documents anywhere, nor in anything federated since.
-    let received = serde_json::to_string(
-        &peer
-            .received()
-            .into_iter()
-            .map(|r| r.activity)
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
+    let received = received_json(&peer);
     check_nowhere(public_surfaces(&node, "Penerima+Bantuan").await, received);
 
     peer.stop();

@@ -253,7 +253,9 @@ pub async fn upload(
     }
 }
 
+/// The document, for an editor or admin.
 async fn find(state: &AppState, admin: &Admin, id: i64) -> Result<DocumentRecord, Response> {
+    admin.require(admin.can_manage())?;
     match state.store.document_by_id(id).await {
         Ok(Some(document)) => Ok(document),
         Ok(None) => Err(view::not_found(admin)),
@@ -288,7 +290,6 @@ pub async fn edit_form(
     admin: Admin,
     Path(id): Path<i64>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let document = find(&state, &admin, id).await?;
     let form = DocumentForm::of_document(&document);
     Ok(show_edit(
@@ -307,7 +308,6 @@ pub async fn edit_submit(
     Path(id): Path<i64>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let document = find(&state, &admin, id).await?;
     let form = DocumentForm::of_fields(&fields);
     let changed = match documents::validate(&form.input(), current_year(&admin)) {
@@ -349,7 +349,6 @@ pub async fn delete(
     Path(id): Path<i64>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let document = find(&state, &admin, id).await?;
     if !fields.checked("confirm") {
         let text = strings::ADMIN_CONFIRM_MISSING;
@@ -375,7 +374,6 @@ pub async fn file(
     admin: Admin,
     Path(id): Path<i64>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let document = find(&state, &admin, id).await?;
     Ok(crate::web::site::document_file_response(&state, &document).await)
 }
