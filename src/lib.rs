@@ -18,6 +18,8 @@ pub mod clock;
 pub mod config;
 /// `kentongan demo`: a portal and three villages with sample posts.
 pub mod demo;
+/// Public information (PPID): documents by KIP category and year, and the checklist.
+pub mod documents;
 /// `AppError` and its HTTP answers.
 pub mod error;
 /// ActivityPub: wire shapes, signatures, inbox, delivery, WebFinger, NodeInfo.

@@ -61,6 +61,14 @@ impl Urls {
     pub fn media(&self, file_name: &str) -> Url {
         self.join(&format!("/media/{file_name}"))
     }
+    /// The public information page (documents by KIP category and year).
+    pub fn documents(&self) -> Url {
+        self.join("/informasi-publik")
+    }
+    /// A public document's file; answered only while the document is public.
+    pub fn document_file(&self, public_id: &str) -> Url {
+        self.join(&format!("/informasi-publik/berkas/{public_id}"))
+    }
     pub fn activity(&self, public_id: &str) -> Url {
         self.join(&format!("/a/{public_id}"))
     }

@@ -205,9 +205,20 @@ fn media_type(url: &str) -> &'static str {
     }
 }
 
-/// The post's uploaded images (cover first), then the body's, as `Image` attachments
-/// with alt text: Mastodon drops `<img>` from content but shows attachments.
+/// The post's document (if it announces one), its uploaded images (cover first), then
+/// the body's, as attachments with a name: Mastodon drops `<img>` from content but shows
+/// attachments (and a `Document` of a type it does not play as a link).
 fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
+    // A public-information document first: `Document` (a PDF) or `Image` (a scan).
+    let document =
+        crate::documents::post_document_of(post.document_json.as_deref()).map(|document| {
+            json!({
+                "type": document.attachment_type(),
+                "mediaType": document.media_type,
+                "url": urls.document_file(&document.public_id),
+                "name": document.name,
+            })
+        });
     let uploaded = publishing::images_of(&post.images_json)
         .into_iter()
         .map(|image| {
@@ -223,7 +234,12 @@ fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
     let linked = crate::publishing::markdown::images(&post.body_markdown)
         .into_iter()
         .map(|image| json!({ "type": "Image", "mediaType": media_type(&image.url), "url": image.url, "name": image.alt }));
-    uploaded.chain(linked).take(MAX_ATTACHMENTS).collect()
+    document
+        .into_iter()
+        .chain(uploaded)
+        .chain(linked)
+        .take(MAX_ATTACHMENTS)
+        .collect()
 }
 
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {

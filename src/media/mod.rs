@@ -12,7 +12,7 @@ mod process;
 mod storage;
 
 pub use process::{MAX_UPLOAD_BYTES, ProcessedImage, Variant, process_upload};
-pub use storage::{MediaStore, StoredImage, is_valid_file_name};
+pub use storage::{MediaStore, StoredImage, is_valid_file_name, write_atomically};
 
 use crate::web::strings::{
     Text, UPLOAD_CORRUPT, UPLOAD_EMPTY, UPLOAD_NOT_IMAGE, UPLOAD_TOO_LARGE, UPLOAD_TOO_MANY_PIXELS,

@@ -110,28 +110,32 @@ impl MediaStore {
         is_valid_file_name(file_name).then(|| self.dir.join(file_name))
     }
 
-    /// Written to a temporary name in the same folder (the same file system, so the
-    /// rename is atomic), flushed, then renamed: a reader sees the whole file or none.
     fn write_atomically(&self, file_name: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.dir.join(file_name);
-        // Starts with a dot and ends in `.tmp`: never a valid name, never served.
-        let temp = self.dir.join(format!(
-            ".{file_name}.{}.tmp",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let written = File::create_new(&temp)
-            .and_then(|mut file| {
-                file.write_all(bytes)?;
-                file.sync_all()
-            })
-            .and_then(|()| fs::rename(&temp, &path));
-        if let Err(err) = written {
-            // Best effort: the temporary name is never served, only wasted space.
-            let _ = fs::remove_file(&temp);
-            return Err(in_context(err, "writing", &path));
-        }
-        Ok(())
+        write_atomically(&self.dir, file_name, bytes)
     }
+}
+
+/// Writes `dir/file_name` to a temporary name in the same folder (the same file system,
+/// so the rename is atomic), flushed, then renamed: a reader sees the whole file or none.
+pub fn write_atomically(dir: &Path, file_name: &str, bytes: &[u8]) -> io::Result<()> {
+    let path = dir.join(file_name);
+    // Starts with a dot and ends in `.tmp`: never a valid name, never served.
+    let temp = dir.join(format!(
+        ".{file_name}.{}.tmp",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let written = File::create_new(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, &path));
+    if let Err(err) = written {
+        // Best effort: the temporary name is never served, only wasted space.
+        let _ = fs::remove_file(&temp);
+        return Err(in_context(err, "writing", &path));
+    }
+    Ok(())
 }
 
 /// Whether `name` is exactly `{32 lowercase hex}-{large|medium|thumb}.{jpg|png}`: the

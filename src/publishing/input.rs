@@ -45,6 +45,9 @@ pub enum PostKind {
     Pengumuman,
     /// An event: date, time, place and organiser.
     Agenda,
+    /// A public-information document announced (written by `documents`, never chosen
+    /// in the editor, so it is not in `ALL`).
+    Informasi,
 }
 
 impl PostKind {
@@ -55,6 +58,7 @@ impl PostKind {
             Self::Berita => "berita",
             Self::Pengumuman => "pengumuman",
             Self::Agenda => "agenda",
+            Self::Informasi => "informasi",
         }
     }
 
@@ -63,6 +67,7 @@ impl PostKind {
         match value {
             "pengumuman" => Self::Pengumuman,
             "agenda" => Self::Agenda,
+            "informasi" => Self::Informasi,
             _ => Self::Berita,
         }
     }
@@ -72,6 +77,7 @@ impl PostKind {
             Self::Berita => strings::KIND_BERITA,
             Self::Pengumuman => strings::KIND_PENGUMUMAN,
             Self::Agenda => strings::KIND_AGENDA,
+            Self::Informasi => strings::KIND_INFORMASI,
         }
     }
 }
@@ -310,6 +316,7 @@ pub fn validate(input: &PostInput, now: i64) -> anyhow::Result<PostContent> {
         event_json: event.map(|e| serde_json::to_string(&e)).transpose()?,
         images_json: serde_json::to_string(&images)?,
         author_user_id: None,
+        document_json: None,
     })
 }
 

@@ -11,6 +11,7 @@
 mod actors;
 mod bulk;
 mod deliveries;
+mod documents;
 mod drafts;
 mod feeds;
 mod inbox;
@@ -26,6 +27,7 @@ mod timeline;
 mod users;
 mod villages;
 
+pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;

@@ -10,10 +10,91 @@ macro_rules! post_columns {
     () => {
         "id, public_id, actor_id, title, summary, body_markdown, body_html, \
      categories, language, pinned, published_at, updated_at, deleted_at, \
-     kind, pinned_until, event_json, images_json, author_user_id"
+     kind, pinned_until, event_json, images_json, author_user_id, document_json"
     };
 }
 pub(super) use post_columns;
+
+/// Inside a transaction `$tx`: writes a new post (`&PostContent`, its categories already
+/// encoded as JSON); evaluates to a future of its `PostRecord`.
+macro_rules! insert_post {
+    ($tx:ident, $public_id:expr, $actor_id:expr, $content:expr, $categories:expr, $now:expr) => {
+        sqlx::query_as::<_, $crate::store::PostRecord>(concat!(
+            "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
+               categories, language, pinned, published_at, \
+               kind, pinned_until, event_json, images_json, author_user_id, document_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             RETURNING ",
+            $crate::store::posts::post_columns!()
+        ))
+        .bind($public_id)
+        .bind($actor_id)
+        .bind(&$content.title)
+        .bind(&$content.summary)
+        .bind(&$content.body_markdown)
+        .bind(&$content.body_html)
+        .bind($categories)
+        .bind(&$content.language)
+        .bind($content.pinned)
+        .bind($content.published_at.unwrap_or($now))
+        .bind(&$content.kind)
+        .bind($content.pinned_until)
+        .bind(&$content.event_json)
+        .bind(&$content.images_json)
+        .bind($content.author_user_id)
+        .bind(&$content.document_json)
+        .fetch_one(&mut *$tx)
+    };
+}
+pub(super) use insert_post;
+
+/// Inside a transaction `$tx`: replaces a live post's content (a `None` document keeps
+/// the one it has); evaluates to a future of the `PostRecord`, `None` if it was deleted.
+macro_rules! update_post {
+    ($tx:ident, $post_id:expr, $content:expr, $categories:expr, $now:expr) => {
+        sqlx::query_as::<_, $crate::store::PostRecord>(concat!(
+            "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
+               categories = $6, language = $7, pinned = $8, updated_at = $9, \
+               kind = $10, pinned_until = $11, event_json = $12, images_json = $13, \
+               document_json = COALESCE($14, document_json) \
+             WHERE id = $1 AND deleted_at IS NULL RETURNING ",
+            $crate::store::posts::post_columns!()
+        ))
+        .bind($post_id)
+        .bind(&$content.title)
+        .bind(&$content.summary)
+        .bind(&$content.body_markdown)
+        .bind(&$content.body_html)
+        .bind($categories)
+        .bind(&$content.language)
+        .bind($content.pinned)
+        .bind($now)
+        .bind(&$content.kind)
+        .bind($content.pinned_until)
+        .bind(&$content.event_json)
+        .bind(&$content.images_json)
+        .bind(&$content.document_json)
+        .fetch_optional(&mut *$tx)
+    };
+}
+pub(super) use update_post;
+
+/// Inside a transaction `$tx`: turns a live post into a tombstone; evaluates to a future
+/// of its actor's id, `None` if it was already deleted.
+macro_rules! tombstone_post {
+    ($tx:ident, $post_id:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
+               categories = '[]', pinned = FALSE, event_json = NULL, images_json = '[]', \
+               document_json = NULL, deleted_at = $2 \
+             WHERE id = $1 AND deleted_at IS NULL RETURNING actor_id",
+        )
+        .bind($post_id)
+        .bind($now)
+        .fetch_optional(&mut *$tx)
+    };
+}
+pub(super) use tombstone_post;
 
 impl Store {
     /// Writes a new post, its Create activity and the deliveries to every follower inbox;
@@ -29,33 +110,9 @@ impl Store {
     ) -> anyhow::Result<PostRecord> {
         let categories =
             serde_json::to_string(&content.categories).context("encoding categories")?;
-        let sql = concat!(
-            "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
-               categories, language, pinned, published_at, \
-               kind, pinned_until, event_json, images_json, author_user_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ",
-            post_columns!(),
-            ""
-        );
         let post = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let post: PostRecord = sqlx::query_as(sql)
-                .bind(public_id)
-                .bind(actor_id)
-                .bind(&content.title)
-                .bind(&content.summary)
-                .bind(&content.body_markdown)
-                .bind(&content.body_html)
-                .bind(&categories)
-                .bind(&content.language)
-                .bind(content.pinned)
-                .bind(content.published_at.unwrap_or(now))
-                .bind(&content.kind)
-                .bind(content.pinned_until)
-                .bind(&content.event_json)
-                .bind(&content.images_json)
-                .bind(content.author_user_id)
-                .fetch_one(&mut *tx)
+            let post = insert_post!(tx, public_id, actor_id, content, &categories, now)
                 .await
                 .context("storing the post")?;
             if let Some(draft_id) = from_draft {
@@ -93,31 +150,9 @@ impl Store {
     ) -> anyhow::Result<PostRecord> {
         let categories =
             serde_json::to_string(&content.categories).context("encoding categories")?;
-        let sql = concat!(
-            "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
-               categories = $6, language = $7, pinned = $8, updated_at = $9, \
-               kind = $10, pinned_until = $11, event_json = $12, images_json = $13 \
-             WHERE id = $1 AND deleted_at IS NULL RETURNING ",
-            post_columns!(),
-            ""
-        );
         let post = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let post: Option<PostRecord> = sqlx::query_as(sql)
-                .bind(post_id)
-                .bind(&content.title)
-                .bind(&content.summary)
-                .bind(&content.body_markdown)
-                .bind(&content.body_html)
-                .bind(&categories)
-                .bind(&content.language)
-                .bind(content.pinned)
-                .bind(now)
-                .bind(&content.kind)
-                .bind(content.pinned_until)
-                .bind(&content.event_json)
-                .bind(&content.images_json)
-                .fetch_optional(&mut *tx)
+            let post = update_post!(tx, post_id, content, &categories, now)
                 .await
                 .context("updating the post")?;
             let Some(post) = post else {
@@ -144,17 +179,9 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let actor_id: Option<i64> = sqlx::query_scalar(
-                "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
-                   categories = '[]', pinned = FALSE, event_json = NULL, images_json = '[]', \
-                   deleted_at = $2 \
-                 WHERE id = $1 AND deleted_at IS NULL RETURNING actor_id",
-            )
-            .bind(post_id)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("deleting the post")?;
+            let actor_id = tombstone_post!(tx, post_id, now)
+                .await
+                .context("deleting the post")?;
             let Some(actor_id) = actor_id else {
                 anyhow::bail!("the post was already deleted");
             };

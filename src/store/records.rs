@@ -67,6 +67,8 @@ pub struct PostRecord {
     pub images_json: String,
     /// The admin account that wrote it; none for posts from the command line or API.
     pub author_user_id: Option<i64>,
+    /// The public document it announces (`documents::PostDocument` as JSON), if any.
+    pub document_json: Option<String>,
 }
 
 impl PostRecord {
@@ -97,6 +99,9 @@ pub struct PostContent {
     pub event_json: Option<String>,
     pub images_json: String,
     pub author_user_id: Option<i64>,
+    /// The public document a post announces (`documents::PostDocument` as JSON); an
+    /// edit with `None` keeps the one it has.
+    pub document_json: Option<String>,
 }
 
 #[derive(Clone, Debug, FromRow)]

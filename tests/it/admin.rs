@@ -220,7 +220,7 @@ pub(crate) async fn user(
         .expect("create user")
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let pixels = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 120])
     });
@@ -265,7 +265,7 @@ fn public_id_of(location: &str) -> String {
 }
 
 /// A peer follows the village, so publishing has somewhere to deliver.
-async fn followed_by_peer(node: &TestNode) -> Peer {
+pub(crate) async fn followed_by_peer(node: &TestNode) -> Peer {
     let peer = Peer::start(true).await;
     let follow = peer.follow("warga", &node.actor_id());
     let (status, body) = peer

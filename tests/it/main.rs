@@ -10,6 +10,7 @@ mod aspirations_desk;
 mod browser;
 mod cli;
 mod delivery;
+mod documents;
 mod editorial;
 mod federation;
 mod feeds;

@@ -42,6 +42,8 @@ use minijinja::{Value, context};
 const MAX_IMAGE_SLOTS: usize = MAX_IMAGES * 2;
 
 /// What the editor is working on.
+// One per request, on the stack for its length: boxing the post would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Target {
     New,
     Draft(DraftRecord),
@@ -395,8 +397,11 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
             categories.push((chosen.clone(), true));
         }
     }
+    // A kind the editor does not offer (a document's announcement) stays as it is.
+    let current = PostKind::parse(&shown.form.kind);
     let kinds: Vec<Value> = PostKind::ALL
         .iter()
+        .chain((!PostKind::ALL.contains(&current)).then_some(&current))
         .map(|kind| {
             context! {
                 value => kind.as_str(),

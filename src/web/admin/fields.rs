@@ -10,6 +10,14 @@ use axum::{
 };
 use std::convert::Infallible;
 
+/// The most of one uploaded file kept: the larger of an image's and a document's
+/// limits; each use then checks its own (an image over 10 MB is still refused).
+const MAX_FILE_BYTES: usize = if crate::documents::MAX_FILE_BYTES > MAX_UPLOAD_BYTES {
+    crate::documents::MAX_FILE_BYTES
+} else {
+    MAX_UPLOAD_BYTES
+};
+
 /// A text field longer than this is cut: every text the admin keeps is far shorter,
 /// and the checks then refuse it as too long.
 const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
@@ -55,7 +63,7 @@ impl Fields {
             let name = field.name().unwrap_or_default().to_string();
             let is_file = field.file_name().is_some();
             let limit = if is_file {
-                MAX_UPLOAD_BYTES
+                MAX_FILE_BYTES
             } else {
                 MAX_TEXT_BYTES
             };

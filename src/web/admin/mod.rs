@@ -14,6 +14,7 @@ mod account;
 mod aspirations;
 mod categories;
 mod dashboard;
+mod documents;
 mod editor;
 pub(crate) mod fields;
 mod followers;
@@ -127,6 +128,22 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin/account.html",
         include_str!("../templates/admin/account.html"),
     ),
+    (
+        "admin/documents.html",
+        include_str!("../templates/admin/documents.html"),
+    ),
+    (
+        "admin/document_fields.html",
+        include_str!("../templates/admin/document_fields.html"),
+    ),
+    (
+        "admin/document_edit.html",
+        include_str!("../templates/admin/document_edit.html"),
+    ),
+    (
+        "admin/documents_checklist.html",
+        include_str!("../templates/admin/documents_checklist.html"),
+    ),
 ];
 
 /// No script may run on an admin page, and no other site may frame it.
@@ -219,6 +236,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/users/{id}/reset", post(users::reset_password))
         .route("/admin/account", get(account::form).post(account::submit))
+        .route(
+            "/admin/dokumen",
+            get(documents::list).post(documents::upload),
+        )
+        .route("/admin/dokumen/kelengkapan", get(documents::checklist_page))
+        .route(
+            "/admin/dokumen/{id}",
+            get(documents::edit_form).post(documents::edit_submit),
+        )
+        .route("/admin/dokumen/{id}/hapus", post(documents::delete))
+        .route("/admin/dokumen/{id}/berkas", get(documents::file))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::map_response(security_headers))
 }

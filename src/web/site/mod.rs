@@ -11,6 +11,7 @@ mod archive;
 mod aspiration_figures;
 mod aspirations;
 mod category;
+mod documents;
 mod feeds;
 mod follow;
 mod home;
@@ -21,6 +22,7 @@ mod search;
 mod sitemap;
 pub mod view;
 
+pub use documents::document_file_response;
 pub use home::{home, profile};
 pub use post::{gone, post};
 
@@ -93,6 +95,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "site/message.html",
         include_str!("../templates/site/message.html"),
     ),
+    (
+        "site/documents.html",
+        include_str!("../templates/site/documents.html"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -120,4 +126,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/aspirasi/status", get(aspirations::status))
         .route("/aspirasi/angka.json", get(aspiration_figures::figures))
+        .route("/informasi-publik", get(documents::page))
+        .route("/informasi-publik/berkas/{id}", get(documents::file))
 }

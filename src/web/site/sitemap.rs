@@ -26,6 +26,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
         .max();
     let mut urls: Vec<(String, Option<i64>)> = vec![(absolute("/"), newest)];
     urls.push((absolute("/profil"), None));
+    urls.push((state.urls.documents().to_string(), None));
     for page in &site.pages {
         urls.push((
             absolute(&format!("/halaman/{}", page.slug)),

@@ -10,12 +10,14 @@
 mod admin;
 mod aspirations;
 mod common;
+mod documents;
 mod site;
 mod ticket_desk;
 
 pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
+pub use documents::*;
 pub use site::*;
 pub use ticket_desk::*;
 
@@ -91,6 +93,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(admin::all())
         .chain(aspirations::all())
         .chain(ticket_desk::all())
+        .chain(documents::all())
         .collect()
 }
 
@@ -169,9 +172,12 @@ mod tests {
 
     #[test]
     fn keys_are_unique_across_areas() {
-        let listed =
-            common::all().len() + site::all().len() + admin::all().len() + aspirations::all().len();
-        let listed = listed + ticket_desk::all().len();
+        let listed = common::all().len()
+            + site::all().len()
+            + admin::all().len()
+            + aspirations::all().len()
+            + ticket_desk::all().len()
+            + documents::all().len();
         assert_eq!(all().len(), listed);
     }
 

@@ -1,0 +1,78 @@
+//! Words of public information (PPID): documents by KIP category and year, and the
+//! checklist of what a village must publish.
+
+use super::{Text, texts};
+
+texts! {
+    KIND_INFORMASI => "Informasi publik", "Public information";
+    DOC_CAT_BERKALA => "Informasi berkala", "Periodic information";
+    DOC_CAT_SERTA_MERTA => "Informasi serta-merta", "Immediate information";
+    DOC_CAT_SETIAP_SAAT => "Informasi setiap saat", "Information available at all times";
+    DOC_CAT_DIKECUALIKAN => "Informasi dikecualikan", "Exempt information";
+    DOC_CAT_BERKALA_HINT => "Diumumkan secara rutin: profil, program dan kegiatan, anggaran dan laporan keuangan (UU 14/2008 Pasal 9).", "Published regularly: profile, programmes and activities, budget and financial reports (Law 14/2008 art. 9).";
+    DOC_CAT_SERTA_MERTA_HINT => "Diumumkan segera karena menyangkut hajat hidup orang banyak dan ketertiban umum (Pasal 10).", "Announced at once because it concerns the lives of many and public order (art. 10).";
+    DOC_CAT_SETIAP_SAAT_HINT => "Tersedia setiap saat dan dapat dilihat kapan saja (Pasal 11).", "Available at all times, to be seen whenever asked (art. 11).";
+    DOC_CAT_DIKECUALIKAN_HINT => "Disimpan untuk petugas saja: tidak pernah tampil di situs, umpan, pencarian atau fediverse (Pasal 17).", "Kept for the staff only: never shown on the site, in feeds, search or the fediverse (art. 17).";
+    DOC_TYPE_APBDES => "APBDes", "Village budget (APBDes)";
+    DOC_TYPE_PERUBAHAN_APBDES => "Perubahan APBDes", "Revised village budget";
+    DOC_TYPE_REALISASI_APBDES => "Laporan Realisasi APBDes", "Village budget realisation report";
+    DOC_TYPE_RKPDES => "RKPDes", "Village annual work plan (RKPDes)";
+    DOC_TYPE_RPJMDES => "RPJMDes", "Village medium-term plan (RPJMDes)";
+    DOC_TYPE_LPPDES => "LPPDes (Laporan Penyelenggaraan Pemerintahan Desa)", "Village government report (LPPDes)";
+    DOC_TYPE_PERDES => "Peraturan Desa", "Village regulation";
+    DOC_TYPE_SK_KADES => "Keputusan Kepala Desa", "Village head decree";
+    DOC_TYPE_OTHER => "Dokumen lain", "Other document";
+    DOC_TITLE_MISSING => "Judul dokumen masih kosong.", "The document has no title.";
+    DOC_DESCRIPTION_TOO_LONG => "Keterangan terlalu panjang: paling banyak 2.000 karakter.", "The description is too long: at most 2,000 characters.";
+    DOC_CATEGORY_UNKNOWN => "Pilih kategori informasi: berkala, serta-merta, setiap saat atau dikecualikan.", "Choose an information category: periodic, immediate, at all times or exempt.";
+    DOC_YEAR_INVALID => "Tahun dokumen tidak masuk akal: tulis tahun antara 1945 dan tahun depan.", "The document's year makes no sense: write a year between 1945 and next year.";
+    DOC_TYPE_UNKNOWN => "Jenis dokumen tidak dikenal.", "Unknown document type.";
+    DOC_FILE_MISSING => "Pilih berkas dokumen (PDF atau gambar).", "Choose the document's file (PDF or image).";
+    DOC_FILE_TOO_LARGE => "Berkas terlalu besar: paling besar 20 MB.", "The file is too large: at most 20 MB.";
+    DOC_FILE_NOT_ACCEPTED => "Berkas ini bukan PDF atau gambar JPEG, PNG atau WebP.", "This file is not a PDF or a JPEG, PNG or WebP image.";
+    DOC_GONE => "Dokumen ini sudah dihapus.", "This document has been deleted.";
+    DOC_YEAR => "Tahun", "Year";
+    DOC_DOWNLOAD => "Unduh dokumen", "Download the document";
+    DOC_PAGE_HISTORY => "Profil dan sejarah", "Profile and history";
+    DOC_PAGE_VISION => "Visi dan misi", "Vision and mission";
+    DOC_PAGE_DUTIES => "Tugas dan fungsi", "Duties and functions";
+    DOC_PAGE_STRUCTURE => "Struktur organisasi", "Organisation chart";
+    DOC_PAGE_OFFICIALS => "Profil singkat kepala {desa} dan perangkat", "Short profiles of the {village} head and officials";
+    DOC_PAGE_CONTACT => "Alamat dan kontak", "Address and contact";
+    DOC_ADMIN_TITLE => "Informasi publik", "Public information";
+    DOC_ADMIN_INTRO => "Dokumen PPID dengan kategori informasi (UU 14/2008) dan tahunnya. Dokumen berkala, serta-merta dan setiap saat tampil di halaman Informasi Publik dan dikirim ke pengikut di fediverse; dokumen dikecualikan hanya disimpan.", "PPID documents with their information category (Law 14/2008) and year. Periodic, immediate and at-all-times documents appear on the Public Information page and go to followers on the fediverse; exempt documents are only kept.";
+    DOC_UPLOAD => "Unggah dokumen", "Upload a document";
+    DOC_FIELD_TITLE => "Judul", "Title";
+    DOC_FIELD_DESCRIPTION => "Keterangan (boleh kosong)", "Description (optional)";
+    DOC_FIELD_CATEGORY => "Kategori informasi", "Information category";
+    DOC_FIELD_YEAR => "Tahun", "Year";
+    DOC_FIELD_TYPE => "Jenis dokumen", "Document type";
+    DOC_FIELD_FILE => "Berkas (PDF paling besar 20 MB, atau gambar JPEG/PNG/WebP paling besar 10 MB)", "File (PDF up to 20 MB, or a JPEG/PNG/WebP image up to 10 MB)";
+    DOC_FIELD_TYPE_HINT => "Pilih jenisnya bila dokumen ini salah satu dokumen wajib, agar daftar kelengkapan tahu.", "Choose its type when it is one of the required documents, so the checklist knows.";
+    DOC_COL_FILE => "Berkas", "File";
+    DOC_COL_UPLOADED => "Diunggah", "Uploaded";
+    DOC_NONE => "Belum ada dokumen.", "No documents yet.";
+    DOC_NONE_IN_CATEGORY => "Belum ada dokumen dalam kategori ini.", "No documents in this category yet.";
+    DOC_NOT_PUBLIC => "tidak pernah dipublikasikan", "never published";
+    DOC_VIEW_PUBLIC => "Lihat di situs", "See on the site";
+    DOC_EDIT => "Ubah dokumen", "Edit the document";
+    DOC_EDIT_HINT => "Mengubah ke dikecualikan menurunkan dokumen dari situs dan mengirim penghapusan ke fediverse. Berkasnya tidak bisa diganti: hapus dan unggah lagi.", "Changing it to exempt takes the document off the site and sends a deletion to the fediverse. The file cannot be replaced: delete it and upload again.";
+    DOC_DELETE_HINT => "Menghapus dokumen juga menghapus kabarnya di situs dan di fediverse.", "Deleting the document also deletes its post on the site and on the fediverse.";
+    DOC_OK_UPLOADED => "Dokumen disimpan.", "The document was saved.";
+    DOC_OK_SAVED => "Perubahan dokumen disimpan.", "The document's changes were saved.";
+    DOC_OK_DELETED => "Dokumen dihapus.", "The document was deleted.";
+    DOC_CHECKLIST => "Kelengkapan informasi publik", "Public information checklist";
+    DOC_CHECKLIST_INTRO => "Halaman profil dan dokumen tahunan yang wajib diumumkan {desa} (Perki 1/2018). Hanya dokumen yang terbuka untuk umum yang dihitung.", "The profile pages and yearly documents the {village} must publish (Information Commission Regulation 1/2018). Only public documents count.";
+    DOC_CHECKLIST_MISSING => "Belum lengkap", "Missing";
+    DOC_CHECKLIST_COMPLETE => "Semua halaman dan dokumen wajib sudah ada.", "Every required page and document is there.";
+    DOC_CHECKLIST_PAGES => "Halaman profil", "Profile pages";
+    DOC_CHECKLIST_DOCUMENTS => "Dokumen tahunan", "Yearly documents";
+    DOC_CHECKLIST_DONE => "Ada", "Present";
+    DOC_CHECKLIST_ABSENT => "Belum ada", "Missing";
+    DOC_CHECKLIST_EMPTY => "Halaman ada tetapi masih kosong", "The page exists but is still empty";
+    DOC_CHECKLIST_WRITE => "Tulis halaman", "Write the page";
+    DOC_CHECKLIST_TERM => "berlaku sejak", "in force since";
+    DOC_CHECKLIST_COUNT => "hal belum lengkap", "items missing";
+    DOC_SITE_INTRO => "Daftar informasi publik {desa} menurut kategori Undang-Undang Keterbukaan Informasi Publik (UU 14/2008), dari tahun terbaru. Informasi yang belum ada di sini dapat diminta melalui formulir aspirasi.", "The {village}'s public information by the categories of the Freedom of Information Act (Law 14/2008), newest year first. Information not listed here can be requested through the message form.";
+    DOC_SITE_REQUEST => "Minta informasi", "Request information";
+}
