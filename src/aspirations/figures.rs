@@ -4,6 +4,7 @@
 //! in its monitoring. Aggregates only: nothing here may name a resident or carry
 //! anything they wrote.
 
+use super::workflow::Status;
 use crate::{
     clock::to_rfc3339,
     store::{Store, TicketTiming, VillageTicketFigures},
@@ -18,11 +19,10 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 /// The version of the JSON shape; a portal ignores figures of a version it does not know.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The statuses in which a ticket still waits for the village.
-const OPEN_STATUSES: [&str; 3] = ["baru", "diverifikasi", "diproses"];
-
+/// Whether a ticket in this status still waits for the village (baru, diverifikasi,
+/// diproses). An unknown status counts as open: better shown late than forgotten.
 pub fn is_open(status: &str) -> bool {
-    OPEN_STATUSES.contains(&status)
+    Status::parse(status).is_none_or(|status| !status.is_closed())
 }
 
 /// Open, and its first response is late.

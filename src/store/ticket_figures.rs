@@ -2,7 +2,7 @@
 //! medians of); on a portal, the figures each village published. Times only: no name,
 //! contact or message is read here.
 
-use super::{Store, on_pool};
+use super::{Store, TicketRow, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
@@ -15,6 +15,20 @@ pub struct TicketTiming {
     pub answer_due: i64,
     pub first_response_at: Option<i64>,
     pub answered_at: Option<i64>,
+}
+
+impl TicketRow {
+    /// Its status and clock, for the overdue rules in `aspirations::figures`.
+    pub fn timing(&self) -> TicketTiming {
+        TicketTiming {
+            status: self.status.clone(),
+            created_at: self.created_at,
+            first_response_due: self.first_response_due,
+            answer_due: self.answer_due,
+            first_response_at: self.first_response_at,
+            answered_at: self.answered_at,
+        }
+    }
 }
 
 /// A village's published figures as the portal keeps them.

@@ -104,6 +104,16 @@ async fn village_figures_reach_the_portal(backend: Backend) {
     assert_eq!(published["median_answer_seconds"], took_secs);
     assert_eq!(published["median_first_response_seconds"], took_secs);
 
+    // And in words on the village's own form page, with a link to the data.
+    let (status, form) = get_text(&format!("{}/aspirasi", village.base)).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Bagaimana kami menjawab"), "{form}");
+    assert!(form.contains("3 pesan diterima, 1 sudah dijawab"), "{form}");
+    assert!(form.contains("lewat tenggat: 1"), "{form}");
+    let days = (took_secs + 43_200) / 86_400;
+    assert!(form.contains(&format!("{days} hari")), "{form}");
+    assert!(form.contains("href=\"/aspirasi/angka.json\""));
+
     // The portal follows the village and reads them on its sweep.
     let portal = TestNode::start_with_role(&backend, "portal", Role::Portal).await;
     let (status, _) = get_text(&format!("{}/aspirasi/angka.json", portal.base)).await;
@@ -166,9 +176,10 @@ async fn village_figures_reach_the_portal(backend: Backend) {
     assert!(page.contains("1 lewat tenggat"), "{page}");
 
     // No resident's data anywhere on the way.
-    for marker in ["SATU", "DUA", "TIGA", "Warga", "0812", "rahasia"] {
+    for marker in ["SATU", "DUA", "TIGA", "Warga ", "0812", "rahasia"] {
         for (what, text) in [
             ("the village's figures", &body),
+            ("the village's form page", &form),
             ("the monitoring JSON", &json),
             ("the monitoring CSV", &csv),
             ("the monitoring page", &page),

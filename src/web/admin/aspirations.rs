@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     aspirations::{
-        TicketClass,
+        TicketClass, figures,
         workflow::{self, Decision, Status},
     },
     clock::now_ms,
@@ -43,7 +43,7 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     let lang = admin.lang;
     let status = Status::parse(&ticket.status).unwrap_or(Status::Baru);
     let class = TicketClass::parse(&ticket.class).unwrap_or(TicketClass::Aspirasi);
-    let open = !status.is_closed();
+    let timing = ticket.timing();
     let excerpt: String = match (&ticket.withdrawn_at, &ticket.content_html) {
         (Some(_), _) => strings::ASP_WITHDRAWN.get(lang).to_string(),
         (None, Some(html)) => strip_tags(html).chars().take(EXCERPT_CHARS).collect(),
@@ -69,10 +69,10 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
         received => tz.date_time_label(ticket.created_at, lang),
         first_response_due => tz.date_time_label(ticket.first_response_due, lang),
         answer_due => tz.date_time_label(ticket.answer_due, lang),
-        overdue => open && ticket.answered_at.is_none() && ticket.answer_due < now,
+        overdue => figures::answer_overdue(&timing, now),
         resolution => ticket.resolution,
         extended => ticket.extended,
-        response_overdue => open && ticket.first_response_at.is_none() && ticket.first_response_due < now,
+        response_overdue => figures::response_overdue(&timing, now),
     }
 }
 

@@ -5,7 +5,8 @@
 
 use super::view::{Site, render};
 use crate::{
-    aspirations::{TicketClass, desk::PhotoRefused, intake, workflow::Status},
+    aspirations::{TicketClass, desk::PhotoRefused, figures, intake, workflow::Status},
+    clock::now_ms,
     error::AppError,
     media::{MAX_UPLOAD_BYTES, MediaError},
     publishing::InvalidInput,
@@ -53,12 +54,15 @@ fn classes(site: &Site, selected: Option<TicketClass>) -> Vec<Value> {
         .collect()
 }
 
+/// The form, with what the resident typed when it was refused; `service` is how the
+/// village answers (shown on the first visit, not over a refusal).
 fn form_page(
     site: &Site,
     state: &AppState,
     status: StatusCode,
     error: Option<&str>,
     fields: &HashMap<String, String>,
+    service: Option<Value>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     render(
@@ -70,6 +74,7 @@ fn form_page(
             contact => field("contact"),
             message => field("message"),
             classes => classes(site, fields.get("class").and_then(|c| TicketClass::parse(c))),
+            service => service,
             ..site.base(state, "aspirasi")
         },
     )
@@ -81,7 +86,16 @@ pub async fn form(State(state): State<AppState>) -> Result<Response, AppError> {
         Ok(site) => site,
         Err(response) => return Ok(response),
     };
-    form_page(&site, &state, StatusCode::OK, None, &HashMap::new())
+    let figures = figures::current(&state.store, now_ms()).await?;
+    let service = super::aspiration_figures::service_view(&site, &figures);
+    form_page(
+        &site,
+        &state,
+        StatusCode::OK,
+        None,
+        &HashMap::new(),
+        Some(service),
+    )
 }
 
 /// The largest body `POST /aspirasi` reads: a photo at the upload limit and the text.
@@ -153,7 +167,14 @@ pub async fn submit(
                 }
                 Unreadable::Malformed => (StatusCode::BAD_REQUEST, strings::DESK_FORM_UNREADABLE),
             };
-            return form_page(&site, &state, status, Some(text.get(lang)), &HashMap::new());
+            return form_page(
+                &site,
+                &state,
+                status,
+                Some(text.get(lang)),
+                &HashMap::new(),
+                None,
+            );
         }
     };
     // A field people never see: whatever fills it is a script.
@@ -164,6 +185,7 @@ pub async fn submit(
             StatusCode::BAD_REQUEST,
             Some(strings::ASP_UNKNOWN_CHOICE.get(lang)),
             &fields,
+            None,
         );
     }
     if state
@@ -177,6 +199,7 @@ pub async fn submit(
             StatusCode::TOO_MANY_REQUESTS,
             Some(strings::ASP_FORM_TOO_MANY.get(lang)),
             &fields,
+            None,
         );
     }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
@@ -214,7 +237,7 @@ pub async fn submit(
                     why.text().get(lang),
                     strings::DESK_PHOTO_AGAIN.get(lang)
                 );
-                return form_page(&site, &state, status, Some(&text), &fields);
+                return form_page(&site, &state, status, Some(&text), &fields, None);
             }
             match err.downcast_ref::<InvalidInput>() {
                 Some(invalid) => form_page(
@@ -223,6 +246,7 @@ pub async fn submit(
                     StatusCode::BAD_REQUEST,
                     Some(invalid.0.get(lang)),
                     &fields,
+                    None,
                 ),
                 None => Err(err.into()),
             }

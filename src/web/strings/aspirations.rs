@@ -91,4 +91,14 @@ texts! {
     ASP_CLASS_ASPIRATION => "Aspirasi", "Aspiration";
     ASP_CLASS_COMPLAINT => "Pengaduan", "Complaint";
     ASP_CLASS_INFORMATION => "Permintaan informasi", "Information request";
+    ASP_SERVICE_TITLE => "Bagaimana kami menjawab", "How we answer";
+    ASP_SERVICE_WINDOW => "Dalam {days} hari terakhir: {received} pesan diterima, {answered} sudah dijawab.", "In the last {days} days: {received} messages received, {answered} answered.";
+    ASP_SERVICE_OPEN => "Sedang ditangani: {open}; lewat tenggat: {overdue}.", "Being handled: {open}; overdue: {overdue}.";
+    ASP_SERVICE_FIRST_RESPONSE => "Median waktu sampai tanggapan pertama", "Median time to a first response";
+    ASP_SERVICE_ANSWER => "Median waktu sampai jawaban", "Median time to an answer";
+    ASP_SERVICE_NONE => "belum ada", "none yet";
+    ASP_SERVICE_OPEN_DATA => "Data terbuka (JSON)", "Open data (JSON)";
+    ASP_UNDER_AN_HOUR => "kurang dari 1 jam", "under an hour";
+    ASP_HOURS => "{n} jam", "{n} hours";
+    ASP_DAYS => "{n} hari", "{n} days";
 }
