@@ -176,6 +176,19 @@ pub async fn receive_web(
     local_actor_id: i64,
     message: WebMessage,
 ) -> anyhow::Result<String> {
+    receive_web_at(store, clocks, data_dir, local_actor_id, message, now_ms()).await
+}
+
+/// [`receive_web`] for a message received at `received_at` rather than now: the demo's
+/// sample messages, and imports of messages a village received before Kentongan.
+pub async fn receive_web_at(
+    store: &Store,
+    clocks: &ClockSettings,
+    data_dir: &std::path::Path,
+    local_actor_id: i64,
+    message: WebMessage,
+    received_at: i64,
+) -> anyhow::Result<String> {
     let WebMessage {
         name,
         contact,
@@ -206,8 +219,9 @@ pub async fn receive_web(
         }
         Some(upload) => Some(super::desk::keep_photo(data_dir, upload.bytes).await?),
     };
-    let now = now_ms();
-    // Not public until an operator approves it (approval is not built yet).
+    let now = received_at;
+    // Private: a web message is for the village; the resident reads answers on the
+    // status page.
     let ticket = new_ticket(store, clocks, local_actor_id, "web", class, true, None, now).await?;
     let web = NewWebMessage {
         author_name: name.to_string(),

@@ -6,13 +6,19 @@
 use crate::{
     actors::find_publishing_actor,
     app::Node,
+    aspirations::{
+        TicketClass, answer,
+        intake::{self, WebMessage},
+        workflow::{self, Decision, Status},
+    },
     cli::{DemoArgs, InitArgs, init},
     clock::now_ms,
     config::{CONFIG_FILE, Config, Role},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
     site,
-    store::Store,
+    store::{ActorRecord, Store},
+    urls::Urls,
 };
 use anyhow::Context;
 use std::path::Path;
@@ -61,6 +67,26 @@ struct DemoVillage {
     district: &'static str,
     tagline: &'static str,
     posts: &'static [Sample],
+    /// Residents' messages through the website form.
+    messages: &'static [SampleMessage],
+}
+
+/// A resident's message: received so many days ago, and what the village did with it.
+struct SampleMessage {
+    days_ago: i64,
+    name: &'static str,
+    class: TicketClass,
+    text: &'static str,
+    handling: Handling,
+}
+
+enum Handling {
+    /// Not looked at yet.
+    Waiting,
+    /// Verified (the first response), not answered yet.
+    Verified,
+    /// Answered and closed, with this answer.
+    Answered(&'static str),
 }
 
 const VILLAGES: [DemoVillage; 3] = [
@@ -121,6 +147,40 @@ const VILLAGES: [DemoVillage; 3] = [
                 22,
             ),
         ],
+        messages: &[
+            SampleMessage {
+                days_ago: 9,
+                name: "Bu Sari",
+                class: TicketClass::Pengaduan,
+                text: "Lampu jalan di depan SD Negeri 2 mati sejak dua minggu. Anak-anak pulang mengaji dalam gelap.",
+                handling: Handling::Answered(
+                    "Terima kasih, Bu. Lampu sudah diganti petugas desa hari ini.",
+                ),
+            },
+            SampleMessage {
+                days_ago: 6,
+                name: "Pak Darto",
+                class: TicketClass::PermintaanInformasi,
+                text: "Mohon informasi rincian APBDes tahun ini untuk bidang pembangunan jalan usaha tani.",
+                handling: Handling::Answered(
+                    "Rincian APBDes bidang pembangunan sudah kami unggah di halaman Informasi Publik.",
+                ),
+            },
+            SampleMessage {
+                days_ago: 2,
+                name: "Karang Taruna",
+                class: TicketClass::Aspirasi,
+                text: "Usul agar lapangan voli di dekat balai desa diberi lampu supaya bisa dipakai latihan malam.",
+                handling: Handling::Verified,
+            },
+            SampleMessage {
+                days_ago: 0,
+                name: "Warga RT 04",
+                class: TicketClass::Pengaduan,
+                text: "Saluran air di RT 04 tersumbat sampah setelah hujan deras kemarin sore.",
+                handling: Handling::Waiting,
+            },
+        ],
     },
     DemoVillage {
         username: "desa-lalang",
@@ -147,6 +207,24 @@ const VILLAGES: [DemoVillage; 3] = [
                 )
             },
         ],
+        messages: &[
+            SampleMessage {
+                days_ago: 20,
+                name: "Pak Usman",
+                class: TicketClass::Pengaduan,
+                text: "Jembatan kayu menuju kebun di dusun dua sudah lapuk dan berbahaya dilewati motor.",
+                handling: Handling::Answered(
+                    "Jembatan masuk rencana perbaikan bulan depan; sementara kami pasang tanda peringatan.",
+                ),
+            },
+            SampleMessage {
+                days_ago: 8,
+                name: "Ibu Nurhayati",
+                class: TicketClass::Aspirasi,
+                text: "Mohon jadwal posyandu lansia diumumkan juga lewat pengeras suara masjid.",
+                handling: Handling::Waiting,
+            },
+        ],
     },
     DemoVillage {
         username: "desa-mempaya",
@@ -161,6 +239,13 @@ const VILLAGES: [DemoVillage; 3] = [
                 "Pengumuman",
                 150,
             )
+        }],
+        messages: &[SampleMessage {
+            days_ago: 30,
+            name: "Warga Dusun Satu",
+            class: TicketClass::PermintaanInformasi,
+            text: "Kapan pendaftaran bantuan bibit lada dibuka dan apa saja syaratnya?",
+            handling: Handling::Waiting,
         }],
     },
 ];
@@ -259,7 +344,66 @@ async fn create_village(dir: &Path, port: u16, village: &DemoVillage) -> anyhow:
         };
         publishing::publish(&store, &actor, &input).await?;
     }
+    receive_messages(dir, &config, &store, &actor, village.messages).await?;
     store.close().await;
+    Ok(())
+}
+
+/// Residents' messages through the website form, received days ago, some verified or
+/// answered now, so the admin's desk and the portal's response times have something
+/// to show.
+async fn receive_messages(
+    dir: &Path,
+    config: &Config,
+    store: &Store,
+    actor: &ActorRecord,
+    messages: &[SampleMessage],
+) -> anyhow::Result<()> {
+    let urls = Urls::new(config.base_url.clone());
+    let time_zone = site::load(store).await?.time_zone;
+    for message in messages {
+        let number = intake::receive_web_at(
+            store,
+            &config.aspirations,
+            dir,
+            actor.id,
+            WebMessage {
+                name: message.name.into(),
+                class: Some(message.class),
+                message: message.text.into(),
+                ..Default::default()
+            },
+            now_ms() - message.days_ago * DAY,
+        )
+        .await?;
+        let ticket = store
+            .ticket_by_number(&number)
+            .await?
+            .context("the sample ticket just opened")?;
+        match message.handling {
+            Handling::Waiting => {}
+            Handling::Verified => {
+                let decision = Decision {
+                    status: Status::Diverifikasi,
+                    class: message.class,
+                    resolution: String::new(),
+                    extended: false,
+                };
+                workflow::decide(
+                    store,
+                    &config.aspirations,
+                    &ticket,
+                    &decision,
+                    time_zone,
+                    None,
+                )
+                .await?;
+            }
+            Handling::Answered(text) => {
+                answer::send(store, &urls, actor, &ticket, None, text, true).await?;
+            }
+        }
+    }
     Ok(())
 }
 
