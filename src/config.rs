@@ -43,6 +43,24 @@ pub struct RawConfig {
     pub portal: RawPortal,
     #[serde(default)]
     pub inbox: RawInbox,
+    #[serde(default)]
+    pub moderation: RawModeration,
+}
+
+/// `[moderation]`: how many tickets one remote server and one account may open.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModeration {
+    pub tickets_per_server_per_hour: Option<u32>,
+    pub tickets_per_account_per_hour: Option<u32>,
+}
+
+/// Tickets opened per hour from one server and from one account; messages beyond them
+/// open none (the reason is kept with the received activity and logged).
+#[derive(Clone, Debug)]
+pub struct ModerationSettings {
+    pub tickets_per_server_per_hour: u32,
+    pub tickets_per_account_per_hour: u32,
 }
 
 /// `[inbox]`: what one remote server may send.
@@ -127,6 +145,7 @@ pub struct Config {
     pub delivery: DeliverySettings,
     pub portal: PortalSettings,
     pub inbox: InboxSettings,
+    pub moderation: ModerationSettings,
 }
 
 impl fmt::Debug for Config {
@@ -217,8 +236,23 @@ impl Config {
             burst: raw.inbox.burst.unwrap_or(300).max(1),
             per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
         };
+        // A resident writes a few messages an hour; a village hears from a few dozen
+        // people on one big server in a busy hour. A flood is far above both.
+        let moderation = ModerationSettings {
+            tickets_per_server_per_hour: raw
+                .moderation
+                .tickets_per_server_per_hour
+                .unwrap_or(60)
+                .max(1),
+            tickets_per_account_per_hour: raw
+                .moderation
+                .tickets_per_account_per_hour
+                .unwrap_or(10)
+                .max(1),
+        };
         Ok(Self {
             inbox,
+            moderation,
             portal,
             dir: dir.to_path_buf(),
             domain,
@@ -305,7 +339,13 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # Activities one remote server may send at once, and per minute after that; more\n\
          # are answered 429 with Retry-After (senders retry later; nothing is lost).\n\
          # burst = 300\n\
-         # per_minute = 600\n",
+         # per_minute = 600\n\
+         \n\
+         [moderation]\n\
+         # Tickets (residents' messages) one remote server, and one account, may open per\n\
+         # hour; more messages open none (the reason is logged and kept with the activity).\n\
+         # tickets_per_server_per_hour = 60\n\
+         # tickets_per_account_per_hour = 10\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {

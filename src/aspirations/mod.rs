@@ -6,6 +6,8 @@
 pub mod answer;
 pub mod clocks;
 pub mod intake;
+pub mod moderation;
+pub mod privacy;
 pub mod workflow;
 
 pub use clocks::{Clock, ClockSettings, Holidays, TicketClass, TicketDeadlines};

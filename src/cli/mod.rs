@@ -9,7 +9,7 @@ use crate::{
     app, auth,
     clock::now_ms,
     config::{
-        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawPortal, Role, parse_domain,
+        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawModeration, RawPortal, Role, parse_domain,
         render_config_file,
     },
     publishing::{self, PostChanges, PostInput},
@@ -379,6 +379,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         delivery: RawDelivery::default(),
         portal: RawPortal::default(),
         inbox: RawInbox::default(),
+        moderation: RawModeration::default(),
     };
     let text = render_config_file(&raw);
     let config = Config::from_raw(&args.dir, raw)?;

@@ -14,6 +14,7 @@ mod deliveries;
 mod drafts;
 mod feeds;
 mod inbox;
+mod moderation;
 mod monitoring;
 mod post_reads;
 mod posts;
@@ -25,6 +26,9 @@ mod users;
 mod villages;
 
 pub use drafts::{DraftRecord, NewDraft};
+pub use moderation::{
+    BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, TicketModeration,
+};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};

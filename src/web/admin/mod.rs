@@ -19,6 +19,7 @@ mod fields;
 mod followers;
 mod holidays;
 mod login;
+mod moderation;
 mod pages;
 mod session;
 mod settings;
@@ -83,6 +84,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/aspiration.html",
         include_str!("../templates/admin/aspiration.html"),
+    ),
+    (
+        "admin/ticket_moderation.html",
+        include_str!("../templates/admin/ticket_moderation.html"),
+    ),
+    (
+        "admin/blocks.html",
+        include_str!("../templates/admin/blocks.html"),
     ),
     (
         "admin/settings.html",
@@ -172,6 +181,17 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/aspirasi/{number}", get(aspirations::page))
         .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
         .route("/admin/aspirasi/{number}/status", post(aspirations::decide))
+        .route(
+            "/admin/aspirasi/blokir",
+            get(moderation::blocks).post(moderation::add_block),
+        )
+        .route("/admin/aspirasi/blokir/{id}/hapus", post(moderation::unblock))
+        .route("/admin/aspirasi/{number}/tampilkan", post(moderation::approve))
+        .route(
+            "/admin/aspirasi/{number}/sembunyikan",
+            post(moderation::unapprove),
+        )
+        .route("/admin/aspirasi/{number}/blokir", post(moderation::block_author))
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

@@ -100,6 +100,10 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "answered" => strings::ASP_OK_ANSWERED,
         "decided" => strings::ASP_OK_DECIDED,
         "holidays" => strings::ASP_OK_HOLIDAYS,
+        "approved" => strings::MOD_OK_APPROVED,
+        "unapproved" => strings::MOD_OK_UNAPPROVED,
+        "blocked" => strings::MOD_OK_BLOCKED,
+        "unblocked" => strings::MOD_OK_UNBLOCKED,
         _ => return None,
     };
     Some(text.get(lang))

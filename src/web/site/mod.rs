@@ -10,6 +10,7 @@
 mod archive;
 mod aspirations;
 mod category;
+mod comments;
 mod feeds;
 mod follow;
 mod home;
@@ -43,6 +44,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "site/post.html",
         include_str!("../templates/site/post.html"),
+    ),
+    (
+        "site/comments.html",
+        include_str!("../templates/site/comments.html"),
     ),
     (
         "site/list.html",

@@ -10,11 +10,13 @@
 mod admin;
 mod aspirations;
 mod common;
+mod moderation;
 mod site;
 
 pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
+pub use moderation::*;
 pub use site::*;
 
 use std::{
@@ -88,6 +90,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(site::all())
         .chain(admin::all())
         .chain(aspirations::all())
+        .chain(moderation::all())
         .collect()
 }
 
@@ -167,7 +170,11 @@ mod tests {
     #[test]
     fn keys_are_unique_across_areas() {
         let listed =
-            common::all().len() + site::all().len() + admin::all().len() + aspirations::all().len();
+            common::all().len()
+            + site::all().len()
+            + admin::all().len()
+            + aspirations::all().len()
+            + moderation::all().len();
         assert_eq!(all().len(), listed);
     }
 
