@@ -5,6 +5,7 @@ mod support;
 
 mod admin;
 mod aspirations;
+mod aspirations_moderation;
 mod browser;
 mod cli;
 mod delivery;
