@@ -246,6 +246,8 @@ pub struct Comment {
     pub published_at: i64,
     pub edited_at: Option<i64>,
     pub note_url: String,
+    /// The resident's note id (for the post's `replies` collection).
+    pub note_id: String,
     /// The village's public answers to it, in the order sent.
     pub answers: Vec<CommentAnswer>,
 }
@@ -320,6 +322,7 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
                 published_at: row.published_at,
                 edited_at: row.updated_at,
                 note_url: privacy::mask_nik(&row.note_url),
+                note_id: row.note_id,
                 answers: answers.remove(&row.ticket_id).unwrap_or_default(),
             }
         })

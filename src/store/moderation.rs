@@ -103,6 +103,7 @@ pub struct CommentRow {
     pub published_at: i64,
     pub updated_at: Option<i64>,
     pub note_url: String,
+    pub note_id: String,
 }
 
 /// A blocked account or server.
@@ -182,7 +183,8 @@ impl Store {
             sqlx::query_as(concat!(
                 "SELECT t.id AS ticket_id, a.name AS author_name, a.username AS author_username, \
                    a.host AS author_host, COALESCE(a.profile_url, a.ap_id) AS author_url, \
-                   n.content_html, n.published_at, n.updated_at, COALESCE(n.url, n.ap_id) AS note_url \
+                   n.content_html, n.published_at, n.updated_at, COALESCE(n.url, n.ap_id) AS note_url, \
+                   n.ap_id AS note_id \
                  FROM tickets t JOIN remote_notes n ON n.id = t.remote_note_id \
                  JOIN actors a ON a.id = n.actor_id \
                  WHERE t.source_post_id = $1 AND t.approved_at IS NOT NULL AND NOT t.is_private \

@@ -121,6 +121,30 @@ async fn publish(node: &TestNode, title: &str) -> (PostRecord, String) {
     (post, url)
 }
 
+/// The ids in a post's `replies` collection, found from the post's Note.
+async fn replies_collection(post_url: &str) -> Vec<String> {
+    let get = |url: String| async move {
+        client()
+            .get(url)
+            .header("accept", crate::support::AP)
+            .send()
+            .await
+            .expect("GET")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let post = get(post_url.to_string()).await;
+    let collection = get(post["replies"].as_str().expect("replies").to_string()).await;
+    assert_eq!(collection["type"], "OrderedCollection");
+    collection["orderedItems"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
 /// The post's web page, as a browser gets it.
 async fn page(url: &str) -> String {
     let response = client().get(url).send().await.expect("GET post");
@@ -176,6 +200,7 @@ async fn approval_before_display(backend: Backend) {
     let shown = page(&post_url).await;
     assert!(!shown.contains("berlubang"), "shown before approval");
     assert!(!shown.contains("ujung gang"));
+    assert!(replies_collection(&post_url).await.is_empty());
 
     let (mut editor, csrf) = editor(&node).await;
     let ticket_path = format!("/admin/aspirasi/{}", ticket.number);
@@ -227,6 +252,11 @@ async fn approval_before_display(backend: Backend) {
         assert!(!shown.contains(hostile), "{hostile} on the page");
     }
     assert!(!shown.contains("ujung gang"), "the private reply stays private");
+    assert_eq!(
+        replies_collection(&post_url).await,
+        vec![reply["id"].as_str().expect("id").to_string()],
+        "the post's replies collection lists the approved reply alone"
+    );
 
     // A public answer is shown under it; a direct answer to the private reply never is.
     for (number, text) in [
@@ -318,6 +348,7 @@ async fn approval_before_display(backend: Backend) {
         (!page(&post_url).await.contains("ditambal sebagian")).then_some(())
     })
     .await;
+    assert!(replies_collection(&post_url).await.is_empty());
     let kept = node
         .state()
         .store
