@@ -484,6 +484,44 @@ async fn blocking(backend: Backend) {
     assert!(body.contains("server is blocked"), "{body}");
     let (status, body) = peer.send("tono", &inbox, &peer.follow("tono", &village)).await;
     assert_eq!(status, 403, "{body}");
+    // Activities stored before the block (put straight into the inbox here) open no
+    // ticket and follow nothing: the worker drops them with the reason.
+    let late_note = note(
+        &peer,
+        "tono",
+        "<p>Terkirim sebelum blokir.</p>",
+        vec![PUBLIC.into()],
+        Some(&post_url),
+        None,
+    );
+    for stored in [
+        activity(&peer, "tono", "Create", late_note),
+        peer.follow("tono", &village),
+    ] {
+        let id = stored["id"].as_str().expect("id").to_string();
+        let kind = stored["type"].as_str().expect("type").to_string();
+        node.state()
+            .store
+            .enqueue_inbox(&id, &peer.actor_id("tono"), &kind, &stored.to_string(), now_ms())
+            .await
+            .expect("store");
+        node.state().wake_inbox.notify_one();
+        let (state, reason) = outcome(&node, &id).await;
+        assert_eq!(state, "dropped", "{kind}: {reason}");
+        assert!(reason.contains("blocked"), "{kind}: {reason}");
+    }
+    let actor = kentongan::actors::find_publishing_actor(&node.state().store, None)
+        .await
+        .expect("actor");
+    assert_eq!(
+        node.state()
+            .store
+            .count_followers(actor.id)
+            .await
+            .expect("count"),
+        0,
+        "a blocked server's Follow is not accepted"
+    );
     let withdraw = activity(&peer, "sari", "Delete", sari["id"].clone());
     let withdraw_id = deliver(&node, &peer, "sari", &withdraw).await;
     assert_eq!(outcome(&node, &withdraw_id).await.0, "done");
