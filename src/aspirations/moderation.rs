@@ -104,8 +104,12 @@ pub async fn block_of(
 /// `Err(NotAccepted)` when the author of a message is blocked.
 pub async fn check_author(store: &Store, author: &ActorRecord) -> anyhow::Result<()> {
     match block_of(store, &author.ap_id, &author.host).await? {
-        Some(BlockKind::Account) => Err(NotAccepted("no ticket: this account is blocked".into()).into()),
-        Some(BlockKind::Server) => Err(NotAccepted("no ticket: this server is blocked".into()).into()),
+        Some(BlockKind::Account) => {
+            Err(NotAccepted("no ticket: this account is blocked".into()).into())
+        }
+        Some(BlockKind::Server) => {
+            Err(NotAccepted("no ticket: this server is blocked".into()).into())
+        }
         None => Ok(()),
     }
 }
@@ -167,8 +171,7 @@ fn parse_host(input: &str) -> Option<String> {
 /// An account by its actor id (`https://server/users/name`).
 fn parse_account(input: &str) -> Option<String> {
     let url = url::Url::parse(input.trim()).ok()?;
-    (matches!(url.scheme(), "https" | "http") && url.host_str().is_some())
-        .then(|| url.to_string())
+    (matches!(url.scheme(), "https" | "http") && url.host_str().is_some()).then(|| url.to_string())
 }
 
 /// Blocks an account (its actor id) or a server (its host, or any address on it).
@@ -298,10 +301,13 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
             continue;
         }
         let content = note["content"].as_str().unwrap_or_default();
-        answers.entry(reply.ticket_id).or_default().push(CommentAnswer {
-            content_html: bounded_public_html(content),
-            sent_at: reply.created_at,
-        });
+        answers
+            .entry(reply.ticket_id)
+            .or_default()
+            .push(CommentAnswer {
+                content_html: bounded_public_html(content),
+                sent_at: reply.created_at,
+            });
     }
     Ok(rows
         .into_iter()
@@ -313,10 +319,7 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
                 } else {
                     &name
                 }),
-                handle: privacy::mask_nik(&format!(
-                    "@{}@{}",
-                    row.author_username, row.author_host
-                )),
+                handle: privacy::mask_nik(&format!("@{}@{}", row.author_username, row.author_host)),
                 author_url: privacy::mask_nik(&row.author_url),
                 content_html: bounded_public_html(&row.content_html),
                 published_at: row.published_at,
@@ -342,8 +345,14 @@ mod tests {
             None,
             "a path is an account, not a server"
         );
-        assert_eq!(parse_host("https://spam.example/"), Some("spam.example".into()));
-        assert_eq!(parse_host("@budi@spam.example"), Some("spam.example".into()));
+        assert_eq!(
+            parse_host("https://spam.example/"),
+            Some("spam.example".into())
+        );
+        assert_eq!(
+            parse_host("@budi@spam.example"),
+            Some("spam.example".into())
+        );
         assert_eq!(parse_host("localhost:8080"), Some("localhost:8080".into()));
         assert_eq!(parse_host("not a host"), None);
         assert_eq!(parse_host(""), None);
@@ -352,7 +361,9 @@ mod tests {
     #[test]
     fn only_public_answers_are_public() {
         assert!(is_public_note(&json!({ "to": [PUBLIC], "cc": [] })));
-        assert!(!is_public_note(&json!({ "to": ["https://x.example/users/a"], "cc": [] })));
+        assert!(!is_public_note(
+            &json!({ "to": ["https://x.example/users/a"], "cc": [] })
+        ));
         assert!(!is_public_note(&json!({ "content": "web answer" })));
     }
 
@@ -360,7 +371,11 @@ mod tests {
     fn a_huge_comment_is_cut_and_still_masked() {
         let html = format!("<p>3201012345670001 {}</p>", "panjang ".repeat(2_000));
         let shown = bounded_public_html(&html);
-        assert!(shown.chars().count() < MAX_COMMENT_CHARS + 20, "{}", shown.len());
+        assert!(
+            shown.chars().count() < MAX_COMMENT_CHARS + 20,
+            "{}",
+            shown.len()
+        );
         assert!(shown.starts_with("<p>**************** panjang"));
     }
 }

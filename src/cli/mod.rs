@@ -9,8 +9,8 @@ use crate::{
     app, auth,
     clock::now_ms,
     config::{
-        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawModeration, RawPortal, Role, parse_domain,
-        render_config_file,
+        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawModeration, RawPortal, Role,
+        parse_domain, render_config_file,
     },
     publishing::{self, PostChanges, PostInput},
     store::Store,

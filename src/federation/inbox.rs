@@ -209,7 +209,9 @@ async fn blocked_sender(data: &Data, activity: &serde_json::Map<String, Value>) 
         return None;
     }
     let actor = Url::parse(activity.get("actor").and_then(first_id)?).ok()?;
-    let block = crate::aspirations::moderation::block_of(&data.store, actor.as_str(), &host_of(&actor)).await;
+    let block =
+        crate::aspirations::moderation::block_of(&data.store, actor.as_str(), &host_of(&actor))
+            .await;
     match block {
         Ok(Some(kind)) => Some(format!(
             "this {} is blocked by this node; its activities are not accepted",

@@ -386,8 +386,7 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     let Some(local) = addressee(data, note).await? else {
         // A reply to a post that is not (or no longer) here, naming none of our actors.
         return Err(NotAccepted(
-            "no ticket: it replies to no post of this node and addresses none of its actors"
-                .into(),
+            "no ticket: it replies to no post of this node and addresses none of its actors".into(),
         )
         .into());
     };
@@ -420,15 +419,14 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         None => None,
     };
     let channel = Channel::of(is_public(note), source_post.is_some());
-    if let Some(number) =
-        aspirations::intake::receive(
-            &data.store,
-            &record,
-            channel,
-            source_post.as_ref(),
-            &aspirations::moderation::limits(&data.config.moderation),
-        )
-        .await?
+    if let Some(number) = aspirations::intake::receive(
+        &data.store,
+        &record,
+        channel,
+        source_post.as_ref(),
+        &aspirations::moderation::limits(&data.config.moderation),
+    )
+    .await?
     {
         tracing::info!(note = %record.ap_id, actor = %local.username, %number, channel = channel.as_str(), "opened a ticket");
     }

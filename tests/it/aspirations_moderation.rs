@@ -76,7 +76,9 @@ async fn outcome(node: &TestNode, activity_id: &str) -> (String, String) {
             .await
             .expect("outcome")
         {
-            Some((state, reason)) if state != "pending" => Some((state, reason.unwrap_or_default())),
+            Some((state, reason)) if state != "pending" => {
+                Some((state, reason.unwrap_or_default()))
+            }
             _ => None,
         }
     })
@@ -98,7 +100,12 @@ async fn ticket_of_note(node: &TestNode, note: &Value) -> TicketRow {
 }
 
 async fn ticket_count(node: &TestNode) -> usize {
-    node.state().store.tickets(500).await.expect("tickets").len()
+    node.state()
+        .store
+        .tickets(500)
+        .await
+        .expect("tickets")
+        .len()
 }
 
 async fn publish(node: &TestNode, title: &str) -> (PostRecord, String) {
@@ -179,7 +186,13 @@ async fn approval_before_display(backend: Backend) {
         Some(&post_url),
         Some(&village),
     );
-    deliver(&node, &peer, "budi", &activity(&peer, "budi", "Create", reply.clone())).await;
+    deliver(
+        &node,
+        &peer,
+        "budi",
+        &activity(&peer, "budi", "Create", reply.clone()),
+    )
+    .await;
     let ticket = ticket_of_note(&node, &reply).await;
     assert_eq!(ticket.channel, "reply");
 
@@ -192,7 +205,13 @@ async fn approval_before_display(backend: Backend) {
         Some(&post_url),
         Some(&village),
     );
-    deliver(&node, &peer, "budi", &activity(&peer, "budi", "Create", private.clone())).await;
+    deliver(
+        &node,
+        &peer,
+        "budi",
+        &activity(&peer, "budi", "Create", private.clone()),
+    )
+    .await;
     let private_ticket = ticket_of_note(&node, &private).await;
     assert!(private_ticket.is_private);
 
@@ -210,7 +229,11 @@ async fn approval_before_display(backend: Backend) {
         admin_page.body.contains("3201 0123 4567 0001"),
         "staff see the original"
     );
-    assert!(admin_page.body.contains(&format!("{ticket_path}/tampilkan")));
+    assert!(
+        admin_page
+            .body
+            .contains(&format!("{ticket_path}/tampilkan"))
+    );
 
     // A private message can never be approved.
     let refused = editor
@@ -221,7 +244,9 @@ async fn approval_before_display(backend: Backend) {
         .await;
     assert_eq!(refused.status, 400);
     assert!(
-        refused.body.contains("Pesan pribadi tidak pernah ditampilkan"),
+        refused
+            .body
+            .contains("Pesan pribadi tidak pernah ditampilkan"),
         "{}",
         refused.body
     );
@@ -246,12 +271,21 @@ async fn approval_before_display(backend: Backend) {
         "a NIK on the page"
     );
     assert!(shown.contains("**** **** **** ****"));
-    assert!(shown.contains("nik=****************"), "the NIK in the link");
-    assert!(shown.contains("0812-3456-7890"), "a telephone number is no NIK");
+    assert!(
+        shown.contains("nik=****************"),
+        "the NIK in the link"
+    );
+    assert!(
+        shown.contains("0812-3456-7890"),
+        "a telephone number is no NIK"
+    );
     for hostile in ["<script>alert('xss')", "onclick", "tracker.example"] {
         assert!(!shown.contains(hostile), "{hostile} on the page");
     }
-    assert!(!shown.contains("ujung gang"), "the private reply stays private");
+    assert!(
+        !shown.contains("ujung gang"),
+        "the private reply stays private"
+    );
     assert_eq!(
         replies_collection(&post_url).await,
         vec![reply["id"].as_str().expect("id").to_string()],
@@ -261,7 +295,10 @@ async fn approval_before_display(backend: Backend) {
     // A public answer is shown under it; a direct answer to the private reply never is.
     for (number, text) in [
         (&ticket.number, "Tim desa menambal jalan RT 03 hari Senin."),
-        (&private_ticket.number, "Kami akan berkunjung ke rumah Bapak."),
+        (
+            &private_ticket.number,
+            "Kami akan berkunjung ke rumah Bapak.",
+        ),
     ] {
         let sent = editor
             .post_form(
@@ -278,7 +315,13 @@ async fn approval_before_display(backend: Backend) {
     // An Update from the author shows the edited text.
     let mut edited = reply.clone();
     edited["content"] = json!("<p>Jalan RT 03 sudah ditambal sebagian, terima kasih.</p>");
-    deliver(&node, &peer, "budi", &activity(&peer, "budi", "Update", edited)).await;
+    deliver(
+        &node,
+        &peer,
+        "budi",
+        &activity(&peer, "budi", "Update", edited),
+    )
+    .await;
     eventually("the edited text", WAIT, || async {
         page(&post_url)
             .await
@@ -297,7 +340,13 @@ async fn approval_before_display(backend: Backend) {
         Some(&post_url),
         None,
     );
-    deliver(&node, &peer, "sari", &activity(&peer, "sari", "Create", sari_note.clone())).await;
+    deliver(
+        &node,
+        &peer,
+        "sari",
+        &activity(&peer, "sari", "Create", sari_note.clone()),
+    )
+    .await;
     ticket_of_note(&node, &sari_note).await;
     let forged = deliver(
         &node,
@@ -310,7 +359,9 @@ async fn approval_before_display(backend: Backend) {
     let kept = ticket_of_note(&node, &reply).await;
     assert!(kept.withdrawn_at.is_none(), "another author withdrew it");
     assert!(
-        kept.content_html.unwrap_or_default().contains("ditambal sebagian"),
+        kept.content_html
+            .unwrap_or_default()
+            .contains("ditambal sebagian"),
         "the note changed"
     );
     let (status, body) = other_server
@@ -321,7 +372,10 @@ async fn approval_before_display(backend: Backend) {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("may only remove objects of its actor's server"), "{body}");
+    assert!(
+        body.contains("may only remove objects of its actor's server"),
+        "{body}"
+    );
     assert!(page(&post_url).await.contains("ditambal sebagian"));
 
     // Approval withdrawn: gone from the page; approved again: back.
@@ -397,7 +451,13 @@ async fn blocking(backend: Backend) {
         Some(&post_url),
         None,
     );
-    deliver(&node, &peer, "budi", &activity(&peer, "budi", "Create", budi.clone())).await;
+    deliver(
+        &node,
+        &peer,
+        "budi",
+        &activity(&peer, "budi", "Create", budi.clone()),
+    )
+    .await;
     let budi_ticket = ticket_of_note(&node, &budi).await;
     let sari = note(
         &peer,
@@ -407,7 +467,13 @@ async fn blocking(backend: Backend) {
         Some(&post_url),
         None,
     );
-    deliver(&node, &peer, "sari", &activity(&peer, "sari", "Create", sari.clone())).await;
+    deliver(
+        &node,
+        &peer,
+        "sari",
+        &activity(&peer, "sari", "Create", sari.clone()),
+    )
+    .await;
     let sari_ticket = ticket_of_note(&node, &sari).await;
     for number in [&budi_ticket.number, &sari_ticket.number] {
         let approved = editor
@@ -457,7 +523,11 @@ async fn blocking(backend: Backend) {
     let admin_page = editor
         .get(&format!("/admin/aspirasi/{}", budi_ticket.number))
         .await;
-    assert!(admin_page.body.contains("Akun ini diblokir"), "{}", admin_page.body);
+    assert!(
+        admin_page.body.contains("Akun ini diblokir"),
+        "{}",
+        admin_page.body
+    );
 
     // Block the whole server from Sari's ticket: her comment goes too, and nobody there
     // may write or follow; a Delete still passes (withdrawing is always allowed).
@@ -482,7 +552,9 @@ async fn blocking(backend: Backend) {
         .await;
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("server is blocked"), "{body}");
-    let (status, body) = peer.send("tono", &inbox, &peer.follow("tono", &village)).await;
+    let (status, body) = peer
+        .send("tono", &inbox, &peer.follow("tono", &village))
+        .await;
     assert_eq!(status, 403, "{body}");
     // Activities stored before the block (put straight into the inbox here) open no
     // ticket and follow nothing: the worker drops them with the reason.
@@ -502,7 +574,13 @@ async fn blocking(backend: Backend) {
         let kind = stored["type"].as_str().expect("type").to_string();
         node.state()
             .store
-            .enqueue_inbox(&id, &peer.actor_id("tono"), &kind, &stored.to_string(), now_ms())
+            .enqueue_inbox(
+                &id,
+                &peer.actor_id("tono"),
+                &kind,
+                &stored.to_string(),
+                now_ms(),
+            )
             .await
             .expect("store");
         node.state().wake_inbox.notify_one();
@@ -525,7 +603,11 @@ async fn blocking(backend: Backend) {
     let withdraw = activity(&peer, "sari", "Delete", sari["id"].clone());
     let withdraw_id = deliver(&node, &peer, "sari", &withdraw).await;
     assert_eq!(outcome(&node, &withdraw_id).await.0, "done");
-    assert_eq!(ticket_count(&node).await, tickets_before, "nothing new, nothing lost");
+    assert_eq!(
+        ticket_count(&node).await,
+        tickets_before,
+        "nothing new, nothing lost"
+    );
 
     // The list of blocks; a bad or own address is refused; unblocking brings the
     // account's approved comment back.
@@ -545,13 +627,20 @@ async fn blocking(backend: Backend) {
     let added = editor
         .post_form(
             "/admin/aspirasi/blokir",
-            &[("csrf", &csrf), ("target", "https://Spam.Example/"), ("reason", "iklan")],
+            &[
+                ("csrf", &csrf),
+                ("target", "https://Spam.Example/"),
+                ("reason", "iklan"),
+            ],
         )
         .await;
     assert_eq!(added.status, 303);
     let list = node.state().store.blocks().await.expect("blocks");
     assert_eq!(list.len(), 3);
-    assert!(list.iter().any(|b| b.kind == "server" && b.target == "spam.example"));
+    assert!(
+        list.iter()
+            .any(|b| b.kind == "server" && b.target == "spam.example")
+    );
     for block in list.iter().filter(|b| b.target != "spam.example") {
         let removed = editor
             .post_form(
@@ -600,7 +689,15 @@ async fn floods_and_bad_input(backend: Backend) {
             Some(&post_url),
             None,
         );
-        ids.push(deliver(&node, &flood, "budi", &activity(&flood, "budi", "Create", reply)).await);
+        ids.push(
+            deliver(
+                &node,
+                &flood,
+                "budi",
+                &activity(&flood, "budi", "Create", reply),
+            )
+            .await,
+        );
     }
     let mut states = Vec::new();
     for id in &ids {
@@ -609,7 +706,10 @@ async fn floods_and_bad_input(backend: Backend) {
     assert_eq!(ticket_count(&node).await, 2, "{states:?}");
     let dropped: Vec<_> = states.iter().filter(|(s, _)| s == "dropped").collect();
     assert_eq!(dropped.len(), 1, "{states:?}");
-    assert!(dropped[0].1.contains("this account opened 2 tickets"), "{states:?}");
+    assert!(
+        dropped[0].1.contains("this account opened 2 tickets"),
+        "{states:?}"
+    );
 
     // The same server, another account: one more ticket, then the server's limit.
     let mut states = Vec::new();
@@ -622,19 +722,41 @@ async fn floods_and_bad_input(backend: Backend) {
             Some(&post_url),
             None,
         );
-        let id = deliver(&node, &flood, "sari", &activity(&flood, "sari", "Create", reply)).await;
+        let id = deliver(
+            &node,
+            &flood,
+            "sari",
+            &activity(&flood, "sari", "Create", reply),
+        )
+        .await;
         states.push(outcome(&node, &id).await);
     }
     assert_eq!(ticket_count(&node).await, 3);
     assert_eq!(states[0].0, "done");
     assert_eq!(states[1].0, "dropped");
-    assert!(states[1].1.contains("this server opened 3 tickets"), "{states:?}");
+    assert!(
+        states[1].1.contains("this server opened 3 tickets"),
+        "{states:?}"
+    );
 
     // Another server is not held back by the first one's flood. A reply to a post that
     // does not exist, addressed to nobody here, opens nothing, with the reason kept...
     let missing = format!("{}/p/tidak-ada", node.base);
-    let stray = note(&other, "tono", "<p>Balasan nyasar.</p>", vec![PUBLIC.into()], Some(&missing), None);
-    let id = deliver(&node, &other, "tono", &activity(&other, "tono", "Create", stray)).await;
+    let stray = note(
+        &other,
+        "tono",
+        "<p>Balasan nyasar.</p>",
+        vec![PUBLIC.into()],
+        Some(&missing),
+        None,
+    );
+    let id = deliver(
+        &node,
+        &other,
+        "tono",
+        &activity(&other, "tono", "Create", stray),
+    )
+    .await;
     let (state, reason) = outcome(&node, &id).await;
     assert_eq!(state, "dropped");
     assert!(reason.contains("replies to no post"), "{reason}");
@@ -648,7 +770,13 @@ async fn floods_and_bad_input(backend: Backend) {
         Some(&missing),
         Some(&village),
     );
-    deliver(&node, &other, "tono", &activity(&other, "tono", "Create", named.clone())).await;
+    deliver(
+        &node,
+        &other,
+        "tono",
+        &activity(&other, "tono", "Create", named.clone()),
+    )
+    .await;
     let mention = ticket_of_note(&node, &named).await;
     assert_eq!(mention.channel, "mention");
     assert!(mention.post_public_id.is_none());
@@ -662,7 +790,13 @@ async fn floods_and_bad_input(backend: Backend) {
         Some(&post_url),
         None,
     );
-    deliver(&node, &other, "wati", &activity(&other, "wati", "Create", huge.clone())).await;
+    deliver(
+        &node,
+        &other,
+        "wati",
+        &activity(&other, "wati", "Create", huge.clone()),
+    )
+    .await;
     let kept = ticket_of_note(&node, &huge).await;
     let length = kept.content_html.unwrap_or_default().chars().count();
     assert!(length > 1_000 && length <= 100_100, "{length}");

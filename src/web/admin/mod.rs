@@ -185,13 +185,22 @@ pub fn routes() -> Router<AppState> {
             "/admin/aspirasi/blokir",
             get(moderation::blocks).post(moderation::add_block),
         )
-        .route("/admin/aspirasi/blokir/{id}/hapus", post(moderation::unblock))
-        .route("/admin/aspirasi/{number}/tampilkan", post(moderation::approve))
+        .route(
+            "/admin/aspirasi/blokir/{id}/hapus",
+            post(moderation::unblock),
+        )
+        .route(
+            "/admin/aspirasi/{number}/tampilkan",
+            post(moderation::approve),
+        )
         .route(
             "/admin/aspirasi/{number}/sembunyikan",
             post(moderation::unapprove),
         )
-        .route("/admin/aspirasi/{number}/blokir", post(moderation::block_author))
+        .route(
+            "/admin/aspirasi/{number}/blokir",
+            post(moderation::block_author),
+        )
         .route(
             "/admin/settings",
             get(settings::form).post(settings::submit),

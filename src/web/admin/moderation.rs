@@ -90,7 +90,10 @@ pub async fn unapprove(
     moderation::withdraw_approval(&state.store, &ticket)
         .await
         .map_err(|err| refused(&admin, err))?;
-    Ok(view::done(&format!("/admin/aspirasi/{number}"), "unapproved"))
+    Ok(view::done(
+        &format!("/admin/aspirasi/{number}"),
+        "unapproved",
+    ))
 }
 
 /// `POST /admin/aspirasi/{number}/blokir` with `kind` = `account` or `server`.
@@ -171,8 +174,7 @@ pub async fn add_block(
 ) -> Result<Response, Response> {
     admin.require(admin.can_manage())?;
     let target = fields.get("target").trim();
-    let kind = if target.contains("://") && url::Url::parse(target).is_ok_and(|u| u.path() != "/")
-    {
+    let kind = if target.contains("://") && url::Url::parse(target).is_ok_and(|u| u.path() != "/") {
         BlockKind::Account
     } else {
         BlockKind::Server

@@ -169,8 +169,7 @@ mod tests {
 
     #[test]
     fn keys_are_unique_across_areas() {
-        let listed =
-            common::all().len()
+        let listed = common::all().len()
             + site::all().len()
             + admin::all().len()
             + aspirations::all().len()
