@@ -99,6 +99,38 @@ async fn ticket_of_note(node: &TestNode, note: &Value) -> TicketRow {
     .await
 }
 
+/// A public reply by `name` to the post, delivered; waits for its ticket.
+async fn public_reply(
+    node: &TestNode,
+    peer: &Peer,
+    name: &str,
+    content: &str,
+    post_url: &str,
+) -> (Value, TicketRow) {
+    let reply = note(
+        peer,
+        name,
+        content,
+        vec![PUBLIC.into()],
+        Some(post_url),
+        None,
+    );
+    let ticket = open_ticket(node, peer, name, &reply).await;
+    (reply, ticket)
+}
+
+/// Delivers a Create of `note` by `name`; waits for its ticket.
+async fn open_ticket(node: &TestNode, peer: &Peer, name: &str, note: &Value) -> TicketRow {
+    deliver(
+        node,
+        peer,
+        name,
+        &activity(peer, name, "Create", note.clone()),
+    )
+    .await;
+    ticket_of_note(node, note).await
+}
+
 async fn ticket_count(node: &TestNode) -> usize {
     node.state()
         .store
@@ -186,14 +218,7 @@ async fn approval_before_display(backend: Backend) {
         Some(&post_url),
         Some(&village),
     );
-    deliver(
-        &node,
-        &peer,
-        "budi",
-        &activity(&peer, "budi", "Create", reply.clone()),
-    )
-    .await;
-    let ticket = ticket_of_note(&node, &reply).await;
+    let ticket = open_ticket(&node, &peer, "budi", &reply).await;
     assert_eq!(ticket.channel, "reply");
 
     // A private reply to the same post: a direct ticket on that post.
@@ -205,14 +230,7 @@ async fn approval_before_display(backend: Backend) {
         Some(&post_url),
         Some(&village),
     );
-    deliver(
-        &node,
-        &peer,
-        "budi",
-        &activity(&peer, "budi", "Create", private.clone()),
-    )
-    .await;
-    let private_ticket = ticket_of_note(&node, &private).await;
+    let private_ticket = open_ticket(&node, &peer, "budi", &private).await;
     assert!(private_ticket.is_private);
 
     // Nothing from residents is public before approval.
@@ -332,22 +350,14 @@ async fn approval_before_display(backend: Backend) {
 
     // A Delete of budi's reply by another account of his server changes nothing; from
     // another server it is refused at the door.
-    let sari_note = note(
-        &peer,
-        "sari",
-        "<p>Saya juga melihat lubangnya.</p>",
-        vec![PUBLIC.into()],
-        Some(&post_url),
-        None,
-    );
-    deliver(
+    public_reply(
         &node,
         &peer,
         "sari",
-        &activity(&peer, "sari", "Create", sari_note.clone()),
+        "<p>Saya juga melihat lubangnya.</p>",
+        &post_url,
     )
     .await;
-    ticket_of_note(&node, &sari_note).await;
     let forged = deliver(
         &node,
         &peer,
@@ -443,38 +453,16 @@ async fn blocking(backend: Backend) {
     let inbox = format!("{}/inbox", node.base);
     let (mut editor, csrf) = editor(&node).await;
 
-    let budi = note(
+    let (_, budi_ticket) = public_reply(
+        &node,
         &peer,
         "budi",
         "<p>Saya ikut kerja bakti.</p>",
-        vec![PUBLIC.into()],
-        Some(&post_url),
-        None,
-    );
-    deliver(
-        &node,
-        &peer,
-        "budi",
-        &activity(&peer, "budi", "Create", budi.clone()),
+        &post_url,
     )
     .await;
-    let budi_ticket = ticket_of_note(&node, &budi).await;
-    let sari = note(
-        &peer,
-        "sari",
-        "<p>Saya bawa cangkul.</p>",
-        vec![PUBLIC.into()],
-        Some(&post_url),
-        None,
-    );
-    deliver(
-        &node,
-        &peer,
-        "sari",
-        &activity(&peer, "sari", "Create", sari.clone()),
-    )
-    .await;
-    let sari_ticket = ticket_of_note(&node, &sari).await;
+    let (sari, sari_ticket) =
+        public_reply(&node, &peer, "sari", "<p>Saya bawa cangkul.</p>", &post_url).await;
     for number in [&budi_ticket.number, &sari_ticket.number] {
         let approved = editor
             .post_form(
@@ -770,14 +758,7 @@ async fn floods_and_bad_input(backend: Backend) {
         Some(&missing),
         Some(&village),
     );
-    deliver(
-        &node,
-        &other,
-        "tono",
-        &activity(&other, "tono", "Create", named.clone()),
-    )
-    .await;
-    let mention = ticket_of_note(&node, &named).await;
+    let mention = open_ticket(&node, &other, "tono", &named).await;
     assert_eq!(mention.channel, "mention");
     assert!(mention.post_public_id.is_none());
 
@@ -790,14 +771,7 @@ async fn floods_and_bad_input(backend: Backend) {
         Some(&post_url),
         None,
     );
-    deliver(
-        &node,
-        &other,
-        "wati",
-        &activity(&other, "wati", "Create", huge.clone()),
-    )
-    .await;
-    let kept = ticket_of_note(&node, &huge).await;
+    let kept = open_ticket(&node, &other, "wati", &huge).await;
     let length = kept.content_html.unwrap_or_default().chars().count();
     assert!(length > 1_000 && length <= 100_100, "{length}");
     let too_big = note(

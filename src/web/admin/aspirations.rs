@@ -100,7 +100,11 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Respons
     ))
 }
 
-async fn ticket_of(state: &AppState, admin: &Admin, number: &str) -> Result<TicketRow, Response> {
+pub(super) async fn ticket_of(
+    state: &AppState,
+    admin: &Admin,
+    number: &str,
+) -> Result<TicketRow, Response> {
     admin.require(admin.can_manage())?;
     state
         .store

@@ -4,6 +4,7 @@
 //! unblocking. The rules are in `aspirations::moderation`.
 
 use super::{
+    aspirations::ticket_of,
     session::{Admin, AdminPost},
     view,
 };
@@ -55,16 +56,6 @@ fn refused(admin: &Admin, err: anyhow::Error) -> Response {
         ),
         None => view::failure(err),
     }
-}
-
-async fn ticket_of(state: &AppState, admin: &Admin, number: &str) -> Result<TicketRow, Response> {
-    admin.require(admin.can_manage())?;
-    state
-        .store
-        .ticket_by_number(number)
-        .await
-        .map_err(view::failure)?
-        .ok_or_else(|| view::not_found(admin))
 }
 
 /// `POST /admin/aspirasi/{number}/tampilkan`: shows the reply under its post.
