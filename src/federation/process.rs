@@ -305,7 +305,7 @@ async fn delete(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     };
     let target = object_id(object).unwrap_or_default();
     if target == actor.ap_id {
-        data.store.delete_remote_actor(actor.id).await?;
+        data.store.delete_remote_actor(actor.id, now_ms()).await?;
         tracing::info!(actor = %actor.ap_id, "remote actor deleted; forgot what it had here");
     } else {
         data.store

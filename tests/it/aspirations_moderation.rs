@@ -432,6 +432,26 @@ async fn approval_before_display(backend: Backend) {
         "the answer is kept"
     );
     assert_eq!(post.title, "Jalan desa rusak");
+
+    // The resident deletes their account: their messages are withdrawn, their tickets
+    // and the answers stay.
+    let gone = deliver(
+        &node,
+        &peer,
+        "budi",
+        &activity(&peer, "budi", "Delete", json!(peer.actor_id("budi"))),
+    )
+    .await;
+    assert_eq!(outcome(&node, &gone).await.0, "done");
+    let private_kept = node
+        .state()
+        .store
+        .ticket_by_number(&private_ticket.number)
+        .await
+        .expect("read")
+        .expect("the private ticket is kept");
+    assert!(private_kept.withdrawn_at.is_some());
+    assert_eq!(private_kept.content_html.as_deref(), Some(""));
     peer.stop();
     other_server.stop();
     node.stop().await;
