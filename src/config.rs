@@ -48,6 +48,8 @@ pub struct RawConfig {
     pub inbox: RawInbox,
     #[serde(default)]
     pub aspirations: RawAspirations,
+    #[serde(default)]
+    pub moderation: RawModeration,
 }
 
 /// `[aspirations]`: the clocks of residents' messages (tickets).
@@ -98,6 +100,22 @@ impl RawAspirations {
             )?,
         })
     }
+}
+
+/// `[moderation]`: how many tickets one remote server and one account may open.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModeration {
+    pub tickets_per_server_per_hour: Option<u32>,
+    pub tickets_per_account_per_hour: Option<u32>,
+}
+
+/// Tickets opened per hour from one server and from one account; messages beyond them
+/// open none (the reason is kept with the received activity and logged).
+#[derive(Clone, Debug)]
+pub struct ModerationSettings {
+    pub tickets_per_server_per_hour: u32,
+    pub tickets_per_account_per_hour: u32,
 }
 
 /// `[inbox]`: what one remote server may send.
@@ -184,6 +202,7 @@ pub struct Config {
     pub inbox: InboxSettings,
     /// The clocks of tickets (`[aspirations]`).
     pub aspirations: ClockSettings,
+    pub moderation: ModerationSettings,
 }
 
 impl fmt::Debug for Config {
@@ -275,8 +294,23 @@ impl Config {
             per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
         };
         let aspirations = raw.aspirations.validate()?;
+        // A resident writes a few messages an hour; a village hears from a few dozen
+        // people on one big server in a busy hour. A flood is far above both.
+        let moderation = ModerationSettings {
+            tickets_per_server_per_hour: raw
+                .moderation
+                .tickets_per_server_per_hour
+                .unwrap_or(60)
+                .max(1),
+            tickets_per_account_per_hour: raw
+                .moderation
+                .tickets_per_account_per_hour
+                .unwrap_or(10)
+                .max(1),
+        };
         Ok(Self {
             inbox,
+            moderation,
             portal,
             aspirations,
             dir: dir.to_path_buf(),
@@ -373,7 +407,13 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # first_response_days = 3\n\
          # answer_days = 5\n\
          # information_answer_working_days = 10\n\
-         # information_extension_working_days = 7\n",
+         # information_extension_working_days = 7\n\
+         \n\
+         [moderation]\n\
+         # Tickets (residents' messages) one remote server, and one account, may open per\n\
+         # hour; more messages open none (the reason is logged and kept with the activity).\n\
+         # tickets_per_server_per_hour = 60\n\
+         # tickets_per_account_per_hour = 10\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {

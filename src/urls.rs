@@ -53,6 +53,10 @@ impl Urls {
     pub fn post(&self, public_id: &str) -> Url {
         self.join(&format!("/p/{public_id}"))
     }
+    /// The approved residents' replies to a post (its `replies` collection).
+    pub fn post_replies(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/replies"))
+    }
     /// The village's answer to a resident's message (a Note).
     pub fn answer(&self, public_id: &str) -> Url {
         self.join(&format!("/jawaban/{public_id}"))

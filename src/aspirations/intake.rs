@@ -7,7 +7,7 @@ use super::{ClockSettings, Holidays, TicketClass};
 use crate::{
     clock::now_ms,
     publishing::InvalidInput,
-    store::{NewRemoteNote, NewTicket, NewWebMessage, PostRecord, Store},
+    store::{IntakeLimits, NewRemoteNote, NewTicket, NewWebMessage, PostRecord, Store},
     web::strings,
 };
 use chrono::Datelike;
@@ -96,13 +96,15 @@ async fn new_ticket(
 }
 
 /// Keeps a resident's message and opens its ticket; returns the ticket's number, or
-/// `None` when this message was already received.
+/// `None` when this message was already received. Beyond `limits` it opens nothing:
+/// `Err(NotAccepted)` with the reason.
 pub async fn receive(
     store: &Store,
     clocks: &ClockSettings,
     note: &NewRemoteNote,
     channel: Channel,
     source_post: Option<&PostRecord>,
+    limits: &IntakeLimits,
 ) -> anyhow::Result<Option<String>> {
     let now = now_ms();
     let ticket = new_ticket(
@@ -116,7 +118,10 @@ pub async fn receive(
         now,
     )
     .await?;
-    store.keep_note_with_ticket(note, &ticket, now).await
+    store
+        .keep_note_with_ticket(note, &ticket, limits, now)
+        .await
+        .map_err(super::moderation::not_accepted_over_limit)
 }
 
 pub const MAX_NAME_CHARS: usize = 100;

@@ -8,6 +8,8 @@ pub mod clocks;
 pub mod desk;
 pub mod figures;
 pub mod intake;
+pub mod moderation;
+pub mod privacy;
 pub mod workflow;
 
 pub use clocks::{Clock, ClockSettings, Holidays, TicketClass, TicketDeadlines};

@@ -9,8 +9,8 @@ use crate::{
     app, auth,
     clock::now_ms,
     config::{
-        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawPortal, Role, parse_domain,
-        render_config_file,
+        CONFIG_FILE, Config, RawConfig, RawDelivery, RawInbox, RawModeration, RawPortal, Role,
+        parse_domain, render_config_file,
     },
     publishing::{self, PostChanges, PostInput},
     store::Store,
@@ -380,6 +380,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         portal: RawPortal::default(),
         inbox: RawInbox::default(),
         aspirations: Default::default(),
+        moderation: RawModeration::default(),
     };
     let text = render_config_file(&raw);
     let config = Config::from_raw(&args.dir, raw)?;

@@ -4,7 +4,8 @@
 //! content type and size, let the library check the Digest and the HTTP signature of the
 //! actor the activity names, check that the activity only speaks for that actor, store
 //! it once by id, answer 202. The [`process`](super::process) worker acts on it
-//! afterwards. Anything refused gets a 4xx with a one-line reason and stores nothing.
+//! afterwards. Anything refused gets a 4xx with a one-line reason and stores nothing;
+//! an account or server the village blocked gets 403 (Deletes and Undos still pass).
 
 use super::{
     Data,
@@ -197,6 +198,33 @@ async fn is_unknown_account_deletion(
     }
 }
 
+/// Why the village refuses an activity from a blocked account or server, checked before
+/// its signature (a blocked server costs no key fetch). Deletes and Undos still pass: a
+/// resident may always withdraw what they wrote or stop following.
+async fn blocked_sender(data: &Data, activity: &serde_json::Map<String, Value>) -> Option<String> {
+    if matches!(
+        activity.get("type").and_then(Value::as_str),
+        Some("Delete" | "Undo")
+    ) {
+        return None;
+    }
+    let actor = Url::parse(activity.get("actor").and_then(first_id)?).ok()?;
+    let block =
+        crate::aspirations::moderation::block_of(&data.store, actor.as_str(), &host_of(&actor))
+            .await;
+    match block {
+        Ok(Some(kind)) => Some(format!(
+            "this {} is blocked by this node; its activities are not accepted",
+            kind.as_str()
+        )),
+        Ok(None) => None,
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "cannot look up blocks");
+            None
+        }
+    }
+}
+
 /// `POST /inbox`
 pub async fn shared_inbox(data: Data, request: Request) -> Response {
     receive(data, request).await
@@ -259,6 +287,9 @@ async fn receive(data: Data, request: Request) -> Response {
                         format!("the activity has no {field:?}"),
                     );
                 }
+            }
+            if let Some(reason) = blocked_sender(&data, &map).await {
+                return refuse(StatusCode::FORBIDDEN, reason);
             }
             if is_unknown_account_deletion(&data, &map).await {
                 // A deleted account's key can no longer be fetched, and we hold nothing

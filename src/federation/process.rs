@@ -9,7 +9,7 @@ use super::{
     village_post,
 };
 use crate::{
-    aspirations::{self, intake::Channel},
+    aspirations::{self, intake::Channel, moderation::NotAccepted},
     clock::now_ms,
     config::Role,
     portal,
@@ -80,6 +80,14 @@ async fn process_one(data: &Data, claim: InboxClaim) {
     let lease = claim.locked_until;
     let result = match outcome {
         Ok(()) => data.store.finish_inbox(claim.id, lease, "done", None).await,
+        // Refused on purpose (a blocked author, a limit): recorded, never retried.
+        Err(err) if err.downcast_ref::<NotAccepted>().is_some() => {
+            let reason = format!("{err:#}");
+            tracing::info!(reason = %reason, "dropped an activity");
+            data.store
+                .finish_inbox(claim.id, lease, "dropped", Some(&reason))
+                .await
+        }
         Err(err) if claim.attempts + 1 >= MAX_ATTEMPTS => {
             let reason = format!("{err:#}");
             tracing::warn!(error = %reason, "gave up processing an activity");
@@ -159,6 +167,12 @@ async fn follow(
         return Ok(());
     };
     let follower = remote_actor(data, activity.actor.as_str()).await?;
+    if aspirations::moderation::block_of(&data.store, &follower.ap_id, &follower.host)
+        .await?
+        .is_some()
+    {
+        return Err(NotAccepted("not followed: this account or server is blocked".into()).into());
+    }
     let accept = NewActivity {
         public_id: new_public_id(),
         actor_id: local.id,
@@ -291,7 +305,7 @@ async fn delete(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     };
     let target = object_id(object).unwrap_or_default();
     if target == actor.ap_id {
-        data.store.delete_remote_actor(actor.id).await?;
+        data.store.delete_remote_actor(actor.id, now_ms()).await?;
         tracing::info!(actor = %actor.ap_id, "remote actor deleted; forgot what it had here");
     } else {
         data.store
@@ -370,9 +384,14 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         return Ok(());
     }
     let Some(local) = addressee(data, note).await? else {
-        return Ok(());
+        // A reply to a post that is not (or no longer) here, naming none of our actors.
+        return Err(NotAccepted(
+            "no ticket: it replies to no post of this node and addresses none of its actors".into(),
+        )
+        .into());
     };
     let author = remote_actor(data, activity.actor.as_str()).await?;
+    aspirations::moderation::check_author(&data.store, &author).await?;
     let record = NewRemoteNote {
         ap_id: object_id(object).unwrap_or_default().to_string(),
         actor_id: author.id,
@@ -406,6 +425,7 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         &record,
         channel,
         source_post.as_ref(),
+        &aspirations::moderation::limits(&data.config.moderation),
     )
     .await?
     {

@@ -263,6 +263,7 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "contentMap": { post.language.clone(): content },
         "tag": tags,
         "attachment": attachments(post, urls),
+        "replies": urls.post_replies(&post.public_id),
     });
     if let Some(updated) = post.updated_at {
         doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));

@@ -136,8 +136,10 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets a remote actor and everything it had here: follows, replies, mentions.
-    pub async fn delete_remote_actor(&self, actor_id: i64) -> anyhow::Result<()> {
+    /// Forgets a remote actor and everything it had here: follows, replies, mentions. A
+    /// message that opened a ticket is withdrawn instead (its text removed, the ticket and
+    /// its author kept for the record).
+    pub async fn delete_remote_actor(&self, actor_id: i64, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query("DELETE FROM follows WHERE remote_actor_id = $1")
@@ -151,12 +153,27 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .context("detaching the actor's village")?;
-            sqlx::query("DELETE FROM remote_notes WHERE actor_id = $1")
-                .bind(actor_id)
-                .execute(&mut *tx)
-                .await
-                .context("deleting the actor's notes")?;
-            sqlx::query("DELETE FROM actors WHERE id = $1 AND is_local = FALSE")
+            sqlx::query(
+                "UPDATE remote_notes SET content_html = '', deleted_at = COALESCE(deleted_at, $2) \
+                 WHERE actor_id = $1 AND id IN (SELECT remote_note_id FROM tickets)",
+            )
+            .bind(actor_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("withdrawing the actor's tickets")?;
+            sqlx::query(
+                "DELETE FROM remote_notes WHERE actor_id = $1 AND NOT EXISTS \
+                   (SELECT 1 FROM tickets t WHERE t.remote_note_id = remote_notes.id)",
+            )
+            .bind(actor_id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting the actor's notes")?;
+            sqlx::query(
+                "DELETE FROM actors WHERE id = $1 AND is_local = FALSE \
+                 AND NOT EXISTS (SELECT 1 FROM remote_notes n WHERE n.actor_id = $1)",
+            )
                 .bind(actor_id)
                 .execute(&mut *tx)
                 .await

@@ -15,6 +15,7 @@ mod documents;
 mod drafts;
 mod feeds;
 mod inbox;
+mod moderation;
 mod monitoring;
 mod post_reads;
 mod posts;
@@ -29,6 +30,9 @@ mod villages;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
+pub use moderation::{
+    BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, TicketModeration,
+};
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
 pub use site::{CategoryRecord, PageRecord};

@@ -157,15 +157,18 @@ pub(super) const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, 
 
 impl Store {
     /// Keeps a reply, mention or direct message and opens its ticket, in one
-    /// transaction. `None` when the note was already kept (a second delivery).
+    /// transaction. `None` when the note was already kept (a second delivery);
+    /// `Err(OverLimit)` when its author or server opened too many tickets lately.
     pub async fn keep_note_with_ticket(
         &self,
         note: &NewRemoteNote,
         ticket: &NewTicket,
+        limits: &super::IntakeLimits,
         now: i64,
     ) -> anyhow::Result<Option<String>> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            super::moderation::check_intake_limits!(self, tx, note.actor_id, limits, now);
             let note_id: Option<i64> = super::insert_remote_note!(note, now)
                 .fetch_optional(&mut *tx)
                 .await

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actor", get(objects::instance_actor))
         .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
+        .route("/p/{id}/replies", get(objects::post_replies))
         .route("/a/{id}", get(objects::activity))
         .route("/jawaban/{id}", get(objects::answer))
         .route(

@@ -273,3 +273,32 @@ pub async fn answer(
     }
     Ok(activity_json(StatusCode::OK, &doc))
 }
+
+/// `GET /p/{id}/replies`: the ids of the residents' replies an operator approved for
+/// display under the post (software that reads a post's `replies` fetches them from
+/// their own servers). Never a reply that was not approved, was withdrawn or whose
+/// author is blocked.
+pub async fn post_replies(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let post = state
+        .store
+        .post_by_public_id(&id)
+        .await?
+        .filter(|post| post.deleted_at.is_none())
+        .ok_or_else(|| AppError::NotFound("there is no such post".into()))?;
+    let items: Vec<serde_json::Value> =
+        crate::aspirations::moderation::comments(&state.store, post.id)
+            .await?
+            .into_iter()
+            .map(|comment| serde_json::Value::String(comment.note_id))
+            .collect();
+    let mut doc = render::ordered_collection(
+        state.urls.post_replies(&post.public_id).as_str(),
+        items.len() as i64,
+        None,
+    );
+    doc["orderedItems"] = serde_json::Value::Array(items);
+    Ok(activity_json(StatusCode::OK, &doc))
+}

@@ -7,6 +7,7 @@ mod admin;
 mod aspiration_figures;
 mod aspirations;
 mod aspirations_desk;
+mod aspirations_moderation;
 mod browser;
 mod cli;
 mod delivery;

@@ -154,6 +154,7 @@ async fn show(
                 None => ticket.content_html.clone().map(Value::from_safe_string),
             },
             replies => replies,
+            moderation => super::moderation::panel(state, admin, ticket).await?,
             can_answer => (ticket.author_inbox.is_some() || ticket.channel == "web")
                 && ticket.withdrawn_at.is_none(),
             statuses => Status::ALL

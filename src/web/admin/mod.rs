@@ -20,6 +20,7 @@ pub(crate) mod fields;
 mod followers;
 mod holidays;
 mod login;
+mod moderation;
 mod pages;
 mod session;
 mod settings;
@@ -95,6 +96,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/ticket_desk_filter.html",
         include_str!("../templates/admin/ticket_desk_filter.html"),
+    ),
+    (
+        "admin/ticket_moderation.html",
+        include_str!("../templates/admin/ticket_moderation.html"),
+    ),
+    (
+        "admin/blocks.html",
+        include_str!("../templates/admin/blocks.html"),
     ),
     (
         "admin/settings.html",
@@ -208,6 +217,26 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/aspirasi/{number}/foto/{file}",
             get(ticket_desk::photo),
+        )
+        .route(
+            "/admin/aspirasi/blokir",
+            get(moderation::blocks).post(moderation::add_block),
+        )
+        .route(
+            "/admin/aspirasi/blokir/{id}/hapus",
+            post(moderation::unblock),
+        )
+        .route(
+            "/admin/aspirasi/{number}/tampilkan",
+            post(moderation::approve),
+        )
+        .route(
+            "/admin/aspirasi/{number}/sembunyikan",
+            post(moderation::unapprove),
+        )
+        .route(
+            "/admin/aspirasi/{number}/blokir",
+            post(moderation::block_author),
         )
         .route(
             "/admin/settings",

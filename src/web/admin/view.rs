@@ -102,6 +102,10 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "holidays" => strings::ASP_OK_HOLIDAYS,
         "assigned" => strings::DESK_OK_ASSIGNED,
         "noted" => strings::DESK_OK_NOTED,
+        "approved" => strings::MOD_OK_APPROVED,
+        "unapproved" => strings::MOD_OK_UNAPPROVED,
+        "blocked" => strings::MOD_OK_BLOCKED,
+        "unblocked" => strings::MOD_OK_UNBLOCKED,
         _ => return None,
     };
     Some(text.get(lang))

@@ -11,6 +11,7 @@ mod archive;
 mod aspiration_figures;
 mod aspirations;
 mod category;
+mod comments;
 mod documents;
 mod feeds;
 mod follow;
@@ -46,6 +47,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "site/post.html",
         include_str!("../templates/site/post.html"),
+    ),
+    (
+        "site/comments.html",
+        include_str!("../templates/site/comments.html"),
     ),
     (
         "site/list.html",

@@ -71,10 +71,12 @@ pub async fn post(
         .or(site.settings.banner.as_ref())
         .or(site.settings.logo.as_ref())
         .map(|image| og_image(state, image));
+    let comments = super::comments::for_post(state, &site, post.id).await?;
     render(
         StatusCode::OK,
         "site/post.html",
         context! {
+            comments => comments,
             post => context! {
                 url => url,
                 ics => format!("/p/{}/agenda.ics", post.public_id),

@@ -11,6 +11,7 @@ mod admin;
 mod aspirations;
 mod common;
 mod documents;
+mod moderation;
 mod site;
 mod ticket_desk;
 
@@ -18,6 +19,7 @@ pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
 pub use documents::*;
+pub use moderation::*;
 pub use site::*;
 pub use ticket_desk::*;
 
@@ -94,6 +96,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(aspirations::all())
         .chain(ticket_desk::all())
         .chain(documents::all())
+        .chain(moderation::all())
         .collect()
 }
 
@@ -177,7 +180,8 @@ mod tests {
             + admin::all().len()
             + aspirations::all().len()
             + ticket_desk::all().len()
-            + documents::all().len();
+            + documents::all().len()
+            + moderation::all().len();
         assert_eq!(all().len(), listed);
     }
 

@@ -1,0 +1,190 @@
+//! What of a resident's text may be shown publicly: HTML cleaned to a small set of
+//! tags (no images, no classes, links marked `ugc`), and NIK-like numbers masked. Pure
+//! functions, applied on the way out to every public page; the stored message (and the
+//! admin, where staff need the original) is untouched.
+
+/// Digits a NIK has: 6 for the region, 6 for the birth date (day + 40 for women), 4 for
+/// the serial number.
+const NIK_DIGITS: usize = 16;
+
+/// Characters people put between groups of digits: `3201 0123 4567 0001`,
+/// `3201.0123.4567.0001`, `3201-0123-...`.
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '\u{a0}')
+}
+
+/// Masks every NIK-like number in `text`: 16 digits, written together or in groups
+/// separated by single spaces, dots or dashes. Every digit becomes `*` and the
+/// separators stay, so a reader sees that a number was there and nothing of it.
+///
+/// Nothing is kept, not even the last four digits: the first twelve give away the
+/// region and the birth date, and on a village site, next to the resident's name, the
+/// serial narrows the rest down to one person; the public gains nothing from any part
+/// of it, and staff read the original in the admin.
+///
+/// Shorter numbers are left alone: telephone numbers (10–13 digits), dates, amounts,
+/// RT/RW numbers. A run of groups longer than 16 digits is masked where 16 consecutive
+/// digits in whole groups are found (erring on the side of hiding); one unbroken run
+/// of more than 16 digits is not a NIK and is left alone.
+pub fn mask_nik(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut masked = chars.clone();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        // The groups of one run: (start, end) of each unbroken digit sequence.
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut at = i;
+        loop {
+            let start = at;
+            while at < chars.len() && chars[at].is_ascii_digit() {
+                at += 1;
+            }
+            groups.push((start, at));
+            let continues =
+                at + 1 < chars.len() && is_separator(chars[at]) && chars[at + 1].is_ascii_digit();
+            if !continues {
+                break;
+            }
+            at += 1;
+        }
+        let mut first = 0;
+        while first < groups.len() {
+            let mut digits = 0;
+            let mut last = first;
+            while last < groups.len() && digits < NIK_DIGITS {
+                digits += groups[last].1 - groups[last].0;
+                last += 1;
+            }
+            if digits == NIK_DIGITS {
+                for &(start, end) in &groups[first..last] {
+                    masked[start..end].fill('*');
+                }
+                first = last;
+            } else {
+                first += 1;
+            }
+        }
+        i = at.max(i + 1);
+    }
+    masked.into_iter().collect()
+}
+
+/// A resident's HTML as the public may see it: cleaned to text formatting and links
+/// (no images or media that would make readers' browsers call other servers, no
+/// classes or styles), links marked `nofollow noopener noreferrer ugc`, NIK-like
+/// numbers masked in the text and in attributes (a `tel:` or profile link may carry one).
+pub fn public_html(html: &str) -> String {
+    let cleaned = ammonia::Builder::default()
+        .tags(
+            [
+                "p",
+                "br",
+                "a",
+                "span",
+                "strong",
+                "b",
+                "em",
+                "i",
+                "u",
+                "del",
+                "s",
+                "ul",
+                "ol",
+                "li",
+                "blockquote",
+                "code",
+                "pre",
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .generic_attributes(std::collections::HashSet::new())
+        .link_rel(Some("nofollow noopener noreferrer ugc"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(html)
+        .to_string();
+    // Ammonia writes text with only `&`, `<`, `>`, `"` and no-break spaces escaped, so
+    // digits are never hidden behind character references here.
+    mask_nik(&cleaned.replace("&nbsp;", "\u{a0}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nik_written_together_is_masked() {
+        assert_eq!(
+            mask_nik("NIK saya 3201012345670001, mohon dibantu."),
+            "NIK saya ****************, mohon dibantu."
+        );
+    }
+
+    #[test]
+    fn a_nik_in_groups_is_masked_with_its_separators_kept() {
+        assert_eq!(mask_nik("3201 0123 4567 0001"), "**** **** **** ****");
+        assert_eq!(mask_nik("3201.0123.4567.0001"), "****.****.****.****");
+        assert_eq!(mask_nik("320101-234567-0001"), "******-******-****");
+        assert_eq!(
+            mask_nik("3201\u{a0}0123\u{a0}4567\u{a0}0001"),
+            "****\u{a0}****\u{a0}****\u{a0}****"
+        );
+    }
+
+    #[test]
+    fn a_nik_followed_by_another_number_is_still_masked() {
+        assert_eq!(mask_nik("3201012345670001 2024"), "**************** 2024");
+        assert_eq!(
+            mask_nik("RT 03 3201012345670001."),
+            "RT 03 ****************."
+        );
+    }
+
+    #[test]
+    fn phone_numbers_dates_and_amounts_are_left_alone() {
+        for text in [
+            "Telepon 0812-3456-7890 atau 081234567890123",
+            "+62 812 3456 7890",
+            "Tanggal 17-08-2026, pukul 10.30",
+            "Biaya Rp 1.500.000 untuk 250 KK",
+            "RT 03 RW 05, 2026-11-28",
+            "no. 12345678901234567890 (20 angka)",
+            "3201012345670001x9",
+        ] {
+            let masked = mask_nik(text);
+            if text.starts_with("3201") {
+                // Sixteen digits, then a letter: still a NIK.
+                assert_eq!(masked, "****************x9");
+            } else {
+                assert_eq!(masked, text);
+            }
+        }
+    }
+
+    #[test]
+    fn public_html_masks_text_and_attributes_and_drops_scripts_and_images() {
+        let html = public_html(
+            "<p class=\"x\" onclick=\"alert(1)\">NIK 3201012345670001 \
+             <a href=\"https://example.org/?nik=3201-0123-4567-0001\">cek</a>\
+             <img src=\"https://tracker.example/p.gif\"><script>alert(1)</script></p>",
+        );
+        assert!(!html.contains("3201"), "{html}");
+        assert!(html.contains("?nik=****-****-****-****"), "{html}");
+        assert!(
+            !html.contains("<img") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("onclick") && !html.contains("class="),
+            "{html}"
+        );
+        assert!(
+            html.contains("rel=\"nofollow noopener noreferrer ugc\""),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Moderation of residents' messages: approving a public reply to be shown under its
+//! post, the approved replies (comments) and the village's answers to them, the accounts
+//! and servers the village blocked, and the hourly limits on tickets per server and per
+//! account, checked inside the transaction that opens a ticket.
+
+use super::{Store, TicketReplyRecord, on_pool};
+use anyhow::Context;
+use sqlx::FromRow;
+
+/// Tickets one server and one of its accounts may open within `window_ms`.
+#[derive(Clone, Copy, Debug)]
+pub struct IntakeLimits {
+    pub per_server: i64,
+    pub per_account: i64,
+    pub window_ms: i64,
+}
+
+/// Which limit a message ran into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitScope {
+    Server,
+    Account,
+}
+
+/// A ticket was not opened because its server or account opened `limit` tickets within
+/// the window already.
+#[derive(Clone, Copy, Debug, thiserror::Error)]
+#[error("{} tickets in the last hour from this {} (the limit)", .limit, match .scope { LimitScope::Server => "server", LimitScope::Account => "account" })]
+pub struct OverLimit {
+    pub scope: LimitScope,
+    pub limit: i64,
+}
+
+/// Serialises ticket intake per server on PostgreSQL (SQLite's write transaction already
+/// does), so that concurrent messages cannot both pass the count.
+pub(crate) const LOCK_AUTHOR_HOST_POSTGRES: &str =
+    "SELECT pg_advisory_xact_lock(hashtext((SELECT host FROM actors WHERE id = $1)))";
+
+/// Tickets opened since `$2` by the server of actor `$1`, and by that actor.
+pub(crate) const COUNT_RECENT_TICKETS: &str = "SELECT COUNT(*), \
+       COALESCE(SUM(CASE WHEN n.actor_id = $1 THEN 1 ELSE 0 END), 0) \
+     FROM tickets t JOIN remote_notes n ON n.id = t.remote_note_id \
+     JOIN actors a ON a.id = n.actor_id \
+     WHERE t.created_at > $2 AND a.host = (SELECT host FROM actors WHERE id = $1)";
+
+/// Inside a write transaction `$tx` on the pool of `$store`: returns `Err(OverLimit)`
+/// from the enclosing function when the author `$actor_id` or its server reached
+/// `$limits` (an `&IntakeLimits`).
+macro_rules! check_intake_limits {
+    ($store:expr, $tx:ident, $actor_id:expr, $limits:expr, $now:expr) => {{
+        let limits: &$crate::store::IntakeLimits = $limits;
+        if matches!($store.backend, $crate::store::Backend::Postgres(_)) {
+            sqlx::query($crate::store::moderation::LOCK_AUTHOR_HOST_POSTGRES)
+                .bind($actor_id)
+                .execute(&mut *$tx)
+                .await
+                .context("waiting for this server's other messages")?;
+        }
+        let (server, account): (i64, i64) =
+            sqlx::query_as($crate::store::moderation::COUNT_RECENT_TICKETS)
+                .bind($actor_id)
+                .bind($now - limits.window_ms)
+                .fetch_one(&mut *$tx)
+                .await
+                .context("counting this server's recent tickets")?;
+        if account >= limits.per_account {
+            return Err($crate::store::OverLimit {
+                scope: $crate::store::LimitScope::Account,
+                limit: limits.per_account,
+            }
+            .into());
+        }
+        if server >= limits.per_server {
+            return Err($crate::store::OverLimit {
+                scope: $crate::store::LimitScope::Server,
+                limit: limits.per_server,
+            }
+            .into());
+        }
+    }};
+}
+pub(crate) use check_intake_limits;
+
+/// What the admin shows about a ticket's moderation.
+#[derive(Clone, Debug, Default, FromRow)]
+pub struct TicketModeration {
+    pub approved_at: Option<i64>,
+    /// Who approved it (display name, or username).
+    pub approved_by: Option<String>,
+    pub account_blocked: bool,
+    pub server_blocked: bool,
+}
+
+/// An approved reply as a comment under its post.
+#[derive(Clone, Debug, FromRow)]
+pub struct CommentRow {
+    pub ticket_id: i64,
+    pub author_name: String,
+    pub author_username: String,
+    pub author_host: String,
+    pub author_url: String,
+    pub content_html: String,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub note_url: String,
+    pub note_id: String,
+}
+
+/// A blocked account or server.
+#[derive(Clone, Debug, FromRow)]
+pub struct BlockRecord {
+    pub id: i64,
+    /// `account` or `server`.
+    pub kind: String,
+    pub target: String,
+    pub reason: String,
+    pub blocked_by: Option<String>,
+    pub created_at: i64,
+}
+
+/// The condition "the author (actor `a`) is not blocked", for public queries.
+macro_rules! not_blocked {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.kind = 'account' AND b.target = a.ap_id) \
+           OR (b.kind = 'server' AND b.target = a.host))"
+    };
+}
+
+impl Store {
+    pub async fn ticket_moderation(&self, ticket_id: i64) -> anyhow::Result<TicketModeration> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT t.approved_at, COALESCE(NULLIF(u.display_name, ''), u.username) AS approved_by, \
+                   EXISTS (SELECT 1 FROM blocks b WHERE b.kind = 'account' AND b.target = a.ap_id) \
+                     AS account_blocked, \
+                   EXISTS (SELECT 1 FROM blocks b WHERE b.kind = 'server' AND b.target = a.host) \
+                     AS server_blocked \
+                 FROM tickets t LEFT JOIN users u ON u.id = t.approved_by \
+                 LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
+                 LEFT JOIN actors a ON a.id = n.actor_id WHERE t.id = $1",
+            )
+            .bind(ticket_id)
+            .fetch_optional(pool)
+            .await
+            .context("reading a ticket's moderation")?
+            .unwrap_or_default()
+        }))
+    }
+
+    /// Approves a public reply for display (`Some((user, at))`) or withdraws the
+    /// approval (`None`). Private messages and other channels are never approved: `false`.
+    pub async fn set_ticket_approval(
+        &self,
+        ticket_id: i64,
+        approval: Option<(i64, i64)>,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE tickets SET approved_at = $2, approved_by = $3, updated_at = $4 \
+                 WHERE id = $1 AND NOT is_private AND channel = 'reply'",
+            )
+            .bind(ticket_id)
+            .bind(approval.map(|(_, at)| at))
+            .bind(approval.map(|(user, _)| user))
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("saving a ticket's approval")?
+            .rows_affected()
+                == 1
+        }))
+    }
+
+    /// The approved, public, not withdrawn replies to a post whose authors are not
+    /// blocked, oldest first.
+    pub async fn approved_comments(
+        &self,
+        post_id: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<CommentRow>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT t.id AS ticket_id, a.name AS author_name, a.username AS author_username, \
+                   a.host AS author_host, COALESCE(a.profile_url, a.ap_id) AS author_url, \
+                   n.content_html, n.published_at, n.updated_at, COALESCE(n.url, n.ap_id) AS note_url, \
+                   n.ap_id AS note_id \
+                 FROM tickets t JOIN remote_notes n ON n.id = t.remote_note_id \
+                 JOIN actors a ON a.id = n.actor_id \
+                 WHERE t.source_post_id = $1 AND t.approved_at IS NOT NULL AND NOT t.is_private \
+                   AND t.channel = 'reply' AND n.deleted_at IS NULL AND ",
+                not_blocked!(),
+                " ORDER BY n.published_at, t.id LIMIT $2"
+            ))
+            .bind(post_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context("listing a post's comments")?
+        }))
+    }
+
+    /// The village's answers to the approved replies of a post, in the order sent.
+    pub async fn approved_comment_answers(
+        &self,
+        post_id: i64,
+    ) -> anyhow::Result<Vec<TicketReplyRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT r.id, r.public_id, r.ticket_id, r.user_id, r.is_final, r.object_json, \
+                   r.created_at \
+                 FROM ticket_replies r JOIN tickets t ON t.id = r.ticket_id \
+                 WHERE t.source_post_id = $1 AND t.approved_at IS NOT NULL AND NOT t.is_private \
+                 ORDER BY r.id",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+            .context("listing the answers to a post's comments")?
+        }))
+    }
+
+    pub async fn blocks(&self) -> anyhow::Result<Vec<BlockRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT b.id, b.kind, b.target, b.reason, \
+                   COALESCE(NULLIF(u.display_name, ''), u.username) AS blocked_by, b.created_at \
+                 FROM blocks b LEFT JOIN users u ON u.id = b.user_id \
+                 ORDER BY b.created_at DESC, b.id DESC",
+            )
+            .fetch_all(pool)
+            .await
+            .context("listing blocks")?
+        }))
+    }
+
+    /// Blocks an account or a server; `false` when it was blocked already.
+    pub async fn add_block(
+        &self,
+        kind: &str,
+        target: &str,
+        reason: &str,
+        user_id: Option<i64>,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO blocks (kind, target, reason, user_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, target) DO NOTHING",
+            )
+            .bind(kind)
+            .bind(target)
+            .bind(reason)
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("saving a block")?
+            .rows_affected()
+                == 1
+        }))
+    }
+
+    pub async fn remove_block(&self, id: i64) -> anyhow::Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM blocks WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .context("removing a block")?
+                .rows_affected()
+                == 1
+        }))
+    }
+
+    /// `account` or `server` when the actor `actor_ap_id` on `host` is blocked.
+    pub async fn block_of(&self, actor_ap_id: &str, host: &str) -> anyhow::Result<Option<String>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT kind FROM blocks WHERE (kind = 'account' AND target = $1) \
+                   OR (kind = 'server' AND target = $2) ORDER BY kind LIMIT 1",
+            )
+            .bind(actor_ap_id)
+            .bind(host)
+            .fetch_optional(pool)
+            .await
+            .context("looking up blocks")?
+        }))
+    }
+
+    /// What became of a received activity: its state (`pending`, `done`, `dropped`,
+    /// `failed`) and the recorded reason.
+    pub async fn inbox_outcome(
+        &self,
+        ap_id: &str,
+    ) -> anyhow::Result<Option<(String, Option<String>)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT state, last_error FROM inbox WHERE ap_id = $1")
+                .bind(ap_id)
+                .fetch_optional(pool)
+                .await
+                .context("reading a received activity")?
+        }))
+    }
+}
