@@ -23,6 +23,8 @@ pub struct AppState {
     pub inbox_limiter: Arc<RateLimiter>,
     /// Messages accepted from the website's forms per client address.
     pub form_limiter: Arc<RateLimiter>,
+    /// Ticket numbers looked up on the status page per client address.
+    pub lookup_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -43,6 +45,9 @@ impl AppState {
             inbox_limiter,
             // A resident writes one message, perhaps two; a script writes hundreds.
             form_limiter: Arc::new(RateLimiter::new(3, 2)),
+            // A resident checks a number or two; guessing numbers takes millions of
+            // tries, which this makes take years.
+            lookup_limiter: Arc::new(RateLimiter::new(20, 10)),
         }
     }
 }

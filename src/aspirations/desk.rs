@@ -32,6 +32,9 @@ pub const EVENT_CLASS: &str = "class";
 pub const EVENT_EXTENDED: &str = "extended";
 pub const EVENT_ASSIGNEE: &str = "assignee";
 pub const EVENT_ANSWER: &str = "answer";
+/// Shown on the site (`approved`), taken off it (`withdrawn`), or taken off because its
+/// author edited it (`edited`); see `aspirations::moderation`.
+pub const EVENT_APPROVAL: &str = "approval";
 
 /// A photo the resident must fix (not a JPEG/PNG/WebP, too large, corrupt, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -262,6 +265,9 @@ pub fn describe(kind: &str, from: &str, to: &str, lang: strings::Lang) -> String
         ),
         EVENT_ANSWER if to == "final" => strings::DESK_EVENT_FINAL_ANSWER.get(lang).to_string(),
         EVENT_ANSWER => strings::DESK_EVENT_ANSWER.get(lang).to_string(),
+        EVENT_APPROVAL if to == "approved" => strings::DESK_EVENT_APPROVED.get(lang).to_string(),
+        EVENT_APPROVAL if to == "edited" => strings::DESK_EVENT_EDITED.get(lang).to_string(),
+        EVENT_APPROVAL => strings::DESK_EVENT_UNAPPROVED.get(lang).to_string(),
         other => format!("{other}: {from} → {to}"),
     }
 }

@@ -130,9 +130,8 @@ pub async fn approve(store: &Store, ticket: &TicketRow, user_id: i64) -> anyhow:
     if ticket.withdrawn_at.is_some() {
         return refuse(strings::MOD_CANNOT_APPROVE_WITHDRAWN);
     }
-    let now = now_ms();
     if !store
-        .set_ticket_approval(ticket.id, Some((user_id, now)), now)
+        .set_ticket_approval(ticket.id, user_id, true, now_ms())
         .await?
     {
         return refuse(strings::MOD_CANNOT_APPROVE_NOT_REPLY);
@@ -141,8 +140,14 @@ pub async fn approve(store: &Store, ticket: &TicketRow, user_id: i64) -> anyhow:
 }
 
 /// Takes an approved reply off its post's page again.
-pub async fn withdraw_approval(store: &Store, ticket: &TicketRow) -> anyhow::Result<()> {
-    store.set_ticket_approval(ticket.id, None, now_ms()).await?;
+pub async fn withdraw_approval(
+    store: &Store,
+    ticket: &TicketRow,
+    user_id: i64,
+) -> anyhow::Result<()> {
+    store
+        .set_ticket_approval(ticket.id, user_id, false, now_ms())
+        .await?;
     Ok(())
 }
 
@@ -320,11 +325,11 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
                     &name
                 }),
                 handle: privacy::mask_nik(&format!("@{}@{}", row.author_username, row.author_host)),
-                author_url: privacy::mask_nik(&row.author_url),
+                author_url: privacy::mask_nik(web_link(&row.author_url)),
                 content_html: bounded_public_html(&row.content_html),
                 published_at: row.published_at,
                 edited_at: row.updated_at,
-                note_url: privacy::mask_nik(&row.note_url),
+                note_url: privacy::mask_nik(web_link(&row.note_url)),
                 note_id: row.note_id,
                 answers: answers.remove(&row.ticket_id).unwrap_or_default(),
             }
@@ -332,10 +337,31 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
         .collect())
 }
 
+/// A link a remote server gave (a profile or a note's page) if it is an http(s) URL,
+/// else nothing: `javascript:` or `data:` must never reach an `href`, whatever the
+/// page's Content-Security-Policy says.
+fn web_link(url: &str) -> &str {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => url,
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_web_links_reach_a_page() {
+        assert_eq!(
+            web_link("https://mastodon.example/@budi"),
+            "https://mastodon.example/@budi"
+        );
+        assert_eq!(web_link("javascript:alert(1)"), "");
+        assert_eq!(web_link("data:text/html,<script>"), "");
+        assert_eq!(web_link("not a url"), "");
+    }
 
     #[test]
     fn hosts_are_read_from_what_operators_paste() {

@@ -8,14 +8,18 @@
 const NIK_DIGITS: usize = 16;
 
 /// Characters people put between groups of digits: `3201 0123 4567 0001`,
-/// `3201.0123.4567.0001`, `3201-0123-...`.
+/// `3201.0123.4567.0001`, `3201-0123-...`, `3201/0123/...`, with no-break or thin
+/// spaces, soft or no-break hyphens.
 fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '.' | '-' | '\u{a0}')
+    matches!(
+        c,
+        ' ' | '.' | '-' | '/' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{ad}' | '\u{2011}'
+    )
 }
 
 /// Masks every NIK-like number in `text`: 16 digits, written together or in groups
-/// separated by single spaces, dots or dashes. Every digit becomes `*` and the
-/// separators stay, so a reader sees that a number was there and nothing of it.
+/// separated by single separators (see [`is_separator`]). Every digit becomes `*` and
+/// the separators stay, so a reader sees that a number was there and nothing of it.
 ///
 /// Nothing is kept, not even the last four digits: the first twelve give away the
 /// region and the birth date, and on a village site, next to the resident's name, the
@@ -23,36 +27,74 @@ fn is_separator(c: char) -> bool {
 /// of it, and staff read the original in the admin.
 ///
 /// Shorter numbers are left alone: telephone numbers (10–13 digits), dates, amounts,
-/// RT/RW numbers. A run of groups longer than 16 digits is masked where 16 consecutive
-/// digits in whole groups are found (erring on the side of hiding); one unbroken run
-/// of more than 16 digits is not a NIK and is left alone.
+/// RT/RW numbers. In a run of groups longer than 16 digits, every span of whole groups
+/// that adds up to 16 digits is masked, so a NIK written after a telephone number is
+/// hidden whole (erring on the side of hiding); one unbroken run of more than 16 digits
+/// is not a NIK and is left alone. In HTML, digits split by tags
+/// (`3201<b>0123</b>…`) count as groups too.
 pub fn mask_nik(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut masked = chars.clone();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
-            i += 1;
+    let mut chars: Vec<char> = text.chars().collect();
+    let every: Vec<usize> = (0..chars.len()).collect();
+    mask_runs(&mut chars, &every);
+    let outside_tags = text_positions(&chars);
+    if outside_tags.len() < chars.len() {
+        mask_runs(&mut chars, &outside_tags);
+    }
+    chars.into_iter().collect()
+}
+
+/// The positions of the characters of `chars` that are not inside `<…>`.
+fn text_positions(chars: &[char]) -> Vec<usize> {
+    let mut inside = false;
+    let mut positions = Vec::with_capacity(chars.len());
+    for (at, &c) in chars.iter().enumerate() {
+        match c {
+            '<' => inside = true,
+            '>' if inside => inside = false,
+            _ if !inside => positions.push(at),
+            _ => {}
+        }
+    }
+    positions
+}
+
+/// Masks NIK-like numbers among the characters at `positions` (in order). Two digits
+/// whose positions are not next to each other (a tag between them) are two groups.
+fn mask_runs(chars: &mut [char], positions: &[usize]) {
+    let digit = |k: usize| {
+        positions
+            .get(k)
+            .is_some_and(|&at| chars[at].is_ascii_digit())
+    };
+    let mut hidden: Vec<usize> = Vec::new();
+    let mut k = 0;
+    while k < positions.len() {
+        if !digit(k) || (k > 0 && digit(k - 1) && positions[k - 1] + 1 == positions[k]) {
+            k += 1;
             continue;
         }
-        // The groups of one run: (start, end) of each unbroken digit sequence.
+        // The groups of one run, as ranges of `positions`.
         let mut groups: Vec<(usize, usize)> = Vec::new();
-        let mut at = i;
+        let mut at = k;
         loop {
             let start = at;
-            while at < chars.len() && chars[at].is_ascii_digit() {
+            at += 1;
+            while digit(at) && positions[at - 1] + 1 == positions[at] {
                 at += 1;
             }
             groups.push((start, at));
-            let continues =
-                at + 1 < chars.len() && is_separator(chars[at]) && chars[at + 1].is_ascii_digit();
-            if !continues {
+            if digit(at) {
+                // Split by a tag: the next group starts right here.
+                continue;
+            }
+            let separated =
+                at < positions.len() && is_separator(chars[positions[at]]) && digit(at + 1);
+            if !separated {
                 break;
             }
             at += 1;
         }
-        let mut first = 0;
-        while first < groups.len() {
+        for first in 0..groups.len() {
             let mut digits = 0;
             let mut last = first;
             while last < groups.len() && digits < NIK_DIGITS {
@@ -61,16 +103,15 @@ pub fn mask_nik(text: &str) -> String {
             }
             if digits == NIK_DIGITS {
                 for &(start, end) in &groups[first..last] {
-                    masked[start..end].fill('*');
+                    hidden.extend_from_slice(&positions[start..end]);
                 }
-                first = last;
-            } else {
-                first += 1;
             }
         }
-        i = at.max(i + 1);
+        k = at.max(k + 1);
     }
-    masked.into_iter().collect()
+    for position in hidden {
+        chars[position] = '*';
+    }
 }
 
 /// A resident's HTML as the public may see it: cleaned to text formatting and links
@@ -133,6 +174,22 @@ mod tests {
             mask_nik("3201\u{a0}0123\u{a0}4567\u{a0}0001"),
             "****\u{a0}****\u{a0}****\u{a0}****"
         );
+    }
+
+    #[test]
+    fn a_nik_after_a_telephone_number_is_masked_whole() {
+        assert_eq!(
+            mask_nik("0812 3456 7890 3201 0123 4567 0001"),
+            "**** **** **** **** **** **** ****"
+        );
+        assert_eq!(mask_nik("3201/0123/4567/0001"), "****/****/****/****");
+    }
+
+    #[test]
+    fn a_nik_split_by_tags_is_masked() {
+        let html = public_html("<p>NIK 3201<b>0123</b>45670001 ya</p>");
+        assert!(!html.chars().any(|c| c.is_ascii_digit()), "{html}");
+        assert!(html.contains("****<b>****</b>********"), "{html}");
     }
 
     #[test]

@@ -91,10 +91,18 @@ fn hashtags(object: &Map<String, Value>) -> Vec<String> {
     names
 }
 
-/// The post, or `None` when the object is not a post.
+/// The post, or `None` when the object is not a post. A reply is never a village post:
+/// a village's replies are its answers to residents, which name the resident and belong
+/// in the resident's thread, not on the regency's timeline.
 pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVillagePost> {
     let kind = object.get("type").and_then(Value::as_str)?;
     if !POST_TYPES.contains(&kind) {
+        return None;
+    }
+    if object
+        .get("inReplyTo")
+        .is_some_and(|target| !target.is_null())
+    {
         return None;
     }
     let ap_id = object.get("id").and_then(Value::as_str)?.to_string();
@@ -175,6 +183,21 @@ mod tests {
 
     fn map(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_reply_is_not_a_village_post() {
+        let answer = map(json!({
+            "id": "https://desa.example/jawaban/1",
+            "type": "Note",
+            "content": "<p>@budi Terima kasih, sudah kami perbaiki.</p>",
+            "inReplyTo": "https://mastodon.example/users/budi/statuses/1",
+            "published": "2026-11-28T01:00:00Z",
+        }));
+        assert!(from_object(&answer, 1).is_none());
+        let mut post = answer.clone();
+        post.insert("inReplyTo".into(), Value::Null);
+        assert!(from_object(&post, 1).is_some());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! out, answered with 202, and processed afterwards by a worker. Also the replies and
 //! mentions that processing keeps.
 
-use super::{Backend, InboxClaim, NewRemoteNote, RemoteNoteRecord, Store, on_pool};
+use super::{Backend, BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, Store, on_pool};
 use anyhow::Context;
 
 const CLAIM_SQLITE: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
@@ -165,6 +165,9 @@ impl Store {
     }
 
     /// Updates a note, only when `actor_id` wrote it.
+    /// Edits a note, only when `actor_id` wrote it. A reply that was approved for the
+    /// site loses its approval in the same transaction (with a history line): an
+    /// operator approved the text they read, not whatever it is edited into.
     pub async fn update_remote_note(
         &self,
         ap_id: &str,
@@ -172,8 +175,14 @@ impl Store {
         content_html: &str,
         now: i64,
     ) -> anyhow::Result<u64> {
+        let event = super::NewTicketEvent {
+            kind: "approval",
+            from: "",
+            to: "edited",
+        };
         Ok(on_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let edited = sqlx::query(
                 "UPDATE remote_notes SET content_html = $3, updated_at = $4 \
                  WHERE ap_id = $1 AND actor_id = $2 AND deleted_at IS NULL",
             )
@@ -181,10 +190,29 @@ impl Store {
             .bind(actor_id)
             .bind(content_html)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .context("updating a reply or mention")?
-            .rows_affected()
+            .rows_affected();
+            let unapproved: Vec<i64> = sqlx::query_scalar(
+                "UPDATE tickets SET approved_at = NULL, approved_by = NULL, updated_at = $3 \
+                 WHERE approved_at IS NOT NULL AND remote_note_id IN \
+                   (SELECT id FROM remote_notes WHERE ap_id = $1 AND actor_id = $2) \
+                 RETURNING id",
+            )
+            .bind(ap_id)
+            .bind(actor_id)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await
+            .context("withdrawing the approval of an edited reply")?;
+            for ticket_id in unapproved {
+                super::ticket_desk::insert_ticket_event!(tx, ticket_id, None::<i64>, event, now)
+                    .await
+                    .context("recording the ticket's history")?;
+            }
+            tx.commit().await.context("committing the edit")?;
+            edited
         }))
     }
 

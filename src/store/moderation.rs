@@ -3,7 +3,7 @@
 //! and servers the village blocked, and the hourly limits on tickets per server and per
 //! account, checked inside the transaction that opens a ticket.
 
-use super::{Store, TicketReplyRecord, on_pool};
+use super::{BeginWrite, NewTicketEvent, Store, TicketReplyRecord, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
@@ -147,28 +147,43 @@ impl Store {
         }))
     }
 
-    /// Approves a public reply for display (`Some((user, at))`) or withdraws the
-    /// approval (`None`). Private messages and other channels are never approved: `false`.
+    /// Approves a public reply for display (`approve`) or withdraws the approval, with
+    /// a line in the ticket's history, in one transaction. Private messages and other
+    /// channels are never approved: `false`.
     pub async fn set_ticket_approval(
         &self,
         ticket_id: i64,
-        approval: Option<(i64, i64)>,
+        user_id: i64,
+        approve: bool,
         now: i64,
     ) -> anyhow::Result<bool> {
+        let event = NewTicketEvent {
+            kind: "approval",
+            from: "",
+            to: if approve { "approved" } else { "withdrawn" },
+        };
         Ok(on_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let changed = sqlx::query(
                 "UPDATE tickets SET approved_at = $2, approved_by = $3, updated_at = $4 \
                  WHERE id = $1 AND NOT is_private AND channel = 'reply'",
             )
             .bind(ticket_id)
-            .bind(approval.map(|(_, at)| at))
-            .bind(approval.map(|(user, _)| user))
+            .bind(approve.then_some(now))
+            .bind(approve.then_some(user_id))
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .context("saving a ticket's approval")?
             .rows_affected()
-                == 1
+                == 1;
+            if changed {
+                super::ticket_desk::insert_ticket_event!(tx, ticket_id, Some(user_id), event, now)
+                    .await
+                    .context("recording the ticket's history")?;
+            }
+            tx.commit().await.context("committing the approval")?;
+            changed
         }))
     }
 

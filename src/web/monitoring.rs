@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/monitoring.csv", get(csv))
         .route("/monitoring.json", get(json))
         .route("/monitoring/chart.svg", get(chart))
+        .layer(axum::middleware::map_response(not_shared))
 }
 
 /// Villages are in Indonesia; dates on the page are WIB (UTC+7, no daylight saving).
@@ -110,6 +111,18 @@ fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
             computed_at_label => time_label(t.computed_at),
         }),
     }
+}
+
+/// Staff and the public get different bodies at the same URLs (error texts): no shared
+/// cache may keep one for the other.
+async fn not_shared(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
 }
 
 /// The report as this reader may see it: error texts only for signed-in staff.

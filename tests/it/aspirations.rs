@@ -5,48 +5,18 @@ use crate::{
     admin::{Browser, PASSWORD, user},
     support::{
         Backend, TestNode, WAIT, backends, eventually,
-        peer::{Peer, rand_id},
+        peer::Peer,
+        residents::{PUBLIC, activity, note},
     },
 };
-use kentongan::{
-    auth::Role,
-    clock::now_ms,
-    publishing::{self, PostInput},
-    store::TicketRow,
-};
+use kentongan::{auth::Role, clock::now_ms, publishing::PostInput, store::TicketRow};
 use serde_json::{Value, json};
 
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn note(
-    peer: &Peer,
-    id: &str,
-    content: &str,
-    to: Vec<String>,
-    in_reply_to: Option<&str>,
-    mention: &str,
-) -> Value {
-    json!({
-        "id": format!("{}/notes/{id}", peer.base),
-        "type": "Note",
-        "attributedTo": peer.actor_id("budi"),
-        "content": content,
-        "to": to,
-        "inReplyTo": in_reply_to,
-        "tag": [{ "type": "Mention", "href": mention, "name": "@desa" }],
-        "published": kentongan::clock::to_rfc3339(now_ms()),
-    })
-}
-
+/// A Create of `object` by budi.
 fn create(peer: &Peer, object: &Value) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/create-{}", peer.base, rand_id()),
-        "type": "Create",
-        "actor": peer.actor_id("budi"),
-        "object": object,
-    })
+    activity(peer, "budi", "Create", object.clone())
 }
 
 async fn tickets(node: &TestNode, count: usize) -> Vec<TicketRow> {
@@ -60,32 +30,24 @@ async fn tickets(node: &TestNode, count: usize) -> Vec<TicketRow> {
 async fn messages_become_tickets(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = Peer::start(true).await;
-    let store = &node.state().store;
-    let actor = kentongan::actors::find_publishing_actor(store, None)
-        .await
-        .expect("actor");
-    let post = publishing::publish(
-        store,
-        &actor,
-        &PostInput {
+    let post = node
+        .publish(&PostInput {
             title: "Jalan desa rusak".into(),
             body_markdown: "Laporkan titik jalan yang rusak.".into(),
             ..Default::default()
-        },
-    )
-    .await
-    .expect("publish");
+        })
+        .await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
     let inbox = format!("{}/inbox", node.base);
 
     // A public reply to the post.
     let reply = note(
         &peer,
-        "reply-1",
+        "budi",
         "<p>Jalan di RT 03 berlubang besar.<script>alert(1)</script></p>",
         vec![PUBLIC.to_string(), node.actor_id()],
         Some(&post_url),
-        &node.actor_id(),
+        Some(&node.actor_id()),
     );
     let (status, body) = peer.send("budi", &inbox, &create(&peer, &reply)).await;
     assert_eq!(status, 202, "{body}");
@@ -115,11 +77,11 @@ async fn messages_become_tickets(backend: Backend) {
     // A direct message (not public) is private.
     let direct = note(
         &peer,
-        "dm-1",
+        "budi",
         "<p>Saya ingin melapor secara pribadi.</p>",
         vec![node.actor_id()],
         None,
-        &node.actor_id(),
+        Some(&node.actor_id()),
     );
     let (status, body) = peer.send("budi", &inbox, &create(&peer, &direct)).await;
     assert_eq!(status, 202, "{body}");
@@ -359,13 +321,7 @@ async fn messages_become_tickets(backend: Backend) {
     assert!(!home.contains("melapor secara pribadi"));
 
     // A Delete from the author withdraws the message; the ticket stays.
-    let delete = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/delete-{}", peer.base, rand_id()),
-        "type": "Delete",
-        "actor": peer.actor_id("budi"),
-        "object": reply["id"],
-    });
+    let delete = activity(&peer, "budi", "Delete", reply["id"].clone());
     let (status, body) = peer.send("budi", &inbox, &delete).await;
     assert_eq!(status, 202, "{body}");
     eventually("the reply withdrawn", WAIT, || async {

@@ -8,63 +8,14 @@ use crate::{
     admin::{Browser, PASSWORD, user},
     support::{
         Backend, TestNode, WAIT, backends, client, eventually,
-        peer::{Peer, rand_id},
+        peer::Peer,
+        residents::{PUBLIC, activity, deliver, note, open_ticket, public_reply, ticket_of_note},
     },
 };
 use kentongan::{
-    auth::Role,
-    clock::now_ms,
-    config::Role as NodeRole,
-    publishing::{self, PostInput},
-    store::{PostRecord, TicketRow},
+    auth::Role, clock::now_ms, config::Role as NodeRole, publishing::PostInput, store::PostRecord,
 };
 use serde_json::{Value, json};
-
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
-/// A Note by `name` on `peer`, addressed to `to`, optionally replying and mentioning.
-fn note(
-    peer: &Peer,
-    name: &str,
-    content: &str,
-    to: Vec<String>,
-    in_reply_to: Option<&str>,
-    mention: Option<&str>,
-) -> Value {
-    let tag = match mention {
-        Some(href) => json!([{ "type": "Mention", "href": href, "name": "@desa" }]),
-        None => json!([]),
-    };
-    json!({
-        "id": format!("{}/notes/{name}-{}", peer.base, rand_id()),
-        "type": "Note",
-        "attributedTo": peer.actor_id(name),
-        "content": content,
-        "to": to,
-        "inReplyTo": in_reply_to,
-        "tag": tag,
-        "published": kentongan::clock::to_rfc3339(now_ms()),
-    })
-}
-
-fn activity(peer: &Peer, name: &str, kind: &str, object: Value) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/{}-{}", peer.base, kind.to_lowercase(), rand_id()),
-        "type": kind,
-        "actor": peer.actor_id(name),
-        "object": object,
-    })
-}
-
-/// Sends and expects 202; returns the activity's id.
-async fn deliver(node: &TestNode, peer: &Peer, name: &str, activity: &Value) -> String {
-    let (status, body) = peer
-        .send(name, &format!("{}/inbox", node.base), activity)
-        .await;
-    assert_eq!(status, 202, "{body}");
-    activity["id"].as_str().expect("id").to_string()
-}
 
 /// Waits until the inbox worker finished an activity; its state and reason.
 async fn outcome(node: &TestNode, activity_id: &str) -> (String, String) {
@@ -85,52 +36,6 @@ async fn outcome(node: &TestNode, activity_id: &str) -> (String, String) {
     .await
 }
 
-async fn ticket_of_note(node: &TestNode, note: &Value) -> TicketRow {
-    let id = note["id"].as_str().expect("note id").to_string();
-    eventually(&format!("a ticket for {id}"), WAIT, || async {
-        node.state()
-            .store
-            .tickets(500)
-            .await
-            .expect("tickets")
-            .into_iter()
-            .find(|t| t.note_ap_id.as_deref() == Some(id.as_str()))
-    })
-    .await
-}
-
-/// A public reply by `name` to the post, delivered; waits for its ticket.
-async fn public_reply(
-    node: &TestNode,
-    peer: &Peer,
-    name: &str,
-    content: &str,
-    post_url: &str,
-) -> (Value, TicketRow) {
-    let reply = note(
-        peer,
-        name,
-        content,
-        vec![PUBLIC.into()],
-        Some(post_url),
-        None,
-    );
-    let ticket = open_ticket(node, peer, name, &reply).await;
-    (reply, ticket)
-}
-
-/// Delivers a Create of `note` by `name`; waits for its ticket.
-async fn open_ticket(node: &TestNode, peer: &Peer, name: &str, note: &Value) -> TicketRow {
-    deliver(
-        node,
-        peer,
-        name,
-        &activity(peer, name, "Create", note.clone()),
-    )
-    .await;
-    ticket_of_note(node, note).await
-}
-
 async fn ticket_count(node: &TestNode) -> usize {
     node.state()
         .store
@@ -141,21 +46,13 @@ async fn ticket_count(node: &TestNode) -> usize {
 }
 
 async fn publish(node: &TestNode, title: &str) -> (PostRecord, String) {
-    let store = &node.state().store;
-    let actor = kentongan::actors::find_publishing_actor(store, None)
-        .await
-        .expect("actor");
-    let post = publishing::publish(
-        store,
-        &actor,
-        &PostInput {
+    let post = node
+        .publish(&PostInput {
             title: title.into(),
             body_markdown: "Warga dipersilakan menanggapi.".into(),
             ..Default::default()
-        },
-    )
-    .await
-    .expect("publish");
+        })
+        .await;
     let url = format!("{}/p/{}", node.base, post.public_id);
     (post, url)
 }
@@ -330,7 +227,8 @@ async fn approval_before_display(backend: Backend) {
     assert!(shown.contains("menambal jalan RT 03"), "the public answer");
     assert!(!shown.contains("berkunjung ke rumah"), "a direct answer");
 
-    // An Update from the author shows the edited text.
+    // An Update from the author takes the reply off the page until it is approved
+    // again: the operator approved the text they read, not what it was edited into.
     let mut edited = reply.clone();
     edited["content"] = json!("<p>Jalan RT 03 sudah ditambal sebagian, terima kasih.</p>");
     deliver(
@@ -340,13 +238,24 @@ async fn approval_before_display(backend: Backend) {
         &activity(&peer, "budi", "Update", edited),
     )
     .await;
-    eventually("the edited text", WAIT, || async {
-        page(&post_url)
-            .await
-            .contains("ditambal sebagian")
-            .then_some(())
+    eventually("the edited reply off the page", WAIT, || async {
+        let shown = page(&post_url).await;
+        (!shown.contains("Jalan RT 03") && !shown.contains("menambal jalan RT 03")).then_some(())
     })
     .await;
+    assert!(replies_collection(&post_url).await.is_empty());
+    let history = editor.get(&ticket_path).await;
+    assert!(
+        history
+            .body
+            .contains("Diubah oleh pengirimnya: tidak ditampilkan sampai disetujui lagi"),
+        "the edit in the ticket's history"
+    );
+    let again = editor
+        .post_form(&format!("{ticket_path}/tampilkan"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert!(page(&post_url).await.contains("ditambal sebagian"));
 
     // A Delete of budi's reply by another account of his server changes nothing; from
     // another server it is refused at the door.

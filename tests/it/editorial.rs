@@ -338,23 +338,16 @@ async fn drafts_stay_home_and_scheduled_posts_publish_themselves(backend: Backen
 async fn a_pin_ends_at_its_end_date(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let store = &node.state().store;
-    let actor = kentongan::actors::find_publishing_actor(store, None)
-        .await
-        .expect("actor");
-    let post = publishing::publish(
-        store,
-        &actor,
-        &PostInput {
+    let post = node
+        .publish(&PostInput {
             title: "Pembagian beras".into(),
             body_markdown: "Di kantor desa.".into(),
             kind: PostKind::Pengumuman,
             pinned: true,
             pinned_until: Some(now_ms() + 1_500),
             ..Default::default()
-        },
-    )
-    .await
-    .expect("publish");
+        })
+        .await;
     let featured_url = format!("{}/u/desa-sukamaju/featured", node.base);
     let featured = get_json(&featured_url).await;
     assert_eq!(featured["totalItems"], 1, "{featured}");

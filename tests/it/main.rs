@@ -5,6 +5,7 @@ mod support;
 
 mod admin;
 mod aspiration_figures;
+mod aspiration_privacy;
 mod aspirations;
 mod aspirations_desk;
 mod aspirations_moderation;

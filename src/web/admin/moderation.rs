@@ -78,7 +78,7 @@ pub async fn unapprove(
     AdminPost { admin, .. }: AdminPost,
 ) -> Result<Response, Response> {
     let ticket = ticket_of(&state, &admin, &number).await?;
-    moderation::withdraw_approval(&state.store, &ticket)
+    moderation::withdraw_approval(&state.store, &ticket, admin.user_id())
         .await
         .map_err(|err| refused(&admin, err))?;
     Ok(view::done(

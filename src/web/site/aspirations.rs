@@ -263,6 +263,8 @@ pub struct StatusQuery {
 /// this form, the village's answers. Never the message itself nor anyone's contact.
 pub async fn status(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(query): Query<StatusQuery>,
 ) -> Result<Response, AppError> {
     let site = match Site::require(&state).await? {
@@ -277,6 +279,21 @@ pub async fn status(
             StatusCode::OK,
             "site/aspiration_status.html",
             context! { number => "", ..site.base(&state, "aspirasi") },
+        );
+    }
+    if state
+        .lookup_limiter
+        .check(&client_address(peer, &headers))
+        .is_err()
+    {
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            "site/aspiration_status.html",
+            context! {
+                number => number,
+                too_many => true,
+                ..site.base(&state, "aspirasi")
+            },
         );
     }
     let Some(ticket) = state

@@ -139,10 +139,11 @@ pub async fn document_file_response(state: &AppState, document: &DocumentRecord)
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(FILE_CSP),
             ),
-            // A document may be withdrawn: caches must ask again before long.
+            // A document may be withdrawn (made dikecualikan or deleted) at any time:
+            // caches must ask again every time rather than keep serving it.
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
+                HeaderValue::from_static("public, no-cache"),
             ),
         ],
         bytes,

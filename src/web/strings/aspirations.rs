@@ -91,6 +91,7 @@ texts! {
     ASP_CLASS_ASPIRATION => "Aspirasi", "Aspiration";
     ASP_CLASS_COMPLAINT => "Pengaduan", "Complaint";
     ASP_CLASS_INFORMATION => "Permintaan informasi", "Information request";
+    ASP_CHECK_TOO_MANY => "Terlalu banyak pemeriksaan dari alamat ini; coba lagi beberapa menit lagi.", "Too many checks from this address; try again in a few minutes.";
     ASP_SERVICE_TITLE => "Bagaimana kami menjawab", "How we answer";
     ASP_SERVICE_WINDOW => "Dalam {days} hari terakhir: {received} pesan diterima, {answered} sudah dijawab.", "In the last {days} days: {received} messages received, {answered} answered.";
     ASP_SERVICE_OPEN => "Sedang ditangani: {open}; lewat tenggat: {overdue}.", "Being handled: {open}; overdue: {overdue}.";

@@ -25,6 +25,9 @@ texts! {
     DESK_EVENT_ASSIGNEE => "Petugas", "Assignee";
     DESK_EVENT_ANSWER => "Jawaban dikirim", "Answer sent";
     DESK_EVENT_FINAL_ANSWER => "Jawaban akhir dikirim", "Final answer sent";
+    DESK_EVENT_APPROVED => "Ditampilkan di bawah kabar", "Shown under the post";
+    DESK_EVENT_UNAPPROVED => "Tidak lagi ditampilkan di bawah kabar", "No longer shown under the post";
+    DESK_EVENT_EDITED => "Diubah oleh pengirimnya: tidak ditampilkan sampai disetujui lagi", "Edited by its author: hidden until approved again";
     DESK_EVENT_NOTE => "Catatan", "Note";
     DESK_PHOTO => "Foto dari warga", "Photo from the resident";
     DESK_PHOTO_HINT => "Pribadi: hanya terlihat di admin. Data lokasi (GPS) dan data kamera sudah dihapus.", "Private: seen only in the admin. Location (GPS) and camera data were removed.";

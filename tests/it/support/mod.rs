@@ -2,11 +2,13 @@
 //! fake fediverse server ([`peer`]) and polling with a deadline.
 
 pub mod peer;
+pub mod residents;
 
 use kentongan::{
     app::Node,
     cli::{InitArgs, init},
     config::{Config, Role},
+    store::PostRecord,
 };
 use std::{future::Future, time::Duration};
 use tokio::net::TcpListener;
@@ -178,6 +180,17 @@ impl TestNode {
 
     pub fn state(&self) -> &kentongan::state::AppState {
         &self.node.as_ref().expect("running").state
+    }
+
+    /// Publishes a post as the node's actor, as an operator would.
+    pub async fn publish(&self, input: &kentongan::publishing::PostInput) -> PostRecord {
+        let store = &self.state().store;
+        let actor = kentongan::actors::find_publishing_actor(store, None)
+            .await
+            .expect("the node's actor");
+        kentongan::publishing::publish(store, &actor, input)
+            .await
+            .expect("publish")
     }
 
     pub fn actor_id(&self) -> String {
