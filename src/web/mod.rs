@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod feeds;
+pub mod forms;
 pub mod media;
 pub mod monitoring;
 pub mod negotiate;

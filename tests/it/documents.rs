@@ -106,7 +106,7 @@ async fn published_listed_and_federated(backend: Backend) {
     )
     .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    assert_eq!(page.location, "/admin/dokumen?ok=uploaded");
+    assert_eq!(page.location, "/admin/dokumen?ok=document_uploaded");
     let page = upload(
         &mut browser,
         "Realisasi APBDes Sukamaju",
@@ -129,7 +129,7 @@ async fn published_listed_and_federated(backend: Backend) {
     assert_eq!(page.status, 303, "{}", page.body);
 
     // The admin lists all three with their files.
-    let list = browser.get("/admin/dokumen?ok=uploaded").await;
+    let list = browser.get("/admin/dokumen?ok=document_uploaded").await;
     assert_eq!(list.status, 200);
     assert!(list.body.contains(strings::DOC_OK_UPLOADED.id));
     for title in [

@@ -27,16 +27,6 @@ use axum::{
 };
 use minijinja::{Value, context};
 
-fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
-    let text = match code? {
-        "uploaded" => strings::DOC_OK_UPLOADED,
-        "saved" => strings::DOC_OK_SAVED,
-        "deleted" => strings::DOC_OK_DELETED,
-        _ => return None,
-    };
-    Some(text.get(lang))
-}
-
 #[derive(Clone, Debug, Default, serde::Serialize)]
 struct DocumentForm {
     title: String,
@@ -148,7 +138,7 @@ async fn show_list(
             form => Value::from_serialize(form),
             choices => choices(admin),
             error => error,
-            flash => flash(ok, admin.lang),
+            flash => view::flash(ok, admin.lang),
             missing => missing,
         },
     )
@@ -247,7 +237,7 @@ pub async fn upload(
     match kept {
         Ok(_) => {
             state.wake_delivery.notify_one();
-            Ok(view::done("/admin/dokumen", "uploaded"))
+            Ok(view::done("/admin/dokumen", "document_uploaded"))
         }
         Err(err) => Err(refuse(err).await),
     }
@@ -327,7 +317,7 @@ pub async fn edit_submit(
     match changed {
         Ok(_) => {
             state.wake_delivery.notify_one();
-            Ok(view::done("/admin/dokumen", "saved"))
+            Ok(view::done("/admin/dokumen", "document_saved"))
         }
         Err(err) => match view::refusal(&err, admin.lang) {
             Some(message) => Err(show_edit(
@@ -358,7 +348,7 @@ pub async fn delete(
     match documents::delete(&state.store, &files, &admin.actor, &document).await {
         Ok(()) => {
             state.wake_delivery.notify_one();
-            Ok(view::done("/admin/dokumen", "deleted"))
+            Ok(view::done("/admin/dokumen", "document_deleted"))
         }
         Err(err) => match view::refusal(&err, admin.lang) {
             Some(_) => Err(view::not_found(&admin)),

@@ -16,7 +16,6 @@ mod categories;
 mod dashboard;
 mod documents;
 mod editor;
-pub(crate) mod fields;
 mod followers;
 mod holidays;
 mod login;
@@ -29,6 +28,9 @@ mod users;
 mod view;
 
 pub use session::is_signed_in;
+
+/// Forms are read the same way on the public site; the reader lives in `web::forms`.
+use super::forms as fields;
 
 use crate::state::AppState;
 use axum::{

@@ -106,6 +106,9 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "unapproved" => strings::MOD_OK_UNAPPROVED,
         "blocked" => strings::MOD_OK_BLOCKED,
         "unblocked" => strings::MOD_OK_UNBLOCKED,
+        "document_uploaded" => strings::DOC_OK_UPLOADED,
+        "document_saved" => strings::DOC_OK_SAVED,
+        "document_deleted" => strings::DOC_OK_DELETED,
         _ => return None,
     };
     Some(text.get(lang))

@@ -12,7 +12,7 @@ use crate::{
     publishing::InvalidInput,
     state::AppState,
     web::{
-        admin::fields::{Fields, Unreadable},
+        forms::{Fields, Unreadable},
         strings,
     },
 };
