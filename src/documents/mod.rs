@@ -234,10 +234,10 @@ pub struct AcceptedFile {
 /// than the form reader keeps. CPU-heavy for images: run it in `spawn_blocking`.
 pub fn accept_file(bytes: &[u8], cut: bool) -> anyhow::Result<AcceptedFile> {
     if bytes.is_empty() {
-        return refuse(strings::DOC_FILE_MISSING);
+        return refuse_file(FileProblem::Missing, strings::DOC_FILE_MISSING);
     }
     if cut || bytes.len() > MAX_FILE_BYTES {
-        return refuse(strings::DOC_FILE_TOO_LARGE);
+        return refuse_file(FileProblem::TooLarge, strings::DOC_FILE_TOO_LARGE);
     }
     if bytes.starts_with(b"%PDF-") {
         return Ok(AcceptedFile {
@@ -253,11 +253,37 @@ pub fn accept_file(bytes: &[u8], cut: bool) -> anyhow::Result<AcceptedFile> {
                 ext: large.extension,
                 media_type: large.mime,
             }),
-            None => refuse(strings::UPLOAD_CORRUPT),
+            None => refuse_file(FileProblem::Damaged, strings::UPLOAD_CORRUPT),
         },
-        Err(MediaError::NotAnImage) => refuse(strings::DOC_FILE_NOT_ACCEPTED),
-        Err(err) => refuse(err.text()),
+        Err(MediaError::NotAnImage) => {
+            refuse_file(FileProblem::NotAccepted, strings::DOC_FILE_NOT_ACCEPTED)
+        }
+        Err(MediaError::TooLarge) => {
+            refuse_file(FileProblem::TooLarge, MediaError::TooLarge.text())
+        }
+        Err(err) => refuse_file(FileProblem::Damaged, err.text()),
     }
+}
+
+/// What is wrong with an uploaded document file, for the status the web answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    Missing,
+    TooLarge,
+    NotAccepted,
+    Damaged,
+}
+
+/// A file refused, with the sentence the operator reads.
+#[derive(Clone, Copy, Debug, thiserror::Error)]
+#[error("{}", .reason.en)]
+pub struct FileRefused {
+    pub problem: FileProblem,
+    pub reason: Text,
+}
+
+fn refuse_file<T>(problem: FileProblem, reason: Text) -> anyhow::Result<T> {
+    Err(FileRefused { problem, reason }.into())
 }
 
 /// What a post says about the document it announces (kept as `posts.document_json`);
@@ -627,21 +653,23 @@ mod tests {
     fn only_pdfs_and_images_are_accepted() {
         let pdf = accept_file(b"%PDF-1.7\n...", false).expect("a PDF");
         assert_eq!((pdf.ext, pdf.media_type), ("pdf", "application/pdf"));
-        let text = |r: anyhow::Result<AcceptedFile>| {
-            r.err()
-                .and_then(|e| e.downcast_ref::<InvalidInput>().map(|i| i.0.en))
+        let refusal = |r: anyhow::Result<AcceptedFile>| {
+            r.err().and_then(|e| {
+                e.downcast_ref::<FileRefused>()
+                    .map(|f| (f.problem, f.reason.en))
+            })
         };
         assert_eq!(
-            text(accept_file(b"<html>not a pdf</html>", false)),
-            Some(strings::DOC_FILE_NOT_ACCEPTED.en)
+            refusal(accept_file(b"<html>not a pdf</html>", false)),
+            Some((FileProblem::NotAccepted, strings::DOC_FILE_NOT_ACCEPTED.en))
         );
         assert_eq!(
-            text(accept_file(b"%PDF-1.7", true)),
-            Some(strings::DOC_FILE_TOO_LARGE.en)
+            refusal(accept_file(b"%PDF-1.7", true)),
+            Some((FileProblem::TooLarge, strings::DOC_FILE_TOO_LARGE.en))
         );
         assert_eq!(
-            text(accept_file(b"", false)),
-            Some(strings::DOC_FILE_MISSING.en)
+            refusal(accept_file(b"", false)),
+            Some((FileProblem::Missing, strings::DOC_FILE_MISSING.en))
         );
     }
 

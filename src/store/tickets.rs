@@ -168,7 +168,7 @@ impl Store {
     ) -> anyhow::Result<Option<String>> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            super::moderation::check_intake_limits!(self, tx, note.actor_id, limits, now);
+            // A message kept before (a redelivery) is neither new nor over any limit.
             let note_id: Option<i64> = super::insert_remote_note!(note, now)
                 .fetch_optional(&mut *tx)
                 .await
@@ -176,6 +176,7 @@ impl Store {
             let Some(note_id) = note_id else {
                 return Ok(None);
             };
+            super::moderation::check_intake_limits!(self, tx, note.actor_id, limits, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
                    remote_note_id, source_post_id, first_response_due, answer_due, created_at, \

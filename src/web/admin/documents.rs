@@ -13,12 +13,12 @@ use super::{
 };
 use crate::{
     documents::{
-        self, AcceptedFile, DOC_TYPES, DocumentFields, DocumentFiles, DocumentInput, KipCategory,
-        checklist,
+        self, AcceptedFile, DOC_TYPES, DocumentFields, DocumentFiles, DocumentInput, FileProblem,
+        FileRefused, KipCategory, checklist,
     },
     state::AppState,
     store::DocumentRecord,
-    web::strings::{self, Lang, Text},
+    web::strings::{self, Lang},
 };
 use axum::{
     extract::{Path, Query, State},
@@ -167,13 +167,11 @@ pub async fn list(
     .await)
 }
 
-fn refusal_status(text: Text) -> StatusCode {
-    if text.en == strings::DOC_FILE_TOO_LARGE.en || text.en == strings::UPLOAD_TOO_LARGE.en {
-        StatusCode::PAYLOAD_TOO_LARGE
-    } else if text.en == strings::DOC_FILE_NOT_ACCEPTED.en {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    } else {
-        StatusCode::BAD_REQUEST
+fn refusal_status(problem: FileProblem) -> StatusCode {
+    match problem {
+        FileProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FileProblem::NotAccepted => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        FileProblem::Missing | FileProblem::Damaged => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -200,14 +198,15 @@ pub async fn upload(
     admin.require(admin.can_manage())?;
     let form = DocumentForm::of_fields(&fields);
     let refuse = async |err: anyhow::Error| -> Response {
-        match err.downcast_ref::<crate::publishing::InvalidInput>() {
-            Some(invalid) => {
-                let status = refusal_status(invalid.0);
-                let message = invalid.0.get(admin.lang).to_string();
-                show_list(&state, &admin, status, &form, Some(message), None).await
-            }
-            None => view::failure(err),
-        }
+        let (status, reason) = if let Some(file) = err.downcast_ref::<FileRefused>() {
+            (refusal_status(file.problem), file.reason)
+        } else if let Some(invalid) = err.downcast_ref::<crate::publishing::InvalidInput>() {
+            (StatusCode::BAD_REQUEST, invalid.0)
+        } else {
+            return view::failure(err);
+        };
+        let message = reason.get(admin.lang).to_string();
+        show_list(&state, &admin, status, &form, Some(message), None).await
     };
     // The details first: a form without a title is refused before any file is kept.
     let checked: anyhow::Result<DocumentFields> =
@@ -217,7 +216,11 @@ pub async fn upload(
         Err(err) => return Err(refuse(err).await),
     };
     let Some(upload) = fields.files_of("file").next() else {
-        let err = crate::publishing::InvalidInput(strings::DOC_FILE_MISSING).into();
+        let err = FileRefused {
+            problem: FileProblem::Missing,
+            reason: strings::DOC_FILE_MISSING,
+        }
+        .into();
         return Err(refuse(err).await);
     };
     let (file, key) = match keep_file(&state, upload.bytes.clone(), upload.too_large).await {
