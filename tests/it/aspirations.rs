@@ -133,13 +133,7 @@ async fn messages_become_tickets(backend: Backend) {
         )
         .await;
     assert_eq!(verified.status, 303, "{}", verified.body);
-    let ticket = node
-        .state()
-        .store
-        .ticket_by_number(&first.number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let ticket = node.ticket(&first.number).await;
     assert_eq!(
         (ticket.status.as_str(), ticket.class.as_str()),
         ("diverifikasi", "permintaan_informasi")
@@ -163,13 +157,7 @@ async fn messages_become_tickets(backend: Backend) {
         )
         .await;
     assert_eq!(extended.status, 303);
-    let later = node
-        .state()
-        .store
-        .ticket_by_number(&first.number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let later = node.ticket(&first.number).await;
     assert!(
         later.answer_due >= ticket.answer_due + 7 * DAY_MS,
         "seven more working days"
@@ -226,13 +214,7 @@ async fn messages_become_tickets(backend: Backend) {
             .iter()
             .any(|v| v == PUBLIC)
     );
-    let answered = node
-        .state()
-        .store
-        .ticket_by_number(&first.number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let answered = node.ticket(&first.number).await;
     assert!(answered.first_response_at.is_some());
     assert_eq!(
         answered.status, "diproses",
@@ -299,13 +281,7 @@ async fn messages_become_tickets(backend: Backend) {
         .status()
         .as_u16();
     assert_eq!(activity_status, 404);
-    let closed = node
-        .state()
-        .store
-        .ticket_by_number(&private.number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let closed = node.ticket(&private.number).await;
     assert_eq!(closed.status, "selesai");
     assert!(closed.answered_at.is_some());
 
@@ -325,13 +301,7 @@ async fn messages_become_tickets(backend: Backend) {
     let (status, body) = peer.send("budi", &inbox, &delete).await;
     assert_eq!(status, 202, "{body}");
     eventually("the reply withdrawn", WAIT, || async {
-        let ticket = node
-            .state()
-            .store
-            .ticket_by_number(&first.number)
-            .await
-            .expect("read")
-            .expect("kept");
+        let ticket = node.ticket(&first.number).await;
         ticket.withdrawn_at.map(|_| ticket)
     })
     .await;
@@ -399,11 +369,7 @@ async fn website_form(backend: Backend) {
         .find(|w| w.starts_with("ASP-"))
         .expect("a registration number on the page")
         .to_string();
-    let ticket = store
-        .ticket_by_number(&number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let ticket = node.ticket(&number).await;
     assert_eq!(
         (ticket.channel.as_str(), ticket.class.as_str()),
         ("web", "pengaduan")
@@ -577,11 +543,7 @@ async fn holidays_move_deadlines(backend: Backend) {
         )
         .await;
     assert_eq!(decided.status, 303);
-    let later = store
-        .ticket_by_number(&ticket.number)
-        .await
-        .expect("read")
-        .expect("ticket");
+    let later = node.ticket(&ticket.number).await;
     assert!(
         later.answer_due >= ticket.answer_due + 14 * DAY_MS,
         "{} vs {}",

@@ -11,7 +11,7 @@ use kentongan::{
     aspirations::{Clock, ClockSettings, Holidays, TicketClass, intake},
     auth::Role,
     clock::now_ms,
-    store::{TicketDecision, TicketRow},
+    store::TicketDecision,
     web::strings,
 };
 use serde_json::json;
@@ -58,15 +58,6 @@ fn number_on(page: &str) -> String {
         .find(|w| w.starts_with("ASP-"))
         .expect("a registration number on the page")
         .to_string()
-}
-
-async fn ticket(node: &TestNode, number: &str) -> TicketRow {
-    node.state()
-        .store
-        .ticket_by_number(number)
-        .await
-        .expect("read")
-        .expect("ticket")
 }
 
 async fn get(node: &TestNode, path: &str) -> (u16, Vec<u8>) {
@@ -150,7 +141,7 @@ async fn photo_on_the_form(backend: Backend) {
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let number = number_on(&sent.body);
-    let kept = ticket(&node, &number).await;
+    let kept = node.ticket(&number).await;
     let photos = store.ticket_photos(kept.id).await.expect("photos");
     assert_eq!(photos.len(), 1);
     let photo = &photos[0];
@@ -475,7 +466,7 @@ async fn assignment_notes_and_history(backend: Backend) {
     assert_eq!(numbers_in(&open, &[&a, &b, &c]), [true, true, true]);
 
     // Overdue: C's deadlines are moved into the past (as if it waited a week).
-    let c_row = ticket(&node, &c).await;
+    let c_row = node.ticket(&c).await;
     let past = now_ms() - 3_600_000;
     store
         .decide_ticket(
@@ -530,7 +521,7 @@ async fn assignment_notes_and_history(backend: Backend) {
             .status,
         403
     );
-    let b_row = ticket(&node, &b).await;
+    let b_row = node.ticket(&b).await;
     let notes = store.ticket_notes(b_row.id).await.expect("notes");
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].user_id, Some(editor_record.id));
@@ -658,7 +649,7 @@ async fn custom_clocks(backend: Backend) {
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let number = number_on(&sent.body);
-    let web = ticket(&node, &number).await;
+    let web = node.ticket(&number).await;
     let expected = clocks.deadlines(TicketClass::Pengaduan, web.created_at, false, tz, &none);
     assert_eq!(
         (web.first_response_due, web.answer_due),
@@ -682,7 +673,7 @@ async fn custom_clocks(backend: Backend) {
         )
         .await;
     assert_eq!(decided.status, 303, "{}", decided.body);
-    let info = ticket(&node, &number).await;
+    let info = node.ticket(&number).await;
     let expected = clocks.deadlines(
         TicketClass::PermintaanInformasi,
         web.created_at,

@@ -322,13 +322,7 @@ async fn approval_before_display(backend: Backend) {
     })
     .await;
     assert!(replies_collection(&post_url).await.is_empty());
-    let kept = node
-        .state()
-        .store
-        .ticket_by_number(&ticket.number)
-        .await
-        .expect("read")
-        .expect("the ticket is kept");
+    let kept = node.ticket(&ticket.number).await;
     assert!(kept.withdrawn_at.is_some());
     assert_eq!(
         node.state()
@@ -352,13 +346,7 @@ async fn approval_before_display(backend: Backend) {
     )
     .await;
     assert_eq!(outcome(&node, &gone).await.0, "done");
-    let private_kept = node
-        .state()
-        .store
-        .ticket_by_number(&private_ticket.number)
-        .await
-        .expect("read")
-        .expect("the private ticket is kept");
+    let private_kept = node.ticket(&private_ticket.number).await;
     assert!(private_kept.withdrawn_at.is_some());
     assert_eq!(private_kept.content_html.as_deref(), Some(""));
     peer.stop();

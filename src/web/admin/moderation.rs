@@ -45,19 +45,6 @@ pub async fn panel(state: &AppState, admin: &Admin, ticket: &TicketRow) -> Resul
     })
 }
 
-/// A refusal as a short page with the reason.
-fn refused(admin: &Admin, err: anyhow::Error) -> Response {
-    match view::refusal(&err, admin.lang) {
-        Some(message) => view::page(
-            admin,
-            StatusCode::BAD_REQUEST,
-            "admin/message.html",
-            context! { message => message, is_error => true },
-        ),
-        None => view::failure(err),
-    }
-}
-
 /// `POST /admin/aspirasi/{number}/tampilkan`: shows the reply under its post.
 pub async fn approve(
     State(state): State<AppState>,
@@ -67,7 +54,7 @@ pub async fn approve(
     let ticket = ticket_of(&state, &admin, &number).await?;
     moderation::approve(&state.store, &ticket, admin.user_id())
         .await
-        .map_err(|err| refused(&admin, err))?;
+        .map_err(|err| view::refused(&admin, err))?;
     Ok(view::done(&format!("/admin/aspirasi/{number}"), "approved"))
 }
 
@@ -80,7 +67,7 @@ pub async fn unapprove(
     let ticket = ticket_of(&state, &admin, &number).await?;
     moderation::withdraw_approval(&state.store, &ticket, admin.user_id())
         .await
-        .map_err(|err| refused(&admin, err))?;
+        .map_err(|err| view::refused(&admin, err))?;
     Ok(view::done(
         &format!("/admin/aspirasi/{number}"),
         "unapproved",
@@ -109,7 +96,7 @@ pub async fn block_author(
         Some(admin.user_id()),
     )
     .await
-    .map_err(|err| refused(&admin, err))?;
+    .map_err(|err| view::refused(&admin, err))?;
     Ok(view::done(&format!("/admin/aspirasi/{number}"), "blocked"))
 }
 

@@ -213,14 +213,6 @@ pub async fn context(
     })
 }
 
-/// A refusal as a short page with its reason, or a failure.
-fn refused(admin: &Admin, err: anyhow::Error) -> Response {
-    match err.downcast_ref::<crate::publishing::InvalidInput>() {
-        Some(invalid) => view::message(admin, StatusCode::BAD_REQUEST, invalid.0),
-        None => view::failure(err),
-    }
-}
-
 /// `POST /admin/aspirasi/{number}/petugas`: assigns the ticket (an empty `assignee`
 /// takes it back).
 pub async fn assign(
@@ -245,7 +237,7 @@ pub async fn assign(
     };
     desk::assign(&state.store, &ticket, assignee, admin.user_id())
         .await
-        .map_err(|err| refused(&admin, err))?;
+        .map_err(|err| view::refused(&admin, err))?;
     Ok(view::done(&format!("/admin/aspirasi/{number}"), "assigned"))
 }
 
@@ -258,7 +250,7 @@ pub async fn note(
     let ticket = ticket_of(&state, &admin, &number).await?;
     desk::add_note(&state.store, &ticket, admin.user_id(), fields.get("note"))
         .await
-        .map_err(|err| refused(&admin, err))?;
+        .map_err(|err| view::refused(&admin, err))?;
     Ok(view::done(&format!("/admin/aspirasi/{number}"), "noted"))
 }
 

@@ -68,6 +68,15 @@ pub fn refusal(err: &anyhow::Error, lang: Lang) -> Option<String> {
         .map(|invalid| invalid.0.get(lang).to_string())
 }
 
+/// An action refused: the operator's mistake as a 400 page with its reason, anything
+/// else as a failure.
+pub fn refused(admin: &Admin, err: anyhow::Error) -> Response {
+    match err.downcast_ref::<InvalidInput>() {
+        Some(invalid) => message(admin, StatusCode::BAD_REQUEST, invalid.0),
+        None => failure(err),
+    }
+}
+
 /// A failure that is not the operator's to fix: logged, answered 503.
 pub fn failure(err: anyhow::Error) -> Response {
     AppError::from(err).into_response()

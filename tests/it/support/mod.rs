@@ -193,6 +193,16 @@ impl TestNode {
             .expect("publish")
     }
 
+    /// A ticket of this node by its registration number; it must exist.
+    pub async fn ticket(&self, number: &str) -> kentongan::store::TicketRow {
+        self.state()
+            .store
+            .ticket_by_number(number)
+            .await
+            .expect("read a ticket")
+            .expect("the ticket exists")
+    }
+
     pub fn actor_id(&self) -> String {
         format!("{}/u/{}", self.base, self.username)
     }
