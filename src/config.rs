@@ -4,6 +4,7 @@
 
 use crate::{
     aspirations::{Clock, ClockSettings},
+    federation::addresses::AddressPolicy,
     store::Store,
 };
 use anyhow::Context;
@@ -40,6 +41,10 @@ pub struct RawConfig {
     pub insecure_local: bool,
     #[serde(default)]
     pub allow_private_addresses: bool,
+    /// PEM files of certificate authorities trusted besides the system's (a regency's
+    /// internal CA).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_ca_certificates: Vec<PathBuf>,
     #[serde(default)]
     pub delivery: RawDelivery,
     #[serde(default)]
@@ -196,7 +201,12 @@ pub struct Config {
     pub role: Role,
     database_url: String,
     pub insecure_local: bool,
-    pub allow_private_addresses: bool,
+    /// Which addresses outgoing requests may reach (`allow_private_addresses`,
+    /// `insecure_local` and the environment).
+    pub addresses: AddressPolicy,
+    /// Certificate authorities trusted besides the system's (`extra_ca_certificates`).
+    pub extra_roots: Vec<reqwest::Certificate>,
+    pub extra_ca_files: Vec<PathBuf>,
     pub delivery: DeliverySettings,
     pub portal: PortalSettings,
     pub inbox: InboxSettings,
@@ -214,6 +224,8 @@ impl fmt::Debug for Config {
             .field("role", &self.role)
             .field("database", &"<hidden>")
             .field("insecure_local", &self.insecure_local)
+            .field("addresses", &self.addresses)
+            .field("extra_ca_files", &self.extra_ca_files)
             .finish()
     }
 }
@@ -294,6 +306,7 @@ impl Config {
             per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
         };
         let aspirations = raw.aspirations.validate()?;
+        let extra_roots = read_extra_roots(dir, &raw.extra_ca_certificates)?;
         // A resident writes a few messages an hour; a village hears from a few dozen
         // people on one big server in a busy hour. A flood is far above both.
         let moderation = ModerationSettings {
@@ -320,7 +333,12 @@ impl Config {
             role: raw.role,
             database_url,
             insecure_local: raw.insecure_local,
-            allow_private_addresses: raw.allow_private_addresses,
+            addresses: AddressPolicy::from_settings(
+                raw.insecure_local,
+                raw.allow_private_addresses,
+            ),
+            extra_roots,
+            extra_ca_files: raw.extra_ca_certificates,
             delivery,
         })
     }
@@ -328,6 +346,31 @@ impl Config {
     pub fn database_url(&self) -> &str {
         &self.database_url
     }
+}
+
+/// The certificates of `extra_ca_certificates`, each file a PEM bundle of at least one;
+/// a relative path is taken from the data directory.
+fn read_extra_roots(dir: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let mut roots = Vec::new();
+    for file in files {
+        let path = dir.join(file);
+        let pem = std::fs::read(&path)
+            .with_context(|| format!("extra_ca_certificates: cannot read {}", path.display()))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+            anyhow::anyhow!(
+                "extra_ca_certificates: {} is not a PEM certificate file: {err}",
+                path.display()
+            )
+        })?;
+        if certificates.is_empty() {
+            anyhow::bail!(
+                "extra_ca_certificates: {} holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+                path.display()
+            );
+        }
+        roots.extend(certificates);
+    }
+    Ok(roots)
 }
 
 /// Accepts `host` or, only for local federation, `host:port`.
@@ -370,8 +413,13 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          {database}\n\
          # Only for several nodes on one machine: http, explicit ports, loopback addresses.\n\
          insecure_local = {insecure}\n\
-         # Allow fetching from and delivering to private network addresses (regency networks).\n\
+         # Allow fetching from and delivering to private network addresses (a regency's own\n\
+         # network: 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Loopback, link-local\n\
+         # and cloud metadata addresses stay refused.\n\
          allow_private_addresses = {private}\n\
+         # Certificate authorities trusted besides the system's, as PEM files (a regency's\n\
+         # internal CA). Relative paths are taken from this directory.\n\
+         # extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]\n\
          \n\
          [delivery]\n\
          # Requests in flight at once.\n\

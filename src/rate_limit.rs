@@ -28,6 +28,15 @@ impl RateLimiter {
         }
     }
 
+    /// One request per `interval` for each key, with no burst.
+    pub fn one_per(interval: std::time::Duration) -> Self {
+        Self {
+            burst: 1.0,
+            per_second: 1.0 / interval.as_secs_f64().max(0.001),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Takes one token for `key`; `Err(seconds)` says when to try again.
     pub fn check(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
@@ -71,5 +80,14 @@ mod tests {
         assert_eq!(limiter.check("a.example"), Err(1));
         // Another server is not affected.
         assert_eq!(limiter.check("b.example"), Ok(()));
+    }
+
+    #[test]
+    fn one_per_interval_allows_one_then_says_when() {
+        let limiter = RateLimiter::one_per(std::time::Duration::from_secs(300));
+        assert_eq!(limiter.check("https://a.example/u/a"), Ok(()));
+        let wait = limiter.check("https://a.example/u/a").expect_err("limited");
+        assert!((299..=300).contains(&wait), "{wait}");
+        assert_eq!(limiter.check("https://a.example/u/b"), Ok(()));
     }
 }

@@ -2,7 +2,7 @@
 //! also the `app_data` of the federation library's `Data`.
 
 use crate::{config::Config, rate_limit::RateLimiter, store::Store, urls::Urls};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
 #[derive(Clone)]
@@ -25,6 +25,9 @@ pub struct AppState {
     pub form_limiter: Arc<RateLimiter>,
     /// Ticket numbers looked up on the status page per client address.
     pub lookup_limiter: Arc<RateLimiter>,
+    /// Refetches of a remote actor whose signature did not verify with its stored key
+    /// (it may have rotated it), per actor.
+    pub key_refetch_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -48,6 +51,9 @@ impl AppState {
             // A resident checks a number or two; guessing numbers takes millions of
             // tries, which this makes take years.
             lookup_limiter: Arc::new(RateLimiter::new(20, 10)),
+            // Mastodon refetches a key once when a signature fails; once every few
+            // minutes keeps forged signatures from making us fetch an actor at will.
+            key_refetch_limiter: Arc::new(RateLimiter::one_per(Duration::from_secs(300))),
         }
     }
 }

@@ -376,6 +376,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         database_url: args.database_url,
         insecure_local: args.insecure_local,
         allow_private_addresses: false,
+        extra_ca_certificates: Vec::new(),
         delivery: RawDelivery::default(),
         portal: RawPortal::default(),
         inbox: RawInbox::default(),

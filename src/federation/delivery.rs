@@ -1,8 +1,15 @@
 //! The delivery worker: claims due rows of the outgoing queue, renders each activity
 //! once per batch, signs and sends one request per inbox, concurrently up to a bound,
 //! and records the outcome. Retries back off for days (the window is configurable) and
-//! honour `Retry-After`; a 4xx other than 401/408/429 ends a delivery; a server that
+//! honour `Retry-After`; a 4xx other than 400/401/408/429 ends a delivery; a server that
 //! keeps failing is marked unreachable and tried rarely until it answers again.
+//!
+//! A 400 is retried on the same schedule, without counting against the server: it is
+//! what a reverse proxy answers for a request it would not pass on (nginx's "duplicate
+//! host header" was one), so it does not prove that the server behind it refused the
+//! activity, and the cause (a proxy setting, a bug of ours fixed by an upgrade) is often
+//! mended within the retry window. A few extra requests for an activity a server truly
+//! refuses cost less than a post that never reaches a village's followers.
 //!
 //! Nothing lives only in memory: a claim is a lease in the database, so after a crash
 //! (or on another process sharing PostgreSQL) unfinished work is claimed again.
@@ -74,22 +81,76 @@ pub enum Outcome {
         retry_after_ms: Option<i64>,
         reason: String,
     },
+    /// Try again on the usual schedule, but the server answered, so it is not failing:
+    /// a 400 that may have come from a proxy in front of it.
+    Doubtful {
+        status: u16,
+        reason: String,
+    },
 }
 
 pub fn classify(status: u16, retry_after: Option<i64>) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered(status),
+        400 => Outcome::Doubtful {
+            status,
+            reason: format!("HTTP {status}"),
+        },
         401 | 408 | 429 => Outcome::Retry {
             status: Some(status),
             retry_after_ms: retry_after,
             reason: format!("HTTP {status}"),
         },
-        400..=499 => Outcome::Rejected(status),
+        402..=499 => Outcome::Rejected(status),
         _ => Outcome::Retry {
             status: Some(status),
             retry_after_ms: retry_after,
             reason: format!("HTTP {status}"),
         },
+    }
+}
+
+/// At most this much of a refusal's body is read, for the operator's log.
+const REFUSAL_BODY_BYTES: usize = 2048;
+
+/// What a refusing server said, in one line for the delivery's `last_error`: who
+/// answered (the `Server` header tells a proxy from the fediverse server behind it) and
+/// the start of a plain-text or JSON body (an HTML error page says nothing more).
+async fn refusal_detail(response: reqwest::Response) -> String {
+    let server = response
+        .headers()
+        .get("server")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| format!(" from {}", s.chars().take(60).collect::<String>()))
+        .unwrap_or_default();
+    let textual = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain") || t.contains("json"));
+    let mut body = Vec::new();
+    if textual {
+        use futures::StreamExt;
+        let mut chunks = response.bytes_stream();
+        while let Some(Ok(chunk)) = chunks.next().await {
+            body.extend_from_slice(&chunk);
+            if body.len() >= REFUSAL_BODY_BYTES {
+                break;
+            }
+        }
+    }
+    let said: String = String::from_utf8_lossy(&body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(160)
+        .collect();
+    if said.is_empty() {
+        server
+    } else {
+        format!("{server}: {said}")
     }
 }
 
@@ -323,7 +384,18 @@ async fn attempt(
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry_after_ms(v, std::time::SystemTime::now()));
-            classify(response.status().as_u16(), retry_after)
+            match classify(response.status().as_u16(), retry_after) {
+                Outcome::Doubtful { status, reason } => Outcome::Doubtful {
+                    status,
+                    reason: format!("{reason}{}", refusal_detail(response).await),
+                },
+                Outcome::Rejected(status) => {
+                    let detail = refusal_detail(response).await;
+                    tracing::info!(status, %detail, "the server refused the activity");
+                    Outcome::Rejected(status)
+                }
+                other => other,
+            }
         }
         Err(err) if err.is_timeout() => Outcome::Retry {
             status: None,
@@ -379,6 +451,13 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
             // The server answered: it is reachable.
             store.record_host_success(&claim.host, now).await?;
         }
+        Outcome::Doubtful { status, reason } => {
+            // The server (or its proxy) answered: it is up, and other deliveries to it go
+            // on. This one waits its turn as any retry does.
+            store.record_host_success(&claim.host, now).await?;
+            let next = now + backoff_ms(claim.attempts);
+            retry_or_give_up(state, claim, next, Some(status.into()), &reason).await?;
+        }
         Outcome::Refused(reason) => {
             tracing::warn!(%reason, "not delivering to this address");
             store
@@ -419,24 +498,42 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
             if let Some(hold) = hold {
                 store.hold_host(&claim.host, now + hold).await?;
             }
-            let next = now + wait;
-            let deadline = claim.created_at + state.config.delivery.retry_window.as_millis() as i64;
-            let status = status.map(i64::from);
-            if next > deadline {
-                tracing::warn!(%reason, "giving up a delivery after its retry window");
-                let reason = format!("gave up: {reason}");
-                store
-                    .finish_delivery(claim.id, lease, "failed", status, Some(&reason), now)
-                    .await?;
-            } else {
-                tracing::info!(%reason, wait_ms = wait, "delivery failed; will retry");
-                store
-                    .reschedule_delivery(claim.id, lease, next, status, &reason)
-                    .await?;
-            }
+            retry_or_give_up(state, claim, now + wait, status.map(i64::from), &reason).await?;
         }
     }
     Ok(())
+}
+
+/// Schedules the delivery's next attempt at `next`, or ends it when that falls after
+/// its retry window.
+async fn retry_or_give_up(
+    state: &AppState,
+    claim: &DeliveryClaim,
+    next: i64,
+    status: Option<i64>,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let store = &state.store;
+    let deadline = claim.created_at + state.config.delivery.retry_window.as_millis() as i64;
+    if next > deadline {
+        tracing::warn!(%reason, "giving up a delivery after its retry window");
+        let reason = format!("gave up: {reason}");
+        store
+            .finish_delivery(
+                claim.id,
+                claim.locked_until,
+                "failed",
+                status,
+                Some(&reason),
+                now_ms(),
+            )
+            .await
+    } else {
+        tracing::info!(%reason, wait_ms = next - now_ms(), "delivery failed; will retry");
+        store
+            .reschedule_delivery(claim.id, claim.locked_until, next, status, reason)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -452,8 +549,12 @@ mod tests {
     }
 
     #[test]
-    fn client_errors_end_a_delivery_except_401_408_429() {
+    fn client_errors_end_a_delivery_except_400_401_408_429() {
         assert_eq!(classify(202, None), Outcome::Delivered(202));
+        assert!(matches!(
+            classify(400, None),
+            Outcome::Doubtful { status: 400, .. }
+        ));
         assert_eq!(classify(404, None), Outcome::Rejected(404));
         assert_eq!(classify(410, None), Outcome::Rejected(410));
         for status in [401, 408, 429, 500, 503] {

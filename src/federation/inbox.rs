@@ -353,17 +353,30 @@ async fn verify_and_store(
     receive_activity::<IncomingActivity, DbActor, AppState>(activity_data, data).await
 }
 
-/// Refetches a stored actor whose copy is more than a minute old; `true` when done.
+/// Refetches a stored remote actor whose signature did not verify with the key we hold
+/// (it may have rotated its key), at most once per actor every few minutes; `true` when
+/// a fresh copy was stored.
 async fn refetched_key(data: &Data, actor: &Url) -> bool {
-    let stale = matches!(
+    let remote = matches!(
         data.store.actor_by_ap_id(actor.as_str()).await,
-        Ok(Some(record)) if !record.is_local && now_ms() - record.refreshed_at > 60_000
+        Ok(Some(record)) if !record.is_local
     );
-    stale
-        && activitypub_federation::fetch::object_id::ObjectId::<DbActor>::from(actor.clone())
-            .dereference_forced(data)
-            .await
-            .is_ok()
+    if !remote || data.key_refetch_limiter.check(actor.as_str()).is_err() {
+        return false;
+    }
+    match activitypub_federation::fetch::object_id::ObjectId::<DbActor>::from(actor.clone())
+        .dereference_forced(data)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(%actor, "refetched an actor whose signature did not verify with its stored key");
+            true
+        }
+        Err(err) => {
+            tracing::info!(%actor, error = %err, "cannot refetch an actor's key");
+            false
+        }
+    }
 }
 
 #[async_trait::async_trait]

@@ -8,8 +8,10 @@
 //! underlying library, so that the delivery worker sees status codes and `Retry-After`.
 
 pub mod actor;
+pub mod addresses;
 pub mod delivery;
 pub mod inbox;
+pub mod lookup;
 pub mod outbox_reader;
 pub mod process;
 pub mod render;
@@ -19,7 +21,10 @@ pub mod village_post;
 pub mod wellknown;
 
 use crate::{actors::ensure_instance_actor, state::AppState};
-use activitypub_federation::{config::FederationConfig, resolver::ValidatingDnsResolver};
+use activitypub_federation::{
+    config::{FederationConfig, UrlVerifier},
+    error::Error as LibraryError,
+};
 use anyhow::Context;
 use std::time::Duration;
 
@@ -29,11 +34,11 @@ pub const ACTIVITY_JSON: &str = "application/activity+json";
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// The HTTP client for every outgoing request: no redirects followed automatically, a
-/// timeout, and (unless local federation or private networks are allowed) a resolver
-/// that refuses private and loopback addresses.
+/// timeout, TLS that trusts the system's certificate store plus `extra_ca_certificates`,
+/// HTTP/2 where the server offers it (ALPN), and a resolver that connects only to the
+/// addresses [`addresses`] allows.
 pub fn http_client(state: &AppState) -> anyhow::Result<reqwest::Client> {
     let config = &state.config;
-    let refuse_private = !(config.insecure_local || config.allow_private_addresses);
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.delivery.request_timeout)
@@ -43,35 +48,59 @@ pub fn http_client(state: &AppState) -> anyhow::Result<reqwest::Client> {
             env!("CARGO_PKG_VERSION"),
             state.urls.base()
         ))
-        .dns_resolver(ValidatingDnsResolver::new(vec![], refuse_private))
+        .tls_certs_merge(config.extra_roots.iter().cloned())
+        .dns_resolver(addresses::PolicyResolver::new(config.addresses))
         .build()
         .context("building the HTTP client")
 }
 
+/// The library's last check of every URL it fetches or receives, ours: https (http only
+/// for local federation), no explicit port outside local federation, and no IP literal
+/// the address policy refuses. Names are judged when they are resolved.
+#[derive(Clone)]
+struct RemoteUrlCheck {
+    config: std::sync::Arc<crate::config::Config>,
+}
+
+#[async_trait::async_trait]
+impl UrlVerifier for RemoteUrlCheck {
+    async fn verify(&self, url: &url::Url) -> Result<(), LibraryError> {
+        if !self.config.insecure_local && url.port().is_some() {
+            return Err(LibraryError::UrlVerificationError(
+                "explicit ports are only allowed for local federation",
+            ));
+        }
+        check_remote_url(url, &self.config).map_err(|reason| {
+            tracing::info!(%url, %reason, "refused a remote URL");
+            LibraryError::UrlVerificationError("the URL's address is not one we connect to")
+        })
+    }
+}
+
 /// The federation library's configuration for this node.
+///
+/// The library runs in its `debug` mode in every mode of ours: in 0.7.0-beta.14 that
+/// switch only turns off its own address checks (which refuse every private address
+/// unless a process-wide environment variable is set, and so could not honour
+/// `allow_private_addresses`) and makes its WebFinger use http, which we do not use
+/// (see [`lookup`]). Addresses are checked by [`RemoteUrlCheck`] and, at connect time,
+/// by the client's resolver. docs/adr/0001-address-checks.md says more.
 pub async fn federation_config(state: AppState) -> anyhow::Result<FederationConfig<AppState>> {
     let instance = ensure_instance_actor(&state.store, &state.urls).await?;
     let instance = actor::DbActor::from_record(instance)?;
     let client = http_client(&state)?;
     let timeout = state.config.delivery.request_timeout;
     let insecure = state.config.insecure_local;
-    if state.config.allow_private_addresses
-        && !insecure
-        && std::env::var_os("DANGER_FEDERATION_ALLOW_LOCAL_IP").is_none()
-    {
-        // The library checks addresses itself outside debug mode and reads only this
-        // variable; we may not set it for the process (no unsafe code here).
-        tracing::warn!(
-            "allow_private_addresses is on but DANGER_FEDERATION_ALLOW_LOCAL_IP=1 is not set: \
-             fetches of actors on private addresses will still be refused"
-        );
-    }
+    let check = RemoteUrlCheck {
+        config: state.config.clone(),
+    };
     FederationConfig::builder()
         .domain(state.config.domain.clone())
         .app_data(state)
         .client(client.into())
-        .debug(insecure)
+        .debug(true)
         .allow_http_urls(insecure)
+        .url_verifier(Box::new(check))
         .http_signature_compat(true)
         .request_timeout(timeout)
         .signed_fetch_actor(&instance)
@@ -80,43 +109,24 @@ pub async fn federation_config(state: AppState) -> anyhow::Result<FederationConf
         .map_err(|err| anyhow::anyhow!("building the federation configuration: {err}"))
 }
 
-/// Whether we may fetch from or deliver to `url`: https (http only for local federation),
-/// and no literal loopback, private or link-local address unless allowed. Names that
-/// resolve to such addresses are refused by the client's resolver; literals never reach
-/// a resolver, so they are checked here.
+/// Whether we may fetch from or deliver to `url`: https (http only for local
+/// federation), and no IP literal that the address policy refuses. Names are judged by
+/// the client's resolver when it connects, since only then are their addresses known.
 pub fn check_remote_url(url: &url::Url, config: &crate::config::Config) -> Result<(), String> {
-    if config.insecure_local {
-        return match url.scheme() {
-            "http" | "https" => Ok(()),
-            other => Err(format!("{other}: URLs are not fetched")),
-        };
+    match url.scheme() {
+        "https" => {}
+        "http" if config.insecure_local => {}
+        "http" => return Err(format!("{url} is not https")),
+        other => return Err(format!("{other}: URLs are not fetched")),
     }
-    if url.scheme() != "https" {
-        return Err(format!("{url} is not https"));
-    }
-    let private = match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            let segments = ip.segments();
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (segments[0] & 0xfe00) == 0xfc00
-                || (segments[0] & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
-        }
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+        Some(url::Host::Domain(_)) => return Ok(()),
         None => return Err(format!("{url} has no host")),
     };
-    if private && !config.allow_private_addresses {
-        return Err(format!("{url} is a private or loopback address"));
+    match config.addresses.refusal(&ip.to_string(), ip.to_canonical()) {
+        Some(reason) => Err(reason),
+        None => Ok(()),
     }
-    Ok(())
 }

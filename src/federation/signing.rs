@@ -2,6 +2,13 @@
 //! `keyId = ACTOR#main-key`, headers `(request-target) content-type date digest host`
 //! as Mastodon and Pleroma expect), but leaves sending to us so the delivery worker sees
 //! the status code and `Retry-After`. A request is signed afresh for every attempt.
+//!
+//! The host is signed but never set as a header here: the signer takes it from the URL
+//! (`host[:port]`, the port left out when it is the scheme's default), exactly what the
+//! HTTP client sends as `Host` over HTTP/1.1 and as `:authority` over HTTP/2. A `host`
+//! header of our own would travel next to `:authority` over HTTP/2, and nginx refuses
+//! such a request with 400 ("client sent duplicate host header") before the server
+//! behind it sees it.
 
 use activitypub_federation::error::Error as LibraryError;
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
@@ -29,13 +36,6 @@ pub fn parse_private_key(pem: &str) -> anyhow::Result<RsaPrivateKey> {
         .map_err(|err| anyhow::anyhow!("the stored private key is unreadable: {err}"))
 }
 
-fn host_header(url: &Url) -> String {
-    match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    }
-}
-
 /// Builds a signed POST of `body` to `inbox` on behalf of `actor_id`, dated now.
 pub async fn signed_post(
     client: &reqwest::Client,
@@ -47,7 +47,6 @@ pub async fn signed_post(
     let builder = client
         .post(inbox.as_str())
         .header("content-type", super::ACTIVITY_JSON)
-        .header("host", host_header(inbox))
         .header("date", httpdate::fmt_http_date(SystemTime::now()));
     sign(builder, body, actor_id, key).await
 }

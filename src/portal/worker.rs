@@ -12,7 +12,6 @@ use crate::{
     publishing::new_public_id,
     store::{NewActivity, VillageFollow, VillageRecord},
 };
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use anyhow::Context;
 use futures::StreamExt;
 use std::time::Duration;
@@ -141,9 +140,9 @@ async fn follow(data: &Data, village: &VillageRecord) -> anyhow::Result<()> {
         .handle
         .as_deref()
         .context("the village has no handle")?;
-    let actor: DbActor = webfinger_resolve_actor::<_, DbActor>(handle, data)
+    let actor: DbActor = crate::federation::lookup::actor_by_handle(handle, data)
         .await
-        .map_err(|err| anyhow::anyhow!("looking up {handle}: {err}"))?;
+        .with_context(|| format!("looking up {handle}"))?;
     let portal = crate::actors::find_publishing_actor(&data.store, None).await?;
     let activity = NewActivity {
         public_id: new_public_id(),

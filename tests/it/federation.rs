@@ -1,7 +1,10 @@
-//! A Kentongan node and a fediverse peer talk over real HTTP on loopback: WebFinger,
-//! follow, accept, post, update, delete, unfollow; on SQLite and on PostgreSQL.
+//! A Kentongan node and a fediverse peer talk over real HTTP: WebFinger, follow,
+//! accept, post, update, delete, unfollow; on SQLite and on PostgreSQL, on loopback and
+//! in production shape (behind nginx with TLS and HTTP/2, names without ports).
 
-use crate::support::{AP, Backend, TestNode, WAIT, backends, client, eventually, peer::Peer};
+use crate::support::{
+    AP, Backend, Shape, TestNode, WAIT, backends, client, eventually, peer::Peer, setups,
+};
 use kentongan::publishing::{self, PostChanges};
 use serde_json::{Value, json};
 
@@ -40,9 +43,9 @@ async fn publish_via_api(node: &TestNode, title: &str, body: &str, categories: &
     doc["url"].as_str().expect("url").to_string()
 }
 
-async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
-    let node = TestNode::start(&backend, "desa-jangkarasam").await;
-    let peer = Peer::start(true).await;
+async fn follow_accept_post_update_delete_unfollow(backend: Backend, shape: Shape) {
+    let node = TestNode::start_in(&backend, shape, "desa-jangkarasam").await;
+    let peer = Peer::start_in(shape, true).await;
 
     // WebFinger loops back exactly to the actor id, as Mastodon checks.
     let (status, finger) = get_json(&format!(
@@ -308,10 +311,10 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn follow_accept_post_update_delete_unfollow_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        follow_accept_post_update_delete_unfollow(backend).await;
+async fn follow_accept_post_update_delete_unfollow_on_every_backend_and_in_production_shape() {
+    for (backend, shape) in setups() {
+        eprintln!("backend: {}, {}", backend.name(), shape.name());
+        follow_accept_post_update_delete_unfollow(backend, shape).await;
     }
 }
 

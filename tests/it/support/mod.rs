@@ -1,7 +1,9 @@
-//! Shared test machinery: both database backends, in-process nodes on loopback, a
-//! fake fediverse server ([`peer`]) and polling with a deadline.
+//! Shared test machinery: both database backends, both shapes of network (loopback
+//! HTTP with ports, and production shape behind nginx: [`production`]), in-process
+//! nodes, a fake fediverse server ([`peer`]) and polling with a deadline.
 
 pub mod peer;
+pub mod production;
 pub mod residents;
 
 use kentongan::{
@@ -37,6 +39,63 @@ pub fn backends() -> Vec<Backend> {
         _ => eprintln!("SKIPPED the PostgreSQL half of this test: TEST_POSTGRES_URL is not set"),
     }
     list
+}
+
+/// How a test's servers are reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `http://localhost:PORT`, nodes with `insecure_local`: quick.
+    Loopback,
+    /// `https://NAME` through nginx with TLS and HTTP/2, nodes in production mode.
+    Production,
+}
+
+impl Shape {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Shape::Loopback => "loopback",
+            Shape::Production => "production shape",
+        }
+    }
+}
+
+/// Loopback always; production shape where this machine can run it (root, port 443,
+/// nginx), else SKIPPED with the reason. CI can.
+pub fn shapes() -> Vec<Shape> {
+    match production::proxy() {
+        Ok(_) => vec![Shape::Loopback, Shape::Production],
+        Err(reason) => {
+            eprintln!("SKIPPED the production-shaped half of this test: {reason}");
+            vec![Shape::Loopback]
+        }
+    }
+}
+
+/// Every backend in every shape this machine can run.
+pub fn setups() -> Vec<(Backend, Shape)> {
+    let shapes = shapes();
+    backends()
+        .into_iter()
+        .flat_map(|backend| shapes.iter().map(move |shape| (backend.clone(), *shape)))
+        .collect()
+}
+
+/// Where a server listening on `port` is reached in `shape`: its domain (host, with
+/// the port only on loopback) and its base URL.
+pub fn address(shape: Shape, label: &str, port: u16) -> (String, String) {
+    match shape {
+        Shape::Loopback => {
+            let domain = format!("localhost:{port}");
+            let base = format!("http://{domain}");
+            (domain, base)
+        }
+        Shape::Production => {
+            let proxy = production::proxy().expect("the production shape is available");
+            let domain = proxy.name_for(label, port);
+            let base = format!("https://{domain}");
+            (domain, base)
+        }
+    }
 }
 
 /// A fresh database for one node: a temporary SQLite file, or a new PostgreSQL
@@ -99,8 +158,9 @@ impl TestDb {
     }
 }
 
-/// A Kentongan node running in this process on a loopback port, federating as
-/// `localhost:PORT` with `--insecure-local`.
+/// A Kentongan node running in this process on a loopback port: federating as
+/// `localhost:PORT` with `--insecure-local`, or in production shape as a name behind
+/// the test nginx, in production mode.
 pub struct TestNode {
     pub node: Option<Node>,
     /// Kept so the data directory lives as long as the node.
@@ -110,6 +170,7 @@ pub struct TestNode {
     pub username: String,
     pub db: TestDb,
     pub token: String,
+    pub shape: Shape,
 }
 
 pub async fn loopback_listener() -> (TcpListener, u16) {
@@ -137,10 +198,26 @@ impl TestNode {
         role: Role,
         settings: &[(&str, &str)],
     ) -> Self {
+        Self::start_shaped(backend, Shape::Loopback, username, role, settings).await
+    }
+
+    /// A village node in `shape`.
+    pub async fn start_in(backend: &Backend, shape: Shape, username: &str) -> Self {
+        Self::start_shaped(backend, shape, username, Role::Village, &[]).await
+    }
+
+    /// A node in `shape`, configured as [`TestNode::start_configured`] does.
+    pub async fn start_shaped(
+        backend: &Backend,
+        shape: Shape,
+        username: &str,
+        role: Role,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let db = TestDb::create(backend).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let (listener, port) = loopback_listener().await;
-        let domain = format!("localhost:{port}");
+        let (domain, base) = address(shape, username, port);
         let token = init(InitArgs {
             dir: dir.path().to_path_buf(),
             domain: domain.clone(),
@@ -149,13 +226,24 @@ impl TestNode {
             role,
             listen: format!("127.0.0.1:{port}"),
             database_url: db.url.clone(),
-            insecure_local: true,
+            insecure_local: shape == Shape::Loopback,
             admin_username: "admin".into(),
         })
         .await
         .expect("init")
         .token;
         let path = dir.path().join("kentongan.toml");
+        if shape == Shape::Production {
+            // The test CA, trusted as a regency trusts its own.
+            let proxy = production::proxy().expect("the production shape is available");
+            let text = std::fs::read_to_string(&path).expect("config");
+            let setting = format!(
+                "extra_ca_certificates = [{:?}]\n",
+                proxy.ca_file().display().to_string()
+            );
+            let text = text.replacen("\n[delivery]\n", &format!("{setting}\n[delivery]\n"), 1);
+            std::fs::write(&path, text).expect("write config");
+        }
         for (table, lines) in settings {
             let text = std::fs::read_to_string(&path).expect("config");
             assert!(
@@ -165,16 +253,17 @@ impl TestNode {
             let text = text.replacen(&format!("{table}\n"), &format!("{table}\n{lines}\n"), 1);
             std::fs::write(&path, text).expect("write config");
         }
-        let config = Config::load(dir.path()).expect("config");
+        let config = load_config(dir.path(), shape);
         let node = Node::start(config, listener).await.expect("start node");
         Self {
             node: Some(node),
-            base: format!("http://{domain}"),
+            base,
             domain,
             _dir: dir,
             username: username.to_string(),
             db,
             token,
+            shape,
         }
     }
 
@@ -223,7 +312,7 @@ impl TestNode {
 
     /// Serves again on the same port, with the same data.
     pub async fn come_back(&mut self) {
-        let config = Config::load(self._dir.path()).expect("config");
+        let config = load_config(self._dir.path(), self.shape);
         let listener = TcpListener::bind(config.listen)
             .await
             .expect("bind the same port again");
@@ -233,6 +322,21 @@ impl TestNode {
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()
     }
+}
+
+/// The node's configuration; in production shape it may also reach loopback addresses
+/// (every test name resolves to 127.0.0.1), as `DANGER_FEDERATION_ALLOW_LOCAL_IP` allows
+/// a real process.
+fn load_config(dir: &std::path::Path, shape: Shape) -> Config {
+    let mut config = Config::load(dir).expect("config");
+    if shape == Shape::Production {
+        assert!(
+            !config.insecure_local,
+            "production shape runs in production mode"
+        );
+        config.addresses.loopback = true;
+    }
+    config
 }
 
 /// Polls `check` until it returns `Some`, failing the test with `what` after `limit`.
@@ -255,9 +359,12 @@ where
 
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A client as a browser or another server would be: it trusts the test CA once the
+/// production shape runs, and speaks HTTP/2 where the server offers it.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_merge(production::ca_certificate())
         .build()
         .expect("client")
 }

@@ -1,8 +1,10 @@
-//! A small fediverse server for tests, on its own loopback port (`localhost:PORT`):
+//! A small fediverse server for tests, on its own loopback port (`localhost:PORT`, or
+//! in production shape a name behind the test nginx, over HTTPS and HTTP/2):
 //! it serves actors that share one key pair, sends signed activities with Kentongan's
 //! signer, and records every POST to its inboxes after verifying the HTTP signature
 //! independently (fetching the signer's key, checking Digest and signature).
 
+use super::Shape;
 use axum::{
     Json, Router,
     body::Bytes,
@@ -65,7 +67,12 @@ pub struct Peer {
 
 impl Peer {
     pub async fn start(shared_inbox: bool) -> Self {
-        Self::start_inner(shared_inbox, KEYS.1.clone()).await
+        Self::start_in(Shape::Loopback, shared_inbox).await
+    }
+
+    /// A peer reached as `shape` says.
+    pub async fn start_in(shape: Shape, shared_inbox: bool) -> Self {
+        Self::start_inner(shape, shared_inbox, KEYS.1.clone()).await
     }
 
     /// A peer whose actors publish another key pair's public key.
@@ -73,13 +80,12 @@ impl Peer {
         shared_inbox: bool,
         keys: activitypub_federation::http_signatures::Keypair,
     ) -> Self {
-        Self::start_inner(shared_inbox, keys.public_key).await
+        Self::start_inner(Shape::Loopback, shared_inbox, keys.public_key).await
     }
 
-    async fn start_inner(shared_inbox: bool, public_pem: String) -> Self {
+    async fn start_inner(shape: Shape, shared_inbox: bool, public_pem: String) -> Self {
         let (listener, port) = super::loopback_listener().await;
-        let domain = format!("localhost:{port}");
-        let base = format!("http://{domain}");
+        let (_, base) = super::address(shape, "peer", port);
         let shared = Shared {
             base: base.clone(),
             public_pem: Arc::new(public_pem),
