@@ -4,9 +4,10 @@
 use crate::{
     admin::{Browser, PASSWORD, user},
     support::{
-        Backend, TestNode, WAIT, backends, eventually,
+        Backend, Shape, TestNode, WAIT, backends, eventually,
         peer::Peer,
         residents::{PUBLIC, activity, note},
+        setups,
     },
 };
 use kentongan::{auth::Role, clock::now_ms, publishing::PostInput, store::TicketRow};
@@ -27,9 +28,9 @@ async fn tickets(node: &TestNode, count: usize) -> Vec<TicketRow> {
     .await
 }
 
-async fn messages_become_tickets(backend: Backend) {
-    let node = TestNode::start(&backend, "desa-sukamaju").await;
-    let peer = Peer::start(true).await;
+async fn messages_become_tickets(backend: Backend, shape: Shape) {
+    let node = TestNode::start_in(&backend, shape, "desa-sukamaju").await;
+    let peer = Peer::start_in(shape, true).await;
     let post = node
         .publish(&PostInput {
             title: "Jalan desa rusak".into(),
@@ -310,9 +311,11 @@ async fn messages_become_tickets(backend: Backend) {
 }
 
 #[tokio::test]
-async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend() {
-    for backend in backends() {
-        messages_become_tickets(backend).await;
+async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend_and_in_production_shape()
+ {
+    for (backend, shape) in setups() {
+        eprintln!("backend: {}, {}", backend.name(), shape.name());
+        messages_become_tickets(backend, shape).await;
     }
 }
 

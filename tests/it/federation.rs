@@ -90,6 +90,17 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend, shape: Shap
         accept.signature_verified,
         "the Accept's signature must verify"
     );
+    // Signed fetches both ways: the node fetched the follower's actor with a signed GET
+    // that verified at the peer (which, in production shape, refuses unsigned ones as
+    // GoToSocial does), and the peer verified the node's signatures by fetching its keys
+    // with signed GETs of its own.
+    assert!(
+        peer.fetches()
+            .iter()
+            .any(|f| f.path == "/users/warga" && f.signature_verified),
+        "the node fetches the follower with a signed GET: {:?}",
+        peer.fetches()
+    );
     assert_eq!(follower_count(&node).await, 1);
     let (_, followers) = get_json(&format!("{}/u/desa-jangkarasam/followers", node.base)).await;
     assert_eq!(followers["totalItems"], 1);

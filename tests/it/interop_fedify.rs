@@ -9,13 +9,24 @@
 //! answers from the admin and the answer reaches the resident's thread -> edit ->
 //! delete -> Undo(Follow).
 //!
+//! It runs twice: on loopback (`--insecure-local`, http, ports) and in production
+//! shape: the node in production mode as the README sets it up, with the test CA in
+//! `extra_ca_certificates` and `DANGER_FEDERATION_ALLOW_LOCAL_IP=1` in its environment
+//! (every test name resolves to 127.0.0.1), the node and the resident each behind the
+//! test nginx with TLS and HTTP/2, reached by names without ports; the resident then
+//! requires signed fetches of its actor (authorized fetch, as GoToSocial does) and
+//! signs its own lookups.
+//!
 //! Needs `npm` (for `npm ci`, which also installs a Node 22 binary into
 //! `tests/interop/fedify/node_modules/node/bin/node`); without `npm` on PATH
 //! the test prints "SKIPPED interop_fedify: npm not found" and passes.
 //!
 //! Run alone: `cargo test --test it interop_fedify -- --nocapture`.
 
-use crate::admin::Browser;
+use crate::{
+    admin::Browser,
+    support::{Shape, address, production},
+};
 use serde_json::Value;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -43,6 +54,19 @@ const ANSWER: &str = "Terima kasih, petugas memperbaikinya besok pagi.";
 
 #[test]
 fn interop_fedify_resident_follows_and_receives_posts() {
+    interop(Shape::Loopback);
+}
+
+#[test]
+fn interop_fedify_resident_follows_and_receives_posts_in_production_shape() {
+    if let Err(reason) = production::proxy() {
+        println!("SKIPPED interop_fedify in production shape: {reason}");
+        return;
+    }
+    interop(Shape::Production);
+}
+
+fn interop(shape: Shape) {
     if !npm_available() {
         println!("SKIPPED interop_fedify: npm not found");
         return;
@@ -60,33 +84,49 @@ fn interop_fedify_resident_follows_and_receives_posts() {
     let kentongan = env!("CARGO_BIN_EXE_kentongan");
     let port = free_port();
     let resident_port = free_port();
-    let domain = format!("localhost:{port}");
-    let origin = format!("http://localhost:{port}");
+    let (domain, origin) = address(shape, USERNAME, port);
+    let (resident_domain, resident_origin) = address(shape, "warga", resident_port);
     let village_actor = format!("{origin}/u/{USERNAME}");
-    let resident_actor = format!("http://localhost:{resident_port}/users/warga");
+    let resident_actor = format!("{resident_origin}/users/warga");
     let data_dir = h.dir.join("node");
     let dir = data_dir.to_str().expect("utf-8 temp path").to_owned();
 
     // --- kentongan init + serve -------------------------------------------
     let listen = format!("127.0.0.1:{port}");
-    let out = h.run(
-        "kentongan init",
-        Command::new(kentongan).args([
-            "init",
-            "--dir",
-            &dir,
-            "--domain",
-            &domain,
-            "--username",
-            USERNAME,
-            "--name",
-            "Desa Jangkarasam",
-            "--listen",
-            &listen,
-            "--insecure-local",
-        ]),
-    );
+    let mut init = Command::new(kentongan);
+    init.args([
+        "init",
+        "--dir",
+        &dir,
+        "--domain",
+        &domain,
+        "--username",
+        USERNAME,
+        "--name",
+        "Desa Jangkarasam",
+        "--listen",
+        &listen,
+    ]);
+    if shape == Shape::Loopback {
+        init.arg("--insecure-local");
+    }
+    let out = h.run("kentongan init", &mut init);
     h.expect_success("kentongan init", &out);
+    if shape == Shape::Production {
+        // As a regency trusts its own CA: the one setting, in the file init wrote.
+        let proxy = production::proxy().expect("the production shape is available");
+        let path = data_dir.join("kentongan.toml");
+        let text = fs::read_to_string(&path).expect("read kentongan.toml");
+        let text = text.replacen(
+            "\n[delivery]\n",
+            &format!(
+                "extra_ca_certificates = [{:?}]\n\n[delivery]\n",
+                proxy.ca_file().display().to_string()
+            ),
+            1,
+        );
+        fs::write(&path, text).expect("write kentongan.toml");
+    }
     let init_stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let admin_password = init_stdout
         .lines()
@@ -109,6 +149,9 @@ fn interop_fedify_resident_follows_and_receives_posts() {
         ));
     // Logs go to files shown on failure; the node reads KENTONGAN_LOG itself.
     serve.env("NO_COLOR", "1");
+    if shape == Shape::Production {
+        serve.env("DANGER_FEDERATION_ALLOW_LOCAL_IP", "1");
+    }
     let child = serve
         .spawn()
         .unwrap_or_else(|e| panic!("spawn kentongan serve: {e}"));
@@ -119,19 +162,28 @@ fn interop_fedify_resident_follows_and_receives_posts() {
         "kentongan serve stderr".into(),
         node_log.with_extension("err"),
     ));
-    h.wait_http_ok(&format!("http://127.0.0.1:{port}/.well-known/nodeinfo"));
+    // Through the proxy in production shape: the name, TLS and HTTP/2 all work.
+    h.wait_http_ok(&format!("{origin}/.well-known/nodeinfo"));
 
     // --- the Fedify resident follows the village ---------------------------
     let resident_err = h.dir.join("resident.err");
-    let mut child = Command::new(&node)
-        .current_dir(&fedify_dir)
-        .args([
-            "resident.mjs",
-            "--port",
-            &resident_port.to_string(),
-            "--follow",
-            &format!("{USERNAME}@{domain}"),
-        ])
+    let mut resident = Command::new(&node);
+    resident.current_dir(&fedify_dir).args([
+        "resident.mjs",
+        "--port",
+        &resident_port.to_string(),
+        "--follow",
+        &format!("{USERNAME}@{domain}"),
+        "--origin",
+        &resident_origin,
+    ]);
+    if shape == Shape::Production {
+        let proxy = production::proxy().expect("the production shape is available");
+        resident
+            .arg("--require-signed-fetch")
+            .env("NODE_EXTRA_CA_CERTS", proxy.ca_file());
+    }
+    let mut child = resident
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(
@@ -161,7 +213,7 @@ fn interop_fedify_resident_follows_and_receives_posts() {
     );
 
     // --- the node lists the resident as a follower --------------------------
-    let handle = format!("warga@localhost:{resident_port}");
+    let handle = format!("warga@{resident_domain}");
     h.poll_command(
         "kentongan followers lists the resident",
         Command::new(kentongan).args(["followers", "--dir", &dir]),
@@ -713,6 +765,7 @@ impl Harness {
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(5))
+            .tls_certs_merge(production::ca_certificate())
             .build()
             .expect("reqwest client");
         let until = Instant::now() + DEADLINE;

@@ -1,9 +1,10 @@
-//! A regency portal and three villages federate over real HTTP on loopback: the portal
-//! follows each village, backfills what they published before, receives new posts,
-//! edits and deletions live, announces them to its own followers, fills what it missed
-//! while a village was offline, and unfollows a removed village. On every backend.
+//! A regency portal and three villages federate over real HTTP: the portal follows each
+//! village, backfills what they published before, receives new posts, edits and
+//! deletions live, announces them to its own followers, fills what it missed while a
+//! village was offline, and unfollows a removed village. On every backend, on loopback
+//! and in production shape.
 
-use crate::support::{Backend, TestNode, WAIT, backends, eventually, peer::Peer};
+use crate::support::{Backend, Shape, TestNode, WAIT, eventually, peer::Peer, setups};
 use kentongan::{
     clock::now_ms,
     config::{Config, Role},
@@ -44,11 +45,11 @@ async fn timeline(portal: &TestNode) -> Vec<kentongan::store::VillagePostRecord>
         .expect("timeline")
 }
 
-async fn portal_and_three_villages(backend: Backend) {
+async fn portal_and_three_villages(backend: Backend, shape: Shape) {
     let now = now_ms();
     let mut desa = Vec::new();
     for name in ["desa-a", "desa-b", "desa-c"] {
-        desa.push(TestNode::start(&backend, name).await);
+        desa.push(TestNode::start_in(&backend, shape, name).await);
     }
     // Posts published before the portal follows, with their own dates.
     let mut published = Vec::new();
@@ -66,7 +67,7 @@ async fn portal_and_three_villages(backend: Backend) {
         }
     }
 
-    let portal = TestNode::start_with_role(&backend, "portal-beltim", Role::Portal).await;
+    let portal = TestNode::start_shaped(&backend, shape, "portal-beltim", Role::Portal, &[]).await;
     for (village, district) in desa.iter().zip(["Gantung", "Gantung", "Manggar"]) {
         let input = VillageInput {
             name: format!("Desa {}", village.username),
@@ -146,7 +147,7 @@ async fn portal_and_three_villages(backend: Backend) {
     }
 
     // A resident follows the portal itself.
-    let resident = Peer::start(true).await;
+    let resident = Peer::start_in(shape, true).await;
     let follow = resident.follow("warga", &portal.actor_id());
     let (status, _) = resident
         .send("warga", &format!("{}/inbox", portal.base), &follow)
@@ -329,9 +330,10 @@ async fn portal_and_three_villages(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_portal_follows_backfills_and_aggregates_three_villages_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        portal_and_three_villages(backend).await;
+async fn a_portal_follows_backfills_and_aggregates_three_villages_on_every_backend_and_in_production_shape()
+ {
+    for (backend, shape) in setups() {
+        eprintln!("backend: {}, {}", backend.name(), shape.name());
+        portal_and_three_villages(backend, shape).await;
     }
 }

@@ -2,8 +2,9 @@
 //! is stored. Signatures: missing, wrong key, bad digest, stale date, actor ≠ signer.
 
 use crate::support::{
-    Backend, TestNode, backends, client,
+    Backend, Shape, TestNode, WAIT, backends, client, eventually,
     peer::{Peer, private_key, rand_id},
+    setups,
 };
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -408,4 +409,68 @@ async fn a_flooding_server_gets_429_with_retry_after_and_others_still_get_in() {
     flood.stop();
     calm.stop();
     node.stop().await;
+}
+
+/// A peer changes its key after the node has stored the old one: its next activity does
+/// not verify with the stored key, so the node fetches the actor again and accepts it;
+/// a second failure within minutes does not make the node fetch again.
+async fn key_rotation(backend: Backend, shape: Shape) {
+    let node = TestNode::start_in(&backend, shape, "desa-kunci").await;
+    let peer = Peer::start_in(shape, true).await;
+    let inbox = format!("{}/inbox", node.base);
+    let follow = peer.follow("warga", &node.actor_id());
+    let (status, body) = peer.send("warga", &inbox, &follow).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the Accept", WAIT, || async {
+        peer.received_of("Accept").into_iter().next()
+    })
+    .await;
+    let fetches_before = peer.fetches().len();
+
+    peer.rotate_key();
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/undo-{}", peer.base, rand_id()),
+        "type": "Undo",
+        "actor": peer.actor_id("warga"),
+        "object": follow,
+    });
+    let (status, body) = peer.send("warga", &inbox, &undo).await;
+    assert_eq!(status, 202, "signed with the new key: {body}");
+    assert!(
+        peer.fetches().len() > fetches_before,
+        "the node fetched the actor again"
+    );
+    let store = &node.state().store;
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    eventually("the Undo to take effect", WAIT, || async {
+        (store.count_followers(actor.id).await.expect("count") == 0).then_some(())
+    })
+    .await;
+
+    // Another rotation at once: the node does not fetch the actor again for a while, so
+    // forged signatures cannot make it fetch at will.
+    peer.rotate_key();
+    let fetches_before = peer.fetches().len();
+    let again = peer.follow("warga", &node.actor_id());
+    let (status, _) = peer.send("warga", &inbox, &again).await;
+    assert_eq!(
+        status, 401,
+        "a second key change within minutes is not refetched"
+    );
+    assert_eq!(peer.fetches().len(), fetches_before);
+
+    peer.stop();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_rotates_its_key_is_accepted_after_one_refetch_on_every_backend_and_in_production_shape()
+ {
+    for (backend, shape) in setups() {
+        eprintln!("backend: {}, {}", backend.name(), shape.name());
+        key_rotation(backend, shape).await;
+    }
 }

@@ -3,8 +3,17 @@
 // resident's account on a Mastodon-like server.
 //
 // Usage:
-//   node resident.mjs --port P [--follow user@host:port] [--username warga]
+//   node resident.mjs --port P [--follow user@host[:port]] [--username warga]
+//                     [--origin https://name] [--require-signed-fetch]
 //                     [--log-level warning|info|debug]
+//
+// --origin is the public origin of this server when it runs behind a reverse
+// proxy (production shape: https, a name without a port); WebFinger lookups
+// then use https too.  The default is http://localhost:PORT.  With
+// --require-signed-fetch, GETs of the actor must carry an HTTP Signature
+// that verifies (authorized fetch, as GoToSocial and Mastodon's secure mode
+// require); unsigned ones get 401.  Every lookup this resident makes is
+// signed with its own key.  Trust a test CA with NODE_EXTRA_CA_CERTS.
 //
 // Needs Node >= 22 (Fedify 2.x); `npm ci` in this folder installs one at
 // node_modules/node/bin/node.
@@ -94,6 +103,8 @@ const { values: args } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     follow: { type: "string" },
     username: { type: "string", default: "warga" },
+    origin: { type: "string" },
+    "require-signed-fetch": { type: "boolean", default: false },
     "log-level": { type: "string", default: "warning" },
   },
   strict: true,
@@ -107,7 +118,9 @@ if (args.port == null || !/^\d+$/.test(args.port)) {
 }
 const PORT = Number(args.port);
 const USERNAME = args.username;
-const ORIGIN = `http://localhost:${PORT}`;
+const ORIGIN = new URL(args.origin ?? `http://localhost:${PORT}`).origin;
+/** WebFinger speaks the scheme this server is reached with. */
+const WEBFINGER_SCHEME = new URL(ORIGIN).protocol;
 
 // ------------------------------------------------------------------ output
 
@@ -210,6 +223,9 @@ federation
       publicKey: keys[0]?.cryptographicKey,
     });
   })
+  .authorize(async (ctx, _identifier) =>
+    !args["require-signed-fetch"] || (await ctx.getSignedKeyOwner()) != null
+  )
   .mapHandle((_ctx, username) => username === USERNAME ? USERNAME : null)
   .setKeyPairsDispatcher((_ctx, identifier) =>
     identifier === USERNAME ? [keyPair] : []
@@ -537,7 +553,7 @@ emit({
   event: "listening",
   port: PORT,
   actor: `${ORIGIN}/users/${USERNAME}`,
-  handle: `${USERNAME}@localhost:${PORT}`,
+  handle: `${USERNAME}@${new URL(ORIGIN).host}`,
 });
 
 // ------------------------------------------------------------ lifecycle
@@ -582,11 +598,12 @@ rl.on("close", () => shutdown(0));
 const ctx = federation.createContext(new URL(ORIGIN), undefined);
 
 /**
- * WebFinger over plain http.  RFC 7033 (and Fedify's lookupWebFinger) always
- * use https for acct: resources, but the node under test serves http on
- * loopback only (--insecure-local), so the request is made here; the JRD is
- * interpreted the way Fedify's lookupObject() does (rel=self link of type
- * application/activity+json or the ActivityStreams ld+json profile).
+ * WebFinger with this server's own scheme.  RFC 7033 (and Fedify's
+ * lookupWebFinger) always use https for acct: resources, but on loopback the
+ * node under test serves http only (--insecure-local), so the request is made
+ * here; the JRD is interpreted the way Fedify's lookupObject() does (rel=self
+ * link of type application/activity+json or the ActivityStreams ld+json
+ * profile).
  */
 async function webfinger(handle) {
   const acct = handle.replace(/^@/, "");
@@ -594,7 +611,7 @@ async function webfinger(handle) {
   if (at < 1) throw new Error(`not a handle: ${handle}`);
   const host = acct.slice(at + 1);
   const resource = `acct:${acct}`;
-  const url = new URL(`http://${host}/.well-known/webfinger`);
+  const url = new URL(`${WEBFINGER_SCHEME}//${host}/.well-known/webfinger`);
   url.searchParams.set("resource", resource);
   const response = await fetch(url, {
     headers: { Accept: "application/jrd+json" },
@@ -633,8 +650,10 @@ async function webfinger(handle) {
 
 async function follow(handle) {
   const actorUri = await webfinger(handle);
-  // Fedify's own document loader + JSON-LD parsing of the actor.
-  const actor = await ctx.lookupObject(actorUri.href);
+  // Fedify's own document loader (signing the GET with our key, as servers in
+  // authorized-fetch mode do) + JSON-LD parsing of the actor.
+  const documentLoader = await ctx.getDocumentLoader({ identifier: USERNAME });
+  const actor = await ctx.lookupObject(actorUri.href, { documentLoader });
   if (actor == null || !isActor(actor)) {
     throw new Error(`${actorUri.href} did not dereference to an actor (got ${actor?.constructor?.name ?? "nothing"}; see stderr)`);
   }

@@ -1,8 +1,11 @@
 //! A small fediverse server for tests, on its own loopback port (`localhost:PORT`, or
 //! in production shape a name behind the test nginx, over HTTPS and HTTP/2):
-//! it serves actors that share one key pair, sends signed activities with Kentongan's
-//! signer, and records every POST to its inboxes after verifying the HTTP signature
-//! independently (fetching the signer's key, checking Digest and signature).
+//! it serves actors that share one key pair (which a test may rotate), sends signed
+//! activities with Kentongan's signer, and records every POST to its inboxes after
+//! verifying the HTTP signature independently (fetching the signer's key with a signed
+//! GET, checking Digest and signature). It records every fetch of its actors too, with
+//! whether the GET was signed and verified; in production shape it answers unsigned
+//! fetches 401, as GoToSocial does.
 
 use super::Shape;
 use axum::{
@@ -49,18 +52,37 @@ pub struct Received {
     pub signature_verified: bool,
 }
 
+/// A GET of one of the peer's actors.
+#[derive(Clone, Debug)]
+pub struct Fetch {
+    pub path: String,
+    pub signed: bool,
+    pub signature_verified: bool,
+}
+
+/// The key pair the peer's actors publish and sign with.
+#[derive(Clone)]
+struct Keys {
+    private: RsaPrivateKey,
+    public_pem: String,
+}
+
 #[derive(Clone)]
 struct Shared {
     base: String,
-    public_pem: Arc<String>,
+    keys: Arc<Mutex<Keys>>,
     shared_inbox: bool,
+    require_signed_fetch: bool,
     received: Arc<Mutex<Vec<Received>>>,
+    fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
 }
 
 pub struct Peer {
     pub base: String,
+    keys: Arc<Mutex<Keys>>,
     received: Arc<Mutex<Vec<Received>>>,
+    fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -73,6 +95,24 @@ impl Peer {
     /// A peer reached as `shape` says.
     pub async fn start_in(shape: Shape, shared_inbox: bool) -> Self {
         Self::start_inner(shape, shared_inbox, KEYS.1.clone()).await
+    }
+
+    /// The peer's actors get a new key pair from now on (published and signed with), as
+    /// a server does when it rotates its keys.
+    pub fn rotate_key(&self) {
+        let pair =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keypair");
+        let private =
+            kentongan::federation::signing::parse_private_key(&pair.private_key).expect("key");
+        *self.keys.lock().expect("lock") = Keys {
+            private,
+            public_pem: pair.public_key,
+        };
+    }
+
+    /// Every GET of the peer's actors so far.
+    pub fn fetches(&self) -> Vec<Fetch> {
+        self.fetches.lock().expect("lock").clone()
     }
 
     /// A peer whose actors publish another key pair's public key.
@@ -88,9 +128,14 @@ impl Peer {
         let (_, base) = super::address(shape, "peer", port);
         let shared = Shared {
             base: base.clone(),
-            public_pem: Arc::new(public_pem),
+            keys: Arc::new(Mutex::new(Keys {
+                private: KEYS.0.clone(),
+                public_pem,
+            })),
             shared_inbox,
+            require_signed_fetch: shape == Shape::Production,
             received: Arc::default(),
+            fetches: Arc::default(),
             behaviour: Arc::new(Mutex::new(Behaviour::Answer(202))),
         };
         let router = Router::new()
@@ -103,7 +148,9 @@ impl Peer {
         });
         Self {
             base,
+            keys: shared.keys,
             received: shared.received,
+            fetches: shared.fetches,
             behaviour: shared.behaviour,
             task,
         }
@@ -132,12 +179,13 @@ impl Peer {
     /// Signs and POSTs `activity` as `name` to `inbox`; returns status and body.
     pub async fn send(&self, name: &str, inbox: &str, activity: &Value) -> (u16, String) {
         let client = super::client();
+        let key = self.keys.lock().expect("lock").private.clone();
         let request = kentongan::federation::signing::signed_post(
             &client,
             &Url::parse(inbox).expect("inbox URL"),
             Bytes::from(activity.to_string()),
             &Url::parse(&self.actor_id(name)).expect("actor URL"),
-            KEYS.0.clone(),
+            key,
         )
         .await
         .expect("sign");
@@ -171,7 +219,23 @@ pub fn private_key() -> RsaPrivateKey {
     KEYS.0.clone()
 }
 
-async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> Response {
+async fn actor(
+    State(shared): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/users/{name}");
+    let signed = headers.contains_key("signature");
+    let signature_verified = signed && verify_get(&shared, &path, &headers).await;
+    shared.fetches.lock().expect("lock").push(Fetch {
+        path,
+        signed,
+        signature_verified,
+    });
+    if shared.require_signed_fetch && !signature_verified {
+        return (StatusCode::UNAUTHORIZED, "a signed fetch is required\n").into_response();
+    }
+    let public_pem = shared.keys.lock().expect("lock").public_pem.clone();
     let id = format!("{}/users/{name}", shared.base);
     let mut doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -181,7 +245,7 @@ async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> Respon
         "name": format!("Warga {name}"),
         "inbox": format!("{id}/inbox"),
         "outbox": format!("{id}/outbox"),
-        "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": shared.public_pem.as_str() },
+        "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public_pem },
     });
     if shared.shared_inbox {
         doc["endpoints"] = json!({ "sharedInbox": format!("{}/inbox", shared.base) });
@@ -208,7 +272,7 @@ async fn inbox(
 
 async fn record(shared: Shared, path: String, headers: HeaderMap, body: Bytes) -> Response {
     let behaviour = shared.behaviour.lock().expect("lock").clone();
-    let signature_verified = verify(&path, &headers, &body).await;
+    let signature_verified = verify(&shared, &path, &headers, &body).await;
     let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     shared.received.lock().expect("lock").push(Received {
         path,
@@ -231,17 +295,35 @@ async fn record(shared: Shared, path: String, headers: HeaderMap, body: Bytes) -
 }
 
 /// Checks Digest and the draft-cavage signature with the key fetched from `keyId`.
-async fn verify(path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+async fn verify(shared: &Shared, path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
     let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
     if headers.get("digest").and_then(|v| v.to_str().ok()) != Some(digest.as_str()) {
         return false;
     }
+    let config = http_signature_normalization::Config::new().require_digest();
+    verify_signature(shared, &config, "POST", path, headers).await
+}
+
+/// Checks the signature of a GET (no body, so no Digest required).
+async fn verify_get(shared: &Shared, path: &str, headers: &HeaderMap) -> bool {
+    let config = http_signature_normalization::Config::new();
+    verify_signature(shared, &config, "GET", path, headers).await
+}
+
+/// Verifies the draft-cavage signature of a request with the public key of its `keyId`,
+/// fetched with a signed GET as a server in authorized-fetch mode does.
+async fn verify_signature(
+    shared: &Shared,
+    config: &http_signature_normalization::Config,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> bool {
     let map: BTreeMap<String, String> = headers
         .iter()
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    let config = http_signature_normalization::Config::new().require_digest();
-    let Ok(unverified) = config.begin_verify("POST", path, map) else {
+    let Ok(unverified) = config.begin_verify(method, path, map) else {
         return false;
     };
     let key_url = unverified
@@ -250,21 +332,10 @@ async fn verify(path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
         .next()
         .unwrap_or_default()
         .to_string();
-    let Ok(response) = super::client()
-        .get(&key_url)
-        .header("accept", super::AP)
-        .send()
-        .await
-    else {
+    let Some(pem) = fetch_public_key(shared, &key_url).await else {
         return false;
     };
-    let Ok(actor) = response.json::<Value>().await else {
-        return false;
-    };
-    let Some(pem) = actor["publicKey"]["publicKeyPem"].as_str() else {
-        return false;
-    };
-    let Ok(key) = RsaPublicKey::from_public_key_pem(pem) else {
+    let Ok(key) = RsaPublicKey::from_public_key_pem(&pem) else {
         return false;
     };
     unverified.verify(|signature, signing_string| {
@@ -280,4 +351,24 @@ async fn verify(path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
             })
             .unwrap_or(false)
     })
+}
+
+/// The `publicKeyPem` of the actor at `url`, fetched with a GET signed as the peer's
+/// `fetcher` actor.
+async fn fetch_public_key(shared: &Shared, url: &str) -> Option<String> {
+    let client = super::client();
+    let key = shared.keys.lock().expect("lock").private.clone();
+    let fetcher = Url::parse(&format!("{}/users/fetcher", shared.base)).ok()?;
+    let builder = client.get(url).header("accept", super::AP).header(
+        "date",
+        httpdate::fmt_http_date(std::time::SystemTime::now()),
+    );
+    let request = kentongan::federation::signing::sign(builder, Bytes::new(), &fetcher, key)
+        .await
+        .ok()?;
+    let response = client.execute(request).await.ok()?;
+    let actor = response.json::<Value>().await.ok()?;
+    actor["publicKey"]["publicKeyPem"]
+        .as_str()
+        .map(str::to_string)
 }
