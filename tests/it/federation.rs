@@ -101,6 +101,11 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend, shape: Shap
         "the node fetches the follower with a signed GET: {:?}",
         peer.fetches()
     );
+    assert!(
+        peer.fetches().iter().all(|f| f.signed),
+        "every GET the node makes is signed: {:?}",
+        peer.fetches()
+    );
     assert_eq!(follower_count(&node).await, 1);
     let (_, followers) = get_json(&format!("{}/u/desa-jangkarasam/followers", node.base)).await;
     assert_eq!(followers["totalItems"], 1);
