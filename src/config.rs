@@ -545,6 +545,61 @@ mod tests {
         assert!(toml::from_str::<RawConfig>(text).is_err());
     }
 
+    fn with_top(lines: &str) -> RawConfig {
+        toml::from_str(&format!(
+            "domain = \"desa.example\"\nlisten = \"127.0.0.1:8080\"\n{lines}"
+        ))
+        .expect("toml")
+    }
+
+    #[test]
+    fn private_addresses_are_allowed_by_the_setting_alone_and_never_loopback() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config::from_raw(dir.path(), with_top("allow_private_addresses = true"))
+            .expect("valid");
+        assert!(config.addresses.private);
+        if std::env::var_os(crate::federation::addresses::ALLOW_LOOPBACK_ENV).is_none() {
+            assert!(!config.addresses.loopback);
+        }
+        let config = Config::from_raw(dir.path(), with_top("")).expect("valid");
+        assert!(!config.addresses.private);
+    }
+
+    #[test]
+    fn extra_ca_certificates_are_read_or_refused_by_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        let err = Config::from_raw(
+            dir.path(),
+            with_top("extra_ca_certificates = [\"missing-ca.pem\"]"),
+        )
+        .expect_err("missing file")
+        .to_string();
+        assert!(
+            err.contains("extra_ca_certificates") && err.contains("missing-ca.pem"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("empty.pem"), "not a certificate\n").expect("write");
+        let err = Config::from_raw(
+            dir.path(),
+            with_top("extra_ca_certificates = [\"empty.pem\"]"),
+        )
+        .expect_err("no certificate")
+        .to_string();
+        assert!(err.contains("empty.pem"), "{err}");
+
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("ca");
+        std::fs::write(dir.path().join("regency-ca.pem"), ca.pem()).expect("write");
+        let config = Config::from_raw(
+            dir.path(),
+            with_top("extra_ca_certificates = [\"regency-ca.pem\"]"),
+        )
+        .expect("valid");
+        assert_eq!(config.extra_roots.len(), 1);
+    }
+
     #[test]
     fn the_example_file_lists_every_clock_and_still_loads() {
         let raw = raw("");

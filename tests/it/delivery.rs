@@ -136,6 +136,77 @@ async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one_on_ev
     }
 }
 
+/// A 400 may come from a proxy in front of the server (nginx answered every signed POST
+/// with 400 while the node sent `host` twice over HTTP/2): the delivery is kept and
+/// retried, and the server is not held back as a failing one, so the next post to it
+/// goes out at once.
+async fn a_400_is_retried_and_holds_no_one(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-f").await;
+    let store = &node.state().store;
+    let peer = Peer::start(true).await;
+    followed_by(&node, &peer, &["warga".to_string()]).await;
+    eventually("the Accept to be delivered", WAIT, || async {
+        (store.delivery_counts(None).await.ok()?.delivered == 1).then_some(())
+    })
+    .await;
+
+    peer.set_behaviour(Behaviour::Answer(400));
+    let (first, first_id) = publish(&node, "Kabar yang ditolak proksi").await;
+    let refused = eventually("the 400 to be recorded", WAIT, || async {
+        let rows = store.deliveries_of(first_id).await.ok()?;
+        rows.into_iter().find(|d| d.attempts == 1)
+    })
+    .await;
+    assert_eq!(creates_of(&peer, &first), 1);
+    assert_eq!(refused.state, "pending", "a 400 does not end the delivery");
+    assert_eq!(refused.last_status, Some(400));
+    assert!(
+        refused
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("HTTP 400"),
+        "{refused:?}"
+    );
+    let health = store
+        .host_health(&refused.host)
+        .await
+        .expect("read")
+        .expect("the host is known");
+    assert_eq!(
+        health.consecutive_failures, 0,
+        "the server answered: it is not failing"
+    );
+
+    peer.set_behaviour(Behaviour::Answer(202));
+    let (second, second_id) = publish(&node, "Kabar berikutnya").await;
+    eventually("the next post delivered at once", WAIT, || async {
+        let counts = store.delivery_counts(Some(second_id)).await.ok()?;
+        (counts.delivered == 1).then_some(())
+    })
+    .await;
+    assert_eq!(creates_of(&peer, &second), 1);
+    assert_eq!(
+        store
+            .delivery_counts(Some(first_id))
+            .await
+            .expect("counts")
+            .pending,
+        1,
+        "the refused one waits for its retry"
+    );
+    peer.stop();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_is_retried_and_does_not_hold_the_server_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        a_400_is_retried_and_holds_no_one(backend).await;
+    }
+}
+
 /// A `kentongan serve` child process, killed when dropped.
 struct Serve(Child);
 

@@ -474,3 +474,29 @@ async fn a_peer_that_rotates_its_key_is_accepted_after_one_refetch_on_every_back
         key_rotation(backend, shape).await;
     }
 }
+
+/// In production mode a node connects to no loopback address: a peer whose name
+/// resolves to 127.0.0.1 cannot get its key fetched, so its Follow is refused and
+/// nothing is stored, with the reason in one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_in_production_mode_never_connects_to_loopback_addresses() {
+    if let Err(reason) = crate::support::production::proxy() {
+        eprintln!("SKIPPED: {reason}");
+        return;
+    }
+    let mut node = TestNode::start_in(&Backend::Sqlite, Shape::Production, "desa-tertutup").await;
+    node.go_offline().await;
+    node.come_back_with(|config| config.addresses.loopback = false)
+        .await;
+    let peer = Peer::start_in(Shape::Production, true).await;
+    let follow = peer.follow("warga", &node.actor_id());
+    let (status, body) = peer
+        .send("warga", &format!("{}/inbox", node.base), &follow)
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(!body.trim().contains('\n'), "one line: {body:?}");
+    assert!(peer.fetches().is_empty(), "the node never reached the peer");
+    nothing_stored(&node).await;
+    peer.stop();
+    node.stop().await;
+}

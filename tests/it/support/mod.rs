@@ -312,7 +312,14 @@ impl TestNode {
 
     /// Serves again on the same port, with the same data.
     pub async fn come_back(&mut self) {
-        let config = load_config(self._dir.path(), self.shape);
+        self.come_back_with(|_| {}).await;
+    }
+
+    /// Serves again on the same port, with the same data and `change` made to the
+    /// configuration.
+    pub async fn come_back_with(&mut self, change: impl FnOnce(&mut Config)) {
+        let mut config = load_config(self._dir.path(), self.shape);
+        change(&mut config);
         let listener = TcpListener::bind(config.listen)
             .await
             .expect("bind the same port again");
