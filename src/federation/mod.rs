@@ -2,10 +2,12 @@
 //! signatures, the inbox, the delivery worker, WebFinger and NodeInfo. It turns wire
 //! JSON into domain values and back; it renders no HTML.
 //!
-//! Built on activitypub_federation: it verifies incoming signatures and digests,
-//! dereferences remote actors (signing those fetches with our instance actor), and
-//! provides WebFinger helpers. Outgoing POSTs are signed by [`signing`] with the same
-//! underlying library, so that the delivery worker sees status codes and `Retry-After`.
+//! Built on activitypub_federation: it verifies incoming signatures and digests and
+//! dereferences remote actors (signing those fetches with our instance actor). Outgoing
+//! POSTs are signed by [`signing`] with the same underlying library, so that the delivery
+//! worker sees status codes and `Retry-After`. Which addresses any request may reach is
+//! decided in one place, [`addresses`]; WebFinger lookups of remote accounts are
+//! [`lookup`]'s.
 
 pub mod actor;
 pub mod addresses;
