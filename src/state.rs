@@ -28,6 +28,9 @@ pub struct AppState {
     /// Refetches of a remote actor whose signature did not verify with its stored key
     /// (it may have rotated it), per actor.
     pub key_refetch_limiter: Arc<RateLimiter>,
+    /// Fetches of actors we do not know yet, made for inbox requests not yet verified,
+    /// per host of the actor.
+    pub unverified_fetch_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -54,6 +57,10 @@ impl AppState {
             // Mastodon refetches a key once when a signature fails; once every few
             // minutes keeps forged signatures from making us fetch an actor at will.
             key_refetch_limiter: Arc::new(RateLimiter::one_per(Duration::from_secs(300))),
+            unverified_fetch_limiter: Arc::new(RateLimiter::new(
+                crate::federation::inbox::UNVERIFIED_FETCH_BURST,
+                crate::federation::inbox::UNVERIFIED_FETCHES_PER_MINUTE,
+            )),
         }
     }
 }

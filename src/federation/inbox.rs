@@ -104,10 +104,15 @@ impl InboxError {
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many activities from this server; try again in {seconds} s"),
             ),
-            Self::BadActor(reason) => (
-                StatusCode::UNAUTHORIZED,
-                format!("the activity's actor is not usable: {reason}"),
-            ),
+            Self::BadActor(reason) => {
+                // The reason quotes the fetched document (its inbox, its type): that stays
+                // in our log, never in an answer to whoever made us fetch it.
+                tracing::info!(%reason, "the activity's actor failed our checks");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    "the activity's actor is not usable (its document failed our checks)".into(),
+                )
+            }
             Self::Store(err) => {
                 tracing::error!(error = %format!("{err:#}"), "inbox could not store an activity");
                 (
@@ -137,14 +142,42 @@ impl InboxError {
                     StatusCode::BAD_REQUEST,
                     format!("the activity is not acceptable: {reason}"),
                 ),
-                other => (
-                    StatusCode::UNAUTHORIZED,
-                    format!("the key of the activity's actor could not be fetched: {other}"),
-                ),
+                other => {
+                    // The library's message may carry what the fetched URL served (up to
+                    // 1 MiB): the inbox must not be a way to read other servers through us.
+                    let detail: String = other.to_string().chars().take(300).collect();
+                    tracing::info!(%detail, "the key of an activity's actor could not be fetched");
+                    (StatusCode::UNAUTHORIZED, fetch_failure(&other).into())
+                }
             },
         }
     }
 }
+
+/// Why the actor's key could not be had, in words that quote nothing fetched.
+fn fetch_failure(err: &LibraryError) -> &'static str {
+    use LibraryError as E;
+    match err {
+        E::ObjectDeleted(_) => "the activity's actor is gone",
+        E::NotFound => "the activity's actor was not found",
+        E::FetchInvalidContentType(_) => "the actor's document is not ActivityPub JSON",
+        E::FetchWrongId(_) => "the actor's document has another id than its URL",
+        E::ParseFetchedObject(..) => "the actor's document cannot be read as an actor",
+        E::RequestLimit | E::ResponseBodyLimit => "the actor's document is too large",
+        E::DomainResolveError(_) | E::ResolveInternalIpError(..) => {
+            "the actor's server is at an address this node does not connect to"
+        }
+        E::Reqwest(_) | E::ReqwestMiddleware(_) => "the actor's server could not be reached",
+        _ => "the key of the activity's actor could not be fetched",
+    }
+}
+
+/// New actors whose documents an inbox request makes us fetch, per host of the actor,
+/// before the request's signature can be checked: at once, then per minute. A server
+/// whose users follow a village all at once gets 429 with `Retry-After` beyond this and
+/// delivers the rest later; someone naming made-up actors on one host gets nothing more.
+pub const UNVERIFIED_FETCH_BURST: u32 = 30;
+pub const UNVERIFIED_FETCHES_PER_MINUTE: u32 = 30;
 
 fn refuse(status: StatusCode, reason: String) -> Response {
     tracing::info!(status = status.as_u16(), %reason, "inbox refused an activity");
@@ -316,6 +349,13 @@ async fn receive(data: Data, request: Request) -> Response {
     let actor = serde_json::from_slice::<IncomingActivity>(&bytes)
         .ok()
         .map(|a| a.actor);
+    if let Some(actor) = &actor
+        && !matches!(data.store.actor_by_ap_id(actor.as_str()).await, Ok(Some(_)))
+        && let Err(seconds) = data.unverified_fetch_limiter.check(&host_of(actor))
+    {
+        // Checked before the fetch: an unverified request must not make us fetch at will.
+        return rate_limited(seconds);
+    }
     let mut outcome = verify_and_store(&data, &parts, bytes.clone()).await;
     if matches!(
         outcome,

@@ -1,8 +1,10 @@
 //! What we require of an incoming draft-cavage `Signature` header beyond what the
-//! federation library verifies: the signature must cover the request target, the body
-//! digest and a time (`date` or `(created)`), and that time must be within an hour of
-//! our clock either way, as Mastodon requires. Otherwise a captured signature that
-//! covered no time could be replayed with a fresh `Date`.
+//! federation library verifies: the signature must cover the request target, the host,
+//! the body digest and a time (`date` or `(created)`), and that time must be within an
+//! hour of our clock either way, as Mastodon requires. Otherwise a captured signature
+//! that covered no time could be replayed with a fresh `Date`, and one that did not
+//! cover the host, made for another server, could be replayed here. Every major server
+//! (Mastodon, GoToSocial, Pleroma, Misskey, Fedify, Lemmy) signs `host`.
 
 use axum::http::HeaderMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -67,7 +69,7 @@ pub fn check(headers: &HeaderMap) -> Result<(), String> {
         .split_whitespace()
         .map(str::to_ascii_lowercase)
         .collect();
-    for required in ["(request-target)", "digest"] {
+    for required in ["(request-target)", "host", "digest"] {
         if !signed.iter().any(|h| h == required) {
             return Err(format!("the HTTP signature must cover {required}"));
         }
@@ -127,13 +129,13 @@ mod tests {
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let sig = format!(
-            r#"keyId="k",algorithm="hs2019",created={created},expires={},headers="(request-target) (created) (expires) digest",signature="x""#,
+            r#"keyId="k",algorithm="hs2019",created={created},expires={},headers="(request-target) host (created) (expires) digest",signature="x""#,
             created + 300
         );
         assert_eq!(check(&with(&sig, None)), Ok(()));
         let old = created - 7200;
         let sig = format!(
-            r#"keyId="k",created={old},headers="(request-target) (created) digest",signature="x""#
+            r#"keyId="k",created={old},headers="(request-target) host (created) digest",signature="x""#
         );
         assert!(check(&with(&sig, None)).is_err());
     }
@@ -151,16 +153,22 @@ mod tests {
         assert!(
             check(&with(
                 r#"keyId="k",headers="(request-target) host date",signature="x""#,
-                Some(now)
+                Some(now.clone())
             ))
             .is_err()
         );
+        let err = check(&with(
+            r#"keyId="k",headers="(request-target) date digest",signature="x""#,
+            Some(now),
+        ))
+        .expect_err("no host");
+        assert!(err.contains("host"), "{err}");
         assert!(check(&HeaderMap::new()).is_err());
     }
 
     #[test]
     fn a_stale_or_future_date_is_refused() {
-        let sig = r#"keyId="k",headers="(request-target) date digest",signature="x""#;
+        let sig = r#"keyId="k",headers="(request-target) host date digest",signature="x""#;
         let old = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(7200));
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(7200));
         assert!(check(&with(sig, Some(old))).is_err());

@@ -500,3 +500,143 @@ async fn a_node_in_production_mode_never_connects_to_loopback_addresses() {
     peer.stop();
     node.stop().await;
 }
+
+/// A signature that does not cover `host` could have been made for another server and
+/// replayed here: refused before anything is fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_that_does_not_cover_the_host_is_refused() {
+    let node = TestNode::start(&Backend::Sqlite, "desa-host").await;
+    let peer = Peer::start(true).await;
+    let follow = peer.follow("warga", &node.actor_id());
+    let signature = format!(
+        r#"keyId="{}#main-key",algorithm="rsa-sha256",headers="(request-target) date digest",signature="c2lnbmF0dXJl""#,
+        peer.actor_id("warga")
+    );
+    let (status, body) = send_raw(
+        client()
+            .post(format!("{}/inbox", node.base))
+            .header("content-type", "application/activity+json")
+            .header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            )
+            .header("digest", digest_of(&follow))
+            .header("signature", signature)
+            .body(follow.to_string()),
+    )
+    .await;
+    assert_refused(
+        &Case {
+            name: "host not signed",
+            status: 401,
+        },
+        status,
+        &body,
+    );
+    assert!(body.contains("host"), "{body}");
+    assert!(peer.fetches().is_empty(), "nothing fetched for it");
+    nothing_stored(&node).await;
+    peer.stop();
+    node.stop().await;
+}
+
+fn digest_of(body: &Value) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(body.to_string().as_bytes());
+    format!(
+        "SHA-256={}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
+/// A server on "the intranet" that counts the requests it gets and serves a secret at
+/// every path: as HTML, or as ActivityPub JSON with the right id that is no actor.
+async fn secret_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::{Router, extract::Path, routing::get};
+    use std::sync::{Arc, atomic::AtomicUsize};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let (listener, port) = crate::support::loopback_listener().await;
+    let base = format!("http://localhost:{port}");
+    let own = base.clone();
+    let router = Router::new().route(
+        "/{kind}/{name}",
+        get(move |Path((kind, name)): Path<(String, String)>| {
+            let counter = counter.clone();
+            let own = own.clone();
+            async move {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if kind == "json" {
+                    let doc = json!({ "id": format!("{own}/json/{name}"), "type": "Note", "content": "SECRET-INTRANET-TEXT" });
+                    (
+                        [("content-type", "application/activity+json")],
+                        doc.to_string(),
+                    )
+                } else {
+                    (
+                        [("content-type", "text/html")],
+                        "<html><body>SECRET-INTRANET-TEXT</body></html>".to_string(),
+                    )
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, hits)
+}
+
+/// A POST naming an actor at any URL makes the node fetch that URL to find the key;
+/// the answer never carries what the URL served, and actors we do not know are fetched
+/// at most so many times per host before their signatures can be checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_is_not_a_proxy_and_unverified_fetches_are_limited_per_host() {
+    let node = TestNode::start(&Backend::Sqlite, "desa-proksi").await;
+    let inbox = format!("{}/inbox", node.base);
+    let (secret, hits) = secret_server().await;
+    let now = std::time::SystemTime::now();
+    for kind in ["html", "json"] {
+        let actor = format!("{secret}/{kind}/intranet");
+        let follow = json!({ "id": format!("{actor}/f/{}", rand_id()), "type": "Follow", "actor": actor, "object": node.actor_id() });
+        let request = signed(&inbox, &follow, &actor, private_key(), now).await;
+        let (status, body) = send_raw_request(request).await;
+        assert_eq!(status, 401, "{kind}: {body}");
+        assert!(
+            !body.contains("SECRET"),
+            "{kind}: the answer carries fetched content: {body}"
+        );
+    }
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+
+    // Made-up actors on one host, one after another: the node stops fetching before its
+    // share is exceeded and says when to come back.
+    let before = hits.load(std::sync::atomic::Ordering::SeqCst);
+    let mut limited = None;
+    for i in 0..60 {
+        let actor = format!("{secret}/html/made-up-{i}");
+        let follow = json!({ "id": format!("{actor}/f/1"), "type": "Follow", "actor": actor, "object": node.actor_id() });
+        let request = signed(&inbox, &follow, &actor, private_key(), now).await;
+        let response = client().execute(request).await.expect("send");
+        if response.status().as_u16() == 429 {
+            limited = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            break;
+        }
+    }
+    let fetched = hits.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert!(
+        limited.is_some(),
+        "429 with Retry-After after {fetched} fetches"
+    );
+    assert!(
+        fetched <= kentongan::federation::inbox::UNVERIFIED_FETCH_BURST as usize,
+        "{fetched} fetches for unverified requests to one host"
+    );
+    nothing_stored(&node).await;
+    node.stop().await;
+}
