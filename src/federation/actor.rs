@@ -207,7 +207,9 @@ impl Object for DbActor {
                 .take(5_000)
                 .collect(),
             icon_url: None,
-            profile_url: profile_url(&json.url),
+            // Shown as a link on admin pages: only an http(s) URL is kept.
+            profile_url: profile_url(&json.url)
+                .filter(|url| crate::publishing::markdown::web_link(url).is_some()),
             inbox_url: json.inbox.to_string(),
             shared_inbox_url: shared_inbox.map(|u| u.to_string()),
             public_key_pem: json.public_key.public_key_pem,

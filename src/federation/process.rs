@@ -401,7 +401,12 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
             .and_then(object_id)
             .map(str::to_string),
         content_html: content_html(note),
-        url: note.get("url").and_then(first_id).map(str::to_string),
+        // Shown as a link on admin pages: only an http(s) URL is kept.
+        url: note
+            .get("url")
+            .and_then(first_id)
+            .and_then(crate::publishing::markdown::web_link)
+            .map(str::to_string),
         published_at: published_ms(note),
     };
     if data.config.role != Role::Village {

@@ -51,6 +51,19 @@ pub fn images(markdown: &str) -> Vec<BodyImage> {
     found
 }
 
+/// A URL another server gave that we will show as a link (a profile, a note's page): the
+/// URL if it is http(s), else nothing, so `javascript:` or `data:` never reach an
+/// `href`, whatever a page's Content-Security-Policy says. The one check for every such
+/// link, at intake and again where it is shown.
+pub fn web_link(url: &str) -> Option<&str> {
+    match url::Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Some(url.trim())
+        }
+        _ => None,
+    }
+}
+
 /// Cleans HTML from any source (our Markdown, or a remote server's content).
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()

@@ -12,7 +12,7 @@ use crate::{
     config::Role,
     error::AppError,
     portal::curation::{self, CurationError},
-    publishing::markdown::strip_tags,
+    publishing::markdown::{strip_tags, web_link},
     state::AppState,
     store::{TimelineFilter, VillagePostRecord, VillageRecord},
 };
@@ -310,11 +310,6 @@ async fn check_village(state: &AppState, query: &TimelineQuery) -> Result<(), Ap
         return Err(bad(&format!("there is no village number {id}")));
     }
     Ok(())
-}
-
-/// Only web links leave the portal as links; anything else stored by mistake is dropped.
-fn web_link(url: &str) -> Option<&str> {
-    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
 }
 
 fn date_label(ms: i64) -> String {

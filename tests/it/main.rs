@@ -16,6 +16,7 @@ mod documents;
 mod editorial;
 mod federation;
 mod feeds;
+mod hardening;
 mod interop_fedify;
 mod monitoring;
 mod portal;

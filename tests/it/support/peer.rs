@@ -254,6 +254,10 @@ async fn actor(
         // An actor that would have us POST to another server.
         doc["inbox"] = json!("http://localhost:1/internal");
     }
+    if name == "jsurl" {
+        // An actor whose profile "page" is a script, hoping to reach an admin's href.
+        doc["url"] = json!("javascript:alert(document.cookie)");
+    }
     ([("content-type", "application/activity+json")], Json(doc)).into_response()
 }
 

@@ -1,0 +1,86 @@
+//! What a hostile internet tries against a village node (issue 11), each tried for real:
+//! links from other servers, ...
+
+use crate::{
+    admin::{Browser, PASSWORD, user},
+    support::{
+        Backend, TestNode, backends,
+        peer::Peer,
+        residents::{PUBLIC, activity, deliver, note, ticket_of_note},
+    },
+};
+use kentongan::{auth::Role, publishing::PostInput};
+
+/// A remote actor's `url` and a Note's `url` become links on the admin's ticket pages:
+/// only http(s) ones are kept, so `javascript:` never reaches an `href`.
+async fn links_from_other_servers_are_only_http(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-tautan").await;
+    let peer = Peer::start(true).await;
+    let post = node
+        .publish(&PostInput {
+            title: "Jadwal posyandu".into(),
+            body_markdown: "Setiap Selasa.".into(),
+            ..Default::default()
+        })
+        .await;
+    let post_url = format!("{}/p/{}", node.base, post.public_id);
+    let mut reply = note(
+        &peer,
+        "jsurl",
+        "<p>Jam berapa mulainya?</p>",
+        vec![PUBLIC.to_string()],
+        Some(&post_url),
+        None,
+    );
+    reply["url"] = serde_json::json!("javascript:alert(1)");
+    deliver(
+        &node,
+        &peer,
+        "jsurl",
+        &activity(&peer, "jsurl", "Create", reply.clone()),
+    )
+    .await;
+    let ticket = ticket_of_note(&node, &reply).await;
+    assert!(
+        !ticket
+            .author_url
+            .as_deref()
+            .unwrap_or_default()
+            .contains("javascript"),
+        "{ticket:?}"
+    );
+    assert!(
+        !ticket
+            .note_url
+            .as_deref()
+            .unwrap_or_default()
+            .contains("javascript"),
+        "{ticket:?}"
+    );
+    user(&node, "editor.desa", Role::Editor).await;
+    let mut editor = Browser::new(&node);
+    editor.login("editor.desa", PASSWORD).await;
+    for path in [
+        "/admin/aspirasi".to_string(),
+        format!("/admin/aspirasi/{}", ticket.number),
+    ] {
+        let page = editor.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("Jam berapa"), "{path}");
+        assert!(
+            !page.body.to_ascii_lowercase().contains("javascript:"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    peer.stop();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_from_other_servers_are_only_http_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        links_from_other_servers_are_only_http(backend).await;
+    }
+}
