@@ -8,12 +8,47 @@
 const NIK_DIGITS: usize = 16;
 
 /// Characters people put between groups of digits: `3201 0123 4567 0001`,
-/// `3201.0123.4567.0001`, `3201-0123-...`, `3201/0123/...`, with no-break or thin
-/// spaces, soft or no-break hyphens.
+/// `3201.0123.4567.0001`, `3201-0123-...`, `3201/0123/...`, `3201_0123_...`, with
+/// no-break, thin or ideographic spaces, any kind of hyphen or dash, and the fullwidth
+/// forms a phone keyboard in CJK mode types.
 fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '.' | '-' | '/' | '\u{a0}' | '\u{2009}' | '\u{202f}' | '\u{ad}' | '\u{2011}'
+        ' ' | '.'
+            | '-'
+            | '/'
+            | '_'
+            | '\u{a0}'
+            | '\u{2009}'
+            | '\u{202f}'
+            | '\u{3000}'
+            | '\u{ad}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2212}'
+            | '\u{fe63}'
+            | '\u{ff0d}'
+            | '\u{ff0e}'
+            | '\u{ff0f}'
+            | '\u{ff3f}'
+    )
+}
+
+/// A digit as people may type it: ASCII, fullwidth (`３２０１`), or the Arabic-Indic and
+/// Devanagari digits some keyboards give.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit()
+        || ('\u{ff10}'..='\u{ff19}').contains(&c)
+        || ('\u{660}'..='\u{669}').contains(&c)
+        || ('\u{6f0}'..='\u{6f9}').contains(&c)
+        || ('\u{966}'..='\u{96f}').contains(&c)
+}
+
+/// Characters that show nothing (zero-width spaces and joiners, the word joiner, a
+/// byte-order mark): digits on either side of one read as written together.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
     )
 }
 
@@ -34,7 +69,11 @@ fn is_separator(c: char) -> bool {
 /// (`3201<b>0123</b>…`) count as groups too.
 pub fn mask_nik(text: &str) -> String {
     let mut chars: Vec<char> = text.chars().collect();
-    let every: Vec<usize> = (0..chars.len()).collect();
+    // Invisible characters are left out, so the digits around one join up as digits
+    // split by a tag do.
+    let every: Vec<usize> = (0..chars.len())
+        .filter(|&at| !is_invisible(chars[at]))
+        .collect();
     mask_runs(&mut chars, &every);
     let outside_tags = text_positions(&chars);
     if outside_tags.len() < chars.len() {
@@ -51,7 +90,7 @@ fn text_positions(chars: &[char]) -> Vec<usize> {
         match c {
             '<' => inside = true,
             '>' if inside => inside = false,
-            _ if !inside => positions.push(at),
+            c if !inside && !is_invisible(c) => positions.push(at),
             _ => {}
         }
     }
@@ -64,7 +103,7 @@ fn mask_runs(chars: &mut [char], positions: &[usize]) {
     let digit = |k: usize| {
         positions
             .get(k)
-            .is_some_and(|&at| chars[at].is_ascii_digit())
+            .is_some_and(|&at| is_digit(chars[at]))
     };
     let mut hidden: Vec<usize> = Vec::new();
     let mut k = 0;
@@ -183,6 +222,29 @@ mod tests {
             "**** **** **** **** **** **** ****"
         );
         assert_eq!(mask_nik("3201/0123/4567/0001"), "****/****/****/****");
+    }
+
+    #[test]
+    fn a_nik_typed_in_other_digits_or_with_invisible_or_other_separators_is_masked() {
+        assert_eq!(
+            mask_nik("NIK ３２０１０１２３４５６７０００１."),
+            "NIK ****************."
+        );
+        assert_eq!(
+            mask_nik("3201\u{200b}0123\u{200b}4567\u{200b}0001"),
+            "****\u{200b}****\u{200b}****\u{200b}****"
+        );
+        assert_eq!(
+            mask_nik("3\u{200d}201012345670001"),
+            "*\u{200d}***************"
+        );
+        assert_eq!(mask_nik("3201_0123_4567_0001"), "****_****_****_****");
+        assert_eq!(mask_nik("3201–0123–4567–0001"), "****–****–****–****");
+        assert_eq!(mask_nik("3201—0123—4567—0001"), "****—****—****—****");
+        assert_eq!(mask_nik("3201－0123－4567－0001"), "****－****－****－****");
+        assert_eq!(mask_nik("٣٢٠١٠١٢٣٤٥٦٧٠٠٠١"), "****************");
+        // Still not a NIK: a telephone number with a zero-width space in it.
+        assert_eq!(mask_nik("0812\u{200b}3456\u{200b}7890"), "0812\u{200b}3456\u{200b}7890");
     }
 
     #[test]
