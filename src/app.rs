@@ -26,7 +26,9 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
         ))
         // Pages and JSON gzipped for slow village connections (images are already
         // compressed and are left alone by the default predicate).
-        .layer(tower_http::compression::CompressionLayer::new());
+        .layer(tower_http::compression::CompressionLayer::new())
+        // Outermost, so that every answer carries them, refusals of the layers too.
+        .layer(axum::middleware::map_response(web::safety::headers));
     Ok((router, data))
 }
 

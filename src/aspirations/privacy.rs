@@ -23,13 +23,14 @@ fn is_separator(c: char) -> bool {
             | '\u{202f}'
             | '\u{3000}'
             | '\u{ad}'
-            | '\u{2010}'..='\u{2015}'
-            | '\u{2212}'
-            | '\u{fe63}'
-            | '\u{ff0d}'
-            | '\u{ff0e}'
-            | '\u{ff0f}'
-            | '\u{ff3f}'
+            | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{fe63}'
+                | '\u{ff0d}'
+                | '\u{ff0e}'
+                | '\u{ff0f}'
+                | '\u{ff3f}'
     )
 }
 
@@ -100,11 +101,7 @@ fn text_positions(chars: &[char]) -> Vec<usize> {
 /// Masks NIK-like numbers among the characters at `positions` (in order). Two digits
 /// whose positions are not next to each other (a tag between them) are two groups.
 fn mask_runs(chars: &mut [char], positions: &[usize]) {
-    let digit = |k: usize| {
-        positions
-            .get(k)
-            .is_some_and(|&at| is_digit(chars[at]))
-    };
+    let digit = |k: usize| positions.get(k).is_some_and(|&at| is_digit(chars[at]));
     let mut hidden: Vec<usize> = Vec::new();
     let mut k = 0;
     while k < positions.len() {
@@ -244,7 +241,10 @@ mod tests {
         assert_eq!(mask_nik("3201－0123－4567－0001"), "****－****－****－****");
         assert_eq!(mask_nik("٣٢٠١٠١٢٣٤٥٦٧٠٠٠١"), "****************");
         // Still not a NIK: a telephone number with a zero-width space in it.
-        assert_eq!(mask_nik("0812\u{200b}3456\u{200b}7890"), "0812\u{200b}3456\u{200b}7890");
+        assert_eq!(
+            mask_nik("0812\u{200b}3456\u{200b}7890"),
+            "0812\u{200b}3456\u{200b}7890"
+        );
     }
 
     #[test]

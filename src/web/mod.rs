@@ -12,6 +12,7 @@ pub mod negotiate;
 pub mod objects;
 pub mod portal;
 pub mod render;
+pub mod safety;
 pub mod site;
 pub mod strings;
 

@@ -84,3 +84,61 @@ async fn links_from_other_servers_are_only_http_on_every_backend() {
         links_from_other_servers_are_only_http(backend).await;
     }
 }
+
+/// Every answer carries the safety headers (a policy that runs no script and lets no
+/// other site frame the page, `nosniff`, a referrer policy), from the portal's pages,
+/// the village site, the admin, the feeds and objects to error pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_carries_the_safety_headers() {
+    let village = TestNode::start(&Backend::Sqlite, "desa-aman").await;
+    let post = village
+        .publish(&PostInput {
+            title: "Kabar aman".into(),
+            body_markdown: "Isi.".into(),
+            ..Default::default()
+        })
+        .await;
+    let portal = TestNode::start_with_role(
+        &Backend::Sqlite,
+        "portal-aman",
+        kentongan::config::Role::Portal,
+    )
+    .await;
+    let cases = [
+        (&portal, "/".to_string()),
+        (&portal, "/monitoring".to_string()),
+        (&portal, "/tidak-ada".to_string()),
+        (&village, "/".to_string()),
+        (&village, format!("/p/{}", post.public_id)),
+        (&village, "/tidak-ada".to_string()),
+        (&village, "/admin/login".to_string()),
+        (&village, "/feed.xml".to_string()),
+        (&village, "/.well-known/nodeinfo".to_string()),
+    ];
+    for (node, path) in cases {
+        let response = crate::support::client()
+            .get(format!("{}{path}", node.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET");
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: CSP {csp:?}"
+        );
+        assert_eq!(
+            headers.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+        assert!(headers.contains_key("x-frame-options"), "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+    }
+    portal.stop().await;
+    village.stop().await;
+}

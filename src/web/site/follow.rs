@@ -3,7 +3,7 @@
 //! page (Mastodon's `/authorize_interaction`); `GET /ikuti/cetak` is an A4 notice with
 //! a QR code for the village office's board.
 
-use super::view::{Site, encode_component, render, with_security_headers};
+use super::view::{Site, encode_component, render};
 use crate::{error::AppError, state::AppState, web::strings};
 use axum::{
     extract::{Query, State},
@@ -88,7 +88,7 @@ pub async fn follow(
         Some(typed) => match parse_server(typed) {
             Some(server) => {
                 let target = follow_url(&server, &site.actor.username, &site.host);
-                return Ok(with_security_headers(Redirect::to(&target).into_response()));
+                return Ok(Redirect::to(&target).into_response());
             }
             None => (
                 StatusCode::BAD_REQUEST,

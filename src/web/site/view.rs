@@ -14,7 +14,7 @@ use crate::{
     web::strings::{self, Lang, PageTexts, Text},
 };
 use axum::{
-    http::{HeaderValue, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use minijinja::{Value, context};
@@ -24,11 +24,6 @@ use std::{collections::HashMap, sync::Arc};
 pub const PAGE_SIZE: i64 = 20;
 /// Characters of an excerpt when a post has no summary.
 const EXCERPT_CHARS: usize = 200;
-
-/// Content-Security-Policy of every site page: no script at all; images from here and
-/// from https (Markdown bodies may show remote images); inline styles for the colours.
-const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
-                   script-src 'none'; frame-ancestors 'none'";
 
 /// One request's view of the village site.
 pub struct Site {
@@ -303,37 +298,18 @@ pub async fn author_names(
     Ok(names)
 }
 
-/// Renders a site page with the site's security headers.
+/// Renders a site page (the safety headers are added around the whole router).
 pub fn render(status: StatusCode, template: &str, ctx: Value) -> Result<Response, AppError> {
     let html = crate::web::render::render_string(template, ctx)?;
-    Ok(with_security_headers(
-        (
-            status,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::VARY, "Accept"),
-            ],
-            html,
-        )
-            .into_response(),
-    ))
-}
-
-pub fn with_security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    response
+    Ok((
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::VARY, "Accept"),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 /// A page of the site holding one sentence (not found, refused, deleted).
