@@ -52,13 +52,17 @@ fn lock_if_sqlite(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
 }
 
 fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join("kentongan.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
+    crate::data_dir::make_private(&path)
+        .with_context(|| format!("cannot make {} private", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -144,9 +148,29 @@ impl Node {
     }
 }
 
+/// Says what in the data directory others can read: it holds private keys and
+/// residents' personal data (docs/operating-a-village-node.md, "Backups").
+fn warn_about_readable_files(dir: &std::path::Path) {
+    let found = crate::data_dir::readable_by_others(dir);
+    if found.is_empty() {
+        return;
+    }
+    eprintln!(
+        "PERINGATAN / WARNING: {} berkas di folder data dapat dibaca pengguna lain / \
+         files in the data directory can be read by other users (fix: chmod -R go-rwx {}):",
+        found.len(),
+        dir.display()
+    );
+    for line in found.iter().take(10) {
+        eprintln!("  {line}");
+    }
+    tracing::warn!(count = found.len(), first = %found[0], "the data directory is readable by others");
+}
+
 /// `kentongan serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let lock = lock_if_sqlite(&config)?;
+    warn_about_readable_files(&config.dir);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

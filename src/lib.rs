@@ -16,6 +16,8 @@ pub mod cli;
 pub mod clock;
 /// `kentongan.toml` into a validated `Config`.
 pub mod config;
+/// What of the data directory is private (all of it), and keeping it so.
+pub mod data_dir;
 /// `kentongan demo`: a portal and three villages with sample posts.
 pub mod demo;
 /// Public information (PPID): documents by KIP category and year, and the checklist.

@@ -385,7 +385,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
     };
     let text = render_config_file(&raw);
     let config = Config::from_raw(&args.dir, raw)?;
-    std::fs::create_dir_all(&args.dir)
+    crate::data_dir::create_private_dir(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
@@ -410,7 +410,8 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
     .await?;
     store.close().await;
     // Written last: a directory with a config file is a finished node.
-    std::fs::write(&config_path, text)
+    crate::data_dir::create_private_file(&config_path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
         .with_context(|| format!("cannot write {}", config_path.display()))?;
     eprintln!(
         "Node created / simpul dibuat: @{}@{} at {}",

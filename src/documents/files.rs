@@ -45,7 +45,7 @@ impl DocumentFiles {
             ));
         }
         let key = hex::encode(Sha256::digest(bytes));
-        fs::create_dir_all(&self.dir)?;
+        crate::data_dir::create_private_dir(&self.dir)?;
         let path = self.dir.join(format!("{key}.{ext}"));
         if path.try_exists()? {
             return Ok(key);

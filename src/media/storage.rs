@@ -8,7 +8,7 @@
 use super::process::ProcessedImage;
 use sha2::{Digest, Sha256};
 use std::{
-    fs::{self, File},
+    fs,
     io::{self, Write},
     path::{Path, PathBuf},
 };
@@ -85,7 +85,8 @@ impl MediaStore {
             }
         }
 
-        fs::create_dir_all(&self.dir).map_err(|err| in_context(err, "creating", &self.dir))?;
+        crate::data_dir::create_private_dir(&self.dir)
+            .map_err(|err| in_context(err, "creating", &self.dir))?;
         for name in VARIANT_NAMES {
             let Some(variant) = image.variant(name) else {
                 continue;
@@ -124,7 +125,7 @@ pub fn write_atomically(dir: &Path, file_name: &str, bytes: &[u8]) -> io::Result
         ".{file_name}.{}.tmp",
         uuid::Uuid::new_v4().simple()
     ));
-    let written = File::create_new(&temp)
+    let written = crate::data_dir::create_private_file(&temp)
         .and_then(|mut file| {
             file.write_all(bytes)?;
             file.sync_all()

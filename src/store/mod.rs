@@ -213,6 +213,18 @@ impl Store {
                     // Another process (the command line while `serve` runs) may hold the
                     // write lock for a moment; wait rather than fail.
                     .busy_timeout(Duration::from_secs(10));
+                // The file holds the actors' private keys: created 0600 before SQLite
+                // opens it (its -wal and -shm files take the same mode), and made so if
+                // an older version or a restored backup left it readable.
+                let file = options.get_filename().to_path_buf();
+                if file != std::path::Path::new(":memory:") {
+                    if !file.exists() {
+                        crate::data_dir::create_private_file(&file)
+                            .with_context(|| format!("creating {}", file.display()))?;
+                    }
+                    crate::data_dir::make_database_private(&file)
+                        .with_context(|| format!("making {} private", file.display()))?;
+                }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(options)

@@ -202,7 +202,7 @@ impl Browser {
     }
 
     /// Submits the editor at `path` with these fields plus the session's token.
-    async fn editor(&mut self, path: &str, action: &str, mut parts: Vec<Part>) -> Page {
+    pub(crate) async fn editor(&mut self, path: &str, action: &str, mut parts: Vec<Part>) -> Page {
         let csrf = self.csrf().await;
         parts.push(text("csrf", csrf));
         parts.push(text("action", action));

@@ -2,7 +2,7 @@
 //! links from other servers, ...
 
 use crate::{
-    admin::{Browser, PASSWORD, user},
+    admin::{Browser, PASSWORD, Part, png, text, user},
     support::{
         Backend, TestNode, backends,
         peer::Peer,
@@ -141,4 +141,114 @@ async fn every_page_carries_the_safety_headers() {
     }
     portal.stop().await;
     village.stop().await;
+}
+
+/// The data directory holds the actors' private keys and residents' personal data:
+/// created 0700 with every file 0600 whatever the umask of whoever ran `init`; what the
+/// node writes later (photos, PPID documents) is private too; `serve` says so when
+/// something is readable by others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_directory_is_private_whatever_the_umask() {
+    use kentongan::data_dir::readable_by_others;
+    use std::process::{Command, Stdio};
+    let root = tempfile::tempdir().expect("dir");
+    let dir = root.path().join("desa");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000; exec '{}' init --dir '{}' --domain desa-privat.example --username desa-privat --name 'Desa Privat'",
+            env!("CARGO_BIN_EXE_kentongan"),
+            dir.display()
+        ))
+        .output()
+        .expect("run init");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(readable_by_others(&dir), Vec::<String>::new());
+
+    // What a running node writes: a photo (through the editor's preview, which keeps the
+    // upload) and a PPID document.
+    let node = TestNode::start(&Backend::Sqlite, "desa-berkas").await;
+    user(&node, "operator", Role::Editor).await;
+    let mut browser = Browser::new(&node);
+    browser.login("operator", PASSWORD).await;
+    let parts = vec![
+        text("title", "Foto balai desa"),
+        text("summary", "Ringkasan."),
+        text("body", "Isi."),
+        text("kind", "berita"),
+        text("categories", "Berita"),
+        Part::File("cover", "balai.png", "image/png", png(320, 240)),
+        text("cover_alt", "Balai desa"),
+    ];
+    let preview = browser.editor("/admin/posts/new", "preview", parts).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let csrf = browser.csrf().await;
+    let document = browser
+        .post_multipart(
+            "/admin/dokumen",
+            &[
+                text("csrf", csrf),
+                text("title", "APBDes"),
+                text("description", "Anggaran."),
+                text("category", "berkala"),
+                text("year", "2026"),
+                text("doc_type", "apbdes"),
+                Part::File(
+                    "file",
+                    "apbdes.pdf",
+                    "application/pdf",
+                    b"%PDF-1.4\n%%EOF\n".to_vec(),
+                ),
+            ],
+            None,
+        )
+        .await;
+    assert!(
+        document.status < 400,
+        "{} {}",
+        document.status,
+        document.body
+    );
+    assert!(node.dir().join("media").is_dir(), "a photo was stored");
+    assert!(
+        node.dir().join("documents").is_dir(),
+        "a document was stored: {}",
+        document.body
+    );
+    assert_eq!(readable_by_others(node.dir()), Vec::<String>::new());
+    node.stop().await;
+
+    // A config made readable by hand: `serve` warns before it serves.
+    std::fs::set_permissions(
+        dir.join("kentongan.toml"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .expect("chmod");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(["serve", "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let stderr = serve.stderr.take().expect("stderr");
+    let warning = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.contains("WARNING"))
+    });
+    let deadline = std::time::Instant::now() + crate::support::WAIT;
+    while !warning.is_finished() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let line = warning.join().expect("reader").expect("a warning line");
+    assert!(line.contains("chmod -R go-rwx"), "{line}");
 }
