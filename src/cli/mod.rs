@@ -566,6 +566,7 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
                 summary,
                 icon_url,
                 fields: (!fields.is_empty()).then_some(fields),
+                ..Default::default()
             };
             actors::edit_profile(&store, &actor, &changes).await?;
             println!("{}", actor.ap_id);

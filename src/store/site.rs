@@ -168,6 +168,35 @@ impl Store {
         Ok(())
     }
 
+    /// Creates the page unless one with that slug exists (whatever it says now);
+    /// `true` when it was created.
+    pub async fn add_page_if_missing(
+        &self,
+        slug: &str,
+        title: &str,
+        body_markdown: &str,
+        body_html: &str,
+        position: i64,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO pages (slug, title, body_markdown, body_html, position, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING",
+            )
+            .bind(slug)
+            .bind(title)
+            .bind(body_markdown)
+            .bind(body_html)
+            .bind(position)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("adding a default page")?
+            .rows_affected() == 1
+        }))
+    }
+
     pub async fn delete_page(&self, slug: &str) -> anyhow::Result<bool> {
         Ok(on_pool!(self, pool => {
             sqlx::query("DELETE FROM pages WHERE slug = $1")
