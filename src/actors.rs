@@ -177,6 +177,17 @@ pub struct ProfileChanges {
     pub fields: Option<Vec<String>>,
 }
 
+impl ProfileChanges {
+    /// Whether it changes nothing (and so needs no Update).
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.summary.is_none()
+            && self.icon_url.is_none()
+            && self.image_url.is_none()
+            && self.fields.is_none()
+    }
+}
+
 /// Mastodon shows four profile fields.
 pub const MAX_PROFILE_FIELDS: usize = 4;
 
@@ -249,7 +260,11 @@ pub async fn edit_profile(
         None => actor.summary.clone(),
     };
     let icon_url = picture_url("icon", changes.icon_url.as_deref(), &actor.icon_url)?;
-    let image_url = picture_url("header image", changes.image_url.as_deref(), &actor.image_url)?;
+    let image_url = picture_url(
+        "header image",
+        changes.image_url.as_deref(),
+        &actor.image_url,
+    )?;
     let fields_json = match &changes.fields {
         Some(pairs) if pairs.len() > MAX_PROFILE_FIELDS => {
             anyhow::bail!("a profile has at most {MAX_PROFILE_FIELDS} fields")

@@ -92,6 +92,9 @@ impl Node {
             crate::site::ensure_defaults(&store).await?;
         }
         let state = AppState::new(config, store);
+        // Nodes made before there were default bios, account pictures and a privacy
+        // policy get them now; followers hear of a changed profile through the queue.
+        crate::site::profile::ensure(&state.store, &state.urls, state.config.role).await?;
         let (router, data) = app(state.clone()).await?;
         let local_addr = listener
             .local_addr()

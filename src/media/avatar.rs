@@ -121,7 +121,9 @@ impl Look {
         match self.pattern {
             Pattern::Dots => circle(q, (0.84, 0.0), 0.05),
             Pattern::Rays => capsule(q, (0.75, 0.0), (0.92, 0.0), 0.022),
-            Pattern::Diamonds => ((q.0 - 0.84).abs() + q.1.abs() - 0.075) * std::f32::consts::FRAC_1_SQRT_2,
+            Pattern::Diamonds => {
+                ((q.0 - 0.84).abs() + q.1.abs() - 0.075) * std::f32::consts::FRAC_1_SQRT_2
+            }
             Pattern::Ring => {
                 let ring = (radius - 0.84).abs() - 0.018;
                 ring.min(circle(q, (0.84, 0.0), 0.04))
