@@ -19,6 +19,7 @@ mod feeds;
 mod interop_fedify;
 mod monitoring;
 mod portal;
+mod profile;
 mod scale_out;
 mod signatures;
 mod site;

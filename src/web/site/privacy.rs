@@ -44,7 +44,7 @@ pub async fn privacy(State(state): State<AppState>) -> Result<Response, AppError
     render(
         StatusCode::OK,
         "site/page.html",
-        context! { page => page, others => (), ..site.base(&state, "privasi") },
+        context! { page => page, others => Vec::<minijinja::Value>::new(), ..site.base(&state, "privasi") },
     )
 }
 
