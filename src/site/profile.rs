@@ -22,7 +22,7 @@ use crate::{
     clock::now_ms,
     config::Role,
     publishing::{PostImage, markdown},
-    store::{ActorRecord, Store},
+    store::{ActorRecord, NewPage, Store},
     urls::Urls,
     web::strings::{self, Lang, Text},
 };
@@ -193,16 +193,14 @@ pub async fn ensure(store: &Store, urls: &Urls, role: Role) -> anyhow::Result<()
     if let Some(main) = accounts.first() {
         let (title, body) = privacy_page(&main.name, &settings.village_word, role);
         let html = markdown::render(&body);
-        let added = store
-            .add_page_if_missing(
-                PRIVACY_SLUG,
-                &title,
-                &body,
-                &html,
-                PRIVACY_POSITION,
-                now_ms(),
-            )
-            .await?;
+        let page = NewPage {
+            slug: PRIVACY_SLUG,
+            title: &title,
+            body_markdown: &body,
+            body_html: &html,
+            position: PRIVACY_POSITION,
+        };
+        let added = store.add_page_if_missing(&page, now_ms()).await?;
         if added {
             tracing::info!("privacy policy page added");
         }

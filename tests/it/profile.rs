@@ -115,17 +115,21 @@ async fn actor_update(peer: &Peer, what: &str, matches: impl Fn(&Value) -> bool)
     update.activity["object"].clone()
 }
 
+/// The node's actor and its bio, which must link to the node's website.
+async fn actor_with_bio(node: &TestNode) -> (Value, String) {
+    let actor = actor_json(node).await;
+    let summary = actor["summary"].as_str().expect("a summary").to_string();
+    let link = format!("href=\"{}/\"", node.base);
+    assert!(summary.contains(&link), "{summary}");
+    (actor, summary)
+}
+
 async fn fresh_profile(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    let actor = actor_json(&node).await;
+    let (actor, summary) = actor_with_bio(&node).await;
 
     // A bio naming the village and linking to its website, Bahasa Indonesia first.
-    let summary = actor["summary"].as_str().expect("a summary");
     assert!(summary.contains("Desa desa-sukamaju"), "{summary}");
-    assert!(
-        summary.contains(&format!("href=\"{}/\"", node.base)),
-        "{summary}"
-    );
     let (id, en) = (summary.find("Akun resmi"), summary.find("official"));
     assert!(id.is_some() && id < en, "{summary}");
 
@@ -179,13 +183,8 @@ async fn fresh_profile(backend: Backend) {
 
     // A fresh portal too, with a portal's bio.
     let portal = TestNode::start_with_role(&backend, "portal-beltim", NodeRole::Portal).await;
-    let actor = actor_json(&portal).await;
-    let summary = actor["summary"].as_str().expect("a summary");
+    let (actor, summary) = actor_with_bio(&portal).await;
     assert!(summary.contains("desa-desa"), "{summary}");
-    assert!(
-        summary.contains(&format!("href=\"{}/\"", portal.base)),
-        "{summary}"
-    );
     assert_eq!(
         actor["icon"]["url"],
         format!("{}/u/portal-beltim/avatar.png", portal.base)
@@ -278,6 +277,29 @@ async fn a_node_made_before_gets_its_bio_and_pictures_at_start_and_keeps_written
     }
 }
 
+/// Uploads `logo` in the settings form: the logo the site now has, its URL as an icon,
+/// and the actor in the Update that brought that icon to the follower.
+async fn replace_logo(
+    browser: &mut Browser,
+    node: &TestNode,
+    peer: &Peer,
+    logo: Vec<u8>,
+) -> (PostImage, String, Value) {
+    let upload = Part::File("logo", "logo.png", "image/png", logo);
+    save_settings(browser, node, vec![upload]).await;
+    let stored = site::load(&node.state().store)
+        .await
+        .expect("settings")
+        .logo
+        .expect("a logo");
+    let url = profile::logo_url(&node.state().urls, &stored);
+    let object = actor_update(peer, "an Update with the new logo", |u| {
+        u["object"]["icon"]["url"] == url.as_str()
+    })
+    .await;
+    (stored, url, object)
+}
+
 async fn logo_and_banner(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
@@ -322,29 +344,10 @@ async fn logo_and_banner(backend: Backend) {
     assert_eq!(actor_json(&node).await["icon"]["url"], logo_url);
 
     // Replace the logo: a new file, a new URL, another Update.
-    save_settings(
-        &mut browser,
-        &node,
-        vec![Part::File(
-            "logo",
-            "logo-baru.png",
-            "image/png",
-            png(640, 640),
-        )],
-    )
-    .await;
-    let new_logo = site::load(&node.state().store)
-        .await
-        .expect("settings")
-        .logo
-        .expect("logo");
+    let (new_logo, new_logo_url, object) =
+        replace_logo(&mut browser, &node, &peer, png(640, 640)).await;
     assert_ne!(new_logo.key, logo.key);
-    let new_logo_url = profile::logo_url(urls, &new_logo);
-    let object = actor_update(&peer, "an Update with the new logo", |u| {
-        u["object"]["icon"]["url"] == new_logo_url.as_str()
-    })
-    .await;
-    assert_ne!(object["icon"]["url"], logo_url.as_str());
+    assert_ne!(new_logo_url, logo_url);
     assert_eq!(object["image"]["url"], banner_url, "the banner stays");
     picture(&new_logo_url, media_type_of(&new_logo)).await;
 
@@ -365,27 +368,7 @@ async fn logo_and_banner(backend: Backend) {
     .await;
     save_settings(&mut browser, &node, Vec::new()).await;
     assert_eq!(actor_json(&node).await["icon"]["url"], explicit);
-    save_settings(
-        &mut browser,
-        &node,
-        vec![Part::File(
-            "logo",
-            "logo-lagi.png",
-            "image/png",
-            png(700, 700),
-        )],
-    )
-    .await;
-    let third = site::load(&node.state().store)
-        .await
-        .expect("settings")
-        .logo
-        .expect("logo");
-    let third_url = profile::logo_url(urls, &third);
-    actor_update(&peer, "an Update with the third logo", |u| {
-        u["object"]["icon"]["url"] == third_url.as_str()
-    })
-    .await;
+    let (_, third_url, _) = replace_logo(&mut browser, &node, &peer, png(700, 700)).await;
     // `--icon-url ""` goes back to the logo.
     let reset = profile::default_icon_url(&node.state().store, urls, &main_actor(&node).await)
         .await
