@@ -22,13 +22,13 @@ texts! {
 
 - Situs ini tidak memasang kuki (cookie) pada pengunjung, tidak memakai penghitung kunjungan, iklan, atau skrip dan huruf dari pihak lain, dan tidak mencatat halaman yang Anda buka.
 - Alamat IP Anda dipakai di memori untuk membatasi pengiriman formulir aspirasi dan pencarian nomor tiket yang berlebihan. Alamat itu tidak ditulis ke disk dan terlupa saat program dimulai ulang.
-- Catatan kejadian (log) program tidak memuat alamat IP. Server web di depan Kentongan (misalnya nginx) dapat mencatat alamat IP pengunjung; lama penyimpanannya mengikuti pengaturan pengelola server.
+- Catatan kejadian (log) program tidak memuat alamat IP pengunjung. Server web di depan Kentongan (misalnya nginx) dapat mencatat alamat IP pengunjung; lama penyimpanannya mengikuti pengaturan pengelola server.
 - Kata yang Anda cari tidak disimpan.
 - Sebagian kabar memuat gambar dari situs lain; peramban Anda mengambilnya langsung dari situs itu.
 
 ### Pengikut di fediverse (Mastodon dan lainnya)
 
-- Bila Anda mengikuti akun ini, kami menyimpan data publik akun Anda: alamatnya, nama tampilan, bio, alamat gambar profil, kolom profil, alamat kotak masuk dan kunci publiknya. Data itu diperbarui setiap kali server Anda mengirim sesuatu ke sini.
+- Bila Anda mengikuti akun ini, kami menyimpan data publik akun Anda: alamatnya, nama tampilan, bio, alamat gambar profil, kolom profil, alamat kotak masuk dan kunci publiknya. Data itu diperbarui saat server Anda mengabarkan perubahan, atau saat kami mengambilnya lagi untuk memeriksa tanda tangan kiriman Anda.
 - Hubungan mengikuti dihapus saat Anda berhenti mengikuti atau memblokir akun ini. Catatan akun Anda sendiri tetap disimpan **tanpa batas waktu**, sampai server Anda mengabarkan bahwa akun itu dihapus; saat itu catatannya dihapus, kecuali bila akun itu pernah mengirim pesan yang menjadi tiket (lihat di bawah).
 - Jumlah pengikut tampil untuk umum; daftar pengikut hanya dilihat petugas.
 
@@ -62,13 +62,13 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 
 - This site sets no cookies on visitors, uses no visitor counter, advertising, or scripts and fonts from elsewhere, and keeps no record of the pages you read.
 - Your IP address is held in memory to limit floods of the message form and of ticket-number look-ups. It is never written to disk and is forgotten when the program restarts.
-- The program's log holds no IP addresses. The web server in front of Kentongan (nginx, for example) may log visitors' IP addresses; for how long depends on how its operator set it up.
+- The program's log holds no visitor's IP address. The web server in front of Kentongan (nginx, for example) may log visitors' IP addresses; for how long depends on how its operator set it up.
 - What you search for is not stored.
 - Some posts show pictures from other sites; your browser fetches those from those sites directly.
 
 ### Followers on the fediverse (Mastodon and others)
 
-- When you follow this account we keep your account's public data: its address, display name, bio, avatar address, profile fields, inbox addresses and public key. It is refreshed whenever your server sends something here.
+- When you follow this account we keep your account's public data: its address, display name, bio, avatar address, profile fields, inbox addresses and public key. It is refreshed when your server announces a change, or when we fetch it again to check the signature of something you sent.
 - The follow is deleted when you unfollow or block this account. The record of your account is kept **with no time limit**, until your server reports that the account was deleted; the record is then deleted, unless the account sent a message that became a ticket (below).
 - The number of followers is public; the list of followers is seen by staff only.
 
