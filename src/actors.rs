@@ -169,9 +169,23 @@ pub struct ProfileChanges {
     pub name: Option<String>,
     /// Markdown.
     pub summary: Option<String>,
+    /// The avatar's URL; empty goes back to the drawn avatar (see `render::actor`).
     pub icon_url: Option<String>,
+    /// The header picture's URL; empty removes it.
+    pub image_url: Option<String>,
     /// `NAME=VALUE` pairs, shown as profile fields; replaces all fields when given.
     pub fields: Option<Vec<String>>,
+}
+
+impl ProfileChanges {
+    /// Whether it changes nothing (and so needs no Update).
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.summary.is_none()
+            && self.icon_url.is_none()
+            && self.image_url.is_none()
+            && self.fields.is_none()
+    }
 }
 
 /// Mastodon shows four profile fields.
@@ -202,6 +216,27 @@ fn profile_field(pair: &str) -> anyhow::Result<crate::federation::render::Profil
     })
 }
 
+/// A picture's new URL: `None` keeps `current`, empty removes it, anything else must
+/// be an http(s) URL, since followers' servers fetch it.
+fn picture_url(
+    what: &str,
+    change: Option<&str>,
+    current: &Option<String>,
+) -> anyhow::Result<Option<String>> {
+    match change.map(str::trim) {
+        None => Ok(current.clone()),
+        Some("") => Ok(None),
+        Some(url) => {
+            let parsed = url::Url::parse(url)
+                .map_err(|_| anyhow::anyhow!("the {what} URL {url:?} is not a URL"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                anyhow::bail!("the {what} URL must start with https://");
+            }
+            Ok(Some(parsed.to_string()))
+        }
+    }
+}
+
 /// Edits a local actor's profile and queues the Update for its followers.
 pub async fn edit_profile(
     store: &Store,
@@ -224,18 +259,12 @@ pub async fn edit_profile(
         Some(markdown) => crate::publishing::markdown::render(markdown),
         None => actor.summary.clone(),
     };
-    let icon_url = match &changes.icon_url {
-        Some(url) if url.is_empty() => None,
-        Some(url) => {
-            let parsed = url::Url::parse(url)
-                .map_err(|_| anyhow::anyhow!("the icon URL {url:?} is not a URL"))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                anyhow::bail!("the icon URL must start with https://");
-            }
-            Some(parsed.to_string())
-        }
-        None => actor.icon_url.clone(),
-    };
+    let icon_url = picture_url("icon", changes.icon_url.as_deref(), &actor.icon_url)?;
+    let image_url = picture_url(
+        "header image",
+        changes.image_url.as_deref(),
+        &actor.image_url,
+    )?;
     let fields_json = match &changes.fields {
         Some(pairs) if pairs.len() > MAX_PROFILE_FIELDS => {
             anyhow::bail!("a profile has at most {MAX_PROFILE_FIELDS} fields")
@@ -253,6 +282,7 @@ pub async fn edit_profile(
         name,
         summary,
         icon_url,
+        image_url,
         fields_json,
     };
     let update = crate::store::NewActivity {

@@ -44,6 +44,10 @@ impl Urls {
     pub fn featured(&self, username: &str) -> Url {
         self.join(&format!("/u/{username}/featured"))
     }
+    /// The avatar drawn for a local actor without a logo (see `media::avatar`).
+    pub fn avatar(&self, username: &str) -> Url {
+        self.join(&format!("/u/{username}/avatar.png"))
+    }
     pub fn shared_inbox(&self) -> Url {
         self.join("/inbox")
     }
@@ -64,6 +68,10 @@ impl Urls {
     /// An uploaded image's file (see `media`).
     pub fn media(&self, file_name: &str) -> Url {
         self.join(&format!("/media/{file_name}"))
+    }
+    /// The privacy policy page.
+    pub fn privacy(&self) -> Url {
+        self.join("/kebijakan-privasi")
     }
     /// The public information page (documents by KIP category and year).
     pub fn documents(&self) -> Url {

@@ -196,7 +196,8 @@ pub enum ActorCommand {
         /// Markdown.
         #[arg(long)]
         summary: Option<String>,
-        /// URL of the avatar image (empty to remove).
+        /// URL of the avatar image; it wins until a new logo is uploaded in the admin.
+        /// Empty goes back to the website's logo, or the avatar drawn for the account.
         #[arg(long)]
         icon_url: Option<String>,
         /// A profile field as NAME=VALUE (repeat; replaces all fields), e.g. Kecamatan=Gantung.
@@ -389,7 +390,14 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
-    actors::create_local_actor(&store, &urls, &username, &args.name, "").await?;
+    // Named and linked from the first moment: an empty profile looks abandoned.
+    let bio = crate::site::profile::default_bio(
+        &args.name,
+        urls.base(),
+        crate::site::SiteSettings::default().village_word.as_str(),
+        args.role == Role::Portal,
+    );
+    actors::create_local_actor(&store, &urls, &username, &args.name, &bio).await?;
     actors::ensure_instance_actor(&store, &urls).await?;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -398,6 +406,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         .insert_api_token(&hash_token(&token), "init", now_ms())
         .await?;
     crate::site::ensure_defaults(&store).await?;
+    crate::site::profile::ensure(&store, &urls, args.role).await?;
     let admin_username = auth::parse_username(&args.admin_username)?;
     let admin_password = auth::password::generate();
     auth::create_user(
@@ -548,6 +557,12 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
         } => {
             let (config, store, urls) = open(&dir).await?;
             let username = Username::parse(&username)?;
+            let summary = if summary.trim().is_empty() {
+                let word = crate::site::load(&store).await?.village_word;
+                crate::site::profile::default_bio(&name, urls.base(), &word, false)
+            } else {
+                summary
+            };
             let actor =
                 actors::create_local_actor(&store, &urls, &username, &name, &summary).await?;
             println!("@{}@{}\t{}", actor.username, config.domain, actor.ap_id);
@@ -561,13 +576,21 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
             icon_url,
             fields,
         } => {
-            let (_, store, _) = open(&dir).await?;
+            let (_, store, urls) = open(&dir).await?;
             let actor = find_publishing_actor(&store, username.as_deref()).await?;
+            // Empty goes back to the default: the logo, or the drawn avatar.
+            let icon_url = match icon_url {
+                Some(url) if url.trim().is_empty() => {
+                    Some(crate::site::profile::default_icon_url(&store, &urls, &actor).await?)
+                }
+                other => other,
+            };
             let changes = actors::ProfileChanges {
                 name,
                 summary,
                 icon_url,
                 fields: (!fields.is_empty()).then_some(fields),
+                ..Default::default()
             };
             actors::edit_profile(&store, &actor, &changes).await?;
             println!("{}", actor.ap_id);

@@ -482,3 +482,15 @@ async fn update(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The privacy policy tells residents how long received activities are kept.
+    #[test]
+    fn the_privacy_policy_states_how_long_activities_are_kept() {
+        let days = super::KEEP_PROCESSED_MS / (24 * 3600 * 1000);
+        let policy = crate::web::strings::PRIVACY_POLICY;
+        assert!(policy.id.contains(&format!("**{days} hari**")));
+        assert!(policy.en.contains(&format!("**{days} days**")));
+    }
+}

@@ -89,10 +89,29 @@ pub fn actor(actor: &ActorRecord, urls: &Urls) -> Value {
             "publicKeyPem": actor.public_key_pem,
         },
     });
-    if let Some(icon) = &actor.icon_url {
-        doc["icon"] = json!({ "type": "Image", "url": icon });
+    // Every local account has a picture: Mastodon shows an empty grey square without
+    // one, and Bridgy Fed will not bridge such an account to Bluesky at all.
+    let icon = match &actor.icon_url {
+        Some(url) => Some(url.clone()),
+        None if actor.is_local => Some(urls.avatar(name).to_string()),
+        None => None,
+    };
+    if let Some(url) = icon {
+        doc["icon"] = picture(&url);
+    }
+    if let Some(url) = &actor.image_url {
+        doc["image"] = picture(url);
     }
     with_context(doc, actor_context())
+}
+
+/// An avatar or header as Mastodon reads it, with the media type when the URL names it.
+fn picture(url: &str) -> Value {
+    let mut doc = json!({ "type": "Image", "url": url });
+    if let Some(media_type) = known_media_type(url) {
+        doc["mediaType"] = json!(media_type);
+    }
+    doc
 }
 
 /// The instance actor: signs our fetches; no posts, no followers.
@@ -188,21 +207,28 @@ fn event_paragraph(event: &publishing::EventDetails) -> String {
 /// Mastodon shows at most four attachments.
 pub const MAX_ATTACHMENTS: usize = 4;
 
-fn media_type(url: &str) -> &'static str {
+/// The media type a URL's file extension names, if it names an image type.
+fn known_media_type(url: &str) -> Option<&'static str> {
     let path = url
         .split(['?', '#'])
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if path.ends_with(".png") {
-        "image/png"
-    } else if path.ends_with(".webp") {
-        "image/webp"
-    } else if path.ends_with(".gif") {
-        "image/gif"
-    } else {
-        "image/jpeg"
-    }
+    [
+        (".png", "image/png"),
+        (".webp", "image/webp"),
+        (".gif", "image/gif"),
+        (".jpg", "image/jpeg"),
+        (".jpeg", "image/jpeg"),
+    ]
+    .into_iter()
+    .find(|(extension, _)| path.ends_with(extension))
+    .map(|(_, media_type)| media_type)
+}
+
+/// An image in a post's body: named by its extension, JPEG when it names none.
+fn media_type(url: &str) -> &'static str {
+    known_media_type(url).unwrap_or("image/jpeg")
 }
 
 /// The post's document (if it announces one), its uploaded images (cover first), then

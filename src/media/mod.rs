@@ -1,5 +1,6 @@
 //! Uploaded photos: turning untrusted bytes into safe web images (`process`) and
-//! keeping them on disk under content-addressed names (`storage`). It owns the limits
+//! keeping them on disk under content-addressed names (`storage`); and the avatar drawn
+//! for an account that has no logo yet (`avatar`). It owns the limits
 //! on what an upload may cost (bytes, pixels, memory) and the promise that nothing a
 //! phone wrote into the file (EXIF with GPS, XMP, ICC) reaches the public: images are
 //! decoded to pixels and encoded anew, never copied.
@@ -8,6 +9,7 @@
 //! and whoever attaches an image to a post stores the `StoredImage` it got back.
 //! Processing is CPU-heavy and synchronous; callers run it in `spawn_blocking`.
 
+pub mod avatar;
 mod process;
 mod storage;
 

@@ -2,9 +2,11 @@
 //! language, time zone, colours, contact, logo and banner. The village's name and
 //! description are its actor's (editing them federates an Update); everything else here
 //! is only the website's, kept as key/value rows so that a new setting needs no
-//! migration.
+//! migration. `profile` is what a fresh node shows before anyone edits anything (a
+//! bio, the pictures, the privacy policy).
 
 pub mod dates;
+pub mod profile;
 
 use crate::{
     clock::now_ms,

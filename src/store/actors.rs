@@ -6,7 +6,7 @@ use anyhow::Context;
 
 macro_rules! actor_columns {
     () => {
-        "id, ap_id, is_local, kind, username, host, name, summary, icon_url, \
+        "id, ap_id, is_local, kind, username, host, name, summary, icon_url, image_url, \
      profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, fields_json, \
      created_at, refreshed_at"
     };
@@ -114,14 +114,15 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
-                "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5 \
-                 WHERE id = $1 AND is_local = TRUE",
+                "UPDATE actors SET name = $2, summary = $3, icon_url = $4, fields_json = $5, \
+                   image_url = $6 WHERE id = $1 AND is_local = TRUE",
             )
             .bind(actor_id)
             .bind(&profile.name)
             .bind(&profile.summary)
             .bind(&profile.icon_url)
             .bind(&profile.fields_json)
+            .bind(&profile.image_url)
             .execute(&mut *tx)
             .await
             .context("updating an actor profile")?;

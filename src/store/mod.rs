@@ -35,7 +35,7 @@ pub use moderation::{
 };
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;
-pub use site::{CategoryRecord, PageRecord};
+pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use ticket_desk::{
     DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,
     TicketNoteRecord, TicketPhotoRecord,

@@ -13,6 +13,8 @@ pub struct ActorRecord {
     pub name: String,
     pub summary: String,
     pub icon_url: Option<String>,
+    /// The header picture of a local actor (the website's banner); remote: `None`.
+    pub image_url: Option<String>,
     pub profile_url: Option<String>,
     pub inbox_url: String,
     pub shared_inbox_url: Option<String>,
@@ -231,6 +233,8 @@ pub struct ActorProfile {
     pub name: String,
     pub summary: String,
     pub icon_url: Option<String>,
+    /// The header picture (`image`).
+    pub image_url: Option<String>,
     /// `[{"name": …, "value": …}]`, shown as profile fields.
     pub fields_json: String,
 }

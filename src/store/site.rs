@@ -23,6 +23,24 @@ pub struct PageRecord {
     pub updated_at: i64,
 }
 
+/// A page to write: its address, title, text as written (Markdown) and as shown.
+#[derive(Clone, Copy, Debug)]
+pub struct NewPage<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub body_markdown: &'a str,
+    pub body_html: &'a str,
+    pub position: i64,
+}
+
+/// The start of both ways of writing a page; each adds its `ON CONFLICT`.
+macro_rules! insert_page {
+    () => {
+        "INSERT INTO pages (slug, title, body_markdown, body_html, position, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) "
+    };
+}
+
 impl Store {
     /// Every site setting as (key, value).
     pub async fn site_settings(&self) -> anyhow::Result<Vec<(String, String)>> {
@@ -147,25 +165,55 @@ impl Store {
         position: i64,
         now: i64,
     ) -> anyhow::Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO pages (slug, title, body_markdown, body_html, position, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (slug) DO UPDATE SET title = excluded.title, \
-                   body_markdown = excluded.body_markdown, body_html = excluded.body_html, \
-                   position = excluded.position, updated_at = excluded.updated_at",
-            )
-            .bind(slug)
-            .bind(title)
-            .bind(body_markdown)
-            .bind(body_html)
-            .bind(position)
-            .bind(now)
-            .execute(pool)
+        let sql = concat!(
+            insert_page!(),
+            "ON CONFLICT (slug) DO UPDATE SET title = excluded.title, \
+               body_markdown = excluded.body_markdown, body_html = excluded.body_html, \
+               position = excluded.position, updated_at = excluded.updated_at"
+        );
+        let page = NewPage {
+            slug,
+            title,
+            body_markdown,
+            body_html,
+            position,
+        };
+        self.write_page(sql, &page, now)
             .await
             .context("saving a page")?;
-        });
         Ok(())
+    }
+
+    /// Creates the page unless one with its slug exists (whatever that one says now);
+    /// `true` when it was created.
+    pub async fn add_page_if_missing(&self, page: &NewPage<'_>, now: i64) -> anyhow::Result<bool> {
+        let sql = concat!(insert_page!(), "ON CONFLICT (slug) DO NOTHING");
+        let added = self
+            .write_page(sql, page, now)
+            .await
+            .context("adding a default page")?;
+        Ok(added == 1)
+    }
+
+    /// Runs one of the page inserts above; the rows it wrote.
+    async fn write_page(
+        &self,
+        sql: &'static str,
+        page: &NewPage<'_>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(page.slug)
+                .bind(page.title)
+                .bind(page.body_markdown)
+                .bind(page.body_html)
+                .bind(page.position)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 
     pub async fn delete_page(&self, slug: &str) -> anyhow::Result<bool> {

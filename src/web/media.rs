@@ -1,9 +1,16 @@
 //! `GET /media/{name}`: the stored image files. Names are content addressed, so an
 //! answer is cacheable forever and its ETag is the key. Only names the media store
 //! could have made are looked up; any other is a 404 before the disk is touched.
+//! Also `GET /u/{name}/avatar.png`: the avatar drawn for a local account.
 
-use crate::{error::AppError, media::MediaStore, state::AppState, web::strings::NOT_FOUND};
+use crate::{
+    error::AppError,
+    media::{MediaStore, avatar},
+    state::AppState,
+    web::strings::NOT_FOUND,
+};
 use axum::{
+    body::Bytes,
     extract::{Path, State},
     http::{
         HeaderMap, HeaderValue, StatusCode,
@@ -11,9 +18,80 @@ use axum::{
     },
     response::{IntoResponse, Response},
 };
-use std::io::ErrorKind;
+use sha2::{Digest, Sha256};
+use std::{
+    collections::HashMap,
+    io::ErrorKind,
+    sync::{LazyLock, Mutex, PoisonError},
+};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// A drawn avatar depends only on the username, but a new version of Kentongan may
+/// draw it differently: a week, then a revalidation by ETag.
+const AVATAR_CACHE: &str = "public, max-age=604800";
+/// Bumped whenever `media::avatar` draws differently.
+const AVATAR_VERSION: &str = "v1";
+/// Drawn avatars kept in memory: one per local account, and there are few.
+const AVATARS_KEPT: usize = 64;
+
+/// Avatars already drawn, by username (the picture depends on nothing else).
+static DRAWN: LazyLock<Mutex<HashMap<String, Bytes>>> = LazyLock::new(Mutex::default);
+
+/// `GET /u/{name}/avatar.png`: the picture of a local account that has no logo, at a
+/// URL that never changes, since the picture never does.
+pub async fn avatar_file(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = super::objects::local_actor(&state, &name).await?;
+    // The version changes when the drawing does, so caches learn of a new picture.
+    let etag = format!(
+        "\"avatar-{AVATAR_VERSION}-{}\"",
+        &hex::encode(Sha256::digest(actor.username.as_bytes()))[..16]
+    );
+    let headers_out = [
+        (CACHE_CONTROL, HeaderValue::from_static(AVATAR_CACHE)),
+        (ETAG, header_value(&etag)),
+    ];
+    if if_none_match(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, headers_out).into_response());
+    }
+    let bytes = drawn_avatar(actor.username).await?;
+    Ok((
+        headers_out,
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The avatar of `username`, drawn once per process (off the async threads).
+async fn drawn_avatar(username: String) -> Result<Bytes, AppError> {
+    let kept = DRAWN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&username)
+        .cloned();
+    if let Some(bytes) = kept {
+        return Ok(bytes);
+    }
+    let name = username.clone();
+    let bytes = tokio::task::spawn_blocking(move || avatar::draw(&name))
+        .await
+        .map_err(|err| anyhow::Error::new(err).context("drawing an avatar"))?
+        .map_err(|err| anyhow::Error::new(err).context("encoding an avatar"))?;
+    let bytes = Bytes::from(bytes);
+    let mut drawn = DRAWN.lock().unwrap_or_else(PoisonError::into_inner);
+    if drawn.len() >= AVATARS_KEPT {
+        drawn.clear();
+    }
+    drawn.insert(username, bytes.clone());
+    Ok(bytes)
+}
 
 /// One stored image file, with long caching and `If-None-Match` answered by 304.
 pub async fn media_file(
@@ -59,12 +137,13 @@ pub async fn media_file(
 fn cache_headers(etag: &str) -> [(axum::http::HeaderName, HeaderValue); 2] {
     [
         (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
-        // Hex between quotes is always a valid header value.
-        (
-            ETAG,
-            HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\"")),
-        ),
+        (ETAG, header_value(etag)),
     ]
+}
+
+/// Our ETags are hex between quotes: always a valid header value.
+fn header_value(etag: &str) -> HeaderValue {
+    HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
 /// Whether the client already holds this version: `*`, or one of its (weak or strong)

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/u/{name}/followers", get(objects::followers))
         .route("/u/{name}/following", get(objects::following))
         .route("/u/{name}/featured", get(objects::featured))
+        .route("/u/{name}/avatar.png", get(media::avatar_file))
         .route("/u/{name}/inbox", post(federation::inbox::actor_inbox))
         .route("/inbox", post(federation::inbox::shared_inbox))
         .route("/actor", get(objects::instance_actor))

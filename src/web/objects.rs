@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 pub const OUTBOX_PAGE_SIZE: i64 = 20;
 
-async fn local_actor(state: &AppState, name: &str) -> Result<ActorRecord, AppError> {
+/// A local actor that publishes (not the instance actor), or 404.
+pub(crate) async fn local_actor(state: &AppState, name: &str) -> Result<ActorRecord, AppError> {
     state
         .store
         .local_actor_by_username(name)

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 const SHARED: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("message.html", include_str!("templates/message.html")),
+    ("page.html", include_str!("templates/page.html")),
     ("timeline.html", include_str!("templates/timeline.html")),
     ("monitoring.html", include_str!("templates/monitoring.html")),
 ];

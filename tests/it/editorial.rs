@@ -88,7 +88,23 @@ async fn init_creates_the_first_admin_and_the_command_line_manages_accounts() {
         .map(|c| c.name)
         .collect();
     assert_eq!(categories, kentongan::site::DEFAULT_CATEGORIES);
-    assert_eq!(store.pages().await.expect("pages").len(), 4);
+    let pages: Vec<String> = store
+        .pages()
+        .await
+        .expect("pages")
+        .into_iter()
+        .map(|p| p.slug)
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "sejarah",
+            "visi-misi",
+            "perangkat",
+            "kontak",
+            "kebijakan-privasi"
+        ]
+    );
 
     // A contributor added from the command line gets a working generated password.
     let (ok, out) = kentongan(

@@ -20,6 +20,7 @@ mod hardening;
 mod interop_fedify;
 mod monitoring;
 mod portal;
+mod profile;
 mod scale_out;
 mod signatures;
 mod site;

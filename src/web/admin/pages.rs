@@ -1,5 +1,6 @@
 //! `/admin/pages` (editors and admins): the site's static pages (Profil Desa: sejarah,
-//! visi-misi, perangkat, kontak, ...), written in Markdown and rendered safe.
+//! visi-misi, perangkat, kontak, ...) and the privacy policy (`kebijakan-privasi`,
+//! which can be edited but not deleted), written in Markdown and rendered safe.
 
 use super::{
     fields::Fields,
@@ -9,6 +10,7 @@ use super::{
 use crate::{
     clock::now_ms,
     publishing::markdown,
+    site::profile::PRIVACY_SLUG,
     state::AppState,
     store::PageRecord,
     web::strings::{self, Text},
@@ -106,6 +108,7 @@ pub async fn list(
                 title => p.title.clone(),
                 position => p.position,
                 updated => tz.date_time_label(p.updated_at, admin.lang),
+                deletable => p.slug != PRIVACY_SLUG,
             }
         })
         .collect();
@@ -218,6 +221,13 @@ pub async fn delete(
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
     admin.require(admin.can_manage())?;
+    if slug == PRIVACY_SLUG {
+        return Err(view::message(
+            &admin,
+            StatusCode::BAD_REQUEST,
+            strings::PRIVACY_KEPT,
+        ));
+    }
     if !fields.checked("confirm") {
         let text = strings::ADMIN_CONFIRM_MISSING;
         return Err(view::message(&admin, StatusCode::BAD_REQUEST, text));

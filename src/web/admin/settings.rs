@@ -1,5 +1,6 @@
 //! `/admin/settings` (admins only): the village's name and description (its actor's:
-//! a change federates an Update), and the website's own settings, logo and banner.
+//! a change federates an Update), and the website's own settings, logo and banner
+//! (also the actor's avatar and header: `site::profile` says how).
 
 use super::{
     fields::Fields,
@@ -10,7 +11,7 @@ use crate::{
     actors::{self, ProfileChanges},
     media::{MediaError, MediaStore, process_upload},
     publishing::{PostImage, markdown},
-    site::{self, SiteSettings, TimeZone, VILLAGE_WORDS},
+    site::{self, SiteSettings, TimeZone, VILLAGE_WORDS, profile},
     state::AppState,
     web::strings::{self, Lang, Text},
 };
@@ -235,12 +236,14 @@ pub async fn submit(
     let current = SettingsForm::current(&admin);
     let name_changed = form.name != current.name;
     let description_changed = form.description.trim() != current.description.trim();
-    if name_changed || description_changed {
-        let changes = ProfileChanges {
-            name: name_changed.then(|| form.name.clone()),
-            summary: description_changed.then(|| form.description.clone()),
-            ..Default::default()
-        };
+    // The logo is the account's avatar and the banner its header: a new one reaches
+    // the followers with the name and description, in one Update.
+    let changes = ProfileChanges {
+        name: name_changed.then(|| form.name.clone()),
+        summary: description_changed.then(|| form.description.clone()),
+        ..profile::picture_changes(&admin.settings, &settings, &admin.actor, &state.urls)
+    };
+    if !changes.is_empty() {
         actors::edit_profile(&state.store, &admin.actor, &changes)
             .await
             .map_err(view::failure)?;

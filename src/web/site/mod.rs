@@ -1,6 +1,6 @@
 //! The village's public website: the home page, post pages, categories, the profile
-//! pages, the archive, search, the village's own RSS/Atom feeds, the sitemap, and the
-//! "follow from the fediverse" pages. Server-rendered, no JavaScript, every word from
+//! pages, the privacy policy, the archive, search, the village's own RSS/Atom feeds,
+//! the sitemap, and the "follow from the fediverse" pages. Server-rendered, no JavaScript, every word from
 //! `web::strings` in the site's language, every date in the village's time zone.
 //!
 //! It reads through the store and the domain rooms and never writes; the HTML side of
@@ -19,6 +19,7 @@ mod home;
 mod ics;
 mod pages;
 mod post;
+mod privacy;
 mod search;
 mod sitemap;
 pub mod view;
@@ -114,6 +115,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tags/{name}", get(category::category))
         .route("/profil", get(pages::profile_pages))
         .route("/halaman/{slug}", get(pages::page))
+        .route("/kebijakan-privasi", get(privacy::privacy))
+        .route("/privacy", get(privacy::privacy_elsewhere))
         .route("/arsip", get(archive::archive))
         .route("/arsip/{year}/{month}", get(archive::month))
         .route("/cari", get(search::search))

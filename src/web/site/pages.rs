@@ -1,12 +1,12 @@
 //! The village's static pages ("Profil Desa": history, vision and mission, officials,
 //! contact), written in the admin: `GET /profil` lists them, `GET /halaman/SLUG` shows one.
 
-use super::view::{Site, message, render, text_excerpt};
+use super::view::{Site, message, page_path, render, text_excerpt};
 use crate::{error::AppError, publishing::markdown::strip_tags, state::AppState, web::strings};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
 
@@ -17,8 +17,7 @@ pub async fn profile_pages(State(state): State<AppState>) -> Result<Response, Ap
         Err(response) => return Ok(response),
     };
     let pages: Vec<Value> = site
-        .pages
-        .iter()
+        .profile_pages()
         .map(|page| {
             context! {
                 url => format!("/halaman/{}", page.slug),
@@ -43,6 +42,9 @@ pub async fn page(
         Ok(site) => site,
         Err(response) => return Ok(response),
     };
+    if slug == crate::site::profile::PRIVACY_SLUG {
+        return Ok(Redirect::permanent(&page_path(&slug)).into_response());
+    }
     let Some(page) = site.pages.iter().find(|p| p.slug == slug) else {
         return message(
             &site,
@@ -53,8 +55,7 @@ pub async fn page(
     };
     let tz = site.settings.time_zone;
     let others: Vec<Value> = site
-        .pages
-        .iter()
+        .profile_pages()
         .map(|p| context! { url => format!("/halaman/{}", p.slug), title => p.title, current => p.slug == slug })
         .collect();
     render(

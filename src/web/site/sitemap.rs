@@ -1,8 +1,8 @@
-//! `GET /sitemap.xml` (home, profile pages, categories, archive months, every live post
-//! with its last change) and `GET /robots.txt` (where the sitemap is; the admin is not
-//! for crawlers).
+//! `GET /sitemap.xml` (home, profile pages and the privacy policy, categories, archive
+//! months, every live post with its last change) and `GET /robots.txt` (where the
+//! sitemap is; the admin is not for crawlers).
 
-use super::view::{Site, category_path};
+use super::view::{Site, category_path, page_path};
 use crate::{clock::to_rfc3339, error::AppError, state::AppState, web::feeds::escape};
 use axum::{
     extract::State,
@@ -28,10 +28,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
     urls.push((absolute("/profil"), None));
     urls.push((state.urls.documents().to_string(), None));
     for page in &site.pages {
-        urls.push((
-            absolute(&format!("/halaman/{}", page.slug)),
-            Some(page.updated_at),
-        ));
+        urls.push((absolute(&page_path(&page.slug)), Some(page.updated_at)));
     }
     for category in &site.categories {
         urls.push((absolute(&category_path(&category.name)), None));

@@ -72,6 +72,14 @@ impl Site {
         }
     }
 
+    /// The pages of the village's profile: every page but the privacy policy, which
+    /// the foot of every page links to instead.
+    pub fn profile_pages(&self) -> impl Iterator<Item = &PageRecord> {
+        self.pages
+            .iter()
+            .filter(|page| page.slug != crate::site::profile::PRIVACY_SLUG)
+    }
+
     /// `@name@host`.
     pub fn handle(&self) -> String {
         format!("@{}@{}", self.actor.username, self.host)
@@ -173,6 +181,16 @@ impl Site {
             place => event.place,
             organiser => event.organiser,
         }
+    }
+}
+
+/// Where a page is read: the privacy policy at its own address, the others under
+/// `/halaman/`.
+pub fn page_path(slug: &str) -> String {
+    if slug == crate::site::profile::PRIVACY_SLUG {
+        format!("/{slug}")
+    } else {
+        format!("/halaman/{slug}")
     }
 }
 

@@ -195,7 +195,7 @@ texts! {
     ADMIN_SETTINGS_PHONE => "Telepon", "Phone";
     ADMIN_SETTINGS_EMAIL => "Surel", "Email";
     ADMIN_SETTINGS_IMAGES => "Logo dan spanduk", "Logo and banner";
-    ADMIN_SETTINGS_IMAGES_HINT => "JPEG, PNG atau WebP, paling besar 10 MB. Teks alternatifnya adalah nama {desa}.", "JPEG, PNG or WebP, at most 10 MB. Their alt text is the {village}'s name.";
+    ADMIN_SETTINGS_IMAGES_HINT => "JPEG, PNG atau WebP, paling besar 10 MB. Teks alternatifnya adalah nama {desa}. Logo juga menjadi gambar profil akun {desa} di Mastodon (logo persegi paling baik) dan spanduk menjadi gambar sampulnya; perubahannya dikirim ke para pengikut.", "JPEG, PNG or WebP, at most 10 MB. Their alt text is the {village}'s name. The logo is also the {village} account's picture on Mastodon (a square logo looks best) and the banner its header; changes are sent to the followers.";
     ADMIN_SETTINGS_LOGO => "Logo baru", "New logo";
     ADMIN_SETTINGS_LOGO_REMOVE => "Buang logo", "Remove the logo";
     ADMIN_SETTINGS_BANNER => "Spanduk baru", "New banner";

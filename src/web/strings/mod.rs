@@ -12,6 +12,7 @@ mod aspirations;
 mod common;
 mod documents;
 mod moderation;
+mod profile;
 mod site;
 mod ticket_desk;
 
@@ -20,6 +21,7 @@ pub use aspirations::*;
 pub use common::*;
 pub use documents::*;
 pub use moderation::*;
+pub use profile::*;
 pub use site::*;
 pub use ticket_desk::*;
 
@@ -97,6 +99,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(ticket_desk::all())
         .chain(documents::all())
         .chain(moderation::all())
+        .chain(profile::all())
         .collect()
 }
 
@@ -181,7 +184,8 @@ mod tests {
             + aspirations::all().len()
             + ticket_desk::all().len()
             + documents::all().len()
-            + moderation::all().len();
+            + moderation::all().len()
+            + profile::all().len();
         assert_eq!(all().len(), listed);
     }
 
