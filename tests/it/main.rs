@@ -12,6 +12,7 @@ mod aspirations_moderation;
 mod browser;
 mod cli;
 mod delivery;
+mod dependencies;
 mod documents;
 mod editorial;
 mod federation;
