@@ -155,6 +155,17 @@ pub async fn poll(
             continue;
         };
         let mut post = item.post;
+        if let Some(earlier) = item.earlier_key
+            && state
+                .store
+                .village_post_published_at(village.id, &earlier)
+                .await?
+                .is_some()
+        {
+            // Stored by an older version under the id the feed gave: keep it there
+            // rather than show it twice.
+            post.ap_id = earlier;
+        }
         if !item.dated {
             // Keep the date of the first poll: an undated item must not climb back to
             // the top of the timeline every hour.
@@ -254,17 +265,21 @@ async fn parse_in_background(body: Vec<u8>, url: Url) -> anyhow::Result<Feed> {
     })
 }
 
-/// One item, and whether its date came from the feed.
+/// One item, whether its date came from the feed, and the key an older version stored
+/// it under when that differs (see [`entry_key`]).
 struct FeedItem {
     post: NewVillagePost,
     dated: bool,
+    earlier_key: Option<String>,
 }
 
 /// The village post for one feed entry, or `None` when it has no stable id or no
 /// http(s) link to send readers to.
 fn item_from_entry(entry: &Entry, feed_url: &Url, village_id: i64, now: i64) -> Option<FeedItem> {
     let url = entry_link(entry, feed_url)?;
-    let ap_id = entry_id(entry, feed_url).unwrap_or_else(|| url.clone());
+    let named = entry_id(entry, feed_url).unwrap_or_else(|| url.clone());
+    let ap_id = entry_key(&named, feed_url);
+    let earlier_key = (ap_id != named).then_some(named);
 
     let content = entry
         .content
@@ -322,7 +337,33 @@ fn item_from_entry(entry: &Entry, feed_url: &Url, village_id: i64, now: i64) -> 
             tags: tags(entry),
         },
         dated: from_feed.is_some(),
+        earlier_key,
     })
+}
+
+/// The key a feed item is stored under. A feed speaks only for its own site: an id (or,
+/// without one, a link) on the feed's own host is kept, since it is the page's real
+/// address; anything else (an id on another host, a `urn:` or `tag:` id) is qualified
+/// with the feed URL. Otherwise a feed could name the id of another village's post (its
+/// fediverse id or its feed item's), be stored under it first, and have the real post
+/// ignored as already known.
+fn entry_key(named: &str, feed_url: &Url) -> String {
+    let own = Url::parse(named).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str() == feed_url.host_str()
+            && u.port() == feed_url.port()
+    });
+    if own
+        || named.starts_with(&format!(
+            "{}#guid=",
+            feed_url.as_str().trim_end_matches('#')
+        ))
+    {
+        return named.to_string();
+    }
+    let mut qualified = feed_url.clone();
+    qualified.set_fragment(Some(&format!("guid={named}")));
+    qualified.to_string()
 }
 
 /// The guid or Atom id. An id that is not a web address, `urn:` or `tag:` URI (OpenSID's
@@ -518,6 +559,42 @@ mod tests {
         );
         assert!(!items[1].dated);
         assert_eq!(items[1].post.published_at, 1_000);
+    }
+
+    #[test]
+    fn a_feed_cannot_claim_an_id_on_another_host() {
+        let feed = parse(
+            r#"<rss version="2.0"><channel><title>x</title>
+            <item><title>A</title><link>https://desa.example/a</link><guid>https://desa-lain.example/p/abc</guid></item>
+            <item><title>B</title><link>https://desa-lain.example/p/def</link></item>
+            <item><title>C</title><link>https://desa.example/c</link><guid>urn:uuid:1234</guid></item>
+            <item><title>D</title><link>https://desa.example/d</link><guid>https://desa.example/?p=4</guid></item>
+            </channel></rss>"#,
+        );
+        let keys: Vec<String> = feed
+            .entries
+            .iter()
+            .filter_map(|e| item_from_entry(e, &feed_url(), 1, 1_000))
+            .map(|item| item.post.ap_id)
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                "https://desa.example/feed#guid=https://desa-lain.example/p/abc".to_string(),
+                "https://desa.example/feed#guid=https://desa-lain.example/p/def".to_string(),
+                "https://desa.example/feed#guid=urn:uuid:1234".to_string(),
+                "https://desa.example/?p=4".to_string(),
+            ]
+        );
+        let item = item_from_entry(&feed.entries[1], &feed_url(), 1, 1_000).expect("item");
+        assert_eq!(
+            item.post.url, "https://desa-lain.example/p/def",
+            "the link is kept"
+        );
+        assert_eq!(
+            item.earlier_key.as_deref(),
+            Some("https://desa-lain.example/p/def")
+        );
     }
 
     #[test]

@@ -179,6 +179,25 @@ async fn serve(State(site): State<FeedSite>, uri: Uri, headers: HeaderMap) -> Re
             atom_feed(),
         )
             .into_response(),
+        "/one-item.xml" => {
+            // One item whose guid, link and title the query names.
+            let query: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            let field = |name: &str| query.get(name).cloned().unwrap_or_default();
+            (
+                [("content-type", "application/rss+xml")],
+                format!(
+                    "<rss version=\"2.0\"><channel><title>x</title><item><title>{}</title>\
+                     <link>{}</link><guid>{}</guid></item></channel></rss>",
+                    field("title"),
+                    field("link"),
+                    field("guid")
+                ),
+            )
+                .into_response()
+        }
         "/broken.xml" => (
             [("content-type", "application/rss+xml")],
             "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>Rusak</title>\
@@ -451,7 +470,12 @@ async fn feeds_are_polled_politely_and_published_again(backend: Backend) {
     assert_eq!(first.last_modified.as_deref(), Some(ATOM_LAST_MODIFIED));
     let posts = posts_of(&node, karanganyar.id).await;
     let panen = by_title(&posts, "Panen raya padi");
-    assert_eq!(panen.ap_id, "tag:karanganyar.desa.example,2025:post-1");
+    // A `tag:` id names no site: qualified by the feed, so no other feed can claim it.
+    let panen_key = format!(
+        "{}#guid=tag:karanganyar.desa.example,2025:post-1",
+        site.url("/karanganyar/atom.xml")
+    );
+    assert_eq!(panen.ap_id, panen_key);
     assert_eq!(
         panen.url,
         site.url("/kabar/panen-raya"),
@@ -570,7 +594,13 @@ async fn feeds_are_polled_politely_and_published_again(backend: Backend) {
     );
     assert_eq!(entry_titles(&feed), ["Panen raya padi", "Rapat desa"]);
     let entry_panen = entry(&feed, "Panen raya padi");
-    assert_eq!(entry_panen.id, "tag:karanganyar.desa.example,2025:post-1");
+    assert_eq!(
+        entry_panen.id,
+        format!(
+            "{}#guid=tag:karanganyar.desa.example,2025:post-1",
+            site.url("/karanganyar/atom.xml")
+        )
+    );
     assert_eq!(entry_panen.links[0].href, site.url("/kabar/panen-raya"));
     assert_eq!(
         entry_panen.published.map(|d| d.timestamp_millis()),
@@ -677,5 +707,69 @@ async fn bad_feeds_are_refused_with_one_line_reasons_on_every_backend() {
     for backend in backends() {
         eprintln!("backend: {}", backend.name());
         bad_feeds_are_refused_with_one_line_reasons(backend).await;
+    }
+}
+
+/// A feed that lists another site's post id is stored under a key of its own, so the
+/// other village's real post is not ignored as already known.
+async fn a_feed_cannot_claim_another_villages_post(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let state = node.state();
+    let client = kentongan::federation::http_client(state).expect("client");
+    let real_site = FeedSite::start().await;
+    let thief_site = FeedSite::start().await;
+    let real_id = real_site.url("/p/kabar-asli");
+    let query = |title: &str| {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("guid", &real_id)
+            .append_pair("link", &real_id)
+            .append_pair("title", title)
+            .finish()
+    };
+    let thief = register(
+        &node,
+        "Desa Pencuri",
+        "Gantung",
+        thief_site.url(&format!("/one-item.xml?{}", query("Kabar curian"))),
+    )
+    .await;
+    let real = register(
+        &node,
+        "Desa Asli",
+        "Gantung",
+        real_site.url(&format!("/one-item.xml?{}", query("Kabar asli"))),
+    )
+    .await;
+    assert_eq!(
+        poll(state, &client, &thief).await.expect("poll").new_posts,
+        1
+    );
+    assert_eq!(
+        poll(state, &client, &real).await.expect("poll").new_posts,
+        1
+    );
+    let stolen = posts_of(&node, thief.id).await;
+    assert_eq!(stolen.len(), 1);
+    assert_ne!(
+        stolen[0].ap_id, real_id,
+        "stored under a key of its own feed"
+    );
+    assert!(stolen[0].ap_id.starts_with(&thief_site.base));
+    let genuine = posts_of(&node, real.id).await;
+    assert_eq!(
+        genuine.len(),
+        1,
+        "the real post is not taken as already known"
+    );
+    assert_eq!(genuine[0].ap_id, real_id);
+    assert_eq!(genuine[0].title, "Kabar asli");
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_cannot_claim_another_villages_post_on_every_backend() {
+    for backend in backends() {
+        eprintln!("backend: {}", backend.name());
+        a_feed_cannot_claim_another_villages_post(backend).await;
     }
 }
