@@ -323,10 +323,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(args) => init(args).await.map(|outcome| {
             println!(
-                "Akun admin / admin account: {} (http://…/admin)\n\
+                "Akun admin / admin account: {} ({})\n\
                  Kata sandi (hanya ditampilkan sekali) / password (shown only once): {}\n\
                  Token API (hanya ditampilkan sekali) / API token (shown only once): {}",
-                outcome.admin_username, outcome.admin_password, outcome.token
+                outcome.admin_username, outcome.admin_url, outcome.admin_password, outcome.token
             );
         }),
         Command::Serve(DirArg { dir }) => app::serve(Config::load(&dir)?).await,
@@ -355,6 +355,8 @@ pub struct InitOutcome {
     pub admin_username: String,
     /// Its generated password (stored as an argon2 hash).
     pub admin_password: String,
+    /// Where that account logs in: the node's own address, as the fediverse sees it.
+    pub admin_url: url::Url,
 }
 
 /// Creates the node: config, database, the first actor, the instance actor, an API
@@ -421,6 +423,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         token,
         admin_username,
         admin_password,
+        admin_url: urls.admin(),
     })
 }
 

@@ -92,6 +92,10 @@ fn errors_are_one_sentence_and_a_non_zero_exit() {
         token.contains("API token"),
         "init prints the token once: {token}"
     );
+    assert!(
+        token.contains("(https://desa.example/admin)"),
+        "init names the node's own admin address: {token}"
+    );
     assert_one_line_error(
         &kentongan(&[
             "init",
@@ -181,4 +185,38 @@ async fn a_second_server_on_the_same_sqlite_directory_refuses_to_start() {
     let _ = first.kill();
     let _ = first.wait();
     assert_one_line_error(&second, "already running");
+}
+
+/// Regression: `init` printed `(http://…/admin)` literally instead of the admin address.
+#[test]
+fn init_prints_the_real_admin_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = dir.path().join("local");
+    let out = kentongan(&[
+        "init",
+        "--dir",
+        node.to_str().expect("utf-8"),
+        "--domain",
+        "localhost:8443",
+        "--username",
+        "desa",
+        "--name",
+        "Desa",
+        "--insecure-local",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("Akun admin / admin account: admin"))
+        .unwrap_or_else(|| panic!("no admin account line in {stdout}"));
+    assert_eq!(
+        line, "Akun admin / admin account: admin (http://localhost:8443/admin)",
+        "http with --insecure-local, with the port"
+    );
+    assert!(!stdout.contains('…'), "no placeholder left: {stdout}");
 }
