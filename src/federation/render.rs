@@ -9,7 +9,7 @@ use super::PUBLIC;
 use crate::{
     clock::to_rfc3339,
     publishing,
-    store::{ActivityRecord, ActorRecord, PostRecord},
+    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
     urls::Urls,
     web::strings::{self, Lang},
 };
@@ -242,6 +242,33 @@ fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
         .collect()
 }
 
+/// A post's `replies`: a `Collection` with its first page embedded, the shape Mastodon
+/// and GoToSocial send. GoToSocial does not follow a `replies` given by URL alone.
+pub fn replies(post: &PostRecord, urls: &Urls) -> Value {
+    json!({
+        "id": urls.post_replies(&post.public_id),
+        "type": "Collection",
+        "first": replies_page(&post.public_id, &post.replies, urls),
+    })
+}
+
+/// One page of a post's `replies` collection (`/p/ID/replies?page=N`): the ids of the
+/// residents' replies approved for display, oldest first.
+pub fn replies_page(public_id: &str, page: &ReplyPage, urls: &Urls) -> Value {
+    let collection = urls.post_replies(public_id);
+    let number = page.page.max(1);
+    let mut doc = json!({
+        "id": format!("{collection}?page={number}"),
+        "type": "CollectionPage",
+        "partOf": collection,
+        "items": page.ids,
+    });
+    if page.more {
+        doc["next"] = json!(format!("{collection}?page={}", number + 1));
+    }
+    doc
+}
+
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
     let url = urls.post(&post.public_id);
     let content = note_content(post, urls);
@@ -263,7 +290,7 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "contentMap": { post.language.clone(): content },
         "tag": tags,
         "attachment": attachments(post, urls),
-        "replies": urls.post_replies(&post.public_id),
+        "replies": replies(post, urls),
     });
     if let Some(updated) = post.updated_at {
         doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));
