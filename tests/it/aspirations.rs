@@ -546,9 +546,7 @@ async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
     }
     // The history line, and the status among the choices of the form.
     assert!(
-        ticket
-            .body
-            .contains(&format!("Status: Baru → {label}")),
+        ticket.body.contains(&format!("Status: Baru → {label}")),
         "the history: {}",
         ticket.body
     );

@@ -66,7 +66,10 @@ async fn get_json(url: &str) -> (u16, Value) {
         .await
         .expect("GET");
     let status = response.status().as_u16();
-    (status, response.json::<Value>().await.unwrap_or(Value::Null))
+    (
+        status,
+        response.json::<Value>().await.unwrap_or(Value::Null),
+    )
 }
 
 /// The ids in a post's `replies` collection, as the post's Note embeds it; the
@@ -754,9 +757,7 @@ async fn replies_embedded(backend: Backend) {
     let (post, post_url) = publish(&node, "Musyawarah dusun").await;
     let replies_id = format!("{post_url}/replies");
     let first_id = format!("{replies_id}?page=1");
-    let expected_first = |items: Vec<String>| {
-        json!({ "id": first_id, "type": "CollectionPage", "partOf": replies_id, "items": items })
-    };
+    let expected_first = |items: Vec<String>| json!({ "id": first_id, "type": "CollectionPage", "partOf": replies_id, "items": items });
 
     let created = eventually("the Create at the follower", WAIT, || async {
         follower
@@ -771,14 +772,8 @@ async fn replies_embedded(backend: Backend) {
         "a new post: an empty first page"
     );
 
-    let (reply, ticket) = public_reply(
-        &node,
-        &resident,
-        "budi",
-        "<p>Saya datang.</p>",
-        &post_url,
-    )
-    .await;
+    let (reply, ticket) =
+        public_reply(&node, &resident, "budi", "<p>Saya datang.</p>", &post_url).await;
     let reply_id = reply["id"].as_str().expect("id").to_string();
     let (mut editor, csrf) = editor(&node).await;
     let approved = editor
@@ -796,7 +791,10 @@ async fn replies_embedded(backend: Backend) {
     );
     let (status, collection) = get_json(&replies_id).await;
     assert_eq!(status, 200);
-    assert_eq!(collection["@context"], "https://www.w3.org/ns/activitystreams");
+    assert_eq!(
+        collection["@context"],
+        "https://www.w3.org/ns/activitystreams"
+    );
     assert_eq!(collection["first"], note["replies"]["first"]);
     let (status, first) = get_json(&first_id).await;
     assert_eq!(status, 200);

@@ -226,9 +226,7 @@ mod tests {
             let path = entry.path();
             if path.is_dir() {
                 sources(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "rs" || e == "html")
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "html")
                 && let Ok(text) = std::fs::read_to_string(&path)
             {
                 out.push((path, text));
@@ -266,7 +264,10 @@ mod tests {
         let mut files = Vec::new();
         sources(&root, &mut files);
         files.retain(|(path, _)| !path.starts_with(&strings_dir));
-        assert!(files.len() > 50, "the sources were not found under {root:?}");
+        assert!(
+            files.len() > 50,
+            "the sources were not found under {root:?}"
+        );
         let mut unfilled = Vec::new();
         for (key, text) in all() {
             let mut wanted: Vec<&str> = placeholders(text.id);
