@@ -25,6 +25,9 @@ pub struct AppState {
     pub form_limiter: Arc<RateLimiter>,
     /// Ticket numbers looked up on the status page per client address.
     pub lookup_limiter: Arc<RateLimiter>,
+    /// Signed GETs from a server we hold deliveries for, verified per server (each may
+    /// fetch the signer from that server).
+    pub fetch_proof_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -48,6 +51,8 @@ impl AppState {
             // A resident checks a number or two; guessing numbers takes millions of
             // tries, which this makes take years.
             lookup_limiter: Arc::new(RateLimiter::new(20, 10)),
+            // One proof is enough; a few tries a minute cover a signer fetch that failed.
+            fetch_proof_limiter: Arc::new(RateLimiter::new(3, 6)),
         }
     }
 }
