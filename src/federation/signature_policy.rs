@@ -282,6 +282,70 @@ mod tests {
         assert!(check(&HeaderMap::new()).is_err());
     }
 
+    /// A GET signed as Mastodon and the federation library sign their fetches.
+    fn signed_get(path: &str, private_pem: &str) -> HeaderMap {
+        use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
+        let key = RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let headers: BTreeMap<String, String> = [
+            ("host".to_string(), "desa.example".to_string()),
+            ("date".to_string(), date.clone()),
+            (
+                "accept".to_string(),
+                "application/activity+json".to_string(),
+            ),
+        ]
+        .into();
+        let signed = http_signature_normalization::Config::new()
+            .mastodon_compat()
+            .begin_sign("GET", path, headers)
+            .expect("begin")
+            .sign(
+                "https://portal.example/actor#main-key".into(),
+                |text| -> Result<String, rsa::Error> {
+                    let digest = Sha256::digest(text.as_bytes());
+                    Ok(BASE64.encode(key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?))
+                },
+            )
+            .expect("sign");
+        let mut out = HeaderMap::new();
+        out.insert("host", "desa.example".parse().expect("header"));
+        out.insert("date", date.parse().expect("header"));
+        out.insert(
+            "accept",
+            "application/activity+json".parse().expect("header"),
+        );
+        out.insert(
+            "signature",
+            signed.signature_header().parse().expect("header"),
+        );
+        out
+    }
+
+    #[test]
+    fn a_signed_get_verifies_with_its_signers_key_only() {
+        let signer_keys =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let other_keys =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let path = "/u/desa/outbox?page=true";
+        let headers = signed_get(path, &signer_keys.private_key);
+        let uri: Uri = path.parse().expect("uri");
+        assert_eq!(check_fetch(&headers), Ok(()));
+        assert_eq!(
+            signer(&headers).map(|u| u.to_string()).as_deref(),
+            Some("https://portal.example/actor")
+        );
+        let verifies = |method: &Method, uri: &Uri, key: &str| {
+            signature_verifies(method, uri, &headers, key, "desa.example").unwrap_or(false)
+        };
+        assert!(verifies(&Method::GET, &uri, &signer_keys.public_key));
+        assert!(!verifies(&Method::GET, &uri, &other_keys.public_key));
+        let elsewhere: Uri = "/u/desa/outbox".parse().expect("uri");
+        assert!(!verifies(&Method::GET, &elsewhere, &signer_keys.public_key));
+        assert!(!verifies(&Method::POST, &uri, &signer_keys.public_key));
+    }
+
     #[test]
     fn a_stale_or_future_date_is_refused() {
         let sig = r#"keyId="k",headers="(request-target) date digest",signature="x""#;
