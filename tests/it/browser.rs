@@ -3,7 +3,9 @@
 //! public site, in a phone-sized and a desktop-sized window (`tests/browser/publish.mjs`,
 //! driven with playwright-core). Then the store and a follower are checked from here: each
 //! post is there with its one photo and the alt text that was typed, and its Create went
-//! out to the follower with the photo attached.
+//! out to the follower with the photo attached. And a portal's monitoring table, as a
+//! regency officer reads it (`tests/browser/monitoring.mjs`): it fits a 1366-pixel screen,
+//! and on a phone it scrolls sideways inside its own box.
 //!
 //! Needs `node` and `npm` on PATH (npm installs the pinned playwright-core, never a
 //! browser) and Chromium at /usr/bin/chromium (or `KENTONGAN_CHROMIUM`); without them the
@@ -435,4 +437,152 @@ fn assert_has_photo(activity: &Value, alt: &str, what: &str) {
         .unwrap_or_default();
     assert_eq!(images.len(), 1, "{what}: one Image attachment in {note}");
     assert_eq!(images[0]["name"], alt, "{what}: the Image's alt text");
+}
+
+/// A portal in production shape for its monitoring page: villages with long names,
+/// handles and feed addresses, posts over twelve weeks, published aspiration figures, and
+/// the errors of villages whose servers cannot be reached (`.invalid` hosts).
+async fn furnish_portal(portal: &TestNode) {
+    use kentongan::store::{NewVillage, NewVillagePost, VillageTicketFigures};
+    let store = &portal.state().store;
+    let now = now_ms();
+    let villages = [
+        (
+            "Desa Sumber Makmur Jaya Abadi Sentosa",
+            "Kelapa Kampit Selatan",
+            false,
+        ),
+        ("Desa Jangkarasam", "Manggar", false),
+        ("Kelurahan Padang Kandis Baru", "Membalong", true),
+        ("Desa Lalang Jaya", "Manggar", false),
+        ("Desa Mekar Sari Tanjung Batu Itam", "Simpang Pesak", false),
+        ("Desa Limbongan", "Gantung", true),
+    ];
+    for (n, (name, district, feed)) in villages.iter().enumerate() {
+        let slug: String = name
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("");
+        let village = store
+            .insert_village(
+                &NewVillage {
+                    name: (*name).into(),
+                    district: (*district).into(),
+                    code: format!("19.06.01.20{n:02}"),
+                    source_kind: if *feed { "feed" } else { "actor" }.into(),
+                    handle: (!feed).then(|| format!("{slug}@{slug}.desa.invalid")),
+                    feed_url: feed
+                        .then(|| format!("https://{slug}.desa.invalid/index.php/feed/rss")),
+                },
+                now,
+            )
+            .await
+            .expect("village");
+        for week in 0..(n as i64 * 3) {
+            let ap_id = format!("https://{slug}.desa.invalid/p/{week}");
+            store
+                .ingest_village_post(
+                    &NewVillagePost {
+                        ap_id: ap_id.clone(),
+                        village_id: village.id,
+                        title: format!("Kabar minggu ke-{week}"),
+                        summary: String::new(),
+                        content_html: "<p>Isi</p>".into(),
+                        url: ap_id,
+                        image_url: None,
+                        from_feed: *feed,
+                        published_at: now - week * 5 * DAY_MS,
+                        updated_at: None,
+                        tags: vec!["berita".into()],
+                    },
+                    now,
+                )
+                .await
+                .expect("post");
+        }
+        if n % 2 == 0 {
+            store
+                .record_village_ticket_figures(&VillageTicketFigures {
+                    village_id: village.id,
+                    open_tickets: 12,
+                    overdue_tickets: 3,
+                    received: 140,
+                    answered: 120,
+                    median_first_response_secs: Some(3 * 24 * 3600 + 1800),
+                    median_answer_secs: Some(11 * 24 * 3600),
+                    window_days: 365,
+                    computed_at: now,
+                    fetched_at: now,
+                })
+                .await
+                .expect("figures");
+        }
+    }
+    portal.state().wake_portal.notify_one();
+    // Each village by handle fails its lookup once: an error on the dashboard.
+    eventually("the unreachable villages' errors", WAIT, || async {
+        let villages = store.villages().await.ok()?;
+        villages
+            .iter()
+            .filter(|v| v.source_kind != "feed")
+            .all(|v| v.last_error.is_some())
+            .then_some(())
+    })
+    .await;
+}
+
+/// Regression: the portal's monitoring table was wider than a 1366-pixel screen. It fits
+/// one, and on a phone it scrolls inside its own box (tests/browser/monitoring.mjs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitoring_table_fits_a_1366_pixel_screen_and_scrolls_in_its_box_on_a_phone() {
+    let tools = match find_tools() {
+        Ok(tools) => tools,
+        Err(why) => {
+            println!("SKIPPED browser: {why}");
+            return;
+        }
+    };
+    ensure_playwright().await;
+    let portal = TestNode::start_with_role(
+        &Backend::Sqlite,
+        "portal-beltim",
+        kentongan::config::Role::Portal,
+    )
+    .await;
+    furnish_portal(&portal).await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let out_dir = std::env::var_os("KENTONGAN_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| work.path().join("out"));
+    let out = run(
+        "node monitoring.mjs",
+        Command::new("node")
+            .arg("monitoring.mjs")
+            .env("NO_COLOR", "1")
+            .arg("--base")
+            .arg(&portal.base)
+            .arg("--out")
+            .arg(&out_dir)
+            .arg("--chromium")
+            .arg(&tools.chromium)
+            .current_dir(browser_dir()),
+        SCRIPT_DEADLINE,
+    )
+    .await;
+    let said = format!(
+        "--- stdout of monitoring.mjs\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        let kept = work.keep();
+        panic!(
+            "the monitoring page does not fit ({}); screenshots in {}\n{said}",
+            out.status,
+            kept.join("out").display()
+        );
+    }
+    println!("{said}");
+    portal.stop().await;
 }
