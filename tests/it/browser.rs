@@ -552,9 +552,7 @@ async fn the_monitoring_table_fits_a_1366_pixel_screen_and_scrolls_in_its_box_on
     .await;
     furnish_portal(&portal).await;
     let work = tempfile::tempdir().expect("temp dir");
-    let out_dir = std::env::var_os("KENTONGAN_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| work.path().join("out"));
+    let out_dir = work.path().join("out");
     let out = run(
         "node monitoring.mjs",
         Command::new("node")
