@@ -13,6 +13,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { fail, parseArgs, runMain } from "./script.mjs";
 
 const TIMEOUT_MS = 60_000;
 
@@ -20,30 +21,6 @@ const SIZES = [
   { name: "desktop", viewport: { width: 1366, height: 900 }, tableFits: true },
   { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, tableFits: false },
 ];
-
-class Failure extends Error {}
-
-function fail(message) {
-  throw new Failure(message);
-}
-
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!key?.startsWith("--") || value === undefined) {
-      fail(`bad arguments near ${JSON.stringify(key)}; see the usage at the top of monitoring.mjs`);
-    }
-    args[key.slice(2)] = value;
-  }
-  for (const needed of ["base", "out"]) {
-    if (!args[needed]) fail(`missing --${needed}; see the usage at the top of monitoring.mjs`);
-  }
-  args.base = args.base.replace(/\/+$/, "");
-  args.chromium = args.chromium || process.env.KENTONGAN_CHROMIUM || "/usr/bin/chromium";
-  return args;
-}
 
 async function check(browser, args, size) {
   const context = await browser.newContext({
@@ -92,7 +69,7 @@ async function check(browser, args, size) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), ["base", "out"], "monitoring.mjs");
   mkdirSync(args.out, { recursive: true });
   const browser = await chromium.launch({
     executablePath: args.chromium,
@@ -105,10 +82,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  const message = err instanceof Failure ? err.message : err?.stack || String(err);
-  console.log(`FAILED: ${message}`);
-  process.exit(1);
-}
+await runMain(main);

@@ -364,11 +364,7 @@ async fn website_form(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{page}");
-    let number = page
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.starts_with("ASP-"))
-        .expect("a registration number on the page")
-        .to_string();
+    let number = crate::aspirations_desk::number_on(&page);
     let ticket = node.ticket(&number).await;
     assert_eq!(
         (ticket.channel.as_str(), ticket.class.as_str()),
@@ -506,16 +502,9 @@ async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
     )
     .await;
     assert_eq!(status, 200, "{page}");
-    let number = page
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.starts_with("ASP-"))
-        .expect("a registration number on the page")
-        .to_string();
+    let number = crate::aspirations_desk::number_on(&page);
 
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = crate::aspirations_moderation::editor(&node).await;
     let decided = editor
         .post_form(
             &format!("/admin/aspirasi/{number}/status"),

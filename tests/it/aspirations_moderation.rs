@@ -96,7 +96,7 @@ async fn page(url: &str) -> String {
     response.text().await.expect("body")
 }
 
-async fn editor(node: &TestNode) -> (Browser, String) {
+pub(crate) async fn editor(node: &TestNode) -> (Browser, String) {
     user(node, "editor.desa", Role::Editor).await;
     let mut browser = Browser::new(node);
     browser.login("editor.desa", PASSWORD).await;

@@ -87,6 +87,59 @@ async fn run(what: &str, command: &mut Command, deadline: Duration) -> std::proc
     }
 }
 
+/// The tools, with playwright-core installed; `None` (and one `SKIPPED browser:` line)
+/// when the machine lacks them.
+async fn browser_tools() -> Option<Tools> {
+    match find_tools() {
+        Ok(tools) => {
+            ensure_playwright().await;
+            Some(tools)
+        }
+        Err(why) => {
+            println!("SKIPPED browser: {why}");
+            None
+        }
+    }
+}
+
+/// Runs `node SCRIPT ARGS… --chromium PATH` in tests/browser and prints what it said. When
+/// it fails, the test fails and `work` (with the script's `out` directory: screenshots,
+/// pages) is kept for whoever reads the failure; otherwise it is handed back.
+async fn node_script(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    tools: &Tools,
+    work: tempfile::TempDir,
+) -> tempfile::TempDir {
+    let out = run(
+        &format!("node {script}"),
+        Command::new("node")
+            .arg(script)
+            .args(args)
+            .arg("--chromium")
+            .arg(&tools.chromium)
+            .env("NO_COLOR", "1")
+            .current_dir(browser_dir()),
+        SCRIPT_DEADLINE,
+    )
+    .await;
+    let said = format!(
+        "--- stdout of {script}\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        let kept = work.keep();
+        panic!(
+            "{script} failed ({}); what it saved is in {}\n{said}",
+            out.status,
+            kept.join("out").display()
+        );
+    }
+    println!("{said}");
+    work
+}
+
 /// Installs the pinned playwright-core from the lock file when it is missing.
 async fn ensure_playwright() {
     let dir = browser_dir();
@@ -312,14 +365,9 @@ async fn furnish(node: &TestNode) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
-    let tools = match find_tools() {
-        Ok(tools) => tools,
-        Err(why) => {
-            println!("SKIPPED browser: {why}");
-            return;
-        }
+    let Some(tools) = browser_tools().await else {
+        return;
     };
-    ensure_playwright().await;
 
     let node = TestNode::start(&Backend::Sqlite, "desa-sukamaju").await;
     let store = &node.state().store;
@@ -349,39 +397,25 @@ async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
     let photo = work.path().join("sawah.jpg");
     std::fs::write(&photo, village_photo(1200, 800, 1)).expect("write the photo");
     let out_dir = work.path().join("out");
-    let out = run(
-        "node publish.mjs",
-        Command::new("node")
-            .arg("publish.mjs")
-            .env("NO_COLOR", "1")
-            .arg("--base")
-            .arg(&node.base)
-            .args(["--username", OPERATOR, "--password", PASSWORD])
-            .arg("--photo")
-            .arg(&photo)
-            .arg("--out")
-            .arg(&out_dir)
-            .arg("--chromium")
-            .arg(&tools.chromium)
-            .current_dir(browser_dir()),
-        SCRIPT_DEADLINE,
+    // Kept until the end: `out_dir` is read below.
+    let _work = node_script(
+        "publish.mjs",
+        &[
+            "--base".as_ref(),
+            node.base.as_ref(),
+            "--username".as_ref(),
+            OPERATOR.as_ref(),
+            "--password".as_ref(),
+            PASSWORD.as_ref(),
+            "--photo".as_ref(),
+            photo.as_os_str(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        &tools,
+        work,
     )
     .await;
-    let said = format!(
-        "--- stdout of publish.mjs\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        // Keep the failure screenshots and HTML for whoever reads this.
-        let kept = work.keep();
-        panic!(
-            "the browser test failed ({}); failure-*.png and failure-*.html are in {}\n{said}",
-            out.status,
-            kept.join("out").display()
-        );
-    }
-    println!("{said}");
 
     let result: Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("result.json")).expect("result.json"))
@@ -536,14 +570,9 @@ async fn furnish_portal(portal: &TestNode) {
 /// one, and on a phone it scrolls inside its own box (tests/browser/monitoring.mjs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitoring_table_fits_a_1366_pixel_screen_and_scrolls_in_its_box_on_a_phone() {
-    let tools = match find_tools() {
-        Ok(tools) => tools,
-        Err(why) => {
-            println!("SKIPPED browser: {why}");
-            return;
-        }
+    let Some(tools) = browser_tools().await else {
+        return;
     };
-    ensure_playwright().await;
     let portal = TestNode::start_with_role(
         &Backend::Sqlite,
         "portal-beltim",
@@ -553,34 +582,17 @@ async fn the_monitoring_table_fits_a_1366_pixel_screen_and_scrolls_in_its_box_on
     furnish_portal(&portal).await;
     let work = tempfile::tempdir().expect("temp dir");
     let out_dir = work.path().join("out");
-    let out = run(
-        "node monitoring.mjs",
-        Command::new("node")
-            .arg("monitoring.mjs")
-            .env("NO_COLOR", "1")
-            .arg("--base")
-            .arg(&portal.base)
-            .arg("--out")
-            .arg(&out_dir)
-            .arg("--chromium")
-            .arg(&tools.chromium)
-            .current_dir(browser_dir()),
-        SCRIPT_DEADLINE,
+    node_script(
+        "monitoring.mjs",
+        &[
+            "--base".as_ref(),
+            portal.base.as_ref(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        &tools,
+        work,
     )
     .await;
-    let said = format!(
-        "--- stdout of monitoring.mjs\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        let kept = work.keep();
-        panic!(
-            "the monitoring page does not fit ({}); screenshots in {}\n{said}",
-            out.status,
-            kept.join("out").display()
-        );
-    }
-    println!("{said}");
     portal.stop().await;
 }

@@ -365,6 +365,27 @@ async fn portal_following(backend: &Backend, village: &TestNode) -> (TestNode, V
     (portal, record)
 }
 
+/// Waits until every post of `village` in `posts` is in the portal's timeline; their ids.
+async fn until_in_timeline(
+    portal: &TestNode,
+    village: &TestNode,
+    posts: &[&kentongan::store::PostRecord],
+    what: &str,
+) -> Vec<String> {
+    let urls: Vec<String> = posts
+        .iter()
+        .map(|p| format!("{}/p/{}", village.base, p.public_id))
+        .collect();
+    eventually(what, WAIT, || async {
+        let items = timeline(portal).await;
+        urls.iter()
+            .all(|url| items.iter().any(|p| &p.ap_id == url))
+            .then_some(())
+    })
+    .await;
+    urls
+}
+
 /// A page of the portal as a browser reads it, with the entities the template engine
 /// writes for `/`, `'` and `&` turned back into characters.
 async fn portal_page(portal: &TestNode, path: &str) -> String {
@@ -416,17 +437,7 @@ async fn clean_village_posts(backend: Backend) {
     .await
     .expect("publish");
     village.state().wake_delivery.notify_one();
-    let urls: Vec<String> = [&before, &after]
-        .iter()
-        .map(|p| format!("{}/p/{}", village.base, p.public_id))
-        .collect();
-    eventually("both posts at the portal", WAIT, || async {
-        let items = timeline(&portal).await;
-        urls.iter()
-            .all(|url| items.iter().any(|p| &p.ap_id == url))
-            .then_some(())
-    })
-    .await;
+    let urls = until_in_timeline(&portal, &village, &[&before, &after], "both posts").await;
 
     // In the JSON API: the title, the summary and the body apart, and the categories.
     let api: serde_json::Value = crate::support::client()
@@ -581,18 +592,9 @@ async fn catch_up_after_an_outage(backend: Backend) {
         .expect("hold");
 
     portal.come_back().await;
-    let urls: Vec<String> = posts
-        .iter()
-        .map(|p| format!("{}/p/{}", village.base, p.public_id))
-        .collect();
     // The portal reads the village's outbox as it starts, well before any retry.
-    eventually("the five posts in the portal's timeline", WAIT, || async {
-        let items = timeline(&portal).await;
-        urls.iter()
-            .all(|url| items.iter().any(|p| &p.ap_id == url))
-            .then_some(())
-    })
-    .await;
+    let posts: Vec<&kentongan::store::PostRecord> = posts.iter().collect();
+    let urls = until_in_timeline(&portal, &village, &posts, "the five posts").await;
     // Its signed fetch proved it is back: the village's held deliveries go now.
     eventually("the village's deliveries to the portal", WAIT, || async {
         for activity in &to_portal {
