@@ -5,7 +5,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = kentongan::cli::Cli::parse();
-    kentongan::cli::init_logging();
+    kentongan::cli::init_logging(&cli.command);
     match kentongan::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -31,6 +31,9 @@ pub struct AppState {
     /// Fetches of actors we do not know yet, made for inbox requests not yet verified,
     /// per host of the actor.
     pub unverified_fetch_limiter: Arc<RateLimiter>,
+    /// Signed GETs from a server we hold deliveries for, verified per server (each may
+    /// fetch the signer from that server).
+    pub fetch_proof_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -61,6 +64,8 @@ impl AppState {
                 crate::federation::inbox::UNVERIFIED_FETCH_BURST,
                 crate::federation::inbox::UNVERIFIED_FETCHES_PER_MINUTE,
             )),
+            // One proof is enough; a few tries a minute cover a signer fetch that failed.
+            fetch_proof_limiter: Arc::new(RateLimiter::new(3, 6)),
         }
     }
 }

@@ -54,6 +54,10 @@ impl Urls {
     pub fn instance_actor(&self) -> Url {
         self.join("/actor")
     }
+    /// The website's admin, where the operator logs in.
+    pub fn admin(&self) -> Url {
+        self.join("/admin")
+    }
     pub fn post(&self, public_id: &str) -> Url {
         self.join(&format!("/p/{public_id}"))
     }

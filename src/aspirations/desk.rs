@@ -226,10 +226,17 @@ pub fn answer_changes(ticket: &TicketRow, is_final: bool) -> Vec<Change> {
     changes
 }
 
-/// The sentence of a history line, in `lang`, e.g. "Status: Baru → Diverifikasi".
-pub fn describe(kind: &str, from: &str, to: &str, lang: strings::Lang) -> String {
+/// The sentence of a history line, in `lang`, e.g. "Status: Baru → Diverifikasi";
+/// `village_word` is the site's word for the village, which some statuses name.
+pub fn describe(
+    kind: &str,
+    from: &str,
+    to: &str,
+    lang: strings::Lang,
+    village_word: &str,
+) -> String {
     let status = |code: &str| {
-        Status::parse(code).map_or_else(|| code.to_string(), |s| s.label().get(lang).to_string())
+        Status::parse(code).map_or_else(|| code.to_string(), |s| s.label(lang, village_word))
     };
     let class = |code: &str| {
         TicketClass::parse(code)
@@ -355,7 +362,7 @@ mod tests {
     fn history_lines_read_as_sentences() {
         let lang = strings::Lang::Id;
         assert_eq!(
-            describe(EVENT_STATUS, "baru", "diverifikasi", lang),
+            describe(EVENT_STATUS, "baru", "diverifikasi", lang, "desa"),
             format!(
                 "{}: {} → {}",
                 strings::DESK_EVENT_STATUS.id,
@@ -364,7 +371,7 @@ mod tests {
             )
         );
         assert_eq!(
-            describe(EVENT_ASSIGNEE, "", "Budi", strings::Lang::En),
+            describe(EVENT_ASSIGNEE, "", "Budi", strings::Lang::En, "desa"),
             format!(
                 "{}: {} → Budi",
                 strings::DESK_EVENT_ASSIGNEE.en,

@@ -49,7 +49,13 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.as_str() == value)
     }
 
-    pub fn label(self) -> Text {
+    /// The status as a person reads it: "Bukan wewenang desa" names the village by the
+    /// site's own word for it (desa, kelurahan, nagari, ...), so the word is required.
+    pub fn label(self, lang: strings::Lang, village_word: &str) -> String {
+        self.text().fill(lang, village_word)
+    }
+
+    fn text(self) -> Text {
         match self {
             Self::Baru => strings::ASP_STATUS_NEW,
             Self::Diverifikasi => strings::ASP_STATUS_VERIFIED,
@@ -152,4 +158,34 @@ pub async fn decide(
             now_ms(),
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a closed ticket read "Bukan wewenang {desa}" on the desk, the public
+    /// status page and the history, the placeholder never filled.
+    #[test]
+    fn every_status_label_names_the_village_by_its_word() {
+        for lang in [strings::Lang::Id, strings::Lang::En] {
+            for word in crate::site::VILLAGE_WORDS {
+                for status in Status::ALL {
+                    let label = status.label(lang, word);
+                    assert!(
+                        !label.contains('{') && !label.contains('}'),
+                        "{status:?} in {lang:?} with {word}: {label}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            Status::BukanWewenang.label(strings::Lang::Id, "kelurahan"),
+            "Bukan wewenang kelurahan"
+        );
+        assert_eq!(
+            Status::BukanWewenang.label(strings::Lang::En, "desa"),
+            "Not the village's responsibility"
+        );
+    }
 }

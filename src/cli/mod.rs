@@ -299,12 +299,47 @@ pub struct DemoArgs {
     pub port: u16,
 }
 
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KENTONGAN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kentongan=info,warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+/// What the server logs by default: its own work, and anyone's warnings.
+const DEFAULT_LOG: &str = "kentongan=info,warn";
+
+/// The filter the person running the command asked for, if any: `KENTONGAN_LOG`, else
+/// `RUST_LOG` (EnvFilter syntax, e.g. `kentongan=debug`).
+fn log_filter_from_env() -> Option<tracing_subscriber::EnvFilter> {
+    ["KENTONGAN_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|var| tracing_subscriber::EnvFilter::try_from_env(var).ok())
+}
+
+/// Logs to standard error: the server's work at `info` (`KENTONGAN_LOG` or `RUST_LOG`
+/// choose otherwise). `kentongan demo` keeps the terminal for its summary (addresses and
+/// passwords): there only warnings and errors (unless a variable says otherwise), and
+/// everything at `info` in `kentongan-demo.log` in the demo's directory.
+pub fn init_logging(command: &Command) {
+    use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+    let Command::Demo(demo) = command else {
+        let filter = log_filter_from_env().unwrap_or_else(|| EnvFilter::new(DEFAULT_LOG));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    };
+    let terminal = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(log_filter_from_env().unwrap_or_else(|| EnvFilter::new("warn")));
+    // Without a file (a read-only directory) the demo still runs, quietly.
+    let file = std::fs::create_dir_all(&demo.dir)
+        .and_then(|()| std::fs::File::create(demo.dir.join(crate::demo::LOG_FILE)))
+        .ok()
+        .map(|file| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .with_filter(EnvFilter::new(DEFAULT_LOG))
+        });
+    let _ = tracing_subscriber::registry()
+        .with(terminal)
+        .with(file)
         .try_init();
 }
 
@@ -324,10 +359,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(args) => init(args).await.map(|outcome| {
             println!(
-                "Akun admin / admin account: {} (http://…/admin)\n\
+                "Akun admin / admin account: {} ({})\n\
                  Kata sandi (hanya ditampilkan sekali) / password (shown only once): {}\n\
                  Token API (hanya ditampilkan sekali) / API token (shown only once): {}",
-                outcome.admin_username, outcome.admin_password, outcome.token
+                outcome.admin_username, outcome.admin_url, outcome.admin_password, outcome.token
             );
         }),
         Command::Serve(DirArg { dir }) => app::serve(Config::load(&dir)?).await,
@@ -356,6 +391,8 @@ pub struct InitOutcome {
     pub admin_username: String,
     /// Its generated password (stored as an argon2 hash).
     pub admin_password: String,
+    /// Where that account logs in: the node's own address, as the fediverse sees it.
+    pub admin_url: url::Url,
 }
 
 /// Creates the node: config, database, the first actor, the instance actor, an API
@@ -432,6 +469,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         token,
         admin_username,
         admin_password,
+        admin_url: urls.admin(),
     })
 }
 

@@ -252,6 +252,8 @@ const VILLAGES: [DemoVillage; 3] = [
 
 /// Where a demo village keeps its admin password, so every run can print it again.
 const ADMIN_PASSWORD_FILE: &str = "demo-admin-password.txt";
+/// The demo's log, in its directory: the terminal keeps only its summary and warnings.
+pub const LOG_FILE: &str = "kentongan-demo.log";
 
 /// Profile pages of a demo village, by slug.
 const PAGES: &[(&str, &str)] = &[
@@ -486,6 +488,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             password.trim()
         );
     }
+    println!(
+        "Catatan kerja / log: {} (di layar hanya peringatan / only warnings on screen)",
+        args.dir.join(LOG_FILE).display()
+    );
     println!("Tekan Ctrl+C untuk berhenti / press Ctrl+C to stop.");
     portal.wait().await;
     drop(nodes);

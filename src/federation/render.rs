@@ -9,7 +9,7 @@ use super::PUBLIC;
 use crate::{
     clock::to_rfc3339,
     publishing,
-    store::{ActivityRecord, ActorRecord, PostRecord},
+    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
     urls::Urls,
     web::strings::{self, Lang},
 };
@@ -142,6 +142,17 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The body as written: the agenda's details (when there are some), then the text.
+/// Without the title, summary, hashtags and link that `note_content` wraps it in.
+fn note_body(post: &PostRecord) -> String {
+    let mut html = String::new();
+    if let Some(event) = publishing::event_of(post.event_json.as_deref()) {
+        html.push_str(&event_paragraph(&event));
+    }
+    html.push_str(&post.body_html);
+    html
+}
+
 /// The HTML Mastodon shows in a home timeline.
 pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     let url = urls.post(&post.public_id);
@@ -149,10 +160,7 @@ pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     if !post.summary.is_empty() {
         html.push_str(&format!("<p><em>{}</em></p>", escape(&post.summary)));
     }
-    if let Some(event) = publishing::event_of(post.event_json.as_deref()) {
-        html.push_str(&event_paragraph(&event));
-    }
-    html.push_str(&post.body_html);
+    html.push_str(&note_body(post));
     let categories = post.category_list();
     if !categories.is_empty() {
         let tags: Vec<String> = categories
@@ -268,6 +276,46 @@ fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
         .collect()
 }
 
+/// The post's parts apart, for software that shows a title and an excerpt (a regency
+/// portal): `name`, `summary` and `content` of a `preview` object. On the Note itself
+/// `name` and `summary` would be taken for a content warning (by GoToSocial and by
+/// Mastodon respectively), and `content` carries the title, hashtags and link for
+/// Mastodon's sake; Mastodon and GoToSocial ignore `preview`.
+fn preview(post: &PostRecord) -> Value {
+    let mut doc = json!({ "type": "Note", "name": post.title, "content": note_body(post) });
+    if !post.summary.is_empty() {
+        doc["summary"] = json!(post.summary);
+    }
+    doc
+}
+
+/// A post's `replies`: a `Collection` with its first page embedded, the shape Mastodon
+/// and GoToSocial send. GoToSocial does not follow a `replies` given by URL alone.
+pub fn replies(post: &PostRecord, urls: &Urls) -> Value {
+    json!({
+        "id": urls.post_replies(&post.public_id),
+        "type": "Collection",
+        "first": replies_page(&post.public_id, &post.replies, urls),
+    })
+}
+
+/// One page of a post's `replies` collection (`/p/ID/replies?page=N`): the ids of the
+/// residents' replies approved for display, oldest first.
+pub fn replies_page(public_id: &str, page: &ReplyPage, urls: &Urls) -> Value {
+    let collection = urls.post_replies(public_id);
+    let number = page.page.max(1);
+    let mut doc = json!({
+        "id": format!("{collection}?page={number}"),
+        "type": "CollectionPage",
+        "partOf": collection,
+        "items": page.ids,
+    });
+    if page.more {
+        doc["next"] = json!(format!("{collection}?page={}", number + 1));
+    }
+    doc
+}
+
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
     let url = urls.post(&post.public_id);
     let content = note_content(post, urls);
@@ -289,7 +337,8 @@ pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
         "contentMap": { post.language.clone(): content },
         "tag": tags,
         "attachment": attachments(post, urls),
-        "replies": urls.post_replies(&post.public_id),
+        "preview": preview(post),
+        "replies": replies(post, urls),
     });
     if let Some(updated) = post.updated_at {
         doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));

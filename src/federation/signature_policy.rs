@@ -5,9 +5,26 @@
 //! that covered no time could be replayed with a fresh `Date`, and one that did not
 //! cover the host, made for another server, could be replayed here. Every major server
 //! (Mastodon, GoToSocial, Pleroma, Misskey, Fedify, Lemmy) signs `host`.
+//!
+//! Also what a signed GET proves. We serve GETs signed or not, and the library verifies
+//! only inbox POSTs; but a server whose deliveries we hold (they failed) and that signs a
+//! fetch from us is back, so [`signed_fetch_proves_life`] verifies that signature itself
+//! and lets the deliveries waiting for that server go at once, as a signed POST does.
 
-use axum::http::HeaderMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use super::{
+    Data,
+    actor::{DbActor, host_of},
+};
+use activitypub_federation::fetch::object_id::ObjectId;
+use anyhow::Context;
+use axum::http::{HeaderMap, Method, Uri};
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs8::DecodePublicKey};
+use sha2::{Digest, Sha256};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 /// How far the signed time may be from our clock, either way.
 pub const WINDOW: Duration = Duration::from_secs(3600);
@@ -50,8 +67,19 @@ fn skew(at: SystemTime) -> Duration {
     }
 }
 
-/// Checks the signed header set and the signed time; the reason is one line.
+/// Checks the signed header set and the signed time of an inbox POST; the reason is one
+/// line.
 pub fn check(headers: &HeaderMap) -> Result<(), String> {
+    check_covering(headers, &["(request-target)", "host", "digest"])
+}
+
+/// Checks a signed GET the same way, without a body digest (Mastodon signs its fetches
+/// with `(request-target) host date accept`).
+pub fn check_fetch(headers: &HeaderMap) -> Result<(), String> {
+    check_covering(headers, &["(request-target)", "host"])
+}
+
+fn check_covering(headers: &HeaderMap, required: &[&str]) -> Result<(), String> {
     let signature = headers
         .get("signature")
         .and_then(|v| v.to_str().ok())
@@ -69,7 +97,7 @@ pub fn check(headers: &HeaderMap) -> Result<(), String> {
         .split_whitespace()
         .map(str::to_ascii_lowercase)
         .collect();
-    for required in ["(request-target)", "host", "digest"] {
+    for required in required {
         if !signed.iter().any(|h| h == required) {
             return Err(format!("the HTTP signature must cover {required}"));
         }
@@ -100,6 +128,102 @@ pub fn check(headers: &HeaderMap) -> Result<(), String> {
         return Ok(());
     }
     Err("the HTTP signature must cover date or (created)".into())
+}
+
+/// The actor a `Signature` header names: its `keyId` without the fragment.
+fn signer(headers: &HeaderMap) -> Option<url::Url> {
+    let signature = headers.get("signature")?.to_str().ok()?;
+    let (_, key_id) = parameters(signature)
+        .into_iter()
+        .find(|(name, _)| name == "keyid")?;
+    let mut actor = url::Url::parse(&key_id).ok()?;
+    actor.set_fragment(None);
+    Some(actor)
+}
+
+/// Whether `headers` carry a valid signature of `method uri` by the key in `public_key_pem`.
+fn signature_verifies(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    public_key_pem: &str,
+    our_host: &str,
+) -> anyhow::Result<bool> {
+    let mut map: BTreeMap<String, String> = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+        .collect();
+    // A proxy that speaks HTTP/2 to us may leave the Host out; it is ours.
+    map.entry("host".into())
+        .or_insert_with(|| our_host.to_string());
+    let key = RsaPublicKey::from_public_key_pem(public_key_pem)
+        .context("the signer's public key is unreadable")?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let verified = http_signature_normalization::Config::new()
+        .set_expiration(WINDOW)
+        .begin_verify(method.as_str(), path, map)
+        .map_err(|err| anyhow::anyhow!("the signature cannot be read: {err}"))?
+        .verify(|signature, signing_string| {
+            BASE64.decode(signature).is_ok_and(|signature| {
+                key.verify(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(signing_string.as_bytes()),
+                    &signature,
+                )
+                .is_ok()
+            })
+        });
+    Ok(verified)
+}
+
+/// A signed GET (`method`, `uri`, `headers`) from a server we hold deliveries for: when its
+/// signature verifies with the key of the actor it names, that server is reachable again
+/// and every delivery waiting for it is due now (`Store::record_host_success`, as for a
+/// signed POST to the inbox). Returns whether it released a hold.
+///
+/// Costs one lookup for a server we do not hold. For one we hold, the signer is fetched
+/// (signed GET) and the signature checked; `limiter` allows that a few times a minute per
+/// server, so that requests naming a server that is down cannot make us fetch from it
+/// without end.
+pub async fn signed_fetch_proves_life(
+    data: &Data,
+    limiter: &crate::rate_limit::RateLimiter,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> anyhow::Result<bool> {
+    let Some(signer) = signer(headers) else {
+        return Ok(false);
+    };
+    let host = host_of(&signer);
+    let held = data
+        .store
+        .host_health(&host)
+        .await?
+        .is_some_and(|health| health.consecutive_failures > 0 || health.unreachable);
+    if !held || limiter.check(&host).is_err() {
+        return Ok(false);
+    }
+    check_fetch(headers).map_err(|reason| anyhow::anyhow!(reason))?;
+    let actor: DbActor = ObjectId::<DbActor>::from(signer)
+        .dereference(data)
+        .await
+        .map_err(|err| anyhow::anyhow!("fetching the signer of a GET: {err}"))?;
+    let our_host = data.config.domain.clone();
+    if !signature_verifies(
+        method,
+        uri,
+        headers,
+        &actor.record.public_key_pem,
+        &our_host,
+    )? {
+        anyhow::bail!("the signature of a GET from {host} does not verify");
+    }
+    data.store
+        .record_host_success(&host, crate::clock::now_ms())
+        .await?;
+    tracing::info!(%host, "a server we held deliveries for signed a fetch: they resume now");
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -164,6 +288,70 @@ mod tests {
         .expect_err("no host");
         assert!(err.contains("host"), "{err}");
         assert!(check(&HeaderMap::new()).is_err());
+    }
+
+    /// A GET signed as Mastodon and the federation library sign their fetches.
+    fn signed_get(path: &str, private_pem: &str) -> HeaderMap {
+        use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
+        let key = RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let headers: BTreeMap<String, String> = [
+            ("host".to_string(), "desa.example".to_string()),
+            ("date".to_string(), date.clone()),
+            (
+                "accept".to_string(),
+                "application/activity+json".to_string(),
+            ),
+        ]
+        .into();
+        let signed = http_signature_normalization::Config::new()
+            .mastodon_compat()
+            .begin_sign("GET", path, headers)
+            .expect("begin")
+            .sign(
+                "https://portal.example/actor#main-key".into(),
+                |text| -> Result<String, rsa::Error> {
+                    let digest = Sha256::digest(text.as_bytes());
+                    Ok(BASE64.encode(key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?))
+                },
+            )
+            .expect("sign");
+        let mut out = HeaderMap::new();
+        out.insert("host", "desa.example".parse().expect("header"));
+        out.insert("date", date.parse().expect("header"));
+        out.insert(
+            "accept",
+            "application/activity+json".parse().expect("header"),
+        );
+        out.insert(
+            "signature",
+            signed.signature_header().parse().expect("header"),
+        );
+        out
+    }
+
+    #[test]
+    fn a_signed_get_verifies_with_its_signers_key_only() {
+        let signer_keys =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let other_keys =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let path = "/u/desa/outbox?page=true";
+        let headers = signed_get(path, &signer_keys.private_key);
+        let uri: Uri = path.parse().expect("uri");
+        assert_eq!(check_fetch(&headers), Ok(()));
+        assert_eq!(
+            signer(&headers).map(|u| u.to_string()).as_deref(),
+            Some("https://portal.example/actor")
+        );
+        let verifies = |method: &Method, uri: &Uri, key: &str| {
+            signature_verifies(method, uri, &headers, key, "desa.example").unwrap_or(false)
+        };
+        assert!(verifies(&Method::GET, &uri, &signer_keys.public_key));
+        assert!(!verifies(&Method::GET, &uri, &other_keys.public_key));
+        let elsewhere: Uri = "/u/desa/outbox".parse().expect("uri");
+        assert!(!verifies(&Method::GET, &elsewhere, &signer_keys.public_key));
+        assert!(!verifies(&Method::POST, &uri, &signer_keys.public_key));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! A village's post on the wire (`Note`, `Article`, `Page`) as the portal keeps it: title,
 //! summary, sanitised content, link, first image, hashtags and dates. Kentongan villages
-//! send a `Note` whose content starts with the title in bold; other software sends an
-//! `Article` with `name`; both are understood.
+//! send a `Note` whose content is made for Mastodon (the title in bold, the body, the
+//! hashtags and a link back) and whose `preview` carries the title, summary and body
+//! apart; other software sends an `Article` with `name`, or a plain `Note`. All are
+//! understood; the hashtag line and the link back never reach the portal's text.
 
 use super::inbox::{first_id, object_id};
 use crate::{
     clock::now_ms,
-    publishing::markdown::{sanitize, strip_tags},
+    publishing::markdown::{plain_text, sanitize, strip_tags},
     store::NewVillagePost,
 };
 use serde_json::{Map, Value};
@@ -37,6 +39,54 @@ fn leading_bold_title(content: &str) -> Option<(String, String)> {
     let rest = content.trim_start().strip_prefix("<p><strong>")?;
     let (title, rest) = rest.split_once("</strong></p>")?;
     Some((strip_tags(title), rest.to_string()))
+}
+
+/// The last paragraph of `html` and what comes before it, when `html` ends with one.
+fn last_paragraph(html: &str) -> Option<(&str, &str)> {
+    let trimmed = html.trim_end();
+    let start = trimmed.rfind("<p>")?;
+    let paragraph = &trimmed[start..];
+    (paragraph.ends_with("</p>") && paragraph.matches("</p>").count() == 1)
+        .then(|| (&trimmed[..start], paragraph))
+}
+
+/// The content without what a Kentongan village (or Mastodon-minded software) appends
+/// for Mastodon: a last paragraph that is only the post's own address, and a last
+/// paragraph that is only hashtags the post is tagged with (shown as its categories).
+fn without_trailer(content: &str, own_urls: &[&str], tags: &[String]) -> String {
+    let mut rest = content;
+    while let Some((before, paragraph)) = last_paragraph(rest) {
+        let text = strip_tags(paragraph);
+        let is_own_link = own_urls.contains(&text.as_str());
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let is_tag_line = !words.is_empty()
+            && words.iter().all(|word| {
+                word.strip_prefix('#')
+                    .is_some_and(|tag| tags.iter().any(|known| known.eq_ignore_ascii_case(tag)))
+            });
+        if !(is_own_link || is_tag_line) {
+            break;
+        }
+        rest = before;
+    }
+    rest.trim_end().to_string()
+}
+
+/// The post's parts from a Kentongan `preview` (an embedded object with `content`):
+/// title (when given), summary and content.
+fn preview_parts(object: &Map<String, Value>) -> Option<(Option<String>, String, String)> {
+    let preview = object.get("preview")?.as_object()?;
+    let content = preview.get("content")?.as_str()?;
+    let text = |field: &str| {
+        preview
+            .get(field)
+            .and_then(Value::as_str)
+            .map(strip_tags)
+            .unwrap_or_default()
+    };
+    let title = Some(text("name")).filter(|t| !t.is_empty());
+    let content: String = content.chars().take(MAX_CONTENT_CHARS).collect();
+    Some((title, text("summary"), sanitize(&content)))
 }
 
 fn link(value: Option<&Value>) -> Option<String> {
@@ -106,6 +156,10 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
         return None;
     }
     let ap_id = object.get("id").and_then(Value::as_str)?.to_string();
+    let url = link(object.get("url"))
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .unwrap_or_else(|| ap_id.clone());
+    let tags = hashtags(object);
     let raw_content: String = object
         .get("content")
         .and_then(Value::as_str)
@@ -113,7 +167,7 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
         .chars()
         .take(MAX_CONTENT_CHARS)
         .collect();
-    let content = sanitize(&raw_content);
+    let content = without_trailer(&sanitize(&raw_content), &[&url, &ap_id], &tags);
     let named = object
         .get("name")
         .and_then(Value::as_str)
@@ -122,7 +176,7 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
     let (title, content_html) = match (named, leading_bold_title(&content)) {
         (Some(name), _) => (name, content),
         (None, Some((title, rest))) => (title, rest),
-        (None, None) => (strip_tags(&content), content),
+        (None, None) => (plain_text(&content), content),
     };
     // A Note's summary is a content warning, not a summary: only an Article's counts.
     let summary = if kind == "Note" {
@@ -135,9 +189,18 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
                 .unwrap_or_default(),
         )
     };
-    let url = link(object.get("url"))
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .unwrap_or_else(|| ap_id.clone());
+    // A Kentongan village also sends a Note's parts apart: they win over what was read out
+    // of the content above, which stays the way for everyone else (and older villages).
+    // Only a Note's: an Article's own content is its body, and its preview a teaser.
+    let preview = (kind == "Note").then(|| preview_parts(object)).flatten();
+    let (title, summary, content_html) = match preview {
+        Some((preview_title, preview_summary, body)) => (
+            preview_title.unwrap_or(title),
+            preview_summary,
+            without_trailer(&body, &[&url, &ap_id], &tags),
+        ),
+        None => (title, summary, content_html),
+    };
     Some(NewVillagePost {
         ap_id,
         village_id,
@@ -149,7 +212,7 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
         from_feed: false,
         published_at: time_ms(object.get("published")).unwrap_or_else(now_ms),
         updated_at: time_ms(object.get("updated")),
-        tags: hashtags(object),
+        tags,
     })
 }
 
@@ -233,6 +296,114 @@ mod tests {
         assert_eq!(post.title, "Musyawarah desa");
         assert_eq!(post.summary, "Ringkasan");
         assert_eq!(post.url, "https://wp.example/musdes");
+    }
+
+    /// A Kentongan village's Note as docs/federation.md shows it.
+    fn our_note(summary: Option<&str>) -> Map<String, Value> {
+        let url = "https://desa.example/p/8wl6f2vxzscqng6i";
+        let body = "<p>Warga diundang <strong>kerja bakti</strong>.</p>";
+        let summary_html = summary
+            .map(|s| format!("<p><em>{s}</em></p>"))
+            .unwrap_or_default();
+        let tag = |name: &str| {
+            format!(
+                "<a href=\"https://desa.example/tags/{name}\" class=\"mention hashtag\" rel=\"tag\">#<span>{name}</span></a>"
+            )
+        };
+        let content = format!(
+            "<p><strong>Kerja bakti</strong></p>{summary_html}{body}<p>{} {}</p><p><a href=\"{url}\">{url}</a></p>",
+            tag("Pengumuman"),
+            tag("Gotong_Royong")
+        );
+        let mut preview = json!({"type": "Note", "name": "Kerja bakti", "content": body});
+        if let Some(summary) = summary {
+            preview["summary"] = json!(summary);
+        }
+        map(json!({
+            "id": url, "type": "Note", "url": url,
+            "attributedTo": "https://desa.example/u/desa",
+            "content": content, "contentMap": {"id": content},
+            "tag": [
+                {"type": "Hashtag", "href": "https://desa.example/tags/Pengumuman", "name": "#Pengumuman"},
+                {"type": "Hashtag", "href": "https://desa.example/tags/Gotong_Royong", "name": "#Gotong_Royong"}
+            ],
+            "preview": preview,
+            "published": "2026-11-27T23:20:21Z"
+        }))
+    }
+
+    /// Regression: the portal showed a village post's text with the hashtag line and the
+    /// post's address that the Note carries for Mastodon.
+    #[test]
+    fn a_kentongan_note_reaches_the_portal_without_what_mastodon_needed() {
+        let note = our_note(Some("Ringkasan singkat."));
+        let post = from_object(&note, 1).expect("a post");
+        assert_eq!(post.title, "Kerja bakti");
+        assert_eq!(post.summary, "Ringkasan singkat.");
+        assert_eq!(
+            post.content_html,
+            "<p>Warga diundang <strong>kerja bakti</strong>.</p>"
+        );
+        assert_eq!(post.tags, vec!["Pengumuman", "Gotong_Royong"]);
+        assert_eq!(post.url, "https://desa.example/p/8wl6f2vxzscqng6i");
+    }
+
+    /// What an older Kentongan village sends (no `preview`) is cleaned the same way.
+    #[test]
+    fn an_older_kentongan_note_loses_its_hashtag_line_and_link_back() {
+        let mut note = our_note(None);
+        note.remove("preview");
+        let post = from_object(&note, 1).expect("a post");
+        assert_eq!(post.title, "Kerja bakti");
+        assert_eq!(
+            post.content_html,
+            "<p>Warga diundang <strong>kerja bakti</strong>.</p>"
+        );
+        assert!(!post.content_html.contains("#"), "{}", post.content_html);
+        assert!(!post.content_html.contains("/p/"), "{}", post.content_html);
+    }
+
+    #[test]
+    fn a_mastodon_note_keeps_its_words_and_loses_a_closing_hashtag_line() {
+        let note = map(json!({
+            "id": "https://m.example/users/a/statuses/1", "type": "Note",
+            "url": "https://m.example/@a/1",
+            "content": "<p>Pasar murah di <a href=\"https://m.example/tags/balai\" class=\"mention hashtag\" rel=\"tag\">#<span>balai</span></a> desa besok.</p><p>Datang ya.</p><p><a href=\"https://m.example/tags/pasar\" class=\"mention hashtag\" rel=\"tag\">#<span>pasar</span></a> <a href=\"https://m.example/tags/Desa\" class=\"mention hashtag\" rel=\"tag\">#<span>Desa</span></a></p>",
+            "tag": [{"type": "Hashtag", "name": "#balai"}, {"type": "Hashtag", "name": "#pasar"}, {"type": "Hashtag", "name": "#desa"}]
+        }));
+        let post = from_object(&note, 1).expect("a post");
+        assert!(
+            post.content_html.contains("#<span>balai</span>"),
+            "{}",
+            post.content_html
+        );
+        assert!(
+            post.content_html.ends_with("<p>Datang ya.</p>"),
+            "{}",
+            post.content_html
+        );
+        assert_eq!(post.title, "Pasar murah di #balai desa besok. Datang ya.");
+        // A last paragraph of words that are not its hashtags stays.
+        let mut other = note.clone();
+        other.insert("content".into(), json!("<p>Halo</p><p>#bukan_tag</p>"));
+        let post = from_object(&other, 1).expect("a post");
+        assert!(
+            post.content_html.ends_with("<p>#bukan_tag</p>"),
+            "{}",
+            post.content_html
+        );
+    }
+
+    /// An Article's own content is its body; its `preview` (a teaser) does not replace it.
+    #[test]
+    fn an_articles_preview_does_not_replace_its_content() {
+        let article = map(json!({
+            "id": "https://blog.example/p/1", "type": "Article", "name": "Judul",
+            "content": "<p>Isi lengkap</p>",
+            "preview": {"type": "Note", "content": "<p>Cuplikan</p>"}
+        }));
+        let post = from_object(&article, 1).expect("a post");
+        assert_eq!(post.content_html, "<p>Isi lengkap</p>");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The portal worker: claims villages with work due and does it. A village registered
 //! by handle is looked up by WebFinger and sent a Follow (again every hour while
-//! unanswered); once followed, its outbox is read at once and then on a periodic sweep
-//! (backfill). A village registered by feed is polled at most hourly. Failures are
-//! kept per village, retried with growing pauses, and after three in a row the village
-//! counts as unreachable until it is heard from again.
+//! unanswered); once followed, its outbox is read at once, then on a periodic sweep
+//! (backfill), and again whenever the portal starts. A village registered by feed is
+//! polled at most hourly. Failures are kept per village, retried with growing pauses,
+//! and after three in a row the village counts as unreachable until it is heard from
+//! again.
 
 use super::{backfill, feeds, figures};
 use crate::{
@@ -40,6 +41,20 @@ pub async fn run(data: Data) {
             return;
         }
     };
+    // A portal that was down missed what the villages published meanwhile, and their
+    // deliveries to it wait out their retry pauses (30 s and doubling): read every
+    // followed village's outbox now. They are claimed like any due village, BATCH at a
+    // time, and each read signs its fetch, which lets the village's held deliveries to
+    // us go at once (`signature_policy::signed_fetch_proves_life`).
+    match data.store.make_followed_villages_due(now_ms()).await {
+        Ok(0) => {}
+        Ok(villages) => {
+            tracing::info!(villages, "reading every followed village's outbox at start")
+        }
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "cannot schedule the start-up sweep");
+        }
+    }
     loop {
         let now = now_ms();
         let claims = match data

@@ -81,6 +81,17 @@ pub fn strip_tags(html: &str) -> String {
     unescape(&text)
 }
 
+/// The text of HTML with its blocks kept apart (so that paragraphs, lines and list items
+/// do not run into each other), for titles and excerpts shown as plain text.
+pub fn plain_text(html: &str) -> String {
+    let spaced = html
+        .replace("</p>", "</p> ")
+        .replace("<br", " <br")
+        .replace("</li>", "</li> ")
+        .replace("</h", " </h");
+    strip_tags(&spaced)
+}
+
 /// Undoes the entity escaping ammonia applies to text.
 fn unescape(text: &str) -> String {
     text.replace("&lt;", "<")

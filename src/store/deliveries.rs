@@ -67,6 +67,12 @@ impl Store {
                 .execute(pool)
                 .await
                 .context("releasing inbox leases")?;
+            // A portal's read of a village cut by the crash: due again at once, not after
+            // its ten-minute lease.
+            sqlx::query("UPDATE villages SET locked_until = 0 WHERE locked_until > 0")
+                .execute(pool)
+                .await
+                .context("releasing village leases")?;
         });
         Ok(())
     }

@@ -31,7 +31,8 @@ mod villages;
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
 pub use moderation::{
-    BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, TicketModeration,
+    BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, REPLIES_PAGE_SIZE,
+    TicketModeration,
 };
 pub use post_reads::{DeliveryReportRow, PostStamp};
 pub use records::*;

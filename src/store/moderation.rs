@@ -126,6 +126,26 @@ macro_rules! not_blocked {
     };
 }
 
+/// Where the replies an operator approved for display under post `$1` are found: a
+/// public reply (not a direct message), not withdrawn, whose author is not blocked.
+/// Shared by the comments under a post and its `replies` collection, so that the two
+/// never disagree.
+macro_rules! approved_replies {
+    () => {
+        concat!(
+            " FROM tickets t JOIN remote_notes n ON n.id = t.remote_note_id \
+              JOIN actors a ON a.id = n.actor_id \
+              WHERE t.source_post_id = $1 AND t.approved_at IS NOT NULL AND NOT t.is_private \
+                AND t.channel = 'reply' AND n.deleted_at IS NULL AND ",
+            not_blocked!(),
+            " ORDER BY n.published_at, t.id"
+        )
+    };
+}
+
+/// Ids per page of a post's `replies` collection (the first is embedded in the post).
+pub const REPLIES_PAGE_SIZE: i64 = 20;
+
 impl Store {
     pub async fn ticket_moderation(&self, ticket_id: i64) -> anyhow::Result<TicketModeration> {
         Ok(on_pool!(self, pool => {
@@ -199,13 +219,9 @@ impl Store {
                 "SELECT t.id AS ticket_id, a.name AS author_name, a.username AS author_username, \
                    a.host AS author_host, COALESCE(a.profile_url, a.ap_id) AS author_url, \
                    n.content_html, n.published_at, n.updated_at, COALESCE(n.url, n.ap_id) AS note_url, \
-                   n.ap_id AS note_id \
-                 FROM tickets t JOIN remote_notes n ON n.id = t.remote_note_id \
-                 JOIN actors a ON a.id = n.actor_id \
-                 WHERE t.source_post_id = $1 AND t.approved_at IS NOT NULL AND NOT t.is_private \
-                   AND t.channel = 'reply' AND n.deleted_at IS NULL AND ",
-                not_blocked!(),
-                " ORDER BY n.published_at, t.id LIMIT $2"
+                   n.ap_id AS note_id",
+                approved_replies!(),
+                " LIMIT $2"
             ))
             .bind(post_id)
             .bind(limit)
@@ -213,6 +229,41 @@ impl Store {
             .await
             .context("listing a post's comments")?
         }))
+    }
+
+    /// Page `page` (from 1) of the ids of the replies approved for display under a post,
+    /// oldest first: what its `replies` collection lists.
+    pub async fn approved_reply_page(
+        &self,
+        post_id: i64,
+        page: i64,
+    ) -> anyhow::Result<super::ReplyPage> {
+        let offset = (page.max(1) - 1).saturating_mul(REPLIES_PAGE_SIZE);
+        let mut ids: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(concat!(
+                "SELECT n.ap_id",
+                approved_replies!(),
+                " LIMIT $2 OFFSET $3"
+            ))
+            .bind(post_id)
+            .bind(REPLIES_PAGE_SIZE + 1)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+            .context("listing a post's approved replies")?
+        });
+        // One more than a page was asked for: whether a next page exists.
+        let more = ids.len() as i64 > REPLIES_PAGE_SIZE;
+        ids.truncate(REPLIES_PAGE_SIZE as usize);
+        Ok(super::ReplyPage { page, ids, more })
+    }
+
+    /// Fills each post's first page of approved replies, for posts read as a list.
+    pub async fn with_replies(&self, posts: &mut [super::PostRecord]) -> anyhow::Result<()> {
+        for post in posts {
+            post.replies = self.approved_reply_page(post.id, 1).await?;
+        }
+        Ok(())
     }
 
     /// The village's answers to the approved replies of a post, in the order sent.

@@ -202,16 +202,33 @@ impl Store {
             post_columns!(),
             " FROM posts WHERE public_id = $1"
         );
-        Ok(on_pool!(self, pool => {
+        let post: Option<PostRecord> = on_pool!(self, pool => {
             sqlx::query_as(sql).bind(public_id).fetch_optional(pool).await.context("reading a post")?
-        }))
+        });
+        self.with_first_replies(post).await
+    }
+
+    /// One post as it is rendered: with the first page of its approved replies, which its
+    /// Note embeds (also in the activities the delivery worker sends).
+    async fn with_first_replies(
+        &self,
+        post: Option<PostRecord>,
+    ) -> anyhow::Result<Option<PostRecord>> {
+        let Some(mut post) = post else {
+            return Ok(None);
+        };
+        if post.deleted_at.is_none() {
+            post.replies = self.approved_reply_page(post.id, 1).await?;
+        }
+        Ok(Some(post))
     }
 
     pub async fn post_by_id(&self, id: i64) -> anyhow::Result<Option<PostRecord>> {
         let sql = concat!("SELECT ", post_columns!(), " FROM posts WHERE id = $1");
-        Ok(on_pool!(self, pool => {
+        let post: Option<PostRecord> = on_pool!(self, pool => {
             sqlx::query_as(sql).bind(id).fetch_optional(pool).await.context("reading a post")?
-        }))
+        });
+        self.with_first_replies(post).await
     }
 
     /// Live posts of an actor, newest first, strictly before the `(published_at, id)`

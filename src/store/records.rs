@@ -71,6 +71,21 @@ pub struct PostRecord {
     pub author_user_id: Option<i64>,
     /// The public document it announces (`documents::PostDocument` as JSON), if any.
     pub document_json: Option<String>,
+    /// The first page of its `replies` collection: filled by the reads of one post
+    /// (`post_by_id`, `post_by_public_id`) and by `Store::with_replies`; empty otherwise.
+    #[sqlx(skip)]
+    pub replies: ReplyPage,
+}
+
+/// A page of the ids of the residents' replies approved for display under a post,
+/// oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplyPage {
+    /// Counted from 1.
+    pub page: i64,
+    pub ids: Vec<String>,
+    /// Whether another page follows.
+    pub more: bool,
 }
 
 impl PostRecord {

@@ -307,6 +307,23 @@ impl Store {
         Ok(())
     }
 
+    /// Makes every village the portal follows, or lost touch with, due now; returns how
+    /// many. Villages registered by feed keep their hourly poll, and a Follow waiting for
+    /// its answer is not sent again.
+    pub async fn make_followed_villages_due(&self, now: i64) -> anyhow::Result<u64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE villages SET next_attempt_at = $1 \
+                 WHERE next_attempt_at > $1 AND follow_state IN ('accepted', 'unreachable')",
+            )
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("making followed villages due")?
+            .rows_affected()
+        }))
+    }
+
     /// A job on the village succeeded; the next one is due at `next_at`.
     pub async fn finish_village_job(
         &self,

@@ -19,6 +19,10 @@ pub mod strings;
 use crate::{federation, state::AppState};
 use axum::{
     Router,
+    extract::Request,
+    http::Method,
+    middleware::Next,
+    response::Response,
     routing::{get, post},
 };
 
@@ -62,4 +66,26 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(monitoring::routes())
         .merge(portal::routes())
+        .layer(axum::middleware::from_fn(signed_fetch))
+}
+
+/// A signed GET may come from a server whose deliveries we hold because they failed: if
+/// so, they resume (`federation::signature_policy::signed_fetch_proves_life`). Checked
+/// beside the answer, never before it: the GET is answered as it would be anyway.
+async fn signed_fetch(data: federation::Data, request: Request, next: Next) -> Response {
+    if request.method() == Method::GET && request.headers().contains_key("signature") {
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        let headers = request.headers().clone();
+        tokio::spawn(async move {
+            let limiter = data.fetch_proof_limiter.clone();
+            let proof = federation::signature_policy::signed_fetch_proves_life(
+                &data, &limiter, &method, &uri, &headers,
+            );
+            if let Err(err) = proof.await {
+                tracing::debug!(error = %format!("{err:#}"), "a signed GET proved nothing");
+            }
+        });
+    }
+    next.run(request).await
 }

@@ -106,10 +106,11 @@ pub async fn outbox(
         return Ok(activity_json(StatusCode::OK, &doc));
     }
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    let posts = state
+    let mut posts = state
         .store
         .posts_page(actor.id, before, OUTBOX_PAGE_SIZE)
         .await?;
+    state.store.with_replies(&mut posts).await?;
     let mut items = Vec::with_capacity(posts.len());
     for post in &posts {
         if let Some(create) = state.store.create_activity_of_post(post.id).await? {
@@ -165,10 +166,11 @@ pub async fn featured(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = local_actor(&state, &name).await?;
-    let pinned = state
+    let mut pinned = state
         .store
         .pinned_posts(actor.id, crate::clock::now_ms())
         .await?;
+    state.store.with_replies(&mut pinned).await?;
     let items: Vec<_> = pinned
         .iter()
         .map(|post| render::note(post, &actor, &state.urls))
@@ -275,31 +277,47 @@ pub async fn answer(
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
+/// Pages of a `replies` collection beyond this are refused: 20 000 approved replies to
+/// one village post is more than any village will have.
+const MAX_REPLIES_PAGE: i64 = 1000;
+
+#[derive(Deserialize)]
+pub struct RepliesQuery {
+    page: Option<String>,
+}
+
 /// `GET /p/{id}/replies`: the ids of the residents' replies an operator approved for
 /// display under the post (software that reads a post's `replies` fetches them from
-/// their own servers). Never a reply that was not approved, was withdrawn or whose
-/// author is blocked.
+/// their own servers), as the `Collection` the post embeds; `?page=N` is one of its
+/// pages. Never a reply that was not approved, was withdrawn or whose author is blocked.
 pub async fn post_replies(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<RepliesQuery>,
 ) -> Result<Response, AppError> {
+    let page = query
+        .page
+        .map(|page| match page.parse::<i64>() {
+            Ok(n) if (1..=MAX_REPLIES_PAGE).contains(&n) => Ok(n),
+            _ => Err(AppError::BadRequest(format!(
+                "page must be a number from 1 to {MAX_REPLIES_PAGE}"
+            ))),
+        })
+        .transpose()?;
     let post = state
         .store
         .post_by_public_id(&id)
         .await?
         .filter(|post| post.deleted_at.is_none())
         .ok_or_else(|| AppError::NotFound("there is no such post".into()))?;
-    let items: Vec<serde_json::Value> =
-        crate::aspirations::moderation::comments(&state.store, post.id)
-            .await?
-            .into_iter()
-            .map(|comment| serde_json::Value::String(comment.note_id))
-            .collect();
-    let mut doc = render::ordered_collection(
-        state.urls.post_replies(&post.public_id).as_str(),
-        items.len() as i64,
-        None,
-    );
-    doc["orderedItems"] = serde_json::Value::Array(items);
+    let doc = match page {
+        None => render::replies(&post, &state.urls),
+        Some(1) => render::replies_page(&post.public_id, &post.replies, &state.urls),
+        Some(n) => {
+            let replies = state.store.approved_reply_page(post.id, n).await?;
+            render::replies_page(&post.public_id, &replies, &state.urls)
+        }
+    };
+    let doc = render::with_context(doc, serde_json::json!(render::AS_CONTEXT));
     Ok(activity_json(StatusCode::OK, &doc))
 }

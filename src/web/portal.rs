@@ -12,7 +12,7 @@ use crate::{
     config::Role,
     error::AppError,
     portal::curation::{self, CurationError},
-    publishing::markdown::{strip_tags, web_link},
+    publishing::markdown::{plain_text, web_link},
     state::AppState,
     store::{TimelineFilter, VillagePostRecord, VillageRecord},
 };
@@ -324,14 +324,7 @@ fn excerpt(post: &VillagePostRecord) -> Option<String> {
     if !post.summary.trim().is_empty() {
         return Some(post.summary.trim().to_string());
     }
-    // Block ends become spaces, so that paragraphs do not run into each other.
-    let spaced = post
-        .content_html
-        .replace("</p>", "</p> ")
-        .replace("<br", " <br")
-        .replace("</li>", "</li> ")
-        .replace("</h", " </h");
-    let text = strip_tags(&spaced);
+    let text = plain_text(&post.content_html);
     let title = post.title.trim();
     let repeats_title = text == title
         || title

@@ -18,6 +18,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fail, parseArgs, runMain } from "./script.mjs";
 
 const TIMEOUT_MS = 60_000;
 /// Full-page screenshots are cut at this many pixels of height (README weight).
@@ -83,30 +84,6 @@ const LAUNCH_ARGS = [
   "--disable-sync",
   "--no-proxy-server",
 ];
-
-class Failure extends Error {}
-
-function fail(message) {
-  throw new Failure(message);
-}
-
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!key?.startsWith("--") || value === undefined) {
-      fail(`bad arguments near ${JSON.stringify(key)}; see the usage at the top of publish.mjs`);
-    }
-    args[key.slice(2)] = value;
-  }
-  for (const needed of ["base", "username", "password", "photo", "out"]) {
-    if (!args[needed]) fail(`missing --${needed}; see the usage at the top of publish.mjs`);
-  }
-  args.base = args.base.replace(/\/+$/, "");
-  args.chromium = args.chromium || process.env.KENTONGAN_CHROMIUM || "/usr/bin/chromium";
-  return args;
-}
 
 function step(size, text) {
   console.log(`[${size}] ${text}`);
@@ -513,7 +490,7 @@ async function runSize(browser, args, size, results) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), ["base", "username", "password", "photo", "out"], "publish.mjs");
   mkdirSync(args.out, { recursive: true });
   const browser = await chromium.launch({
     executablePath: args.chromium,
@@ -533,8 +510,4 @@ async function main() {
   console.log(`OK: ${results.length} posts published and seen (${results.map((r) => r.size).join(", ")})`);
 }
 
-main().catch((err) => {
-  const message = err instanceof Failure ? err.message : err?.stack || String(err);
-  console.log(`FAILED: ${message}`);
-  process.exit(1);
-});
+await runMain(main);

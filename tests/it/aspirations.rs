@@ -367,11 +367,7 @@ async fn website_form(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{page}");
-    let number = page
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| w.starts_with("ASP-"))
-        .expect("a registration number on the page")
-        .to_string();
+    let number = crate::aspirations_desk::number_on(&page);
     let ticket = node.ticket(&number).await;
     assert_eq!(
         (ticket.channel.as_str(), ticket.class.as_str()),
@@ -484,6 +480,76 @@ async fn residents_without_an_account_write_through_the_website_on_every_backend
     for backend in backends() {
         website_form(backend).await;
     }
+}
+
+/// Regression: a ticket sent elsewhere read "Bukan wewenang {desa}" on the desk, in its
+/// history and on the public status page. It names the village by the site's own word.
+#[tokio::test]
+async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
+    let node = TestNode::start(&Backend::Sqlite, "kelurahan-sukamaju").await;
+    let store = &node.state().store;
+    let settings = kentongan::site::SiteSettings {
+        village_word: "kelurahan".into(),
+        ..kentongan::site::load(store).await.expect("settings")
+    };
+    kentongan::site::save(store, &settings)
+        .await
+        .expect("save the village word");
+    let (status, page) = submit(
+        &node,
+        &[
+            ("name", "Pak Ahmad"),
+            ("class", "pengaduan"),
+            ("message", "Jembatan provinsi di perbatasan retak."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let number = crate::aspirations_desk::number_on(&page);
+
+    let (mut editor, csrf) = crate::aspirations_moderation::editor(&node).await;
+    let decided = editor
+        .post_form(
+            &format!("/admin/aspirasi/{number}/status"),
+            &[
+                ("csrf", &csrf),
+                ("status", "bukan_wewenang"),
+                ("class", "pengaduan"),
+                ("resolution", "Diteruskan ke Dinas PUPR provinsi."),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+
+    let label = "Bukan wewenang kelurahan";
+    let (status, public) = get_text(&node, &format!("/aspirasi/status?nomor={number}")).await;
+    assert_eq!(status, 200);
+    let desk = editor.get("/admin/aspirasi").await;
+    let ticket = editor.get(&format!("/admin/aspirasi/{number}")).await;
+    for (place, body) in [
+        ("the public status page", &public),
+        ("the desk", &desk.body),
+        ("the ticket page", &ticket.body),
+    ] {
+        assert!(body.contains(label), "{place} says {label:?}: {body}");
+        for placeholder in ["{desa}", "{Desa}", "{village}", "{Village}"] {
+            assert!(!body.contains(placeholder), "{place} shows {placeholder}");
+        }
+    }
+    // The history line, and the status among the choices of the form.
+    assert!(
+        ticket.body.contains(&format!("Status: Baru → {label}")),
+        "the history: {}",
+        ticket.body
+    );
+    assert!(
+        ticket
+            .body
+            .contains(&format!("value=\"bukan_wewenang\" selected>{label}")),
+        "the status choices: {}",
+        ticket.body
+    );
+    node.stop().await;
 }
 
 async fn holidays_move_deadlines(backend: Backend) {

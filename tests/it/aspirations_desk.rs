@@ -53,7 +53,7 @@ fn form_parts(name: &str, message: &str, photo: Option<Part>) -> Vec<Part> {
     parts
 }
 
-fn number_on(page: &str) -> String {
+pub(crate) fn number_on(page: &str) -> String {
     page.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .find(|w| w.starts_with("ASP-"))
         .expect("a registration number on the page")

@@ -57,23 +57,31 @@ async fn publish(node: &TestNode, title: &str) -> (PostRecord, String) {
     (post, url)
 }
 
-/// The ids in a post's `replies` collection, found from the post's Note.
+/// A JSON-LD document, fetched as another server would.
+async fn get_json(url: &str) -> (u16, Value) {
+    let response = client()
+        .get(url)
+        .header("accept", crate::support::AP)
+        .send()
+        .await
+        .expect("GET");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json::<Value>().await.unwrap_or(Value::Null),
+    )
+}
+
+/// The ids in a post's `replies` collection, as the post's Note embeds it; the
+/// collection served at its id must say the same.
 async fn replies_collection(post_url: &str) -> Vec<String> {
-    let get = |url: String| async move {
-        client()
-            .get(url)
-            .header("accept", crate::support::AP)
-            .send()
-            .await
-            .expect("GET")
-            .json::<Value>()
-            .await
-            .expect("json")
-    };
-    let post = get(post_url.to_string()).await;
-    let collection = get(post["replies"].as_str().expect("replies").to_string()).await;
-    assert_eq!(collection["type"], "OrderedCollection");
-    collection["orderedItems"]
+    let (_, post) = get_json(post_url).await;
+    let embedded = &post["replies"];
+    assert_eq!(embedded["type"], "Collection", "{embedded}");
+    let (status, served) = get_json(embedded["id"].as_str().expect("replies id")).await;
+    assert_eq!(status, 200);
+    assert_eq!(served["first"], embedded["first"], "served as embedded");
+    embedded["first"]["items"]
         .as_array()
         .expect("items")
         .iter()
@@ -88,7 +96,7 @@ async fn page(url: &str) -> String {
     response.text().await.expect("body")
 }
 
-async fn editor(node: &TestNode) -> (Browser, String) {
+pub(crate) async fn editor(node: &TestNode) -> (Browser, String) {
     user(node, "editor.desa", Role::Editor).await;
     let mut browser = Browser::new(node);
     browser.login("editor.desa", PASSWORD).await;
@@ -736,5 +744,121 @@ async fn floods_and_bad_input(backend: Backend) {
 async fn floods_from_one_server_or_account_and_bad_input_are_contained_on_every_backend() {
     for backend in backends() {
         floods_and_bad_input(backend).await;
+    }
+}
+
+/// A post's `replies` as Mastodon sends it and GoToSocial needs it: an embedded
+/// `Collection` whose `first` page lists the approved replies, in the Note served, in
+/// the activities sent and in the outbox; `/p/ID/replies` and its pages serve the same.
+async fn replies_embedded(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    let follower = crate::admin::followed_by_peer(&node).await;
+    let resident = Peer::start(true).await;
+    let (post, post_url) = publish(&node, "Musyawarah dusun").await;
+    let replies_id = format!("{post_url}/replies");
+    let first_id = format!("{replies_id}?page=1");
+    let expected_first = |items: Vec<String>| json!({ "id": first_id, "type": "CollectionPage", "partOf": replies_id, "items": items });
+
+    let created = eventually("the Create at the follower", WAIT, || async {
+        follower
+            .received_of("Create")
+            .into_iter()
+            .find(|r| r.activity["object"]["id"] == post_url.as_str())
+    })
+    .await;
+    assert_eq!(
+        created.activity["object"]["replies"],
+        json!({ "id": replies_id, "type": "Collection", "first": expected_first(vec![]) }),
+        "a new post: an empty first page"
+    );
+
+    let (reply, ticket) =
+        public_reply(&node, &resident, "budi", "<p>Saya datang.</p>", &post_url).await;
+    let reply_id = reply["id"].as_str().expect("id").to_string();
+    let (mut editor, csrf) = editor(&node).await;
+    let approved = editor
+        .post_form(
+            &format!("/admin/aspirasi/{}/tampilkan", ticket.number),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+
+    let (_, note) = get_json(&post_url).await;
+    assert_eq!(
+        note["replies"],
+        json!({ "id": replies_id, "type": "Collection", "first": expected_first(vec![reply_id.clone()]) })
+    );
+    let (status, collection) = get_json(&replies_id).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        collection["@context"],
+        "https://www.w3.org/ns/activitystreams"
+    );
+    assert_eq!(collection["first"], note["replies"]["first"]);
+    let (status, first) = get_json(&first_id).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["@context"], "https://www.w3.org/ns/activitystreams");
+    assert_eq!(first["items"], json!([reply_id]));
+    assert!(first.get("next").is_none(), "one page: {first}");
+    let (status, second) = get_json(&format!("{replies_id}?page=2")).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["items"], json!([]));
+    assert_eq!(second["partOf"], replies_id.as_str());
+    for bad in ["0", "x", "-1", "1001"] {
+        let response = client()
+            .get(format!("{replies_id}?page={bad}"))
+            .header("accept", crate::support::AP)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status().as_u16(), 400, "page={bad}");
+        let reason = response.text().await.expect("body");
+        assert_eq!(reason.trim().lines().count(), 1, "{reason}");
+    }
+
+    // The outbox and an edit's Update carry it too.
+    let (_, outbox) = get_json(&format!("{}/outbox?page=true", node.actor_id())).await;
+    assert_eq!(
+        outbox["orderedItems"][0]["object"]["replies"]["first"]["items"],
+        json!([reply_id])
+    );
+    let actor = kentongan::actors::find_publishing_actor(&node.state().store, None)
+        .await
+        .expect("actor");
+    kentongan::publishing::edit(
+        &node.state().store,
+        &actor,
+        &post,
+        &kentongan::publishing::PostChanges {
+            title: Some("Musyawarah dusun, Kamis malam".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("edit");
+    node.state().wake_delivery.notify_one();
+    let updated = eventually("the Update at the follower", WAIT, || async {
+        follower
+            .received_of("Update")
+            .into_iter()
+            .find(|r| r.activity["object"]["id"] == post_url.as_str())
+    })
+    .await;
+    assert_eq!(
+        updated.activity["object"]["replies"]["first"]["items"],
+        json!([reply_id]),
+        "the Update sent embeds the approved reply"
+    );
+    follower.stop();
+    resident.stop();
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_post_embeds_its_approved_replies_as_mastodon_and_gotosocial_send_them_on_every_backend()
+{
+    for backend in backends() {
+        replies_embedded(backend).await;
     }
 }

@@ -3,7 +3,9 @@
 //! public site, in a phone-sized and a desktop-sized window (`tests/browser/publish.mjs`,
 //! driven with playwright-core). Then the store and a follower are checked from here: each
 //! post is there with its one photo and the alt text that was typed, and its Create went
-//! out to the follower with the photo attached.
+//! out to the follower with the photo attached. And a portal's monitoring table, as a
+//! regency officer reads it (`tests/browser/monitoring.mjs`): it fits a 1366-pixel screen,
+//! and on a phone it scrolls sideways inside its own box.
 //!
 //! Needs `node` and `npm` on PATH (npm installs the pinned playwright-core, never a
 //! browser) and Chromium at /usr/bin/chromium (or `KENTONGAN_CHROMIUM`); without them the
@@ -83,6 +85,59 @@ async fn run(what: &str, command: &mut Command, deadline: Duration) -> std::proc
         Ok(out) => out.unwrap_or_else(|e| panic!("{what}: {e}")),
         Err(_) => panic!("{what} did not finish within {deadline:?}"),
     }
+}
+
+/// The tools, with playwright-core installed; `None` (and one `SKIPPED browser:` line)
+/// when the machine lacks them.
+async fn browser_tools() -> Option<Tools> {
+    match find_tools() {
+        Ok(tools) => {
+            ensure_playwright().await;
+            Some(tools)
+        }
+        Err(why) => {
+            println!("SKIPPED browser: {why}");
+            None
+        }
+    }
+}
+
+/// Runs `node SCRIPT ARGS… --chromium PATH` in tests/browser and prints what it said. When
+/// it fails, the test fails and `work` (with the script's `out` directory: screenshots,
+/// pages) is kept for whoever reads the failure; otherwise it is handed back.
+async fn node_script(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    tools: &Tools,
+    work: tempfile::TempDir,
+) -> tempfile::TempDir {
+    let out = run(
+        &format!("node {script}"),
+        Command::new("node")
+            .arg(script)
+            .args(args)
+            .arg("--chromium")
+            .arg(&tools.chromium)
+            .env("NO_COLOR", "1")
+            .current_dir(browser_dir()),
+        SCRIPT_DEADLINE,
+    )
+    .await;
+    let said = format!(
+        "--- stdout of {script}\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        let kept = work.keep();
+        panic!(
+            "{script} failed ({}); what it saved is in {}\n{said}",
+            out.status,
+            kept.join("out").display()
+        );
+    }
+    println!("{said}");
+    work
 }
 
 /// Installs the pinned playwright-core from the lock file when it is missing.
@@ -310,14 +365,9 @@ async fn furnish(node: &TestNode) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
-    let tools = match find_tools() {
-        Ok(tools) => tools,
-        Err(why) => {
-            println!("SKIPPED browser: {why}");
-            return;
-        }
+    let Some(tools) = browser_tools().await else {
+        return;
     };
-    ensure_playwright().await;
 
     let node = TestNode::start(&Backend::Sqlite, "desa-sukamaju").await;
     let store = &node.state().store;
@@ -347,39 +397,25 @@ async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
     let photo = work.path().join("sawah.jpg");
     std::fs::write(&photo, village_photo(1200, 800, 1)).expect("write the photo");
     let out_dir = work.path().join("out");
-    let out = run(
-        "node publish.mjs",
-        Command::new("node")
-            .arg("publish.mjs")
-            .env("NO_COLOR", "1")
-            .arg("--base")
-            .arg(&node.base)
-            .args(["--username", OPERATOR, "--password", PASSWORD])
-            .arg("--photo")
-            .arg(&photo)
-            .arg("--out")
-            .arg(&out_dir)
-            .arg("--chromium")
-            .arg(&tools.chromium)
-            .current_dir(browser_dir()),
-        SCRIPT_DEADLINE,
+    // Kept until the end: `out_dir` is read below.
+    let _work = node_script(
+        "publish.mjs",
+        &[
+            "--base".as_ref(),
+            node.base.as_ref(),
+            "--username".as_ref(),
+            OPERATOR.as_ref(),
+            "--password".as_ref(),
+            PASSWORD.as_ref(),
+            "--photo".as_ref(),
+            photo.as_os_str(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        &tools,
+        work,
     )
     .await;
-    let said = format!(
-        "--- stdout of publish.mjs\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        // Keep the failure screenshots and HTML for whoever reads this.
-        let kept = work.keep();
-        panic!(
-            "the browser test failed ({}); failure-*.png and failure-*.html are in {}\n{said}",
-            out.status,
-            kept.join("out").display()
-        );
-    }
-    println!("{said}");
 
     let result: Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("result.json")).expect("result.json"))
@@ -435,4 +471,128 @@ fn assert_has_photo(activity: &Value, alt: &str, what: &str) {
         .unwrap_or_default();
     assert_eq!(images.len(), 1, "{what}: one Image attachment in {note}");
     assert_eq!(images[0]["name"], alt, "{what}: the Image's alt text");
+}
+
+/// A portal in production shape for its monitoring page: villages with long names,
+/// handles and feed addresses, posts over twelve weeks, published aspiration figures, and
+/// the errors of villages whose servers cannot be reached (`.invalid` hosts).
+async fn furnish_portal(portal: &TestNode) {
+    use kentongan::store::{NewVillage, NewVillagePost, VillageTicketFigures};
+    let store = &portal.state().store;
+    let now = now_ms();
+    let villages = [
+        (
+            "Desa Sumber Makmur Jaya Abadi Sentosa",
+            "Kelapa Kampit Selatan",
+            false,
+        ),
+        ("Desa Jangkarasam", "Manggar", false),
+        ("Kelurahan Padang Kandis Baru", "Membalong", true),
+        ("Desa Lalang Jaya", "Manggar", false),
+        ("Desa Mekar Sari Tanjung Batu Itam", "Simpang Pesak", false),
+        ("Desa Limbongan", "Gantung", true),
+    ];
+    for (n, (name, district, feed)) in villages.iter().enumerate() {
+        let slug: String = name
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("");
+        let village = store
+            .insert_village(
+                &NewVillage {
+                    name: (*name).into(),
+                    district: (*district).into(),
+                    code: format!("19.06.01.20{n:02}"),
+                    source_kind: if *feed { "feed" } else { "actor" }.into(),
+                    handle: (!feed).then(|| format!("{slug}@{slug}.desa.invalid")),
+                    feed_url: feed
+                        .then(|| format!("https://{slug}.desa.invalid/index.php/feed/rss")),
+                },
+                now,
+            )
+            .await
+            .expect("village");
+        for week in 0..(n as i64 * 3) {
+            let ap_id = format!("https://{slug}.desa.invalid/p/{week}");
+            store
+                .ingest_village_post(
+                    &NewVillagePost {
+                        ap_id: ap_id.clone(),
+                        village_id: village.id,
+                        title: format!("Kabar minggu ke-{week}"),
+                        summary: String::new(),
+                        content_html: "<p>Isi</p>".into(),
+                        url: ap_id,
+                        image_url: None,
+                        from_feed: *feed,
+                        published_at: now - week * 5 * DAY_MS,
+                        updated_at: None,
+                        tags: vec!["berita".into()],
+                    },
+                    now,
+                )
+                .await
+                .expect("post");
+        }
+        if n % 2 == 0 {
+            store
+                .record_village_ticket_figures(&VillageTicketFigures {
+                    village_id: village.id,
+                    open_tickets: 12,
+                    overdue_tickets: 3,
+                    received: 140,
+                    answered: 120,
+                    median_first_response_secs: Some(3 * 24 * 3600 + 1800),
+                    median_answer_secs: Some(11 * 24 * 3600),
+                    window_days: 365,
+                    computed_at: now,
+                    fetched_at: now,
+                })
+                .await
+                .expect("figures");
+        }
+    }
+    portal.state().wake_portal.notify_one();
+    // Each village by handle fails its lookup once: an error on the dashboard.
+    eventually("the unreachable villages' errors", WAIT, || async {
+        let villages = store.villages().await.ok()?;
+        villages
+            .iter()
+            .filter(|v| v.source_kind != "feed")
+            .all(|v| v.last_error.is_some())
+            .then_some(())
+    })
+    .await;
+}
+
+/// Regression: the portal's monitoring table was wider than a 1366-pixel screen. It fits
+/// one, and on a phone it scrolls inside its own box (tests/browser/monitoring.mjs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitoring_table_fits_a_1366_pixel_screen_and_scrolls_in_its_box_on_a_phone() {
+    let Some(tools) = browser_tools().await else {
+        return;
+    };
+    let portal = TestNode::start_with_role(
+        &Backend::Sqlite,
+        "portal-beltim",
+        kentongan::config::Role::Portal,
+    )
+    .await;
+    furnish_portal(&portal).await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let out_dir = work.path().join("out");
+    node_script(
+        "monitoring.mjs",
+        &[
+            "--base".as_ref(),
+            portal.base.as_ref(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        &tools,
+        work,
+    )
+    .await;
+    portal.stop().await;
 }

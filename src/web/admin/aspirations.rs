@@ -52,7 +52,7 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     context! {
         number => ticket.number,
         url => format!("/admin/aspirasi/{}", ticket.number),
-        status => status.label().get(lang),
+        status => status.label(lang, &admin.settings.village_word),
         channel => channel_label(&ticket.channel).get(lang),
         class => class.label().get(lang),
         private => ticket.is_private,
@@ -160,7 +160,7 @@ async fn show(
                 && ticket.withdrawn_at.is_none(),
             statuses => Status::ALL
                 .iter()
-                .map(|s| context! { value => s.as_str(), label => s.label().get(admin.lang), selected => s.as_str() == ticket.status })
+                .map(|s| context! { value => s.as_str(), label => s.label(admin.lang, &admin.settings.village_word), selected => s.as_str() == ticket.status })
                 .collect::<Vec<_>>(),
             classes => TicketClass::ALL
                 .iter()

@@ -119,7 +119,7 @@ pub async fn list(
             .collect::<Vec<_>>(),
         statuses => Status::ALL
             .iter()
-            .map(|s| context! { value => s.as_str(), label => s.label().get(lang) })
+            .map(|s| context! { value => s.as_str(), label => s.label(lang, &admin.settings.village_word) })
             .collect::<Vec<_>>(),
         status => query.status,
     };
@@ -169,7 +169,7 @@ pub async fn context(
             context! {
                 at => tz.date_time_label(e.created_at, lang),
                 by => e.author.clone().unwrap_or_else(|| system.to_string()),
-                text => desk::describe(&e.kind, &e.from_value, &e.to_value, lang),
+                text => desk::describe(&e.kind, &e.from_value, &e.to_value, lang, &admin.settings.village_word),
                 kind => e.kind,
             },
         )

@@ -49,7 +49,10 @@ pub fn message(admin: &Admin, status: StatusCode, text: Text) -> Response {
         admin,
         status,
         "admin/message.html",
-        context! { message => text.get(admin.lang), is_error => status.is_client_error() },
+        context! {
+            message => text.fill(admin.lang, &admin.settings.village_word),
+            is_error => status.is_client_error(),
+        },
     )
 }
 

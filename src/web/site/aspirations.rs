@@ -336,7 +336,7 @@ pub async fn status(
         context! {
             number => ticket.number,
             found => true,
-            status => status.label().get(lang),
+            status => status.label(lang, &site.settings.village_word),
             class => class.label().get(lang),
             resolution => ticket.resolution,
             received => tz.date_time_label(ticket.created_at, lang),

@@ -181,7 +181,7 @@ texts! {
     ADMIN_SETTINGS_PROFILE_HINT => "Nama dan deskripsi juga tampil di Mastodon; perubahannya dikirim ke para pengikut.", "The name and description show on Mastodon too; changes are sent to the followers.";
     ADMIN_SETTINGS_NAME => "Nama {desa}", "Name of the {village}";
     ADMIN_SETTINGS_DESCRIPTION => "Deskripsi", "Description";
-    ADMIN_SETTINGS_NAME_INVALID => "Nama {desa} wajib diisi, paling panjang 100 karakter.", "The {village}'s name is required, at most 100 characters.";
+    ADMIN_SETTINGS_NAME_INVALID => "Nama wajib diisi, paling panjang 100 karakter.", "The name is required, at most 100 characters.";
     ADMIN_SETTINGS_DESCRIPTION_TOO_LONG => "Deskripsi paling panjang 5.000 karakter.", "The description is at most 5,000 characters.";
     ADMIN_SETTINGS_SITE => "Situs web", "Website";
     ADMIN_SETTINGS_TAGLINE => "Slogan", "Tagline";

@@ -7,12 +7,12 @@ texts! {
     MOD_KIND_ACCOUNT => "akun", "account";
     MOD_KIND_SERVER => "server", "server";
     MOD_CANNOT_APPROVE_PRIVATE => "Pesan pribadi tidak pernah ditampilkan di situs.", "A private message is never shown on the site.";
-    MOD_CANNOT_APPROVE_NOT_REPLY => "Hanya balasan publik atas kabar {desa} yang dapat ditampilkan sebagai komentar.", "Only a public reply to a {village} post can be shown as a comment.";
+    MOD_CANNOT_APPROVE_NOT_REPLY => "Hanya balasan publik atas kabar di situs ini yang dapat ditampilkan sebagai komentar.", "Only a public reply to a post of this site can be shown as a comment.";
     MOD_CANNOT_APPROVE_WITHDRAWN => "Pesan ini sudah ditarik oleh pengirimnya.", "Its author withdrew this message.";
     MOD_REASON_TOO_LONG => "Alasan paling panjang 500 karakter.", "The reason is at most 500 characters.";
     MOD_BAD_SERVER => "Tulis nama server, misalnya mastodon.example.", "Write a server's name, such as mastodon.example.";
     MOD_BAD_ACCOUNT => "Tulis alamat akun, misalnya https://mastodon.example/users/nama.", "Write an account's address, such as https://mastodon.example/users/name.";
-    MOD_CANNOT_BLOCK_OURSELVES => "Server {desa} sendiri tidak dapat diblokir.", "The {village}'s own server cannot be blocked.";
+    MOD_CANNOT_BLOCK_OURSELVES => "Server situs ini sendiri tidak dapat diblokir.", "This site's own server cannot be blocked.";
     MOD_NO_ACCOUNT_TO_BLOCK => "Pesan ini tidak datang dari akun fediverse.", "This message did not come from a fediverse account.";
     MOD_REASON_FROM_TICKET => "Dari aspirasi", "From message";
     MOD_UNKNOWN_KIND => "Pilih akun atau server.", "Choose an account or a server.";
