@@ -289,9 +289,10 @@ mod tests {
                     .iter()
                     .any(|(k, file)| *k == key && path.ends_with(file));
                 for name in &wanted {
-                    let filled = if VILLAGE.contains(name) {
+                    let filled = if carried {
+                        true
+                    } else if VILLAGE.contains(name) {
                         template
-                            || carried
                             || source.contains("with_village_word")
                             || source.contains(".fill(")
                             || source.contains("for_page")
