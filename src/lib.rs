@@ -26,6 +26,9 @@ pub mod documents;
 pub mod error;
 /// ActivityPub: wire shapes, signatures, inbox, delivery, WebFinger, NodeInfo.
 pub mod federation;
+/// Random and mutated inputs for property tests (tests only).
+#[cfg(test)]
+mod fuzzing;
 /// Uploaded photos: safe re-encoded variants, stored under content-addressed names.
 pub mod media;
 /// The regency portal: village registry, following, backfill, feeds, monitoring.

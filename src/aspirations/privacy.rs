@@ -192,6 +192,53 @@ pub fn public_html(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A NIK as people type it: 16 digits in groups of 4, 6 or 16, with a separator.
+    fn typed_nik() -> impl Strategy<Value = (String, String)> {
+        (
+            "[0-9]{16}",
+            prop::sample::select(vec!["", " ", ".", "-", "_", "\u{200b}", "\u{a0}", "–"]),
+            prop::sample::select(vec![4usize, 6, 16]),
+        )
+            .prop_map(|(digits, separator, group)| {
+                let chars: Vec<char> = digits.chars().collect();
+                let typed = chars
+                    .chunks(group)
+                    .map(|c| c.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join(separator);
+                (digits, typed)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzzing::config(512))]
+
+        /// Masking keeps the text's length and masks nothing twice, whatever the text.
+        #[test]
+        fn masking_any_text_keeps_its_length_and_is_stable(text in ".{0,200}") {
+            let masked = mask_nik(&text);
+            prop_assert_eq!(masked.chars().count(), text.chars().count());
+            prop_assert_eq!(mask_nik(&masked), masked.clone());
+            let _ = public_html(&text);
+        }
+
+        /// A NIK typed in a sentence never reaches the public, whatever its separators.
+        #[test]
+        fn a_typed_nik_in_a_sentence_is_masked(
+            (digits, typed) in typed_nik(),
+            before in "[a-zA-Z ,.:]{0,30}",
+            after in "[a-zA-Z ,.:]{0,30}",
+        ) {
+            let text = format!("{before} NIK {typed} {after}");
+            let masked = mask_nik(&text);
+            let kept: String = masked.chars().filter(|c| c.is_ascii_digit()).collect();
+            prop_assert!(!kept.contains(&digits[..8]), "{masked}");
+            let html = public_html(&format!("<p>{text}</p>"));
+            prop_assert!(!html.contains(&typed), "{html}");
+        }
+    }
 
     #[test]
     fn a_nik_written_together_is_masked() {

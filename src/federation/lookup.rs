@@ -82,8 +82,17 @@ async fn actor_id_of(handle: &str, data: &Data) -> anyhow::Result<Url> {
             anyhow::bail!("WebFinger at {host} answered more than 64 KiB");
         }
     }
-    let jrd: Jrd = serde_json::from_slice(&body)
-        .with_context(|| format!("WebFinger at {host} did not answer a JRD document"))?;
+    let id = actor_link(&body).with_context(|| {
+        format!("WebFinger at {host} answered no JRD naming an ActivityPub actor for {handle}")
+    })?;
+    super::check_remote_url(&id, config).map_err(|reason| anyhow::anyhow!(reason))?;
+    Ok(id)
+}
+
+/// The `self` link of an ActivityPub type in a JRD document, if it has one and it is a
+/// URL.
+fn actor_link(body: &[u8]) -> Option<Url> {
+    let jrd: Jrd = serde_json::from_slice(body).ok()?;
     let href = jrd
         .links
         .iter()
@@ -93,11 +102,8 @@ async fn actor_id_of(handle: &str, data: &Data) -> anyhow::Result<Url> {
                 kind.starts_with(super::ACTIVITY_JSON) || kind.starts_with("application/ld+json")
             })
         })
-        .find_map(|link| link.href.as_deref())
-        .with_context(|| format!("WebFinger at {host} names no ActivityPub actor for {handle}"))?;
-    let id = Url::parse(href).with_context(|| format!("WebFinger at {host} gave {href:?}"))?;
-    super::check_remote_url(&id, config).map_err(|reason| anyhow::anyhow!(reason))?;
-    Ok(id)
+        .find_map(|link| link.href.as_deref())?;
+    Url::parse(href).ok()
 }
 
 /// The account `handle`, fetched (or read from the store if fresh) and checked.
@@ -112,6 +118,39 @@ pub async fn actor_by_handle(handle: &str, data: &Data) -> anyhow::Result<DbActo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_actor_link_is_the_self_link_of_an_activitypub_type() {
+        let jrd = br#"{"subject":"acct:desa@desa.example","links":[
+            {"rel":"http://webfinger.net/rel/profile-page","type":"text/html","href":"https://desa.example/"},
+            {"rel":"self","type":"application/activity+json","href":"https://desa.example/u/desa"}]}"#;
+        assert_eq!(
+            actor_link(jrd).map(String::from),
+            Some("https://desa.example/u/desa".to_string())
+        );
+        assert_eq!(
+            actor_link(br#"{"links":[{"rel":"self","href":"x"}]}"#),
+            None
+        );
+        assert_eq!(actor_link(b"<html>"), None);
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzzing::config(512))]
+
+        /// Whatever a server answers to WebFinger, reading it does not panic.
+        #[test]
+        fn any_webfinger_answer_is_read_without_panic(body in crate::fuzzing::json_like()) {
+            let _ = actor_link(body.as_bytes());
+        }
+
+        #[test]
+        fn any_handle_is_split_without_panic(handle in ".{0,80}") {
+            let _ = split_handle(&handle, false);
+            let _ = split_handle(&handle, true);
+        }
+    }
 
     #[test]
     fn handles_are_split_and_checked() {

@@ -122,7 +122,12 @@ fn check_covering(headers: &HeaderMap, required: &[&str]) -> Result<(), String> 
             .ok_or_else(|| {
                 "the signature's created parameter is missing or not a number".to_string()
             })?;
-        if skew(UNIX_EPOCH + Duration::from_secs(created)) > WINDOW {
+        // A `created` beyond what a clock can hold is no time at all (found by the
+        // property test below: adding it to the epoch overflowed and panicked).
+        let at = UNIX_EPOCH
+            .checked_add(Duration::from_secs(created))
+            .ok_or_else(|| "the signature's created parameter is not a time".to_string())?;
+        if skew(at) > WINDOW {
             return Err("the signature was created more than an hour away from our clock".into());
         }
         return Ok(());
@@ -229,6 +234,40 @@ pub async fn signed_fetch_proves_life(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::fuzzing::config(512))]
+
+        /// Whatever a stranger puts in `Signature` and `Date`, the checks answer a
+        /// reason or pass; they never panic.
+        #[test]
+        fn any_signature_and_date_headers_are_checked_without_panic(
+            signature in prop_oneof![
+                "[ -~]{0,200}",
+                crate::fuzzing::mutated(r#"keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="abc==""#),
+            ],
+            date in prop_oneof!["[ -~]{0,40}", Just("Mon, 01 Jan 2024 00:00:00 GMT".to_string())],
+            created in prop_oneof![Just(None), any::<u64>().prop_map(Some)],
+        ) {
+            let _ = parameters(&signature);
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = signature.parse() {
+                headers.insert("signature", value);
+            }
+            if let Ok(value) = date.parse() {
+                headers.insert("date", value);
+            }
+            if let Some(created) = created
+                && let Ok(value) = format!("keyId=\"k\",created={created},headers=\"(request-target) host (created) digest\",signature=\"x\"").parse()
+            {
+                headers.insert("signature", value);
+            }
+            let _ = check(&headers);
+            let _ = check_fetch(&headers);
+            let _ = signer(&headers);
+        }
+    }
 
     fn with(signature: &str, date: Option<String>) -> HeaderMap {
         let mut headers = HeaderMap::new();

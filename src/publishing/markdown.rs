@@ -105,6 +105,104 @@ fn unescape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The tags of some HTML (`<a …>`, `</p>`), as written.
+    fn tags(html: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut rest = html;
+        while let Some(start) = rest.find('<') {
+            let after = &rest[start..];
+            let end = after.find('>').map(|e| e + 1).unwrap_or(after.len());
+            found.push(&after[..end]);
+            rest = &after[end..];
+        }
+        found
+    }
+
+    /// The names of a tag's attributes, quoted values skipped.
+    fn attribute_names(tag: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut name = String::new();
+        let mut quote: Option<char> = None;
+        let mut in_name = false;
+        for c in tag
+            .trim_start_matches('<')
+            .chars()
+            .skip_while(|c| !c.is_whitespace())
+        {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c.is_whitespace() || c == '/' || c == '>' => {
+                    if in_name && !name.is_empty() {
+                        names.push(std::mem::take(&mut name));
+                    }
+                    in_name = true;
+                    name.clear();
+                }
+                None if c == '=' => {
+                    if in_name && !name.is_empty() {
+                        names.push(std::mem::take(&mut name));
+                    }
+                    in_name = false;
+                }
+                None if in_name => name.push(c),
+                None => {}
+            }
+        }
+        if in_name && !name.is_empty() {
+            names.push(name);
+        }
+        names
+    }
+
+    /// The values of the attributes `names` (each written as `name="`) in a tag.
+    fn attribute_values<'a>(tag: &'a str, names: &[&str]) -> Vec<&'a str> {
+        let mut values = Vec::new();
+        for name in names {
+            for (at, _) in tag.match_indices(name) {
+                let rest = &tag[at + name.len()..];
+                values.push(&rest[..rest.find('"').unwrap_or(rest.len())]);
+            }
+        }
+        values
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzzing::config(256))]
+
+        /// Whatever an operator or a remote server writes, the HTML that comes out runs
+        /// no script and links nowhere but http(s) and mail.
+        #[test]
+        fn any_text_renders_to_safe_html(text in prop_oneof![
+            ".{0,300}",
+            crate::fuzzing::mutated("**Kerja bakti** <a href=\"javascript:x\">a</a> ![peta](https://x/p.png) <img src=x onerror=alert(1)> [t](javascript:alert(1))"),
+        ]) {
+            for html in [render(&text), sanitize(&text)] {
+                for tag in tags(&html.to_ascii_lowercase()) {
+                    prop_assert!(!tag.starts_with("<script"), "{html}");
+                    for name in attribute_names(tag) {
+                        prop_assert!(!name.starts_with("on"), "an event handler: {html}");
+                        prop_assert!(name != "style", "{html}");
+                    }
+                    for value in attribute_values(tag, &["href=\"", "src=\""]) {
+                        let value = value.trim_start();
+                        prop_assert!(
+                            !["javascript:", "data:", "vbscript:"].iter().any(|s| value.starts_with(s)),
+                            "{html}"
+                        );
+                    }
+                }
+            }
+            for image in images(&text) {
+                prop_assert!(image.url.starts_with("http"));
+            }
+            let _ = web_link(&text);
+            let _ = strip_tags(&text);
+        }
+    }
 
     #[test]
     fn script_and_event_handlers_are_removed() {
