@@ -66,7 +66,7 @@ pub fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<i64>().prop_map(Value::from),
         ".{0,24}".prop_map(Value::String),
         prop::sample::select(vec![
             "https://desa.example/u/desa",
