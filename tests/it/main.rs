@@ -17,6 +17,7 @@ mod documents;
 mod editorial;
 mod federation;
 mod feeds;
+mod fuzz;
 mod hardening;
 mod interop_fedify;
 mod monitoring;
