@@ -121,7 +121,7 @@ impl Node {
         let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
         tasks.push(tokio::spawn(worker.run()));
         if state.config.role == Role::Portal {
-            tasks.push(tokio::spawn(crate::portal::worker::run(data.clone())));
+            tasks.push(tokio::spawn(federation::portal_jobs::run(data.clone())));
         }
         tasks.push(tokio::spawn(federation::process::run(data)));
         tasks.push(tokio::spawn(crate::publishing::scheduler::run(

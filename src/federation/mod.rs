@@ -12,9 +12,11 @@
 pub mod actor;
 pub mod addresses;
 pub mod delivery;
+pub mod fetch;
 pub mod inbox;
 pub mod lookup;
 pub mod outbox_reader;
+pub mod portal_jobs;
 pub mod process;
 pub mod render;
 pub mod signature_policy;

@@ -1,26 +1,18 @@
-//! Polling the RSS or Atom feed of a village that is not on the fediverse yet (an OpenSID
-//! or WordPress site), so that it appears on the portal's timeline while it migrates. One
-//! poll is one polite conditional GET (the validators of the last answer), a body read up
-//! to 5 MiB, a parse with feed-rs, and each usable item stored through
-//! `Store::ingest_village_post`, marked as from a feed. Scheduling and recording the
-//! outcome belong to the portal worker; this module neither sleeps nor retries.
+//! What the RSS or Atom feed of a village that is not on the fediverse yet (an OpenSID
+//! or WordPress site) puts on the portal's timeline while it migrates: the feed parsed
+//! with feed-rs, each usable item made a village post under a key of the feed's own
+//! (a feed speaks only for its own site), and stored through `Store::ingest_village_post`,
+//! marked as from a feed. Fetching the feed (one polite conditional GET) is
+//! `federation::fetch`'s; scheduling and recording the outcome the portal worker's.
 
 use crate::{
     clock::now_ms,
-    federation::check_remote_url,
     publishing::markdown::{sanitize, strip_tags},
     state::AppState,
     store::{Ingested, NewVillagePost, VillageRecord},
 };
 use anyhow::Context;
 use feed_rs::model::{Entry, Feed, Text};
-use reqwest::{
-    StatusCode,
-    header::{
-        ACCEPT, CONTENT_LENGTH, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-        LAST_MODIFIED, LOCATION, RETRY_AFTER,
-    },
-};
 use url::Url;
 
 /// What one poll of a feed found.
@@ -44,113 +36,39 @@ const MAX_SUMMARY_CHARS: usize = 500;
 const MAX_CONTENT_CHARS: usize = 200_000;
 const MAX_TAGS: usize = 10;
 const MAX_TAG_CHARS: usize = 50;
-/// Ids, links and validators longer than this are not something a real site sends.
+/// Ids and links longer than this are not something a real site sends.
 const MAX_ID_CHARS: usize = 2_000;
-const MAX_VALIDATOR_CHARS: usize = 500;
 /// A date this far ahead of our clock is a wrong clock or a trick to stay on top of the
 /// timeline; such an item is dated when we first saw it.
 const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
-/// Reads a response body of at most `max` bytes, in chunks so that a missing or wrong
-/// Content-Length cannot make us read more. `what` names the body in errors.
-pub async fn read_bounded(
-    response: &mut reqwest::Response,
-    max: usize,
-    what: &str,
-    url: &Url,
-) -> anyhow::Result<Vec<u8>> {
-    let limit = match max {
-        m if m % (1024 * 1024) == 0 => format!("{} MiB", m / (1024 * 1024)),
-        m if m % 1024 == 0 => format!("{} KiB", m / 1024),
-        m => format!("{m} bytes"),
-    };
-    let too_large = || anyhow::anyhow!("{what} {url} is larger than {limit}");
-    if response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|length| length > max as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .with_context(|| format!("reading {what} at {url}"))?
-    {
-        if body.len() + chunk.len() > max {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+/// RSS or Atom, read as we store it.
+fn parse_feed(body: &[u8], base: &Url) -> Result<Feed, feed_rs::parser::ParseFeedError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        // Without a guid, feed-rs invents an id from the link and title (or a random
+        // one); we fall back to the link ourselves so the id stays stable when a title
+        // is corrected.
+        .id_generator(|_, _, _| String::new())
+        .build()
+        .parse(body)
 }
 
-/// Fetches the village's feed (conditional GET) and stores its new or changed items.
+/// Keeps the new or changed items of the feed `body` read from `url`; returns how many
+/// were new.
 #[tracing::instrument(skip_all, fields(village = village.id, new_posts))]
-pub async fn poll(
+pub async fn keep_items(
     state: &AppState,
-    client: &reqwest::Client,
     village: &VillageRecord,
-) -> anyhow::Result<FeedPoll> {
-    let raw_url = village
-        .feed_url
-        .as_deref()
-        .with_context(|| format!("village {} has no feed URL", village.id))?;
-    let url = Url::parse(raw_url.trim())
-        .with_context(|| format!("the feed URL {raw_url:?} is not a valid URL"))?;
-    if let Err(reason) = check_remote_url(&url, &state.config) {
-        anyhow::bail!("the feed URL is refused: {reason}");
-    }
-
-    let mut request = client.get(url.clone()).header(
-        ACCEPT,
-        "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
-    );
-    // A validator that is not a valid header value (hand-edited, or stored by an older
-    // version) is dropped: an unconditional GET is better than no GET.
-    if let Some(etag) = village
-        .feed_etag
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
-        request = request.header(IF_NONE_MATCH, etag);
-    }
-    if let Some(since) = village
-        .feed_last_modified
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
-        request = request.header(IF_MODIFIED_SINCE, since);
-    }
-    let mut response = request
-        .send()
-        .await
-        .with_context(|| format!("fetching the feed {url}"))?;
-
-    let status = response.status();
-    let etag = validator(response.headers(), ETAG);
-    let last_modified = validator(response.headers(), LAST_MODIFIED);
-    if status == StatusCode::NOT_MODIFIED {
-        tracing::Span::current().record("new_posts", 0);
-        return Ok(FeedPoll {
-            new_posts: 0,
-            etag: etag.or_else(|| village.feed_etag.clone()),
-            last_modified: last_modified.or_else(|| village.feed_last_modified.clone()),
-        });
-    }
-    refuse_status(status, response.headers(), &url)?;
-
-    let body = read_bounded(&mut response, MAX_FEED_BYTES, "the feed", &url).await?;
-
+    url: &Url,
+    body: Vec<u8>,
+) -> anyhow::Result<usize> {
     let feed = parse_in_background(body, url.clone()).await?;
     let now = now_ms();
     let mut new_posts = 0;
     let mut skipped = 0;
     for entry in feed.entries.iter().take(MAX_ITEMS) {
-        let Some(item) = item_from_entry(entry, &url, village.id, now) else {
+        let Some(item) = item_from_entry(entry, url, village.id, now) else {
             skipped += 1;
             continue;
         };
@@ -189,67 +107,7 @@ pub async fn poll(
         );
     }
     tracing::Span::current().record("new_posts", new_posts);
-    Ok(FeedPoll {
-        new_posts,
-        etag,
-        last_modified,
-    })
-}
-
-/// An `ETag` or `Last-Modified` worth sending back next time.
-fn validator(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= MAX_VALIDATOR_CHARS)
-        .map(str::to_string)
-}
-
-/// Turns an answer that is not a feed into a one-line reason for the village's errors.
-fn refuse_status(status: StatusCode, headers: &HeaderMap, url: &Url) -> anyhow::Result<()> {
-    if status.is_success() {
-        return Ok(());
-    }
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-            .map(|v| v.chars().take(200).collect::<String>())
-    };
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        match header(RETRY_AFTER) {
-            Some(after) => {
-                anyhow::bail!(
-                    "the feed {url} answered 429 Too Many Requests (Retry-After: {after})"
-                )
-            }
-            None => anyhow::bail!("the feed {url} answered 429 Too Many Requests"),
-        }
-    }
-    if status.is_redirection() {
-        // Redirects are not followed (each hop would need the address check again); the
-        // operator updates the registered URL instead.
-        match header(LOCATION) {
-            Some(to) => {
-                anyhow::bail!("the feed {url} moved ({status}) to {to}; register the new URL")
-            }
-            None => anyhow::bail!("the feed {url} answered {status} without a Location"),
-        }
-    }
-    anyhow::bail!("the feed {url} answered {status}")
-}
-
-/// RSS or Atom, read as we store it.
-fn parse_feed(body: &[u8], base: &Url) -> Result<Feed, feed_rs::parser::ParseFeedError> {
-    feed_rs::parser::Builder::new()
-        .base_uri(Some(base.as_str()))
-        // Without a guid, feed-rs invents an id from the link and title (or a random
-        // one); we fall back to the link ourselves so the id stays stable when a title
-        // is corrected.
-        .id_generator(|_, _, _| String::new())
-        .build()
-        .parse(body)
+    Ok(new_posts)
 }
 
 /// Parses off the async threads: a large feed is a few milliseconds of CPU.

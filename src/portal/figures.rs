@@ -1,22 +1,17 @@
-//! Reads each followed village's public aspiration figures (`/aspirasi/angka.json` on
-//! the village's server, see `aspirations::figures`) after each backfill sweep, so the
-//! monitoring can show open and overdue tickets and response times per village. A
-//! village that publishes none (not a Kentongan node, or an older one) simply has no
-//! figures; a failure to read them never fails the sweep.
+//! Each followed village's public aspiration figures (`/aspirasi/angka.json` on the
+//! village's server, see `aspirations::figures`), read after each backfill sweep
+//! (`federation::fetch`), so the monitoring can show open and overdue tickets and
+//! response times per village. A village that publishes none (not a Kentongan node, or
+//! an older one) simply has no figures; a failure to read them never fails the sweep.
 
-use super::feeds::read_bounded;
 use crate::{
-    aspirations::figures::parse_published, clock::now_ms, federation::check_remote_url,
-    state::AppState, store::VillageRecord,
+    aspirations::figures::parse_published, clock::now_ms, state::AppState, store::VillageRecord,
 };
 use anyhow::Context;
-use reqwest::{StatusCode, header::ACCEPT};
 use url::Url;
 
 /// The path of the figures on a village's server.
 pub const FIGURES_PATH: &str = "/aspirasi/angka.json";
-/// The figures are a few hundred bytes; anything much larger is not them.
-const MAX_FIGURES_BYTES: usize = 16 * 1024;
 
 /// Where a village whose actor is `actor_ap_id` publishes its figures.
 pub fn figures_url(actor_ap_id: &str) -> anyhow::Result<Url> {
@@ -24,44 +19,25 @@ pub fn figures_url(actor_ap_id: &str) -> anyhow::Result<Url> {
     actor.join(FIGURES_PATH).context("making the figures URL")
 }
 
-/// Reads and keeps the village's figures; logs, and keeps the previous ones, when they
-/// cannot be read. A 404 or 410 means the village publishes none: they are forgotten.
-#[tracing::instrument(skip_all, fields(village = %village.name))]
-pub async fn refresh(state: &AppState, client: &reqwest::Client, village: &VillageRecord) {
-    if let Err(err) = try_refresh(state, client, village).await {
-        tracing::info!(error = %format!("{err:#}"), "aspiration figures not read");
-    }
+/// Where the village publishes its figures.
+pub async fn url_of(state: &AppState, village: &VillageRecord) -> anyhow::Result<Url> {
+    let actor = super::registry::village_actor(&state.store, village).await?;
+    figures_url(&actor.ap_id)
 }
 
-async fn try_refresh(
+/// The village publishes no figures (any more): forget those we had.
+pub async fn forget(state: &AppState, village: &VillageRecord) -> anyhow::Result<()> {
+    state.store.forget_village_ticket_figures(village.id).await
+}
+
+/// Keeps the figures `body` read from `url`, when they are coherent.
+pub async fn keep(
     state: &AppState,
-    client: &reqwest::Client,
     village: &VillageRecord,
+    url: &Url,
+    body: &[u8],
 ) -> anyhow::Result<()> {
-    let actor = super::registry::village_actor(&state.store, village).await?;
-    let url = figures_url(&actor.ap_id)?;
-    if let Err(reason) = check_remote_url(&url, &state.config) {
-        anyhow::bail!("the figures URL is refused: {reason}");
-    }
-    let mut response = client
-        .get(url.clone())
-        .header(ACCEPT, "application/json")
-        .send()
-        .await
-        .with_context(|| format!("fetching {url}"))?;
-    match response.status() {
-        StatusCode::NOT_FOUND | StatusCode::GONE => {
-            state
-                .store
-                .forget_village_ticket_figures(village.id)
-                .await?;
-            return Ok(());
-        }
-        status if !status.is_success() => anyhow::bail!("{url} answered {status}"),
-        _ => {}
-    }
-    let body = read_bounded(&mut response, MAX_FIGURES_BYTES, "the figures", &url).await?;
-    let figures = parse_published(&body, village.id, now_ms())
+    let figures = parse_published(body, village.id, now_ms())
         .with_context(|| format!("reading the figures at {url}"))?;
     state.store.record_village_ticket_figures(&figures).await?;
     tracing::debug!(

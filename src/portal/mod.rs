@@ -1,13 +1,13 @@
 //! The regency portal: a registry of villages it follows (fediverse actors) or polls
-//! (RSS/Atom feeds), the worker that follows, backfills and polls them, and monitoring
-//! of which villages are active. Ingest of what villages send lives in
-//! `federation::process`; the timeline pages in `web::portal`.
+//! (RSS/Atom feeds), the rules of the work on them (`jobs`), keeping what they publish,
+//! and monitoring of which villages are active. The network side (WebFinger, outboxes,
+//! feeds, figures) is `federation::portal_jobs` and `federation::fetch`; receiving what
+//! villages send is `federation::process`; the timeline pages are `web::portal`.
 
-pub mod backfill;
 pub mod curation;
 pub mod feeds;
 pub mod figures;
 pub mod ingest;
+pub mod jobs;
 pub mod monitoring;
 pub mod registry;
-pub mod worker;

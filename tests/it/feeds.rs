@@ -14,7 +14,7 @@ use axum::{
 };
 use kentongan::{
     clock::now_ms,
-    portal::feeds::poll,
+    federation::fetch::poll_feed as poll,
     store::{NewVillage, TimelineFilter, VillagePostRecord, VillageRecord},
 };
 use std::{

@@ -1,0 +1,148 @@
+//! The portal worker, the network side of `portal::jobs`: claims villages with work due
+//! and does it. A village registered by handle is looked up by WebFinger and sent a
+//! Follow (again every hour while unanswered); once followed, its outbox is read at
+//! once, then on a periodic sweep (backfill), and again whenever the portal starts,
+//! followed by its aspiration figures. A village registered by feed is polled at most
+//! hourly. Failures are kept per village and retried with growing pauses (the rules are
+//! `portal::jobs`'s).
+
+use super::{
+    Data,
+    actor::DbActor,
+    fetch,
+    outbox_reader::{ReadLimits, read_posts},
+    village_post,
+};
+use crate::{
+    clock::now_ms,
+    portal::jobs::{self, BATCH, Done, LEASE_MS},
+    store::VillageRecord,
+};
+use anyhow::Context;
+use futures::StreamExt;
+use std::time::Duration;
+
+/// How often the claims are looked at when nothing woke the worker.
+const POLL: Duration = Duration::from_secs(2);
+
+/// One read of an outbox: enough for months of a village's posts, bounded so a huge or
+/// hostile outbox cannot hold the worker.
+pub const BACKFILL_LIMITS: ReadLimits = ReadLimits {
+    max_pages: 25,
+    max_items: 500,
+};
+
+/// Runs until the process ends.
+pub async fn run(data: Data) {
+    let client = match super::http_client(data.app_data()) {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "portal worker cannot start");
+            return;
+        }
+    };
+    // A portal that was down missed what the villages published meanwhile, and their
+    // deliveries to it wait out their retry pauses (30 s and doubling): read every
+    // followed village's outbox now. They are claimed like any due village, BATCH at a
+    // time, and each read signs its fetch, which lets the village's held deliveries to
+    // us go at once (`signature_policy::signed_fetch_proves_life`).
+    match data.store.make_followed_villages_due(now_ms()).await {
+        Ok(0) => {}
+        Ok(villages) => {
+            tracing::info!(villages, "reading every followed village's outbox at start")
+        }
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "cannot schedule the start-up sweep");
+        }
+    }
+    loop {
+        let now = now_ms();
+        let claims = match data
+            .store
+            .claim_due_villages(now, now + LEASE_MS, BATCH as i64)
+            .await
+        {
+            Ok(claims) => claims,
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "portal worker cannot claim villages");
+                Vec::new()
+            }
+        };
+        if claims.is_empty() {
+            let _ = tokio::time::timeout(POLL, data.wake_portal.notified()).await;
+            continue;
+        }
+        futures::stream::iter(claims)
+            .for_each_concurrent(BATCH, |village| {
+                let data = data.reset_request_count();
+                let client = client.clone();
+                async move { work_on(&data, &client, village).await }
+            })
+            .await;
+    }
+}
+
+#[tracing::instrument(skip_all, fields(village = %village.name, state = %village.follow_state))]
+async fn work_on(data: &Data, client: &reqwest::Client, village: VillageRecord) {
+    let state = data.app_data();
+    let outcome = match (village.source_kind.as_str(), village.follow_state.as_str()) {
+        ("feed", _) => fetch::poll_feed(state, client, &village)
+            .await
+            .map(|poll| Done::Polled {
+                etag: poll.etag,
+                last_modified: poll.last_modified,
+            }),
+        (_, "accepted") => {
+            let swept = backfill(data, &village).await;
+            if swept.is_ok() {
+                fetch::refresh_figures(state, client, &village).await;
+            }
+            swept.map(|_| Done::Backfilled)
+        }
+        _ => follow(data, &village).await.map(|()| Done::FollowSent),
+    };
+    jobs::record(state, &village, outcome).await;
+}
+
+/// Finds the village's actor by WebFinger and has the portal queue its Follow.
+async fn follow(data: &Data, village: &VillageRecord) -> anyhow::Result<()> {
+    let handle = village
+        .handle
+        .as_deref()
+        .context("the village has no handle")?;
+    let actor: DbActor = super::lookup::actor_by_handle(handle, data)
+        .await
+        .with_context(|| format!("looking up {handle}"))?;
+    jobs::follow(data.app_data(), village, &actor.record).await
+}
+
+/// Reads the village's outbox and has the portal keep the posts it lacks (deduplicated
+/// by id), so that a village that was offline for days loses nothing at the portal once
+/// it is back; returns how many posts were new.
+#[tracing::instrument(skip_all, fields(village = %village.name))]
+pub async fn backfill(data: &Data, village: &VillageRecord) -> anyhow::Result<usize> {
+    let state = data.app_data();
+    let actor = crate::portal::registry::village_actor(&data.store, village).await?;
+    let actor_url = url::Url::parse(&actor.ap_id).context("the stored actor id is not a URL")?;
+    let store = data.store.clone();
+    let known = move |id: String| -> futures::future::BoxFuture<'static, bool> {
+        let store = store.clone();
+        Box::pin(async move { store.village_post_exists(&id).await.unwrap_or(false) })
+    };
+    let objects = read_posts(data, &actor_url, BACKFILL_LIMITS, &known).await?;
+    let portal = crate::actors::find_publishing_actor(&data.store, None).await?;
+    let mut new = 0;
+    // Oldest first, so that ids and receive times follow publication order.
+    for object in objects.iter().rev() {
+        let Some(post) = village_post::from_object(object, village.id) else {
+            continue;
+        };
+        let announce = jobs::announces_on_backfill(&data.config.portal, village, &post)
+            .then(|| village_post::announce(&post.ap_id, &actor.ap_id, portal.id));
+        if jobs::keep_backfilled(state, &post, announce.as_ref()).await? {
+            new += 1;
+        }
+    }
+    tracing::info!(new, "backfilled");
+    Ok(new)
+}
