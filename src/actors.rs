@@ -191,7 +191,15 @@ impl ProfileChanges {
 /// Mastodon shows four profile fields.
 pub const MAX_PROFILE_FIELDS: usize = 4;
 
-fn profile_field(pair: &str) -> anyhow::Result<crate::federation::render::ProfileField> {
+/// A name and value shown on the profile (Mastodon's profile metadata), as stored in
+/// `fields_json`.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+pub struct ProfileField {
+    pub name: String,
+    pub value: String,
+}
+
+fn profile_field(pair: &str) -> anyhow::Result<ProfileField> {
     let (name, value) = pair
         .split_once('=')
         .with_context(|| format!("profile field {pair:?} must look like NAME=VALUE"))?;
@@ -210,7 +218,7 @@ fn profile_field(pair: &str) -> anyhow::Result<crate::federation::render::Profil
     } else {
         escaped
     };
-    Ok(crate::federation::render::ProfileField {
+    Ok(ProfileField {
         name: name.to_string(),
         value,
     })

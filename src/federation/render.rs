@@ -52,15 +52,10 @@ pub fn with_context(mut value: Value, context: Value) -> Value {
     value
 }
 
-#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-pub struct ProfileField {
-    pub name: String,
-    pub value: String,
-}
-
 pub fn actor(actor: &ActorRecord, urls: &Urls) -> Value {
     let name = &actor.username;
-    let fields: Vec<ProfileField> = serde_json::from_str(&actor.fields_json).unwrap_or_default();
+    let fields: Vec<crate::actors::ProfileField> =
+        serde_json::from_str(&actor.fields_json).unwrap_or_default();
     let attachment: Vec<Value> = fields
         .iter()
         .map(|f| json!({ "type": "PropertyValue", "name": f.name, "value": f.value }))
