@@ -13,6 +13,8 @@ pub mod actor;
 pub mod addresses;
 pub mod delivery;
 pub mod fetch;
+#[cfg(test)]
+mod golden;
 pub mod inbox;
 pub mod lookup;
 pub mod outbox_reader;

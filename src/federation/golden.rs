@@ -1,0 +1,242 @@
+//! What we send and serve, pinned: every shape `render` makes, for records covering
+//! each branch, compared byte for byte with `tests/fixtures/ours/*.json`. A deliberate
+//! change of the wire is made by running the tests with `KENTONGAN_BLESS=1` (which
+//! rewrites the files) and saying why in docs/federation.md; anything else that changes
+//! a byte fails here.
+
+use super::render;
+use crate::{
+    publishing::{EventDetails, PostImage},
+    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
+    urls::Urls,
+};
+use serde_json::Value;
+
+/// 2026-11-02 08:00:00 UTC.
+const AT: i64 = 1_793_606_400_000;
+
+fn urls() -> Urls {
+    Urls::new(url::Url::parse("https://desa.example/").expect("url"))
+}
+
+fn village() -> ActorRecord {
+    ActorRecord {
+        id: 1,
+        ap_id: "https://desa.example/u/desa-jangkarasam".into(),
+        is_local: true,
+        kind: "Organization".into(),
+        username: "desa-jangkarasam".into(),
+        host: "desa.example".into(),
+        name: "Desa Jangkarasam".into(),
+        summary: "<p>Akun resmi Desa Jangkarasam.</p>".into(),
+        icon_url: None,
+        image_url: Some("https://desa.example/media/banner-large.jpg".into()),
+        profile_url: Some("https://desa.example/".into()),
+        inbox_url: "https://desa.example/u/desa-jangkarasam/inbox".into(),
+        shared_inbox_url: None,
+        public_key_pem: "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n".into(),
+        private_key_pem: None,
+        fields_json: r#"[{"name":"Kecamatan","value":"Gantung"},{"name":"Situs","value":"<a href=\"https://desa.example/\">desa.example</a>"}]"#.into(),
+        created_at: AT,
+        refreshed_at: AT,
+    }
+}
+
+fn instance() -> ActorRecord {
+    ActorRecord {
+        id: 2,
+        ap_id: "https://desa.example/actor".into(),
+        kind: "Application".into(),
+        username: "desa.example".into(),
+        name: "desa.example".into(),
+        summary: String::new(),
+        image_url: None,
+        profile_url: None,
+        inbox_url: "https://desa.example/actor/inbox".into(),
+        fields_json: "[]".into(),
+        ..village()
+    }
+}
+
+fn post() -> PostRecord {
+    let event = EventDetails {
+        starts_at: AT + 2 * 86_400_000,
+        ends_at: Some(AT + 2 * 86_400_000 + 3 * 3_600_000),
+        place: "Balai desa".into(),
+        organiser: "Karang Taruna".into(),
+        time_zone: Default::default(),
+    };
+    let image = PostImage {
+        key: "0123456789abcdef0123".into(),
+        extension: "jpg".into(),
+        mime: "image/jpeg".into(),
+        width: 1600,
+        height: 1200,
+        alt: "Warga membersihkan saluran".into(),
+    };
+    PostRecord {
+        id: 7,
+        public_id: "abc123".into(),
+        actor_id: 1,
+        title: "Kerja bakti & gotong royong".into(),
+        summary: "Minggu pagi di saluran irigasi".into(),
+        body_markdown: "Warga diundang.\n\n![Peta](https://desa.example/peta.png)".into(),
+        body_html: "<p>Warga diundang.</p>\n<p><img src=\"https://desa.example/peta.png\" alt=\"Peta\"></p>\n".into(),
+        categories: r#"["Pengumuman","GotongRoyong"]"#.into(),
+        language: "id".into(),
+        pinned: false,
+        published_at: AT,
+        updated_at: Some(AT + 60_000),
+        deleted_at: None,
+        kind: "agenda".into(),
+        pinned_until: None,
+        event_json: Some(serde_json::to_string(&event).expect("event")),
+        images_json: serde_json::to_string(&vec![image]).expect("images"),
+        author_user_id: None,
+        document_json: Some(
+            r#"{"public_id":"doc1","media_type":"application/pdf","name":"APBDes 2026","size_bytes":1024}"#
+                .into(),
+        ),
+        replies: ReplyPage {
+            page: 1,
+            ids: vec!["https://mastodon.example/users/budi/statuses/1".into()],
+            more: true,
+        },
+    }
+}
+
+fn plain_post() -> PostRecord {
+    PostRecord {
+        id: 8,
+        public_id: "def456".into(),
+        title: "Kabar singkat".into(),
+        summary: String::new(),
+        body_markdown: "Isi.".into(),
+        body_html: "<p>Isi.</p>\n".into(),
+        categories: "[]".into(),
+        updated_at: None,
+        kind: "berita".into(),
+        event_json: None,
+        images_json: "[]".into(),
+        document_json: None,
+        replies: ReplyPage::default(),
+        ..post()
+    }
+}
+
+fn activity(kind: &str, post_id: Option<i64>, object_json: Option<&str>) -> ActivityRecord {
+    ActivityRecord {
+        id: 3,
+        public_id: format!("{}-act", kind.to_lowercase()),
+        actor_id: 1,
+        kind: kind.into(),
+        post_id,
+        object_json: object_json.map(str::to_string),
+        created_at: AT + 120_000,
+    }
+}
+
+/// Every document, by the file it is pinned in.
+fn documents() -> Vec<(&'static str, Value)> {
+    let urls = urls();
+    let village = village();
+    let post = post();
+    let plain = plain_post();
+    let mut deleted = plain_post();
+    deleted.deleted_at = Some(AT + 600_000);
+    let follow_in = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://mastodon.example/follows/1","type":"Follow","actor":"https://mastodon.example/users/budi","object":"https://desa.example/u/desa-jangkarasam"}"#;
+    let answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
+    let render = |kind, post: Option<&PostRecord>, object: Option<&str>| {
+        render::activity(&activity(kind, post.map(|p| p.id), object), post, &village, &urls)
+            .expect("renders")
+    };
+    let follow_out = render("Follow", None, Some("https://lalang.example/u/desa-lalang"));
+    vec![
+        ("actor", render::actor(&village, &urls)),
+        (
+            "actor-with-icon",
+            render::actor(
+                &ActorRecord {
+                    icon_url: Some("https://desa.example/media/logo-large.png".into()),
+                    image_url: None,
+                    ..village.clone()
+                },
+                &urls,
+            ),
+        ),
+        ("instance-actor", render::instance_actor(&instance(), &urls)),
+        ("note", render::note(&post, &village, &urls)),
+        ("note-plain", render::note(&plain, &village, &urls)),
+        ("tombstone", render::tombstone(&deleted, &urls)),
+        ("create", render("Create", Some(&post), None)),
+        ("create-deleted", render("Create", Some(&deleted), None)),
+        ("update", render("Update", Some(&plain), None)),
+        ("update-profile", render("Update", None, None)),
+        ("create-answer", render("Create", None, Some(answer))),
+        ("delete", render("Delete", Some(&deleted), None)),
+        ("accept", render("Accept", None, Some(follow_in))),
+        ("follow", follow_out.clone()),
+        (
+            "announce",
+            render(
+                "Announce",
+                None,
+                Some(r#"{"object":"https://lalang.example/p/x1","attributedTo":"https://lalang.example/u/desa-lalang"}"#),
+            ),
+        ),
+        (
+            "undo",
+            render::undo(&activity("Undo", None, None), follow_out, &village, &urls),
+        ),
+        (
+            "outbox",
+            render::ordered_collection(
+                "https://desa.example/u/desa-jangkarasam/outbox",
+                2,
+                Some("https://desa.example/u/desa-jangkarasam/outbox?page=1".into()),
+            ),
+        ),
+        (
+            "followers",
+            render::ordered_collection("https://desa.example/u/desa-jangkarasam/followers", 0, None),
+        ),
+        (
+            "outbox-page",
+            render::ordered_collection_page(
+                "https://desa.example/u/desa-jangkarasam/outbox?page=1",
+                "https://desa.example/u/desa-jangkarasam/outbox",
+                vec![render("Create", Some(&plain), None)],
+                Some("https://desa.example/u/desa-jangkarasam/outbox?page=2".into()),
+            ),
+        ),
+        ("replies", render::replies(&post, &urls)),
+        (
+            "replies-page",
+            render::replies_page("abc123", &post.replies, &urls),
+        ),
+    ]
+}
+
+#[test]
+fn what_we_send_is_what_the_pinned_files_say() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ours");
+    let bless = std::env::var_os("KENTONGAN_BLESS").is_some();
+    let mut changed = Vec::new();
+    for (name, document) in documents() {
+        let path = dir.join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(&document).expect("json") + "\n";
+        if bless {
+            std::fs::write(&path, &text).expect("write a pinned file");
+            continue;
+        }
+        let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+        if pinned != text {
+            changed.push(format!("{}:\n{text}", path.display()));
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "the wire changed (KENTONGAN_BLESS=1 pins a deliberate change):\n{}",
+        changed.join("\n")
+    );
+}
