@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod outbox_reader;
 pub mod portal_jobs;
 pub mod process;
+pub mod protocol;
 pub mod render;
 pub mod signature_policy;
 pub mod signing;
@@ -37,7 +38,7 @@ use std::time::Duration;
 pub type Data = activitypub_federation::config::Data<AppState>;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json";
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub use protocol::PUBLIC;
 
 /// The HTTP client for every outgoing request: no redirects followed automatically, a
 /// timeout, TLS that trusts the system's certificate store plus `extra_ca_certificates`,

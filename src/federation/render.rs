@@ -5,7 +5,16 @@
 //! content starts with the title in bold, then the summary and body, the hashtags and a
 //! link to the web page, as the WordPress ActivityPub plugin and WriteFreely do.
 
-use super::PUBLIC;
+use super::protocol::{
+    PUBLIC,
+    activities::{Activity, Kind},
+    collections::{Collection, CollectionPage, OrderedCollection, OrderedCollectionPage},
+    objects::{
+        Actor, Attachment, Endpoints, Hashtag, InstanceActor, Note, Picture, Place, Preview,
+        PropertyValue, PublicKey, Tombstone,
+    },
+};
+pub use super::protocol::{AS_CONTEXT, actor_context, object_context, with_context};
 use crate::{
     clock::to_rfc3339,
     publishing,
@@ -16,74 +25,15 @@ use crate::{
 use anyhow::Context;
 use serde_json::{Value, json};
 
-pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
-
-/// The JSON-LD context of actors: Mastodon's extension terms, with `schema` mapped to
-/// `http://schema.org#` as Mastodon expects for profile fields.
-pub fn actor_context() -> Value {
-    json!([
-        AS_CONTEXT,
-        "https://w3id.org/security/v1",
-        {
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "toot": "http://joinmastodon.org/ns#",
-            "featured": { "@id": "toot:featured", "@type": "@id" },
-            "discoverable": "toot:discoverable",
-            "indexable": "toot:indexable",
-            "schema": "http://schema.org#",
-            "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
-        }
-    ])
-}
-
-pub fn object_context() -> Value {
-    json!([AS_CONTEXT, { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive" }])
-}
-
-/// Adds `@context` to a top-level document.
-pub fn with_context(mut value: Value, context: Value) -> Value {
-    if let Value::Object(map) = &mut value {
-        let mut out = serde_json::Map::with_capacity(map.len() + 1);
-        out.insert("@context".into(), context);
-        out.append(map);
-        return Value::Object(out);
-    }
-    value
-}
-
 pub fn actor(actor: &ActorRecord, urls: &Urls) -> Value {
+    with_context(actor_object(actor, urls), actor_context())
+}
+
+/// A local account as its wire shape.
+fn actor_object(actor: &ActorRecord, urls: &Urls) -> Actor {
     let name = &actor.username;
     let fields: Vec<crate::actors::ProfileField> =
         serde_json::from_str(&actor.fields_json).unwrap_or_default();
-    let attachment: Vec<Value> = fields
-        .iter()
-        .map(|f| json!({ "type": "PropertyValue", "name": f.name, "value": f.value }))
-        .collect();
-    let mut doc = json!({
-        "id": actor.ap_id,
-        "type": actor.kind,
-        "preferredUsername": actor.username,
-        "name": actor.name,
-        "summary": actor.summary,
-        "url": actor.profile_url.clone().unwrap_or_else(|| actor.ap_id.clone()),
-        "inbox": actor.inbox_url,
-        "outbox": urls.outbox(name),
-        "followers": urls.followers(name),
-        "following": urls.following(name),
-        "featured": urls.featured(name),
-        "endpoints": { "sharedInbox": urls.shared_inbox() },
-        "manuallyApprovesFollowers": false,
-        "discoverable": true,
-        "indexable": true,
-        "published": to_rfc3339(actor.created_at),
-        "attachment": attachment,
-        "publicKey": {
-            "id": format!("{}#main-key", actor.ap_id),
-            "owner": actor.ap_id,
-            "publicKeyPem": actor.public_key_pem,
-        },
-    });
     // Every local account has a picture: Mastodon shows an empty grey square without
     // one, and Bridgy Fed will not bridge such an account to Bluesky at all.
     let icon = match &actor.icon_url {
@@ -91,43 +41,76 @@ pub fn actor(actor: &ActorRecord, urls: &Urls) -> Value {
         None if actor.is_local => Some(urls.avatar(name).to_string()),
         None => None,
     };
-    if let Some(url) = icon {
-        doc["icon"] = picture(&url);
+    Actor {
+        id: actor.ap_id.clone(),
+        kind: actor.kind.clone(),
+        preferred_username: actor.username.clone(),
+        name: actor.name.clone(),
+        summary: actor.summary.clone(),
+        url: actor
+            .profile_url
+            .clone()
+            .unwrap_or_else(|| actor.ap_id.clone()),
+        inbox: actor.inbox_url.clone(),
+        outbox: urls.outbox(name).to_string(),
+        followers: urls.followers(name).to_string(),
+        following: urls.following(name).to_string(),
+        featured: urls.featured(name).to_string(),
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox().to_string(),
+        },
+        manually_approves_followers: false,
+        discoverable: true,
+        indexable: true,
+        published: to_rfc3339(actor.created_at),
+        attachment: fields
+            .into_iter()
+            .map(|f| PropertyValue {
+                kind: "PropertyValue",
+                name: f.name,
+                value: f.value,
+            })
+            .collect(),
+        public_key: public_key(actor),
+        icon: icon.map(|url| picture(&url)),
+        image: actor.image_url.as_deref().map(picture),
     }
-    if let Some(url) = &actor.image_url {
-        doc["image"] = picture(url);
+}
+
+fn public_key(actor: &ActorRecord) -> PublicKey {
+    PublicKey {
+        id: format!("{}#main-key", actor.ap_id),
+        owner: actor.ap_id.clone(),
+        public_key_pem: actor.public_key_pem.clone(),
     }
-    with_context(doc, actor_context())
 }
 
 /// An avatar or header as Mastodon reads it, with the media type when the URL names it.
-fn picture(url: &str) -> Value {
-    let mut doc = json!({ "type": "Image", "url": url });
-    if let Some(media_type) = known_media_type(url) {
-        doc["mediaType"] = json!(media_type);
+fn picture(url: &str) -> Picture {
+    Picture {
+        kind: "Image",
+        url: url.to_string(),
+        media_type: known_media_type(url),
     }
-    doc
 }
 
 /// The instance actor: signs our fetches; no posts, no followers.
 pub fn instance_actor(actor: &ActorRecord, urls: &Urls) -> Value {
-    let doc = json!({
-        "id": actor.ap_id,
-        "type": actor.kind,
-        "preferredUsername": actor.username,
-        "name": actor.name,
-        "url": urls.base(),
-        "inbox": actor.inbox_url,
-        "outbox": format!("{}/outbox", actor.ap_id),
-        "endpoints": { "sharedInbox": urls.shared_inbox() },
-        "manuallyApprovesFollowers": true,
-        "publicKey": {
-            "id": format!("{}#main-key", actor.ap_id),
-            "owner": actor.ap_id,
-            "publicKeyPem": actor.public_key_pem,
+    let document = InstanceActor {
+        id: actor.ap_id.clone(),
+        kind: actor.kind.clone(),
+        preferred_username: actor.username.clone(),
+        name: actor.name.clone(),
+        url: urls.base().to_string(),
+        inbox: actor.inbox_url.clone(),
+        outbox: format!("{}/outbox", actor.ap_id),
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox().to_string(),
         },
-    });
-    with_context(doc, actor_context())
+        manually_approves_followers: true,
+        public_key: public_key(actor),
+    };
+    with_context(document, actor_context())
 }
 
 fn escape(text: &str) -> String {
@@ -237,32 +220,39 @@ fn media_type(url: &str) -> &'static str {
 /// The post's document (if it announces one), its uploaded images (cover first), then
 /// the body's, as attachments with a name: Mastodon drops `<img>` from content but shows
 /// attachments (and a `Document` of a type it does not play as a link).
-fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
+fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Attachment> {
     // A public-information document first: `Document` (a PDF) or `Image` (a scan).
     let document =
         crate::documents::post_document_of(post.document_json.as_deref()).map(|document| {
-            json!({
-                "type": document.attachment_type(),
-                "mediaType": document.media_type,
-                "url": urls.document_file(&document.public_id),
-                "name": document.name,
-            })
+            Attachment {
+                kind: document.attachment_type(),
+                media_type: document.media_type.clone(),
+                url: urls.document_file(&document.public_id).to_string(),
+                name: document.name.clone(),
+                width: None,
+                height: None,
+            }
         });
     let uploaded = publishing::images_of(&post.images_json)
         .into_iter()
-        .map(|image| {
-            json!({
-                "type": "Image",
-                "mediaType": image.mime,
-                "url": urls.media(&image.file_name("large")),
-                "name": image.alt,
-                "width": image.width,
-                "height": image.height,
-            })
+        .map(|image| Attachment {
+            kind: "Image",
+            media_type: image.mime.clone(),
+            url: urls.media(&image.file_name("large")).to_string(),
+            name: image.alt.clone(),
+            width: Some(image.width),
+            height: Some(image.height),
         });
     let linked = crate::publishing::markdown::images(&post.body_markdown)
         .into_iter()
-        .map(|image| json!({ "type": "Image", "mediaType": media_type(&image.url), "url": image.url, "name": image.alt }));
+        .map(|image| Attachment {
+            kind: "Image",
+            media_type: media_type(&image.url).to_string(),
+            url: image.url,
+            name: image.alt,
+            width: None,
+            height: None,
+        });
     document
         .into_iter()
         .chain(uploaded)
@@ -276,88 +266,105 @@ fn attachments(post: &PostRecord, urls: &Urls) -> Vec<Value> {
 /// `name` and `summary` would be taken for a content warning (by GoToSocial and by
 /// Mastodon respectively), and `content` carries the title, hashtags and link for
 /// Mastodon's sake; Mastodon and GoToSocial ignore `preview`.
-fn preview(post: &PostRecord) -> Value {
-    let mut doc = json!({ "type": "Note", "name": post.title, "content": note_body(post) });
-    if !post.summary.is_empty() {
-        doc["summary"] = json!(post.summary);
+fn preview(post: &PostRecord) -> Preview {
+    Preview {
+        kind: "Note",
+        name: post.title.clone(),
+        content: note_body(post),
+        summary: (!post.summary.is_empty()).then(|| post.summary.clone()),
     }
-    doc
 }
 
 /// A post's `replies`: a `Collection` with its first page embedded, the shape Mastodon
 /// and GoToSocial send. GoToSocial does not follow a `replies` given by URL alone.
 pub fn replies(post: &PostRecord, urls: &Urls) -> Value {
-    json!({
-        "id": urls.post_replies(&post.public_id),
-        "type": "Collection",
-        "first": replies_page(&post.public_id, &post.replies, urls),
-    })
+    serde_json::to_value(replies_collection(post, urls)).unwrap_or(Value::Null)
+}
+
+fn replies_collection(post: &PostRecord, urls: &Urls) -> Collection {
+    Collection {
+        id: urls.post_replies(&post.public_id).to_string(),
+        kind: "Collection",
+        first: reply_page(&post.public_id, &post.replies, urls),
+    }
 }
 
 /// One page of a post's `replies` collection (`/p/ID/replies?page=N`): the ids of the
 /// residents' replies approved for display, oldest first.
 pub fn replies_page(public_id: &str, page: &ReplyPage, urls: &Urls) -> Value {
+    serde_json::to_value(reply_page(public_id, page, urls)).unwrap_or(Value::Null)
+}
+
+fn reply_page(public_id: &str, page: &ReplyPage, urls: &Urls) -> CollectionPage {
     let collection = urls.post_replies(public_id);
     let number = page.page.max(1);
-    let mut doc = json!({
-        "id": format!("{collection}?page={number}"),
-        "type": "CollectionPage",
-        "partOf": collection,
-        "items": page.ids,
-    });
-    if page.more {
-        doc["next"] = json!(format!("{collection}?page={}", number + 1));
+    CollectionPage {
+        id: format!("{collection}?page={number}"),
+        kind: "CollectionPage",
+        part_of: collection.to_string(),
+        items: page.ids.clone(),
+        next: page
+            .more
+            .then(|| format!("{collection}?page={}", number + 1)),
     }
-    doc
 }
 
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
-    let url = urls.post(&post.public_id);
+    serde_json::to_value(note_object(post, actor, urls)).unwrap_or(Value::Null)
+}
+
+fn note_object(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Note {
+    let url = urls.post(&post.public_id).to_string();
     let content = note_content(post, urls);
-    let tags: Vec<Value> = post
-        .category_list()
-        .iter()
-        .map(|c| json!({ "type": "Hashtag", "href": urls.tag(c), "name": format!("#{c}") }))
-        .collect();
-    let mut doc = json!({
-        "id": url,
-        "type": "Note",
-        "attributedTo": actor.ap_id,
-        "to": [PUBLIC],
-        "cc": [urls.followers(&actor.username)],
-        "published": to_rfc3339(post.published_at),
-        "url": url,
-        "sensitive": false,
-        "content": content,
-        "contentMap": { post.language.clone(): content },
-        "tag": tags,
-        "attachment": attachments(post, urls),
-        "preview": preview(post),
-        "replies": replies(post, urls),
-    });
-    if let Some(updated) = post.updated_at {
-        doc["updated"] = json!(crate::clock::to_rfc3339_ms(updated));
-    }
-    if let Some(event) = publishing::event_of(post.event_json.as_deref()) {
+    let event = publishing::event_of(post.event_json.as_deref());
+    Note {
+        id: url.clone(),
+        kind: "Note",
+        attributed_to: actor.ap_id.clone(),
+        to: vec![PUBLIC.to_string()],
+        cc: vec![urls.followers(&actor.username).to_string()],
+        published: to_rfc3339(post.published_at),
+        url,
+        sensitive: false,
+        content_map: [(post.language.clone(), content.clone())].into(),
+        content,
+        tag: post
+            .category_list()
+            .iter()
+            .map(|c| Hashtag {
+                kind: "Hashtag",
+                href: urls.tag(c).to_string(),
+                name: format!("#{c}"),
+            })
+            .collect(),
+        attachment: attachments(post, urls),
+        preview: preview(post),
+        replies: replies_collection(post, urls),
+        updated: post.updated_at.map(crate::clock::to_rfc3339_ms),
         // ActivityStreams' own terms; Mastodon ignores them, calendars may not.
-        doc["startTime"] = json!(to_rfc3339(event.starts_at));
-        if let Some(end) = event.ends_at {
-            doc["endTime"] = json!(to_rfc3339(end));
-        }
-        if !event.place.is_empty() {
-            doc["location"] = json!({ "type": "Place", "name": event.place });
-        }
+        start_time: event.as_ref().map(|e| to_rfc3339(e.starts_at)),
+        end_time: event.as_ref().and_then(|e| e.ends_at).map(to_rfc3339),
+        location: event
+            .as_ref()
+            .filter(|e| !e.place.is_empty())
+            .map(|e| Place {
+                kind: "Place",
+                name: e.place.clone(),
+            }),
     }
-    doc
 }
 
 pub fn tombstone(post: &PostRecord, urls: &Urls) -> Value {
-    let mut doc =
-        json!({ "id": urls.post(&post.public_id), "type": "Tombstone", "formerType": "Note" });
-    if let Some(deleted) = post.deleted_at {
-        doc["deleted"] = json!(to_rfc3339(deleted));
+    serde_json::to_value(tombstone_object(post, urls)).unwrap_or(Value::Null)
+}
+
+fn tombstone_object(post: &PostRecord, urls: &Urls) -> Tombstone {
+    Tombstone {
+        id: urls.post(&post.public_id).to_string(),
+        kind: "Tombstone",
+        former_type: Some("Note"),
+        deleted: post.deleted_at.map(to_rfc3339),
     }
-    doc
 }
 
 /// One of our activities, rendered from the current state of what it is about.
@@ -376,135 +383,125 @@ pub fn activity(
     actor: &ActorRecord,
     urls: &Urls,
 ) -> anyhow::Result<Value> {
-    let id = urls.activity(&activity.public_id);
-    let followers = urls.followers(&actor.username);
-    let doc = match activity.kind.as_str() {
+    let id = urls.activity(&activity.public_id).to_string();
+    let by = actor.ap_id.as_str();
+    let published = to_rfc3339(activity.created_at);
+    let to_everyone = vec![PUBLIC.to_string()];
+    let followers = vec![urls.followers(&actor.username).to_string()];
+    let object_json = || -> anyhow::Result<Value> {
+        serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
+            .with_context(|| format!("reading the object of a {}", activity.kind))
+    };
+    let document = match activity.kind.as_str() {
         "Update" if post.is_none() => {
             // A profile update: the actor as it is now.
-            let mut object = self::actor(actor, urls);
-            if let Some(map) = object.as_object_mut() {
-                map.remove("@context");
-            }
-            let doc = json!({
-                "id": id,
-                "type": "Update",
-                "actor": actor.ap_id,
-                "published": to_rfc3339(activity.created_at),
-                "to": [PUBLIC],
-                "cc": [followers],
-                "object": object,
-            });
-            return Ok(with_context(doc, actor_context()));
+            let update = Activity::new(id, Kind::Update, by, actor_object(actor, urls))
+                .addressed(published, to_everyone, followers);
+            return Ok(with_context(update, actor_context()));
         }
         "Create" if post.is_none() => {
             // An answer to a resident: the Note as it was sent, addressed as it is.
-            let object: Value =
-                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
-                    .context("reading the object of a Create")?;
-            json!({
-                "id": id,
-                "type": "Create",
-                "actor": actor.ap_id,
-                "published": to_rfc3339(activity.created_at),
-                "to": object.get("to").cloned().unwrap_or(json!([])),
-                "cc": object.get("cc").cloned().unwrap_or(json!([])),
-                "object": object,
-            })
+            let object = object_json()?;
+            let audience = |field: &str| -> Vec<String> {
+                object
+                    .get(field)
+                    .cloned()
+                    .and_then(|value| serde_json::from_value(value).ok())
+                    .unwrap_or_default()
+            };
+            let (to, cc) = (audience("to"), audience("cc"));
+            serde_json::to_value(Activity::new(id, Kind::Create, by, object).addressed(
+                published, to, cc,
+            ))?
         }
         "Create" | "Update" => {
             let post = post.context("a Create or Update without its post")?;
-            let object = if post.deleted_at.is_some() {
-                tombstone(post, urls)
+            let kind = if activity.kind == "Create" {
+                Kind::Create
             } else {
-                note(post, actor, urls)
+                Kind::Update
             };
-            let mut doc = json!({
-                "id": id,
-                "type": activity.kind,
-                "actor": actor.ap_id,
-                "published": to_rfc3339(activity.created_at),
-                "to": [PUBLIC],
-                "cc": [followers],
-                "object": object,
-            });
-            if activity.kind == "Update" {
-                doc["updated"] = json!(crate::clock::to_rfc3339_ms(activity.created_at));
+            let object = if post.deleted_at.is_some() {
+                serde_json::to_value(tombstone_object(post, urls))?
+            } else {
+                serde_json::to_value(note_object(post, actor, urls))?
+            };
+            let mut document =
+                Activity::new(id, kind, by, object).addressed(published, to_everyone, followers);
+            if kind == Kind::Update {
+                document.updated = Some(crate::clock::to_rfc3339_ms(activity.created_at));
             }
-            doc
+            serde_json::to_value(document)?
         }
         "Delete" => {
             let post = post.context("a Delete without its post")?;
-            json!({
-                "id": id,
-                "type": "Delete",
-                "actor": actor.ap_id,
-                "published": to_rfc3339(activity.created_at),
-                "to": [PUBLIC],
-                "cc": [followers],
-                "object": { "id": urls.post(&post.public_id), "type": "Tombstone" },
-            })
+            let gone = Tombstone {
+                id: urls.post(&post.public_id).to_string(),
+                kind: "Tombstone",
+                former_type: None,
+                deleted: None,
+            };
+            serde_json::to_value(
+                Activity::new(id, Kind::Delete, by, gone).addressed(
+                    published,
+                    to_everyone,
+                    followers,
+                ),
+            )?
         }
         "Follow" => {
             let target = activity
                 .object_json
                 .as_deref()
                 .context("a Follow without its target")?;
-            json!({ "id": id, "type": "Follow", "actor": actor.ap_id, "object": target })
+            serde_json::to_value(Activity::new(id, Kind::Follow, by, target))?
         }
         "Announce" => {
-            let shared: Value =
-                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
-                    .context("reading what an Announce shares")?;
+            let shared = object_json()?;
             let object = shared
                 .get("object")
                 .cloned()
                 .context("an Announce without its object")?;
-            let mut cc = vec![json!(followers)];
-            if let Some(author) = shared.get("attributedTo") {
-                cc.push(author.clone());
+            let mut cc = followers;
+            if let Some(author) = shared.get("attributedTo").and_then(Value::as_str) {
+                cc.push(author.to_string());
             }
-            json!({
-                "id": id,
-                "type": "Announce",
-                "actor": actor.ap_id,
-                "published": to_rfc3339(activity.created_at),
-                "to": [PUBLIC],
-                "cc": cc,
-                "object": object,
-            })
+            serde_json::to_value(
+                Activity::new(id, Kind::Announce, by, object).addressed(published, to_everyone, cc),
+            )?
         }
         "Accept" => {
-            let follow: Value =
-                serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
-                    .context("reading the Follow an Accept answers")?;
-            json!({ "id": id, "type": "Accept", "actor": actor.ap_id, "object": follow })
+            let follow = object_json()?;
+            serde_json::to_value(Activity::new(id, Kind::Accept, by, follow))?
         }
         other => anyhow::bail!("cannot render an activity of type {other}"),
     };
-    Ok(with_context(doc, object_context()))
+    Ok(with_context(document, object_context()))
 }
 
 /// An `Undo` of one of our activities (`undone`, as rendered).
 pub fn undo(activity: &ActivityRecord, undone: Value, actor: &ActorRecord, urls: &Urls) -> Value {
     let mut undone = undone;
     if let Some(map) = undone.as_object_mut() {
-        map.remove("@context");
+        map.shift_remove("@context");
     }
-    let doc = json!({
-        "id": urls.activity(&activity.public_id),
-        "type": "Undo",
-        "actor": actor.ap_id,
-        "object": undone,
-    });
-    with_context(doc, object_context())
+    let document = Activity::new(
+        urls.activity(&activity.public_id).to_string(),
+        Kind::Undo,
+        &actor.ap_id,
+        undone,
+    );
+    with_context(document, object_context())
 }
 
 pub fn ordered_collection(id: &str, total: i64, first: Option<String>) -> Value {
-    let mut doc = json!({ "id": id, "type": "OrderedCollection", "totalItems": total });
-    if let Some(first) = first {
-        doc["first"] = json!(first);
-    }
-    with_context(doc, json!(AS_CONTEXT))
+    let document = OrderedCollection {
+        id: id.to_string(),
+        kind: "OrderedCollection",
+        total_items: total,
+        first,
+    };
+    with_context(document, json!(AS_CONTEXT))
 }
 
 pub fn ordered_collection_page(
@@ -513,14 +510,12 @@ pub fn ordered_collection_page(
     items: Vec<Value>,
     next: Option<String>,
 ) -> Value {
-    let mut doc = json!({
-        "id": id,
-        "type": "OrderedCollectionPage",
-        "partOf": part_of,
-        "orderedItems": items,
-    });
-    if let Some(next) = next {
-        doc["next"] = json!(next);
-    }
-    with_context(doc, object_context())
+    let document = OrderedCollectionPage {
+        id: id.to_string(),
+        kind: "OrderedCollectionPage",
+        part_of: part_of.to_string(),
+        ordered_items: items,
+        next,
+    };
+    with_context(document, object_context())
 }

@@ -1,0 +1,50 @@
+//! The wire shapes: serde types named after the ActivityStreams vocabulary, for what we
+//! send (`objects`, `activities`, `collections`) and what we accept (`incoming`). No
+//! behaviour: turning records into these is `render`'s job, acting on what arrives is
+//! the handlers' in `activities/`.
+
+pub mod activities;
+pub mod collections;
+pub mod objects;
+
+use serde_json::{Value, json};
+
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+/// The audience "everyone" (`as:Public`).
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The JSON-LD context of actors: Mastodon's extension terms, with `schema` mapped to
+/// `http://schema.org#` as Mastodon expects for profile fields.
+pub fn actor_context() -> Value {
+    json!([
+        AS_CONTEXT,
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }
+    ])
+}
+
+/// The JSON-LD context of objects and activities.
+pub fn object_context() -> Value {
+    json!([AS_CONTEXT, { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive" }])
+}
+
+/// A document with `@context` first, as every top-level document we serve or send.
+pub fn with_context(document: impl serde::Serialize, context: Value) -> Value {
+    let mut value = serde_json::to_value(document).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        let mut out = serde_json::Map::with_capacity(map.len() + 1);
+        out.insert("@context".into(), context);
+        out.append(map);
+        return Value::Object(out);
+    }
+    value
+}
