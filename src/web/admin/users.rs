@@ -8,7 +8,6 @@ use super::{
 };
 use crate::{
     auth::{self, Role},
-    clock::now_ms,
     state::AppState,
     store::UserRecord,
     web::strings::{self, Text},
@@ -20,7 +19,9 @@ use axum::{
 };
 use minijinja::{Value, context};
 
-fn user_row(admin: &Admin, user: &UserRecord) -> Value {
+/// One account as the pages show it; `slowed` is when the latest pause of its sign-ins
+/// from some address ends (`auth::slowed_accounts`).
+fn user_row(admin: &Admin, user: &UserRecord, slowed: Option<i64>) -> Value {
     let lang = admin.lang;
     let language = match user.language.as_str() {
         "id" => strings::ADMIN_LANG_ID,
@@ -34,8 +35,7 @@ fn user_row(admin: &Admin, user: &UserRecord) -> Value {
         role => Role::of(user).as_str(),
         role_label => Role::of(user).label().get(lang),
         language => language.get(lang),
-        locked => (user.locked_until > now_ms())
-            .then(|| admin.settings.time_zone.date_time_label(user.locked_until, lang)),
+        slowed => slowed.map(|until| admin.settings.time_zone.date_time_label(until, lang)),
         disabled => user.disabled,
         is_me => user.id == admin.user_id(),
     }
@@ -63,13 +63,19 @@ async fn show_list(
     ok: Option<&str>,
 ) -> Result<Response, Response> {
     let users = state.store.users().await.map_err(view::failure)?;
+    let slowed = auth::slowed_accounts(&state.store)
+        .await
+        .map_err(view::failure)?;
     let (username, display_name, role) = typed;
     Ok(view::page(
         admin,
         status,
         "admin/users.html",
         context! {
-            users => users.iter().map(|u| user_row(admin, u)).collect::<Vec<_>>(),
+            users => users
+                .iter()
+                .map(|u| user_row(admin, u, slowed.get(&u.username).copied()))
+                .collect::<Vec<_>>(),
             roles => roles(admin, if role.is_empty() { "kontributor" } else { role }),
             username => username,
             display_name => display_name,
@@ -102,7 +108,7 @@ fn password_once(admin: &Admin, user: &UserRecord, password: &str, is_new: bool)
         StatusCode::OK,
         "admin/password_once.html",
         context! {
-            user => user_row(admin, user),
+            user => user_row(admin, user, None),
             password => password,
             is_new => is_new,
         },
@@ -166,7 +172,7 @@ fn show_edit(
         status,
         "admin/user_edit.html",
         context! {
-            user => user_row(admin, user),
+            user => user_row(admin, user, None),
             roles => roles(admin, Role::of(user).as_str()),
             error => error.map(|t| t.get(admin.lang)),
         },
@@ -240,10 +246,5 @@ pub async fn reset_password(
         .await
         .map_err(view::failure)?;
     tracing::info!(user = %user.username, by = %admin.session.user.username, "password reset");
-    let user = UserRecord {
-        locked_until: 0,
-        failed_logins: 0,
-        ..user
-    };
     Ok(password_once(&admin, &user, &password, false))
 }

@@ -53,11 +53,12 @@ texts! {
     ADMIN_BACK_TO_DASHBOARD => "Kembali ke dasbor", "Back to the dashboard";
     ADMIN_LOGIN => "Masuk ke admin", "Sign in to the admin";
     ADMIN_LOGIN_BUTTON => "Masuk", "Sign in";
-    ADMIN_LOGIN_HINT => "Lupa kata sandi? Minta admin {desa} untuk mengatur ulang, atau jalankan `kentongan admin reset-password` di server.", "Forgot your password? Ask the {village}'s admin to reset it, or run `kentongan admin reset-password` on the server.";
+    ADMIN_LOGIN_HINT => "Lupa kata sandi? Minta admin {desa} untuk mengatur ulang, atau jalankan `kentongan admin password` di server.", "Forgot your password? Ask the {village}'s admin to reset it, or run `kentongan admin password` on the server.";
     ADMIN_USERNAME => "Nama akun", "Username";
     ADMIN_PASSWORD => "Kata sandi", "Password";
     ADMIN_LOGIN_WRONG => "Nama akun atau kata sandi salah.", "Wrong username or password.";
-    ADMIN_LOGIN_LOCKED => "Terlalu banyak percobaan yang salah. Akun ini dikunci sampai {until}; coba lagi setelah itu.", "Too many wrong attempts. This account is locked until {until}; try again after that.";
+    ADMIN_LOGIN_SLOWED_MOMENT => "Terlalu banyak percobaan masuk yang gagal. Tunggu sebentar (kurang dari semenit), lalu coba lagi.", "Too many failed sign-in attempts. Wait a moment (less than a minute), then try again.";
+    ADMIN_LOGIN_SLOWED_MINUTES => "Terlalu banyak percobaan masuk yang gagal. Tunggu {minutes} menit, lalu coba lagi. Bila bukan Anda yang mencoba, admin dapat membukanya dengan `kentongan admin unlock`.", "Too many failed sign-in attempts. Wait {minutes} minutes, then try again. If it was not you trying, an admin can lift this with `kentongan admin unlock`.";
     ADMIN_LOGIN_FORM_EXPIRED => "Formulir masuk ini sudah kedaluwarsa atau tidak berasal dari situs ini. Muat ulang halaman lalu coba lagi.", "This sign-in form has expired or did not come from this site. Reload the page and try again.";
     ADMIN_CSRF_MISMATCH => "Formulir ini sudah kedaluwarsa atau tidak berasal dari situs ini; tidak ada yang diubah. Muat ulang halaman lalu coba lagi.", "This form has expired or did not come from this site; nothing was changed. Reload the page and try again.";
     ADMIN_FOREIGN_ORIGIN => "Permintaan ini datang dari situs lain; tidak ada yang diubah.", "This request came from another site; nothing was changed.";
@@ -224,7 +225,7 @@ texts! {
     ADMIN_LANGUAGE => "Bahasa", "Language";
     ADMIN_YOU => "Anda", "you";
     ADMIN_DISABLED => "Dinonaktifkan", "Disabled";
-    ADMIN_LOCKED_UNTIL => "Terkunci sampai", "Locked until";
+    ADMIN_SLOWED_UNTIL => "Percobaan masuk diperlambat sampai", "Sign-in attempts slowed until";
     ADMIN_ACTIVE => "Aktif", "Active";
     ADMIN_NEW_USER => "Akun baru", "New account";
     ADMIN_ROLES_HINT => "Kontributor menulis draf yang disetujui editor; editor menerbitkan dan mengelola halaman serta kategori; admin mengatur semuanya.", "Contributors write drafts that an editor approves; editors publish and manage pages and categories; admins manage everything.";
@@ -232,7 +233,7 @@ texts! {
     ADMIN_USER => "Akun", "Account";
     ADMIN_DISABLE_ACCOUNT => "Nonaktifkan akun ini (tidak bisa masuk lagi)", "Disable this account (it can no longer sign in)";
     ADMIN_RESET_PASSWORD => "Buat kata sandi baru", "Make a new password";
-    ADMIN_RESET_PASSWORD_HINT => "Kata sandi lama tidak berlaku lagi, kuncian dibuka, dan semua sesi akun ini diakhiri.", "The old password stops working, the lock is lifted and every session of this account ends.";
+    ADMIN_RESET_PASSWORD_HINT => "Kata sandi lama tidak berlaku lagi, perlambatan percobaan masuk ke akun ini dihapus, dan semua sesi akun ini diakhiri.", "The old password stops working, any slowing of sign-in attempts to this account is lifted and every session of this account ends.";
     ADMIN_LAST_ADMIN => "Ini admin aktif terakhir; jadikan akun lain admin lebih dulu.", "This is the last active admin; make another account an admin first.";
     ADMIN_NOT_YOURSELF => "Anda tidak dapat menurunkan peran atau menonaktifkan akun Anda sendiri.", "You cannot demote or disable your own account.";
     ADMIN_PASSWORD_ONCE_TITLE => "Kata sandi baru", "New password";
