@@ -3,7 +3,10 @@
 //! and forms and tells us the client's address; nothing here knows HTTP.
 
 pub mod password;
+pub mod permissions;
 pub mod throttle;
+
+pub use permissions::{Permission, Reach, allows, reach};
 
 use crate::{
     clock::now_ms,
@@ -19,13 +22,14 @@ use std::collections::BTreeMap;
 /// A session ends after this long without use.
 pub const SESSION_IDLE_MS: i64 = 14 * 24 * 3600 * 1000;
 
-/// What an account may do.
+/// An account's role; what each may do is [`permissions::reach`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Everything, including accounts and settings.
+    /// Everything, including accounts, settings and blocks.
     Admin,
-    /// Publishes, edits and deletes any post; approves contributors' drafts.
+    /// Publishes and edits every post, handles residents' messages, pages, categories
+    /// and documents.
     Editor,
     /// Writes drafts (KIM, Karang Taruna) that an editor or admin publishes.
     Kontributor,
@@ -49,14 +53,6 @@ impl Role {
     /// Unknown stored roles get the least power.
     pub fn of(user: &UserRecord) -> Self {
         Self::parse(&user.role).unwrap_or(Self::Kontributor)
-    }
-
-    pub fn can_publish(self) -> bool {
-        matches!(self, Self::Admin | Self::Editor)
-    }
-
-    pub fn can_administer(self) -> bool {
-        self == Self::Admin
     }
 
     pub fn label(self) -> Text {

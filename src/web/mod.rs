@@ -2,6 +2,7 @@
 //! the store through domain modules and `AppState`), no hand-built JSON-LD (the
 //! federation room renders that).
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod client;

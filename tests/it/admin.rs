@@ -202,6 +202,18 @@ impl Browser {
         .await
     }
 
+    /// The login form's token, with its cookie, even while signed in (when the form
+    /// itself redirects): taken from a visit without cookies.
+    pub(crate) async fn login_form_token(&mut self) -> String {
+        let mut fresh = Browser::at(&self.base);
+        let form = fresh.get("/admin/login").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        if let Some(cookie) = fresh.cookies.remove("kentongan_login") {
+            self.cookies.insert("kentongan_login".into(), cookie);
+        }
+        form.csrf()
+    }
+
     pub(crate) async fn login(&mut self, username: &str, password: &str) {
         let page = self.try_login(username, password).await;
         assert_eq!(page.status, 303, "login of {username}: {}", page.body);

@@ -7,7 +7,7 @@ use super::{
     view::{self, OkQuery},
 };
 use crate::{
-    auth::{self, Role},
+    auth::{self, Permission::ManageAccounts, Role},
     state::AppState,
     store::UserRecord,
     web::strings::{self, Text},
@@ -90,7 +90,6 @@ pub async fn list(
     admin: Admin,
     Query(query): Query<OkQuery>,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     show_list(
         &state,
         &admin,
@@ -119,7 +118,6 @@ pub async fn add(
     State(state): State<AppState>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     let typed = (
         fields.get("username"),
         fields.get("display_name"),
@@ -153,7 +151,6 @@ pub async fn add(
 }
 
 async fn target_user(state: &AppState, admin: &Admin, id: i64) -> Result<UserRecord, Response> {
-    admin.require(admin.role.can_administer())?;
     match state.store.user_by_id(id).await {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(view::not_found(admin)),
@@ -203,8 +200,10 @@ pub async fn update(
         "" => user.username.clone(),
         name => name.chars().take(100).collect(),
     };
-    let was_admin = Role::of(&user) == Role::Admin && !user.disabled;
-    let stays_admin = role == Role::Admin && !disabled;
+    // The node keeps at least one enabled account that can manage accounts.
+    let manages = |role: Role, disabled: bool| !disabled && auth::allows(role, ManageAccounts);
+    let was_admin = manages(Role::of(&user), user.disabled);
+    let stays_admin = manages(role, disabled);
     if was_admin && !stays_admin {
         if user.id == admin.user_id() {
             return Err(refuse(strings::ADMIN_NOT_YOURSELF));
@@ -212,7 +211,7 @@ pub async fn update(
         let users = state.store.users().await.map_err(view::failure)?;
         let enabled_admins = users
             .iter()
-            .filter(|u| Role::of(u) == Role::Admin && !u.disabled)
+            .filter(|u| manages(Role::of(u), u.disabled))
             .count();
         if enabled_admins <= 1 {
             return Err(refuse(strings::ADMIN_LAST_ADMIN));
