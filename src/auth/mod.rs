@@ -146,13 +146,14 @@ pub async fn login(
             now - throttle::FORGET_AFTER_MS,
             |pair, from_address| match throttle::open_at(pair, from_address) {
                 open_at if open_at > now => Err(open_at),
-                _ => Ok(()),
+                _ => Ok(throttle::starts_pausing(pair, from_address)),
             },
         )
         .await?;
-    if let Err(open_at) = weighed {
-        return Ok(Err(LoginRefusal::Slowed(open_at)));
-    }
+    let starts_pausing = match weighed {
+        Ok(starts_pausing) => starts_pausing,
+        Err(open_at) => return Ok(Err(LoginRefusal::Slowed(open_at))),
+    };
     let user = store.user_by_username(&name).await?;
     let user = user.filter(|u| !u.disabled);
     let verified = match &user {
@@ -167,7 +168,14 @@ pub async fn login(
             store.login_succeeded(&name, &address).await?;
             Ok(Ok(user))
         }
-        _ => Ok(Err(LoginRefusal::WrongCredentials)),
+        user => {
+            // Once per run of failures, for the operator's log (and fail2ban, say).
+            if starts_pausing {
+                let account = user.map(|u| u.username);
+                tracing::warn!(%address, ?account, "sign-ins slowed after repeated failures");
+            }
+            Ok(Err(LoginRefusal::WrongCredentials))
+        }
     }
 }
 

@@ -65,6 +65,12 @@ pub fn open_at(pair: LoginCounter, address: LoginCounter) -> i64 {
         .max(next_attempt_at(address, FREE_FAILURES_PER_ADDRESS))
 }
 
+/// Whether one more failure, on top of these counts, makes the first pause of either.
+pub fn starts_pausing(pair: LoginCounter, address: LoginCounter) -> bool {
+    let first = |counter: LoginCounter, free: i64| counter.failures == free;
+    first(pair, FREE_FAILURES_PER_NAME) || first(address, FREE_FAILURES_PER_ADDRESS)
+}
+
 /// A typed name as it is looked up and counted: trimmed, lowercased, cut short.
 pub fn name_key(typed: &str) -> String {
     typed
@@ -119,6 +125,9 @@ mod tests {
         assert_eq!(open_at(counter(3, 100), counter(3, 100)), 0);
         assert_eq!(open_at(counter(4, 100), counter(4, 100)), 1_100);
         assert_eq!(open_at(counter(1, 100), counter(12, 100)), 2_100);
+        assert!(starts_pausing(counter(3, 100), counter(3, 100)));
+        assert!(starts_pausing(counter(0, 100), counter(10, 100)));
+        assert!(!starts_pausing(counter(4, 100), counter(4, 100)));
     }
 
     #[test]

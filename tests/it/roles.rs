@@ -8,6 +8,7 @@
 
 use crate::{
     admin::{Browser, PASSWORD, Page, Part, png, text, user},
+    documents::{pdf, this_year, upload},
     support::{Backend, TestNode, backends, client, peer::Peer, residents::public_reply},
 };
 use kentongan::{
@@ -114,28 +115,14 @@ fn post_input(title: &str) -> PostInput {
     }
 }
 
-fn pdf(marker: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {marker}\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-        .into_bytes()
-}
-
 fn year() -> String {
-    kentongan::documents::year_of(kentongan::site::TimeZone::Wib, now_ms()).to_string()
+    this_year().to_string()
 }
 
 /// A document uploaded as the setup account would; its id.
 async fn document(node: &TestNode, setup: &mut Browser, title: &str) -> i64 {
-    let csrf = setup.csrf().await;
-    let parts = vec![
-        text("csrf", csrf),
-        text("title", title),
-        text("description", "Dokumen uji peran."),
-        text("category", "berkala"),
-        text("year", year()),
-        text("doc_type", ""),
-        Part::File("file", "uji.pdf", "application/pdf", pdf(title)),
-    ];
-    let page = setup.post_multipart("/admin/dokumen", &parts, None).await;
+    let file = ("uji.pdf", "application/pdf", pdf(title));
+    let page = upload(setup, title, "berkala", this_year(), "", Some(file)).await;
     assert_eq!(page.status, 303, "{}", page.body);
     node.state()
         .store

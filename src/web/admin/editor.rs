@@ -86,11 +86,8 @@ impl Action {
 /// A contributor may change their own drafts until an editor has scheduled them;
 /// editors and admins may change any.
 pub fn may_edit_draft(admin: &Admin, draft: &DraftRecord) -> bool {
-    match admin.reach(Permission::WriteDrafts) {
-        Reach::All => true,
-        Reach::Own => draft.author_user_id == Some(admin.user_id()) && draft.status != "scheduled",
-        Reach::None => false,
-    }
+    admin.reaches(Permission::WriteDrafts, draft.author_user_id)
+        && (admin.reach(Permission::WriteDrafts) == Reach::All || draft.status != "scheduled")
 }
 
 /// The buttons this account may press on this target, in the order shown.

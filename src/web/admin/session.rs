@@ -2,10 +2,11 @@
 //! session cookie and loads the account, its language and the site; a request without a
 //! live session is sent to the login form, and one whose role lacks the permission of the
 //! route's row (`web::access`, put on the request by the router) gets a 403 page before
-//! any handler runs. A route with no row is refused to everyone. Every POST handler takes an [`AdminPost`] (or an [`AdminMultipart`])
-//! instead: the account together with its form, already through the gate of the session's
-//! CSRF token in the hidden `csrf` field and, when the browser names one, our own Origin.
-//! The gate is private to this file, so a handler cannot reach a form's fields without it.
+//! any handler runs. A route with no row is refused to everyone. Every POST handler takes
+//! an [`AdminPost`] (or an [`AdminMultipart`]) instead: the account together with its
+//! form, already through the gate of the session's CSRF token in the hidden `csrf` field
+//! and, when the browser names one, our own Origin. The gate is private to this file, so
+//! a handler cannot reach a form's fields without it.
 
 use super::{
     fields::{Fields, FormFields, Unreadable},
@@ -170,7 +171,8 @@ impl FromRequestParts<AppState> for Admin {
             Some(Access::Signed(_)) => Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN)),
             // Fail closed: a route registered around the matrix works for no one.
             Some(Access::ApiToken) | None => {
-                tracing::error!(path = %parts.uri.path(), "an admin route without its row in the matrix");
+                let path = parts.uri.path();
+                tracing::error!(%path, "an admin route without its row in the matrix");
                 Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN))
             }
         }
