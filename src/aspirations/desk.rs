@@ -13,7 +13,7 @@ use super::{
     workflow::{Decision, Status},
 };
 use crate::{
-    auth::Role,
+    auth::{self, Permission, Role},
     clock::now_ms,
     media::{MediaError, MediaStore, process_upload},
     publishing::InvalidInput,
@@ -67,9 +67,10 @@ pub async fn keep_photo(data_dir: &Path, bytes: Vec<u8>) -> anyhow::Result<NewTi
     })
 }
 
-/// Whether an account may handle tickets: an editor or admin that is not disabled.
+/// Whether an account may handle tickets (and so be assigned one): enabled, and its
+/// role has `handle_tickets`.
 pub fn is_staff(user: &UserRecord) -> bool {
-    !user.disabled && Role::of(user).can_publish()
+    !user.disabled && auth::allows(Role::of(user), Permission::HandleTickets)
 }
 
 /// The name the desk shows for an account.

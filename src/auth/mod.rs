@@ -1,8 +1,12 @@
-//! Admin accounts: roles, passwords (argon2id), login with lock-out, sessions and their
-//! CSRF tokens. The web layer turns these into cookies and forms; nothing here knows
-//! HTTP.
+//! Admin accounts: roles, passwords (argon2id), login slowed down per account and address
+//! (`throttle`), sessions and their CSRF tokens. The web layer turns these into cookies
+//! and forms and tells us the client's address; nothing here knows HTTP.
 
 pub mod password;
+pub mod permissions;
+pub mod throttle;
+
+pub use permissions::{Permission, Reach, allows, reach};
 
 use crate::{
     clock::now_ms,
@@ -13,21 +17,19 @@ use crate::{
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
-/// Consecutive failed logins after which an account is locked.
-pub const LOCK_AFTER_FAILURES: i64 = 5;
-/// How long a lock-out lasts.
-pub const LOCK_FOR_MS: i64 = 15 * 60 * 1000;
 /// A session ends after this long without use.
 pub const SESSION_IDLE_MS: i64 = 14 * 24 * 3600 * 1000;
 
-/// What an account may do.
+/// An account's role; what each may do is [`permissions::reach`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Everything, including accounts and settings.
+    /// Everything, including accounts, settings and blocks.
     Admin,
-    /// Publishes, edits and deletes any post; approves contributors' drafts.
+    /// Publishes and edits every post, handles residents' messages, pages, categories
+    /// and documents.
     Editor,
     /// Writes drafts (KIM, Karang Taruna) that an editor or admin publishes.
     Kontributor,
@@ -51,14 +53,6 @@ impl Role {
     /// Unknown stored roles get the least power.
     pub fn of(user: &UserRecord) -> Self {
         Self::parse(&user.role).unwrap_or(Self::Kontributor)
-    }
-
-    pub fn can_publish(self) -> bool {
-        matches!(self, Self::Admin | Self::Editor)
-    }
-
-    pub fn can_administer(self) -> bool {
-        self == Self::Admin
     }
 
     pub fn label(self) -> Text {
@@ -111,51 +105,103 @@ pub async fn create_user(
         .await
 }
 
-/// Sets a new password, lifts the lock-out and ends the account's sessions.
+/// Sets a new password, ends the account's sessions and lifts any slowing of its
+/// sign-ins (the guesses it was against were guesses of the old password).
 pub async fn set_password(store: &Store, user: &UserRecord, password: &str) -> anyhow::Result<()> {
     password::check_strength(password)?;
     let hash = password::hash(password).await?;
-    store.set_password(user.id, &hash).await
+    store.set_password(user.id, &hash).await?;
+    store.clear_login_failures(&user.username).await?;
+    Ok(())
 }
 
-/// Why a login was refused. Deliberately vague about which half was wrong.
+/// Why a login was refused. Deliberately vague about which half was wrong, and the same
+/// for a name without an account as for a real one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginRefusal {
     WrongCredentials,
-    /// Locked until this time (Unix ms).
-    Locked(i64),
+    /// Too many failures of this name or from this address: no attempt is checked
+    /// before this time (Unix ms).
+    Slowed(i64),
 }
 
-/// Checks a username and password. Every attempt costs one argon2 verification, even
-/// for an unknown name, so timing does not tell which names exist.
+/// Checks a username and password sent from `address` (the client's, as the web room
+/// read it). Throttled first ([`throttle`]); then every attempt costs one argon2
+/// verification, against a dummy hash for a name without an (enabled) account, so
+/// neither the answer nor its timing tells which names exist.
 pub async fn login(
     store: &Store,
     username: &str,
     password: &str,
+    address: &str,
 ) -> anyhow::Result<Result<UserRecord, LoginRefusal>> {
     let now = now_ms();
-    let user = store
-        .user_by_username(&username.trim().to_lowercase())
+    let name = throttle::name_key(username);
+    let address = throttle::address_key(address);
+    let weighed = store
+        .weigh_login_attempt(
+            &name,
+            &address,
+            now,
+            now - throttle::FORGET_AFTER_MS,
+            |pair, from_address| match throttle::open_at(pair, from_address) {
+                open_at if open_at > now => Err(open_at),
+                _ => Ok(throttle::starts_pausing(pair, from_address)),
+            },
+        )
         .await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        password::verify_against_dummy(password).await;
-        return Ok(Err(LoginRefusal::WrongCredentials));
+    let starts_pausing = match weighed {
+        Ok(starts_pausing) => starts_pausing,
+        Err(open_at) => return Ok(Err(LoginRefusal::Slowed(open_at))),
     };
-    if user.locked_until > now {
-        return Ok(Err(LoginRefusal::Locked(user.locked_until)));
+    let user = store.user_by_username(&name).await?;
+    let user = user.filter(|u| !u.disabled);
+    let verified = match &user {
+        Some(user) => password::verify(&user.password_hash, password).await,
+        None => {
+            password::verify_against_dummy(password).await;
+            false
+        }
+    };
+    match user {
+        Some(user) if verified => {
+            store.login_succeeded(&name, &address).await?;
+            Ok(Ok(user))
+        }
+        user => {
+            // Once per run of failures, for the operator's log (and fail2ban, say).
+            if starts_pausing {
+                let account = user.map(|u| u.username);
+                tracing::warn!(%address, ?account, "sign-ins slowed after repeated failures");
+            }
+            Ok(Err(LoginRefusal::WrongCredentials))
+        }
     }
-    if password::verify(&user.password_hash, password).await {
-        store.clear_failed_logins(user.id).await?;
-        return Ok(Ok(user));
+}
+
+/// The accounts whose sign-ins are being slowed down from some address right now, with
+/// the latest time one of those pauses ends.
+pub async fn slowed_accounts(store: &Store) -> anyhow::Result<BTreeMap<String, i64>> {
+    let now = now_ms();
+    let mut slowed = BTreeMap::new();
+    for counter in store
+        .login_pair_counters(now - throttle::FORGET_AFTER_MS)
+        .await?
+    {
+        let open_at = throttle::next_attempt_at(counter.counter, throttle::FREE_FAILURES_PER_NAME);
+        if open_at > now {
+            let until = slowed.entry(counter.username).or_insert(open_at);
+            *until = (*until).max(open_at);
+        }
     }
-    let user = store
-        .record_failed_login(user.id, LOCK_AFTER_FAILURES, now + LOCK_FOR_MS)
-        .await?;
-    if user.locked_until > now {
-        tracing::warn!(user = %user.username, "account locked after repeated failed logins");
-        return Ok(Err(LoginRefusal::Locked(user.locked_until)));
-    }
-    Ok(Err(LoginRefusal::WrongCredentials))
+    Ok(slowed)
+}
+
+/// `kentongan admin unlock`: forgets the failures counted against an account, and the
+/// counters of the addresses they came from, so its operator can sign in at once from
+/// wherever they are. Returns how many addresses had failed on it.
+pub async fn lift_slowdown(store: &Store, user: &UserRecord) -> anyhow::Result<u64> {
+    store.clear_login_failures(&user.username).await
 }
 
 fn random_token() -> String {

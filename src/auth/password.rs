@@ -7,7 +7,6 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 use rand::Rng;
-use std::sync::LazyLock;
 
 pub const MIN_CHARS: usize = 10;
 /// Long enough for any passphrase, short enough that hashing stays cheap.
@@ -54,11 +53,16 @@ pub async fn verify(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The hash of a password nobody has, made with the parameters every stored hash gets
+/// (`Argon2::default()`: argon2id, 19 MiB, 2 passes), so checking a password against it
+/// takes as long as against a real one. A constant rather than a hash made on first use,
+/// which would make the first unknown name slower than every other; a test checks that
+/// its parameters still match the library's defaults.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$lUYVpwl5fqWa3YDrMyx9rQ$9tWplxmMaQky83hhIHKnI8LsZ8JmwS/fsT3UNgIB2D8";
+
 /// Spends the time of one verification, for logins with an unknown name.
 pub async fn verify_against_dummy(password: &str) {
-    static DUMMY: LazyLock<String> =
-        LazyLock::new(|| hash_now("kentongan-dummy-password").unwrap_or_default());
-    let _ = verify(&DUMMY, password).await;
+    let _ = verify(DUMMY_HASH, password).await;
 }
 
 /// A password for a new account or a reset: five groups of four letters and digits
@@ -87,6 +91,23 @@ mod tests {
         assert!(verify_now(&hash, "kata-sandi-panjang"));
         assert!(!verify_now(&hash, "kata-sandi-salah"));
         assert!(!verify_now("not a hash", "kata-sandi-panjang"));
+    }
+
+    /// Same algorithm, version and cost as a fresh hash: verifying takes as long.
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs() {
+        let fresh = hash_now("kata-sandi-panjang").expect("hash");
+        let fresh = PasswordHash::new(&fresh).expect("parse");
+        let dummy = PasswordHash::new(DUMMY_HASH).unwrap_or_else(|_| {
+            panic!(
+                "DUMMY_HASH must be a PHC string such as {}",
+                hash_now("kentongan-tidak-ada").unwrap_or_default()
+            )
+        });
+        assert_eq!(dummy.algorithm, fresh.algorithm);
+        assert_eq!(dummy.version, fresh.version);
+        assert_eq!(dummy.params, fresh.params, "renew DUMMY_HASH with {fresh}");
+        assert!(!verify_now(DUMMY_HASH, "kentongan-tidak-ada-salah"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `kentongan admin ...`: the website's accounts from the command line, for the first
-//! steps and for when an operator forgot their password or locked themselves out.
+//! steps and for when an operator forgot their password or their sign-ins are being
+//! slowed down after failures (their own, or a stranger's from the same address).
 
 use super::open;
 use crate::auth::{self, Role};
@@ -28,7 +29,7 @@ pub enum AdminCommand {
         dir: PathBuf,
     },
     /// Set a new password (generated and shown once, or read from standard input with
-    /// --stdin); lifts a lock-out and ends the account's sessions.
+    /// --stdin); lifts any slowing of its sign-ins and ends the account's sessions.
     Password {
         #[arg(long)]
         dir: PathBuf,
@@ -38,7 +39,9 @@ pub enum AdminCommand {
         #[arg(long)]
         stdin: bool,
     },
-    /// Lift a lock-out after repeated failed logins, keeping the password.
+    /// Let an account sign in again at once after repeated failed logins, keeping the
+    /// password: forgets the failures counted against it and against the addresses they
+    /// came from.
     Unlock {
         #[arg(long)]
         dir: PathBuf,
@@ -79,12 +82,12 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::List { dir } => {
             let (_, store, _) = open(&dir).await?;
-            let now = crate::clock::now_ms();
+            let slowed = auth::slowed_accounts(&store).await?;
             for user in store.users().await? {
                 let state = if user.disabled {
                     "disabled"
-                } else if user.locked_until > now {
-                    "locked"
+                } else if slowed.contains_key(&user.username) {
+                    "slowed"
                 } else {
                     "active"
                 };
@@ -127,9 +130,12 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 .user_by_username(&username.trim().to_lowercase())
                 .await?
                 .with_context(|| format!("there is no account {username:?}"))?;
-            store.clear_failed_logins(user.id).await?;
+            let addresses = auth::lift_slowdown(&store, &user).await?;
             store.close().await;
-            println!("Akun dibuka / unlocked: {}", user.username);
+            println!(
+                "Akun dibuka / unlocked: {} ({addresses} alamat dilupakan / addresses forgotten)",
+                user.username
+            );
         }
     }
     Ok(())

@@ -58,10 +58,12 @@ pub fn privacy_page(name: &str, village_word: &str, role: Role) -> (String, Stri
         strings::PRIVACY_TITLE.en
     );
     let session_days = (auth::SESSION_IDLE_MS / DAY_MS).to_string();
+    let login_forget_hours = (auth::throttle::FORGET_AFTER_MS / 3_600_000).to_string();
     let fill = |lang: Lang| {
         let policy =
             strings::with_village_word(strings::PRIVACY_POLICY.get(lang), lang, village_word)
                 .replace("{session_days}", &session_days)
+                .replace("{login_forget_hours}", &login_forget_hours)
                 .replace("{name}", &escape_markdown(name));
         let heading = match lang {
             Lang::Id => "## Bahasa Indonesia",
@@ -343,6 +345,7 @@ mod tests {
             body.contains("14 hari") && body.contains("14 days"),
             "{body}"
         );
+        assert!(body.contains("6 jam") && body.contains("6 hours"), "{body}");
         assert!(body.contains("kantor nagari"), "{body}");
         assert!(body.find("## Bahasa Indonesia") < body.find("## English"));
         assert!(!body.contains("### Portal kabupaten"));

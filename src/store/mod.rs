@@ -15,6 +15,7 @@ mod documents;
 mod drafts;
 mod feeds;
 mod inbox;
+mod login_failures;
 mod moderation;
 mod monitoring;
 mod post_reads;
@@ -30,6 +31,7 @@ mod villages;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
+pub use login_failures::{LoginCounter, LoginPairCounter};
 pub use moderation::{
     BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, REPLIES_PAGE_SIZE,
     TicketModeration,

@@ -1,5 +1,6 @@
 //! Admin accounts and their login sessions. Passwords arrive here already hashed and
-//! session tokens as their SHA-256; the rules (lock-out, expiry) live in `auth`.
+//! session tokens as their SHA-256; the rules (expiry) live in `auth`. Failed sign-ins
+//! are counted in `login_failures.rs`.
 
 use super::{Store, on_pool};
 use anyhow::Context;
@@ -13,8 +14,6 @@ pub struct UserRecord {
     pub password_hash: String,
     pub role: String,
     pub language: String,
-    pub failed_logins: i64,
-    pub locked_until: i64,
     pub disabled: bool,
     pub created_at: i64,
 }
@@ -31,8 +30,7 @@ pub struct SessionRecord {
 
 macro_rules! user_columns {
     () => {
-        "id, username, display_name, password_hash, role, language, \
-                            failed_logins, locked_until, disabled, created_at"
+        "id, username, display_name, password_hash, role, language, disabled, created_at"
     };
 }
 
@@ -95,51 +93,13 @@ impl Store {
         }))
     }
 
-    /// Counts a failed login; from `lock_after` consecutive failures on, the account is
-    /// locked until `lock_until`. Returns the account as it is now.
-    pub async fn record_failed_login(
-        &self,
-        user_id: i64,
-        lock_after: i64,
-        lock_until: i64,
-    ) -> anyhow::Result<UserRecord> {
-        let sql = concat!(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-               locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
-             WHERE id = $1 RETURNING ",
-            user_columns!(),
-            ""
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(user_id)
-                .bind(lock_after)
-                .bind(lock_until)
-                .fetch_one(pool)
-                .await
-                .context("counting a failed login")?
-        }))
-    }
-
-    pub async fn clear_failed_logins(&self, user_id: i64) -> anyhow::Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
-                .bind(user_id)
-                .execute(pool)
-                .await
-                .context("clearing failed logins")?;
-        });
-        Ok(())
-    }
-
-    /// Sets a new password hash, lifts any lock-out and ends every session of the
-    /// account (a reset must log out whoever knew the old password).
+    /// Sets a new password hash and ends every session of the account (a reset must log
+    /// out whoever knew the old password).
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = super::BeginWrite::begin_write(pool).await.context("starting a transaction")?;
             sqlx::query(
-                "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = 0 \
-                 WHERE id = $1",
+                "UPDATE users SET password_hash = $2 WHERE id = $1",
             )
             .bind(user_id)
             .bind(password_hash)
@@ -221,7 +181,7 @@ impl Store {
     ) -> anyhow::Result<Option<SessionRecord>> {
         let sql = "SELECT s.id AS session_id, s.csrf_token, s.expires_at, \
                u.id, u.username, u.display_name, u.password_hash, u.role, u.language, \
-               u.failed_logins, u.locked_until, u.disabled, u.created_at \
+               u.disabled, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE";
         Ok(on_pool!(self, pool => {

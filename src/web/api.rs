@@ -1,6 +1,7 @@
 //! The admin API, for scripts and the later admin UI: `Authorization: Bearer TOKEN`
 //! with the token `init` printed (stored only as a SHA-256 hash).
 
+use super::access::{Access, Routes, Row};
 use crate::{
     actors::find_publishing_actor,
     error::AppError,
@@ -12,21 +13,31 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+/// Every API endpoint, all for the token's holder only (`web::access`); each handler
+/// checks the token first with [`authorize`], and the roles test proves it answers 401
+/// without it, session or not.
+fn table() -> Routes {
+    use Access::ApiToken;
+    Routes::default()
+        .post("/api/v1/posts", ApiToken, create_post)
+        .get("/api/v1/followers", ApiToken, list_followers)
+        .get("/api/v1/villages", ApiToken, list_villages)
+        .post("/api/v1/villages", ApiToken, add_village)
+        .delete("/api/v1/villages/{id}", ApiToken, remove_village)
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/posts", post(create_post))
-        .route("/api/v1/followers", get(list_followers))
-        .route("/api/v1/villages", get(list_villages).post(add_village))
-        .route(
-            "/api/v1/villages/{id}",
-            axum::routing::delete(remove_village),
-        )
+    table().into_router()
+}
+
+/// Every API endpoint and who may use it.
+pub fn matrix() -> Vec<Row> {
+    table().rows().to_vec()
 }
 
 fn require_portal(state: &AppState) -> Result<(), AppError> {

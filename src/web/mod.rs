@@ -2,8 +2,10 @@
 //! the store through domain modules and `AppState`), no hand-built JSON-LD (the
 //! federation room renders that).
 
+pub mod access;
 pub mod admin;
 pub mod api;
+pub mod client;
 pub mod feeds;
 pub mod forms;
 pub mod media;

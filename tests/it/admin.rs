@@ -83,6 +83,9 @@ pub(crate) struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: BTreeMap<String, String>,
+    /// The client address it seems to come from: the test node's peer is loopback, so
+    /// it believes `X-Forwarded-For` as it would from its own reverse proxy.
+    address: Option<String>,
 }
 
 impl Browser {
@@ -96,7 +99,14 @@ impl Browser {
             base: base.to_string(),
             client: client(),
             cookies: BTreeMap::new(),
+            address: None,
         }
+    }
+
+    /// The same browser, seeming to come from `address`.
+    pub(crate) fn coming_from(mut self, address: &str) -> Self {
+        self.address = Some(address.to_string());
+        self
     }
 
     pub(crate) fn cookie_header(&self) -> String {
@@ -112,6 +122,10 @@ impl Browser {
             request
         } else {
             request.header("cookie", self.cookie_header())
+        };
+        let request = match &self.address {
+            Some(address) => request.header("x-forwarded-for", address),
+            None => request,
         };
         let response = request.send().await.expect("request");
         for value in response.headers().get_all("set-cookie") {
@@ -172,7 +186,7 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn try_login(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) async fn try_login(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/admin/login").await;
         assert_eq!(form.status, 200, "{}", form.body);
         let csrf = form.csrf();
@@ -186,6 +200,18 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// The login form's token, with its cookie, even while signed in (when the form
+    /// itself redirects): taken from a visit without cookies.
+    pub(crate) async fn login_form_token(&mut self) -> String {
+        let mut fresh = Browser::at(&self.base);
+        let form = fresh.get("/admin/login").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        if let Some(cookie) = fresh.cookies.remove("kentongan_login") {
+            self.cookies.insert("kentongan_login".into(), cookie);
+        }
+        form.csrf()
     }
 
     pub(crate) async fn login(&mut self, username: &str, password: &str) {
@@ -368,41 +394,52 @@ async fn login_lock_out(backend: Backend) {
         .expect("read")
         .expect("user");
 
-    // A hundred wrong passwords: locked, and nothing else changes.
-    let mut attacker = Browser::new(&node);
-    let mut last = None;
+    // A stranger guesses the victim's password from one address: a few wrong guesses
+    // are answered as such, then that address must wait, longer after every failure.
+    let mut attacker = Browser::new(&node).coming_from(STRANGER);
+    for _ in 0..=auth::throttle::FREE_FAILURES_PER_NAME {
+        let page = attacker.try_login("korban", "tebakan-salah").await;
+        assert_eq!(page.status, 401, "{}", page.body);
+        assert!(page.header("retry-after").is_empty());
+    }
+    let first = attacker.try_login("korban", "tebakan-salah").await;
+    assert_eq!(first.status, 429, "{}", first.body);
+    assert_eq!(retry_after(&first), 1);
+    assert!(
+        first.body.contains(strings::ADMIN_LOGIN_SLOWED_MOMENT.id),
+        "{}",
+        first.body
+    );
+    let page = wait_out_the_pause(&mut attacker, "korban", "tebakan-salah").await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let second = attacker.try_login("korban", "tebakan-salah").await;
+    assert_eq!(second.status, 429);
+    assert_eq!(retry_after(&second), 2, "the pause doubled");
+    // Over a second of the pause is left: the admin's list of accounts says so, and even
+    // the right password waits.
+    let list = browser.get("/admin/users").await;
+    assert!(
+        list.body.contains(strings::ADMIN_SLOWED_UNTIL.id),
+        "{}",
+        list.body
+    );
+    let during = attacker.try_login("korban", PASSWORD).await;
+    assert_eq!(during.status, 429, "the right password waits out the pause");
+    assert!(!attacker.cookies.contains_key("kentongan_session"));
+
+    // Meanwhile the victim signs in from their own address, at once.
+    let mut at_home = Browser::new(&node).coming_from(OPERATOR_HOME);
+    at_home.login("korban", PASSWORD).await;
+    assert_eq!(at_home.get("/admin").await.status, 200);
+
+    // A hundred more guesses change nothing but the attacker's wait.
     for attempt in 0..100 {
         let page = attacker
             .try_login("korban", &format!("tebakan-{attempt}"))
             .await;
         assert!(matches!(page.status, 401 | 429), "{}", page.status);
-        last = Some(page);
     }
-    let last = last.expect("attempts");
-    assert_eq!(last.status, 429);
-    assert!(
-        last.header("retry-after")
-            .parse::<i64>()
-            .expect("Retry-After")
-            > 0
-    );
-    let locked_text = strings::ADMIN_LOGIN_LOCKED
-        .id
-        .split("{until}")
-        .next()
-        .expect("text");
-    assert!(last.body.contains(locked_text), "{}", last.body);
-    assert!(
-        last.body.contains("WIB"),
-        "the unlock time is in the village's zone"
-    );
-    let during = attacker.try_login("korban", PASSWORD).await;
-    assert_eq!(
-        during.status, 429,
-        "the right password is refused during the lock"
-    );
     assert!(!attacker.cookies.contains_key("kentongan_session"));
-
     let after = node
         .state()
         .store
@@ -410,7 +447,6 @@ async fn login_lock_out(backend: Backend) {
         .await
         .expect("read")
         .expect("user");
-    assert!(after.locked_until > kentongan::clock::now_ms());
     assert_eq!(after.password_hash, before.password_hash);
     assert_eq!(after.role, before.role);
     assert!(!after.disabled);
@@ -422,8 +458,17 @@ async fn login_lock_out(backend: Backend) {
     let still = victim_browser.get("/admin").await;
     assert_eq!(still.status, 200, "the account's session is untouched");
     assert!(still.body.contains("Kabar korban"));
+    let mut again_at_home = Browser::new(&node).coming_from(OPERATOR_HOME);
+    again_at_home.login("korban", PASSWORD).await;
 
-    // Another account is not locked; logout ends the session.
+    // `kentongan admin unlock` forgets the failures: the right password works from that
+    // address too, at once.
+    let unlock = unlock(&node, "korban").await;
+    assert!(unlock.contains("korban"), "{unlock}");
+    let page = attacker.try_login("korban", PASSWORD).await;
+    assert_eq!(page.status, 303, "unlocked: {}", page.body);
+
+    // Logout ends the session.
     let csrf = browser.csrf().await;
     let out = browser.post_form("/admin/logout", &[("csrf", &csrf)]).await;
     assert_eq!(out.status, 303);
@@ -432,10 +477,199 @@ async fn login_lock_out(backend: Backend) {
     node.stop().await;
 }
 
+/// A stranger's address, and the operator's own (documentation ranges, RFC 5737).
+const STRANGER: &str = "203.0.113.66";
+const OPERATOR_HOME: &str = "198.51.100.20";
+
+fn retry_after(page: &Page) -> i64 {
+    page.header("retry-after")
+        .parse()
+        .unwrap_or_else(|_| panic!("a Retry-After on a {}", page.status))
+}
+
+/// Tries again until the pause is over (a try during it is not counted) and returns
+/// the first answer that is not a 429.
+async fn wait_out_the_pause(browser: &mut Browser, username: &str, password: &str) -> Page {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let page = browser.try_login(username, password).await;
+        if page.status != 429 {
+            return page;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the pause never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// `kentongan admin unlock` on the node's data directory, from another process as an
+/// operator would run it; its output.
+async fn unlock(node: &TestNode, username: &str) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(["admin", "unlock", "--dir"])
+        .arg(node.dir())
+        .args(["--username", username])
+        .output()
+        .await
+        .expect("run kentongan admin unlock");
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    text
+}
+
 #[tokio::test]
-async fn login_succeeds_fails_and_locks_out_after_wrong_passwords() {
+async fn login_is_slowed_per_address_and_never_locks_the_operator_out() {
     for backend in backends() {
         login_lock_out(backend).await;
+    }
+}
+
+/// A login page as it compares between two names: without its fresh CSRF token and
+/// the name typed back into the form.
+fn comparable(page: &Page, typed: &str) -> (u16, bool, String) {
+    let body = page
+        .body
+        .replace(&page.csrf(), "CSRF")
+        .replace(&format!("value=\"{typed}\""), "value=\"NAME\"");
+    (page.status, page.header("retry-after").is_empty(), body)
+}
+
+async fn missing_like_real(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    user(&node, "operator", Role::Admin).await;
+    let mut real = Browser::new(&node).coming_from("203.0.113.1");
+    let mut missing = Browser::new(&node).coming_from("203.0.113.2");
+    let both = async |real: &mut Browser, missing: &mut Browser| {
+        let a = real.try_login("operator", "tebakan-salah").await;
+        let b = missing.try_login("tidak-ada", "tebakan-salah").await;
+        assert_eq!(
+            comparable(&a, "operator"),
+            comparable(&b, "tidak-ada"),
+            "a name without an account is answered differently"
+        );
+        a.status
+    };
+
+    // Every step of the throttle: the free failures, the first pause, the failure after
+    // it and the longer pause, answered alike.
+    let mut statuses = Vec::new();
+    for _ in 0..=auth::throttle::FREE_FAILURES_PER_NAME + 1 {
+        statuses.push(both(&mut real, &mut missing).await);
+    }
+    let a = wait_out_the_pause(&mut real, "operator", "tebakan-salah").await;
+    let b = wait_out_the_pause(&mut missing, "tidak-ada", "tebakan-salah").await;
+    assert_eq!(comparable(&a, "operator"), comparable(&b, "tidak-ada"));
+    statuses.push(a.status);
+    statuses.push(both(&mut real, &mut missing).await);
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 401, 429]);
+
+    // One address guessing many names is capped too, whether the names exist or not,
+    // while any other address may still try them.
+    let mut guesser = Browser::new(&node).coming_from("2001:db8:77:1::1");
+    for n in 0..auth::throttle::FREE_FAILURES_PER_ADDRESS + 1 {
+        let name = if n == 0 {
+            "operator".to_string()
+        } else {
+            format!("nama-{n}")
+        };
+        let page = guesser.try_login(&name, "tebakan-salah").await;
+        assert_eq!(page.status, 401, "{name}: {}", page.body);
+    }
+    // Another address of the same IPv6 /64 is the same guesser.
+    let mut same_block = Browser::new(&node).coming_from("2001:db8:77:1:abcd::9");
+    for name in ["operator", "nama-baru"] {
+        let page = same_block.try_login(name, "tebakan-salah").await;
+        assert_eq!(page.status, 429, "{name}");
+        assert!(retry_after(&page) >= 1);
+    }
+    let mut elsewhere = Browser::new(&node).coming_from("2001:db8:78:1::1");
+    let page = elsewhere.try_login("nama-baru", "tebakan-salah").await;
+    assert_eq!(page.status, 401);
+    elsewhere.login("operator", PASSWORD).await;
+
+    // Guesses sent all at once are weighed one after another: only the free ones (and,
+    // on a machine stalled for a second, one more) are checked, not all of them.
+    let burst = (0..20).map(|_| async {
+        let mut browser = Browser::new(&node).coming_from("192.0.2.200");
+        browser.try_login("operator", "tebakan-salah").await.status
+    });
+    let statuses = futures::future::join_all(burst).await;
+    let checked = statuses.iter().filter(|status| **status == 401).count();
+    let free = usize::try_from(auth::throttle::FREE_FAILURES_PER_NAME).expect("small");
+    assert!(
+        (free + 1..=free + 2).contains(&checked),
+        "{checked} checked of {statuses:?}"
+    );
+    assert!(statuses.iter().all(|status| matches!(status, 401 | 429)));
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_missing_username_is_answered_like_a_real_one_at_every_step_of_the_throttle() {
+    for backend in backends() {
+        missing_like_real(backend).await;
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+async fn timing(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sukamaju").await;
+    user(&node, "operator", Role::Admin).await;
+    // One POST timed; each try from its own address, so no pause is ever involved.
+    let timed = async |n: usize, username: &str| {
+        let mut browser = Browser::new(&node).coming_from(&format!("192.0.2.{n}"));
+        let form = browser.get("/admin/login").await;
+        let csrf = form.csrf();
+        let started = std::time::Instant::now();
+        let page = browser
+            .post_form(
+                "/admin/login",
+                &[
+                    ("csrf", &csrf),
+                    ("username", username),
+                    ("password", "tebakan-salah"),
+                ],
+            )
+            .await;
+        let took = started.elapsed().as_secs_f64();
+        assert_eq!(page.status, 401);
+        took
+    };
+    // Warm up both paths, then alternate which goes first.
+    timed(1, "operator").await;
+    timed(2, "tidak-ada").await;
+    let (mut real, mut missing) = (Vec::new(), Vec::new());
+    for round in 0..15 {
+        let n = 10 + 2 * round;
+        if round % 2 == 0 {
+            real.push(timed(n, "operator").await);
+            missing.push(timed(n + 1, &format!("tidak-ada-{round}")).await);
+        } else {
+            missing.push(timed(n, &format!("tidak-ada-{round}")).await);
+            real.push(timed(n + 1, "operator").await);
+        }
+    }
+    let ratio = median(missing) / median(real);
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "a missing name takes {ratio:.2}× the time of a wrong password"
+    );
+    node.stop().await;
+}
+
+/// Argon2 dominates a login: without the dummy verification a missing name would be
+/// answered in a fraction of the time.
+#[tokio::test]
+async fn a_missing_username_takes_as_long_as_a_wrong_password() {
+    for backend in backends() {
+        timing(backend).await;
     }
 }
 
@@ -775,6 +1009,7 @@ async fn publish_with_cover(backend: Backend) {
             base: browser.base.clone(),
             client: browser.client.clone(),
             cookies: browser.cookies.clone(),
+            address: None,
         };
         let path = format!("/admin/posts/{id}");
         async move {

@@ -96,12 +96,17 @@ async fn page(url: &str) -> String {
     response.text().await.expect("body")
 }
 
-pub(crate) async fn editor(node: &TestNode) -> (Browser, String) {
-    user(node, "editor.desa", Role::Editor).await;
+/// An account of `role` signed in, with the session's token.
+async fn signed_in(node: &TestNode, username: &str, role: Role) -> (Browser, String) {
+    user(node, username, role).await;
     let mut browser = Browser::new(node);
-    browser.login("editor.desa", PASSWORD).await;
+    browser.login(username, PASSWORD).await;
     let csrf = browser.csrf().await;
     (browser, csrf)
+}
+
+pub(crate) async fn editor(node: &TestNode) -> (Browser, String) {
+    signed_in(node, "editor.desa", Role::Editor).await
 }
 
 async fn approval_before_display(backend: Backend) {
@@ -400,12 +405,31 @@ async fn blocking(backend: Backend) {
     let shown = page(&post_url).await;
     assert!(shown.contains("ikut kerja bakti") && shown.contains("bawa cangkul"));
 
-    // Block the account: its comment disappears, its ticket stays, its new messages
-    // are refused with the reason; the rest of its server is not affected.
-    let blocked = editor
+    // Blocks are for the whole node, so the admin's: an editor may not.
+    let refused = editor
         .post_form(
             &format!("/admin/aspirasi/{}/blokir", budi_ticket.number),
             &[("csrf", &csrf), ("kind", "account")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(editor.get("/admin/aspirasi/blokir").await.status, 403);
+    assert!(
+        node.state()
+            .store
+            .blocks()
+            .await
+            .expect("blocks")
+            .is_empty()
+    );
+    let (mut operator, admin_csrf) = signed_in(&node, "operator.desa", Role::Admin).await;
+
+    // Block the account: its comment disappears, its ticket stays, its new messages
+    // are refused with the reason; the rest of its server is not affected.
+    let blocked = operator
+        .post_form(
+            &format!("/admin/aspirasi/{}/blokir", budi_ticket.number),
+            &[("csrf", &admin_csrf), ("kind", "account")],
         )
         .await;
     assert_eq!(blocked.status, 303, "{}", blocked.body);
@@ -444,10 +468,10 @@ async fn blocking(backend: Backend) {
 
     // Block the whole server from Sari's ticket: her comment goes too, and nobody there
     // may write or follow; a Delete still passes (withdrawing is always allowed).
-    let blocked = editor
+    let blocked = operator
         .post_form(
             &format!("/admin/aspirasi/{}/blokir", sari_ticket.number),
-            &[("csrf", &csrf), ("kind", "server")],
+            &[("csrf", &admin_csrf), ("kind", "server")],
         )
         .await;
     assert_eq!(blocked.status, 303);
@@ -524,24 +548,24 @@ async fn blocking(backend: Backend) {
 
     // The list of blocks; a bad or own address is refused; unblocking brings the
     // account's approved comment back.
-    let blocks = editor.get("/admin/aspirasi/blokir").await;
+    let blocks = operator.get("/admin/aspirasi/blokir").await;
     assert_eq!(blocks.status, 200);
     let host = peer.base.trim_start_matches("http://");
     assert!(blocks.body.contains(&peer.actor_id("budi")) && blocks.body.contains(host));
     for bad in ["bukan alamat", node.domain.as_str()] {
-        let refused = editor
+        let refused = operator
             .post_form(
                 "/admin/aspirasi/blokir",
-                &[("csrf", &csrf), ("target", bad), ("reason", "")],
+                &[("csrf", &admin_csrf), ("target", bad), ("reason", "")],
             )
             .await;
         assert_eq!(refused.status, 400, "{bad}");
     }
-    let added = editor
+    let added = operator
         .post_form(
             "/admin/aspirasi/blokir",
             &[
-                ("csrf", &csrf),
+                ("csrf", &admin_csrf),
                 ("target", "https://Spam.Example/"),
                 ("reason", "iklan"),
             ],
@@ -555,10 +579,10 @@ async fn blocking(backend: Backend) {
             .any(|b| b.kind == "server" && b.target == "spam.example")
     );
     for block in list.iter().filter(|b| b.target != "spam.example") {
-        let removed = editor
+        let removed = operator
             .post_form(
                 &format!("/admin/aspirasi/blokir/{}/hapus", block.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &admin_csrf)],
             )
             .await;
         assert_eq!(removed.status, 303);

@@ -12,20 +12,20 @@ use kentongan::{
     web::strings,
 };
 
-fn pdf(marker: &str) -> Vec<u8> {
+pub(crate) fn pdf(marker: &str) -> Vec<u8> {
     format!(
         "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {marker}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     )
     .into_bytes()
 }
 
-fn this_year() -> i64 {
+pub(crate) fn this_year() -> i64 {
     year_of(TimeZone::Wib, now_ms())
 }
 
 /// One upload through the admin's form, with the session's CSRF token.
 #[allow(clippy::too_many_arguments)]
-async fn upload(
+pub(crate) async fn upload(
     browser: &mut Browser,
     title: &str,
     category: &str,

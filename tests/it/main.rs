@@ -23,6 +23,7 @@ mod interop_fedify;
 mod monitoring;
 mod portal;
 mod profile;
+mod roles;
 mod scale_out;
 mod signatures;
 mod site;

@@ -8,6 +8,7 @@ use super::{
     view::{self, OkQuery},
 };
 use crate::{
+    auth::{Permission, Reach},
     publishing::{self, PostKind, drafts},
     state::AppState,
     store::{DeliveryReportRow, DraftRecord, PostRecord},
@@ -45,6 +46,7 @@ fn post_row(admin: &Admin, state: &AppState, post: &PostRecord) -> Value {
         date => admin.settings.time_zone.date_time_label(post.published_at, admin.lang),
         public_url => state.urls.post(&post.public_id).to_string(),
         pinned => post.is_pinned_at(crate::clock::now_ms()),
+        can_open => admin.reaches(Permission::ViewPosts, post.author_user_id),
     }
 }
 
@@ -102,12 +104,10 @@ async fn dashboard_page(
             .map(|d| draft_row(admin, d, &authors))
             .collect()
     };
-    let review = if admin.can_manage() {
-        rows("review", false)
-    } else {
-        rows("review", true)
-    };
-    let scheduled = rows("scheduled", !admin.can_manage());
+    // Others' drafts are listed to those who may work on them.
+    let only_mine = admin.reach(Permission::WriteDrafts) != Reach::All;
+    let review = rows("review", only_mine);
+    let scheduled = rows("scheduled", only_mine);
     let mine = rows("draft", true);
     let counts = context! {
         posts => store.count_live_posts(actor_id).await?,
@@ -197,11 +197,19 @@ pub async fn post_page(
     Query(query): Query<OkQuery>,
 ) -> Result<Response, Response> {
     let post = live_post(&state, &admin, &id).await?;
-    let rows = state
-        .store
-        .delivery_report(post.id)
-        .await
-        .map_err(view::failure)?;
+    if !admin.reaches(Permission::ViewPosts, post.author_user_id) {
+        return Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN));
+    }
+    // Which servers have the post, and their errors, are for those who may see reports.
+    let rows = if admin.may(Permission::ViewDeliveryReports) {
+        state
+            .store
+            .delivery_report(post.id)
+            .await
+            .map_err(view::failure)?
+    } else {
+        Vec::new()
+    };
     let tz = admin.settings.time_zone;
     let images: Vec<Value> = publishing::images_of(&post.images_json)
         .iter()
@@ -228,7 +236,6 @@ pub async fn delete_confirm(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let post = live_post(&state, &admin, &id).await?;
     Ok(view::page(
         &admin,
@@ -248,7 +255,6 @@ pub async fn delete_post(
     Path(id): Path<String>,
     AdminPost { admin, .. }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let post = live_post(&state, &admin, &id).await?;
     match publishing::delete(&state.store, &admin.actor, &post).await {
         Ok(()) => {

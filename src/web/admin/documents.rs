@@ -150,7 +150,6 @@ pub async fn list(
     admin: Admin,
     Query(query): Query<view::OkQuery>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let form = DocumentForm {
         category: KipCategory::Berkala.code().into(),
         year: current_year(&admin).to_string(),
@@ -195,7 +194,6 @@ pub async fn upload(
     State(state): State<AppState>,
     AdminMultipart(AdminPost { admin, fields }): AdminMultipart,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let form = DocumentForm::of_fields(&fields);
     let refuse = async |err: anyhow::Error| -> Response {
         let (status, reason) = if let Some(file) = err.downcast_ref::<FileRefused>() {
@@ -248,7 +246,6 @@ pub async fn upload(
 
 /// The document, for an editor or admin.
 async fn find(state: &AppState, admin: &Admin, id: i64) -> Result<DocumentRecord, Response> {
-    admin.require(admin.can_manage())?;
     match state.store.document_by_id(id).await {
         Ok(Some(document)) => Ok(document),
         Ok(None) => Err(view::not_found(admin)),
@@ -376,7 +373,6 @@ pub async fn checklist_page(
     State(state): State<AppState>,
     admin: Admin,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let lang = admin.lang;
     let village_word = admin.settings.village_word.clone();
     let checklist = checklist::checklist(&state.store, current_year(&admin))

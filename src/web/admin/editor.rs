@@ -19,6 +19,7 @@ use super::{
     view,
 };
 use crate::{
+    auth::{Permission, Reach},
     media::{MediaError, MediaStore, process_upload},
     publishing::{
         self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind,
@@ -85,17 +86,18 @@ impl Action {
 /// A contributor may change their own drafts until an editor has scheduled them;
 /// editors and admins may change any.
 pub fn may_edit_draft(admin: &Admin, draft: &DraftRecord) -> bool {
-    admin.can_manage()
-        || (draft.author_user_id == Some(admin.user_id()) && draft.status != "scheduled")
+    admin.reaches(Permission::WriteDrafts, draft.author_user_id)
+        && (admin.reach(Permission::WriteDrafts) == Reach::All || draft.status != "scheduled")
 }
 
 /// The buttons this account may press on this target, in the order shown.
 fn allowed_actions(admin: &Admin, target: &Target) -> Vec<Action> {
+    let publishes = admin.may(Permission::PublishPosts);
     match target {
-        Target::Post(_) if admin.can_manage() => vec![Action::Preview, Action::Publish],
+        Target::Post(_) if publishes => vec![Action::Preview, Action::Publish],
         Target::Post(_) => Vec::new(),
         Target::Draft(draft) if !may_edit_draft(admin, draft) => Vec::new(),
-        _ if admin.can_manage() => vec![
+        _ if publishes => vec![
             Action::Preview,
             Action::SaveDraft,
             Action::Schedule,
@@ -511,7 +513,6 @@ pub async fn post_form(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let post = find_post(&state, &admin, &id).await?;
     let form = EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
     Ok(show_form(&state, &admin, Target::Post(post), form).await)

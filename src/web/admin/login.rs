@@ -1,7 +1,8 @@
 //! `/admin/login` and `/admin/logout`. The login form has no session yet, so its CSRF
 //! token is double-submitted: a random token in a Strict cookie and the same in the
-//! form. A wrong password says only that the pair was wrong; a locked account says
-//! until when, in the village's time zone.
+//! form. A wrong password says only that the pair was wrong, whether the name exists or
+//! not; too many failures of a name or from an address (`auth::throttle`) get a 429 with
+//! `Retry-After`, the same again for every name.
 
 use super::{
     fields::FormFields,
@@ -16,16 +17,18 @@ use crate::{
     site::{self, SiteSettings},
     state::AppState,
     web::{
+        client::client_address,
         render::render,
-        strings::{self, Text},
+        strings::{self, Lang, Text},
     },
 };
 use axum::{
-    extract::{Query, State},
+    extract::{ConnectInfo, Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
+use std::net::SocketAddr;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct LoginQuery {
@@ -85,8 +88,21 @@ pub async fn form(
     login_page(&state, &settings, StatusCode::OK, "", &query.next, None).await
 }
 
+/// How long to wait, in words coarse enough to read the same for every name: the exact
+/// number of seconds is in `Retry-After`.
+fn wait_message(wait_seconds: i64, lang: Lang) -> String {
+    if wait_seconds < 60 {
+        return strings::ADMIN_LOGIN_SLOWED_MOMENT.get(lang).to_string();
+    }
+    let minutes = (wait_seconds + 59) / 60;
+    strings::ADMIN_LOGIN_SLOWED_MINUTES
+        .get(lang)
+        .replace("{minutes}", &minutes.to_string())
+}
+
 pub async fn submit(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     FormFields(fields): FormFields,
 ) -> Result<Response, AppError> {
@@ -114,7 +130,9 @@ pub async fn submit(
         return refuse(StatusCode::FORBIDDEN, strings::ADMIN_LOGIN_FORM_EXPIRED).await;
     }
 
-    match auth::login(&state.store, username, fields.get("password")).await? {
+    let address = client_address(peer, &headers);
+    let password = fields.get("password");
+    match auth::login(&state.store, username, password, &address).await? {
         Ok(user) => {
             let token = auth::start_session(&state.store, &user).await?;
             tracing::info!(user = %user.username, "signed in");
@@ -128,11 +146,10 @@ pub async fn submit(
         Err(LoginRefusal::WrongCredentials) => {
             refuse(StatusCode::UNAUTHORIZED, strings::ADMIN_LOGIN_WRONG).await
         }
-        Err(LoginRefusal::Locked(until)) => {
-            let when = settings.time_zone.date_time_label(until, lang);
-            let message = strings::ADMIN_LOGIN_LOCKED
-                .get(lang)
-                .replace("{until}", &when);
+        Err(LoginRefusal::Slowed(until)) => {
+            let wait = ((until - now_ms()).max(0) + 999) / 1000;
+            let wait = wait.max(1);
+            let message = wait_message(wait, lang);
             let mut response = login_page(
                 &state,
                 &settings,
@@ -142,7 +159,6 @@ pub async fn submit(
                 Some(message),
             )
             .await?;
-            let wait = ((until - now_ms()).max(0) + 999) / 1000;
             if let Ok(value) = wait.to_string().parse() {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }

@@ -2,11 +2,13 @@
 //! drafts and review, delivery reports, followers, and (by role) settings, pages,
 //! categories and accounts. Server-rendered forms that work without JavaScript.
 //!
-//! Every page but the login form needs a session (`session::Admin`), every POST a
+//! Every page but the login form needs a session (`session::Admin`) whose role has the
+//! permission the route's row names ([`table`], from `auth::permissions`), every POST a
 //! matching CSRF token and, when the browser sends one, our own Origin: POST handlers
-//! take `session::AdminPost` (or `AdminMultipart`), which checks both before the handler
-//! sees a field, and answer `Result<Response, Response>` so a refusal page returns with
-//! `?`. The rules live in
+//! take `session::AdminPost` (or `AdminMultipart`), which checks all of it before the
+//! handler sees a field, and answer `Result<Response, Response>` so a refusal page
+//! returns with `?`. Handlers only ask for more where it depends on the object (one's
+//! own drafts and posts: `auth::Reach::Own`). The rules live in
 //! the domain rooms (`auth`, `publishing`, `site`, `actors`, `media`); this module only
 //! turns forms into their calls and their refusals into pages. It holds no SQL.
 
@@ -32,14 +34,14 @@ pub use session::is_signed_in;
 /// Forms are read the same way on the public site; the reader lives in `web::forms`.
 use super::forms as fields;
 
-use crate::state::AppState;
+use super::access::{Access, Routes, Row};
+use crate::{auth::Permission, state::AppState};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderValue, header},
     middleware,
     response::Response,
-    routing::{get, post},
 };
 
 /// Uploads are at most 10 MB each; a post may carry a cover and a gallery at once.
@@ -170,111 +172,222 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(dashboard::dashboard))
-        .route("/admin/", get(dashboard::dashboard))
-        .route("/admin/login", get(login::form).post(login::submit))
-        .route("/admin/logout", post(login::logout))
-        .route(
-            "/admin/posts/new",
-            get(editor::new_form).post(editor::new_submit),
-        )
-        .route("/admin/posts/{id}", get(dashboard::post_page))
-        .route(
-            "/admin/posts/{id}/edit",
-            get(editor::post_form).post(editor::post_submit),
-        )
-        .route(
-            "/admin/posts/{id}/delete",
-            get(dashboard::delete_confirm).post(dashboard::delete_post),
-        )
-        .route(
+/// Every admin route with who may use it (`web::access`): at once the router, the
+/// matrix in docs/roles.md and the list the roles test walks through.
+fn table() -> Routes {
+    use Access::{Public, Signed};
+    use Permission::*;
+    Routes::default()
+        .get("/admin", Signed(UseAdmin), dashboard::dashboard)
+        .get("/admin/", Signed(UseAdmin), dashboard::dashboard)
+        .get("/admin/login", Public, login::form)
+        .post("/admin/login", Public, login::submit)
+        .post("/admin/logout", Signed(UseAdmin), login::logout)
+        .get("/admin/account", Signed(UseAdmin), account::form)
+        .post("/admin/account", Signed(UseAdmin), account::submit)
+        .get("/admin/posts/new", Signed(WriteDrafts), editor::new_form)
+        .post("/admin/posts/new", Signed(WriteDrafts), editor::new_submit)
+        .get(
             "/admin/drafts/{id}/edit",
-            get(editor::draft_form).post(editor::draft_submit),
+            Signed(WriteDrafts),
+            editor::draft_form,
         )
-        .route(
+        .post(
+            "/admin/drafts/{id}/edit",
+            Signed(WriteDrafts),
+            editor::draft_submit,
+        )
+        .get(
             "/admin/drafts/{id}/delete",
-            get(dashboard::draft_delete_confirm).post(dashboard::delete_draft),
+            Signed(WriteDrafts),
+            dashboard::draft_delete_confirm,
         )
-        .route("/admin/followers", get(followers::list))
-        .route("/admin/aspirasi", get(aspirations::list))
-        .route(
+        .post(
+            "/admin/drafts/{id}/delete",
+            Signed(WriteDrafts),
+            dashboard::delete_draft,
+        )
+        .get("/admin/posts/{id}", Signed(ViewPosts), dashboard::post_page)
+        .get(
+            "/admin/posts/{id}/edit",
+            Signed(PublishPosts),
+            editor::post_form,
+        )
+        .post(
+            "/admin/posts/{id}/edit",
+            Signed(PublishPosts),
+            editor::post_submit,
+        )
+        .get(
+            "/admin/posts/{id}/delete",
+            Signed(PublishPosts),
+            dashboard::delete_confirm,
+        )
+        .post(
+            "/admin/posts/{id}/delete",
+            Signed(PublishPosts),
+            dashboard::delete_post,
+        )
+        .get("/admin/followers", Signed(ViewFollowers), followers::list)
+        .get("/admin/aspirasi", Signed(HandleTickets), aspirations::list)
+        .get(
             "/admin/aspirasi/libur",
-            get(holidays::list).post(holidays::change),
+            Signed(HandleTickets),
+            holidays::list,
         )
-        .route("/admin/aspirasi/{number}", get(aspirations::page))
-        .route("/admin/aspirasi/{number}/jawab", post(aspirations::answer))
-        .route("/admin/aspirasi/{number}/status", post(aspirations::decide))
-        .route(
+        .post(
+            "/admin/aspirasi/libur",
+            Signed(HandleTickets),
+            holidays::change,
+        )
+        .get(
+            "/admin/aspirasi/{number}",
+            Signed(HandleTickets),
+            aspirations::page,
+        )
+        .post(
+            "/admin/aspirasi/{number}/jawab",
+            Signed(HandleTickets),
+            aspirations::answer,
+        )
+        .post(
+            "/admin/aspirasi/{number}/status",
+            Signed(HandleTickets),
+            aspirations::decide,
+        )
+        .post(
             "/admin/aspirasi/{number}/petugas",
-            post(ticket_desk::assign),
+            Signed(HandleTickets),
+            ticket_desk::assign,
         )
-        .route("/admin/aspirasi/{number}/catatan", post(ticket_desk::note))
-        .route(
+        .post(
+            "/admin/aspirasi/{number}/catatan",
+            Signed(HandleTickets),
+            ticket_desk::note,
+        )
+        .get(
             "/admin/aspirasi/{number}/foto/{file}",
-            get(ticket_desk::photo),
+            Signed(HandleTickets),
+            ticket_desk::photo,
         )
-        .route(
-            "/admin/aspirasi/blokir",
-            get(moderation::blocks).post(moderation::add_block),
-        )
-        .route(
-            "/admin/aspirasi/blokir/{id}/hapus",
-            post(moderation::unblock),
-        )
-        .route(
+        .post(
             "/admin/aspirasi/{number}/tampilkan",
-            post(moderation::approve),
+            Signed(HandleTickets),
+            moderation::approve,
         )
-        .route(
+        .post(
             "/admin/aspirasi/{number}/sembunyikan",
-            post(moderation::unapprove),
+            Signed(HandleTickets),
+            moderation::unapprove,
         )
-        .route(
+        .post(
             "/admin/aspirasi/{number}/blokir",
-            post(moderation::block_author),
+            Signed(ManageBlocks),
+            moderation::block_author,
         )
-        .route(
-            "/admin/settings",
-            get(settings::form).post(settings::submit),
+        .get(
+            "/admin/aspirasi/blokir",
+            Signed(ManageBlocks),
+            moderation::blocks,
         )
-        .route("/admin/pages", get(pages::list))
-        .route(
-            "/admin/pages/new",
-            get(pages::new_form).post(pages::new_submit),
+        .post(
+            "/admin/aspirasi/blokir",
+            Signed(ManageBlocks),
+            moderation::add_block,
         )
-        .route(
+        .post(
+            "/admin/aspirasi/blokir/{id}/hapus",
+            Signed(ManageBlocks),
+            moderation::unblock,
+        )
+        .get("/admin/pages", Signed(ManagePages), pages::list)
+        .get("/admin/pages/new", Signed(ManagePages), pages::new_form)
+        .post("/admin/pages/new", Signed(ManagePages), pages::new_submit)
+        .get("/admin/pages/{slug}", Signed(ManagePages), pages::edit_form)
+        .post(
             "/admin/pages/{slug}",
-            get(pages::edit_form).post(pages::edit_submit),
+            Signed(ManagePages),
+            pages::edit_submit,
         )
-        .route("/admin/pages/{slug}/delete", post(pages::delete))
-        .route(
+        .post(
+            "/admin/pages/{slug}/delete",
+            Signed(ManagePages),
+            pages::delete,
+        )
+        .get(
             "/admin/categories",
-            get(categories::list).post(categories::add),
+            Signed(ManageCategories),
+            categories::list,
         )
-        .route("/admin/categories/{id}", post(categories::update))
-        .route("/admin/categories/{id}/delete", post(categories::delete))
-        .route("/admin/users", get(users::list).post(users::add))
-        .route(
-            "/admin/users/{id}",
-            get(users::edit_form).post(users::update),
+        .post(
+            "/admin/categories",
+            Signed(ManageCategories),
+            categories::add,
         )
-        .route("/admin/users/{id}/reset", post(users::reset_password))
-        .route("/admin/account", get(account::form).post(account::submit))
-        .route(
-            "/admin/dokumen",
-            get(documents::list).post(documents::upload),
+        .post(
+            "/admin/categories/{id}",
+            Signed(ManageCategories),
+            categories::update,
         )
-        .route("/admin/dokumen/kelengkapan", get(documents::checklist_page))
-        .route(
+        .post(
+            "/admin/categories/{id}/delete",
+            Signed(ManageCategories),
+            categories::delete,
+        )
+        .get("/admin/dokumen", Signed(ManageDocuments), documents::list)
+        .post("/admin/dokumen", Signed(ManageDocuments), documents::upload)
+        .get(
+            "/admin/dokumen/kelengkapan",
+            Signed(ManageDocuments),
+            documents::checklist_page,
+        )
+        .get(
             "/admin/dokumen/{id}",
-            get(documents::edit_form).post(documents::edit_submit),
+            Signed(ManageDocuments),
+            documents::edit_form,
         )
-        .route("/admin/dokumen/{id}/hapus", post(documents::delete))
-        .route("/admin/dokumen/{id}/berkas", get(documents::file))
+        .post(
+            "/admin/dokumen/{id}",
+            Signed(ManageDocuments),
+            documents::edit_submit,
+        )
+        .post(
+            "/admin/dokumen/{id}/hapus",
+            Signed(ManageDocuments),
+            documents::delete,
+        )
+        .get(
+            "/admin/dokumen/{id}/berkas",
+            Signed(ManageDocuments),
+            documents::file,
+        )
+        .get("/admin/settings", Signed(ManageSettings), settings::form)
+        .post("/admin/settings", Signed(ManageSettings), settings::submit)
+        .get("/admin/users", Signed(ManageAccounts), users::list)
+        .post("/admin/users", Signed(ManageAccounts), users::add)
+        .get(
+            "/admin/users/{id}",
+            Signed(ManageAccounts),
+            users::edit_form,
+        )
+        .post("/admin/users/{id}", Signed(ManageAccounts), users::update)
+        .post(
+            "/admin/users/{id}/reset",
+            Signed(ManageAccounts),
+            users::reset_password,
+        )
+}
+
+pub fn routes() -> Router<AppState> {
+    table()
+        .into_router()
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::map_response(security_headers))
+}
+
+/// Every admin route and who may use it.
+pub fn matrix() -> Vec<Row> {
+    table().rows().to_vec()
 }
 
 #[cfg(test)]

@@ -97,7 +97,6 @@ pub async fn list(
     admin: Admin,
     Query(query): Query<OkQuery>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let pages = state.store.pages().await.map_err(view::failure)?;
     let tz = admin.settings.time_zone;
     let rows: Vec<_> = pages
@@ -121,7 +120,6 @@ pub async fn list(
 }
 
 pub async fn new_form(State(_state): State<AppState>, admin: Admin) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     Ok(show(
         &admin,
         StatusCode::OK,
@@ -136,7 +134,6 @@ pub async fn edit_form(
     admin: Admin,
     Path(slug): Path<String>,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let page = existing(&state, &admin, &slug).await?;
     let form = PageForm {
         slug: page.slug,
@@ -161,7 +158,6 @@ async fn save(
     slug: Option<String>,
     fields: Fields,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     let mut form = PageForm::of_fields(&fields);
     let is_new = slug.is_none();
     if let Some(slug) = slug {
@@ -220,7 +216,6 @@ pub async fn delete(
     Path(slug): Path<String>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.can_manage())?;
     if slug == PRIVACY_SLUG {
         return Err(view::message(
             &admin,

@@ -1,9 +1,12 @@
-//! Who is signed in. The `Admin` extractor reads the session cookie and loads the
-//! account, its language and the site; a request without a live session is sent to the
-//! login form. Every POST handler takes an [`AdminPost`] (or an [`AdminMultipart`])
-//! instead: the account together with its form, already through the gate of the session's
-//! CSRF token in the hidden `csrf` field and, when the browser names one, our own Origin.
-//! The gate is private to this file, so a handler cannot reach a form's fields without it.
+//! Who is signed in, and whether they may be here. The `Admin` extractor reads the
+//! session cookie and loads the account, its language and the site; a request without a
+//! live session is sent to the login form, and one whose role lacks the permission of the
+//! route's row (`web::access`, put on the request by the router) gets a 403 page before
+//! any handler runs. A route with no row is refused to everyone. Every POST handler takes
+//! an [`AdminPost`] (or an [`AdminMultipart`]) instead: the account together with its
+//! form, already through the gate of the session's CSRF token in the hidden `csrf` field
+//! and, when the browser names one, our own Origin. The gate is private to this file, so
+//! a handler cannot reach a form's fields without it.
 
 use super::{
     fields::{Fields, FormFields, Unreadable},
@@ -11,12 +14,15 @@ use super::{
 };
 use crate::{
     actors,
-    auth::{self, Role},
+    auth::{self, Permission, Reach, Role},
     error::AppError,
     site::{self, SiteSettings},
     state::AppState,
     store::{ActorRecord, SessionRecord},
-    web::strings::{self, Lang, PageTexts},
+    web::{
+        access::Access,
+        strings::{self, Lang, PageTexts},
+    },
 };
 use axum::{
     extract::{FromRequest, FromRequestParts, Multipart, Request},
@@ -150,7 +156,7 @@ impl FromRequestParts<AppState> for Admin {
             .next()
             .ok_or_else(|| AppError::NotFound(strings::NO_ACTOR.id.to_string()).into_response())?;
         let lang = Lang::parse(&session.user.language).unwrap_or(settings.language);
-        Ok(Self {
+        let admin = Self {
             role: Role::of(&session.user),
             texts: settings.texts(lang),
             lang,
@@ -158,7 +164,18 @@ impl FromRequestParts<AppState> for Admin {
             actor,
             origin: origin_of(&parts.headers),
             session,
-        })
+        };
+        match parts.extensions.get::<Access>() {
+            Some(Access::Public) => Ok(admin),
+            Some(Access::Signed(permission)) if admin.may(*permission) => Ok(admin),
+            Some(Access::Signed(_)) => Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN)),
+            // Fail closed: a route registered around the matrix works for no one.
+            Some(Access::ApiToken) | None => {
+                let path = parts.uri.path();
+                tracing::error!(%path, "an admin route without its row in the matrix");
+                Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN))
+            }
+        }
     }
 }
 
@@ -167,20 +184,23 @@ impl Admin {
         self.session.user.id
     }
 
-    /// Refuses unless the account's role allows it.
-    // The refusal is the page itself, answered at once: no need to box it.
-    #[allow(clippy::result_large_err)]
-    pub fn require(&self, allowed: bool) -> Result<(), Response> {
-        if allowed {
-            Ok(())
-        } else {
-            Err(view::forbidden(self, strings::ADMIN_FORBIDDEN))
-        }
+    /// Whether the account's role allows this, at least for its own things.
+    pub fn may(&self, permission: Permission) -> bool {
+        auth::allows(self.role, permission)
     }
 
-    /// Editors and admins manage posts of anyone, pages and categories.
-    pub fn can_manage(&self) -> bool {
-        self.role.can_publish()
+    /// How far this permission reaches for the account's role.
+    pub fn reach(&self, permission: Permission) -> Reach {
+        auth::reach(self.role, permission)
+    }
+
+    /// Whether a thing written by `author` is within reach of this permission.
+    pub fn reaches(&self, permission: Permission, author: Option<i64>) -> bool {
+        match self.reach(permission) {
+            Reach::All => true,
+            Reach::Own => author == Some(self.user_id()),
+            Reach::None => false,
+        }
     }
 }
 

@@ -130,7 +130,6 @@ pub async fn form(
     admin: Admin,
     Query(query): Query<OkQuery>,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     let current = SettingsForm::current(&admin);
     Ok(show(
         &admin,
@@ -178,7 +177,6 @@ pub async fn submit(
     State(state): State<AppState>,
     AdminMultipart(AdminPost { admin, fields }): AdminMultipart,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     let lang = admin.lang;
     let form = SettingsForm::of_fields(&fields);
     let refuse =

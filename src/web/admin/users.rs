@@ -7,8 +7,7 @@ use super::{
     view::{self, OkQuery},
 };
 use crate::{
-    auth::{self, Role},
-    clock::now_ms,
+    auth::{self, Permission::ManageAccounts, Role},
     state::AppState,
     store::UserRecord,
     web::strings::{self, Text},
@@ -20,7 +19,9 @@ use axum::{
 };
 use minijinja::{Value, context};
 
-fn user_row(admin: &Admin, user: &UserRecord) -> Value {
+/// One account as the pages show it; `slowed` is when the latest pause of its sign-ins
+/// from some address ends (`auth::slowed_accounts`).
+fn user_row(admin: &Admin, user: &UserRecord, slowed: Option<i64>) -> Value {
     let lang = admin.lang;
     let language = match user.language.as_str() {
         "id" => strings::ADMIN_LANG_ID,
@@ -34,8 +35,7 @@ fn user_row(admin: &Admin, user: &UserRecord) -> Value {
         role => Role::of(user).as_str(),
         role_label => Role::of(user).label().get(lang),
         language => language.get(lang),
-        locked => (user.locked_until > now_ms())
-            .then(|| admin.settings.time_zone.date_time_label(user.locked_until, lang)),
+        slowed => slowed.map(|until| admin.settings.time_zone.date_time_label(until, lang)),
         disabled => user.disabled,
         is_me => user.id == admin.user_id(),
     }
@@ -63,13 +63,19 @@ async fn show_list(
     ok: Option<&str>,
 ) -> Result<Response, Response> {
     let users = state.store.users().await.map_err(view::failure)?;
+    let slowed = auth::slowed_accounts(&state.store)
+        .await
+        .map_err(view::failure)?;
     let (username, display_name, role) = typed;
     Ok(view::page(
         admin,
         status,
         "admin/users.html",
         context! {
-            users => users.iter().map(|u| user_row(admin, u)).collect::<Vec<_>>(),
+            users => users
+                .iter()
+                .map(|u| user_row(admin, u, slowed.get(&u.username).copied()))
+                .collect::<Vec<_>>(),
             roles => roles(admin, if role.is_empty() { "kontributor" } else { role }),
             username => username,
             display_name => display_name,
@@ -84,7 +90,6 @@ pub async fn list(
     admin: Admin,
     Query(query): Query<OkQuery>,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     show_list(
         &state,
         &admin,
@@ -102,7 +107,7 @@ fn password_once(admin: &Admin, user: &UserRecord, password: &str, is_new: bool)
         StatusCode::OK,
         "admin/password_once.html",
         context! {
-            user => user_row(admin, user),
+            user => user_row(admin, user, None),
             password => password,
             is_new => is_new,
         },
@@ -113,7 +118,6 @@ pub async fn add(
     State(state): State<AppState>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
-    admin.require(admin.role.can_administer())?;
     let typed = (
         fields.get("username"),
         fields.get("display_name"),
@@ -147,7 +151,6 @@ pub async fn add(
 }
 
 async fn target_user(state: &AppState, admin: &Admin, id: i64) -> Result<UserRecord, Response> {
-    admin.require(admin.role.can_administer())?;
     match state.store.user_by_id(id).await {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(view::not_found(admin)),
@@ -166,7 +169,7 @@ fn show_edit(
         status,
         "admin/user_edit.html",
         context! {
-            user => user_row(admin, user),
+            user => user_row(admin, user, None),
             roles => roles(admin, Role::of(user).as_str()),
             error => error.map(|t| t.get(admin.lang)),
         },
@@ -197,8 +200,10 @@ pub async fn update(
         "" => user.username.clone(),
         name => name.chars().take(100).collect(),
     };
-    let was_admin = Role::of(&user) == Role::Admin && !user.disabled;
-    let stays_admin = role == Role::Admin && !disabled;
+    // The node keeps at least one enabled account that can manage accounts.
+    let manages = |role: Role, disabled: bool| !disabled && auth::allows(role, ManageAccounts);
+    let was_admin = manages(Role::of(&user), user.disabled);
+    let stays_admin = manages(role, disabled);
     if was_admin && !stays_admin {
         if user.id == admin.user_id() {
             return Err(refuse(strings::ADMIN_NOT_YOURSELF));
@@ -206,7 +211,7 @@ pub async fn update(
         let users = state.store.users().await.map_err(view::failure)?;
         let enabled_admins = users
             .iter()
-            .filter(|u| Role::of(u) == Role::Admin && !u.disabled)
+            .filter(|u| manages(Role::of(u), u.disabled))
             .count();
         if enabled_admins <= 1 {
             return Err(refuse(strings::ADMIN_LAST_ADMIN));
@@ -240,10 +245,5 @@ pub async fn reset_password(
         .await
         .map_err(view::failure)?;
     tracing::info!(user = %user.username, by = %admin.session.user.username, "password reset");
-    let user = UserRecord {
-        locked_until: 0,
-        failed_logins: 0,
-        ..user
-    };
     Ok(password_once(&admin, &user, &password, false))
 }

@@ -4,6 +4,7 @@
 
 use super::session::Admin;
 use crate::{
+    auth::Permission,
     error::AppError,
     publishing::InvalidInput,
     web::{
@@ -16,6 +17,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
+use std::collections::BTreeMap;
 
 /// What every admin page reads.
 pub fn base(admin: &Admin) -> Value {
@@ -30,8 +32,11 @@ pub fn base(admin: &Admin) -> Value {
             role => admin.role.as_str(),
             role_label => admin.role.label().get(admin.lang),
         },
-        can_manage => admin.can_manage(),
-        can_administer => admin.role.can_administer(),
+        // What the menu and the pages offer: `may.view_followers`, … (auth::permissions).
+        may => Permission::ALL
+            .iter()
+            .map(|p| (p.name(), admin.may(*p)))
+            .collect::<BTreeMap<_, _>>(),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::{
     publishing::InvalidInput,
     state::AppState,
     web::{
+        client::client_address,
         forms::{Fields, Unreadable},
         strings,
     },
@@ -24,22 +25,6 @@ use axum::{
 };
 use minijinja::{Value, context};
 use std::{collections::HashMap, net::SocketAddr};
-
-/// The address a message came from: the peer, or, behind a reverse proxy on this
-/// machine, the client it names last in `X-Forwarded-For`.
-fn client_address(peer: SocketAddr, headers: &HeaderMap) -> String {
-    if peer.ip().is_loopback()
-        && let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return forwarded.to_string();
-    }
-    peer.ip().to_string()
-}
 
 fn classes(site: &Site, selected: Option<TicketClass>) -> Vec<Value> {
     TicketClass::ALL
@@ -346,23 +331,4 @@ pub async fn status(
             ..site.base(&state, "aspirasi")
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_proxy_on_this_machine_names_the_client() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "10.0.0.1, 203.0.113.7".parse().expect("header"),
-        );
-        let local: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
-        let remote: SocketAddr = "198.51.100.2:5000".parse().expect("addr");
-        assert_eq!(client_address(local, &headers), "203.0.113.7");
-        // Anyone else cannot choose their address by sending the header.
-        assert_eq!(client_address(remote, &headers), "198.51.100.2");
-    }
 }

@@ -1,11 +1,12 @@
 //! What a fresh node says about itself before anyone edits anything: the account's
 //! default bio and the default privacy policy. `{name}` is the account's display name,
-//! `{url}` the website, `{session_days}` how long a staff session lasts unused; the
-//! village word is put in as everywhere else.
+//! `{url}` the website, `{session_days}` how long a staff session lasts unused,
+//! `{login_forget_hours}` how long failed sign-ins are counted; the village word is put
+//! in as everywhere else.
 //!
 //! The privacy policy must stay true to the code: every retention it states is what
 //! the code does (the inbox purge in `federation::process`, the session lifetime in
-//! `auth`; no automatic deletion of tickets, photos, followers' records or deliveries).
+//! `auth`, the forgetting of failed sign-ins in `auth::throttle`; no automatic deletion of tickets, photos, followers' records or deliveries).
 //! Change it together with the behaviour.
 
 use super::{Text, texts};
@@ -52,6 +53,7 @@ texts! {
 
 - Akun petugas menyimpan nama pengguna, nama tampilan, kata sandi dalam bentuk hash argon2id, peran dan bahasa.
 - Masuk ke halaman admin memakai kuki sesi (HttpOnly) yang berlaku {session_days} hari sejak terakhir dipakai, dan kuki formulir masuk yang berlaku satu jam. Sesi yang berakhir tidak dapat dipakai lagi; barisnya tidak dihapus otomatis.
+- Percobaan masuk yang gagal dihitung bersama nama yang diketik dan alamat IP asalnya, untuk memperlambat penebakan kata sandi. Hitungan itu dilupakan {login_forget_hours} jam setelah kegagalan terakhirnya (barisnya dihapus pada percobaan masuk berikutnya), dan hitungan sebuah nama dari sebuah alamat dihapus begitu masuk berhasil dari sana.
 - Foto yang diunggah petugas disimpan ulang tanpa metadata dan tetap tersimpan walaupun kabarnya dihapus.
 
 ### Hak Anda
@@ -92,6 +94,7 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 
 - Staff accounts hold a username, a display name, the password as an argon2id hash, a role and a language.
 - Signing in to the admin uses a session cookie (HttpOnly) that lasts {session_days} days from its last use, and a login-form cookie that lasts an hour. An ended session cannot be used again; its row is not deleted automatically.
+- Failed sign-in attempts are counted with the name typed and the IP address they came from, to slow down password guessing. A count is forgotten {login_forget_hours} hours after its last failure (its row is deleted at the next sign-in attempt), and the count of a name from an address is deleted as soon as a sign-in from there succeeds.
 - Photos uploaded by staff are re-encoded without metadata and stay stored even when their post is deleted.
 
 ### Your rights
