@@ -20,6 +20,8 @@ pub mod config;
 pub mod data_dir;
 /// `kentongan demo`: a portal and three villages with sample posts.
 pub mod demo;
+/// Free space of the data directory and database: nearly full, take nothing more in.
+pub mod disk;
 /// Public information (PPID): documents by KIP category and year, and the checklist.
 pub mod documents;
 /// `AppError` and its HTTP answers.

@@ -1,7 +1,7 @@
 //! `AppState`: the one cheap-to-clone value every handler and worker shares. It is
 //! also the `app_data` of the federation library's `Data`.
 
-use crate::{config::Config, rate_limit::RateLimiter, store::Store, urls::Urls};
+use crate::{config::Config, disk::DiskGuard, rate_limit::RateLimiter, store::Store, urls::Urls};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
@@ -31,6 +31,8 @@ pub struct AppState {
     /// Fetches of actors we do not know yet, made for inbox requests not yet verified,
     /// per host of the actor.
     pub unverified_fetch_limiter: Arc<RateLimiter>,
+    /// Free space of the data directory and the SQLite database's folder.
+    pub disk: Arc<DiskGuard>,
 }
 
 impl AppState {
@@ -39,6 +41,10 @@ impl AppState {
         let inbox_limiter = Arc::new(RateLimiter::new(
             config.inbox.burst,
             config.inbox.per_minute,
+        ));
+        let disk = Arc::new(DiskGuard::new(
+            &config.dir,
+            store.database_file().as_deref(),
         ));
         Self {
             config: Arc::new(config),
@@ -61,6 +67,7 @@ impl AppState {
                 crate::federation::inbox::UNVERIFIED_FETCH_BURST,
                 crate::federation::inbox::UNVERIFIED_FETCHES_PER_MINUTE,
             )),
+            disk,
         }
     }
 }
