@@ -34,6 +34,8 @@ pub mod media;
 pub mod portal;
 /// Writing, editing and deleting posts, and their Markdown.
 pub mod publishing;
+/// How much one remote server (or the website's form) may make the node store a day.
+pub mod quota;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
 /// The website's settings, defaults and local dates.
