@@ -38,6 +38,8 @@ pub mod publishing;
 pub mod quota;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
+/// What the node forgets and when: the one worker that purges old rows.
+pub mod retention;
 /// The website's settings, defaults and local dates.
 pub mod site;
 /// The shared `AppState`.
