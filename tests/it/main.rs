@@ -25,4 +25,5 @@ mod profile;
 mod scale_out;
 mod signatures;
 mod site;
+mod storage;
 mod timeline;
