@@ -78,30 +78,53 @@ where
     Ok(total)
 }
 
-/// One pass: forgets everything whose time is over at `now`.
+/// The rows a step forgot; a step that failed counts none and keeps its error for the end
+/// of the pass, so that one failing kind does not keep the others from being forgotten.
+fn counted(failed: &mut Option<anyhow::Error>, result: anyhow::Result<u64>) -> u64 {
+    result.unwrap_or_else(|err| {
+        failed.get_or_insert(err);
+        0
+    })
+}
+
+/// One pass: forgets everything whose time is over at `now`. `Err` with the first
+/// failure, after every other kind was purged.
 #[tracing::instrument(skip_all)]
 pub async fn purge(store: &Store, now: i64) -> anyhow::Result<Purged> {
     let activities_before = now - KEEP_PROCESSED_ACTIVITIES_MS;
     let deliveries_before = now - KEEP_FINISHED_DELIVERIES_MS;
     let leftovers_before = now - KEEP_REMOTE_LEFTOVERS_MS;
-    let activities = in_batches(|| store.purge_processed_inbox(activities_before, BATCH)).await?;
-    let deliveries =
-        in_batches(|| store.fold_finished_deliveries(deliveries_before, BATCH)).await?;
-    // Notes before actors: a note keeps its author.
-    let notes = in_batches(|| store.purge_notes_without_ticket(leftovers_before, BATCH)).await?;
-    let actors = in_batches(|| store.purge_unused_remote_actors(leftovers_before, BATCH)).await?;
-    let hosts = store.purge_quiet_hosts(leftovers_before).await?;
-    let quotas = store
-        .purge_ended_quotas(now - crate::quota::WINDOW_MS)
-        .await?;
-    Ok(Purged {
-        activities,
-        deliveries,
-        notes,
-        actors,
-        hosts,
-        quotas,
-    })
+    let mut failed = None;
+    let purged = Purged {
+        activities: counted(
+            &mut failed,
+            in_batches(|| store.purge_processed_inbox(activities_before, BATCH)).await,
+        ),
+        deliveries: counted(
+            &mut failed,
+            in_batches(|| store.fold_finished_deliveries(deliveries_before, BATCH)).await,
+        ),
+        // Notes before actors: a note keeps its author.
+        notes: counted(
+            &mut failed,
+            in_batches(|| store.purge_notes_without_ticket(leftovers_before, BATCH)).await,
+        ),
+        actors: counted(
+            &mut failed,
+            in_batches(|| store.purge_unused_remote_actors(leftovers_before, BATCH)).await,
+        ),
+        hosts: counted(&mut failed, store.purge_quiet_hosts(leftovers_before).await),
+        quotas: counted(
+            &mut failed,
+            store
+                .purge_ended_quotas(now - crate::quota::WINDOW_MS)
+                .await,
+        ),
+    };
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(purged),
+    }
 }
 
 /// Purges every [`PURGE_EVERY`], the first time at start. Runs until the process ends;
