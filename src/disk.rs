@@ -6,8 +6,11 @@
 //! keeps room for its own journal. When space comes back it takes in again, without a
 //! restart.
 //!
-//! "Nearly full" is less than max(64 MiB, 2 % of the filesystem) free for an unprivileged
-//! writer (`statvfs`'s `f_bavail`). A reading is kept for a few seconds, so a flood of
+//! "Nearly full" is less than max(64 MiB, 2 % of the filesystem but at most 1 GiB) free
+//! for an unprivileged writer (`statvfs`'s `f_bavail`, which already leaves out the
+//! blocks ext4 keeps for root). The reserve is there for SQLite's journal and the node's
+//! own bookkeeping; past 1 GiB more of it protects nothing more, and on a large shared
+//! disk 2 % would be gigabytes refused for nothing. A reading is kept for a few seconds, so a flood of
 //! requests costs one system call every few seconds.
 //!
 //! A PostgreSQL database lives on another machine or disk that this process cannot see:
@@ -15,7 +18,8 @@
 //! (docs/operating-a-village-node.md, "Disk space and retention").
 //!
 //! Settings that should replace these constants (config.rs is not this room's):
-//! `[storage] min_free_mib` (64) and `[storage] min_free_percent` (2).
+//! `[storage] min_free_mib` (64), `[storage] min_free_percent` (2) and
+//! `[storage] max_reserve_mib` (1024).
 
 use std::{
     path::{Path, PathBuf},
@@ -28,8 +32,10 @@ use std::{
 
 /// Below this much free space a filesystem is nearly full, whatever its size.
 pub const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
-/// ... or below this share of it, on a large one.
+/// ... or below this share of it, on a larger one ...
 pub const MIN_FREE_PERCENT: u64 = 2;
+/// ... but never more than this.
+pub const MAX_RESERVE_BYTES: u64 = 1024 * 1024 * 1024;
 /// How long a reading is trusted.
 pub const READING_LIFETIME: Duration = Duration::from_secs(3);
 /// The `Retry-After` of a refusal for lack of space: long enough not to hammer a node
@@ -46,7 +52,7 @@ pub struct Space {
 impl Space {
     /// The least free space that is not "nearly full".
     pub fn minimum(&self) -> u64 {
-        MIN_FREE_BYTES.max(self.total / 100 * MIN_FREE_PERCENT)
+        MIN_FREE_BYTES.max((self.total / 100 * MIN_FREE_PERCENT).min(MAX_RESERVE_BYTES))
     }
 
     pub fn is_low(&self) -> bool {
@@ -219,19 +225,28 @@ mod tests {
     const MIB: u64 = 1024 * 1024;
 
     #[test]
-    fn nearly_full_is_64_mib_or_two_percent() {
+    fn nearly_full_is_64_mib_or_two_percent_up_to_a_gib() {
         let small = Space {
             free: 63 * MIB,
             total: 1024 * MIB,
         };
         assert_eq!(small.minimum(), 64 * MIB);
         assert!(small.is_low());
+        let middle = Space {
+            free: 500 * MIB,
+            total: 40 * 1024 * MIB,
+        };
+        assert_eq!(middle.minimum(), 40 * 1024 * MIB / 100 * 2);
+        assert!(middle.is_low(), "500 MiB free of 40 GiB is under 2 %");
         let large = Space {
-            free: 100 * 1024 * MIB,
+            free: 2 * 1024 * MIB,
             total: 10 * 1024 * 1024 * MIB,
         };
-        assert_eq!(large.minimum(), 10 * 1024 * 1024 * MIB / 100 * 2);
-        assert!(large.is_low(), "100 GiB free of 10 TiB is under 2 %");
+        assert_eq!(large.minimum(), 1024 * MIB);
+        assert!(
+            !large.is_low(),
+            "2 GiB free is room enough, whatever the disk"
+        );
         assert!(
             !Space {
                 free: 65 * MIB,
