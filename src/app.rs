@@ -124,6 +124,7 @@ impl Node {
             tasks.push(tokio::spawn(federation::portal_jobs::run(data.clone())));
         }
         tasks.push(tokio::spawn(federation::process::run(data)));
+        tasks.push(tokio::spawn(crate::retention::run(state.store.clone())));
         tasks.push(tokio::spawn(crate::publishing::scheduler::run(
             state.clone(),
         )));

@@ -20,6 +20,8 @@ pub mod config;
 pub mod data_dir;
 /// `kentongan demo`: a portal and three villages with sample posts.
 pub mod demo;
+/// Free space of the data directory and database: nearly full, take nothing more in.
+pub mod disk;
 /// Public information (PPID): documents by KIP category and year, and the checklist.
 pub mod documents;
 /// `AppError` and its HTTP answers.
@@ -35,8 +37,12 @@ pub mod media;
 pub mod portal;
 /// Writing, editing and deleting posts, and their Markdown.
 pub mod publishing;
+/// How much one remote server (or the website's form) may make the node store a day.
+pub mod quota;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
+/// What the node forgets and when: the one worker that purges old rows.
+pub mod retention;
 /// The website's settings, defaults and local dates.
 pub mod site;
 /// The shared `AppState`.

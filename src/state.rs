@@ -1,7 +1,7 @@
 //! `AppState`: the one cheap-to-clone value every handler and worker shares. It is
 //! also the `app_data` of the federation library's `Data`.
 
-use crate::{config::Config, rate_limit::RateLimiter, store::Store, urls::Urls};
+use crate::{config::Config, disk::DiskGuard, rate_limit::RateLimiter, store::Store, urls::Urls};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
@@ -34,6 +34,8 @@ pub struct AppState {
     /// Signed GETs from a server we hold deliveries for, verified per server (each may
     /// fetch the signer from that server).
     pub fetch_proof_limiter: Arc<RateLimiter>,
+    /// Free space of the data directory and the SQLite database's folder.
+    pub disk: Arc<DiskGuard>,
 }
 
 impl AppState {
@@ -42,6 +44,10 @@ impl AppState {
         let inbox_limiter = Arc::new(RateLimiter::new(
             config.inbox.burst,
             config.inbox.per_minute,
+        ));
+        let disk = Arc::new(DiskGuard::new(
+            &config.dir,
+            store.database_file().as_deref(),
         ));
         Self {
             config: Arc::new(config),
@@ -66,6 +72,7 @@ impl AppState {
             )),
             // One proof is enough; a few tries a minute cover a signer fetch that failed.
             fetch_proof_limiter: Arc::new(RateLimiter::new(3, 6)),
+            disk,
         }
     }
 }

@@ -50,15 +50,22 @@ pub fn photo_store(data_dir: &Path) -> MediaStore {
 /// folder. A refusal is a [`PhotoRefused`]; a disk failure is an internal error.
 pub async fn keep_photo(data_dir: &Path, bytes: Vec<u8>) -> anyhow::Result<NewTicketPhoto> {
     let store = photo_store(data_dir);
-    let kept = tokio::task::spawn_blocking(move || {
+    let (kept, size_bytes) = tokio::task::spawn_blocking(move || {
         let processed =
             process_upload(&bytes).map_err(|err| anyhow::Error::new(PhotoRefused(err)))?;
+        let size_bytes = processed
+            .variants
+            .iter()
+            .map(|variant| i64::try_from(variant.bytes.len()).unwrap_or(i64::MAX))
+            .fold(0_i64, i64::saturating_add);
         store
             .save(&processed)
+            .map(|kept| (kept, size_bytes))
             .map_err(|err| anyhow::Error::new(err).context("keeping a ticket photo"))
     })
     .await??;
     Ok(NewTicketPhoto {
+        size_bytes,
         file_key: kept.key,
         extension: kept.extension.to_string(),
         mime: kept.mime.to_string(),

@@ -119,7 +119,7 @@ pub async fn receive(
     )
     .await?;
     store
-        .keep_note_with_ticket(note, &ticket, limits, now)
+        .keep_note_with_ticket(note, &ticket, limits, &crate::quota::SERVER, now)
         .await
         .map_err(super::moderation::not_accepted_over_limit)
 }
@@ -217,6 +217,15 @@ pub async fn receive_web_at(
     let Some(class) = class else {
         return refuse(strings::ASP_UNKNOWN_CHOICE);
     };
+    let now = received_at;
+    // Before the photo is decoded and written: the form's share of the disk for today.
+    if let Some(retry_after_ms) = store
+        .sender_usage(crate::quota::WEBSITE_FORM)
+        .await?
+        .and_then(|usage| usage.full_for(&crate::quota::WEBSITE_FORM_QUOTA, now))
+    {
+        return Err(FormFull { retry_after_ms }.into());
+    }
     let photo = match photo {
         None => None,
         Some(upload) if upload.too_large => {
@@ -224,7 +233,6 @@ pub async fn receive_web_at(
         }
         Some(upload) => Some(super::desk::keep_photo(data_dir, upload.bytes).await?),
     };
-    let now = received_at;
     // Private: a web message is for the village; the resident reads answers on the
     // status page.
     let ticket = new_ticket(store, clocks, local_actor_id, "web", class, true, None, now).await?;
@@ -234,7 +242,25 @@ pub async fn receive_web_at(
         message_html: paragraphs(text),
         photo,
     };
-    store.open_web_ticket(&ticket, &web, now).await
+    store
+        .open_web_ticket_counted(
+            &ticket,
+            &web,
+            Some((
+                crate::quota::WEBSITE_FORM,
+                &crate::quota::WEBSITE_FORM_QUOTA,
+            )),
+            now,
+        )
+        .await
+}
+
+/// The website's form stored its share of the disk for today; it takes messages again
+/// after this long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the website form's daily storage quota is full")]
+pub struct FormFull {
+    pub retry_after_ms: i64,
 }
 
 #[cfg(test)]

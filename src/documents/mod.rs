@@ -268,6 +268,8 @@ pub fn accept_file(bytes: &[u8], cut: bool) -> anyhow::Result<AcceptedFile> {
 /// What is wrong with an uploaded document file, for the status the web answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileProblem {
+    /// The disk holding the data directory is nearly full: not the file's fault.
+    NoSpace,
     Missing,
     TooLarge,
     NotAccepted,

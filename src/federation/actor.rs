@@ -79,6 +79,15 @@ pub enum ActorError {
     Store(#[from] anyhow::Error),
 }
 
+/// What is kept of a remote actor's display name and bio (before cleaning).
+const MAX_NAME_CHARS: usize = 200;
+const MAX_SUMMARY_CHARS: usize = 5_000;
+
+/// At most `max` characters of an optional text.
+fn capped(text: Option<&str>, max: usize) -> String {
+    text.unwrap_or_default().chars().take(max).collect()
+}
+
 const ACTOR_TYPES: [&str; 5] = ["Person", "Organization", "Service", "Application", "Group"];
 
 /// `host[:port]` of a URL.
@@ -164,6 +173,29 @@ impl Object for DbActor {
                 json.kind
             )));
         }
+        if [
+            Some(&json.id),
+            Some(&json.inbox),
+            json.endpoints
+                .as_ref()
+                .and_then(|e| e.shared_inbox.as_ref()),
+            json.shared_inbox.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|url| url.as_str().len() > super::MAX_ID_BYTES)
+        {
+            return Err(ActorError::Invalid(format!(
+                "the actor's id or inbox is longer than {} bytes",
+                super::MAX_ID_BYTES
+            )));
+        }
+        if json.public_key.public_key_pem.len() > super::MAX_PUBLIC_KEY_BYTES {
+            return Err(ActorError::Invalid(format!(
+                "the actor's public key is larger than {} bytes",
+                super::MAX_PUBLIC_KEY_BYTES
+            )));
+        }
         if json.preferred_username.is_empty() || json.preferred_username.len() > 100 {
             return Err(ActorError::Invalid(
                 "the actor has no usable preferredUsername".into(),
@@ -198,17 +230,16 @@ impl Object for DbActor {
             kind: json.kind,
             username: strip_tags(&json.preferred_username),
             host: host_of(&json.id),
-            name: strip_tags(json.name.as_deref().unwrap_or_default())
+            name: strip_tags(&capped(json.name.as_deref(), MAX_NAME_CHARS))
                 .chars()
-                .take(200)
+                .take(MAX_NAME_CHARS)
                 .collect(),
-            summary: sanitize(json.summary.as_deref().unwrap_or_default())
-                .chars()
-                .take(5_000)
-                .collect(),
+            // Cut before it is cleaned, so the cleaned HTML stays whole (no tag cut open).
+            summary: sanitize(&capped(json.summary.as_deref(), MAX_SUMMARY_CHARS)),
             icon_url: None,
             // Shown as a link on admin pages: only an http(s) URL is kept.
             profile_url: profile_url(&json.url)
+                .filter(|url| url.len() <= super::MAX_ID_BYTES)
                 .filter(|url| crate::publishing::markdown::web_link(url).is_some()),
             inbox_url: json.inbox.to_string(),
             shared_inbox_url: shared_inbox.map(|u| u.to_string()),
@@ -216,7 +247,11 @@ impl Object for DbActor {
             private_key_pem: None,
             fields_json: "[]".to_string(),
         };
-        let stored = data.store.upsert_actor(&record, now_ms()).await?;
+        let copies = crate::quota::actor_copies_of(&record.host);
+        let stored = data
+            .store
+            .upsert_remote_actor(&record, (&copies, &crate::quota::ACTOR_COPIES), now_ms())
+            .await?;
         Ok(Self::from_record(stored)?)
     }
 }

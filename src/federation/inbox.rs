@@ -5,13 +5,20 @@
 //! actor the activity names, check that the activity only speaks for that actor, store
 //! it once by id, answer 202. The [`process`](super::process) worker acts on it
 //! afterwards. Anything refused gets a 4xx with a one-line reason and stores nothing;
-//! an account or server the village blocked gets 403 (Deletes and Undos still pass).
+//! an account or server the village blocked gets 403 (Deletes and Undos still pass). A
+//! server over its daily storage quota (`crate::quota`) gets 429, and every sender 503
+//! while the disk holding the database is nearly full (`crate::disk`), both with
+//! `Retry-After`.
 
 use super::{
     Data,
     actor::{ActorError, DbActor, host_of},
 };
-use crate::{clock::now_ms, state::AppState};
+use crate::{
+    clock::now_ms,
+    state::AppState,
+    store::{Enqueued, NewInboxActivity},
+};
 use activitypub_federation::{
     axum::inbox::{ActivityData, receive_activity},
     error::Error as LibraryError,
@@ -78,6 +85,9 @@ pub enum InboxError {
     /// The actor's server sends more than its share; try again after this many seconds.
     #[error("too many activities from this server; try again in {0} s")]
     RateLimited(u64),
+    /// The actor's server stored its share of the disk for today (`crate::quota`).
+    #[error("{}", over_quota_reason(*.0))]
+    OverQuota(u64),
     /// The actor the activity names cannot be used to check it.
     #[error("{0}")]
     BadActor(String),
@@ -104,6 +114,7 @@ impl InboxError {
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many activities from this server; try again in {seconds} s"),
             ),
+            Self::OverQuota(seconds) => (StatusCode::TOO_MANY_REQUESTS, over_quota_reason(seconds)),
             Self::BadActor(reason) => {
                 // The reason quotes the fetched document (its inbox, its type): that stays
                 // in our log, never in an answer to whoever made us fetch it.
@@ -192,14 +203,61 @@ fn refuse(status: StatusCode, reason: String) -> Response {
 /// 429 with `Retry-After`: senders that honour it (Mastodon, GoToSocial) come back
 /// later, so nothing is lost.
 fn rate_limited(seconds: u64) -> Response {
-    let mut response = refuse(
+    refuse_for(
         StatusCode::TOO_MANY_REQUESTS,
         format!("too many activities from this server; try again in {seconds} s"),
-    );
+        seconds,
+    )
+}
+
+/// A refusal the sender should try again after `seconds` (`Retry-After`); servers
+/// retry a 429 or a 5xx, so what they send later still arrives.
+fn refuse_for(status: StatusCode, reason: String, seconds: u64) -> Response {
+    let mut response = refuse(status, reason);
     if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert("retry-after", value);
     }
     response
+}
+
+fn over_quota_reason(seconds: u64) -> String {
+    format!("this server's storage quota for today is used up; try again in {seconds} s")
+}
+
+/// Seconds until `key`'s day is over, if its quota is used up.
+async fn quota_full(data: &Data, key: &str, quota: &crate::store::SenderQuota) -> Option<u64> {
+    match data.store.sender_usage(key).await {
+        Ok(usage) => usage
+            .and_then(|usage| usage.full_for(quota, now_ms()))
+            .map(crate::quota::retry_after_secs),
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "cannot read a quota");
+            None
+        }
+    }
+}
+
+/// The sender's server has no room left today (`Some((seconds, reason))`): checked
+/// before its signature, so a server over its quota costs no key fetch. An actor not
+/// stored yet is not fetched once its server's actor copies used up theirs; its known
+/// actors are still heard, so naming many accounts of another server cannot lock that
+/// server out.
+async fn over_quota(data: &Data, actor: &Url) -> Option<(u64, String)> {
+    let host = host_of(actor);
+    if let Some(seconds) = quota_full(data, &host, &crate::quota::SERVER).await {
+        return Some((seconds, over_quota_reason(seconds)));
+    }
+    let copies = crate::quota::actor_copies_of(&host);
+    let seconds = quota_full(data, &copies, &crate::quota::ACTOR_COPIES).await?;
+    match data.store.actor_by_ap_id(actor.as_str()).await {
+        Ok(None) => Some((
+            seconds,
+            format!(
+                "this server's quota of new actors for today is used up; try again in {seconds} s"
+            ),
+        )),
+        _ => None,
+    }
 }
 
 fn acceptable_content_type(value: Option<&str>) -> bool {
@@ -279,6 +337,14 @@ pub async fn actor_inbox(data: Data, Path(name): Path<String>, request: Request)
 }
 
 async fn receive(data: Data, request: Request) -> Response {
+    // Before anything is read: a full disk must not lose what is already committed.
+    if let Err(low) = data.disk.database_may_grow() {
+        return refuse_for(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{low}; try again later"),
+            crate::disk::RETRY_AFTER_SECS,
+        );
+    }
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -350,6 +416,11 @@ async fn receive(data: Data, request: Request) -> Response {
         .ok()
         .map(|a| a.actor);
     if let Some(actor) = &actor
+        && let Some((seconds, reason)) = over_quota(&data, actor).await
+    {
+        return refuse_for(StatusCode::TOO_MANY_REQUESTS, reason, seconds);
+    }
+    if let Some(actor) = &actor
         && !matches!(data.store.actor_by_ap_id(actor.as_str()).await, Ok(Some(_)))
         && let Err(seconds) = data.unverified_fetch_limiter.check(&host_of(actor))
     {
@@ -369,6 +440,11 @@ async fn receive(data: Data, request: Request) -> Response {
     match outcome {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(InboxError::RateLimited(seconds)) => rate_limited(seconds),
+        Err(InboxError::OverQuota(seconds)) => refuse_for(
+            StatusCode::TOO_MANY_REQUESTS,
+            over_quota_reason(seconds),
+            seconds,
+        ),
         Err(err) => {
             let (status, reason) = err.into_status_and_reason();
             refuse(status, reason)
@@ -434,13 +510,28 @@ impl Activity for IncomingActivity {
 
     /// Runs after the signature checked out: the activity may only speak for its actor.
     async fn verify(&self, data: &Data) -> Result<(), Self::Error> {
+        let object = self.object();
+        let ids = [
+            Some(self.id.as_str()),
+            Some(self.actor.as_str()),
+            object.and_then(object_id),
+        ];
+        if ids
+            .into_iter()
+            .flatten()
+            .any(|id| id.len() > super::MAX_ID_BYTES)
+        {
+            return Err(InboxError::Rejected(format!(
+                "an id is longer than {} bytes",
+                super::MAX_ID_BYTES
+            )));
+        }
         let actor_host = host_of(&self.actor);
         if host_of(&self.id) != actor_host {
             return Err(InboxError::Rejected(
                 "the activity id is on another server than its actor".into(),
             ));
         }
-        let object = self.object();
         match self.kind.as_str() {
             "Create" | "Update" => {
                 let Some(Value::Object(object)) = object else {
@@ -507,32 +598,39 @@ impl Activity for IncomingActivity {
 
     async fn receive(self, data: &Data) -> Result<(), Self::Error> {
         let now = now_ms();
-        if let Err(seconds) = data.inbox_limiter.check(&host_of(&self.actor)) {
+        let host = host_of(&self.actor);
+        if let Err(seconds) = data.inbox_limiter.check(&host) {
             return Err(InboxError::RateLimited(seconds));
         }
         // A signed request is proof of life: deliveries to that server may resume.
-        data.store
-            .record_host_success(&host_of(&self.actor), now)
-            .await?;
+        data.store.record_host_success(&host, now).await?;
         if !HANDLED_TYPES.contains(&self.kind.as_str()) {
             tracing::debug!(kind = %self.kind, id = %self.id, "ignored an activity type we do not handle");
             return Ok(());
         }
         let body = serde_json::to_string(&self).map_err(|err| InboxError::Store(err.into()))?;
-        let stored = data
+        let activity = NewInboxActivity {
+            ap_id: self.id.as_str(),
+            actor_ap_id: self.actor.as_str(),
+            host: &host,
+            kind: &self.kind,
+            body: &body,
+        };
+        // Counted against the server's quota in the transaction that stores it.
+        match data
             .store
-            .enqueue_inbox(
-                self.id.as_str(),
-                self.actor.as_str(),
-                &self.kind,
-                &body,
-                now,
-            )
-            .await?;
-        if stored {
-            data.wake_inbox.notify_one();
-        } else {
-            tracing::debug!(id = %self.id, "activity received before; not processed twice");
+            .enqueue_inbox_within(&activity, &crate::quota::SERVER, now)
+            .await?
+        {
+            Enqueued::Stored => data.wake_inbox.notify_one(),
+            Enqueued::Repeat => {
+                tracing::debug!(id = %self.id, "activity received before; not processed twice")
+            }
+            Enqueued::OverQuota { retry_after_ms } => {
+                return Err(InboxError::OverQuota(crate::quota::retry_after_secs(
+                    retry_after_ms,
+                )));
+            }
         }
         Ok(())
     }

@@ -39,6 +39,13 @@ pub type Data = activitypub_federation::config::Data<AppState>;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 pub use protocol::PUBLIC;
+/// The longest id or URL kept from another server (an activity's `id`, an actor's
+/// `inbox`, a note's `url`). Real ones are under 200 bytes; the portal's feed reader
+/// keeps the same 2,000.
+pub const MAX_ID_BYTES: usize = 2_000;
+/// The longest public key kept for a remote actor: an RSA key of 8192 bits is about
+/// 1.5 KB in PEM.
+pub const MAX_PUBLIC_KEY_BYTES: usize = 16 * 1024;
 
 /// The HTTP client for every outgoing request: no redirects followed automatically, a
 /// timeout, TLS that trusts the system's certificate store plus `extra_ca_certificates`,

@@ -31,24 +31,11 @@ const BATCH: usize = 8;
 const LEASE_MS: i64 = 120_000;
 const MAX_ATTEMPTS: i64 = 5;
 const POLL: Duration = Duration::from_secs(1);
-/// Processed activities are kept this long, then forgotten.
-const KEEP_PROCESSED_MS: i64 = 7 * 24 * 3600 * 1000;
-const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
-/// Runs until the process ends.
+/// Runs until the process ends. Processed activities are forgotten by
+/// [`crate::retention`], not here.
 pub async fn run(data: Data) {
-    let mut last_purge = tokio::time::Instant::now() - PURGE_EVERY;
     loop {
-        if last_purge.elapsed() >= PURGE_EVERY {
-            last_purge = tokio::time::Instant::now();
-            match data.store.purge_inbox(now_ms() - KEEP_PROCESSED_MS).await {
-                Ok(purged) if purged > 0 => {
-                    tracing::info!(purged, "forgot old processed activities")
-                }
-                Ok(_) => {}
-                Err(err) => tracing::error!(error = %format!("{err:#}"), "cannot purge the inbox"),
-            }
-        }
         let now = now_ms();
         let claims = match data
             .store
@@ -133,7 +120,7 @@ async fn handle(data: &Data, claim: &InboxClaim) -> anyhow::Result<()> {
         serde_json::from_str(&claim.body).context("reading the stored activity")?;
     let object = activity.object().cloned().unwrap_or(Value::Null);
     match activity.kind.as_str() {
-        "Follow" => follow(data, &activity, &object, &claim.body).await,
+        "Follow" => follow(data, &activity, &object).await,
         "Undo" => undo(data, &activity, &object).await,
         "Block" => {
             let follower = remote_actor(data, activity.actor.as_str()).await?;
@@ -157,12 +144,20 @@ async fn handle(data: &Data, claim: &InboxClaim) -> anyhow::Result<()> {
     }
 }
 
-async fn follow(
-    data: &Data,
-    activity: &IncomingActivity,
-    object: &Value,
-    body: &str,
-) -> anyhow::Result<()> {
+/// The Follow an Accept embeds: its id, type, actor and object, which is what servers
+/// match an Accept by. Not the body as received: that is up to 1 MiB of whatever the
+/// sender put in it, and our activities are kept for good.
+fn follow_to_accept(activity: &IncomingActivity, object: &Value) -> String {
+    serde_json::json!({
+        "id": activity.id,
+        "type": "Follow",
+        "actor": activity.actor,
+        "object": object_id(object).unwrap_or_default(),
+    })
+    .to_string()
+}
+
+async fn follow(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
     let Some(local) = local_actor_at(data, object_id(object).unwrap_or_default()).await? else {
         return Ok(());
     };
@@ -178,7 +173,7 @@ async fn follow(
         actor_id: local.id,
         kind: "Accept".into(),
         post_id: None,
-        object_json: Some(body.to_string()),
+        object_json: Some(follow_to_accept(activity, object)),
     };
     let follow = NewFollow {
         local_actor_id: local.id,
@@ -399,18 +394,22 @@ async fn create(data: &Data, activity: &IncomingActivity, object: &Value) -> any
         in_reply_to: note
             .get("inReplyTo")
             .and_then(object_id)
+            .filter(|id| id.len() <= super::MAX_ID_BYTES)
             .map(str::to_string),
         content_html: content_html(note),
         // Shown as a link on admin pages: only an http(s) URL is kept.
         url: note
             .get("url")
             .and_then(first_id)
+            .filter(|url| url.len() <= super::MAX_ID_BYTES)
             .and_then(crate::publishing::markdown::web_link)
             .map(str::to_string),
         published_at: published_ms(note),
     };
     if data.config.role != Role::Village {
-        data.store.insert_remote_note(&record, now_ms()).await?;
+        data.store
+            .insert_remote_note(&record, &crate::quota::SERVER, now_ms())
+            .await?;
         tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
         return Ok(());
     }
@@ -477,20 +476,14 @@ async fn update(data: &Data, activity: &IncomingActivity, object: &Value) -> any
     }
     if let Some(author) = data.store.actor_by_ap_id(activity.actor.as_str()).await? {
         data.store
-            .update_remote_note(id, author.id, &content_html(inner), now_ms())
+            .update_remote_note(
+                id,
+                author.id,
+                &content_html(inner),
+                &crate::quota::SERVER,
+                now_ms(),
+            )
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    /// The privacy policy tells residents how long received activities are kept.
-    #[test]
-    fn the_privacy_policy_states_how_long_activities_are_kept() {
-        let days = super::KEEP_PROCESSED_MS / (24 * 3600 * 1000);
-        let policy = crate::web::strings::PRIVACY_POLICY;
-        assert!(policy.id.contains(&format!("**{days} hari**")));
-        assert!(policy.en.contains(&format!("**{days} days**")));
-    }
 }

@@ -118,6 +118,7 @@ fn first_image(object: &Map<String, Value>) -> Option<String> {
                 .and_then(|i| link(i.get("url")).or_else(|| link(Some(i))))
         })
         .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        .filter(|url| url.len() <= super::MAX_ID_BYTES)
 }
 
 fn hashtags(object: &Map<String, Value>) -> Vec<String> {
@@ -155,9 +156,14 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
     {
         return None;
     }
-    let ap_id = object.get("id").and_then(Value::as_str)?.to_string();
+    let ap_id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| id.len() <= super::MAX_ID_BYTES)?
+        .to_string();
     let url = link(object.get("url"))
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .filter(|u| u.len() <= super::MAX_ID_BYTES)
         .unwrap_or_else(|| ap_id.clone());
     let tags = hashtags(object);
     let raw_content: String = object
@@ -404,6 +410,25 @@ mod tests {
         }));
         let post = from_object(&article, 1).expect("a post");
         assert_eq!(post.content_html, "<p>Isi lengkap</p>");
+    }
+
+    /// Ids and links longer than any real one are not kept (an id refuses the post).
+    #[test]
+    fn overlong_ids_and_links_are_not_kept() {
+        let long = format!(
+            "https://desa.example/{}",
+            "a".repeat(super::super::MAX_ID_BYTES)
+        );
+        let post = map(json!({
+            "id": "https://desa.example/p/abc", "type": "Note", "content": "<p>Isi</p>",
+            "url": long, "image": {"type": "Image", "url": long}
+        }));
+        let kept = from_object(&post, 1).expect("a post");
+        assert_eq!(kept.url, "https://desa.example/p/abc");
+        assert_eq!(kept.image_url, None);
+        let mut with_long_id = post.clone();
+        with_long_id.insert("id".into(), Value::String(long));
+        assert!(from_object(&with_long_id, 1).is_none());
     }
 
     #[test]

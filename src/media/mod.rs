@@ -17,7 +17,8 @@ pub use process::{MAX_UPLOAD_BYTES, ProcessedImage, Variant, process_upload};
 pub use storage::{MediaStore, StoredImage, is_valid_file_name, write_atomically};
 
 use crate::web::strings::{
-    Text, UPLOAD_CORRUPT, UPLOAD_EMPTY, UPLOAD_NOT_IMAGE, UPLOAD_TOO_LARGE, UPLOAD_TOO_MANY_PIXELS,
+    Text, UPLOAD_CORRUPT, UPLOAD_EMPTY, UPLOAD_NO_SPACE, UPLOAD_NOT_IMAGE, UPLOAD_TOO_LARGE,
+    UPLOAD_TOO_MANY_PIXELS,
 };
 
 /// Why an upload was refused. Each one is the uploader's to fix, so each has a
@@ -34,6 +35,10 @@ pub enum MediaError {
     Corrupt,
     #[error("the image has too many pixels")]
     TooManyPixels,
+    /// Not the upload's fault: the disk holding the data directory is nearly full
+    /// (`crate::disk`), so nothing more is written to it.
+    #[error("the server's disk is nearly full")]
+    NoSpace,
 }
 
 impl MediaError {
@@ -45,6 +50,7 @@ impl MediaError {
             Self::NotAnImage => UPLOAD_NOT_IMAGE,
             Self::Corrupt => UPLOAD_CORRUPT,
             Self::TooManyPixels => UPLOAD_TOO_MANY_PIXELS,
+            Self::NoSpace => UPLOAD_NO_SPACE,
         }
     }
 }

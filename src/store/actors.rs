@@ -12,46 +12,102 @@ macro_rules! actor_columns {
     };
 }
 
+const UPSERT_ACTOR: &str = concat!(
+    "INSERT INTO actors (ap_id, is_local, kind, username, host, name, summary, icon_url, \
+       profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, \
+       fields_json, created_at, refreshed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+     ON CONFLICT (ap_id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
+       name = excluded.name, summary = excluded.summary, icon_url = excluded.icon_url, \
+       profile_url = excluded.profile_url, inbox_url = excluded.inbox_url, \
+       shared_inbox_url = excluded.shared_inbox_url, \
+       public_key_pem = excluded.public_key_pem, fields_json = excluded.fields_json, \
+       refreshed_at = excluded.refreshed_at \
+     WHERE actors.is_local = FALSE \
+     RETURNING ",
+    actor_columns!(),
+    ""
+);
+
+/// The query that inserts `$actor` (a `&NewActor`) or refreshes its stored remote copy,
+/// returning the row (none when it would replace a local actor).
+macro_rules! upsert_actor {
+    ($actor:expr, $now:expr) => {
+        sqlx::query_as(UPSERT_ACTOR)
+            .bind(&$actor.ap_id)
+            .bind($actor.is_local)
+            .bind(&$actor.kind)
+            .bind(&$actor.username)
+            .bind(&$actor.host)
+            .bind(&$actor.name)
+            .bind(&$actor.summary)
+            .bind(&$actor.icon_url)
+            .bind(&$actor.profile_url)
+            .bind(&$actor.inbox_url)
+            .bind(&$actor.shared_inbox_url)
+            .bind(&$actor.public_key_pem)
+            .bind(&$actor.private_key_pem)
+            .bind(&$actor.fields_json)
+            .bind($now)
+    };
+}
+
 impl Store {
     /// Inserts an actor, or refreshes the stored copy of a remote one. A local actor is
     /// never overwritten through this path.
     pub async fn upsert_actor(&self, actor: &NewActor, now: i64) -> anyhow::Result<ActorRecord> {
-        let sql = concat!(
-            "INSERT INTO actors (ap_id, is_local, kind, username, host, name, summary, icon_url, \
-               profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, \
-               fields_json, created_at, refreshed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
-             ON CONFLICT (ap_id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
-               name = excluded.name, summary = excluded.summary, icon_url = excluded.icon_url, \
-               profile_url = excluded.profile_url, inbox_url = excluded.inbox_url, \
-               shared_inbox_url = excluded.shared_inbox_url, \
-               public_key_pem = excluded.public_key_pem, fields_json = excluded.fields_json, \
-               refreshed_at = excluded.refreshed_at \
-             WHERE actors.is_local = FALSE \
-             RETURNING ",
-            actor_columns!(),
-            ""
-        );
         let stored: Option<ActorRecord> = on_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(&actor.ap_id)
-                .bind(actor.is_local)
-                .bind(&actor.kind)
-                .bind(&actor.username)
-                .bind(&actor.host)
-                .bind(&actor.name)
-                .bind(&actor.summary)
-                .bind(&actor.icon_url)
-                .bind(&actor.profile_url)
-                .bind(&actor.inbox_url)
-                .bind(&actor.shared_inbox_url)
-                .bind(&actor.public_key_pem)
-                .bind(&actor.private_key_pem)
-                .bind(&actor.fields_json)
-                .bind(now)
+            upsert_actor!(actor, now)
                 .fetch_optional(pool)
                 .await
                 .with_context(|| format!("storing actor {}", actor.ap_id))?
+        });
+        match stored {
+            Some(record) => Ok(record),
+            None => anyhow::bail!("{} is a local actor and cannot be replaced", actor.ap_id),
+        }
+    }
+
+    /// [`Store::upsert_actor`] for a remote actor we fetched, counting its copy against the
+    /// quota of `sender` (`(key, quota)`) in the same transaction; never refused by it (the
+    /// inbox refuses to fetch new actors of a server over its quota).
+    pub async fn upsert_remote_actor(
+        &self,
+        actor: &NewActor,
+        sender: (&str, &super::SenderQuota),
+        now: i64,
+    ) -> anyhow::Result<ActorRecord> {
+        let (key, quota) = sender;
+        let bytes = super::quotas::text_bytes(
+            [
+                Some(actor.ap_id.as_str()),
+                Some(actor.kind.as_str()),
+                Some(actor.username.as_str()),
+                Some(actor.name.as_str()),
+                Some(actor.summary.as_str()),
+                actor.icon_url.as_deref(),
+                actor.profile_url.as_deref(),
+                Some(actor.inbox_url.as_str()),
+                actor.shared_inbox_url.as_deref(),
+                Some(actor.public_key_pem.as_str()),
+                Some(actor.fields_json.as_str()),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        let stored: Option<ActorRecord> = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let stored: Option<ActorRecord> = upsert_actor!(actor, now)
+                .fetch_optional(&mut *tx)
+                .await
+                .with_context(|| format!("storing actor {}", actor.ap_id))?;
+            if stored.as_ref().is_some_and(|record| !record.is_local) {
+                super::quotas::charge_sender!(tx, key, bytes, quota.counting_only(), now)
+                    .await
+                    .context("counting an actor against its server's quota")?;
+            }
+            tx.commit().await.context("committing an actor")?;
+            stored
         });
         match stored {
             Some(record) => Ok(record),

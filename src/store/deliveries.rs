@@ -91,7 +91,7 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE deliveries SET state = $2, last_status = $3, last_error = $4, \
+                "UPDATE deliveries SET state = $2, last_status = $3, last_error = substr($4, 1, 1000), \
                    attempts = attempts + 1, finished_at = $5, locked_until = 0 \
                  WHERE id = $1 AND locked_until = $6",
             )
@@ -119,7 +119,8 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $2, \
-                   last_status = $3, last_error = $4, locked_until = 0 WHERE id = $1 AND locked_until = $5",
+                   last_status = $3, last_error = substr($4, 1, 1000), locked_until = 0 \
+                 WHERE id = $1 AND locked_until = $5",
             )
             .bind(id)
             .bind(next_attempt_at)
@@ -133,17 +134,25 @@ impl Store {
         Ok(())
     }
 
+    /// Deliveries of one activity (or of all) by state, those the retention worker
+    /// folded into `delivery_totals` included.
     pub async fn delivery_counts(
         &self,
         activity_id: Option<i64>,
     ) -> anyhow::Result<DeliveryCounts> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT \
-                   COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
-                   COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, \
-                   COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
-                 FROM deliveries WHERE ($1 IS NULL OR activity_id = $1)",
+                "SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT) AS pending, \
+                   CAST(COALESCE(SUM(delivered), 0) AS BIGINT) AS delivered, \
+                   CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed \
+                 FROM ( \
+                   SELECT CASE WHEN state = 'pending' THEN 1 ELSE 0 END AS pending, \
+                     CASE WHEN state = 'delivered' THEN 1 ELSE 0 END AS delivered, \
+                     CASE WHEN state = 'failed' THEN 1 ELSE 0 END AS failed \
+                   FROM deliveries WHERE ($1 IS NULL OR activity_id = $1) \
+                   UNION ALL \
+                   SELECT 0, delivered, failed FROM delivery_totals \
+                   WHERE ($1 IS NULL OR activity_id = $1)) AS counted",
             )
             .bind(activity_id)
             .fetch_one(pool)

@@ -2,7 +2,11 @@
 //! out, answered with 202, and processed afterwards by a worker. Also the replies and
 //! mentions that processing keeps.
 
-use super::{Backend, BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, Store, on_pool};
+use super::{
+    Backend, BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, SenderQuota, SenderUsage,
+    Store, on_pool,
+    quotas::{charge_sender, text_bytes},
+};
 use anyhow::Context;
 
 const CLAIM_SQLITE: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
@@ -15,9 +19,85 @@ const CLAIM_POSTGRES: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, ap_id, actor_ap_id, kind, body, attempts, locked_until";
 
+const INSERT_INBOX: &str = "INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO NOTHING";
+
+/// A verified activity to keep, from the server `host`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewInboxActivity<'a> {
+    pub ap_id: &'a str,
+    pub actor_ap_id: &'a str,
+    pub host: &'a str,
+    pub kind: &'a str,
+    pub body: &'a str,
+}
+
+/// What became of a received activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    Stored,
+    /// One with the same id was stored before (a retry, or the same activity at the
+    /// shared and the personal inbox): nothing stored, nothing counted.
+    Repeat,
+    /// Its server's quota is full: nothing stored; it may send again after this long.
+    OverQuota {
+        retry_after_ms: i64,
+    },
+}
+
 impl Store {
-    /// Stores a received activity; `false` when one with the same id was stored before
-    /// (a retry, or the same activity at the shared and the personal inbox).
+    /// Stores a received activity and counts its bytes against its server's quota, in one
+    /// transaction: over the quota, nothing is stored.
+    pub async fn enqueue_inbox_within(
+        &self,
+        activity: &NewInboxActivity<'_>,
+        quota: &SenderQuota,
+        now: i64,
+    ) -> anyhow::Result<Enqueued> {
+        let bytes = text_bytes([
+            activity.ap_id,
+            activity.actor_ap_id,
+            activity.kind,
+            activity.body,
+        ]);
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let inserted = sqlx::query(INSERT_INBOX)
+                .bind(activity.ap_id)
+                .bind(activity.actor_ap_id)
+                .bind(activity.kind)
+                .bind(activity.body)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("storing a received activity")?
+                .rows_affected();
+            if inserted == 0 {
+                return Ok(Enqueued::Repeat);
+            }
+            let counted = charge_sender!(tx, activity.host, bytes, quota, now)
+                .await
+                .context("counting a received activity against its server's quota")?;
+            if counted.is_none() {
+                let usage: Option<SenderUsage> = sqlx::query_as(
+                    "SELECT window_start, stored_bytes FROM host_quotas WHERE host = $1",
+                )
+                .bind(activity.host)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("reading a server's quota")?;
+                tx.rollback().await.context("forgetting an activity over quota")?;
+                let retry_after_ms = usage.map_or(quota.window_ms, |u| u.wait(quota, now));
+                return Ok(Enqueued::OverQuota { retry_after_ms });
+            }
+            tx.commit().await.context("committing a received activity")?;
+            Enqueued::Stored
+        }))
+    }
+
+    /// Stores a received activity without counting it against any quota (tests, and
+    /// activities put straight into the queue); `false` when one with the same id was
+    /// stored before.
     pub async fn enqueue_inbox(
         &self,
         ap_id: &str,
@@ -27,10 +107,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<bool> {
         let inserted = on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO NOTHING",
-            )
+            sqlx::query(INSERT_INBOX)
             .bind(ap_id)
             .bind(actor_ap_id)
             .bind(kind)
@@ -75,7 +152,8 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE inbox SET state = $2, last_error = $3, attempts = attempts + 1, locked_until = 0 \
+                "UPDATE inbox SET state = $2, last_error = substr($3, 1, 1000), attempts = attempts + 1, \
+                   locked_until = 0 \
                  WHERE id = $1 AND locked_until = $4",
             )
             .bind(id)
@@ -98,7 +176,8 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+                "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = $2, \
+                   last_error = substr($3, 1, 1000), \
                    locked_until = 0 WHERE id = $1 AND locked_until = $4",
             )
             .bind(id)
@@ -110,19 +189,6 @@ impl Store {
             .context("rescheduling a received activity")?;
         });
         Ok(())
-    }
-
-    /// Forgets processed activities received before `before`. Their ids stop guarding
-    /// against a replay then, but a replay needs a signature dated within the hour.
-    pub async fn purge_inbox(&self, before: i64) -> anyhow::Result<u64> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query("DELETE FROM inbox WHERE state <> 'pending' AND received_at < $1")
-                .bind(before)
-                .execute(pool)
-                .await
-                .context("purging processed activities")?
-                .rows_affected()
-        }))
     }
 
     /// All stored activities, processed or not.
@@ -153,13 +219,27 @@ impl Store {
         }))
     }
 
-    /// Stores a reply or mention; a second copy of the same note changes nothing.
-    pub async fn insert_remote_note(&self, note: &NewRemoteNote, now: i64) -> anyhow::Result<()> {
+    /// Stores a reply or mention, counted against its author's server's quota (never
+    /// refused by it: the activity that carried it was accepted); a second copy of the
+    /// same note changes nothing.
+    pub async fn insert_remote_note(
+        &self,
+        note: &NewRemoteNote,
+        quota: &SenderQuota,
+        now: i64,
+    ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            super::insert_remote_note!(note, now)
-                .fetch_optional(pool)
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let kept: Option<i64> = super::insert_remote_note!(note, now)
+                .fetch_optional(&mut *tx)
                 .await
                 .context("storing a reply or mention")?;
+            if kept.is_some() {
+                charge_sender!(tx, by_actor note.actor_id, note.stored_bytes(), quota.counting_only(), now)
+                    .await
+                    .context("counting a reply or mention against its server's quota")?;
+            }
+            tx.commit().await.context("committing a reply or mention")?;
         });
         Ok(())
     }
@@ -168,11 +248,13 @@ impl Store {
     /// Edits a note, only when `actor_id` wrote it. A reply that was approved for the
     /// site loses its approval in the same transaction (with a history line): an
     /// operator approved the text they read, not whatever it is edited into.
+    /// The new text is counted against the author's server's quota (never refused by it).
     pub async fn update_remote_note(
         &self,
         ap_id: &str,
         actor_id: i64,
         content_html: &str,
+        quota: &SenderQuota,
         now: i64,
     ) -> anyhow::Result<u64> {
         let event = super::NewTicketEvent {
@@ -194,6 +276,11 @@ impl Store {
             .await
             .context("updating a reply or mention")?
             .rows_affected();
+            if edited > 0 {
+                charge_sender!(tx, by_actor actor_id, text_bytes([content_html]), quota.counting_only(), now)
+                    .await
+                    .context("counting an edit against its server's quota")?;
+            }
             let unapproved: Vec<i64> = sqlx::query_scalar(
                 "UPDATE tickets SET approved_at = NULL, approved_by = NULL, updated_at = $3 \
                  WHERE approved_at IS NOT NULL AND remote_note_id IN \

@@ -20,7 +20,9 @@ mod moderation;
 mod monitoring;
 mod post_reads;
 mod posts;
+mod quotas;
 mod records;
+mod retention;
 mod site;
 mod ticket_desk;
 mod ticket_figures;
@@ -31,12 +33,14 @@ mod villages;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
+pub use inbox::{Enqueued, NewInboxActivity};
 pub use login_failures::{LoginCounter, LoginPairCounter};
 pub use moderation::{
     BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, REPLIES_PAGE_SIZE,
     TicketModeration,
 };
-pub use post_reads::{DeliveryReportRow, PostStamp};
+pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
+pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use ticket_desk::{
@@ -261,6 +265,17 @@ impl Store {
     /// The default database of a data directory: a SQLite file inside it.
     pub fn default_url(dir: &Path) -> String {
         format!("sqlite://{}", dir.join("kentongan.db").display())
+    }
+
+    /// The SQLite database's file: `None` on PostgreSQL, whose database lives elsewhere.
+    pub fn database_file(&self) -> Option<std::path::PathBuf> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let file = pool.connect_options().get_filename().to_path_buf();
+                (file != Path::new(":memory:")).then_some(file)
+            }
+            Backend::Postgres(_) => None,
+        }
     }
 
     pub fn backend_kind(&self) -> BackendKind {

@@ -30,6 +30,15 @@ pub struct DeliveryReportRow {
     pub finished_at: Option<i64>,
 }
 
+/// Deliveries of one activity of a post that the retention worker forgot after counting
+/// them (finished more than 90 days ago): the report adds them to the rows it still has.
+#[derive(Clone, Debug, FromRow)]
+pub struct FoldedDeliveries {
+    pub activity_kind: String,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
 /// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
 fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -191,6 +200,21 @@ impl Store {
             .fetch_all(pool)
             .await
             .context("reading the delivery report")?
+        }))
+    }
+
+    /// The folded delivery counts of every activity about a post, oldest activity first.
+    pub async fn folded_deliveries(&self, post_id: i64) -> anyhow::Result<Vec<FoldedDeliveries>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.kind AS activity_kind, t.delivered, t.failed \
+                 FROM delivery_totals t JOIN activities a ON a.id = t.activity_id \
+                 WHERE a.post_id = $1 ORDER BY a.id",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+            .context("reading the folded delivery counts")?
         }))
     }
 }

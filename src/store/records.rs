@@ -155,7 +155,7 @@ pub struct DeliveryStatus {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
 pub struct DeliveryCounts {
     pub pending: i64,
     pub delivered: i64,
@@ -204,6 +204,22 @@ pub struct NewRemoteNote {
     pub content_html: String,
     pub url: Option<String>,
     pub published_at: i64,
+}
+
+impl NewRemoteNote {
+    /// What keeping it costs its server's quota.
+    pub fn stored_bytes(&self) -> i64 {
+        super::quotas::text_bytes(
+            [
+                Some(self.ap_id.as_str()),
+                self.in_reply_to.as_deref(),
+                Some(self.content_html.as_str()),
+                self.url.as_deref(),
+            ]
+            .into_iter()
+            .flatten(),
+        )
+    }
 }
 
 #[derive(Clone, Debug, FromRow)]

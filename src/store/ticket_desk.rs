@@ -15,6 +15,8 @@ pub struct NewTicketPhoto {
     pub mime: String,
     pub width: i64,
     pub height: i64,
+    /// Bytes of its files on disk (every size), as counted against the form's quota.
+    pub size_bytes: i64,
 }
 
 #[derive(Clone, Debug, FromRow)]

@@ -164,6 +164,7 @@ impl Store {
         note: &NewRemoteNote,
         ticket: &NewTicket,
         limits: &super::IntakeLimits,
+        quota: &super::SenderQuota,
         now: i64,
     ) -> anyhow::Result<Option<String>> {
         Ok(on_pool!(self, pool => {
@@ -177,6 +178,10 @@ impl Store {
                 return Ok(None);
             };
             super::moderation::check_intake_limits!(self, tx, note.actor_id, limits, now);
+            // Counted, never refused here: the activity that carried it was accepted.
+            super::quotas::charge_sender!(tx, by_actor note.actor_id, note.stored_bytes(), quota.counting_only(), now)
+                .await
+                .context("counting a resident's message against its server's quota")?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
                    remote_note_id, source_post_id, first_response_due, answer_due, created_at, \
@@ -212,6 +217,20 @@ impl Store {
         message: &NewWebMessage,
         now: i64,
     ) -> anyhow::Result<String> {
+        self.open_web_ticket_counted(ticket, message, None, now)
+            .await
+    }
+
+    /// [`Store::open_web_ticket`], counting the message and its photo against the quota
+    /// of `sender` (`(key, quota)`) in the same transaction; counted, never refused here
+    /// (the caller checked the quota before it kept the photo).
+    pub async fn open_web_ticket_counted(
+        &self,
+        ticket: &NewTicket,
+        message: &NewWebMessage,
+        sender: Option<(&str, &super::SenderQuota)>,
+        now: i64,
+    ) -> anyhow::Result<String> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             let id: i64 = sqlx::query_scalar(
@@ -241,6 +260,17 @@ impl Store {
                 super::ticket_desk::insert_ticket_photo!(tx, id, photo, now)
                     .await
                     .context("keeping the ticket's photo")?;
+            }
+            if let Some((key, quota)) = sender {
+                let bytes = super::quotas::text_bytes([
+                    message.author_name.as_str(),
+                    message.contact.as_str(),
+                    message.message_html.as_str(),
+                ])
+                .saturating_add(message.photo.as_ref().map_or(0, |photo| photo.size_bytes));
+                super::quotas::charge_sender!(tx, key, bytes, quota.counting_only(), now)
+                    .await
+                    .context("counting a website message against the form's quota")?;
             }
             tx.commit().await.context("committing the ticket")?;
             number

@@ -369,7 +369,7 @@ impl Store {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             sqlx::query(
                 "UPDATE villages SET next_attempt_at = $2, locked_until = 0, \
-                   follow_attempts = follow_attempts + 1, last_error = $3, last_error_at = $4, \
+                   follow_attempts = follow_attempts + 1, last_error = substr($3, 1, 1000), last_error_at = $4, \
                    follow_state = CASE WHEN $5 AND follow_state IN ('pending', 'accepted') THEN 'unreachable' ELSE follow_state END \
                  WHERE id = $1",
             )
@@ -381,7 +381,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("recording a village failure")?;
-            sqlx::query("INSERT INTO village_errors (village_id, at, message) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO village_errors (village_id, at, message) VALUES ($1, $2, substr($3, 1, 1000))")
                 .bind(village_id)
                 .bind(now)
                 .bind(error)

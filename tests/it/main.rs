@@ -27,4 +27,5 @@ mod roles;
 mod scale_out;
 mod signatures;
 mod site;
+mod storage;
 mod timeline;

@@ -11,7 +11,7 @@ use crate::{
     auth::{Permission, Reach},
     publishing::{self, PostKind, drafts},
     state::AppState,
-    store::{DeliveryReportRow, DraftRecord, PostRecord},
+    store::{DeliveryReportRow, DraftRecord, FoldedDeliveries, PostRecord},
     web::strings,
 };
 use axum::{
@@ -131,12 +131,18 @@ async fn dashboard_page(
     ))
 }
 
-/// Per activity: how many servers have it, are still being tried, or gave up.
-fn report(admin: &Admin, rows: &[DeliveryReportRow]) -> Vec<Value> {
+/// Per activity: how many servers have it, are still being tried, or gave up. `folded`
+/// are the counts of rows the retention worker forgot (finished 90 days ago or more):
+/// they add to the totals, and their servers are no longer listed.
+fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]) -> Vec<Value> {
     let mut kinds: Vec<&str> = Vec::new();
-    for row in rows {
-        if !kinds.contains(&row.activity_kind.as_str()) {
-            kinds.push(&row.activity_kind);
+    let found = folded
+        .iter()
+        .map(|f| f.activity_kind.as_str())
+        .chain(rows.iter().map(|r| r.activity_kind.as_str()));
+    for kind in found {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
         }
     }
     let tz = admin.settings.time_zone;
@@ -162,6 +168,12 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow]) -> Vec<Value> {
                     }
                 })
                 .collect();
+            let (old_delivered, old_failed) = folded
+                .iter()
+                .filter(|f| f.activity_kind == kind)
+                .fold((0, 0), |(d, f), old| (d + old.delivered, f + old.failed));
+            let as_count = |n: i64| usize::try_from(n).unwrap_or(0);
+            let (old_delivered, old_failed) = (as_count(old_delivered), as_count(old_failed));
             let label = match kind {
                 "Create" => strings::ADMIN_ACTIVITY_CREATE,
                 "Update" => strings::ADMIN_ACTIVITY_UPDATE,
@@ -171,11 +183,11 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow]) -> Vec<Value> {
             context! {
                 kind => kind,
                 label => label.get(admin.lang),
-                total => of_kind.len(),
-                delivered => count(&|r| r.state == "delivered"),
+                total => of_kind.len() + old_delivered + old_failed,
+                delivered => count(&|r| r.state == "delivered") + old_delivered,
                 pending => count(&|r| r.state == "pending" && r.attempts == 0),
                 retrying => count(&|r| r.state == "pending" && r.attempts > 0),
-                failed => count(&|r| r.state == "failed"),
+                failed => count(&|r| r.state == "failed") + old_failed,
                 failing => failing,
             }
         })
@@ -201,14 +213,21 @@ pub async fn post_page(
         return Err(view::forbidden(&admin, strings::ADMIN_FORBIDDEN));
     }
     // Which servers have the post, and their errors, are for those who may see reports.
-    let rows = if admin.may(Permission::ViewDeliveryReports) {
-        state
-            .store
-            .delivery_report(post.id)
-            .await
-            .map_err(view::failure)?
+    let (rows, folded) = if admin.may(Permission::ViewDeliveryReports) {
+        (
+            state
+                .store
+                .delivery_report(post.id)
+                .await
+                .map_err(view::failure)?,
+            state
+                .store
+                .folded_deliveries(post.id)
+                .await
+                .map_err(view::failure)?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Default::default())
     };
     let tz = admin.settings.time_zone;
     let images: Vec<Value> = publishing::images_of(&post.images_json)
@@ -226,7 +245,7 @@ pub async fn post_page(
             categories => post.category_list(),
             updated => post.updated_at.map(|at| tz.date_time_label(at, admin.lang)),
             images => images,
-            report => report(&admin, &rows),
+            report => report(&admin, &rows, &folded),
         },
     ))
 }

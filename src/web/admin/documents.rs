@@ -169,6 +169,7 @@ pub async fn list(
 fn refusal_status(problem: FileProblem) -> StatusCode {
     match problem {
         FileProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FileProblem::NoSpace => StatusCode::INSUFFICIENT_STORAGE,
         FileProblem::NotAccepted => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         FileProblem::Missing | FileProblem::Damaged => StatusCode::BAD_REQUEST,
     }
@@ -180,6 +181,13 @@ async fn keep_file(
     bytes: Vec<u8>,
     cut: bool,
 ) -> anyhow::Result<(AcceptedFile, String)> {
+    if state.disk.files_may_grow().is_err() {
+        let refused = FileRefused {
+            problem: FileProblem::NoSpace,
+            reason: strings::UPLOAD_NO_SPACE,
+        };
+        return Err(refused.into());
+    }
     let files = DocumentFiles::new(&state.config.dir);
     tokio::task::spawn_blocking(move || {
         let file = documents::accept_file(&bytes, cut)?;

@@ -305,6 +305,9 @@ enum UploadFailure {
 }
 
 async fn store_upload(state: &AppState, bytes: Vec<u8>) -> Result<PostImage, UploadFailure> {
+    if state.disk.files_may_grow().is_err() {
+        return Err(UploadFailure::Media(MediaError::NoSpace));
+    }
     let media = MediaStore::new(&state.config.dir);
     let stored = tokio::task::spawn_blocking(move || {
         let processed = process_upload(&bytes).map_err(UploadFailure::Media)?;
@@ -590,6 +593,7 @@ async fn submit(
             let status = match err {
                 MediaError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                MediaError::NoSpace => StatusCode::INSUFFICIENT_STORAGE,
                 _ => StatusCode::BAD_REQUEST,
             };
             return refuse(status, &form, err.text().get(admin.lang).to_string()).await;

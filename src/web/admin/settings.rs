@@ -145,6 +145,9 @@ async fn store_image(
     bytes: Vec<u8>,
     alt: &str,
 ) -> Result<PostImage, Result<MediaError, anyhow::Error>> {
+    if state.disk.files_may_grow().is_err() {
+        return Err(Ok(MediaError::NoSpace));
+    }
     let media = MediaStore::new(&state.config.dir);
     let stored = tokio::task::spawn_blocking(move || {
         let processed = process_upload(&bytes).map_err(Ok)?;
@@ -214,6 +217,7 @@ pub async fn submit(
                     let status = match err {
                         MediaError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                         MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        MediaError::NoSpace => StatusCode::INSUFFICIENT_STORAGE,
                         _ => StatusCode::BAD_REQUEST,
                     };
                     return Err(refuse(status, err.text().get(lang).to_string()));

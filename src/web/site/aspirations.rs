@@ -187,6 +187,19 @@ pub async fn submit(
             None,
         );
     }
+    // A nearly full disk takes nothing more from visitors; what is committed stays whole.
+    if state.disk.database_may_grow().is_err()
+        || (photo.is_some() && state.disk.files_may_grow().is_err())
+    {
+        return try_later(
+            &site,
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            strings::ASP_FORM_NO_SPACE,
+            &fields,
+            crate::disk::RETRY_AFTER_SECS,
+        );
+    }
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let message = intake::WebMessage {
         name: field("name"),
@@ -210,6 +223,16 @@ pub async fn submit(
             context! { number => number, ..site.base(&state, "aspirasi") },
         ),
         Err(err) => {
+            if let Some(full) = err.downcast_ref::<intake::FormFull>() {
+                return try_later(
+                    &site,
+                    &state,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    strings::ASP_FORM_FULL,
+                    &fields,
+                    crate::quota::retry_after_secs(full.retry_after_ms),
+                );
+            }
             if let Some(PhotoRefused(why)) = err.downcast_ref::<PhotoRefused>() {
                 let status = if *why == MediaError::TooLarge {
                     StatusCode::PAYLOAD_TOO_LARGE
@@ -237,6 +260,23 @@ pub async fn submit(
             }
         }
     }
+}
+
+/// The form again with what was typed and `text`: a refusal the visitor may try again
+/// after `seconds` (`Retry-After`).
+fn try_later(
+    site: &Site,
+    state: &AppState,
+    status: StatusCode,
+    text: strings::Text,
+    fields: &HashMap<String, String>,
+    seconds: u64,
+) -> Result<Response, AppError> {
+    let mut page = form_page(site, state, status, Some(text.get(site.lang)), fields, None)?;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+        page.headers_mut().insert("retry-after", value);
+    }
+    Ok(page)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

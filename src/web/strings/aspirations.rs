@@ -51,6 +51,8 @@ texts! {
     ASP_FORM_CONTACT_TOO_LONG => "Kontak paling panjang 200 karakter.", "The contact is at most 200 characters.";
     ASP_FORM_MESSAGE_TOO_SHORT => "Pesan terlalu pendek: paling sedikit 10 karakter.", "The message is too short: at least 10 characters.";
     ASP_FORM_MESSAGE_TOO_LONG => "Pesan terlalu panjang: paling banyak 5.000 karakter.", "The message is too long: at most 5,000 characters.";
+    ASP_FORM_NO_SPACE => "Pesan Anda belum dapat diterima karena ruang penyimpanan server hampir penuh. Coba lagi nanti.", "Your message cannot be taken right now: the server's storage is nearly full. Try again later.";
+    ASP_FORM_FULL => "Formulir ini sudah menerima terlalu banyak pesan hari ini. Coba lagi besok.", "This form has taken too many messages today. Try again tomorrow.";
     ASP_FORM_TOO_MANY => "Terlalu banyak pesan dari alamat Anda. Coba lagi beberapa menit lagi.", "Too many messages from your address. Try again in a few minutes.";
     ASP_FORM_TITLE => "Sampaikan aspirasi", "Send a message to the {village}";
     ASP_FORM_INTRO => "Sampaikan aspirasi, pengaduan, atau permintaan informasi kepada pemerintah {desa}. Anda akan mendapat nomor registrasi untuk memeriksa statusnya. Pesan tidak ditampilkan di situs.", "Send a wish, a complaint or a request for information to the {village} government. You get a registration number to check its status. Messages are not shown on the website.";

@@ -62,6 +62,7 @@ texts! {
     MON_CHART => "Grafik kabar per minggu", "Chart of posts per week";
     UPLOAD_EMPTY => "Berkas kosong.", "The file is empty.";
     UPLOAD_TOO_LARGE => "Berkas terlalu besar: paling besar 10 MB.", "The file is too large: at most 10 MB.";
+    UPLOAD_NO_SPACE => "Ruang penyimpanan server hampir penuh, jadi berkas ini tidak disimpan. Isian Anda tidak hilang. Minta pengelola server mengosongkan ruang, lalu unggah lagi.", "The server's storage is nearly full, so this file was not kept. What you typed is not lost. Ask whoever runs the server to free some space, then upload again.";
     UPLOAD_NOT_IMAGE => "Berkas ini bukan gambar JPEG, PNG, atau WebP.", "This file is not a JPEG, PNG or WebP image.";
     UPLOAD_CORRUPT => "Gambar rusak atau terpotong; coba unggah lagi.", "The image is damaged or truncated; try uploading it again.";
     UPLOAD_TOO_MANY_PIXELS => "Gambar terlalu besar: paling besar 40 megapiksel dan 12.000 piksel per sisi.", "The image is too big: at most 40 megapixels and 12,000 pixels a side.";

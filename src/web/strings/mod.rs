@@ -263,7 +263,7 @@ mod tests {
             // A checklist item's title, filled by the admin's documents page.
             ("DOC_PAGE_OFFICIALS", "checklist.rs"),
             // Read, not shown, by a test that the retention it states is the real one.
-            ("PRIVACY_POLICY", "process.rs"),
+            ("PRIVACY_POLICY", "retention.rs"),
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let strings_dir = root.join("web").join("strings");

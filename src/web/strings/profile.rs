@@ -30,7 +30,7 @@ texts! {
 ### Pengikut di fediverse (Mastodon dan lainnya)
 
 - Bila Anda mengikuti akun ini, kami menyimpan data publik akun Anda: alamatnya, nama tampilan, bio, alamat gambar profil, kolom profil, alamat kotak masuk dan kunci publiknya. Data itu diperbarui saat server Anda mengabarkan perubahan, atau saat kami mengambilnya lagi untuk memeriksa tanda tangan kiriman Anda.
-- Hubungan mengikuti dihapus saat Anda berhenti mengikuti atau memblokir akun ini. Catatan akun Anda sendiri tetap disimpan **tanpa batas waktu**, sampai server Anda mengabarkan bahwa akun itu dihapus; saat itu catatannya dihapus, kecuali bila akun itu pernah mengirim pesan yang menjadi tiket (lihat di bawah).
+- Hubungan mengikuti dihapus saat Anda berhenti mengikuti atau memblokir akun ini. Catatan akun Anda sendiri disimpan selama Anda mengikuti atau pesan Anda disimpan di sini, sampai server Anda mengabarkan bahwa akun itu dihapus; saat itu catatannya dihapus, kecuali bila akun itu pernah mengirim pesan yang menjadi tiket (lihat di bawah). Catatan akun yang tidak lagi mengikuti dan tidak punya pesan di sini dihapus 90 hari setelah terakhir diambil.
 - Jumlah pengikut tampil untuk umum; daftar pengikut hanya dilihat petugas.
 
 ### Aspirasi, pengaduan dan pesan warga
@@ -47,7 +47,7 @@ texts! {
 ### Lalu lintas antarserver
 
 - Kegiatan yang diterima dari server lain (mengikuti, balasan, suntingan) disimpan apa adanya untuk diproses, lalu dihapus **7 hari** setelah diterima bila sudah selesai diproses. Kegiatan yang ditolak di pintu masuk tidak disimpan.
-- Kabar, jawaban dan kegiatan yang dikirim akun ini disimpan tanpa batas waktu, beserta catatan pengiriman ke setiap server (alamat kotak masuk, waktu, hasil, pesan kesalahan) dan catatan server yang gagal dihubungi. Kabar yang dihapus hanya menyisakan tanda bahwa ia pernah ada.
+- Kabar, jawaban dan kegiatan yang dikirim akun ini disimpan tanpa batas waktu. Catatan pengiriman ke setiap server (alamat kotak masuk, waktu, hasil, pesan kesalahan) disimpan 90 hari setelah pengiriman selesai; sesudahnya hanya jumlahnya (terkirim, gagal) yang disimpan. Catatan server yang gagal dihubungi dihapus setelah 90 hari tanpa kabar darinya. Kabar yang dihapus hanya menyisakan tanda bahwa ia pernah ada.
 
 ### Petugas
 
@@ -71,7 +71,7 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 ### Followers on the fediverse (Mastodon and others)
 
 - When you follow this account we keep your account's public data: its address, display name, bio, avatar address, profile fields, inbox addresses and public key. It is refreshed when your server announces a change, or when we fetch it again to check the signature of something you sent.
-- The follow is deleted when you unfollow or block this account. The record of your account is kept **with no time limit**, until your server reports that the account was deleted; the record is then deleted, unless the account sent a message that became a ticket (below).
+- The follow is deleted when you unfollow or block this account. The record of your account is kept while you follow or a message of yours is kept here, until your server reports that the account was deleted; the record is then deleted, unless the account sent a message that became a ticket (below). The record of an account that no longer follows and has no message here is deleted 90 days after it was last fetched.
 - The number of followers is public; the list of followers is seen by staff only.
 
 ### Residents' messages, complaints and requests
@@ -88,7 +88,7 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 ### Traffic between servers
 
 - Activities received from other servers (follows, replies, edits) are stored as received to be processed, and deleted **7 days** after they arrived once processed. Activities refused at the door are not stored.
-- The posts, answers and other activities this account sends are kept with no time limit, with a record of each delivery to each server (inbox address, time, outcome, error message) and of servers that could not be reached. A deleted post leaves only a mark that it existed.
+- The posts, answers and other activities this account sends are kept with no time limit. The record of each delivery to each server (inbox address, time, outcome, error message) is kept for 90 days after the delivery ended; after that only its counts (delivered, failed) are kept. The record of a server that could not be reached is deleted after 90 days without news of it. A deleted post leaves only a mark that it existed.
 
 ### Staff
 
