@@ -147,8 +147,13 @@ fn documents() -> Vec<(&'static str, Value)> {
     let follow_in = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://mastodon.example/follows/1","type":"Follow","actor":"https://mastodon.example/users/budi","object":"https://desa.example/u/desa-jangkarasam"}"#;
     let answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
     let render = |kind, post: Option<&PostRecord>, object: Option<&str>| {
-        render::activity(&activity(kind, post.map(|p| p.id), object), post, &village, &urls)
-            .expect("renders")
+        render::activity(
+            &activity(kind, post.map(|p| p.id), object),
+            post,
+            &village,
+            &urls,
+        )
+        .expect("renders")
     };
     let follow_out = render("Follow", None, Some("https://lalang.example/u/desa-lalang"));
     vec![
@@ -181,7 +186,9 @@ fn documents() -> Vec<(&'static str, Value)> {
             render(
                 "Announce",
                 None,
-                Some(r#"{"object":"https://lalang.example/p/x1","attributedTo":"https://lalang.example/u/desa-lalang"}"#),
+                Some(
+                    r#"{"object":"https://lalang.example/p/x1","attributedTo":"https://lalang.example/u/desa-lalang"}"#,
+                ),
             ),
         ),
         (
@@ -198,7 +205,11 @@ fn documents() -> Vec<(&'static str, Value)> {
         ),
         (
             "followers",
-            render::ordered_collection("https://desa.example/u/desa-jangkarasam/followers", 0, None),
+            render::ordered_collection(
+                "https://desa.example/u/desa-jangkarasam/followers",
+                0,
+                None,
+            ),
         ),
         (
             "outbox-page",

@@ -59,22 +59,7 @@ impl IncomingActivity {
     }
 }
 
-/// The id of an object given inline or by reference.
-pub fn object_id(value: &Value) -> Option<&str> {
-    match value {
-        Value::String(id) => Some(id),
-        Value::Object(map) => map.get("id").and_then(Value::as_str),
-        _ => None,
-    }
-}
-
-/// The first id of a field that may be a string, an object or a list (`attributedTo`).
-pub fn first_id(value: &Value) -> Option<&str> {
-    match value {
-        Value::Array(items) => items.iter().find_map(object_id),
-        other => object_id(other),
-    }
-}
+pub use super::protocol::incoming::{first_id, object_id};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {

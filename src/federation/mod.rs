@@ -9,6 +9,7 @@
 //! decided in one place, [`addresses`]; WebFinger lookups of remote accounts are
 //! [`lookup`]'s.
 
+pub mod activities;
 pub mod actor;
 pub mod addresses;
 pub mod delivery;

@@ -5,6 +5,7 @@
 //! content starts with the title in bold, then the summary and body, the hashtags and a
 //! link to the web page, as the WordPress ActivityPub plugin and WriteFreely do.
 
+pub use super::protocol::{AS_CONTEXT, actor_context, object_context, with_context};
 use super::protocol::{
     PUBLIC,
     activities::{Activity, Kind},
@@ -14,7 +15,6 @@ use super::protocol::{
         PropertyValue, PublicKey, Tombstone,
     },
 };
-pub use super::protocol::{AS_CONTEXT, actor_context, object_context, with_context};
 use crate::{
     clock::to_rfc3339,
     publishing,
@@ -395,8 +395,11 @@ pub fn activity(
     let document = match activity.kind.as_str() {
         "Update" if post.is_none() => {
             // A profile update: the actor as it is now.
-            let update = Activity::new(id, Kind::Update, by, actor_object(actor, urls))
-                .addressed(published, to_everyone, followers);
+            let update = Activity::new(id, Kind::Update, by, actor_object(actor, urls)).addressed(
+                published,
+                to_everyone,
+                followers,
+            );
             return Ok(with_context(update, actor_context()));
         }
         "Create" if post.is_none() => {
@@ -410,9 +413,9 @@ pub fn activity(
                     .unwrap_or_default()
             };
             let (to, cc) = (audience("to"), audience("cc"));
-            serde_json::to_value(Activity::new(id, Kind::Create, by, object).addressed(
-                published, to, cc,
-            ))?
+            serde_json::to_value(
+                Activity::new(id, Kind::Create, by, object).addressed(published, to, cc),
+            )?
         }
         "Create" | "Update" => {
             let post = post.context("a Create or Update without its post")?;
@@ -441,13 +444,11 @@ pub fn activity(
                 former_type: None,
                 deleted: None,
             };
-            serde_json::to_value(
-                Activity::new(id, Kind::Delete, by, gone).addressed(
-                    published,
-                    to_everyone,
-                    followers,
-                ),
-            )?
+            serde_json::to_value(Activity::new(id, Kind::Delete, by, gone).addressed(
+                published,
+                to_everyone,
+                followers,
+            ))?
         }
         "Follow" => {
             let target = activity
@@ -466,9 +467,11 @@ pub fn activity(
             if let Some(author) = shared.get("attributedTo").and_then(Value::as_str) {
                 cc.push(author.to_string());
             }
-            serde_json::to_value(
-                Activity::new(id, Kind::Announce, by, object).addressed(published, to_everyone, cc),
-            )?
+            serde_json::to_value(Activity::new(id, Kind::Announce, by, object).addressed(
+                published,
+                to_everyone,
+                cc,
+            ))?
         }
         "Accept" => {
             let follow = object_json()?;

@@ -5,6 +5,7 @@
 
 pub mod activities;
 pub mod collections;
+pub mod incoming;
 pub mod objects;
 
 use serde_json::{Value, json};
