@@ -42,12 +42,14 @@ pub const HANDLED_TYPES: [&str; 8] = [
     "Follow", "Undo", "Block", "Delete", "Create", "Update", "Accept", "Reject",
 ];
 
-/// Any activity, kept whole so it can be stored and processed later.
+/// Any activity, kept whole so it can be stored and processed later. The actor is kept
+/// as its id: Ghost embeds the whole actor document in a Follow.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct IncomingActivity {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(deserialize_with = "super::protocol::incoming::id_url")]
     pub actor: Url,
     #[serde(flatten)]
     pub rest: serde_json::Map<String, Value>,

@@ -29,3 +29,4 @@ mod signatures;
 mod site;
 mod storage;
 mod timeline;
+mod wire;

@@ -10,14 +10,22 @@ pub async fn act(data: &Data, activity: &IncomingActivity, undone: Undone) -> an
     };
     match undone {
         Undone::Follow { id, target } => {
-            // Only the follow this Undo names: a late Undo of an old Follow must not
-            // end a newer one, and an unknown target ends nothing.
+            // An unknown target ends nothing. The follow is ended even when the Undo
+            // names its Follow by another id than the one we stored, as Mastodon does:
+            // Pixelfed sends its Follow as `…#follow/N` and undoes it as `…#follows/N`
+            // (tests/fixtures/servers/pixelfed), and its people could never unfollow.
             let Some(local) = local_actor_at(data, &target).await? else {
                 return Ok(());
             };
-            data.store
+            let removed = data
+                .store
                 .remove_follower(Some(local.id), follower.id, id.as_deref())
                 .await?;
+            if removed == 0 && id.is_some() {
+                data.store
+                    .remove_follower(Some(local.id), follower.id, None)
+                    .await?;
+            }
         }
         Undone::ById(follow_id) => {
             data.store

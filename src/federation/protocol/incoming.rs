@@ -6,6 +6,7 @@
 
 use super::PUBLIC;
 use crate::federation::inbox::IncomingActivity;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// The id of an object given inline or by reference.
@@ -23,6 +24,15 @@ pub fn first_id(value: &Value) -> Option<&str> {
         Value::Array(items) => items.iter().find_map(object_id),
         other => object_id(other),
     }
+}
+
+/// Reads a field that names an object (a URL, an object with an `id`, or a list whose
+/// first item is either) as the URL of that object.
+pub fn id_url<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<url::Url, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    let id = first_id(&value)
+        .ok_or_else(|| serde::de::Error::custom("expected a URL or an object with an id"))?;
+    url::Url::parse(id).map_err(serde::de::Error::custom)
 }
 
 /// Every id of a field that may be one value or a list.
