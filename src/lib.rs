@@ -49,7 +49,10 @@ pub mod site;
 pub mod state;
 /// All SQL, for SQLite and PostgreSQL.
 pub mod store;
+/// Every word a person reads, in Bahasa Indonesia first and English second. At the bottom
+/// of the house: every room may use it; it imports nothing of ours.
+pub mod strings;
 /// The node's URL scheme.
 pub mod urls;
-/// HTTP routes, content negotiation, HTML pages, the admin API, strings.
+/// HTTP routes, content negotiation, HTML pages, the admin API.
 pub mod web;

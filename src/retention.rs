@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn the_privacy_policy_states_how_long_activities_are_kept() {
         let days = KEEP_PROCESSED_ACTIVITIES_MS / DAY_MS;
-        let policy = crate::web::strings::PRIVACY_POLICY;
+        let policy = crate::strings::PRIVACY_POLICY;
         assert!(policy.id.contains(&format!("**{days} hari**")));
         assert!(policy.en.contains(&format!("**{days} days**")));
     }
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn the_privacy_policy_states_how_long_deliveries_are_kept() {
         let days = KEEP_FINISHED_DELIVERIES_MS / DAY_MS;
-        let policy = crate::web::strings::PRIVACY_POLICY;
+        let policy = crate::strings::PRIVACY_POLICY;
         assert!(policy.id.contains(&format!("{days} hari")), "{}", policy.id);
         assert!(policy.en.contains(&format!("{days} days")), "{}", policy.en);
     }

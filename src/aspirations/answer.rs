@@ -8,8 +8,8 @@ use crate::{
     federation::PUBLIC,
     publishing::{InvalidInput, markdown, new_public_id},
     store::{ActorRecord, AnswerDelivery, NewActivity, NewTicketReply, Store, TicketRow},
+    strings,
     urls::Urls,
-    web::strings,
 };
 use serde_json::{Value, json};
 

@@ -18,7 +18,7 @@ use crate::{
     media::{MediaError, MediaStore, process_upload},
     publishing::InvalidInput,
     store::{NewTicketEvent, NewTicketPhoto, Store, TicketRow, UserRecord},
-    web::strings,
+    strings,
 };
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use crate::{
     clock::now_ms,
     publishing::InvalidInput,
     store::{IntakeLimits, NewRemoteNote, NewTicket, NewWebMessage, PostRecord, Store},
-    web::strings,
+    strings,
 };
 use chrono::Datelike;
 use rand::Rng;

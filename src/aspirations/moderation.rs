@@ -13,7 +13,7 @@ use crate::{
     federation::PUBLIC,
     publishing::{InvalidInput, markdown::strip_tags},
     store::{ActorRecord, IntakeLimits, LimitScope, OverLimit, Store, TicketRow},
-    web::strings,
+    strings,
 };
 use std::collections::HashMap;
 

@@ -9,7 +9,7 @@ use crate::{
     publishing::InvalidInput,
     site::TimeZone,
     store::{Store, TicketDecision, TicketRow},
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 
 pub const MAX_RESOLUTION_CHARS: usize = 500;

@@ -12,7 +12,7 @@ use crate::{
     clock::now_ms,
     publishing::InvalidInput,
     store::{SessionRecord, Store, UserRecord},
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use base64::Engine;
 use rand::RngCore;

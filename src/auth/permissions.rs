@@ -5,7 +5,7 @@
 //! keeps it so.
 
 use super::Role;
-use crate::web::strings::{self, Text};
+use crate::strings::{self, Text};
 
 /// Something an account may be allowed to do in the admin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

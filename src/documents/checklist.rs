@@ -8,7 +8,7 @@
 use super::{DOC_TYPES, DocType, Need};
 use crate::{
     store::Store,
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 
 /// A required profile page and the addresses it may have on the site.

@@ -24,8 +24,8 @@ use crate::{
         ActorRecord, DocumentChange, DocumentPost, DocumentRecord, NewActivity, NewDocument,
         PostChange, PostContent, Store,
     },
+    strings::{self, Text},
     urls::Urls,
-    web::strings::{self, Text},
 };
 use serde::{Deserialize, Serialize};
 

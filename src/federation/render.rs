@@ -19,8 +19,8 @@ use crate::{
     clock::to_rfc3339,
     publishing,
     store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
+    strings::{self, Lang},
     urls::Urls,
-    web::strings::{self, Lang},
 };
 use anyhow::Context;
 use serde_json::{Value, json};

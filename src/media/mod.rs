@@ -16,7 +16,7 @@ mod storage;
 pub use process::{MAX_UPLOAD_BYTES, ProcessedImage, Variant, process_upload};
 pub use storage::{MediaStore, StoredImage, is_valid_file_name, write_atomically};
 
-use crate::web::strings::{
+use crate::strings::{
     Text, UPLOAD_CORRUPT, UPLOAD_EMPTY, UPLOAD_NO_SPACE, UPLOAD_NOT_IMAGE, UPLOAD_TOO_LARGE,
     UPLOAD_TOO_MANY_PIXELS,
 };

@@ -7,7 +7,7 @@
 //! call [`report`], which reads the store in a handful of queries for all villages.
 //!
 //! The few words in the CSV header, the table and the chart live here rather than in
-//! `web::strings` because the command line prints them too and the domain must not
+//! `strings` because the command line prints them too and the domain must not
 //! import the web room.
 
 use crate::{

@@ -7,7 +7,7 @@ use super::{InvalidInput, PostInput, input};
 use crate::{
     clock::now_ms,
     store::{ActorRecord, DraftRecord, NewDraft, PostRecord, Store},
-    web::strings,
+    strings,
 };
 
 /// Where a draft stands.

@@ -5,7 +5,7 @@
 use super::markdown;
 use crate::{
     store::PostContent,
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Dates as a village reads them: in its own time zone (WIB, WITA or WIT) and in words
 //! ("Sabtu, 5 Desember 2026, 08.00 WIB"), not in UTC.
 
-use crate::web::strings::{self, Lang};
+use crate::strings::{self, Lang};
 use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeZone as _, Timelike};
 
 /// Indonesia's three time zones.

@@ -12,7 +12,7 @@ use crate::{
     clock::now_ms,
     publishing::{InvalidInput, PostImage},
     store::Store,
-    web::strings::{self, Lang},
+    strings::{self, Lang},
 };
 
 pub use dates::TimeZone;

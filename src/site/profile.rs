@@ -23,8 +23,8 @@ use crate::{
     config::Role,
     publishing::{PostImage, markdown},
     store::{ActorRecord, NewPage, Store},
+    strings::{self, Lang, Text},
     urls::Urls,
-    web::strings::{self, Lang, Text},
 };
 use url::Url;
 

@@ -27,7 +27,7 @@ pub(super) const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 pub(super) const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 
 /// The person-facing words of the feeds: Bahasa Indonesia first, English second.
-/// (`web::strings` is shared with the pages; these few are feed-only.)
+/// (`strings` is shared with the pages; these few are feed-only.)
 const NEWS: (&str, &str) = ("Kabar desa", "Village news");
 const DESCRIPTION: (&str, &str) = (
     "Kabar terbaru dari desa-desa yang diikuti portal ini",

@@ -7,7 +7,7 @@ use crate::{
     error::AppError,
     media::{MediaStore, avatar},
     state::AppState,
-    web::strings::NOT_FOUND,
+    strings::NOT_FOUND,
 };
 use axum::{
     body::Bytes,

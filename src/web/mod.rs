@@ -16,7 +16,6 @@ pub mod portal;
 pub mod render;
 pub mod safety;
 pub mod site;
-pub mod strings;
 
 use crate::{federation, state::AppState};
 use axum::{

@@ -6,7 +6,7 @@
 //! details); the public sees that there were errors and when. No SQL and no status rules
 //! here.
 
-use super::strings::{self, Text};
+use crate::strings::{self, Text};
 use crate::{
     actors::publishing_actors,
     clock::{now_ms, to_datetime, to_rfc3339},

@@ -5,7 +5,7 @@
 //! with one line, never a 500. Hidden posts are left out by the store. Only a node with
 //! role `portal` answers; a village node has no timeline. No SQL here.
 
-use super::strings;
+use crate::strings;
 use crate::{
     actors::publishing_actors,
     clock::{to_datetime, to_rfc3339},

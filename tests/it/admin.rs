@@ -8,7 +8,7 @@ use crate::support::{Backend, TestNode, WAIT, backends, client, eventually, peer
 use kentongan::{
     auth::{self, Role},
     store::PostRecord,
-    web::strings,
+    strings,
 };
 use std::collections::BTreeMap;
 

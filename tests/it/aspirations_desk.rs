@@ -12,7 +12,7 @@ use kentongan::{
     auth::Role,
     clock::now_ms,
     store::TicketDecision,
-    web::strings,
+    strings,
 };
 use serde_json::json;
 

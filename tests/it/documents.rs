@@ -8,8 +8,7 @@ use crate::{
     support::{AP, Backend, TestNode, WAIT, backends, client, eventually},
 };
 use kentongan::{
-    auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord,
-    web::strings,
+    auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord, strings,
 };
 
 pub(crate) fn pdf(marker: &str) -> Vec<u8> {

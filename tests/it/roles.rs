@@ -26,9 +26,10 @@ use kentongan::{
         self, PostInput,
         drafts::{self, DraftStatus},
     },
+    strings,
     web::{
         access::{Access, Row},
-        admin, api, strings,
+        admin, api,
     },
 };
 

@@ -11,7 +11,7 @@ use kentongan::{
     publishing::{self, EventDetails, PostImage, PostInput, PostKind},
     site::{self, SiteSettings},
     store::{ActorRecord, PostRecord},
-    web::strings::Lang,
+    strings::Lang,
 };
 
 const DAY: i64 = 24 * 3600 * 1000;

@@ -16,7 +16,7 @@ use kentongan::{
     config::Config,
     publishing::PostInput,
     store::{SenderQuota, Store},
-    web::strings,
+    strings,
 };
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     auth,
     state::AppState,
-    web::strings::{self, Lang, Text},
+    strings::{self, Lang, Text},
 };
 use axum::{
     extract::{Query, State},

@@ -15,7 +15,7 @@ use crate::{
     publishing::markdown::{strip_tags, web_link},
     state::AppState,
     store::TicketRow,
-    web::strings,
+    strings,
 };
 use axum::{
     extract::{Path, Query, State},

@@ -11,7 +11,7 @@ use crate::{
     publishing::parse_category,
     state::AppState,
     store::CategoryRecord,
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use axum::{
     extract::{Path, Query, State},

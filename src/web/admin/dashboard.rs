@@ -12,7 +12,7 @@ use crate::{
     publishing::{self, PostKind, drafts},
     state::AppState,
     store::{DeliveryReportRow, DraftRecord, FoldedDeliveries, PostRecord},
-    web::strings,
+    strings,
 };
 use axum::{
     extract::{Path, Query, State},

@@ -18,7 +18,7 @@ use crate::{
     },
     state::AppState,
     store::DocumentRecord,
-    web::strings::{self, Lang},
+    strings::{self, Lang},
 };
 use axum::{
     extract::{Path, Query, State},

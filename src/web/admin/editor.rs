@@ -29,7 +29,7 @@ use crate::{
     site::TimeZone,
     state::AppState,
     store::{DraftRecord, PostRecord},
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use axum::{
     extract::{Path, State},

@@ -6,7 +6,7 @@ use super::{
     session::{Admin, AdminPost},
     view,
 };
-use crate::{state::AppState, web::strings};
+use crate::{state::AppState, strings};
 use axum::{
     extract::{Query, State},
     http::StatusCode,

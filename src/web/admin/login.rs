@@ -16,11 +16,8 @@ use crate::{
     error::AppError,
     site::{self, SiteSettings},
     state::AppState,
-    web::{
-        client::client_address,
-        render::render,
-        strings::{self, Lang, Text},
-    },
+    strings::{self, Lang, Text},
+    web::{client::client_address, render::render},
 };
 use axum::{
     extract::{ConnectInfo, Query, State},

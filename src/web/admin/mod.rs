@@ -397,7 +397,7 @@ mod tests {
     /// A key a template asks for that strings.rs lacks would render as nothing.
     #[test]
     fn every_text_an_admin_template_reads_exists() {
-        let known = crate::web::strings::all();
+        let known = crate::strings::all();
         for (name, source) in TEMPLATES {
             for piece in source.split("t.").skip(1) {
                 let key: String = piece

@@ -12,7 +12,7 @@ use crate::{
     aspirations::moderation::{self, BlockKind},
     state::AppState,
     store::TicketRow,
-    web::strings,
+    strings,
 };
 use axum::{
     extract::{Path, Query, State},

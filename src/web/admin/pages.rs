@@ -13,7 +13,7 @@ use crate::{
     site::profile::PRIVACY_SLUG,
     state::AppState,
     store::PageRecord,
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use axum::{
     extract::{Path, Query, State},

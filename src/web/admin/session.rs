@@ -19,10 +19,8 @@ use crate::{
     site::{self, SiteSettings},
     state::AppState,
     store::{ActorRecord, SessionRecord},
-    web::{
-        access::Access,
-        strings::{self, Lang, PageTexts},
-    },
+    strings::{self, Lang, PageTexts},
+    web::access::Access,
 };
 use axum::{
     extract::{FromRequest, FromRequestParts, Multipart, Request},

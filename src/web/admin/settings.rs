@@ -13,7 +13,7 @@ use crate::{
     publishing::{PostImage, markdown},
     site::{self, SiteSettings, TimeZone, VILLAGE_WORDS, profile},
     state::AppState,
-    web::strings::{self, Lang, Text},
+    strings::{self, Lang, Text},
 };
 use axum::{
     extract::{Query, State},

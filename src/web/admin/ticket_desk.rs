@@ -12,7 +12,7 @@ use crate::{
     aspirations::{ClockSettings, desk, workflow::Status},
     state::AppState,
     store::{DeskTicketRow, TicketFilter, TicketRow},
-    web::strings,
+    strings,
 };
 use axum::{
     extract::{Path, State},

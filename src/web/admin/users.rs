@@ -10,7 +10,7 @@ use crate::{
     auth::{self, Permission::ManageAccounts, Role},
     state::AppState,
     store::UserRecord,
-    web::strings::{self, Text},
+    strings::{self, Text},
 };
 use axum::{
     extract::{Path, Query, State},

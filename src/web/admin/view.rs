@@ -7,10 +7,8 @@ use crate::{
     auth::Permission,
     error::AppError,
     publishing::InvalidInput,
-    web::{
-        render::render,
-        strings::{self, Lang, Text},
-    },
+    strings::{self, Lang, Text},
+    web::render::render,
 };
 use axum::{
     http::StatusCode,

@@ -9,7 +9,7 @@ use crate::{
     config::Role,
     error::AppError,
     state::AppState,
-    web::strings::{self, Lang},
+    strings::{self, Lang},
 };
 use axum::{
     Json,

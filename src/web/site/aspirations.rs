@@ -11,10 +11,10 @@ use crate::{
     media::{MAX_UPLOAD_BYTES, MediaError},
     publishing::InvalidInput,
     state::AppState,
+    strings,
     web::{
         client::client_address,
         forms::{Fields, Unreadable},
-        strings,
     },
 };
 use axum::{

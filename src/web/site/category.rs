@@ -5,7 +5,7 @@ use super::{
     home::{ListQuery, next_cursor, parse_before},
     view::{PAGE_SIZE, Site, category_path, message, render},
 };
-use crate::{error::AppError, state::AppState, web::strings};
+use crate::{error::AppError, state::AppState, strings};
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,

@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     state::AppState,
     store::DocumentRecord,
-    web::strings::{self, NOT_FOUND},
+    strings::{self, NOT_FOUND},
 };
 use axum::{
     extract::{Path, State},

@@ -10,10 +10,8 @@ use crate::{
     publishing::{PostImage, images_of},
     state::AppState,
     store::PostRecord,
-    web::{
-        feeds::{ATOM_TYPE, RSS_TYPE, element, escape, rfc2822},
-        strings,
-    },
+    strings,
+    web::feeds::{ATOM_TYPE, RSS_TYPE, element, escape, rfc2822},
 };
 use axum::{
     extract::State,

@@ -4,7 +4,7 @@
 //! a QR code for the village office's board.
 
 use super::view::{Site, encode_component, render};
-use crate::{error::AppError, state::AppState, web::strings};
+use crate::{error::AppError, state::AppState, strings};
 use axum::{
     extract::{Query, State},
     http::StatusCode,

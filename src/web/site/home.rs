@@ -10,7 +10,7 @@ use crate::{
     publishing::{PostKind, event_of},
     state::AppState,
     store::{ActorRecord, PostRecord},
-    web::strings,
+    strings,
 };
 use axum::{
     extract::{Query, RawQuery, State},

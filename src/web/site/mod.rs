@@ -1,7 +1,7 @@
 //! The village's public website: the home page, post pages, categories, the profile
 //! pages, the privacy policy, the archive, search, the village's own RSS/Atom feeds,
 //! the sitemap, and the "follow from the fediverse" pages. Server-rendered, no JavaScript, every word from
-//! `web::strings` in the site's language, every date in the village's time zone.
+//! `strings` in the site's language, every date in the village's time zone.
 //!
 //! It reads through the store and the domain rooms and never writes; the HTML side of
 //! the ActivityPub URLs (`/u/NAME`, `/p/ID`) comes here from `web::objects`. On a portal

@@ -2,7 +2,7 @@
 //! contact), written in the admin: `GET /profil` lists them, `GET /halaman/SLUG` shows one.
 
 use super::view::{Site, message, page_path, render, text_excerpt};
-use crate::{error::AppError, publishing::markdown::strip_tags, state::AppState, web::strings};
+use crate::{error::AppError, publishing::markdown::strip_tags, state::AppState, strings};
 use axum::{
     extract::{Path, State},
     http::StatusCode,

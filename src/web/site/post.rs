@@ -13,7 +13,7 @@ use crate::{
     publishing::{PostImage, PostKind, event_of, images_of},
     state::AppState,
     store::{ActorRecord, PostRecord},
-    web::strings::{self, Lang},
+    strings::{self, Lang},
 };
 use axum::{
     extract::{Path, State},

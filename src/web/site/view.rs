@@ -11,7 +11,7 @@ use crate::{
     site::SiteSettings,
     state::AppState,
     store::{ActorRecord, CategoryRecord, PageRecord, PostRecord},
-    web::strings::{self, Lang, PageTexts, Text},
+    strings::{self, Lang, PageTexts, Text},
 };
 use axum::{
     http::{StatusCode, header},
