@@ -52,6 +52,8 @@ pub mod store;
 /// Every word a person reads, in Bahasa Indonesia first and English second. At the bottom
 /// of the house: every room may use it; it imports nothing of ours.
 pub mod strings;
+/// Escaping for HTML and XML, cutting to a length: small helpers every room may use.
+pub mod text;
 /// The node's URL scheme.
 pub mod urls;
 /// HTTP routes, content negotiation, HTML pages, the admin API.

@@ -5,6 +5,13 @@ use crate::{config::Config, disk::DiskGuard, rate_limit::RateLimiter, store::Sto
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
+/// New actors whose documents an inbox request makes us fetch, per host of the actor,
+/// before the request's signature can be checked: at once, then per minute. A server
+/// whose users follow a village all at once gets 429 with `Retry-After` beyond this and
+/// delivers the rest later; someone naming made-up actors on one host gets nothing more.
+pub const UNVERIFIED_FETCH_BURST: u32 = 30;
+pub const UNVERIFIED_FETCHES_PER_MINUTE: u32 = 30;
+
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
@@ -67,8 +74,8 @@ impl AppState {
             // minutes keeps forged signatures from making us fetch an actor at will.
             key_refetch_limiter: Arc::new(RateLimiter::one_per(Duration::from_secs(300))),
             unverified_fetch_limiter: Arc::new(RateLimiter::new(
-                crate::federation::inbox::UNVERIFIED_FETCH_BURST,
-                crate::federation::inbox::UNVERIFIED_FETCHES_PER_MINUTE,
+                UNVERIFIED_FETCH_BURST,
+                UNVERIFIED_FETCHES_PER_MINUTE,
             )),
             // One proof is enough; a few tries a minute cover a signer fetch that failed.
             fetch_proof_limiter: Arc::new(RateLimiter::new(3, 6)),

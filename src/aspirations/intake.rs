@@ -159,12 +159,7 @@ fn paragraphs(text: &str) -> String {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
-            let escaped = p
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\n', "<br>");
+            let escaped = crate::text::escape_markup(p).replace('\n', "<br>");
             format!("<p>{escaped}</p>")
         })
         .collect()

@@ -10,10 +10,9 @@ use crate::publishing::markdown::web_link;
 use crate::{
     clock::now_ms,
     config::ModerationSettings,
-    federation::PUBLIC,
     publishing::{InvalidInput, markdown::strip_tags},
     store::{ActorRecord, IntakeLimits, LimitScope, OverLimit, Store, TicketRow},
-    strings,
+    strings, text,
 };
 use std::collections::HashMap;
 
@@ -267,14 +266,6 @@ pub struct CommentAnswer {
     pub sent_at: i64,
 }
 
-/// Addressed to everyone: `as:Public` in `to` or `cc` of an answer as sent.
-fn is_public_note(note: &serde_json::Value) -> bool {
-    ["to", "cc"].iter().any(|field| match &note[*field] {
-        serde_json::Value::Array(items) => items.iter().any(|v| v == PUBLIC),
-        value => value == PUBLIC,
-    })
-}
-
 /// A resident's HTML for a public page, bounded: a very long message is shown as its
 /// first characters in plain text.
 fn bounded_public_html(html: &str) -> String {
@@ -282,13 +273,8 @@ fn bounded_public_html(html: &str) -> String {
     if text.chars().count() <= MAX_COMMENT_CHARS {
         return privacy::public_html(html);
     }
-    let mut cut: String = text.chars().take(MAX_COMMENT_CHARS).collect();
-    cut.push('…');
-    let escaped = cut
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    privacy::mask_nik(&format!("<p>{escaped}</p>"))
+    let shown = text::cut(&text, MAX_COMMENT_CHARS + 1);
+    privacy::mask_nik(&format!("<p>{}</p>", text::escape_markup(&shown)))
 }
 
 /// The approved replies to a post, oldest first, each with the village's public answers
@@ -303,9 +289,6 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
         let Ok(note) = serde_json::from_str::<serde_json::Value>(&reply.object_json) else {
             continue;
         };
-        if !is_public_note(&note) {
-            continue;
-        }
         let content = note["content"].as_str().unwrap_or_default();
         answers
             .entry(reply.ticket_id)
@@ -341,7 +324,6 @@ pub async fn comments(store: &Store, post_id: i64) -> anyhow::Result<Vec<Comment
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn only_web_links_reach_a_page() {
@@ -374,15 +356,6 @@ mod tests {
         assert_eq!(parse_host("localhost:8080"), Some("localhost:8080".into()));
         assert_eq!(parse_host("not a host"), None);
         assert_eq!(parse_host(""), None);
-    }
-
-    #[test]
-    fn only_public_answers_are_public() {
-        assert!(is_public_note(&json!({ "to": [PUBLIC], "cc": [] })));
-        assert!(!is_public_note(
-            &json!({ "to": ["https://x.example/users/a"], "cc": [] })
-        ));
-        assert!(!is_public_note(&json!({ "content": "web answer" })));
     }
 
     #[test]

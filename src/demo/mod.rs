@@ -18,7 +18,6 @@ use crate::{
     publishing::{self, EventDetails, PostInput, PostKind},
     site,
     store::{ActorRecord, Store},
-    urls::Urls,
 };
 use anyhow::Context;
 use std::path::Path;
@@ -361,7 +360,6 @@ async fn receive_messages(
     actor: &ActorRecord,
     messages: &[SampleMessage],
 ) -> anyhow::Result<()> {
-    let urls = Urls::new(config.base_url.clone());
     let time_zone = site::load(store).await?.time_zone;
     for message in messages {
         let number = intake::receive_web_at(
@@ -402,7 +400,7 @@ async fn receive_messages(
                 .await?;
             }
             Handling::Answered(text) => {
-                answer::send(store, &urls, actor, &ticket, None, text, true).await?;
+                answer::send(store, actor, &ticket, None, text, true).await?;
             }
         }
     }

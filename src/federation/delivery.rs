@@ -309,6 +309,15 @@ impl DeliveryWorker {
             let undone_json = render::activity(&undone, None, &actor, &self.state.urls)
                 .map_err(|err| Permanently(format!("{err:#}")))?;
             render::undo(&activity, undone_json, &actor, &self.state.urls)
+        } else if let Some(answer_id) = render::answer_of(&activity) {
+            // An answer to a resident, rendered now from the ticket it answers.
+            let (reply, ticket) = store
+                .answer_with_ticket(answer_id)
+                .await
+                .map_err(ForNow)?
+                .ok_or_else(|| Permanently("the answer is gone".into()))?;
+            render::answer_activity(&activity, &reply, &ticket, &actor, &self.state.urls)
+                .map_err(|err| Permanently(format!("{err:#}")))?
         } else {
             render::activity(&activity, post.as_ref(), &actor, &self.state.urls)
                 .map_err(|err| Permanently(format!("{err:#}")))?

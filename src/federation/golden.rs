@@ -7,7 +7,7 @@
 use super::render;
 use crate::{
     publishing::{EventDetails, PostImage},
-    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
+    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord, TicketRow},
     urls::Urls,
 };
 use serde_json::Value;
@@ -136,6 +136,53 @@ fn activity(kind: &str, post_id: Option<i64>, object_json: Option<&str>) -> Acti
     }
 }
 
+/// A resident's public reply that became a ticket (`is_private` for a direct message).
+fn ticket(is_private: bool) -> TicketRow {
+    TicketRow {
+        id: 5,
+        number: "ASP-2026-000005-K7QX".into(),
+        channel: if is_private { "direct" } else { "reply" }.into(),
+        class: "aspirasi".into(),
+        status: "diproses".into(),
+        is_private,
+        first_response_due: AT,
+        answer_due: AT,
+        first_response_at: None,
+        answered_at: None,
+        created_at: AT,
+        author_username: Some("budi".into()),
+        author_host: Some("mastodon.example".into()),
+        author_url: Some("https://mastodon.example/@budi".into()),
+        content_html: Some("<p>Lampu jalan mati.</p>".into()),
+        note_url: Some("https://mastodon.example/@budi/1".into()),
+        withdrawn_at: None,
+        post_public_id: Some("abc123".into()),
+        post_title: Some("Kerja bakti".into()),
+        local_actor_id: 1,
+        author_ap_id: Some("https://mastodon.example/users/budi".into()),
+        author_inbox: Some("https://mastodon.example/users/budi/inbox".into()),
+        note_ap_id: Some("https://mastodon.example/users/budi/statuses/1".into()),
+        resolution: String::new(),
+        extended: false,
+        author_name: String::new(),
+        contact: String::new(),
+    }
+}
+
+/// The village's answer to that ticket, as kept.
+fn answer_reply() -> TicketReplyRecord {
+    TicketReplyRecord {
+        id: 9,
+        public_id: "j1".into(),
+        ticket_id: 5,
+        user_id: Some(1),
+        is_final: false,
+        object_json: r#"{"content":"<p>Lampu sudah <strong>diganti</strong> &amp; menyala.</p>"}"#
+            .into(),
+        created_at: AT + 120_000,
+    }
+}
+
 /// Every document, by the file it is pinned in.
 fn documents() -> Vec<(&'static str, Value)> {
     let urls = urls();
@@ -145,7 +192,7 @@ fn documents() -> Vec<(&'static str, Value)> {
     let mut deleted = plain_post();
     deleted.deleted_at = Some(AT + 600_000);
     let follow_in = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://mastodon.example/follows/1","type":"Follow","actor":"https://mastodon.example/users/budi","object":"https://desa.example/u/desa-jangkarasam"}"#;
-    let answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
+    let kept_answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
     let render = |kind, post: Option<&PostRecord>, object: Option<&str>| {
         render::activity(
             &activity(kind, post.map(|p| p.id), object),
@@ -156,6 +203,20 @@ fn documents() -> Vec<(&'static str, Value)> {
         .expect("renders")
     };
     let follow_out = render("Follow", None, Some("https://lalang.example/u/desa-lalang"));
+    let answer = |is_private: bool| {
+        render::answer_note(&answer_reply(), &ticket(is_private), &village, &urls)
+            .expect("an answer")
+    };
+    let answer_create = |is_private: bool| {
+        render::answer_activity(
+            &activity("Create", None, Some("j1")),
+            &answer_reply(),
+            &ticket(is_private),
+            &village,
+            &urls,
+        )
+        .expect("renders")
+    };
     vec![
         ("actor", render::actor(&village, &urls)),
         (
@@ -177,7 +238,11 @@ fn documents() -> Vec<(&'static str, Value)> {
         ("create-deleted", render("Create", Some(&deleted), None)),
         ("update", render("Update", Some(&plain), None)),
         ("update-profile", render("Update", None, None)),
-        ("create-answer", render("Create", None, Some(answer))),
+        ("create-answer", render("Create", None, Some(kept_answer))),
+        ("answer-public", answer(false)),
+        ("answer-direct", answer(true)),
+        ("create-answer-public", answer_create(false)),
+        ("create-answer-direct", answer_create(true)),
         ("delete", render("Delete", Some(&deleted), None)),
         ("accept", render("Accept", None, Some(follow_in))),
         ("follow", follow_out.clone()),

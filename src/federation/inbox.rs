@@ -170,13 +170,6 @@ fn fetch_failure(err: &LibraryError) -> &'static str {
     }
 }
 
-/// New actors whose documents an inbox request makes us fetch, per host of the actor,
-/// before the request's signature can be checked: at once, then per minute. A server
-/// whose users follow a village all at once gets 429 with `Retry-After` beyond this and
-/// delivers the rest later; someone naming made-up actors on one host gets nothing more.
-pub const UNVERIFIED_FETCH_BURST: u32 = 30;
-pub const UNVERIFIED_FETCHES_PER_MINUTE: u32 = 30;
-
 fn refuse(status: StatusCode, reason: String) -> Response {
     tracing::info!(status = status.as_u16(), %reason, "inbox refused an activity");
     (

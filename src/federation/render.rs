@@ -11,15 +11,16 @@ use super::protocol::{
     activities::{Activity, Kind},
     collections::{Collection, CollectionPage, OrderedCollection, OrderedCollectionPage},
     objects::{
-        Actor, Attachment, Endpoints, Hashtag, InstanceActor, Note, Picture, Place, Preview,
-        PropertyValue, PublicKey, Tombstone,
+        Actor, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor, Mention, Note, Picture,
+        Place, Preview, PropertyValue, PublicKey, Tombstone,
     },
 };
 use crate::{
     clock::to_rfc3339,
     publishing,
-    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage},
+    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord, TicketRow},
     strings::{self, Lang},
+    text::escape_markup,
     urls::Urls,
 };
 use anyhow::Context;
@@ -113,13 +114,6 @@ pub fn instance_actor(actor: &ActorRecord, urls: &Urls) -> Value {
     with_context(document, actor_context())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The body as written: the agenda's details (when there are some), then the text.
 /// Without the title, summary, hashtags and link that `note_content` wraps it in.
 fn note_body(post: &PostRecord) -> String {
@@ -134,9 +128,9 @@ fn note_body(post: &PostRecord) -> String {
 /// The HTML Mastodon shows in a home timeline.
 pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
     let url = urls.post(&post.public_id);
-    let mut html = format!("<p><strong>{}</strong></p>", escape(&post.title));
+    let mut html = format!("<p><strong>{}</strong></p>", escape_markup(&post.title));
     if !post.summary.is_empty() {
-        html.push_str(&format!("<p><em>{}</em></p>", escape(&post.summary)));
+        html.push_str(&format!("<p><em>{}</em></p>", escape_markup(&post.summary)));
     }
     html.push_str(&note_body(post));
     let categories = post.category_list();
@@ -147,7 +141,7 @@ pub fn note_content(post: &PostRecord, urls: &Urls) -> String {
                 format!(
                     "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
                     urls.tag(c),
-                    escape(c)
+                    escape_markup(c)
                 )
             })
             .collect();
@@ -172,19 +166,23 @@ fn event_paragraph(event: &publishing::EventDetails) -> String {
         };
         when = format!("{when} – {end_label}");
     }
-    let mut lines = vec![format!("🗓 {}: {}", strings::EVENT_WHEN.id, escape(&when))];
+    let mut lines = vec![format!(
+        "🗓 {}: {}",
+        strings::EVENT_WHEN.id,
+        escape_markup(&when)
+    )];
     if !event.place.is_empty() {
         lines.push(format!(
             "📍 {}: {}",
             strings::EVENT_WHERE.id,
-            escape(&event.place)
+            escape_markup(&event.place)
         ));
     }
     if !event.organiser.is_empty() {
         lines.push(format!(
             "👥 {}: {}",
             strings::EVENT_ORGANISER.id,
-            escape(&event.organiser)
+            escape_markup(&event.organiser)
         ));
     }
     format!("<p>{}</p>", lines.join("<br>"))
@@ -367,6 +365,113 @@ fn tombstone_object(post: &PostRecord, urls: &Urls) -> Tombstone {
     }
 }
 
+/// The village's answer to a resident's ticket as a Note in their thread, mentioning
+/// them: public (and to the village's followers) when their message was, to them alone
+/// when it was a direct message. `None` when the ticket has no fediverse author.
+pub fn answer_note(
+    reply: &TicketReplyRecord,
+    ticket: &TicketRow,
+    village: &ActorRecord,
+    urls: &Urls,
+) -> Option<Value> {
+    let kept: Value = serde_json::from_str(&reply.object_json).unwrap_or_default();
+    if kept.get("type").is_some() {
+        // Kept whole when it was sent, before answers were rendered at send time.
+        return Some(kept);
+    }
+    let author = ticket.author_ap_id.as_deref()?;
+    let username = ticket.author_username.as_deref().unwrap_or("warga");
+    let host = ticket.author_host.as_deref().unwrap_or_default();
+    let profile = ticket.author_url.as_deref().unwrap_or(author);
+    let body_html = kept
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mention = format!(
+        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span></p>",
+        escape_markup(profile),
+        escape_markup(username)
+    );
+    let (to, cc) = if ticket.is_private {
+        (vec![author.to_string()], Vec::new())
+    } else {
+        (
+            vec![PUBLIC.to_string()],
+            vec![
+                author.to_string(),
+                urls.followers(&village.username).to_string(),
+            ],
+        )
+    };
+    let id = urls.answer(&reply.public_id).to_string();
+    let content = format!("{mention}{body_html}");
+    let note = AnswerNote {
+        id: id.clone(),
+        kind: "Note",
+        attributed_to: village.ap_id.clone(),
+        in_reply_to: ticket.note_ap_id.clone(),
+        to,
+        cc,
+        published: to_rfc3339(reply.created_at),
+        url: id,
+        sensitive: false,
+        content_map: [("id".to_string(), content.clone())].into(),
+        content,
+        tag: vec![Mention {
+            kind: "Mention",
+            href: author.to_string(),
+            name: format!("@{username}@{host}"),
+        }],
+    };
+    serde_json::to_value(note).ok()
+}
+
+/// The `Create` that carries an answer to a resident, addressed as the answer is.
+pub fn answer_activity(
+    activity: &ActivityRecord,
+    reply: &TicketReplyRecord,
+    ticket: &TicketRow,
+    village: &ActorRecord,
+    urls: &Urls,
+) -> anyhow::Result<Value> {
+    let note = answer_note(reply, ticket, village, urls)
+        .context("an answer to a ticket without a fediverse author")?;
+    Ok(with_context(
+        create_addressed_as(activity, village, urls, note)?,
+        object_context(),
+    ))
+}
+
+/// The answer an activity carries: its public id, for a `Create` of an answer kept
+/// since answers are rendered at send time (earlier ones hold the Note itself).
+pub fn answer_of(activity: &ActivityRecord) -> Option<&str> {
+    let object = activity.object_json.as_deref()?;
+    (activity.kind == "Create" && activity.post_id.is_none() && !object.starts_with('{'))
+        .then_some(object)
+}
+
+/// A `Create` of `object`, addressed as the object is.
+fn create_addressed_as(
+    activity: &ActivityRecord,
+    actor: &ActorRecord,
+    urls: &Urls,
+    object: Value,
+) -> anyhow::Result<Value> {
+    let audience = |field: &str| -> Vec<String> {
+        object
+            .get(field)
+            .cloned()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default()
+    };
+    let (to, cc) = (audience("to"), audience("cc"));
+    let id = urls.activity(&activity.public_id).to_string();
+    let published = to_rfc3339(activity.created_at);
+    Ok(serde_json::to_value(
+        Activity::new(id, Kind::Create, &actor.ap_id, object).addressed(published, to, cc),
+    )?)
+}
+
 /// One of our activities, rendered from the current state of what it is about.
 /// Addressed to everyone: what may be served to anyone who asks.
 pub fn is_public(doc: &Value) -> bool {
@@ -403,19 +508,9 @@ pub fn activity(
             return Ok(with_context(update, actor_context()));
         }
         "Create" if post.is_none() => {
-            // An answer to a resident: the Note as it was sent, addressed as it is.
-            let object = object_json()?;
-            let audience = |field: &str| -> Vec<String> {
-                object
-                    .get(field)
-                    .cloned()
-                    .and_then(|value| serde_json::from_value(value).ok())
-                    .unwrap_or_default()
-            };
-            let (to, cc) = (audience("to"), audience("cc"));
-            serde_json::to_value(
-                Activity::new(id, Kind::Create, by, object).addressed(published, to, cc),
-            )?
+            // An answer to a resident kept before answers were rendered at send time:
+            // the Note as it was sent (newer ones go through `answer_activity`).
+            create_addressed_as(activity, actor, urls, object_json()?)?
         }
         "Create" | "Update" => {
             let post = post.context("a Create or Update without its post")?;

@@ -10,6 +10,7 @@ use crate::{
     clock::now_ms,
     publishing::markdown::{plain_text, sanitize, strip_tags},
     store::NewVillagePost,
+    text::cut,
 };
 use serde_json::{Map, Value};
 
@@ -23,15 +24,6 @@ fn time_ms(value: Option<&Value>) -> Option<i64> {
         .and_then(Value::as_str)
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map(|d| d.timestamp_millis())
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 /// `<p><strong>Title</strong></p>rest` → (`Title`, `rest`).
@@ -210,8 +202,8 @@ pub fn from_object(object: &Map<String, Value>, village_id: i64) -> Option<NewVi
     Some(NewVillagePost {
         ap_id,
         village_id,
-        title: truncate(&title, MAX_TITLE_CHARS),
-        summary: truncate(&summary, MAX_SUMMARY_CHARS),
+        title: cut(&title, MAX_TITLE_CHARS),
+        summary: cut(&summary, MAX_SUMMARY_CHARS),
         content_html,
         url,
         image_url: first_image(object),

@@ -10,6 +10,7 @@ use crate::{
     publishing::markdown::{sanitize, strip_tags},
     state::AppState,
     store::{Ingested, NewVillagePost, VillageRecord},
+    text::cut,
 };
 use anyhow::Context;
 use feed_rs::model::{Entry, Feed, Text};
@@ -189,8 +190,8 @@ fn item_from_entry(entry: &Entry, feed_url: &Url, village_id: i64, now: i64) -> 
         post: NewVillagePost {
             ap_id,
             village_id,
-            title: truncate(&title, MAX_TITLE_CHARS),
-            summary: truncate(&summary_text, MAX_SUMMARY_CHARS),
+            title: cut(&title, MAX_TITLE_CHARS),
+            summary: cut(&summary_text, MAX_SUMMARY_CHARS),
             content_html,
             url,
             image_url: entry_image(entry, feed_url),
@@ -350,23 +351,11 @@ fn plain_text(text: &Text) -> String {
 fn html_of(body: &str, plain: bool) -> String {
     let body: String = body.chars().take(MAX_CONTENT_CHARS).collect();
     if plain {
-        let escaped = body
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let escaped = crate::text::escape_markup(&body);
         sanitize(&format!("<p>{}</p>", escaped.trim()))
     } else {
         sanitize(&body)
     }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 fn one_line(text: &str) -> String {

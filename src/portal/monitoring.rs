@@ -14,6 +14,7 @@ use crate::{
     clock::{to_datetime, to_rfc3339},
     config::PortalSettings,
     store::{Store, VillageRecord, VillageTicketFigures},
+    text::escape_markup,
 };
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -531,24 +532,6 @@ pub fn table(statuses: &[VillageStatus]) -> String {
     out
 }
 
-/// Escapes text for SVG (XML) content and attribute values.
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Bar height for `count` out of `max`, with a 1-pixel stub for an empty week so that
 /// "no posts" is visible, not a gap.
 fn bar_height(count: i64, max: i64, full: i64) -> i64 {
@@ -586,7 +569,7 @@ pub fn sparkline_svg(weekly: &[i64], max: i64) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sparkline\" role=\"img\" \
          width=\"{width}\" height=\"{HEIGHT}\" viewBox=\"0 0 {width} {HEIGHT}\" \
          aria-label=\"{label}\"><title>{label}</title>",
-        label = xml_escape(&label)
+        label = escape_markup(&label)
     );
     for (i, &count) in weekly.iter().enumerate() {
         let h = bar_height(count, max, HEIGHT - 2);
@@ -632,7 +615,7 @@ pub fn weekly_chart_svg(statuses: &[VillageStatus]) -> String {
          <text x=\"0\" y=\"47\" {FONT} fill=\"#555\">Posts per week, last {WEEKS} weeks, oldest on the left</text>\
          <text x=\"{total_x}\" y=\"{head_y}\" {FONT} fill=\"#555\">jumlah</text>\
          <text x=\"{status_x}\" y=\"{head_y}\" {FONT} fill=\"#555\">status</text>",
-        desc = xml_escape(&format!(
+        desc = escape_markup(&format!(
             "{} desa, satu baris per desa dengan {WEEKS} batang, minggu terlama di kiri, \
              skala bersama hingga {max} kabar per minggu; {}. \
              {} villages, one row per village with {WEEKS} bars, oldest week on the left, \
@@ -642,7 +625,7 @@ pub fn weekly_chart_svg(statuses: &[VillageStatus]) -> String {
             summary.total,
             summary.line_en()
         )),
-        line = xml_escape(&summary.line_id()),
+        line = escape_markup(&summary.line_id()),
         total_x = bars_end + 6,
         status_x = bars_end + 50,
         head_y = TOP - 4,
@@ -662,13 +645,13 @@ pub fn weekly_chart_svg(statuses: &[VillageStatus]) -> String {
         let _ = write!(
             svg,
             "<g><title>{title}</title><text x=\"0\" y=\"{text_y}\" {FONT}>{name}</text>",
-            title = xml_escape(&format!(
+            title = escape_markup(&format!(
                 "{}: {} ({})",
                 v.village.name,
                 counts.join(", "),
                 v.status.label_id()
             )),
-            name = xml_escape(&table_cell(&v.village.name, LABEL_CHARS)),
+            name = escape_markup(&table_cell(&v.village.name, LABEL_CHARS)),
         );
         for (i, &count) in v.weekly.iter().enumerate() {
             let h = bar_height(count, max, ROW_H - 6);

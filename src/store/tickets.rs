@@ -82,6 +82,8 @@ pub struct TicketReplyRecord {
     pub ticket_id: i64,
     pub user_id: Option<i64>,
     pub is_final: bool,
+    /// `{"content": HTML}`: the answer's text. Answers kept before answers were rendered
+    /// when sent hold the whole Note as it was sent (with `"type"`).
     pub object_json: String,
     pub created_at: i64,
 }
@@ -419,6 +421,31 @@ impl Store {
             .await
             .context("listing answers")?
         }))
+    }
+
+    pub async fn ticket_by_id(&self, id: i64) -> anyhow::Result<Option<TicketRow>> {
+        let sql = format!("{TICKET_ROW} WHERE t.id = $1");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .context("reading a ticket")?
+        }))
+    }
+
+    /// An answer as kept, with the ticket it answers (what it is rendered from).
+    pub async fn answer_with_ticket(
+        &self,
+        public_id: &str,
+    ) -> anyhow::Result<Option<(TicketReplyRecord, TicketRow)>> {
+        let Some(reply) = self.ticket_reply_by_public_id(public_id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .ticket_by_id(reply.ticket_id)
+            .await?
+            .map(|ticket| (reply, ticket)))
     }
 
     pub async fn ticket_reply_by_public_id(

@@ -334,24 +334,7 @@ pub(super) fn rfc2822(ms: i64) -> String {
     to_datetime(ms).to_rfc2822()
 }
 
-/// Text and attribute values for XML 1.0: the five special characters escaped, and the
-/// control characters XML cannot carry at all dropped (a feed with one is unreadable).
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::text::escape_markup as escape;
 
 #[cfg(test)]
 mod tests {
@@ -361,7 +344,7 @@ mod tests {
     fn escape_handles_markup_quotes_and_control_characters() {
         assert_eq!(
             escape("<p class=\"a\">Kopi & teh's</p>\u{0}\u{1b}"),
-            "&lt;p class=&quot;a&quot;&gt;Kopi &amp; teh&apos;s&lt;/p&gt;"
+            "&lt;p class=&quot;a&quot;&gt;Kopi &amp; teh&#39;s&lt;/p&gt;"
         );
     }
 

@@ -248,7 +248,17 @@ pub async fn activity(
         .actor_by_id(activity.actor_id)
         .await?
         .ok_or_else(|| AppError::NotFound("the activity's actor is gone".into()))?;
-    let doc = render::activity(&activity, post.as_ref(), &actor, &state.urls)?;
+    let doc = match render::answer_of(&activity) {
+        Some(answer_id) => {
+            let (reply, ticket) = state
+                .store
+                .answer_with_ticket(answer_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("there is no such activity".into()))?;
+            render::answer_activity(&activity, &reply, &ticket, &actor, &state.urls)?
+        }
+        None => render::activity(&activity, post.as_ref(), &actor, &state.urls)?,
+    };
     if activity.kind == "Create" && post.is_none() && !render::is_public(&doc) {
         // A direct answer to a resident is theirs alone.
         return Err(AppError::NotFound("there is no such activity".into()));
@@ -261,20 +271,25 @@ pub async fn answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let reply = state
+    let not_found = || AppError::NotFound("there is no such answer".into());
+    let (reply, ticket) = state
         .store
-        .ticket_reply_by_public_id(&id)
+        .answer_with_ticket(&id)
         .await?
-        .ok_or_else(|| AppError::NotFound("there is no such answer".into()))?;
-    let mut doc: serde_json::Value = serde_json::from_str(&reply.object_json)
-        .map_err(|err| AppError::Unavailable(err.into()))?;
+        .ok_or_else(not_found)?;
+    let village = state
+        .store
+        .actor_by_id(ticket.local_actor_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let doc = render::answer_note(&reply, &ticket, &village, &state.urls).ok_or_else(not_found)?;
     if !render::is_public(&doc) {
-        return Err(AppError::NotFound("there is no such answer".into()));
+        return Err(not_found());
     }
-    if let Some(map) = doc.as_object_mut() {
-        map.insert("@context".into(), serde_json::json!(render::AS_CONTEXT));
-    }
-    Ok(activity_json(StatusCode::OK, &doc))
+    Ok(activity_json(
+        StatusCode::OK,
+        &render::with_context(doc, render::object_context()),
+    ))
 }
 
 /// Pages of a `replies` collection beyond this are refused: 20 000 approved replies to

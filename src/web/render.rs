@@ -49,18 +49,7 @@ fn html_formatter(
     if value.is_none() || value.is_undefined() {
         return Ok(());
     }
-    let text = value.to_string();
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
+    let escaped = crate::text::escape_markup(&value.to_string());
     out.write_str(&escaped).map_err(minijinja::Error::from)
 }
 

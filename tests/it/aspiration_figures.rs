@@ -73,17 +73,9 @@ async fn village_figures_reach_the_portal(backend: Backend) {
     // Received 4 days ago and answered now: the answer is its first response too.
     let answered = ticket_received(&village, 4, 3, 5, "TIGA").await;
     let actor = find_publishing_actor(store, None).await.expect("actor");
-    answer::send(
-        store,
-        &village.state().urls,
-        &actor,
-        &answered,
-        None,
-        "Sudah kami perbaiki.",
-        true,
-    )
-    .await
-    .expect("answer");
+    answer::send(store, &actor, &answered, None, "Sudah kami perbaiki.", true)
+        .await
+        .expect("answer");
     let answered = store
         .ticket_by_number(&answered.number)
         .await

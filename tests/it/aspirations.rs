@@ -445,7 +445,6 @@ async fn website_form(backend: Backend) {
         .expect("actor");
     kentongan::aspirations::answer::send(
         store,
-        &node.state().urls,
         &actor,
         &ticket,
         None,

@@ -636,10 +636,10 @@ async fn the_inbox_is_not_a_proxy_and_unverified_fetches_are_limited_per_host() 
     );
     // The burst, and what the bucket refilled while the requests went out.
     let refilled = (started.elapsed().as_secs_f64()
-        * f64::from(kentongan::federation::inbox::UNVERIFIED_FETCHES_PER_MINUTE)
+        * f64::from(kentongan::state::UNVERIFIED_FETCHES_PER_MINUTE)
         / 60.0)
         .ceil() as usize;
-    let allowed = kentongan::federation::inbox::UNVERIFIED_FETCH_BURST as usize + refilled;
+    let allowed = kentongan::state::UNVERIFIED_FETCH_BURST as usize + refilled;
     assert!(
         fetched <= allowed,
         "{fetched} fetches for unverified requests to one host, {allowed} allowed"

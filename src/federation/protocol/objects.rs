@@ -114,6 +114,34 @@ pub struct Note {
     pub location: Option<Place>,
 }
 
+/// The village's answer to a resident: a reply in their thread that mentions them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerNote {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub attributed_to: String,
+    /// The resident's note; `null` only for a note we no longer know.
+    pub in_reply_to: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: String,
+    pub url: String,
+    pub sensitive: bool,
+    pub content: String,
+    pub content_map: std::collections::BTreeMap<String, String>,
+    pub tag: Vec<Mention>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Mention {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub href: String,
+    pub name: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Hashtag {
     #[serde(rename = "type")]

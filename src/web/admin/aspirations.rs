@@ -203,7 +203,6 @@ pub async fn answer(
     let text = fields.get("answer");
     let sent = crate::aspirations::answer::send(
         &state.store,
-        &state.urls,
         &admin.actor,
         &ticket,
         Some(admin.user_id()),

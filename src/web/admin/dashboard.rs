@@ -161,7 +161,7 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]
                         host => r.host.clone(),
                         attempts => r.attempts,
                         last_status => r.last_status,
-                        last_error => r.last_error.as_deref().map(|e| view::truncate(e, 200)),
+                        last_error => r.last_error.as_deref().map(|e| crate::text::cut(e, 200)),
                         gave_up => r.state == "failed",
                         next_attempt => (r.state == "pending")
                             .then(|| tz.date_time_label(r.next_attempt_at, admin.lang)),

@@ -134,13 +134,3 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
 pub struct OkQuery {
     pub ok: Option<String>,
 }
-
-/// Cuts a long text (a server's error message) to `max` characters.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max).collect();
-    cut.push('…');
-    cut
-}

@@ -133,10 +133,7 @@ fn qr_svg(data: &str, label: &str) -> Result<String, AppError> {
         .quiet_zone(true)
         .build();
     let start = image.find("<svg").unwrap_or(0);
-    let label = label
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;");
+    let label = crate::text::escape_markup(label);
     Ok(image[start..].replacen(
         "<svg ",
         &format!("<svg class=\"qr\" role=\"img\" aria-label=\"{label}\" "),
