@@ -27,6 +27,8 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
         // Pages and JSON gzipped for slow village connections (images are already
         // compressed and are left alone by the default predicate).
         .layer(tower_http::compression::CompressionLayer::new())
+        // Every log line of a request names it (method, path, id).
+        .layer(axum::middleware::from_fn(web::request_span::span))
         // Outermost, so that every answer carries them, refusals of the layers too.
         .layer(axum::middleware::map_response(web::safety::headers));
     Ok((router, data))

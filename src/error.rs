@@ -2,6 +2,7 @@
 //! HTTP meaning with a one-line reason for the client; internal causes are logged once
 //! and never sent.
 
+use crate::refusal::InvalidInput;
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -13,8 +14,14 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// Known, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// It clashes with what is there (a village registered already).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Gone(String),
     #[error("{0}")]
@@ -31,7 +38,9 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -40,9 +49,14 @@ impl AppError {
     }
 }
 
+/// A person's input refused by a domain rule is their mistake (400, with its words);
+/// anything else that failed is ours (503, logged).
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
-        Self::Unavailable(err)
+        match err.downcast_ref::<InvalidInput>() {
+            Some(refusal) => Self::BadRequest(refusal.to_string()),
+            None => Self::Unavailable(err),
+        }
     }
 }
 

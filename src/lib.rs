@@ -41,6 +41,8 @@ pub mod publishing;
 pub mod quota;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
+/// A refusal of a person's input, in their words: what every domain rule returns.
+pub mod refusal;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;
 /// The website's settings, defaults and local dates.

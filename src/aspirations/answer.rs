@@ -5,7 +5,8 @@
 
 use crate::{
     clock::now_ms,
-    publishing::{InvalidInput, markdown, new_public_id},
+    publishing::{markdown, new_public_id},
+    refusal::InvalidInput,
     store::{ActorRecord, AnswerDelivery, NewActivity, NewTicketReply, Store, TicketRow},
     strings,
 };

@@ -16,7 +16,7 @@ use crate::{
     auth::{self, Permission, Role},
     clock::now_ms,
     media::{MediaError, MediaStore, process_upload},
-    publishing::InvalidInput,
+    refusal::InvalidInput,
     store::{NewTicketEvent, NewTicketPhoto, Store, TicketRow, UserRecord},
     strings,
 };

@@ -10,7 +10,8 @@ use crate::publishing::markdown::web_link;
 use crate::{
     clock::now_ms,
     config::ModerationSettings,
-    publishing::{InvalidInput, markdown::strip_tags},
+    publishing::markdown::strip_tags,
+    refusal::InvalidInput,
     store::{ActorRecord, IntakeLimits, LimitScope, OverLimit, Store, TicketRow},
     strings, text,
 };

@@ -6,7 +6,7 @@
 use super::{ClockSettings, Holidays, TicketClass};
 use crate::{
     clock::now_ms,
-    publishing::InvalidInput,
+    refusal::InvalidInput,
     site::TimeZone,
     store::{Store, TicketDecision, TicketRow},
     strings::{self, Text},

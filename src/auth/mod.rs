@@ -10,7 +10,7 @@ pub use permissions::{Permission, Reach, allows, reach};
 
 use crate::{
     clock::now_ms,
-    publishing::InvalidInput,
+    refusal::InvalidInput,
     store::{SessionRecord, Store, UserRecord},
     strings::{self, Text},
 };

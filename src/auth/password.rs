@@ -1,7 +1,7 @@
 //! Password hashing with argon2id (the argon2 crate's defaults: 19 MiB, 2 passes), run
 //! off the async threads because one hash takes tens of milliseconds.
 
-use crate::{publishing::InvalidInput, strings};
+use crate::{refusal::InvalidInput, strings};
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},

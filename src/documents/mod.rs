@@ -19,7 +19,8 @@ pub use files::DocumentFiles;
 use crate::{
     clock::now_ms,
     media::{MediaError, process_upload},
-    publishing::{self, InvalidInput, PostInput, PostKind},
+    publishing::{self, PostInput, PostKind},
+    refusal::InvalidInput,
     store::{
         ActorRecord, DocumentChange, DocumentPost, DocumentRecord, NewActivity, NewDocument,
         PostChange, PostContent, Store,

@@ -6,13 +6,15 @@
 //! decoded to pixels and encoded anew, never copied.
 //!
 //! It must not know about HTTP, the database or posts: `web::media` serves the files,
-//! and whoever attaches an image to a post stores the `StoredImage` it got back.
+//! and whoever shows an image (a post, the site's logo) keeps an `ImageRef` to it.
 //! Processing is CPU-heavy and synchronous; callers run it in `spawn_blocking`.
 
 pub mod avatar;
+mod image_ref;
 mod process;
 mod storage;
 
+pub use image_ref::ImageRef;
 pub use process::{MAX_UPLOAD_BYTES, ProcessedImage, Variant, process_upload};
 pub use storage::{MediaStore, StoredImage, is_valid_file_name, write_atomically};
 

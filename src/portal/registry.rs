@@ -121,9 +121,33 @@ fn validate(input: &VillageInput) -> anyhow::Result<NewVillage> {
 }
 
 /// Registers a village; the worker follows or polls it right away.
-pub async fn add(store: &Store, input: &VillageInput) -> anyhow::Result<VillageRecord> {
-    let village = validate(input)?;
-    store.insert_village(&village, now_ms()).await
+/// Why a village was not registered.
+#[derive(Debug, thiserror::Error)]
+pub enum NotRegistered {
+    /// The input breaks a rule; the reason is one line.
+    #[error("{0:#}")]
+    Invalid(anyhow::Error),
+    /// A village with this handle or feed is in the registry already.
+    #[error("{0} is registered already")]
+    AlreadyRegistered(String),
+    /// The database failed; trying again may work.
+    #[error("{0:#}")]
+    Store(anyhow::Error),
+}
+
+pub async fn add(store: &Store, input: &VillageInput) -> Result<VillageRecord, NotRegistered> {
+    let village = validate(input).map_err(NotRegistered::Invalid)?;
+    let source = village
+        .handle
+        .as_deref()
+        .or(village.feed_url.as_deref())
+        .unwrap_or_default()
+        .to_string();
+    store
+        .insert_village(&village, now_ms())
+        .await
+        .map_err(NotRegistered::Store)?
+        .ok_or(NotRegistered::AlreadyRegistered(source))
 }
 
 /// What an import did: villages added, and the rows refused with their line number.

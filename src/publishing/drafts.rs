@@ -3,7 +3,8 @@
 //! the drafts' own rules: a draft needs only a title, anything that will publish by
 //! itself must already pass every check.
 
-use super::{InvalidInput, PostInput, input};
+use super::{PostInput, input};
+use crate::refusal::InvalidInput;
 use crate::{
     clock::now_ms,
     store::{ActorRecord, DraftRecord, NewDraft, PostRecord, Store},

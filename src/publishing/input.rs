@@ -3,6 +3,7 @@
 //! shows it in the reader's language and the command line prints both.
 
 use super::markdown;
+use crate::refusal::InvalidInput;
 use crate::{
     store::PostContent,
     strings::{self, Text},
@@ -17,18 +18,6 @@ pub const MAX_IMAGES: usize = 8;
 /// Mastodon's own limit for an attachment's description.
 pub const MAX_ALT_CHARS: usize = 1_500;
 pub const MAX_EVENT_FIELD_CHARS: usize = 200;
-
-/// A refusal of the operator's input, in Bahasa Indonesia and English.
-#[derive(Clone, Copy, Debug)]
-pub struct InvalidInput(pub Text);
-
-impl std::fmt::Display for InvalidInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} / {}", self.0.id, self.0.en)
-    }
-}
-
-impl std::error::Error for InvalidInput {}
 
 fn refuse<T>(text: Text) -> anyhow::Result<T> {
     Err(InvalidInput(text).into())
@@ -95,47 +84,8 @@ pub struct EventDetails {
     pub time_zone: crate::site::TimeZone,
 }
 
-/// An uploaded image as a post refers to it: its stored files and its alt text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostImage {
-    /// Content hash naming the files `media/{key}-{variant}.{extension}`.
-    pub key: String,
-    pub extension: String,
-    pub mime: String,
-    pub width: u32,
-    pub height: u32,
-    pub alt: String,
-}
-
-impl PostImage {
-    /// An image just stored by `media`, with the alt text the operator wrote.
-    pub fn from_stored(stored: &crate::media::StoredImage, alt: &str) -> Self {
-        Self {
-            key: stored.key.clone(),
-            extension: stored.extension.to_string(),
-            mime: stored.mime.to_string(),
-            width: stored.width,
-            height: stored.height,
-            alt: alt.trim().to_string(),
-        }
-    }
-
-    pub fn file_name(&self, variant: &str) -> String {
-        format!("{}-{variant}.{}", self.key, self.extension)
-    }
-
-    fn is_well_formed(&self) -> bool {
-        self.key.len() == 32
-            && self
-                .key
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            && matches!(
-                (self.extension.as_str(), self.mime.as_str()),
-                ("jpg", "image/jpeg") | ("png", "image/png")
-            )
-    }
-}
+/// A post's photo: a stored image with its alt text.
+pub use crate::media::ImageRef as PostImage;
 
 /// Reads a post's images back (an unreadable list reads as none).
 pub fn images_of(images_json: &str) -> Vec<PostImage> {

@@ -9,8 +9,8 @@ pub mod markdown;
 pub mod scheduler;
 
 pub use input::{
-    EventDetails, InvalidInput, MAX_IMAGES, PostChanges, PostImage, PostInput, PostKind, event_of,
-    images_of, parse_category,
+    EventDetails, MAX_IMAGES, PostChanges, PostImage, PostInput, PostKind, event_of, images_of,
+    parse_category,
 };
 
 use crate::{
@@ -120,7 +120,7 @@ pub async fn replace(
     input: &PostInput,
 ) -> anyhow::Result<PostRecord> {
     if post.deleted_at.is_some() {
-        return Err(InvalidInput(crate::strings::POST_DELETED).into());
+        return Err(crate::refusal::InvalidInput(crate::strings::POST_DELETED).into());
     }
     let input = PostInput {
         published_at: None,
@@ -135,7 +135,7 @@ pub async fn replace(
 #[tracing::instrument(skip_all, fields(post = %post.public_id))]
 pub async fn delete(store: &Store, actor: &ActorRecord, post: &PostRecord) -> anyhow::Result<()> {
     if post.deleted_at.is_some() {
-        return Err(InvalidInput(crate::strings::POST_DELETED).into());
+        return Err(crate::refusal::InvalidInput(crate::strings::POST_DELETED).into());
     }
     store
         .delete_post(post.id, &activity(actor, "Delete"), now_ms())

@@ -10,7 +10,8 @@ pub mod profile;
 
 use crate::{
     clock::now_ms,
-    publishing::{InvalidInput, PostImage},
+    media::ImageRef,
+    refusal::InvalidInput,
     store::Store,
     strings::{self, Lang},
 };
@@ -51,8 +52,8 @@ pub struct SiteSettings {
     pub contact_address: String,
     pub contact_phone: String,
     pub contact_email: String,
-    pub logo: Option<PostImage>,
-    pub banner: Option<PostImage>,
+    pub logo: Option<ImageRef>,
+    pub banner: Option<ImageRef>,
 }
 
 impl Default for SiteSettings {
@@ -107,7 +108,7 @@ impl SiteSettings {
     }
 
     fn to_pairs(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let image = |image: &Option<PostImage>| -> anyhow::Result<String> {
+        let image = |image: &Option<ImageRef>| -> anyhow::Result<String> {
             Ok(match image {
                 Some(image) => serde_json::to_string(image)?,
                 None => String::new(),

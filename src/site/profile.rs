@@ -21,7 +21,8 @@ use crate::{
     auth,
     clock::now_ms,
     config::Role,
-    publishing::{PostImage, markdown},
+    media::ImageRef,
+    publishing::markdown,
     store::{ActorRecord, NewPage, Store},
     strings::{self, Lang, Text},
     urls::Urls,
@@ -110,12 +111,12 @@ fn escape_markdown(text: &str) -> String {
 }
 
 /// The logo as an avatar: the medium size (at most 800 px), plenty for any server.
-pub fn logo_url(urls: &Urls, logo: &PostImage) -> String {
+pub fn logo_url(urls: &Urls, logo: &ImageRef) -> String {
     urls.media(&logo.file_name("medium")).to_string()
 }
 
 /// The banner as a header picture: the large size, since headers are shown wide.
-pub fn banner_url(urls: &Urls, banner: &PostImage) -> String {
+pub fn banner_url(urls: &Urls, banner: &ImageRef) -> String {
     urls.media(&banner.file_name("large")).to_string()
 }
 
@@ -214,8 +215,8 @@ pub async fn ensure(store: &Store, urls: &Urls, role: Role) -> anyhow::Result<()
 mod tests {
     use super::*;
 
-    fn image(key: char) -> PostImage {
-        PostImage {
+    fn image(key: char) -> ImageRef {
+        ImageRef {
             key: key.to_string().repeat(32),
             extension: "png".into(),
             mime: "image/png".into(),

@@ -52,7 +52,7 @@ impl Store {
         &self,
         village: &NewVillage,
         now: i64,
-    ) -> anyhow::Result<VillageRecord> {
+    ) -> anyhow::Result<Option<VillageRecord>> {
         let state = if village.source_kind == "feed" {
             "feed"
         } else {
@@ -77,16 +77,8 @@ impl Store {
             .await
             .context("registering a village")?
         });
-        inserted.with_context(|| {
-            format!(
-                "{} is registered already",
-                village
-                    .handle
-                    .as_deref()
-                    .or(village.feed_url.as_deref())
-                    .unwrap_or_default()
-            )
-        })
+        // `None`: a village with this handle or feed is registered already.
+        Ok(inserted)
     }
 
     pub async fn villages(&self) -> anyhow::Result<Vec<VillageRecord>> {

@@ -91,7 +91,14 @@ async fn add_village(
     };
     let village = crate::portal::registry::add(&state.store, &input)
         .await
-        .map_err(|err| AppError::BadRequest(format!("{err:#}")))?;
+        .map_err(|err| {
+            use crate::portal::registry::NotRegistered;
+            match err {
+                NotRegistered::Invalid(_) => AppError::BadRequest(err.to_string()),
+                NotRegistered::AlreadyRegistered(_) => AppError::Conflict(err.to_string()),
+                NotRegistered::Store(cause) => AppError::Unavailable(cause),
+            }
+        })?;
     state.wake_portal.notify_one();
     Ok((StatusCode::CREATED, Json(json!({ "village": village }))).into_response())
 }
@@ -169,9 +176,7 @@ async fn create_post(
         pinned: request.pinned,
         ..Default::default()
     };
-    let post = publishing::publish(&state.store, &actor, &input)
-        .await
-        .map_err(|err| AppError::BadRequest(err.to_string()))?;
+    let post = publishing::publish(&state.store, &actor, &input).await?;
     state.wake_delivery.notify_one();
     let url = state.urls.post(&post.public_id);
     Ok((

@@ -14,6 +14,7 @@ pub mod negotiate;
 pub mod objects;
 pub mod portal;
 pub mod render;
+pub mod request_span;
 pub mod safety;
 pub mod site;
 

@@ -512,7 +512,8 @@ async fn furnish_portal(portal: &TestNode) {
                 now,
             )
             .await
-            .expect("village");
+            .expect("village")
+            .expect("a new village");
         for week in 0..(n as i64 * 3) {
             let ap_id = format!("https://{slug}.desa.invalid/p/{week}");
             store

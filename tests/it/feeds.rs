@@ -268,6 +268,7 @@ async fn register(node: &TestNode, name: &str, district: &str, feed_url: String)
         )
         .await
         .expect("register a village")
+        .expect("a new village")
 }
 
 async fn posts_of(node: &TestNode, village_id: i64) -> Vec<VillagePostRecord> {

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod api_refusals;
 mod aspiration_figures;
 mod aspiration_privacy;
 mod aspirations;

@@ -151,7 +151,8 @@ async fn seed(store: &Store, now: i64) {
                 now,
             )
             .await
-            .expect("insert village");
+            .expect("insert village")
+            .expect("a new village");
         for (i, age) in case.post_ages_days.iter().enumerate() {
             // An hour inside each boundary, so that the seconds between seeding and the
             // report do not move a post across it.

@@ -89,6 +89,7 @@ impl Portal {
             )
             .await
             .expect("insert village")
+            .expect("a new village")
     }
 
     async fn post(&self, village: &VillageRecord, post: Post<'_>) -> i64 {

@@ -65,12 +65,10 @@ pub async fn submit(
             return Err(refuse(strings::ADMIN_PASSWORD_MISMATCH));
         }
         if let Err(err) = auth::set_password(&state.store, user, new).await {
-            return Err(
-                match err.downcast_ref::<crate::publishing::InvalidInput>() {
-                    Some(invalid) => refuse(invalid.0),
-                    None => view::failure(err),
-                },
-            );
+            return Err(match err.downcast_ref::<crate::refusal::InvalidInput>() {
+                Some(invalid) => refuse(invalid.0),
+                None => view::failure(err),
+            });
         }
         tracing::info!(user = %user.username, "password changed");
         let token = auth::start_session(&state.store, user)

@@ -206,7 +206,7 @@ pub async fn upload(
     let refuse = async |err: anyhow::Error| -> Response {
         let (status, reason) = if let Some(file) = err.downcast_ref::<FileRefused>() {
             (refusal_status(file.problem), file.reason)
-        } else if let Some(invalid) = err.downcast_ref::<crate::publishing::InvalidInput>() {
+        } else if let Some(invalid) = err.downcast_ref::<crate::refusal::InvalidInput>() {
             (StatusCode::BAD_REQUEST, invalid.0)
         } else {
             return view::failure(err);

@@ -143,7 +143,7 @@ pub async fn add(
             tracing::info!(user = %user.username, by = %admin.session.user.username, "account created");
             Ok(password_once(&admin, &user, &password, true))
         }
-        Err(err) => match err.downcast_ref::<crate::publishing::InvalidInput>() {
+        Err(err) => match err.downcast_ref::<crate::refusal::InvalidInput>() {
             Some(invalid) => refuse(invalid.0).await,
             None => Err(view::failure(err)),
         },

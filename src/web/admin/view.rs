@@ -6,7 +6,7 @@ use super::session::Admin;
 use crate::{
     auth::Permission,
     error::AppError,
-    publishing::InvalidInput,
+    refusal::InvalidInput,
     strings::{self, Lang, Text},
     web::render::render,
 };

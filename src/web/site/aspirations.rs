@@ -9,7 +9,7 @@ use crate::{
     clock::now_ms,
     error::AppError,
     media::{MAX_UPLOAD_BYTES, MediaError},
-    publishing::InvalidInput,
+    refusal::InvalidInput,
     state::AppState,
     strings,
     web::{
