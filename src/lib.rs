@@ -45,6 +45,8 @@ pub mod rate_limit;
 pub mod refusal;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;
+/// `kentongan init`: a new node's data directory, config, database, actors and first admin.
+pub mod setup;
 /// The website's settings, defaults and local dates.
 pub mod site;
 /// The shared `AppState`.

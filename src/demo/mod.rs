@@ -11,11 +11,11 @@ use crate::{
         intake::{self, WebMessage},
         workflow::{self, Decision, Status},
     },
-    cli::{DemoArgs, InitArgs, init},
     clock::now_ms,
     config::{CONFIG_FILE, Config, Role},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
+    setup::{InitArgs, init},
     site,
     store::{ActorRecord, Store},
 };
@@ -450,6 +450,16 @@ async fn serve(dir: &Path) -> anyhow::Result<Node> {
 }
 
 /// Creates the demo on first run, then serves the portal and the three villages.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Where the demo keeps its data.
+    #[arg(long, default_value = "kentongan-demo")]
+    pub dir: std::path::PathBuf,
+    /// The portal's port; the villages take the next three.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let portal_dir = args.dir.join("portal");
     let village_dirs: Vec<_> = VILLAGES.iter().map(|v| args.dir.join(v.username)).collect();
