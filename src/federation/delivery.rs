@@ -18,7 +18,7 @@ use super::{render, signing};
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{DeliveryClaim, HostHealth},
+    store::{DeliveryClaim, DeliveryState, HostHealth},
 };
 use anyhow::Context;
 use bytes::Bytes;
@@ -236,7 +236,7 @@ impl DeliveryWorker {
                             .finish_delivery(
                                 claim.id,
                                 claim.locked_until,
-                                "failed",
+                                DeliveryState::Failed,
                                 None,
                                 Some(&reason),
                                 now_ms(),
@@ -440,7 +440,14 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
         Outcome::Delivered(status) => {
             tracing::debug!(status, "delivered");
             store
-                .finish_delivery(claim.id, lease, "delivered", Some(status.into()), None, now)
+                .finish_delivery(
+                    claim.id,
+                    lease,
+                    DeliveryState::Delivered,
+                    Some(status.into()),
+                    None,
+                    now,
+                )
                 .await?;
             store.record_host_success(&claim.host, now).await?;
         }
@@ -451,7 +458,7 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
                 .finish_delivery(
                     claim.id,
                     lease,
-                    "failed",
+                    DeliveryState::Failed,
                     Some(status.into()),
                     Some(&reason),
                     now,
@@ -470,7 +477,14 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
         Outcome::Refused(reason) => {
             tracing::warn!(%reason, "not delivering to this address");
             store
-                .finish_delivery(claim.id, lease, "failed", None, Some(&reason), now)
+                .finish_delivery(
+                    claim.id,
+                    lease,
+                    DeliveryState::Failed,
+                    None,
+                    Some(&reason),
+                    now,
+                )
                 .await?;
         }
         Outcome::Retry {
@@ -531,7 +545,7 @@ async fn retry_or_give_up(
             .finish_delivery(
                 claim.id,
                 claim.locked_until,
-                "failed",
+                DeliveryState::Failed,
                 status,
                 Some(&reason),
                 now_ms(),

@@ -3,7 +3,11 @@
 //! was refused on purpose.
 
 use super::{Data, inbox::IncomingActivity};
-use crate::{aspirations::moderation::NotAccepted, clock::now_ms, store::InboxClaim};
+use crate::{
+    aspirations::moderation::NotAccepted,
+    clock::now_ms,
+    store::{InboxClaim, InboxState},
+};
 use anyhow::Context;
 use futures::StreamExt;
 use std::time::Duration;
@@ -50,20 +54,24 @@ async fn process_one(data: &Data, claim: InboxClaim) {
     let outcome = handle(data, &claim).await;
     let lease = claim.locked_until;
     let result = match outcome {
-        Ok(()) => data.store.finish_inbox(claim.id, lease, "done", None).await,
+        Ok(()) => {
+            data.store
+                .finish_inbox(claim.id, lease, InboxState::Done, None)
+                .await
+        }
         // Refused on purpose (a blocked author, a limit): recorded, never retried.
         Err(err) if err.downcast_ref::<NotAccepted>().is_some() => {
             let reason = format!("{err:#}");
             tracing::info!(reason = %reason, "dropped an activity");
             data.store
-                .finish_inbox(claim.id, lease, "dropped", Some(&reason))
+                .finish_inbox(claim.id, lease, InboxState::Dropped, Some(&reason))
                 .await
         }
         Err(err) if claim.attempts + 1 >= MAX_ATTEMPTS => {
             let reason = format!("{err:#}");
             tracing::warn!(error = %reason, "gave up processing an activity");
             data.store
-                .finish_inbox(claim.id, lease, "failed", Some(&reason))
+                .finish_inbox(claim.id, lease, InboxState::Failed, Some(&reason))
                 .await
         }
         Err(err) => {

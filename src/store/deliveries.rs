@@ -84,7 +84,7 @@ impl Store {
         &self,
         id: i64,
         lease: i64,
-        state: &str,
+        state: super::DeliveryState,
         status: Option<i64>,
         error: Option<&str>,
         now: i64,
@@ -96,7 +96,7 @@ impl Store {
                  WHERE id = $1 AND locked_until = $6",
             )
             .bind(id)
-            .bind(state)
+            .bind(state.as_str())
             .bind(status)
             .bind(error)
             .bind(now)

@@ -147,7 +147,7 @@ impl Store {
         &self,
         id: i64,
         lease: i64,
-        state: &str,
+        state: super::InboxState,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
@@ -157,7 +157,7 @@ impl Store {
                  WHERE id = $1 AND locked_until = $4",
             )
             .bind(id)
-            .bind(state)
+            .bind(state.as_str())
             .bind(error)
             .bind(lease)
             .execute(pool)

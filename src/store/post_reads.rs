@@ -22,7 +22,8 @@ pub struct DeliveryReportRow {
     pub activity_kind: String,
     pub host: String,
     pub inbox_url: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: super::DeliveryState,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,

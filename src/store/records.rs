@@ -149,7 +149,8 @@ pub struct DeliveryClaim {
 pub struct DeliveryStatus {
     pub inbox_url: String,
     pub host: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: super::DeliveryState,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,

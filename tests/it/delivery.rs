@@ -6,6 +6,7 @@ use crate::support::{
     Backend, TestDb, TestNode, WAIT, backends, eventually,
     peer::{Behaviour, Peer},
 };
+use kentongan::store::DeliveryState;
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -99,7 +100,7 @@ async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backe
         .await
         .expect("deliveries")
         .into_iter()
-        .filter(|d| d.state == "pending")
+        .filter(|d| d.state == DeliveryState::Pending)
         .collect();
     assert_eq!(
         hanging[0].attempts, 0,
@@ -158,7 +159,11 @@ async fn a_400_is_retried_and_holds_no_one(backend: Backend) {
     })
     .await;
     assert_eq!(creates_of(&peer, &first), 1);
-    assert_eq!(refused.state, "pending", "a 400 does not end the delivery");
+    assert_eq!(
+        refused.state,
+        DeliveryState::Pending,
+        "a 400 does not end the delivery"
+    );
     assert_eq!(refused.last_status, Some(400));
     assert!(
         refused

@@ -10,7 +10,7 @@ use kentongan::{
     config::{Config, Role},
     portal::registry::{self, VillageInput},
     publishing::{self, PostChanges, PostInput},
-    store::{Store, TimelineFilter, VillageRecord},
+    store::{DeliveryState, Store, TimelineFilter, VillageRecord},
 };
 
 const DAY: i64 = 24 * 3600 * 1000;
@@ -591,7 +591,7 @@ async fn catch_up_after_an_outage(backend: Backend) {
             for activity in &to_portal {
                 let rows = store.deliveries_of(*activity).await.ok()?;
                 let row = rows.iter().find(|d| d.host == portal_host)?;
-                (row.state == "pending").then_some(())?;
+                (row.state == DeliveryState::Pending).then_some(())?;
             }
             failing.then_some(())
         },
@@ -613,7 +613,7 @@ async fn catch_up_after_an_outage(backend: Backend) {
         for activity in &to_portal {
             let rows = store.deliveries_of(*activity).await.ok()?;
             let row = rows.iter().find(|d| d.host == portal_host)?;
-            (row.state == "delivered").then_some(())?;
+            (row.state == DeliveryState::Delivered).then_some(())?;
         }
         Some(())
     })

@@ -11,7 +11,7 @@ use crate::{
     auth::{Permission, Reach},
     publishing::{self, PostKind, drafts},
     state::AppState,
-    store::{DeliveryReportRow, DraftRecord, FoldedDeliveries, PostRecord},
+    store::{DeliveryReportRow, DeliveryState, DraftRecord, FoldedDeliveries, PostRecord},
     strings,
 };
 use axum::{
@@ -155,15 +155,18 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]
                 |f: &dyn Fn(&DeliveryReportRow) -> bool| of_kind.iter().filter(|r| f(r)).count();
             let failing: Vec<Value> = of_kind
                 .iter()
-                .filter(|r| r.state == "failed" || (r.state == "pending" && r.attempts > 0))
+                .filter(|r| {
+                    r.state == DeliveryState::Failed
+                        || (r.state == DeliveryState::Pending && r.attempts > 0)
+                })
                 .map(|r| {
                     context! {
                         host => r.host.clone(),
                         attempts => r.attempts,
                         last_status => r.last_status,
                         last_error => r.last_error.as_deref().map(|e| crate::text::cut(e, 200)),
-                        gave_up => r.state == "failed",
-                        next_attempt => (r.state == "pending")
+                        gave_up => r.state == DeliveryState::Failed,
+                        next_attempt => (r.state == DeliveryState::Pending)
                             .then(|| tz.date_time_label(r.next_attempt_at, admin.lang)),
                     }
                 })
@@ -184,10 +187,10 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]
                 kind => kind,
                 label => label.get(admin.lang),
                 total => of_kind.len() + old_delivered + old_failed,
-                delivered => count(&|r| r.state == "delivered") + old_delivered,
-                pending => count(&|r| r.state == "pending" && r.attempts == 0),
-                retrying => count(&|r| r.state == "pending" && r.attempts > 0),
-                failed => count(&|r| r.state == "failed") + old_failed,
+                delivered => count(&|r| r.state == DeliveryState::Delivered) + old_delivered,
+                pending => count(&|r| r.state == DeliveryState::Pending && r.attempts == 0),
+                retrying => count(&|r| r.state == DeliveryState::Pending && r.attempts > 0),
+                failed => count(&|r| r.state == DeliveryState::Failed) + old_failed,
                 failing => failing,
             }
         })

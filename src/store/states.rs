@@ -1,0 +1,101 @@
+//! States kept as words in the database, as types in the code: a row read with a word
+//! the code does not know fails to read (and says which), and no one compares a state
+//! with a string literal. Each word is the column's value, for SQLite and PostgreSQL.
+
+/// An enum whose values are kept as fixed words in a TEXT column.
+macro_rules! kept_as_words {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The word kept in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $word),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownWord;
+
+            fn try_from(word: String) -> Result<Self, Self::Error> {
+                match word.as_str() {
+                    $($word => Ok(Self::$variant),)+
+                    _ => Err(UnknownWord { kind: stringify!($name), word }),
+                }
+            }
+        }
+    };
+}
+
+/// A state word the code does not know (a database written by a newer version, or by hand).
+#[derive(Debug, thiserror::Error)]
+#[error("{word:?} is not a {kind} this version knows")]
+pub struct UnknownWord {
+    kind: &'static str,
+    word: String,
+}
+
+kept_as_words! {
+    /// Where one delivery of an activity to one inbox stands.
+    DeliveryState {
+        /// Not sent yet, or to be tried again (`attempts` says which).
+        Pending => "pending",
+        Delivered => "delivered",
+        /// Refused for good, or given up on at the end of the retry window.
+        Failed => "failed",
+    }
+}
+
+kept_as_words! {
+    /// Where one received activity stands.
+    InboxState {
+        Pending => "pending",
+        /// Acted on.
+        Done => "done",
+        /// Understood and deliberately not acted on (a blocked author, a reply to nothing).
+        Dropped => "dropped",
+        /// Could not be acted on after its retries.
+        Failed => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_reads_back_and_an_unknown_one_says_so() {
+        for state in DeliveryState::ALL {
+            assert_eq!(
+                DeliveryState::try_from(state.as_str().to_string()).expect("reads"),
+                *state
+            );
+        }
+        for state in InboxState::ALL {
+            assert_eq!(
+                InboxState::try_from(state.as_str().to_string()).expect("reads"),
+                *state
+            );
+        }
+        let err = DeliveryState::try_from("sent".to_string()).expect_err("unknown");
+        assert_eq!(
+            err.to_string(),
+            "\"sent\" is not a DeliveryState this version knows"
+        );
+    }
+}
