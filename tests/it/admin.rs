@@ -4,7 +4,7 @@
 //! editing and deleting (federated to a peer that follows the village), scheduling,
 //! delivery reports, settings, accounts.
 
-use crate::support::{Backend, TestNode, WAIT, backends, client, eventually, peer::Peer};
+use crate::support::{Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer};
 use kentongan::{
     auth::{self, Role},
     store::PostRecord,
@@ -522,9 +522,7 @@ async fn unlock(node: &TestNode, username: &str) -> String {
 
 #[tokio::test]
 async fn login_is_slowed_per_address_and_never_locks_the_operator_out() {
-    for backend in backends() {
-        login_lock_out(backend).await;
-    }
+    on_every_backend(login_lock_out).await;
 }
 
 /// A login page as it compares between two names: without its fresh CSRF token and
@@ -609,9 +607,7 @@ async fn missing_like_real(backend: Backend) {
 
 #[tokio::test]
 async fn a_missing_username_is_answered_like_a_real_one_at_every_step_of_the_throttle() {
-    for backend in backends() {
-        missing_like_real(backend).await;
-    }
+    on_every_backend(missing_like_real).await;
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -668,9 +664,7 @@ async fn timing(backend: Backend) {
 /// answered in a fraction of the time.
 #[tokio::test]
 async fn a_missing_username_takes_as_long_as_a_wrong_password() {
-    for backend in backends() {
-        timing(backend).await;
-    }
+    on_every_backend(timing).await;
 }
 
 async fn csrf_and_origin(backend: Backend) {
@@ -772,9 +766,7 @@ async fn csrf_and_origin(backend: Backend) {
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_or_from_another_origin_change_nothing() {
-    for backend in backends() {
-        csrf_and_origin(backend).await;
-    }
+    on_every_backend(csrf_and_origin).await;
 }
 
 async fn contributor_and_editor(backend: Backend) {
@@ -909,9 +901,7 @@ async fn contributor_and_editor(backend: Backend) {
 
 #[tokio::test]
 async fn a_contributor_submits_for_review_and_an_editor_publishes() {
-    for backend in backends() {
-        contributor_and_editor(backend).await;
-    }
+    on_every_backend(contributor_and_editor).await;
 }
 
 async fn publish_with_cover(backend: Backend) {
@@ -1026,9 +1016,7 @@ async fn publish_with_cover(backend: Backend) {
 
 #[tokio::test]
 async fn publishing_with_a_cover_image_federates_it_and_shows_it() {
-    for backend in backends() {
-        publish_with_cover(backend).await;
-    }
+    on_every_backend(publish_with_cover).await;
 }
 
 async fn bad_uploads(backend: Backend) {
@@ -1083,9 +1071,7 @@ async fn bad_uploads(backend: Backend) {
 
 #[tokio::test]
 async fn uploads_that_are_not_images_truncated_or_too_large_are_refused() {
-    for backend in backends() {
-        bad_uploads(backend).await;
-    }
+    on_every_backend(bad_uploads).await;
 }
 
 async fn long_title_and_scripts(backend: Backend) {
@@ -1154,9 +1140,7 @@ async fn long_title_and_scripts(backend: Backend) {
 
 #[tokio::test]
 async fn a_huge_title_is_refused_and_script_in_markdown_never_reaches_a_page() {
-    for backend in backends() {
-        long_title_and_scripts(backend).await;
-    }
+    on_every_backend(long_title_and_scripts).await;
 }
 
 async fn edit_delete_schedule(backend: Backend) {
@@ -1266,9 +1250,7 @@ async fn edit_delete_schedule(backend: Backend) {
 
 #[tokio::test]
 async fn editing_federates_an_update_deleting_a_delete_and_scheduled_posts_publish() {
-    for backend in backends() {
-        edit_delete_schedule(backend).await;
-    }
+    on_every_backend(edit_delete_schedule).await;
 }
 
 async fn settings_users_account(backend: Backend) {
@@ -1464,9 +1446,7 @@ async fn settings_users_account(backend: Backend) {
 
 #[tokio::test]
 async fn settings_accounts_and_passwords_are_managed_from_the_admin() {
-    for backend in backends() {
-        settings_users_account(backend).await;
-    }
+    on_every_backend(settings_users_account).await;
 }
 
 async fn pages_and_categories(backend: Backend) {
@@ -1578,7 +1558,5 @@ async fn pages_and_categories(backend: Backend) {
 
 #[tokio::test]
 async fn editors_manage_pages_and_categories() {
-    for backend in backends() {
-        pages_and_categories(backend).await;
-    }
+    on_every_backend(pages_and_categories).await;
 }

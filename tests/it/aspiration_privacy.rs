@@ -9,7 +9,7 @@
 use crate::{
     admin::{Browser, PASSWORD, followed_by_peer, user},
     support::{
-        Backend, TestNode, backends, client,
+        Backend, TestNode, client, on_every_backend,
         peer::Peer,
         residents::{note, open_ticket, public_reply},
     },
@@ -224,7 +224,5 @@ async fn nothing_private_is_public(backend: Backend) {
 
 #[tokio::test]
 async fn nothing_private_reaches_a_public_page_feed_or_federated_json_on_every_backend() {
-    for backend in backends() {
-        nothing_private_is_public(backend).await;
-    }
+    on_every_backend(nothing_private_is_public).await;
 }

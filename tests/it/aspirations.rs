@@ -4,10 +4,9 @@
 use crate::{
     admin::{Browser, PASSWORD, user},
     support::{
-        Backend, Shape, TestNode, WAIT, backends, eventually,
+        Backend, Shape, TestNode, WAIT, eventually, on_every_backend, on_every_setup,
         peer::Peer,
         residents::{PUBLIC, activity, note},
-        setups,
     },
 };
 use kentongan::{auth::Role, clock::now_ms, publishing::PostInput, store::TicketRow};
@@ -313,10 +312,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
 #[tokio::test]
 async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend_and_in_production_shape()
  {
-    for (backend, shape) in setups() {
-        eprintln!("backend: {}, {}", backend.name(), shape.name());
-        messages_become_tickets(backend, shape).await;
-    }
+    on_every_setup(messages_become_tickets).await;
 }
 
 async fn submit(node: &TestNode, pairs: &[(&str, &str)]) -> (u16, String) {
@@ -477,9 +473,7 @@ async fn website_form(backend: Backend) {
 
 #[tokio::test]
 async fn residents_without_an_account_write_through_the_website_on_every_backend() {
-    for backend in backends() {
-        website_form(backend).await;
-    }
+    on_every_backend(website_form).await;
 }
 
 /// Regression: a ticket sent elsewhere read "Bukan wewenang {desa}" on the desk, in its
@@ -633,7 +627,5 @@ async fn holidays_move_deadlines(backend: Backend) {
 
 #[tokio::test]
 async fn holidays_from_the_admin_move_working_day_deadlines_on_every_backend() {
-    for backend in backends() {
-        holidays_move_deadlines(backend).await;
-    }
+    on_every_backend(holidays_move_deadlines).await;
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     admin::{Browser, PASSWORD, Page, Part, text, user},
-    support::{Backend, TestNode, WAIT, backends, client, eventually, peer::Peer},
+    support::{Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer},
 };
 use kentongan::{
     aspirations::{Clock, ClockSettings, Holidays, TicketClass, intake},
@@ -338,9 +338,7 @@ async fn photo_on_the_form(backend: Backend) {
 
 #[tokio::test]
 async fn a_photo_on_the_website_form_is_kept_private_and_seen_by_staff_only_on_every_backend() {
-    for backend in backends() {
-        photo_on_the_form(backend).await;
-    }
+    on_every_backend(photo_on_the_form).await;
 }
 
 async fn open_web_ticket(node: &TestNode, name: &str, message: &str) -> String {
@@ -607,9 +605,7 @@ async fn assignment_notes_and_history(backend: Backend) {
 
 #[tokio::test]
 async fn tickets_are_assigned_filtered_noted_and_their_history_kept_on_every_backend() {
-    for backend in backends() {
-        assignment_notes_and_history(backend).await;
-    }
+    on_every_backend(assignment_notes_and_history).await;
 }
 
 async fn custom_clocks(backend: Backend) {
@@ -737,7 +733,5 @@ async fn custom_clocks(backend: Backend) {
 
 #[tokio::test]
 async fn a_node_with_its_own_clocks_computes_those_due_dates_on_every_backend() {
-    for backend in backends() {
-        custom_clocks(backend).await;
-    }
+    on_every_backend(custom_clocks).await;
 }

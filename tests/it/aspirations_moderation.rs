@@ -7,7 +7,7 @@
 use crate::{
     admin::{Browser, PASSWORD, user},
     support::{
-        Backend, TestNode, WAIT, backends, client, eventually,
+        Backend, TestNode, WAIT, client, eventually, on_every_backend,
         peer::Peer,
         residents::{PUBLIC, activity, deliver, note, open_ticket, public_reply, ticket_of_note},
     },
@@ -370,9 +370,7 @@ async fn approval_before_display(backend: Backend) {
 #[tokio::test]
 async fn replies_are_shown_under_posts_only_once_approved_with_public_answers_and_nik_masked_on_every_backend()
  {
-    for backend in backends() {
-        approval_before_display(backend).await;
-    }
+    on_every_backend(approval_before_display).await;
 }
 
 async fn blocking(backend: Backend) {
@@ -594,9 +592,7 @@ async fn blocking(backend: Backend) {
 
 #[tokio::test]
 async fn blocked_accounts_and_servers_open_no_ticket_and_vanish_from_pages_on_every_backend() {
-    for backend in backends() {
-        blocking(backend).await;
-    }
+    on_every_backend(blocking).await;
 }
 
 async fn floods_and_bad_input(backend: Backend) {
@@ -766,9 +762,7 @@ async fn floods_and_bad_input(backend: Backend) {
 
 #[tokio::test]
 async fn floods_from_one_server_or_account_and_bad_input_are_contained_on_every_backend() {
-    for backend in backends() {
-        floods_and_bad_input(backend).await;
-    }
+    on_every_backend(floods_and_bad_input).await;
 }
 
 /// A post's `replies` as Mastodon sends it and GoToSocial needs it: an embedded
@@ -882,7 +876,5 @@ async fn replies_embedded(backend: Backend) {
 #[tokio::test]
 async fn a_post_embeds_its_approved_replies_as_mastodon_and_gotosocial_send_them_on_every_backend()
 {
-    for backend in backends() {
-        replies_embedded(backend).await;
-    }
+    on_every_backend(replies_embedded).await;
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     admin::{Browser, PASSWORD, Page, Part, followed_by_peer, png, text, user},
-    support::{AP, Backend, TestNode, WAIT, backends, client, eventually},
+    support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
     auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord, strings,
@@ -241,9 +241,7 @@ async fn published_listed_and_federated(backend: Backend) {
 
 #[tokio::test]
 async fn documents_are_listed_by_category_and_year_and_federated_with_the_file() {
-    for backend in backends() {
-        published_listed_and_federated(backend).await;
-    }
+    on_every_backend(published_listed_and_federated).await;
 }
 
 /// Every public surface of the node, as text: pages, feeds, sitemap, search, outbox,
@@ -472,9 +470,7 @@ async fn exempt_never_public(backend: Backend) {
 
 #[tokio::test]
 async fn an_exempt_document_is_never_public_and_withdrawing_one_federates_a_delete() {
-    for backend in backends() {
-        exempt_never_public(backend).await;
-    }
+    on_every_backend(exempt_never_public).await;
 }
 
 async fn bad_input(backend: Backend) {
@@ -605,9 +601,7 @@ async fn bad_input(backend: Backend) {
 
 #[tokio::test]
 async fn bad_documents_are_refused_with_a_reason() {
-    for backend in backends() {
-        bad_input(backend).await;
-    }
+    on_every_backend(bad_input).await;
 }
 
 fn missing_count(body: &str) -> Option<usize> {
@@ -702,7 +696,5 @@ async fn checklist(backend: Backend) {
 
 #[tokio::test]
 async fn the_checklist_shows_what_is_missing_until_it_is_added() {
-    for backend in backends() {
-        checklist(backend).await;
-    }
+    on_every_backend(checklist).await;
 }

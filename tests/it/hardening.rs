@@ -4,7 +4,7 @@
 use crate::{
     admin::{Browser, PASSWORD, Part, png, text, user},
     support::{
-        Backend, TestNode, backends,
+        Backend, TestNode, on_every_backend,
         peer::Peer,
         residents::{PUBLIC, activity, deliver, note, ticket_of_note},
     },
@@ -79,10 +79,7 @@ async fn links_from_other_servers_are_only_http(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_from_other_servers_are_only_http_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        links_from_other_servers_are_only_http(backend).await;
-    }
+    on_every_backend(links_from_other_servers_are_only_http).await;
 }
 
 /// Every answer carries the safety headers (a policy that runs no script and lets no

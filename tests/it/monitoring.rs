@@ -5,7 +5,7 @@
 
 use crate::{
     admin::{Browser, PASSWORD, user},
-    support::{Backend, TestNode, WAIT, backends, client, eventually},
+    support::{Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
     actors::find_publishing_actor,
@@ -536,15 +536,10 @@ async fn empty_portal_reports_nothing(backend: Backend) {
 
 #[tokio::test]
 async fn monitoring_classifies_villages_by_published_dates() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        statuses_from_chosen_dates(backend).await;
-    }
+    on_every_backend(statuses_from_chosen_dates).await;
 }
 
 #[tokio::test]
 async fn monitoring_of_a_portal_without_villages() {
-    for backend in backends() {
-        empty_portal_reports_nothing(backend).await;
-    }
+    on_every_backend(empty_portal_reports_nothing).await;
 }

@@ -9,7 +9,7 @@
 use crate::{
     admin::{Browser, PASSWORD, Page, Part, png, text, user},
     documents::{pdf, this_year, upload},
-    support::{Backend, TestNode, backends, client, peer::Peer, residents::public_reply},
+    support::{Backend, TestNode, client, on_every_backend, peer::Peer, residents::public_reply},
 };
 use kentongan::{
     actors::find_publishing_actor,
@@ -750,7 +750,5 @@ async fn every_cell(backend: Backend) {
 
 #[tokio::test]
 async fn every_admin_route_answers_every_role_as_the_matrix_says() {
-    for backend in backends() {
-        every_cell(backend).await;
-    }
+    on_every_backend(every_cell).await;
 }
