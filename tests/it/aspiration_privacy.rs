@@ -7,7 +7,8 @@
 //! search is known to have looked in the right places.
 
 use crate::{
-    admin::{Browser, PASSWORD, followed_by_peer, user},
+    admin::followed_by_peer,
+    support::session::signed_in,
     support::{
         Backend, TestNode, client, on_every_backend,
         peer::Peer,
@@ -130,10 +131,7 @@ async fn nothing_private_is_public(backend: Backend) {
     .expect("web message");
 
     // The desk: a note, the approval, a public answer, a direct answer, a web answer.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let approved_path = format!("/admin/aspirasi/{}", approved.number);
     for (path, form) in [
         (

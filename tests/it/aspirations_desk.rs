@@ -4,7 +4,7 @@
 //! clocks taken from `[aspirations]` in kentongan.toml.
 
 use crate::{
-    admin::{Browser, PASSWORD, Page, Part, text, user},
+    support::session::{Browser, Page, Part, signed_in, text, user},
     support::{Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer},
 };
 use kentongan::{
@@ -238,9 +238,7 @@ async fn photo_on_the_form(backend: Backend) {
     assert_eq!(store.tickets(100).await.expect("tickets").len(), 1);
 
     // Staff see the photo on the ticket's page, re-encoded without the metadata.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let (mut editor, _) = signed_in(&node, "editor.desa", Role::Editor).await;
     let page = editor.get(&format!("/admin/aspirasi/{number}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let photo_path = format!(
@@ -283,9 +281,7 @@ async fn photo_on_the_form(backend: Backend) {
     let (status, body) = get(&node, &photo_path).await;
     assert!(status == 303 || status == 401, "{status}");
     assert!(!body.starts_with(&[0xFF, 0xD8]));
-    user(&node, "kim.desa", Role::Kontributor).await;
-    let mut contributor = Browser::new(&node);
-    contributor.login("kim.desa", PASSWORD).await;
+    let (mut contributor, _) = signed_in(&node, "kim.desa", Role::Kontributor).await;
     assert_eq!(contributor.get(&photo_path).await.status, 403);
     for variant in ["large", "medium", "thumb"] {
         let (status, _) = get(&node, &format!("/media/{}", photo.file_name(variant))).await;
@@ -383,8 +379,7 @@ async fn assignment_notes_and_history(backend: Backend) {
     let editor_record = user(&node, "editor.desa", Role::Editor).await;
     let sari = user(&node, "sari.desa", Role::Editor).await;
     let kim = user(&node, "kim.desa", Role::Kontributor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let mut editor = Browser::signed_in_as(&node, "editor.desa").await;
     let csrf = editor.csrf().await;
 
     // Assign A to oneself, B to Sari; contributors and unknown values are refused.
@@ -411,8 +406,7 @@ async fn assignment_notes_and_history(backend: Backend) {
         .post_form(&assign(&c), &[("csrf", "forged"), ("assignee", "saya")])
         .await;
     assert_eq!(forged.status, 403);
-    let mut contributor = Browser::new(&node);
-    contributor.login("kim.desa", PASSWORD).await;
+    let mut contributor = Browser::signed_in_as(&node, "kim.desa").await;
     let kim_csrf = contributor.csrf().await;
     let refused = contributor
         .post_form(&assign(&c), &[("csrf", &kim_csrf), ("assignee", "saya")])
@@ -653,10 +647,7 @@ async fn custom_clocks(backend: Backend) {
     );
 
     // A decision recomputes them with the configured working days and extension.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let decided = editor
         .post_form(
             &format!("/admin/aspirasi/{number}/status"),

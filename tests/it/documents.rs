@@ -4,7 +4,8 @@
 //! and PostgreSQL, through real HTTP.
 
 use crate::{
-    admin::{Browser, PASSWORD, Page, Part, followed_by_peer, png, text, user},
+    admin::followed_by_peer,
+    support::session::{Browser, Page, Part, png, signed_in, text},
     support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
@@ -60,10 +61,7 @@ async fn document_titled(node: &TestNode, title: &str) -> DocumentRecord {
 }
 
 async fn editor(node: &TestNode) -> Browser {
-    user(node, "ppid", Role::Editor).await;
-    let mut browser = Browser::new(node);
-    browser.login("ppid", PASSWORD).await;
-    browser
+    signed_in(node, "ppid", Role::Editor).await.0
 }
 
 async fn get(url: &str, accept: Option<&str>) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
@@ -581,9 +579,7 @@ async fn bad_input(backend: Backend) {
     ];
     let page = browser.post_multipart("/admin/dokumen", &parts, None).await;
     assert_eq!(page.status, 403);
-    user(&node, "kontributor", Role::Kontributor).await;
-    let mut contributor = Browser::new(&node);
-    contributor.login("kontributor", PASSWORD).await;
+    let (mut contributor, _) = signed_in(&node, "kontributor", Role::Kontributor).await;
     assert_eq!(contributor.get("/admin/dokumen").await.status, 403);
     let page = upload(
         &mut contributor,

@@ -4,7 +4,7 @@
 //! PostgreSQL.
 
 use crate::{
-    admin::{Browser, PASSWORD, user},
+    support::session::signed_in,
     support::{Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
@@ -380,9 +380,7 @@ async fn statuses_from_chosen_dates(backend: Backend) {
     // Error texts are for the portal's staff: the public sees that there were errors.
     assert!(!html.contains("monitoring test: connection refused"));
     assert!(html.contains(monitoring::WITHHELD_ERROR));
-    user(&node, "petugas", Role::Admin).await;
-    let mut staff = Browser::new(&node);
-    staff.login("petugas", PASSWORD).await;
+    let (mut staff, _) = signed_in(&node, "petugas", Role::Admin).await;
     let signed_in = staff.get("/monitoring").await;
     assert!(
         signed_in

@@ -5,7 +5,8 @@
 //! public page and edited in the admin. On SQLite and PostgreSQL.
 
 use crate::{
-    admin::{Browser, PASSWORD, Part, followed_by_peer, png, text, user},
+    admin::followed_by_peer,
+    support::session::{Browser, Part, png, signed_in, text},
     support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer},
 };
 use kentongan::{
@@ -310,9 +311,7 @@ async fn replace_logo(
 async fn logo_and_banner(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
-    user(&node, "operator", Role::Admin).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Admin).await;
     let bio = main_actor(&node).await.summary;
 
     // Upload a logo and a banner: the followers get both in an Update, served here.
@@ -465,9 +464,7 @@ async fn privacy_village(backend: Backend) {
     assert!(sitemap.contains(&format!("<loc>{url}</loc>")), "{sitemap}");
 
     // Staff edit it in the pages admin; they cannot delete it.
-    user(&node, "editor", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("editor", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "editor", Role::Editor).await;
     let form = browser.get("/admin/pages/kebijakan-privasi").await;
     assert_eq!(form.status, 200);
     assert!(

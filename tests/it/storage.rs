@@ -4,7 +4,7 @@
 //! root, SKIPPED otherwise).
 
 use crate::{
-    admin::{Browser, PASSWORD, Part, png, text},
+    support::session::{Browser, PASSWORD, Part, png, signed_in, text},
     support::{
         Backend, TestDb, TestNode, WAIT, eventually, loopback_listener, on_every_backend,
         peer::Peer,
@@ -299,11 +299,7 @@ async fn retention(backend: Backend) {
         (counts.pending == 0 && counts.delivered == 1 && counts.failed == 1).then_some(counts)
     })
     .await;
-    kentongan::auth::create_user(store, "operator", "", Role::Editor, PASSWORD)
-        .await
-        .expect("user");
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
     let page_path = format!("/admin/posts/{}", post.public_id);
     let before = browser.get(&page_path).await;
     assert_eq!(before.status, 200, "{}", before.body);

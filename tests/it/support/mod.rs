@@ -5,6 +5,7 @@
 pub mod peer;
 pub mod production;
 pub mod residents;
+pub mod session;
 
 use kentongan::{
     app::Node,
