@@ -18,6 +18,8 @@
 //! This is a command that prints Markdown tables, not a test: nothing here fails on a
 //! slow figure, only on a broken scenario (a deadline passed, a server never reached).
 
+mod common;
+
 use anyhow::{Context, Result, bail};
 use axum::{
     Router,
@@ -30,10 +32,8 @@ use clap::{Parser, ValueEnum};
 use futures::{StreamExt, stream};
 use kentongan::{
     actors::find_publishing_actor,
-    app::Node,
-    cli::{InitArgs, init},
     clock::now_ms,
-    config::{Config, Role},
+    config::Role,
     federation::signing,
     publishing::{PostInput, publish},
     store::{NewActor, Store},
@@ -50,17 +50,12 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::net::TcpListener;
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::{
-    EnvFilter, Layer, layer::Context as LayerContext, layer::SubscriberExt, util::SubscriberInitExt,
-};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
 use url::Url;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
+use common::{
+    BackendArg, BenchNode, LogCounts, NodeDir, PgDb, process_cpu, stderr_log, wait_until,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ScenarioArg {
@@ -103,31 +98,6 @@ struct Args {
     /// Skip the idle RSS and binary size measurements.
     #[arg(long)]
     skip_process: bool,
-}
-
-// ---------------------------------------------------------------------------------------
-// Counting warnings and errors the node logs.
-
-#[derive(Default)]
-struct LogCounts {
-    warnings: AtomicUsize,
-    errors: AtomicUsize,
-}
-
-struct CountLayer(Arc<LogCounts>);
-
-impl<S: Subscriber> Layer<S> for CountLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
-        match *event.metadata().level() {
-            Level::ERROR => {
-                self.0.errors.fetch_add(1, Ordering::Relaxed);
-            }
-            Level::WARN => {
-                self.0.warnings.fetch_add(1, Ordering::Relaxed);
-            }
-            _ => {}
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -269,106 +239,15 @@ async fn start_server(behaviour: Behaviour, dead: bool, totals: Arc<Totals>) -> 
 }
 
 // ---------------------------------------------------------------------------------------
-// Databases and the in-process node.
-
-fn random_suffix() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
-        .collect()
-}
-
-/// A fresh PostgreSQL database, dropped by `drop_database`.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn create() -> Result<Self> {
-        use sqlx::Connection;
-        let admin_url = std::env::var("TEST_POSTGRES_URL")
-            .context("--backend postgres needs TEST_POSTGRES_URL (for example postgres://postgres@127.0.0.1:5432/test)")?;
-        let name = format!("kentongan_bench_{}", random_suffix());
-        let mut conn = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .context("connecting to TEST_POSTGRES_URL")?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .context("creating a benchmark database")?;
-        let mut url = Url::parse(&admin_url).context("TEST_POSTGRES_URL is not a URL")?;
-        url.set_path(&format!("/{name}"));
-        Ok(Self {
-            admin_url,
-            name,
-            url: url.to_string(),
-        })
-    }
-
-    async fn drop_database(&self) {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-}
-
-struct BenchNode {
-    node: Node,
-    _dir: tempfile::TempDir,
-    pg: Option<PgDb>,
-}
+// The in-process node.
 
 async fn start_node(args: &Args) -> Result<BenchNode> {
-    let pg = match args.backend {
-        BackendArg::Sqlite => None,
-        BackendArg::Postgres => Some(PgDb::create().await?),
-    };
-    let dir = tempfile::tempdir().context("creating a data directory")?;
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding the node")?;
-    let port = listener.local_addr().context("node address")?.port();
-    init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: format!("localhost:{port}"),
-        username: "desa".into(),
-        name: "Desa".into(),
-        role: Role::Village,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: pg.as_ref().map(|pg| pg.url.clone()),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .context("kentongan init")?;
-    let mut config = Config::load(dir.path())?;
+    let dir = NodeDir::init(args.backend, "desa", "Desa", Role::Village).await?;
+    let mut config = dir.config()?;
     if let Some(concurrency) = args.concurrency {
         config.delivery.concurrency = concurrency;
     }
-    let node = Node::start(config, listener).await?;
-    Ok(BenchNode {
-        node,
-        _dir: dir,
-        pg,
-    })
-}
-
-impl BenchNode {
-    async fn stop(self) {
-        self.node.stop().await;
-        if let Some(pg) = &self.pg {
-            pg.drop_database().await;
-        }
-    }
+    dir.start(config).await
 }
 
 const FAKE_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAbenchmarkbenchmarkbenchmark\n-----END PUBLIC KEY-----\n";
@@ -460,54 +339,12 @@ struct ScenarioResult {
     errors: usize,
 }
 
-/// User + system CPU time of this process so far, from `/proc/self/stat` (Linux, at
-/// the usual 100 clock ticks per second).
-fn process_cpu() -> Result<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .context("malformed /proc/self/stat")?
-        .1
-        .split_whitespace()
-        .collect();
-    // After the command name: state is field 3, utime 14 and stime 15.
-    let ticks = |index: usize| -> Result<u64> {
-        fields
-            .get(index)
-            .context("short /proc/self/stat")?
-            .parse::<u64>()
-            .context("malformed /proc/self/stat number")
-    };
-    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.0}", d.as_secs_f64() * 1000.0)
 }
 
 fn us_to_duration(us: u64) -> Duration {
     Duration::from_micros(if us == u64::MAX { 0 } else { us })
-}
-
-async fn wait_until<F, Fut>(
-    what: &str,
-    deadline: Instant,
-    step: Duration,
-    mut check: F,
-) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool>>,
-{
-    loop {
-        if check().await? {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("deadline passed waiting for: {what}");
-        }
-        tokio::time::sleep(step).await;
-    }
 }
 
 async fn run_scenario(
@@ -790,10 +627,7 @@ async fn measure_process(args: &Args) -> Result<ProcessFigures> {
             )
         })?
         .len();
-    let pg = match args.backend {
-        BackendArg::Sqlite => None,
-        BackendArg::Postgres => Some(PgDb::create().await?),
-    };
+    let pg = PgDb::for_backend(args.backend).await?;
     let result = run_child(&bin, pg.as_ref().map(|pg| pg.url.as_str())).await;
     if let Some(pg) = &pg {
         pg.drop_database().await;
@@ -1031,14 +865,8 @@ async fn main() -> Result<()> {
     }
     let logs = Arc::new(LogCounts::default());
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_filter(
-                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-                ),
-        )
-        .with(CountLayer(logs.clone()).with_filter(tracing_subscriber::filter::LevelFilter::WARN))
+        .with(stderr_log())
+        .with(logs.layer())
         .init();
 
     let mut scenarios = Vec::new();

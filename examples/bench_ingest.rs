@@ -26,6 +26,8 @@
 //! drops) a fresh database. This is a command that prints Markdown tables, not a test:
 //! nothing here fails on a slow figure, only on a broken scenario.
 
+mod common;
+
 use anyhow::{Context, Result, bail};
 use axum::{
     Router,
@@ -36,13 +38,11 @@ use axum::{
     routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use futures::{StreamExt, stream};
 use kentongan::{
-    app::Node,
-    cli::{InitArgs, init},
     clock::{now_ms, to_rfc3339},
-    config::{Config, Role},
+    config::Role,
     federation::signing,
     portal::registry::{self, VillageInput},
 };
@@ -52,7 +52,6 @@ use sha2::{Digest, Sha256};
 use std::{
     collections::{BTreeMap, HashMap},
     fmt::Write as _,
-    str::FromStr,
     sync::{
         Arc, LazyLock, OnceLock,
         atomic::{AtomicUsize, Ordering},
@@ -62,15 +61,14 @@ use std::{
 use tokio::net::TcpListener;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::{
-    EnvFilter, Layer, layer::Context as LayerContext, layer::SubscriberExt, util::SubscriberInitExt,
+    Layer, layer::Context as LayerContext, layer::SubscriberExt, util::SubscriberInitExt,
 };
 use url::Url;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
+use common::{
+    BackendArg, BenchNode, LogCounts, NodeDir, Raw, load_average, process_cpu, quantile,
+    stderr_log, wait_until,
+};
 
 #[derive(Parser, Debug)]
 #[command(about = "Portal inbox ingest benchmark for Kentongan (signed Creates from M villages)")]
@@ -96,28 +94,6 @@ struct Args {
 
 // ---------------------------------------------------------------------------------------
 // Counting warnings and errors the node logs.
-
-#[derive(Default)]
-struct LogCounts {
-    warnings: AtomicUsize,
-    errors: AtomicUsize,
-}
-
-struct CountLayer(Arc<LogCounts>);
-
-impl<S: Subscriber> Layer<S> for CountLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
-        match *event.metadata().level() {
-            Level::ERROR => {
-                self.0.errors.fetch_add(1, Ordering::Relaxed);
-            }
-            Level::WARN => {
-                self.0.warnings.fetch_add(1, Ordering::Relaxed);
-            }
-            _ => {}
-        }
-    }
-}
 
 /// Why the inbox worker put activities back for a retry (its INFO line "will retry
 /// processing an activity"), by reason.
@@ -379,85 +355,8 @@ async fn start_village(
 // ---------------------------------------------------------------------------------------
 // Databases and the in-process portal.
 
-fn random_suffix() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
-        .collect()
-}
-
-/// A fresh PostgreSQL database, dropped by `drop_database`.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn create() -> Result<Self> {
-        use sqlx::Connection;
-        let admin_url = std::env::var("TEST_POSTGRES_URL")
-            .context("--backend postgres needs TEST_POSTGRES_URL (for example postgres://postgres@127.0.0.1:5432/test)")?;
-        let name = format!("kentongan_bench_{}", random_suffix());
-        let mut conn = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .context("connecting to TEST_POSTGRES_URL")?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .context("creating a benchmark database")?;
-        let mut url = Url::parse(&admin_url).context("TEST_POSTGRES_URL is not a URL")?;
-        url.set_path(&format!("/{name}"));
-        Ok(Self {
-            admin_url,
-            name,
-            url: url.to_string(),
-        })
-    }
-
-    async fn drop_database(&self) {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-}
-
-/// A second, read-only view of the portal's database for counting rows while it works
-/// (one connection, so it barely competes with the node's pool).
-enum Counter {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl Counter {
-    async fn open(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") {
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                .context("SQLite URL")?
-                .busy_timeout(Duration::from_secs(10));
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await
-                .context("opening the SQLite database to count rows")?;
-            Ok(Self::Sqlite(pool))
-        } else {
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .context("connecting to PostgreSQL to count rows")?;
-            Ok(Self::Postgres(pool))
-        }
-    }
-
+/// Counting rows of the portal's database while it works.
+impl Raw {
     async fn village_posts(&self) -> Result<i64> {
         const SQL: &str = "SELECT COUNT(*) FROM village_posts";
         match self {
@@ -487,146 +386,24 @@ impl Counter {
         }
         .context("counting pending activities")
     }
-
-    async fn close(self) {
-        match self {
-            Self::Sqlite(pool) => pool.close().await,
-            Self::Postgres(pool) => pool.close().await,
-        }
-    }
 }
 
-struct Portal {
-    node: Node,
-    _dir: tempfile::TempDir,
-    database_url: String,
-    base: String,
-    pg: Option<PgDb>,
-}
-
-async fn start_portal(args: &Args) -> Result<Portal> {
-    let pg = match args.backend {
-        BackendArg::Sqlite => None,
-        BackendArg::Postgres => Some(PgDb::create().await?),
-    };
-    let dir = tempfile::tempdir().context("creating a data directory")?;
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding the portal")?;
-    let port = listener.local_addr().context("portal address")?.port();
-    let domain = format!("localhost:{port}");
-    init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: domain.clone(),
-        username: "portal".into(),
-        name: "Portal Kabupaten Uji".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: pg.as_ref().map(|pg| pg.url.clone()),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .context("kentongan init")?;
+/// The portal serving, and its database's URL for a second view of it.
+async fn start_portal(args: &Args) -> Result<(BenchNode, String)> {
+    let dir = NodeDir::init(args.backend, "portal", "Portal Kabupaten Uji", Role::Portal).await?;
     // All simulated villages share one loopback host, which the inbox's per-server rate
     // limit would hold to 300 at once: lift it, since ingest throughput is what is measured.
-    let config_path = dir.path().join("kentongan.toml");
-    let text = std::fs::read_to_string(&config_path).context("reading kentongan.toml")?;
-    let text = text.replacen(
-        "[inbox]\n",
-        "[inbox]\nburst = 1000000\nper_minute = 100000000\n",
-        1,
-    );
-    std::fs::write(&config_path, text).context("writing kentongan.toml")?;
-    let config = Config::load(dir.path())?;
+    dir.configure("[inbox]", "burst = 1000000\nper_minute = 100000000")?;
+    let config = dir.config()?;
     let database_url = config.database_url().to_string();
-    let node = Node::start(config, listener).await?;
-    Ok(Portal {
-        node,
-        _dir: dir,
-        database_url,
-        base: format!("http://{domain}"),
-        pg,
-    })
-}
-
-impl Portal {
-    async fn stop(self) {
-        self.node.stop().await;
-        if let Some(pg) = &self.pg {
-            pg.drop_database().await;
-        }
-    }
+    Ok((dir.start(config).await?, database_url))
 }
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
 
-/// User + system CPU time of this process so far, from `/proc/self/stat` (Linux, at
-/// the usual 100 clock ticks per second).
-fn process_cpu() -> Result<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .context("malformed /proc/self/stat")?
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks = |index: usize| -> Result<u64> {
-        fields
-            .get(index)
-            .context("short /proc/self/stat")?
-            .parse::<u64>()
-            .context("malformed /proc/self/stat number")
-    };
-    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
-}
-
-/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
-/// The value at quantile `q` of sorted durations (nearest rank).
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-async fn wait_until<F, Fut>(
-    what: &str,
-    deadline: Instant,
-    step: Duration,
-    mut check: F,
-) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool>>,
-{
-    loop {
-        if check().await? {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("deadline passed waiting for: {what}");
-        }
-        tokio::time::sleep(step).await;
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -886,7 +663,7 @@ async fn run(
             .await?,
         );
     }
-    let portal = start_portal(args).await?;
+    let (portal, database_url) = start_portal(args).await?;
     let state = portal.node.state.clone();
     let store = state.store.clone();
     let inbox_url = Url::parse(&format!("{}/inbox", portal.base)).context("portal inbox URL")?;
@@ -959,11 +736,20 @@ async fn run(
             )
             .await
             .map_err(|err| anyhow::anyhow!("signing an activity: {err}"))?;
-            let headers = request
+            let mut headers: BTreeMap<String, String> = request
                 .headers()
                 .iter()
                 .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
                 .collect();
+            // The signature covers `host`, which the client adds from the URL when it
+            // sends (signing no longer sets it: HTTP/2 proxies refused it twice).
+            if let Some(host) = inbox_ref.host_str() {
+                let host = match inbox_ref.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_string(),
+                };
+                headers.entry("host".into()).or_insert(host);
+            }
             Ok((
                 request,
                 SignedHeaders {
@@ -986,7 +772,7 @@ async fn run(
     eprintln!("signed in {:.1} s", presign.as_secs_f64());
 
     // The measured phase.
-    let counter = Counter::open(&portal.database_url).await?;
+    let counter = Raw::open(&database_url).await?;
     let before = counter.village_posts().await?;
     let warnings_before = logs.warnings.load(Ordering::SeqCst);
     let errors_before = logs.errors.load(Ordering::SeqCst);
@@ -1355,14 +1141,8 @@ async fn main() -> Result<()> {
     let logs = Arc::new(LogCounts::default());
     let retries = Arc::new(RetryReasons::default());
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_filter(
-                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-                ),
-        )
-        .with(CountLayer(logs.clone()).with_filter(tracing_subscriber::filter::LevelFilter::WARN))
+        .with(stderr_log())
+        .with(logs.layer())
         .with(
             RetryLayer(retries.clone()).with_filter(
                 tracing_subscriber::filter::Targets::new()

@@ -20,20 +20,21 @@
 //!
 //! This is a command that prints Markdown, not a test.
 
-use anyhow::{Context, Result};
+mod common;
+
+use anyhow::Result;
 use clap::Parser;
 use kentongan::{
     actors::find_publishing_actor,
-    app::Node,
-    cli::{InitArgs, init},
     clock::now_ms,
-    config::{Config, Role},
+    config::Role,
     media::{MediaStore, process_upload},
     publishing::{self, EventDetails, PostImage, PostInput, PostKind},
     site,
 };
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
+
+use common::NodeDir;
 
 #[derive(Parser, Debug)]
 #[command(about = "Village website benchmark for Kentongan")]
@@ -161,28 +162,13 @@ async fn transferred(client: &reqwest::Client, url: &str) -> Result<usize> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let dir = tempfile::tempdir()?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: format!("localhost:{port}"),
-        username: "desa-bench".into(),
-        name: "Desa Bench".into(),
-        role: Role::Village,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: None,
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .context("kentongan init")?;
-    let config = Config::load(dir.path())?;
-    let node = Node::start(config, listener).await?;
-    let store = node.state.store.clone();
+    let dir = NodeDir::init_on(None, "desa-bench", "Desa Bench", Role::Village).await?;
+    let config = dir.config()?;
+    let node = dir.start(config).await?;
+    let store = node.node.state.store.clone();
     let actor = find_publishing_actor(&store, None).await?;
 
-    let stored = MediaStore::new(dir.path())
+    let stored = MediaStore::new(node.dir.path())
         .save(&process_upload(&picture()?).map_err(|e| anyhow::anyhow!("processing: {e}"))?)?;
     let image = |alt: &str| PostImage::from_stored(&stored, alt);
     site::save(
@@ -238,7 +224,7 @@ async fn main() -> Result<()> {
             middle = post.public_id;
         }
     }
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("http://127.0.0.1:{}", node.port);
     println!(
         "Seeded {} posts in {:.1} s. {} clients, {} s per page, release build, SQLite.\n",
         args.posts,

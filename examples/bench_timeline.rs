@@ -28,33 +28,26 @@
 //! `--backend postgres` takes its server from `TEST_POSTGRES_URL` and creates (then
 //! drops) a fresh database. This is a command that prints Markdown, not a test.
 
+mod common;
+
 use anyhow::{Context, Result, bail};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use futures::{StreamExt, stream};
 use kentongan::{
-    app::Node,
-    cli::{InitArgs, init},
     clock::{now_ms, to_datetime},
-    config::{Config, Role},
+    config::Role,
     portal::registry::{self, VillageInput},
     store::{NewVillagePost, Store, TimelineFilter},
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use std::{
     fmt::Write as _,
-    str::FromStr,
     sync::Mutex,
     time::{Duration, Instant},
 };
-use tokio::net::TcpListener;
 use tracing_subscriber::{Layer as _, layer::SubscriberExt as _, util::SubscriberInitExt as _};
-use url::Url;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
+use common::{BackendArg, NodeDir, PgDb, Raw, load_average, quantile, stderr_log};
 
 #[derive(Parser, Debug)]
 #[command(about = "Portal timeline benchmark for Kentongan (1 million posts)")]
@@ -94,94 +87,6 @@ struct Args {
     /// plans). Not how Kentongan runs.
     #[arg(long)]
     pg_force_custom_plan: bool,
-}
-
-// ---------------------------------------------------------------------------------------
-// Databases and the portal.
-
-fn random_suffix() -> String {
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| (b'a' + rng.gen_range(0..26)) as char)
-        .collect()
-}
-
-/// A fresh PostgreSQL database, dropped by `drop_database`.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn create() -> Result<Self> {
-        use sqlx::Connection;
-        let admin_url = std::env::var("TEST_POSTGRES_URL")
-            .context("--backend postgres needs TEST_POSTGRES_URL (for example postgres://postgres@127.0.0.1:5432/test)")?;
-        let name = format!("kentongan_bench_{}", random_suffix());
-        let mut conn = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .context("connecting to TEST_POSTGRES_URL")?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .context("creating a benchmark database")?;
-        let mut url = Url::parse(&admin_url).context("TEST_POSTGRES_URL is not a URL")?;
-        url.set_path(&format!("/{name}"));
-        Ok(Self {
-            admin_url,
-            name,
-            url: url.to_string(),
-        })
-    }
-
-    async fn drop_database(&self) {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-}
-
-/// A connection of our own to the portal's database, for sizes and query plans.
-enum Raw {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl Raw {
-    async fn open(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") {
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                .context("SQLite URL")?
-                .busy_timeout(Duration::from_secs(10));
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await
-                .context("opening the SQLite database")?;
-            Ok(Self::Sqlite(pool))
-        } else {
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .context("connecting to PostgreSQL")?;
-            Ok(Self::Postgres(pool))
-        }
-    }
-
-    async fn close(self) {
-        match self {
-            Self::Sqlite(pool) => pool.close().await,
-            Self::Postgres(pool) => pool.close().await,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -408,14 +313,6 @@ struct CaseResult {
     wall: Duration,
     items: Option<usize>,
     bytes: usize,
-}
-
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 fn ms(d: Duration) -> String {
@@ -937,18 +834,6 @@ async fn database_size(raw: &Raw, sqlite_dir: &std::path::Path) -> Result<i64> {
     })
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn date(ms: i64) -> String {
     to_datetime(ms).format("%Y-%m-%d").to_string()
 }
@@ -1112,14 +997,7 @@ async fn main() -> Result<()> {
     let (capture_filter, handle) =
         tracing_subscriber::reload::Layer::new(tracing_subscriber::filter::Targets::new());
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-                ),
-        )
+        .with(stderr_log())
         .with(CaptureLayer.with_filter(capture_filter))
         .init();
     let switch: CaptureSwitch = Box::new(move |on| {
@@ -1134,14 +1012,8 @@ async fn main() -> Result<()> {
             })
             .context("switching statement capture")
     });
-    let backend = match args.backend {
-        BackendArg::Sqlite => "sqlite",
-        BackendArg::Postgres => "postgres",
-    };
-    let pg = match args.backend {
-        BackendArg::Sqlite => None,
-        BackendArg::Postgres => Some(PgDb::create().await?),
-    };
+    let backend = args.backend.name();
+    let pg = PgDb::for_backend(args.backend).await?;
     let result = run(&args, backend, pg.as_ref(), &switch).await;
     if let Some(pg) = &pg {
         pg.drop_database().await;
@@ -1157,26 +1029,14 @@ async fn run(
     switch: &CaptureSwitch,
 ) -> Result<String> {
     let load_before = load_average();
-    let dir = tempfile::tempdir().context("creating a data directory")?;
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding the portal")?;
-    let port = listener.local_addr().context("portal address")?.port();
-    let domain = format!("localhost:{port}");
-    init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: domain.clone(),
-        username: "portal".into(),
-        name: "Portal Kabupaten Uji".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: pg.map(|pg| pg.url.clone()),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .context("kentongan init")?;
-    let config = Config::load(dir.path())?;
+    let dir = NodeDir::init_on(
+        pg.map(|pg| pg.url.clone()),
+        "portal",
+        "Portal Kabupaten Uji",
+        Role::Portal,
+    )
+    .await?;
+    let config = dir.config()?;
     let database_url = config.database_url().to_string();
 
     eprintln!(
@@ -1213,12 +1073,12 @@ async fn run(
             .context("ALTER DATABASE … SET plan_cache_mode")?;
         }
     }
-    let size = database_size(&raw, dir.path()).await?;
+    let size = database_size(&raw, dir.dir.path()).await?;
     let load_after_seed = load_average();
 
-    let node = Node::start(config, listener).await?;
-    let store = node.state.store.clone();
-    let base = format!("http://{domain}");
+    let node = dir.start(config).await?;
+    let store = node.node.state.store.clone();
+    let base = node.base.clone();
     let quiet_village = seeded.villages.last().context("no villages")?;
     let active_village = &seeded.villages[seeded.villages.len() / 2];
     let district = seeded.villages[seeded.villages.len() / 3].district.clone();

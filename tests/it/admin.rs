@@ -4,258 +4,13 @@
 //! editing and deleting (federated to a peer that follows the village), scheduling,
 //! delivery reports, settings, accounts.
 
-use crate::support::{Backend, TestNode, WAIT, backends, client, eventually, peer::Peer};
+use crate::support::session::{Browser, PASSWORD, Page, Part, png, signed_in, text, user};
+use crate::support::{Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer};
 use kentongan::{
     auth::{self, Role},
     store::PostRecord,
     strings,
 };
-use std::collections::BTreeMap;
-
-pub(crate) const PASSWORD: &str = "kata-sandi-rahasia-1";
-
-/// What a browser got back.
-pub(crate) struct Page {
-    pub(crate) status: u16,
-    pub(crate) location: String,
-    headers: reqwest::header::HeaderMap,
-    pub(crate) body: String,
-}
-
-impl Page {
-    /// The hidden CSRF field of the page's first form.
-    pub(crate) fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("a csrf field") + marker.len();
-        let len = self.body[start..].find('"').expect("end of the csrf value");
-        self.body[start..start + len].to_string()
-    }
-
-    pub(crate) fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-/// One part of a multipart form.
-pub(crate) enum Part {
-    Text(&'static str, String),
-    File(&'static str, &'static str, &'static str, Vec<u8>),
-}
-
-pub(crate) fn text(name: &'static str, value: impl Into<String>) -> Part {
-    Part::Text(name, value.into())
-}
-
-fn multipart_body(parts: &[Part]) -> (String, Vec<u8>) {
-    let boundary = "----kentongan-test-boundary-7d93a1";
-    let mut body = Vec::new();
-    for part in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match part {
-            Part::Text(name, value) => {
-                body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-                );
-                body.extend_from_slice(value.as_bytes());
-            }
-            Part::File(name, file_name, content_type, bytes) => {
-                body.extend_from_slice(
-                    format!(
-                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                         Content-Type: {content_type}\r\n\r\n"
-                    )
-                    .as_bytes(),
-                );
-                body.extend_from_slice(bytes);
-            }
-        }
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-/// A browser: keeps cookies, follows nothing by itself.
-pub(crate) struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-    /// The client address it seems to come from: the test node's peer is loopback, so
-    /// it believes `X-Forwarded-For` as it would from its own reverse proxy.
-    address: Option<String>,
-}
-
-impl Browser {
-    pub(crate) fn new(node: &TestNode) -> Self {
-        Self::at(&node.base)
-    }
-
-    /// A browser for a node started some other way (a `kentongan serve` process).
-    pub(crate) fn at(base: &str) -> Self {
-        Self {
-            base: base.to_string(),
-            client: client(),
-            cookies: BTreeMap::new(),
-            address: None,
-        }
-    }
-
-    /// The same browser, seeming to come from `address`.
-    pub(crate) fn coming_from(mut self, address: &str) -> Self {
-        self.address = Some(address.to_string());
-        self
-    }
-
-    pub(crate) fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = if self.cookies.is_empty() {
-            request
-        } else {
-            request.header("cookie", self.cookie_header())
-        };
-        let request = match &self.address {
-            Some(address) => request.header("x-forwarded-for", address),
-            None => request,
-        };
-        let response = request.send().await.expect("request");
-        for value in response.headers().get_all("set-cookie") {
-            let value = value.to_str().expect("ascii cookie");
-            let pair = value.split(';').next().expect("a pair");
-            let (name, val) = pair.split_once('=').expect("name=value");
-            if val.is_empty() || value.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_string(), val.to_string());
-            }
-        }
-        Page {
-            status: response.status().as_u16(),
-            location: response
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
-            headers: response.headers().clone(),
-            body: response.text().await.expect("body"),
-        }
-    }
-
-    pub(crate) async fn get(&mut self, path: &str) -> Page {
-        let request = self.client.get(format!("{}{path}", self.base));
-        self.send(request).await
-    }
-
-    pub(crate) async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        let request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(request).await
-    }
-
-    pub(crate) async fn post_multipart(
-        &mut self,
-        path: &str,
-        parts: &[Part],
-        origin: Option<&str>,
-    ) -> Page {
-        let (content_type, body) = multipart_body(parts);
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", content_type)
-            .body(body);
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
-        self.send(request).await
-    }
-
-    pub(crate) async fn try_login(&mut self, username: &str, password: &str) -> Page {
-        let form = self.get("/admin/login").await;
-        assert_eq!(form.status, 200, "{}", form.body);
-        let csrf = form.csrf();
-        self.post_form(
-            "/admin/login",
-            &[
-                ("csrf", &csrf),
-                ("username", username),
-                ("password", password),
-                ("next", "/admin"),
-            ],
-        )
-        .await
-    }
-
-    /// The login form's token, with its cookie, even while signed in (when the form
-    /// itself redirects): taken from a visit without cookies.
-    pub(crate) async fn login_form_token(&mut self) -> String {
-        let mut fresh = Browser::at(&self.base);
-        let form = fresh.get("/admin/login").await;
-        assert_eq!(form.status, 200, "{}", form.body);
-        if let Some(cookie) = fresh.cookies.remove("kentongan_login") {
-            self.cookies.insert("kentongan_login".into(), cookie);
-        }
-        form.csrf()
-    }
-
-    pub(crate) async fn login(&mut self, username: &str, password: &str) {
-        let page = self.try_login(username, password).await;
-        assert_eq!(page.status, 303, "login of {username}: {}", page.body);
-        assert_eq!(page.location, "/admin");
-    }
-
-    /// The session's CSRF token, as any admin page carries it.
-    pub(crate) async fn csrf(&mut self) -> String {
-        let page = self.get("/admin/account").await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.csrf()
-    }
-
-    /// Submits the editor at `path` with these fields plus the session's token.
-    pub(crate) async fn editor(&mut self, path: &str, action: &str, mut parts: Vec<Part>) -> Page {
-        let csrf = self.csrf().await;
-        parts.push(text("csrf", csrf));
-        parts.push(text("action", action));
-        self.post_multipart(path, &parts, None).await
-    }
-}
-
-pub(crate) async fn user(
-    node: &TestNode,
-    username: &str,
-    role: Role,
-) -> kentongan::store::UserRecord {
-    auth::create_user(&node.state().store, username, "", role, PASSWORD)
-        .await
-        .expect("create user")
-}
-
-pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
-    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 120])
-    });
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(pixels)
-        .write_to(&mut bytes, image::ImageFormat::Png)
-        .expect("encode png");
-    bytes.into_inner()
-}
 
 fn post_parts(title: &str, body: &str) -> Vec<Part> {
     vec![
@@ -337,7 +92,7 @@ async fn login_lock_out(backend: Backend) {
         wrong.body
     );
     assert!(wrong.body.contains("role=\"alert\""));
-    assert!(!browser.cookies.contains_key("kentongan_session"));
+    assert!(!browser.has_cookie("kentongan_session"));
 
     let ok = browser.try_login("operator", PASSWORD).await;
     assert_eq!(ok.status, 303, "{}", ok.body);
@@ -376,8 +131,7 @@ async fn login_lock_out(backend: Backend) {
     assert_eq!(dashboard.body.matches("<h1").count(), 1);
 
     // The victim is signed in elsewhere and has a published post.
-    let mut victim_browser = Browser::new(&node);
-    victim_browser.login("korban", PASSWORD).await;
+    let mut victim_browser = Browser::signed_in_as(&node, "korban").await;
     let published = victim_browser
         .editor(
             "/admin/posts/new",
@@ -425,7 +179,7 @@ async fn login_lock_out(backend: Backend) {
     );
     let during = attacker.try_login("korban", PASSWORD).await;
     assert_eq!(during.status, 429, "the right password waits out the pause");
-    assert!(!attacker.cookies.contains_key("kentongan_session"));
+    assert!(!attacker.has_cookie("kentongan_session"));
 
     // Meanwhile the victim signs in from their own address, at once.
     let mut at_home = Browser::new(&node).coming_from(OPERATOR_HOME);
@@ -439,7 +193,7 @@ async fn login_lock_out(backend: Backend) {
             .await;
         assert!(matches!(page.status, 401 | 429), "{}", page.status);
     }
-    assert!(!attacker.cookies.contains_key("kentongan_session"));
+    assert!(!attacker.has_cookie("kentongan_session"));
     let after = node
         .state()
         .store
@@ -522,9 +276,7 @@ async fn unlock(node: &TestNode, username: &str) -> String {
 
 #[tokio::test]
 async fn login_is_slowed_per_address_and_never_locks_the_operator_out() {
-    for backend in backends() {
-        login_lock_out(backend).await;
-    }
+    on_every_backend(login_lock_out).await;
 }
 
 /// A login page as it compares between two names: without its fresh CSRF token and
@@ -609,9 +361,7 @@ async fn missing_like_real(backend: Backend) {
 
 #[tokio::test]
 async fn a_missing_username_is_answered_like_a_real_one_at_every_step_of_the_throttle() {
-    for backend in backends() {
-        missing_like_real(backend).await;
-    }
+    on_every_backend(missing_like_real).await;
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -668,17 +418,12 @@ async fn timing(backend: Backend) {
 /// answered in a fraction of the time.
 #[tokio::test]
 async fn a_missing_username_takes_as_long_as_a_wrong_password() {
-    for backend in backends() {
-        timing(backend).await;
-    }
+    on_every_backend(timing).await;
 }
 
 async fn csrf_and_origin(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    user(&node, "operator", Role::Admin).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
-    let csrf = browser.csrf().await;
+    let (mut browser, csrf) = signed_in(&node, "operator", Role::Admin).await;
     let categories_before = node
         .state()
         .store
@@ -766,23 +511,20 @@ async fn csrf_and_origin(backend: Backend) {
         )
         .await;
     assert_eq!(page.status, 403);
-    assert!(!stranger.cookies.contains_key("kentongan_session"));
+    assert!(!stranger.has_cookie("kentongan_session"));
     node.stop().await;
 }
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_or_from_another_origin_change_nothing() {
-    for backend in backends() {
-        csrf_and_origin(backend).await;
-    }
+    on_every_backend(csrf_and_origin).await;
 }
 
 async fn contributor_and_editor(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let writer = user(&node, "kim.warga", Role::Kontributor).await;
     user(&node, "editor.desa", Role::Editor).await;
-    let mut kim = Browser::new(&node);
-    kim.login("kim.warga", PASSWORD).await;
+    let mut kim = Browser::signed_in_as(&node, "kim.warga").await;
 
     let form = kim.get("/admin/posts/new").await;
     assert!(form.body.contains("value=\"submit_review\""));
@@ -852,8 +594,7 @@ async fn contributor_and_editor(backend: Backend) {
     assert!(live_posts(&node).await.is_empty());
     assert_eq!(node.state().store.users().await.expect("users").len(), 3);
 
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let mut editor = Browser::signed_in_as(&node, "editor.desa").await;
     let dashboard = editor.get("/admin").await;
     assert!(dashboard.body.contains(strings::ADMIN_NEEDS_REVIEW.id));
     assert!(dashboard.body.contains("Kerja bakti RT 03"));
@@ -909,17 +650,13 @@ async fn contributor_and_editor(backend: Backend) {
 
 #[tokio::test]
 async fn a_contributor_submits_for_review_and_an_editor_publishes() {
-    for backend in backends() {
-        contributor_and_editor(backend).await;
-    }
+    on_every_backend(contributor_and_editor).await;
 }
 
 async fn publish_with_cover(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
-    user(&node, "operator", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
 
     // Preview keeps the upload: it comes back as an existing image with its thumb.
     let mut parts = post_parts("Panen raya di sawah timur", "Panen tahun ini **melimpah**.");
@@ -1005,12 +742,7 @@ async fn publish_with_cover(backend: Backend) {
 
     // The delivery report counts the server that has it.
     let report = eventually("the delivery report counting the delivery", WAIT, || {
-        let mut browser = Browser {
-            base: browser.base.clone(),
-            client: browser.client.clone(),
-            cookies: browser.cookies.clone(),
-            address: None,
-        };
+        let mut browser = browser.clone();
         let path = format!("/admin/posts/{id}");
         async move {
             let page = browser.get(&path).await;
@@ -1026,16 +758,12 @@ async fn publish_with_cover(backend: Backend) {
 
 #[tokio::test]
 async fn publishing_with_a_cover_image_federates_it_and_shows_it() {
-    for backend in backends() {
-        publish_with_cover(backend).await;
-    }
+    on_every_backend(publish_with_cover).await;
 }
 
 async fn bad_uploads(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    user(&node, "operator", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
 
     let image = png(800, 600);
     let mut too_large = image.clone();
@@ -1083,16 +811,12 @@ async fn bad_uploads(backend: Backend) {
 
 #[tokio::test]
 async fn uploads_that_are_not_images_truncated_or_too_large_are_refused() {
-    for backend in backends() {
-        bad_uploads(backend).await;
-    }
+    on_every_backend(bad_uploads).await;
 }
 
 async fn long_title_and_scripts(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    user(&node, "operator", Role::Admin).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Admin).await;
 
     let long = "a".repeat(10_000);
     for action in ["publish", "save_draft"] {
@@ -1154,17 +878,13 @@ async fn long_title_and_scripts(backend: Backend) {
 
 #[tokio::test]
 async fn a_huge_title_is_refused_and_script_in_markdown_never_reaches_a_page() {
-    for backend in backends() {
-        long_title_and_scripts(backend).await;
-    }
+    on_every_backend(long_title_and_scripts).await;
 }
 
 async fn edit_delete_schedule(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
-    user(&node, "operator", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
 
     let published = browser
         .editor(
@@ -1266,16 +986,13 @@ async fn edit_delete_schedule(backend: Backend) {
 
 #[tokio::test]
 async fn editing_federates_an_update_deleting_a_delete_and_scheduled_posts_publish() {
-    for backend in backends() {
-        edit_delete_schedule(backend).await;
-    }
+    on_every_backend(edit_delete_schedule).await;
 }
 
 async fn settings_users_account(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let operator = user(&node, "operator", Role::Admin).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let mut browser = Browser::signed_in_as(&node, "operator").await;
 
     // Settings: the actor's name and the site's tagline.
     let csrf = browser.csrf().await;
@@ -1464,17 +1181,12 @@ async fn settings_users_account(backend: Backend) {
 
 #[tokio::test]
 async fn settings_accounts_and_passwords_are_managed_from_the_admin() {
-    for backend in backends() {
-        settings_users_account(backend).await;
-    }
+    on_every_backend(settings_users_account).await;
 }
 
 async fn pages_and_categories(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("editor.desa", PASSWORD).await;
-    let csrf = browser.csrf().await;
+    let (mut browser, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
 
     let bad = browser
         .post_form(
@@ -1578,7 +1290,5 @@ async fn pages_and_categories(backend: Backend) {
 
 #[tokio::test]
 async fn editors_manage_pages_and_categories() {
-    for backend in backends() {
-        pages_and_categories(backend).await;
-    }
+    on_every_backend(pages_and_categories).await;
 }

@@ -2,7 +2,7 @@
 //! a first response and to an answer) and the portal shows them per village in its
 //! monitoring page, CSV and JSON, with no resident's name, contact or message anywhere.
 
-use crate::support::{Backend, TestNode, WAIT, backends, client, eventually};
+use crate::support::{Backend, TestNode, WAIT, client, eventually, on_every_backend};
 use kentongan::{
     actors::find_publishing_actor,
     aspirations::answer,
@@ -186,7 +186,5 @@ async fn village_figures_reach_the_portal(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_portal_shows_each_villages_open_tickets_and_response_times_on_every_backend() {
-    for backend in backends() {
-        village_figures_reach_the_portal(backend).await;
-    }
+    on_every_backend(village_figures_reach_the_portal).await;
 }

@@ -7,9 +7,10 @@
 //! search is known to have looked in the right places.
 
 use crate::{
-    admin::{Browser, PASSWORD, followed_by_peer, user},
+    admin::followed_by_peer,
+    support::session::signed_in,
     support::{
-        Backend, TestNode, backends, client,
+        Backend, TestNode, client, on_every_backend,
         peer::Peer,
         residents::{note, open_ticket, public_reply},
     },
@@ -130,10 +131,7 @@ async fn nothing_private_is_public(backend: Backend) {
     .expect("web message");
 
     // The desk: a note, the approval, a public answer, a direct answer, a web answer.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let approved_path = format!("/admin/aspirasi/{}", approved.number);
     for (path, form) in [
         (
@@ -224,7 +222,5 @@ async fn nothing_private_is_public(backend: Backend) {
 
 #[tokio::test]
 async fn nothing_private_reaches_a_public_page_feed_or_federated_json_on_every_backend() {
-    for backend in backends() {
-        nothing_private_is_public(backend).await;
-    }
+    on_every_backend(nothing_private_is_public).await;
 }

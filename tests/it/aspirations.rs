@@ -2,12 +2,11 @@
 //! with a registration number and clocks, listed for editors in the admin.
 
 use crate::{
-    admin::{Browser, PASSWORD, user},
+    support::session::signed_in,
     support::{
-        Backend, Shape, TestNode, WAIT, backends, eventually,
+        Backend, Shape, TestNode, WAIT, eventually, on_every_backend, on_every_setup,
         peer::Peer,
         residents::{PUBLIC, activity, note},
-        setups,
     },
 };
 use kentongan::{auth::Role, clock::now_ms, publishing::PostInput, store::TicketRow};
@@ -95,15 +94,11 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     assert_ne!(private.number, first.number);
 
     // Editors see both on /admin/aspirasi; contributors may not.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let (mut editor, _) = signed_in(&node, "editor.desa", Role::Editor).await;
     let page = editor.get("/admin/aspirasi").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&first.number) && page.body.contains(&private.number));
-    user(&node, "kim.desa", Role::Kontributor).await;
-    let mut contributor = Browser::new(&node);
-    contributor.login("kim.desa", PASSWORD).await;
+    let (mut contributor, _) = signed_in(&node, "kim.desa", Role::Kontributor).await;
     assert_eq!(contributor.get("/admin/aspirasi").await.status, 403);
 
     // Verified as an information request: its answer now runs on 10 working days (at
@@ -313,10 +308,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
 #[tokio::test]
 async fn replies_and_direct_messages_become_tickets_with_clocks_on_every_backend_and_in_production_shape()
  {
-    for (backend, shape) in setups() {
-        eprintln!("backend: {}, {}", backend.name(), shape.name());
-        messages_become_tickets(backend, shape).await;
-    }
+    on_every_setup(messages_become_tickets).await;
 }
 
 async fn submit(node: &TestNode, pairs: &[(&str, &str)]) -> (u16, String) {
@@ -476,9 +468,7 @@ async fn website_form(backend: Backend) {
 
 #[tokio::test]
 async fn residents_without_an_account_write_through_the_website_on_every_backend() {
-    for backend in backends() {
-        website_form(backend).await;
-    }
+    on_every_backend(website_form).await;
 }
 
 /// Regression: a ticket sent elsewhere read "Bukan wewenang {desa}" on the desk, in its
@@ -506,7 +496,7 @@ async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
     assert_eq!(status, 200, "{page}");
     let number = crate::aspirations_desk::number_on(&page);
 
-    let (mut editor, csrf) = crate::aspirations_moderation::editor(&node).await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let decided = editor
         .post_form(
             &format!("/admin/aspirasi/{number}/status"),
@@ -554,10 +544,7 @@ async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
 async fn holidays_move_deadlines(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let store = &node.state().store;
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let bad = editor
         .post_form(
             "/admin/aspirasi/libur",
@@ -632,7 +619,5 @@ async fn holidays_move_deadlines(backend: Backend) {
 
 #[tokio::test]
 async fn holidays_from_the_admin_move_working_day_deadlines_on_every_backend() {
-    for backend in backends() {
-        holidays_move_deadlines(backend).await;
-    }
+    on_every_backend(holidays_move_deadlines).await;
 }

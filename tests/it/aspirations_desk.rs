@@ -4,8 +4,8 @@
 //! clocks taken from `[aspirations]` in kentongan.toml.
 
 use crate::{
-    admin::{Browser, PASSWORD, Page, Part, text, user},
-    support::{Backend, TestNode, WAIT, backends, client, eventually, peer::Peer},
+    support::session::{Browser, Page, Part, signed_in, text, user},
+    support::{Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer},
 };
 use kentongan::{
     aspirations::{Clock, ClockSettings, Holidays, TicketClass, intake},
@@ -238,9 +238,7 @@ async fn photo_on_the_form(backend: Backend) {
     assert_eq!(store.tickets(100).await.expect("tickets").len(), 1);
 
     // Staff see the photo on the ticket's page, re-encoded without the metadata.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let (mut editor, _) = signed_in(&node, "editor.desa", Role::Editor).await;
     let page = editor.get(&format!("/admin/aspirasi/{number}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let photo_path = format!(
@@ -283,9 +281,7 @@ async fn photo_on_the_form(backend: Backend) {
     let (status, body) = get(&node, &photo_path).await;
     assert!(status == 303 || status == 401, "{status}");
     assert!(!body.starts_with(&[0xFF, 0xD8]));
-    user(&node, "kim.desa", Role::Kontributor).await;
-    let mut contributor = Browser::new(&node);
-    contributor.login("kim.desa", PASSWORD).await;
+    let (mut contributor, _) = signed_in(&node, "kim.desa", Role::Kontributor).await;
     assert_eq!(contributor.get(&photo_path).await.status, 403);
     for variant in ["large", "medium", "thumb"] {
         let (status, _) = get(&node, &format!("/media/{}", photo.file_name(variant))).await;
@@ -338,9 +334,7 @@ async fn photo_on_the_form(backend: Backend) {
 
 #[tokio::test]
 async fn a_photo_on_the_website_form_is_kept_private_and_seen_by_staff_only_on_every_backend() {
-    for backend in backends() {
-        photo_on_the_form(backend).await;
-    }
+    on_every_backend(photo_on_the_form).await;
 }
 
 async fn open_web_ticket(node: &TestNode, name: &str, message: &str) -> String {
@@ -385,8 +379,7 @@ async fn assignment_notes_and_history(backend: Backend) {
     let editor_record = user(&node, "editor.desa", Role::Editor).await;
     let sari = user(&node, "sari.desa", Role::Editor).await;
     let kim = user(&node, "kim.desa", Role::Kontributor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let mut editor = Browser::signed_in_as(&node, "editor.desa").await;
     let csrf = editor.csrf().await;
 
     // Assign A to oneself, B to Sari; contributors and unknown values are refused.
@@ -413,8 +406,7 @@ async fn assignment_notes_and_history(backend: Backend) {
         .post_form(&assign(&c), &[("csrf", "forged"), ("assignee", "saya")])
         .await;
     assert_eq!(forged.status, 403);
-    let mut contributor = Browser::new(&node);
-    contributor.login("kim.desa", PASSWORD).await;
+    let mut contributor = Browser::signed_in_as(&node, "kim.desa").await;
     let kim_csrf = contributor.csrf().await;
     let refused = contributor
         .post_form(&assign(&c), &[("csrf", &kim_csrf), ("assignee", "saya")])
@@ -607,9 +599,7 @@ async fn assignment_notes_and_history(backend: Backend) {
 
 #[tokio::test]
 async fn tickets_are_assigned_filtered_noted_and_their_history_kept_on_every_backend() {
-    for backend in backends() {
-        assignment_notes_and_history(backend).await;
-    }
+    on_every_backend(assignment_notes_and_history).await;
 }
 
 async fn custom_clocks(backend: Backend) {
@@ -657,10 +647,7 @@ async fn custom_clocks(backend: Backend) {
     );
 
     // A decision recomputes them with the configured working days and extension.
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
-    let csrf = editor.csrf().await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let decided = editor
         .post_form(
             &format!("/admin/aspirasi/{number}/status"),
@@ -737,7 +724,5 @@ async fn custom_clocks(backend: Backend) {
 
 #[tokio::test]
 async fn a_node_with_its_own_clocks_computes_those_due_dates_on_every_backend() {
-    for backend in backends() {
-        custom_clocks(backend).await;
-    }
+    on_every_backend(custom_clocks).await;
 }

@@ -5,9 +5,9 @@
 //! (replies to missing posts, another author's Delete, huge or hostile HTML) is contained.
 
 use crate::{
-    admin::{Browser, PASSWORD, user},
+    support::session::signed_in,
     support::{
-        Backend, TestNode, WAIT, backends, client, eventually,
+        Backend, TestNode, WAIT, client, eventually, on_every_backend,
         peer::Peer,
         residents::{PUBLIC, activity, deliver, note, open_ticket, public_reply, ticket_of_note},
     },
@@ -96,19 +96,6 @@ async fn page(url: &str) -> String {
     response.text().await.expect("body")
 }
 
-/// An account of `role` signed in, with the session's token.
-async fn signed_in(node: &TestNode, username: &str, role: Role) -> (Browser, String) {
-    user(node, username, role).await;
-    let mut browser = Browser::new(node);
-    browser.login(username, PASSWORD).await;
-    let csrf = browser.csrf().await;
-    (browser, csrf)
-}
-
-pub(crate) async fn editor(node: &TestNode) -> (Browser, String) {
-    signed_in(node, "editor.desa", Role::Editor).await
-}
-
 async fn approval_before_display(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = Peer::start(true).await;
@@ -149,7 +136,7 @@ async fn approval_before_display(backend: Backend) {
     assert!(!shown.contains("ujung gang"));
     assert!(replies_collection(&post_url).await.is_empty());
 
-    let (mut editor, csrf) = editor(&node).await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let ticket_path = format!("/admin/aspirasi/{}", ticket.number);
     let admin_page = editor.get(&ticket_path).await;
     assert_eq!(admin_page.status, 200);
@@ -370,9 +357,7 @@ async fn approval_before_display(backend: Backend) {
 #[tokio::test]
 async fn replies_are_shown_under_posts_only_once_approved_with_public_answers_and_nik_masked_on_every_backend()
  {
-    for backend in backends() {
-        approval_before_display(backend).await;
-    }
+    on_every_backend(approval_before_display).await;
 }
 
 async fn blocking(backend: Backend) {
@@ -381,7 +366,7 @@ async fn blocking(backend: Backend) {
     let (_, post_url) = publish(&node, "Kerja bakti Minggu").await;
     let village = node.actor_id();
     let inbox = format!("{}/inbox", node.base);
-    let (mut editor, csrf) = editor(&node).await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
 
     let (_, budi_ticket) = public_reply(
         &node,
@@ -594,9 +579,7 @@ async fn blocking(backend: Backend) {
 
 #[tokio::test]
 async fn blocked_accounts_and_servers_open_no_ticket_and_vanish_from_pages_on_every_backend() {
-    for backend in backends() {
-        blocking(backend).await;
-    }
+    on_every_backend(blocking).await;
 }
 
 async fn floods_and_bad_input(backend: Backend) {
@@ -740,7 +723,7 @@ async fn floods_and_bad_input(backend: Backend) {
         .await;
     assert_eq!(status, 413, "{body}");
     // Approved, the huge reply shows a bounded text on the page.
-    let (mut editor, csrf) = editor(&node).await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let approved = editor
         .post_form(
             &format!("/admin/aspirasi/{}/tampilkan", kept.number),
@@ -766,9 +749,7 @@ async fn floods_and_bad_input(backend: Backend) {
 
 #[tokio::test]
 async fn floods_from_one_server_or_account_and_bad_input_are_contained_on_every_backend() {
-    for backend in backends() {
-        floods_and_bad_input(backend).await;
-    }
+    on_every_backend(floods_and_bad_input).await;
 }
 
 /// A post's `replies` as Mastodon sends it and GoToSocial needs it: an embedded
@@ -799,7 +780,7 @@ async fn replies_embedded(backend: Backend) {
     let (reply, ticket) =
         public_reply(&node, &resident, "budi", "<p>Saya datang.</p>", &post_url).await;
     let reply_id = reply["id"].as_str().expect("id").to_string();
-    let (mut editor, csrf) = editor(&node).await;
+    let (mut editor, csrf) = signed_in(&node, "editor.desa", Role::Editor).await;
     let approved = editor
         .post_form(
             &format!("/admin/aspirasi/{}/tampilkan", ticket.number),
@@ -882,7 +863,5 @@ async fn replies_embedded(backend: Backend) {
 #[tokio::test]
 async fn a_post_embeds_its_approved_replies_as_mastodon_and_gotosocial_send_them_on_every_backend()
 {
-    for backend in backends() {
-        replies_embedded(backend).await;
-    }
+    on_every_backend(replies_embedded).await;
 }

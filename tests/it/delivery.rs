@@ -3,7 +3,7 @@
 //! everything after it is started again. On SQLite and on PostgreSQL.
 
 use crate::support::{
-    Backend, TestDb, TestNode, WAIT, backends, eventually,
+    Backend, TestDb, TestNode, WAIT, eventually, on_every_backend,
     peer::{Behaviour, Peer},
 };
 use kentongan::store::DeliveryState;
@@ -131,10 +131,7 @@ async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one(backend).await;
-    }
+    on_every_backend(fan_out_is_one_request_per_server_and_a_dead_server_delays_no_one).await;
 }
 
 /// A 400 may come from a proxy in front of the server (nginx answered every signed POST
@@ -206,10 +203,7 @@ async fn a_400_is_retried_and_holds_no_one(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_is_retried_and_does_not_hold_the_server_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        a_400_is_retried_and_holds_no_one(backend).await;
-    }
+    on_every_backend(a_400_is_retried_and_holds_no_one).await;
 }
 
 /// A `kentongan serve` child process, killed when dropped.
@@ -398,8 +392,5 @@ async fn kill_9_during_fan_out(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_fan_out_to_100_followers_on_10_servers_loses_nothing_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        kill_9_during_fan_out(backend).await;
-    }
+    on_every_backend(kill_9_during_fan_out).await;
 }

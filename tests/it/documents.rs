@@ -4,8 +4,9 @@
 //! and PostgreSQL, through real HTTP.
 
 use crate::{
-    admin::{Browser, PASSWORD, Page, Part, followed_by_peer, png, text, user},
-    support::{AP, Backend, TestNode, WAIT, backends, client, eventually},
+    admin::followed_by_peer,
+    support::session::{Browser, Page, Part, png, signed_in, text},
+    support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
     auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord, strings,
@@ -60,10 +61,7 @@ async fn document_titled(node: &TestNode, title: &str) -> DocumentRecord {
 }
 
 async fn editor(node: &TestNode) -> Browser {
-    user(node, "ppid", Role::Editor).await;
-    let mut browser = Browser::new(node);
-    browser.login("ppid", PASSWORD).await;
-    browser
+    signed_in(node, "ppid", Role::Editor).await.0
 }
 
 async fn get(url: &str, accept: Option<&str>) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
@@ -241,9 +239,7 @@ async fn published_listed_and_federated(backend: Backend) {
 
 #[tokio::test]
 async fn documents_are_listed_by_category_and_year_and_federated_with_the_file() {
-    for backend in backends() {
-        published_listed_and_federated(backend).await;
-    }
+    on_every_backend(published_listed_and_federated).await;
 }
 
 /// Every public surface of the node, as text: pages, feeds, sitemap, search, outbox,
@@ -472,9 +468,7 @@ async fn exempt_never_public(backend: Backend) {
 
 #[tokio::test]
 async fn an_exempt_document_is_never_public_and_withdrawing_one_federates_a_delete() {
-    for backend in backends() {
-        exempt_never_public(backend).await;
-    }
+    on_every_backend(exempt_never_public).await;
 }
 
 async fn bad_input(backend: Backend) {
@@ -585,9 +579,7 @@ async fn bad_input(backend: Backend) {
     ];
     let page = browser.post_multipart("/admin/dokumen", &parts, None).await;
     assert_eq!(page.status, 403);
-    user(&node, "kontributor", Role::Kontributor).await;
-    let mut contributor = Browser::new(&node);
-    contributor.login("kontributor", PASSWORD).await;
+    let (mut contributor, _) = signed_in(&node, "kontributor", Role::Kontributor).await;
     assert_eq!(contributor.get("/admin/dokumen").await.status, 403);
     let page = upload(
         &mut contributor,
@@ -605,9 +597,7 @@ async fn bad_input(backend: Backend) {
 
 #[tokio::test]
 async fn bad_documents_are_refused_with_a_reason() {
-    for backend in backends() {
-        bad_input(backend).await;
-    }
+    on_every_backend(bad_input).await;
 }
 
 fn missing_count(body: &str) -> Option<usize> {
@@ -702,7 +692,5 @@ async fn checklist(backend: Backend) {
 
 #[tokio::test]
 async fn the_checklist_shows_what_is_missing_until_it_is_added() {
-    for backend in backends() {
-        checklist(backend).await;
-    }
+    on_every_backend(checklist).await;
 }

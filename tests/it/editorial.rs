@@ -2,7 +2,7 @@
 //! the command line, drafts that never federate, scheduled posts, pins that expire, and
 //! what a post with photos and an agenda looks like on the wire.
 
-use crate::support::{AP, Backend, TestNode, WAIT, backends, client, eventually};
+use crate::support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend};
 use kentongan::{
     auth::{self, LoginRefusal, Role},
     clock::now_ms,
@@ -386,21 +386,15 @@ async fn a_pin_ends_at_its_end_date(backend: Backend) {
 
 #[tokio::test]
 async fn photos_and_agenda_go_out_as_attachments_and_text_on_every_backend() {
-    for backend in backends() {
-        photos_and_agenda_go_out_as_attachments_and_text(backend).await;
-    }
+    on_every_backend(photos_and_agenda_go_out_as_attachments_and_text).await;
 }
 
 #[tokio::test]
 async fn drafts_stay_home_and_scheduled_posts_publish_themselves_on_every_backend() {
-    for backend in backends() {
-        drafts_stay_home_and_scheduled_posts_publish_themselves(backend).await;
-    }
+    on_every_backend(drafts_stay_home_and_scheduled_posts_publish_themselves).await;
 }
 
 #[tokio::test]
 async fn a_pin_ends_at_its_end_date_on_every_backend() {
-    for backend in backends() {
-        a_pin_ends_at_its_end_date(backend).await;
-    }
+    on_every_backend(a_pin_ends_at_its_end_date).await;
 }

@@ -3,7 +3,8 @@
 //! in production shape (behind nginx with TLS and HTTP/2, names without ports).
 
 use crate::support::{
-    AP, Backend, Shape, TestNode, WAIT, backends, client, eventually, peer::Peer, setups,
+    AP, Backend, Shape, TestNode, WAIT, client, eventually, on_every_backend, on_every_setup,
+    peer::Peer,
 };
 use kentongan::publishing::{self, PostChanges};
 use serde_json::{Value, json};
@@ -328,10 +329,7 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend, shape: Shap
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_accept_post_update_delete_unfollow_on_every_backend_and_in_production_shape() {
-    for (backend, shape) in setups() {
-        eprintln!("backend: {}, {}", backend.name(), shape.name());
-        follow_accept_post_update_delete_unfollow(backend, shape).await;
-    }
+    on_every_setup(follow_accept_post_update_delete_unfollow).await;
 }
 
 async fn the_same_follow_twice_is_processed_once(backend: Backend) {
@@ -373,9 +371,7 @@ async fn the_same_follow_twice_is_processed_once(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_activity_twice_is_processed_once_on_every_backend() {
-    for backend in backends() {
-        the_same_follow_twice_is_processed_once(backend).await;
-    }
+    on_every_backend(the_same_follow_twice_is_processed_once).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

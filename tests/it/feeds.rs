@@ -4,7 +4,7 @@
 //! timeline as RSS and Atom again (whole, and per village). A small site on loopback
 //! serves the feeds and counts requests. On SQLite and on PostgreSQL.
 
-use crate::support::{Backend, TestNode, backends, client};
+use crate::support::{Backend, TestNode, client, on_every_backend};
 use axum::{
     Router,
     body::Body,
@@ -643,10 +643,7 @@ async fn feeds_are_polled_politely_and_published_again(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feeds_are_polled_politely_and_published_again_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        feeds_are_polled_politely_and_published_again(backend).await;
-    }
+    on_every_backend(feeds_are_polled_politely_and_published_again).await;
 }
 
 async fn bad_feeds_are_refused_with_one_line_reasons(backend: Backend) {
@@ -705,10 +702,7 @@ async fn bad_feeds_are_refused_with_one_line_reasons(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_feeds_are_refused_with_one_line_reasons_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        bad_feeds_are_refused_with_one_line_reasons(backend).await;
-    }
+    on_every_backend(bad_feeds_are_refused_with_one_line_reasons).await;
 }
 
 /// A feed that lists another site's post id is stored under a key of its own, so the
@@ -769,8 +763,5 @@ async fn a_feed_cannot_claim_another_villages_post(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feed_cannot_claim_another_villages_post_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        a_feed_cannot_claim_another_villages_post(backend).await;
-    }
+    on_every_backend(a_feed_cannot_claim_another_villages_post).await;
 }

@@ -2,9 +2,9 @@
 //! links from other servers, ...
 
 use crate::{
-    admin::{Browser, PASSWORD, Part, png, text, user},
+    support::session::{Part, png, signed_in, text},
     support::{
-        Backend, TestNode, backends,
+        Backend, TestNode, on_every_backend,
         peer::Peer,
         residents::{PUBLIC, activity, deliver, note, ticket_of_note},
     },
@@ -57,9 +57,7 @@ async fn links_from_other_servers_are_only_http(backend: Backend) {
             .contains("javascript"),
         "{ticket:?}"
     );
-    user(&node, "editor.desa", Role::Editor).await;
-    let mut editor = Browser::new(&node);
-    editor.login("editor.desa", PASSWORD).await;
+    let (mut editor, _) = signed_in(&node, "editor.desa", Role::Editor).await;
     for path in [
         "/admin/aspirasi".to_string(),
         format!("/admin/aspirasi/{}", ticket.number),
@@ -79,10 +77,7 @@ async fn links_from_other_servers_are_only_http(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_from_other_servers_are_only_http_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        links_from_other_servers_are_only_http(backend).await;
-    }
+    on_every_backend(links_from_other_servers_are_only_http).await;
 }
 
 /// Every answer carries the safety headers (a policy that runs no script and lets no
@@ -172,9 +167,7 @@ async fn the_data_directory_is_private_whatever_the_umask() {
     // What a running node writes: a photo (through the editor's preview, which keeps the
     // upload) and a PPID document.
     let node = TestNode::start(&Backend::Sqlite, "desa-berkas").await;
-    user(&node, "operator", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
     let parts = vec![
         text("title", "Foto balai desa"),
         text("summary", "Ringkasan."),

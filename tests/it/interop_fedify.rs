@@ -24,7 +24,7 @@
 //! Run alone: `cargo test --test it interop_fedify -- --nocapture`.
 
 use crate::{
-    admin::Browser,
+    support::session::Browser,
     support::{Shape, address, production},
 };
 use serde_json::Value;

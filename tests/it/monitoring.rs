@@ -4,8 +4,8 @@
 //! PostgreSQL.
 
 use crate::{
-    admin::{Browser, PASSWORD, user},
-    support::{Backend, TestNode, WAIT, backends, client, eventually},
+    support::session::signed_in,
+    support::{Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
     actors::find_publishing_actor,
@@ -381,9 +381,7 @@ async fn statuses_from_chosen_dates(backend: Backend) {
     // Error texts are for the portal's staff: the public sees that there were errors.
     assert!(!html.contains("monitoring test: connection refused"));
     assert!(html.contains(monitoring::WITHHELD_ERROR));
-    user(&node, "petugas", Role::Admin).await;
-    let mut staff = Browser::new(&node);
-    staff.login("petugas", PASSWORD).await;
+    let (mut staff, _) = signed_in(&node, "petugas", Role::Admin).await;
     let signed_in = staff.get("/monitoring").await;
     assert!(
         signed_in
@@ -537,15 +535,10 @@ async fn empty_portal_reports_nothing(backend: Backend) {
 
 #[tokio::test]
 async fn monitoring_classifies_villages_by_published_dates() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        statuses_from_chosen_dates(backend).await;
-    }
+    on_every_backend(statuses_from_chosen_dates).await;
 }
 
 #[tokio::test]
 async fn monitoring_of_a_portal_without_villages() {
-    for backend in backends() {
-        empty_portal_reports_nothing(backend).await;
-    }
+    on_every_backend(empty_portal_reports_nothing).await;
 }

@@ -4,7 +4,9 @@
 //! village was offline, and unfollows a removed village. On every backend, on loopback
 //! and in production shape.
 
-use crate::support::{Backend, Shape, TestNode, WAIT, backends, eventually, peer::Peer, setups};
+use crate::support::{
+    Backend, Shape, TestNode, WAIT, eventually, on_every_backend, on_every_setup, peer::Peer,
+};
 use kentongan::{
     clock::now_ms,
     config::{Config, Role},
@@ -332,10 +334,7 @@ async fn portal_and_three_villages(backend: Backend, shape: Shape) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_portal_follows_backfills_and_aggregates_three_villages_on_every_backend_and_in_production_shape()
  {
-    for (backend, shape) in setups() {
-        eprintln!("backend: {}, {}", backend.name(), shape.name());
-        portal_and_three_villages(backend, shape).await;
-    }
+    on_every_setup(portal_and_three_villages).await;
 }
 
 /// A portal on `backend` following `village`, once the village accepted the follow.
@@ -510,9 +509,7 @@ async fn clean_village_posts(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portal_shows_a_village_post_as_title_and_text_without_what_mastodon_needed_on_every_backend()
  {
-    for backend in backends() {
-        clean_village_posts(backend).await;
-    }
+    on_every_backend(clean_village_posts).await;
 }
 
 async fn catch_up_after_an_outage(backend: Backend) {
@@ -641,7 +638,5 @@ async fn catch_up_after_an_outage(backend: Backend) {
 /// posts a village published meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_portal_that_comes_back_catches_up_at_once_on_every_backend() {
-    for backend in backends() {
-        catch_up_after_an_outage(backend).await;
-    }
+    on_every_backend(catch_up_after_an_outage).await;
 }

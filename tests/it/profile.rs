@@ -5,8 +5,9 @@
 //! public page and edited in the admin. On SQLite and PostgreSQL.
 
 use crate::{
-    admin::{Browser, PASSWORD, Part, followed_by_peer, png, text, user},
-    support::{AP, Backend, TestNode, WAIT, backends, client, eventually, peer::Peer},
+    admin::followed_by_peer,
+    support::session::{Browser, Part, png, signed_in, text},
+    support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend, peer::Peer},
 };
 use kentongan::{
     actors::{self, ProfileChanges},
@@ -194,9 +195,7 @@ async fn fresh_profile(backend: Backend) {
 
 #[tokio::test]
 async fn a_fresh_node_has_a_bio_and_a_drawn_avatar() {
-    for backend in backends() {
-        fresh_profile(backend).await;
-    }
+    on_every_backend(fresh_profile).await;
 }
 
 async fn catch_up(backend: Backend) {
@@ -283,9 +282,7 @@ async fn catch_up(backend: Backend) {
 
 #[tokio::test]
 async fn a_node_made_before_gets_its_bio_and_pictures_at_start_and_keeps_written_bios() {
-    for backend in backends() {
-        catch_up(backend).await;
-    }
+    on_every_backend(catch_up).await;
 }
 
 /// Uploads `logo` in the settings form: the logo the site now has, its URL as an icon,
@@ -314,9 +311,7 @@ async fn replace_logo(
 async fn logo_and_banner(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = followed_by_peer(&node).await;
-    user(&node, "operator", Role::Admin).await;
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Admin).await;
     let bio = main_actor(&node).await.summary;
 
     // Upload a logo and a banner: the followers get both in an Update, served here.
@@ -405,9 +400,7 @@ async fn logo_and_banner(backend: Backend) {
 
 #[tokio::test]
 async fn logo_and_banner_from_the_admin_become_the_icon_and_header_followers_see() {
-    for backend in backends() {
-        logo_and_banner(backend).await;
-    }
+    on_every_backend(logo_and_banner).await;
 }
 
 const PRIVACY_LINK: &str = "href=\"/kebijakan-privasi\"";
@@ -471,9 +464,7 @@ async fn privacy_village(backend: Backend) {
     assert!(sitemap.contains(&format!("<loc>{url}</loc>")), "{sitemap}");
 
     // Staff edit it in the pages admin; they cannot delete it.
-    user(&node, "editor", Role::Editor).await;
-    let mut browser = Browser::new(&node);
-    browser.login("editor", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "editor", Role::Editor).await;
     let form = browser.get("/admin/pages/kebijakan-privasi").await;
     assert_eq!(form.status, 200);
     assert!(
@@ -511,9 +502,7 @@ async fn privacy_village(backend: Backend) {
 
 #[tokio::test]
 async fn the_privacy_policy_is_linked_from_every_village_page_and_edited_in_the_admin() {
-    for backend in backends() {
-        privacy_village(backend).await;
-    }
+    on_every_backend(privacy_village).await;
 }
 
 async fn privacy_portal(backend: Backend) {
@@ -534,7 +523,5 @@ async fn privacy_portal(backend: Backend) {
 
 #[tokio::test]
 async fn a_portal_has_its_privacy_policy_linked_from_its_pages() {
-    for backend in backends() {
-        privacy_portal(backend).await;
-    }
+    on_every_backend(privacy_portal).await;
 }

@@ -7,9 +7,9 @@
 //! as it exists, and this file fails until it knows the new route's address and form.
 
 use crate::{
-    admin::{Browser, PASSWORD, Page, Part, png, text, user},
     documents::{pdf, this_year, upload},
-    support::{Backend, TestNode, backends, client, peer::Peer, residents::public_reply},
+    support::session::{Browser, PASSWORD, Page, Part, png, signed_in, text, user},
+    support::{Backend, TestNode, client, on_every_backend, peer::Peer, residents::public_reply},
 };
 use kentongan::{
     actors::find_publishing_actor,
@@ -686,8 +686,7 @@ async fn api_sweep(backend: &Backend) {
     let mut sessions = vec![(Who::Nobody, None)];
     for role in Role::ALL {
         let account = user(&portal, &format!("api-{}", role.as_str()), role).await;
-        let mut browser = Browser::new(&portal);
-        browser.login(&account.username, PASSWORD).await;
+        let browser = Browser::signed_in_as(&portal, &account.username).await;
         sessions.push((Who::Signed(role), Some(browser.cookie_header())));
     }
     for row in api::matrix() {
@@ -732,9 +731,7 @@ async fn api_sweep(backend: &Backend) {
 async fn every_cell(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
     let peer = Peer::start(true).await;
-    user(&node, "penyiap", Role::Admin).await;
-    let mut setup = Browser::new(&node);
-    setup.login("penyiap", PASSWORD).await;
+    let (mut setup, _) = signed_in(&node, "penyiap", Role::Admin).await;
     for who in [
         Who::Nobody,
         Who::Signed(Role::Kontributor),
@@ -750,7 +747,5 @@ async fn every_cell(backend: Backend) {
 
 #[tokio::test]
 async fn every_admin_route_answers_every_role_as_the_matrix_says() {
-    for backend in backends() {
-        every_cell(backend).await;
-    }
+    on_every_backend(every_cell).await;
 }

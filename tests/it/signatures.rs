@@ -2,9 +2,8 @@
 //! is stored. Signatures: missing, wrong key, bad digest, stale date, actor ≠ signer.
 
 use crate::support::{
-    Backend, Shape, TestNode, WAIT, backends, client, eventually,
+    Backend, Shape, TestNode, WAIT, client, eventually, on_every_backend, on_every_setup,
     peer::{Peer, private_key, rand_id},
-    setups,
 };
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -342,10 +341,7 @@ async fn send_raw_request(request: reqwest::Request) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_a_clear_4xx_and_change_nothing_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        refusals(backend).await;
-    }
+    on_every_backend(refusals).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -469,10 +465,7 @@ async fn key_rotation(backend: Backend, shape: Shape) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_rotates_its_key_is_accepted_after_one_refetch_on_every_backend_and_in_production_shape()
  {
-    for (backend, shape) in setups() {
-        eprintln!("backend: {}, {}", backend.name(), shape.name());
-        key_rotation(backend, shape).await;
-    }
+    on_every_setup(key_rotation).await;
 }
 
 /// In production mode a node connects to no loopback address: a peer whose name

@@ -3,7 +3,7 @@
 //! "follow from Mastodon" pages, the village word and language settings, and that no
 //! script from a post ever reaches a page. Every test runs on each backend.
 
-use crate::support::{Backend, TestNode, backends, client};
+use crate::support::{Backend, TestNode, client, on_every_backend};
 use kentongan::{
     auth::{self, Role},
     clock::now_ms,
@@ -112,7 +112,7 @@ fn handle(node: &TestNode) -> String {
 
 #[tokio::test]
 async fn home_page_shows_the_village_pinned_announcement_agenda_and_latest_posts() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let store = &node.state().store;
         let banner = stored_image(&node, "Sawah di pagi hari", 10);
@@ -232,12 +232,13 @@ async fn home_page_shows_the_village_pinned_announcement_agenda_and_latest_posts
         assert!(!home.contains("<script"));
         assert!(home.len() < 30_000, "home page weighs {} bytes", home.len());
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn post_page_has_open_graph_tags_author_agenda_box_and_a_calendar_file() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let store = &node.state().store;
         let actor = main_actor(&node).await;
@@ -376,12 +377,13 @@ async fn post_page_has_open_graph_tags_author_agenda_box_and_a_calendar_file() {
             "the actor writes CLI posts"
         );
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn categories_archive_and_search_list_the_right_posts() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let now = now_ms();
         publish(
@@ -471,12 +473,13 @@ async fn categories_archive_and_search_list_the_right_posts() {
         let (status, _, _) = get(&node, "/halaman/tidak-ada").await;
         assert_eq!(status, 404);
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn village_feeds_parse_and_the_sitemap_lists_live_posts_only() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let actor = main_actor(&node).await;
         let cover = stored_image(&node, "Sungai jernih", 60);
@@ -552,12 +555,13 @@ async fn village_feeds_parse_and_the_sitemap_lists_live_posts_only() {
         assert_eq!(status, 410, "a deleted post stays gone");
         assert!(body.contains("Kabar ini sudah dihapus."));
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn following_from_mastodon_sends_visitors_to_their_server_or_explains() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let follow = page(&node, "/ikuti").await;
         assert!(follow.contains(&handle(&node)));
@@ -593,12 +597,13 @@ async fn following_from_mastodon_sends_visitors_to_their_server_or_explains() {
         assert!(print.contains("@media print"));
         assert!(print.contains(&format!("{}/u/desa-sukamaju", node.base)));
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_village_word_and_the_language_change_the_texts() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let store = &node.state().store;
         let nagari = SiteSettings {
@@ -626,12 +631,13 @@ async fn the_village_word_and_the_language_change_the_texts() {
         assert!(html.contains("<meta property=\"og:locale\" content=\"en_US\">"));
         assert!(html.contains(">News</span>"));
         node.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn script_in_a_post_never_reaches_a_page() {
-    for backend in backends() {
+    on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let post = publish(
             &node,
@@ -655,5 +661,6 @@ async fn script_in_a_post_never_reaches_a_page() {
             assert!(!xml.contains("<script"), "{path}");
         }
         node.stop().await;
-    }
+    })
+    .await;
 }

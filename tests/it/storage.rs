@@ -4,9 +4,10 @@
 //! root, SKIPPED otherwise).
 
 use crate::{
-    admin::{Browser, PASSWORD, Part, png, text},
+    support::session::{Browser, PASSWORD, Part, png, signed_in, text},
     support::{
-        Backend, TestDb, TestNode, WAIT, backends, eventually, loopback_listener, peer::Peer,
+        Backend, TestDb, TestNode, WAIT, eventually, loopback_listener, on_every_backend,
+        peer::Peer,
     },
 };
 use kentongan::{
@@ -251,10 +252,7 @@ async fn one_server_quota(backend: Backend) {
 /// is still accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_one_server_cannot_pass_its_daily_quota_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        one_server_quota(backend).await;
-    }
+    on_every_backend(one_server_quota).await;
 }
 
 /// The counts shown under each activity of the admin's delivery report (the lists of
@@ -301,11 +299,7 @@ async fn retention(backend: Backend) {
         (counts.pending == 0 && counts.delivered == 1 && counts.failed == 1).then_some(counts)
     })
     .await;
-    kentongan::auth::create_user(store, "operator", "", Role::Editor, PASSWORD)
-        .await
-        .expect("user");
-    let mut browser = Browser::new(&node);
-    browser.login("operator", PASSWORD).await;
+    let (mut browser, _) = signed_in(&node, "operator", Role::Editor).await;
     let page_path = format!("/admin/posts/{}", post.public_id);
     let before = browser.get(&page_path).await;
     assert_eq!(before.status, 200, "{}", before.body);
@@ -413,10 +407,7 @@ async fn retention(backend: Backend) {
 /// than 90 days into totals: the admin's delivery report shows the same numbers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_retention_forgets_old_rows_and_keeps_the_report_totals_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        retention(backend).await;
-    }
+    on_every_backend(retention).await;
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped (also when the test fails).
@@ -729,14 +720,11 @@ async fn nearly_full_disk(backend: Backend, disk: SmallDisk) {
 /// Indonesia, nothing committed is lost, and once space is freed it all works again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_a_nearly_full_disk_refuses_new_data_and_keeps_serving_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
+    on_every_backend(|backend| async move {
         match SmallDisk::mount(96) {
             Ok(disk) => nearly_full_disk(backend, disk).await,
-            Err(reason) => {
-                eprintln!("SKIPPED: {reason}");
-                return;
-            }
+            Err(reason) => eprintln!("SKIPPED: {reason}"),
         }
-    }
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 //! filters with a one-line 400, and follow the operator's curation (feature, hide) made
 //! through the admin API. On SQLite and on PostgreSQL.
 
-use crate::support::{Backend, TestDb, TestNode, backends, client, loopback_listener};
+use crate::support::{Backend, TestDb, TestNode, client, loopback_listener, on_every_backend};
 use chrono::{FixedOffset, TimeZone};
 use kentongan::{
     app::Node,
@@ -539,10 +539,7 @@ async fn lists_filters_and_pages(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeline_lists_newest_first_filters_and_pages_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        lists_filters_and_pages(backend).await;
-    }
+    on_every_backend(lists_filters_and_pages).await;
 }
 
 async fn curation_features_and_hides(backend: Backend) {
@@ -698,10 +695,7 @@ async fn curation_features_and_hides(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curation_features_and_hides_with_the_api_token_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        curation_features_and_hides(backend).await;
-    }
+    on_every_backend(curation_features_and_hides).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@
 //! The documents name the village as `https://desa.example/u/desa-jangkarasam` and its
 //! post as `https://desa.example/p/abc123`; the test puts the node's own addresses there.
 
-use crate::support::{Backend, TestNode, WAIT, backends, eventually};
+use crate::support::{Backend, TestNode, WAIT, eventually, on_every_backend};
 use kentongan::{
     clock::now_ms,
     federation::{
@@ -367,8 +367,5 @@ async fn every_server_is_acted_on(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_real_servers_send_is_acted_on_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        every_server_is_acted_on(backend).await;
-    }
+    on_every_backend(every_server_is_acted_on).await;
 }

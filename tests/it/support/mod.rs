@@ -5,6 +5,7 @@
 pub mod peer;
 pub mod production;
 pub mod residents;
+pub mod session;
 
 use kentongan::{
     app::Node,
@@ -32,13 +33,53 @@ impl Backend {
 }
 
 /// SQLite always; PostgreSQL when `TEST_POSTGRES_URL` is set (it is in CI).
-pub fn backends() -> Vec<Backend> {
+fn backends() -> Vec<Backend> {
     let mut list = vec![Backend::Sqlite];
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => list.push(Backend::Postgres(url)),
         _ => eprintln!("SKIPPED the PostgreSQL half of this test: TEST_POSTGRES_URL is not set"),
     }
     list
+}
+
+/// Runs `test` on every backend of [`backends`], one after the other. A failure says
+/// which backend it happened on.
+pub async fn on_every_backend<F, Fut>(mut test: F)
+where
+    F: FnMut(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        let on = format!("the {} backend", backend.name());
+        run_naming(&on, test(backend)).await;
+    }
+}
+
+/// Runs `test` on every backend in every shape of [`setups`]. A failure says which.
+pub async fn on_every_setup<F, Fut>(mut test: F)
+where
+    F: FnMut(Backend, Shape) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for (backend, shape) in setups() {
+        let on = format!("the {} backend, {}", backend.name(), shape.name());
+        run_naming(&on, test(backend, shape)).await;
+    }
+}
+
+/// Awaits `run`; if it panics, panics again with `on` in front of the message (the
+/// first panic has already printed where it happened).
+async fn run_naming(on: &str, run: impl Future<Output = ()>) {
+    use futures::FutureExt;
+    eprintln!("on {on}");
+    if let Err(panic) = std::panic::AssertUnwindSafe(run).catch_unwind().await {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("(no message)");
+        panic!("failed on {on}: {message}");
+    }
 }
 
 /// How a test's servers are reached.
@@ -72,7 +113,7 @@ pub fn shapes() -> Vec<Shape> {
 }
 
 /// Every backend in every shape this machine can run.
-pub fn setups() -> Vec<(Backend, Shape)> {
+fn setups() -> Vec<(Backend, Shape)> {
     let shapes = shapes();
     backends()
         .into_iter()
