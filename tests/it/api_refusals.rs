@@ -3,11 +3,11 @@
 //! into the status that says why, with a one-line reason, never a 503 for a client's
 //! mistake. Each answer carries the id the log names the request by.
 
-use crate::support::{Backend, TestNode, backends, client};
+use crate::support::{Backend, TestNode, client, on_every_backend};
 use kentongan::config::Role;
 
-async fn refusals(backend: &Backend) {
-    let portal = TestNode::start_with_role(backend, "portal-uji", Role::Portal).await;
+async fn refusals(backend: Backend) {
+    let portal = TestNode::start_with_role(&backend, "portal-uji", Role::Portal).await;
     let add_village = || {
         client()
             .post(format!("{}/api/v1/villages", portal.base))
@@ -68,8 +68,5 @@ async fn refusals(backend: &Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_answers_refusals_with_their_status_on_every_backend() {
-    for backend in backends() {
-        eprintln!("backend: {}", backend.name());
-        refusals(&backend).await;
-    }
+    on_every_backend(refusals).await;
 }
