@@ -319,6 +319,28 @@ fn request_of(row: &Row, fx: &Fixtures) -> (String, Option<Body>) {
             Some(form(&[("display_name", &format!("Petugas {label}"))])),
         ),
         ("GET", "/admin/posts/new") => get(row.path.into()),
+        ("GET", "/admin/static/{file}") => get(row.path.replace("{file}", "editor.js")),
+        ("POST", "/admin/editor/upload") => (
+            row.path.into(),
+            Some(Body::Multipart(vec![Part::File(
+                "photo",
+                "foto.png",
+                "image/png",
+                png(64, 48),
+            )])),
+        ),
+        ("POST", "/admin/editor/autosave") => (
+            row.path.into(),
+            Some(form(&[
+                ("title", &format!("Draf otomatis {label}")),
+                ("body", "Isi yang sedang ditulis."),
+                ("kind", "berita"),
+            ])),
+        ),
+        ("POST", "/admin/editor/preview") => (
+            row.path.into(),
+            Some(form(&[("title", "Pratinjau"), ("body", "Isi **tebal**.")])),
+        ),
         ("POST", "/admin/posts/new") => (
             row.path.into(),
             Some(editor_parts(&format!("Draf baru {label}"), "save_draft")),

@@ -24,6 +24,7 @@ pub fn base(admin: &Admin) -> Value {
         lang => admin.lang.code(),
         site_name => admin.actor.name.clone(),
         csrf => admin.session.csrf_token.clone(),
+        editor_js => super::assets::url("editor.js"),
         me => context! {
             username => admin.session.user.username.clone(),
             display_name => admin.session.user.display_name.clone(),
