@@ -24,6 +24,7 @@ mod quotas;
 mod records;
 mod retention;
 mod site;
+mod templates;
 mod ticket_desk;
 mod ticket_figures;
 mod tickets;
@@ -43,6 +44,7 @@ pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
+pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{
     DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,
     TicketNoteRecord, TicketPhotoRecord,

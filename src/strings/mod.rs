@@ -270,7 +270,7 @@ mod tests {
             ("PRIVACY_POLICY", "retention.rs"),
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let strings_dir = root.join("web").join("strings");
+        let strings_dir = root.join("strings");
         let mut files = Vec::new();
         sources(&root, &mut files);
         files.retain(|(path, _)| !path.starts_with(&strings_dir));

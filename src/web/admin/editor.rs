@@ -25,7 +25,7 @@ use crate::{
     publishing::{
         self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind,
         drafts::{self, DraftStatus},
-        markdown,
+        markdown, templates,
     },
     site::TimeZone,
     state::AppState,
@@ -33,7 +33,7 @@ use crate::{
     strings::{self, Text},
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -537,7 +537,13 @@ fn script_texts(admin: &Admin) -> String {
         .replace('<', "\\u003c")
 }
 
-async fn show_form(state: &AppState, admin: &Admin, target: Target, form: EditorForm) -> Response {
+async fn show_form(
+    state: &AppState,
+    admin: &Admin,
+    target: Target,
+    form: EditorForm,
+    templates: Vec<Value>,
+) -> Response {
     if allowed_actions(admin, &target).is_empty() {
         return view::forbidden(admin, strings::ADMIN_FORBIDDEN);
     }
@@ -546,7 +552,7 @@ async fn show_form(state: &AppState, admin: &Admin, target: Target, form: Editor
         form: &form,
         error: None,
         preview: None,
-        templates: Vec::new(),
+        templates,
     };
     show(state, admin, StatusCode::OK, shown).await
 }
@@ -558,8 +564,38 @@ fn empty_form() -> EditorForm {
     }
 }
 
-pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Response {
-    show_form(&state, &admin, Target::New, empty_form()).await
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewPostQuery {
+    /// A template to start from (`publishing::templates`).
+    templat: Option<i64>,
+}
+
+/// A new post's form: empty, or started from a template (`?templat=ID`); the
+/// templates are offered above it.
+pub async fn new_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(query): Query<NewPostQuery>,
+) -> Response {
+    let list = match state.store.post_templates().await {
+        Ok(list) => list,
+        Err(err) => return view::failure(err),
+    };
+    let mut form = empty_form();
+    if let Some(id) = query.templat {
+        let Some(template) = list.iter().find(|t| t.id == id) else {
+            return view::message(&admin, StatusCode::NOT_FOUND, strings::TEMPLATE_GONE);
+        };
+        let (input, place, organiser) = templates::start_of(template);
+        form = EditorForm::of_input(&input, None, admin.settings.time_zone);
+        form.event_place = place;
+        form.event_organiser = organiser;
+    }
+    let offered = list
+        .iter()
+        .map(|t| context! { id => t.id, name => t.name.clone() })
+        .collect();
+    show_form(&state, &admin, Target::New, form, offered).await
 }
 
 async fn find_post(state: &AppState, admin: &Admin, id: &str) -> Result<PostRecord, Response> {
@@ -589,7 +625,7 @@ pub async fn post_form(
 ) -> Result<Response, Response> {
     let post = find_post(&state, &admin, &id).await?;
     let form = EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
-    Ok(show_form(&state, &admin, Target::Post(post), form).await)
+    Ok(show_form(&state, &admin, Target::Post(post), form, Vec::new()).await)
 }
 
 pub async fn draft_form(
@@ -603,7 +639,7 @@ pub async fn draft_form(
         draft.publish_at,
         admin.settings.time_zone,
     );
-    Ok(show_form(&state, &admin, Target::Draft(draft), form).await)
+    Ok(show_form(&state, &admin, Target::Draft(draft), form, Vec::new()).await)
 }
 
 pub async fn new_submit(

@@ -25,6 +25,7 @@ mod holidays;
 mod login;
 mod moderation;
 mod pages;
+mod post_templates;
 mod session;
 mod settings;
 mod ticket_desk;
@@ -126,6 +127,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/categories.html",
         include_str!("../templates/admin/categories.html"),
+    ),
+    (
+        "admin/post_templates.html",
+        include_str!("../templates/admin/post_templates.html"),
     ),
     (
         "admin/users.html",
@@ -355,6 +360,31 @@ fn table() -> Routes {
             "/admin/categories/{id}/delete",
             Signed(ManageCategories),
             categories::delete,
+        )
+        .get(
+            "/admin/templates",
+            Signed(ManageTemplates),
+            post_templates::list,
+        )
+        .post(
+            "/admin/templates",
+            Signed(ManageTemplates),
+            post_templates::add,
+        )
+        .get(
+            "/admin/templates/{id}",
+            Signed(ManageTemplates),
+            post_templates::edit_form,
+        )
+        .post(
+            "/admin/templates/{id}",
+            Signed(ManageTemplates),
+            post_templates::update,
+        )
+        .post(
+            "/admin/templates/{id}/delete",
+            Signed(ManageTemplates),
+            post_templates::delete,
         )
         .get("/admin/dokumen", Signed(ManageDocuments), documents::list)
         .post("/admin/dokumen", Signed(ManageDocuments), documents::upload)
