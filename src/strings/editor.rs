@@ -15,7 +15,7 @@ texts! {
     EDITOR_PHOTO => "Foto", "Photo";
     EDITOR_LINK_TEXT => "teks tautan", "link text";
     EDITOR_BODY_LABEL => "Isi kabar", "Body";
-    EDITOR_BODY_HINT => "Tulis seperti di WhatsApp: *tebal*, _miring_, ~coret~ dan daftar dengan - atau 1. tetap rapi. Tombol di atas kotak ini juga bisa dipakai.", "Write as in WhatsApp: *bold*, _italic_, ~strike~ and lists with - or 1. come out formatted. The buttons above the box work too.";
+    EDITOR_BODY_HINT => "Teks yang ditempel dari WhatsApp (*tebal*, _miring_, ~coret~, daftar) tetap rapi. Tombol di bawah ini menebalkan, memiringkan, atau membuat judul, daftar, tautan dan kutipan.", "Text pasted from WhatsApp (*bold*, _italic_, ~strike~, lists) keeps its formatting. The buttons below make bold, italic, headings, lists, links and quotes.";
     EDITOR_PHOTOS_DROP => "Pilih, tempel atau seret foto ke sini (boleh beberapa sekaligus). Foto diperkecil di ponsel sebelum dikirim.", "Choose, paste or drop photos here (several at once). Photos are made smaller on the phone before they are sent.";
     EDITOR_PHOTO_CHOOSE => "Pilih foto", "Choose photos";
     EDITOR_PHOTO_SHRINKING => "Memperkecil foto…", "Making the photo smaller…";
