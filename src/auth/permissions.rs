@@ -27,6 +27,8 @@ pub enum Permission {
     HandleTickets,
     ManagePages,
     ManageCategories,
+    /// The templates the editor offers for posts written every week.
+    ManageTemplates,
     /// Public information (PPID) documents, the excepted ones included.
     ManageDocuments,
     /// Blocking accounts and servers of the fediverse, for the whole node.
@@ -45,7 +47,7 @@ pub enum Reach {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::UseAdmin,
         Permission::WriteDrafts,
         Permission::ViewPosts,
@@ -55,6 +57,7 @@ impl Permission {
         Permission::HandleTickets,
         Permission::ManagePages,
         Permission::ManageCategories,
+        Permission::ManageTemplates,
         Permission::ManageDocuments,
         Permission::ManageBlocks,
         Permission::ManageSettings,
@@ -73,6 +76,7 @@ impl Permission {
             Self::HandleTickets => "handle_tickets",
             Self::ManagePages => "manage_pages",
             Self::ManageCategories => "manage_categories",
+            Self::ManageTemplates => "manage_templates",
             Self::ManageDocuments => "manage_documents",
             Self::ManageBlocks => "manage_blocks",
             Self::ManageSettings => "manage_settings",
@@ -92,6 +96,7 @@ impl Permission {
             Self::HandleTickets => strings::PERM_HANDLE_TICKETS,
             Self::ManagePages => strings::PERM_MANAGE_PAGES,
             Self::ManageCategories => strings::PERM_MANAGE_CATEGORIES,
+            Self::ManageTemplates => strings::PERM_MANAGE_TEMPLATES,
             Self::ManageDocuments => strings::PERM_MANAGE_DOCUMENTS,
             Self::ManageBlocks => strings::PERM_MANAGE_BLOCKS,
             Self::ManageSettings => strings::PERM_MANAGE_SETTINGS,
@@ -114,6 +119,7 @@ pub fn reach(role: Role, permission: Permission) -> Reach {
         Permission::HandleTickets => (All, All, None),
         Permission::ManagePages => (All, All, None),
         Permission::ManageCategories => (All, All, None),
+        Permission::ManageTemplates => (All, All, None),
         Permission::ManageDocuments => (All, All, None),
         Permission::ManageBlocks => (All, None, None),
         Permission::ManageSettings => (All, None, None),

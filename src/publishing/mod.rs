@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod input;
 pub mod markdown;
 pub mod scheduler;
+pub mod templates;
 
 pub use input::{
     EventDetails, MAX_IMAGES, PostChanges, PostImage, PostInput, PostKind, event_of, images_of,

@@ -25,6 +25,7 @@ mod records;
 mod retention;
 mod site;
 mod states;
+mod templates;
 mod ticket_desk;
 mod ticket_figures;
 mod tickets;
@@ -45,6 +46,7 @@ pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{DeliveryState, InboxState, UnknownWord};
+pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{
     DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,
     TicketNoteRecord, TicketPhotoRecord,

@@ -1,6 +1,6 @@
 //! Every word a person reads, in Bahasa Indonesia first and English second. Templates
 //! and messages take their text from here, never inline. The texts are split by area
-//! (`common`, `site`, `admin`, `aspirations`) only to keep each file readable; every constant is
+//! (`common`, `site`, `admin`, `editor`, `aspirations`, …) only to keep each file readable; every constant is
 //! re-exported here, and keys are unique across the areas (a test checks).
 //!
 //! The local word for "village" is a site setting (desa, kelurahan, nagari, ...):
@@ -11,6 +11,7 @@ mod admin;
 mod aspirations;
 mod common;
 mod documents;
+mod editor;
 mod moderation;
 mod profile;
 mod site;
@@ -20,6 +21,7 @@ pub use admin::*;
 pub use aspirations::*;
 pub use common::*;
 pub use documents::*;
+pub use editor::*;
 pub use moderation::*;
 pub use profile::*;
 pub use site::*;
@@ -104,6 +106,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(aspirations::all())
         .chain(ticket_desk::all())
         .chain(documents::all())
+        .chain(editor::all())
         .chain(moderation::all())
         .chain(profile::all())
         .collect()
@@ -190,6 +193,7 @@ mod tests {
             + aspirations::all().len()
             + ticket_desk::all().len()
             + documents::all().len()
+            + editor::all().len()
             + moderation::all().len()
             + profile::all().len();
         assert_eq!(all().len(), listed);

@@ -15,6 +15,14 @@ pub const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-sr
                        script-src 'none'; object-src 'none'; base-uri 'self'; \
                        frame-ancestors 'none'; form-action 'self'";
 
+/// The admin's pages: the same, except that scripts served by the node itself may run
+/// (the editor's own `/admin/static/editor.js`; never inline, never `eval`), and chosen
+/// photos may be shown from `blob:` addresses before they are sent. Set by the admin's
+/// layer (`web::admin`), so the public site keeps `script-src 'none'`.
+pub const ADMIN_CSP: &str = "default-src 'self'; img-src 'self' https: data: blob:; style-src 'self' 'unsafe-inline'; \
+                             script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+                             frame-ancestors 'none'; form-action 'self'";
+
 const DEFAULTS: [(HeaderName, &str); 4] = [
     (header::CONTENT_SECURITY_POLICY, CSP),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -45,6 +45,14 @@ fn public_id_of(location: &str) -> String {
     rest.split('?').next().expect("id").to_string()
 }
 
+/// The address of the editor's script that an admin page links.
+fn script_address(body: &str) -> String {
+    let marker = "<script src=\"";
+    let start = body.find(marker).expect("a script element") + marker.len();
+    let len = body[start..].find('"').expect("end of the src");
+    body[start..start + len].replace("&amp;", "&")
+}
+
 /// A peer follows the village, so publishing has somewhere to deliver.
 pub(crate) async fn followed_by_peer(node: &TestNode) -> Peer {
     let peer = Peer::start(true).await;
@@ -118,16 +126,30 @@ async fn login_lock_out(backend: Backend) {
     assert_eq!(dashboard.header("cache-control"), "no-store");
     assert_eq!(dashboard.header("x-frame-options"), "DENY");
     assert_eq!(dashboard.header("referrer-policy"), "same-origin");
-    assert!(
-        dashboard
-            .header("content-security-policy")
-            .contains("script-src 'none'")
+    // The admin may run the node's own script file, never inline script or eval.
+    assert_eq!(
+        dashboard.header("content-security-policy"),
+        kentongan::web::safety::ADMIN_CSP
     );
+    let directives: Vec<&str> = dashboard
+        .header("content-security-policy")
+        .split(';')
+        .map(str::trim)
+        .collect();
+    assert!(directives.contains(&"script-src 'self'"), "{directives:?}");
     assert!(
-        dashboard
-            .header("content-security-policy")
-            .contains("frame-ancestors 'none'")
+        directives.contains(&"frame-ancestors 'none'"),
+        "{directives:?}"
     );
+    // The editor's script and style are the node's own, cached for a year by hash.
+    let script = browser.get(&script_address(&dashboard.body)).await;
+    assert_eq!(script.status, 200);
+    assert!(script.header("content-type").starts_with("text/javascript"));
+    assert_eq!(
+        script.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(!script.header("etag").is_empty());
     assert_eq!(dashboard.body.matches("<h1").count(), 1);
 
     // The victim is signed in elsewhere and has a published post.
@@ -850,7 +872,17 @@ async fn long_title_and_scripts(backend: Backend) {
         )
         .await;
     assert_eq!(preview.status, 200);
-    assert!(!preview.body.contains("<script"), "{}", preview.body);
+    // The page's only scripts are the node's own file and the editor's words as data.
+    let own = [
+        "<script src=\"/admin/static/editor.js?v=",
+        "<script type=\"application/json\" id=\"editor-texts\">",
+    ];
+    let foreign = preview
+        .body
+        .match_indices("<script")
+        .filter(|(at, _)| !own.iter().any(|o| preview.body[*at..].starts_with(o)))
+        .count();
+    assert_eq!(foreign, 0, "{}", preview.body);
     assert!(!preview.body.contains("onerror=\""));
     let published = browser
         .editor(

@@ -15,6 +15,7 @@ mod cli;
 mod delivery;
 mod dependencies;
 mod documents;
+mod editor;
 mod editorial;
 mod federation;
 mod feeds;

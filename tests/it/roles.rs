@@ -25,6 +25,7 @@ use kentongan::{
     publishing::{
         self, PostInput,
         drafts::{self, DraftStatus},
+        templates::{self, TemplateInput},
     },
     strings,
     web::{
@@ -101,6 +102,9 @@ struct Fixtures {
     category: i64,
     category_name: String,
     category_to_delete: i64,
+    /// Post templates (`/admin/templates`).
+    template: i64,
+    template_to_delete: i64,
     document: i64,
     document_to_delete: i64,
     /// Another staff account.
@@ -249,6 +253,22 @@ async fn fixtures(
     };
     let (category, category_to_delete) = (id_of(&category_name), id_of(&deleted_name));
 
+    let template = async |name: String| {
+        templates::add(
+            store,
+            TemplateInput {
+                name,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("template")
+        .id
+    };
+    let (template, template_to_delete) = (
+        template(format!("Templat {label}")).await,
+        template(format!("Templat dihapus {label}")).await,
+    );
     let document_id = document(node, setup, &format!("Dokumen {label}")).await;
     let document_to_delete = document(node, setup, &format!("Dokumen dihapus {label}")).await;
     let account = auth::create_user(
@@ -276,6 +296,8 @@ async fn fixtures(
         category,
         category_name,
         category_to_delete,
+        template,
+        template_to_delete,
         document: document_id,
         document_to_delete,
         account,
@@ -319,6 +341,28 @@ fn request_of(row: &Row, fx: &Fixtures) -> (String, Option<Body>) {
             Some(form(&[("display_name", &format!("Petugas {label}"))])),
         ),
         ("GET", "/admin/posts/new") => get(row.path.into()),
+        ("GET", "/admin/static/{file}") => get(row.path.replace("{file}", "editor.js")),
+        ("POST", "/admin/editor/upload") => (
+            row.path.into(),
+            Some(Body::Multipart(vec![Part::File(
+                "photo",
+                "foto.png",
+                "image/png",
+                png(64, 48),
+            )])),
+        ),
+        ("POST", "/admin/editor/autosave") => (
+            row.path.into(),
+            Some(form(&[
+                ("title", &format!("Draf otomatis {label}")),
+                ("body", "Isi yang sedang ditulis."),
+                ("kind", "berita"),
+            ])),
+        ),
+        ("POST", "/admin/editor/preview") => (
+            row.path.into(),
+            Some(form(&[("title", "Pratinjau"), ("body", "Isi **tebal**.")])),
+        ),
         ("POST", "/admin/posts/new") => (
             row.path.into(),
             Some(editor_parts(&format!("Draf baru {label}"), "save_draft")),
@@ -433,6 +477,28 @@ fn request_of(row: &Row, fx: &Fixtures) -> (String, Option<Body>) {
         ),
         ("POST", "/admin/categories/{id}/delete") => (
             path(&fx.category_to_delete.to_string()),
+            Some(form(&[("confirm", "yes")])),
+        ),
+        ("GET", "/admin/templates") => get(row.path.into()),
+        ("POST", "/admin/templates") => (
+            row.path.into(),
+            Some(form(&[
+                ("name", &format!("Templat baru {label}")),
+                ("kind", "agenda"),
+                ("categories", "Agenda"),
+                ("body", "Isi templat."),
+            ])),
+        ),
+        ("GET", "/admin/templates/{id}") => get(path(&fx.template.to_string())),
+        ("POST", "/admin/templates/{id}") => (
+            path(&fx.template.to_string()),
+            Some(form(&[
+                ("name", &format!("Templat {label} diubah")),
+                ("kind", "berita"),
+            ])),
+        ),
+        ("POST", "/admin/templates/{id}/delete") => (
+            path(&fx.template_to_delete.to_string()),
             Some(form(&[("confirm", "yes")])),
         ),
         ("GET", "/admin/dokumen" | "/admin/dokumen/kelengkapan") => get(row.path.into()),

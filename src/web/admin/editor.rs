@@ -14,6 +14,7 @@
 //! local to the village's time zone.
 
 use super::{
+    assets,
     fields::Fields,
     session::{Admin, AdminMultipart, AdminPost},
     view,
@@ -24,7 +25,7 @@ use crate::{
     publishing::{
         self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind,
         drafts::{self, DraftStatus},
-        markdown,
+        markdown, templates,
     },
     site::TimeZone,
     state::AppState,
@@ -32,7 +33,7 @@ use crate::{
     strings::{self, Text},
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -45,7 +46,7 @@ const MAX_IMAGE_SLOTS: usize = MAX_IMAGES * 2;
 /// What the editor is working on.
 // One per request, on the stack for its length: boxing the post would buy nothing.
 #[allow(clippy::large_enum_variant)]
-enum Target {
+pub(super) enum Target {
     New,
     Draft(DraftRecord),
     Post(PostRecord),
@@ -120,7 +121,7 @@ fn action_label(action: Action, target: &Target) -> Text {
 
 /// An image already attached (or uploaded on an earlier round trip).
 #[derive(Clone, Debug, serde::Serialize)]
-struct ImageField {
+pub(super) struct ImageField {
     key: String,
     extension: String,
     width: u32,
@@ -160,7 +161,7 @@ impl ImageField {
 
 /// The form as the operator typed it: dates stay text until they are read.
 #[derive(Clone, Debug, Default, serde::Serialize)]
-struct EditorForm {
+pub(super) struct EditorForm {
     title: String,
     summary: String,
     body: String,
@@ -203,7 +204,7 @@ impl EditorForm {
 
     /// Reads the text fields and the kept images; a kept image must name files the
     /// media store holds, so a forged key cannot point anywhere.
-    fn of_fields(fields: &Fields, media: &MediaStore) -> Self {
+    pub(super) fn of_fields(fields: &Fields, media: &MediaStore) -> Self {
         let mut images = Vec::new();
         for n in 0..MAX_IMAGE_SLOTS {
             let key = fields.get(&format!("image_key_{n}"));
@@ -257,7 +258,7 @@ impl EditorForm {
     }
 
     /// The post input, and the scheduled time; a date that cannot be read is refused.
-    fn to_input(&self, tz: TimeZone) -> Result<(PostInput, Option<i64>), Text> {
+    pub(super) fn to_input(&self, tz: TimeZone) -> Result<(PostInput, Option<i64>), Text> {
         let time = |value: &str| -> Result<Option<i64>, Text> {
             if value.trim().is_empty() {
                 return Ok(None);
@@ -299,12 +300,15 @@ impl EditorForm {
 }
 
 /// Why uploads could not all be kept.
-enum UploadFailure {
+pub(super) enum UploadFailure {
     Media(MediaError),
     Internal(anyhow::Error),
 }
 
-async fn store_upload(state: &AppState, bytes: Vec<u8>) -> Result<PostImage, UploadFailure> {
+pub(super) async fn store_upload(
+    state: &AppState,
+    bytes: Vec<u8>,
+) -> Result<PostImage, UploadFailure> {
     if state.disk.files_may_grow().is_err() {
         return Err(UploadFailure::Media(MediaError::NoSpace));
     }
@@ -325,6 +329,16 @@ async fn store_upload(state: &AppState, bytes: Vec<u8>) -> Result<PostImage, Upl
         height: stored.height,
         alt: String::new(),
     })
+}
+
+/// How a refused upload is answered.
+pub(super) fn media_status(err: &MediaError) -> StatusCode {
+    match err {
+        MediaError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        MediaError::NoSpace => StatusCode::INSUFFICIENT_STORAGE,
+        _ => StatusCode::BAD_REQUEST,
+    }
 }
 
 /// Processes and stores every new file: the cover goes first, gallery files last.
@@ -376,6 +390,8 @@ struct Shown<'a> {
     form: &'a EditorForm,
     error: Option<String>,
     preview: Option<Value>,
+    /// The templates offered ("Mulai dari templat"): only for a new post.
+    templates: Vec<Value>,
 }
 
 async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<'_>) -> Response {
@@ -419,6 +435,11 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
         .into_iter()
         .map(|a| context! { value => a.value(), label => action_label(a, shown.target).get(lang) })
         .collect();
+    let target_key = match shown.target {
+        Target::New => "new".to_string(),
+        Target::Draft(d) => format!("draft-{}", d.id),
+        Target::Post(p) => format!("post-{}", p.public_id),
+    };
     let (heading, action_url, public_url, draft) = match shown.target {
         Target::New => (
             strings::ADMIN_NEW_POST,
@@ -463,11 +484,66 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
             preview => shown.preview,
             time_zone => admin.settings.time_zone.code(),
             max_images => MAX_IMAGES,
+            target_key => target_key,
+            autosave => autosaves(admin, shown.target),
+            editor_texts => script_texts(admin),
+            editor_css => assets::url("editor.css"),
+            templates => shown.templates,
         },
     )
 }
 
-async fn show_form(state: &AppState, admin: &Admin, target: Target, form: EditorForm) -> Response {
+/// Whether the script may save this target as a server draft while the operator types:
+/// a new post or a draft still being written, never a post already out or a draft
+/// waiting for approval or scheduled (those change only when a button says so).
+pub(super) fn autosaves(admin: &Admin, target: &Target) -> bool {
+    match target {
+        Target::New => true,
+        Target::Draft(draft) => {
+            may_edit_draft(admin, draft) && DraftStatus::parse(&draft.status) == DraftStatus::Draft
+        }
+        Target::Post(_) => false,
+    }
+}
+
+/// The words the script shows (`#editor-texts`), as JSON safe inside a `<script>` block.
+fn script_texts(admin: &Admin) -> String {
+    let texts: std::collections::BTreeMap<&str, String> = [
+        ("saving", strings::EDITOR_SAVING),
+        ("savedLocal", strings::EDITOR_SAVED_LOCAL),
+        ("savedServer", strings::EDITOR_SAVED_SERVER),
+        ("offline", strings::EDITOR_OFFLINE),
+        ("sessionExpired", strings::EDITOR_SESSION_EXPIRED),
+        ("signInAgain", strings::EDITOR_SIGN_IN_AGAIN),
+        ("linkText", strings::EDITOR_LINK_TEXT),
+        ("bold", strings::ADMIN_MD_BOLD),
+        ("italic", strings::ADMIN_MD_ITALIC),
+        ("shrinking", strings::EDITOR_PHOTO_SHRINKING),
+        ("uploading", strings::EDITOR_PHOTO_UPLOADING),
+        ("retrying", strings::EDITOR_PHOTO_RETRYING),
+        ("waiting", strings::EDITOR_PHOTO_WAITING),
+        ("uploaded", strings::EDITOR_PHOTO_DONE),
+        ("uploadFailed", strings::EDITOR_PHOTO_FAILED),
+        ("tooMany", strings::EDITOR_PHOTO_TOO_MANY),
+        ("alt", strings::ADMIN_FIELD_ALT),
+        ("altFirst", strings::ADMIN_FIELD_ALT_FIRST),
+        ("remove", strings::ADMIN_REMOVE_IMAGE),
+    ]
+    .into_iter()
+    .map(|(key, text)| (key, text.fill(admin.lang, &admin.settings.village_word)))
+    .collect();
+    serde_json::to_string(&texts)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c")
+}
+
+async fn show_form(
+    state: &AppState,
+    admin: &Admin,
+    target: Target,
+    form: EditorForm,
+    templates: Vec<Value>,
+) -> Response {
     if allowed_actions(admin, &target).is_empty() {
         return view::forbidden(admin, strings::ADMIN_FORBIDDEN);
     }
@@ -476,6 +552,7 @@ async fn show_form(state: &AppState, admin: &Admin, target: Target, form: Editor
         form: &form,
         error: None,
         preview: None,
+        templates,
     };
     show(state, admin, StatusCode::OK, shown).await
 }
@@ -487,8 +564,38 @@ fn empty_form() -> EditorForm {
     }
 }
 
-pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Response {
-    show_form(&state, &admin, Target::New, empty_form()).await
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewPostQuery {
+    /// A template to start from (`publishing::templates`).
+    templat: Option<i64>,
+}
+
+/// A new post's form: empty, or started from a template (`?templat=ID`); the
+/// templates are offered above it.
+pub async fn new_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(query): Query<NewPostQuery>,
+) -> Response {
+    let list = match state.store.post_templates().await {
+        Ok(list) => list,
+        Err(err) => return view::failure(err),
+    };
+    let mut form = empty_form();
+    if let Some(id) = query.templat {
+        let Some(template) = list.iter().find(|t| t.id == id) else {
+            return view::message(&admin, StatusCode::NOT_FOUND, strings::TEMPLATE_GONE);
+        };
+        let (input, place, organiser) = templates::start_of(template);
+        form = EditorForm::of_input(&input, None, admin.settings.time_zone);
+        form.event_place = place;
+        form.event_organiser = organiser;
+    }
+    let offered = list
+        .iter()
+        .map(|t| context! { id => t.id, name => t.name.clone() })
+        .collect();
+    show_form(&state, &admin, Target::New, form, offered).await
 }
 
 async fn find_post(state: &AppState, admin: &Admin, id: &str) -> Result<PostRecord, Response> {
@@ -518,7 +625,7 @@ pub async fn post_form(
 ) -> Result<Response, Response> {
     let post = find_post(&state, &admin, &id).await?;
     let form = EditorForm::of_input(&PostInput::of_post(&post), None, admin.settings.time_zone);
-    Ok(show_form(&state, &admin, Target::Post(post), form).await)
+    Ok(show_form(&state, &admin, Target::Post(post), form, Vec::new()).await)
 }
 
 pub async fn draft_form(
@@ -532,7 +639,7 @@ pub async fn draft_form(
         draft.publish_at,
         admin.settings.time_zone,
     );
-    Ok(show_form(&state, &admin, Target::Draft(draft), form).await)
+    Ok(show_form(&state, &admin, Target::Draft(draft), form, Vec::new()).await)
 }
 
 pub async fn new_submit(
@@ -584,18 +691,14 @@ async fn submit(
             form,
             error: Some(error),
             preview: None,
+            templates: Vec::new(),
         };
         Err(show(state, admin, status, shown).await)
     };
     match add_uploads(state, &fields, &mut form).await {
         Ok(()) => {}
         Err(UploadFailure::Media(err)) => {
-            let status = match err {
-                MediaError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                MediaError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                MediaError::NoSpace => StatusCode::INSUFFICIENT_STORAGE,
-                _ => StatusCode::BAD_REQUEST,
-            };
+            let status = media_status(&err);
             return refuse(status, &form, err.text().get(admin.lang).to_string()).await;
         }
         Err(UploadFailure::Internal(err)) => return Err(view::failure(err)),
@@ -632,6 +735,7 @@ async fn submit(
                 form: &form,
                 error: None,
                 preview: Some(preview),
+                templates: Vec::new(),
             };
             return Ok(show(state, admin, StatusCode::OK, shown).await);
         }
@@ -649,7 +753,7 @@ async fn submit(
     }
 }
 
-async fn actor_of(
+pub(super) async fn actor_of(
     state: &AppState,
     admin: &Admin,
     target: &Target,

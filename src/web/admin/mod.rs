@@ -14,15 +14,18 @@
 
 mod account;
 mod aspirations;
+mod assets;
 mod categories;
 mod dashboard;
 mod documents;
 mod editor;
+mod editor_api;
 mod followers;
 mod holidays;
 mod login;
 mod moderation;
 mod pages;
+mod post_templates;
 mod session;
 mod settings;
 mod ticket_desk;
@@ -126,6 +129,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/categories.html"),
     ),
     (
+        "admin/post_templates.html",
+        include_str!("../templates/admin/post_templates.html"),
+    ),
+    (
         "admin/users.html",
         include_str!("../templates/admin/users.html"),
     ),
@@ -160,12 +167,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// What the admin adds to the safety headers every page carries (`web::safety`): its
-/// pages are never cached, and their addresses never leave the site in a Referer.
+/// pages are never cached (its own script and style say otherwise: `assets`), their
+/// addresses never leave the site in a Referer, and scripts of the node's own may run.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     for (name, value) in [
-        (header::CACHE_CONTROL, "no-store"),
         (header::REFERRER_POLICY, "same-origin"),
+        (header::CONTENT_SECURITY_POLICY, super::safety::ADMIN_CSP),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
@@ -180,6 +191,7 @@ fn table() -> Routes {
     Routes::default()
         .get("/admin", Signed(UseAdmin), dashboard::dashboard)
         .get("/admin/", Signed(UseAdmin), dashboard::dashboard)
+        .get("/admin/static/{file}", Public, assets::file)
         .get("/admin/login", Public, login::form)
         .post("/admin/login", Public, login::submit)
         .post("/admin/logout", Signed(UseAdmin), login::logout)
@@ -187,6 +199,21 @@ fn table() -> Routes {
         .post("/admin/account", Signed(UseAdmin), account::submit)
         .get("/admin/posts/new", Signed(WriteDrafts), editor::new_form)
         .post("/admin/posts/new", Signed(WriteDrafts), editor::new_submit)
+        .post(
+            "/admin/editor/upload",
+            Signed(WriteDrafts),
+            editor_api::upload,
+        )
+        .post(
+            "/admin/editor/autosave",
+            Signed(WriteDrafts),
+            editor_api::autosave,
+        )
+        .post(
+            "/admin/editor/preview",
+            Signed(WriteDrafts),
+            editor_api::preview,
+        )
         .get(
             "/admin/drafts/{id}/edit",
             Signed(WriteDrafts),
@@ -333,6 +360,31 @@ fn table() -> Routes {
             "/admin/categories/{id}/delete",
             Signed(ManageCategories),
             categories::delete,
+        )
+        .get(
+            "/admin/templates",
+            Signed(ManageTemplates),
+            post_templates::list,
+        )
+        .post(
+            "/admin/templates",
+            Signed(ManageTemplates),
+            post_templates::add,
+        )
+        .get(
+            "/admin/templates/{id}",
+            Signed(ManageTemplates),
+            post_templates::edit_form,
+        )
+        .post(
+            "/admin/templates/{id}",
+            Signed(ManageTemplates),
+            post_templates::update,
+        )
+        .post(
+            "/admin/templates/{id}/delete",
+            Signed(ManageTemplates),
+            post_templates::delete,
         )
         .get("/admin/dokumen", Signed(ManageDocuments), documents::list)
         .post("/admin/dokumen", Signed(ManageDocuments), documents::upload)

@@ -106,7 +106,24 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
-fn to_login(parts: &Parts) -> Response {
+/// The admin page a POST was sent from, by its Referer (sent within the site:
+/// `Referrer-Policy: same-origin`): where a form whose session ended returns after login.
+fn sending_page(headers: &HeaderMap, base: &Url) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let url = Url::parse(referer).ok()?;
+    if url.origin() != base.origin() {
+        return None;
+    }
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    safe_next(&path).map(String::from)
+}
+
+/// To the login form, remembering where to come back: the page asked for, or for a
+/// POST the page whose form was sent (the editor, whose script has kept what was typed).
+fn to_login(parts: &Parts, state: &AppState) -> Response {
     let next = if parts.method == Method::GET {
         parts
             .uri
@@ -114,7 +131,7 @@ fn to_login(parts: &Parts) -> Response {
             .map(|pq| pq.as_str().to_string())
             .unwrap_or_else(|| "/admin".into())
     } else {
-        "/admin".into()
+        sending_page(&parts.headers, state.urls.base()).unwrap_or_else(|| "/admin".into())
     };
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("next", &next)
@@ -136,13 +153,13 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
-            return Err(to_login(parts));
+            return Err(to_login(parts, state));
         };
         let session = auth::session(&state.store, &token)
             .await
             .map_err(|err| AppError::from(err).into_response())?;
         let Some(session) = session else {
-            return Err(to_login(parts));
+            return Err(to_login(parts, state));
         };
         let settings = site::load(&state.store)
             .await

@@ -24,6 +24,7 @@ pub fn base(admin: &Admin) -> Value {
         lang => admin.lang.code(),
         site_name => admin.actor.name.clone(),
         csrf => admin.session.csrf_token.clone(),
+        editor_js => super::assets::url("editor.js"),
         me => context! {
             username => admin.session.user.username.clone(),
             display_name => admin.session.user.display_name.clone(),
@@ -109,6 +110,8 @@ pub fn flash(code: Option<&str>, lang: Lang) -> Option<&'static str> {
         "page_deleted" => strings::ADMIN_OK_PAGE_DELETED,
         "category_saved" => strings::ADMIN_OK_CATEGORY_SAVED,
         "category_deleted" => strings::ADMIN_OK_CATEGORY_DELETED,
+        "template_saved" => strings::TEMPLATES_OK_SAVED,
+        "template_deleted" => strings::TEMPLATES_OK_DELETED,
         "user_saved" => strings::ADMIN_OK_USER_SAVED,
         "account" => strings::ADMIN_OK_ACCOUNT,
         "password" => strings::ADMIN_OK_PASSWORD,
