@@ -36,6 +36,9 @@ texts! {
     UNTITLED => "Tanpa judul", "Untitled";
     PAGES => "Halaman kabar", "Pages of posts";
     MON_TITLE => "Pemantauan situs desa", "Village site monitoring";
+    MON_STATUS_ACTIVE => "aktif", "active";
+    MON_STATUS_LESS_ACTIVE => "kurang aktif", "less active";
+    MON_STATUS_INACTIVE => "tidak aktif", "inactive";
     MON_INTRO => "Keaktifan tiap desa menurut tanggal terbit kabarnya, bukan tanggal diterima portal.", "How active each village is, by the publication date of its posts, not when the portal received them.";
     MON_RULE_ACTIVE => "Aktif: paling sedikit {posts} kabar dalam {days} hari terakhir.", "Active: at least {posts} posts in the last {days} days.";
     MON_RULE_LESS_ACTIVE => "Kurang aktif: paling sedikit satu kabar dalam {days} hari terakhir.", "Less active: at least one post in the last {days} days.";
