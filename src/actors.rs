@@ -296,7 +296,7 @@ pub async fn edit_profile(
     let update = crate::store::NewActivity {
         public_id: crate::publishing::new_public_id(),
         actor_id: actor.id,
-        kind: "Update".into(),
+        kind: crate::store::ActivityKind::Update,
         post_id: None,
         object_json: None,
     };

@@ -53,7 +53,7 @@ pub async fn send(
     let create = NewActivity {
         public_id: new_public_id(),
         actor_id: village.id,
-        kind: "Create".to_string(),
+        kind: crate::store::ActivityKind::Create,
         post_id: None,
         object_json: Some(public_id.clone()),
     };

@@ -22,8 +22,8 @@ use crate::{
     publishing::{self, PostInput, PostKind},
     refusal::InvalidInput,
     store::{
-        ActorRecord, DocumentChange, DocumentPost, DocumentRecord, NewActivity, NewDocument,
-        PostChange, PostContent, Store,
+        ActivityKind, ActorRecord, DocumentChange, DocumentPost, DocumentRecord, NewActivity,
+        NewDocument, PostChange, PostContent, Store,
     },
     strings::{self, Text},
     urls::Urls,
@@ -339,11 +339,11 @@ pub fn year_of(store_tz: crate::site::TimeZone, ms: i64) -> i64 {
     i64::from(store_tz.year_month(ms).0)
 }
 
-fn activity(actor: &ActorRecord, kind: &str) -> NewActivity {
+fn activity(actor: &ActorRecord, kind: ActivityKind) -> NewActivity {
     NewActivity {
         public_id: publishing::new_public_id(),
         actor_id: actor.id,
-        kind: kind.to_string(),
+        kind,
         post_id: None,
         object_json: None,
     }
@@ -400,7 +400,7 @@ fn announcement(
     Ok(DocumentPost {
         public_id: publishing::new_public_id(),
         content,
-        create: activity(actor, "Create"),
+        create: activity(actor, ActivityKind::Create),
     })
 }
 
@@ -484,11 +484,11 @@ pub async fn change(
         (Some(post_id), true) => PostChange::Update {
             post_id,
             content: post_content(fields, &attachment, urls)?,
-            update: activity(actor, "Update"),
+            update: activity(actor, ActivityKind::Update),
         },
         (Some(post_id), false) => PostChange::TakeDown {
             post_id,
-            delete: activity(actor, "Delete"),
+            delete: activity(actor, ActivityKind::Delete),
         },
         (None, true) => {
             PostChange::Publish(announcement(fields, &attachment, actor, urls, user_id)?)
@@ -519,7 +519,7 @@ pub async fn delete(
 ) -> anyhow::Result<()> {
     let takedown = live_post(store, document)
         .await?
-        .map(|post_id| (post_id, activity(actor, "Delete")));
+        .map(|post_id| (post_id, activity(actor, ActivityKind::Delete)));
     if !store
         .delete_document(document.id, takedown, now_ms())
         .await?

@@ -18,7 +18,7 @@ use super::{render, signing};
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{DeliveryClaim, DeliveryState, HostHealth},
+    store::{ActivityKind, DeliveryClaim, DeliveryState, HostHealth},
 };
 use anyhow::Context;
 use bytes::Bytes;
@@ -298,7 +298,7 @@ impl DeliveryWorker {
             Some(id) => store.post_by_id(id).await.map_err(ForNow)?,
             None => None,
         };
-        let json = if activity.kind == "Undo" {
+        let json = if activity.kind == ActivityKind::Undo {
             // The Undo embeds the activity it takes back (our Follow of a village).
             let undone_id = activity.object_json.as_deref().unwrap_or_default();
             let undone = store

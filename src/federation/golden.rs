@@ -7,7 +7,10 @@
 use super::render;
 use crate::{
     publishing::{EventDetails, PostImage},
-    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord, TicketRow},
+    store::{
+        ActivityKind, ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord,
+        TicketRow,
+    },
     urls::Urls,
 };
 use serde_json::Value;
@@ -124,12 +127,12 @@ fn plain_post() -> PostRecord {
     }
 }
 
-fn activity(kind: &str, post_id: Option<i64>, object_json: Option<&str>) -> ActivityRecord {
+fn activity(kind: ActivityKind, post_id: Option<i64>, object_json: Option<&str>) -> ActivityRecord {
     ActivityRecord {
         id: 3,
-        public_id: format!("{}-act", kind.to_lowercase()),
+        public_id: format!("{}-act", kind.as_str().to_lowercase()),
         actor_id: 1,
-        kind: kind.into(),
+        kind,
         post_id,
         object_json: object_json.map(str::to_string),
         created_at: AT + 120_000,
@@ -193,7 +196,7 @@ fn documents() -> Vec<(&'static str, Value)> {
     deleted.deleted_at = Some(AT + 600_000);
     let follow_in = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://mastodon.example/follows/1","type":"Follow","actor":"https://mastodon.example/users/budi","object":"https://desa.example/u/desa-jangkarasam"}"#;
     let kept_answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
-    let render = |kind, post: Option<&PostRecord>, object: Option<&str>| {
+    let render = |kind: ActivityKind, post: Option<&PostRecord>, object: Option<&str>| {
         render::activity(
             &activity(kind, post.map(|p| p.id), object),
             post,
@@ -202,14 +205,18 @@ fn documents() -> Vec<(&'static str, Value)> {
         )
         .expect("renders")
     };
-    let follow_out = render("Follow", None, Some("https://lalang.example/u/desa-lalang"));
+    let follow_out = render(
+        ActivityKind::Follow,
+        None,
+        Some("https://lalang.example/u/desa-lalang"),
+    );
     let answer = |is_private: bool| {
         render::answer_note(&answer_reply(), &ticket(is_private), &village, &urls)
             .expect("an answer")
     };
     let answer_create = |is_private: bool| {
         render::answer_activity(
-            &activity("Create", None, Some("j1")),
+            &activity(ActivityKind::Create, None, Some("j1")),
             &answer_reply(),
             &ticket(is_private),
             &village,
@@ -234,22 +241,31 @@ fn documents() -> Vec<(&'static str, Value)> {
         ("note", render::note(&post, &village, &urls)),
         ("note-plain", render::note(&plain, &village, &urls)),
         ("tombstone", render::tombstone(&deleted, &urls)),
-        ("create", render("Create", Some(&post), None)),
-        ("create-deleted", render("Create", Some(&deleted), None)),
-        ("update", render("Update", Some(&plain), None)),
-        ("update-profile", render("Update", None, None)),
-        ("create-answer", render("Create", None, Some(kept_answer))),
+        ("create", render(ActivityKind::Create, Some(&post), None)),
+        (
+            "create-deleted",
+            render(ActivityKind::Create, Some(&deleted), None),
+        ),
+        ("update", render(ActivityKind::Update, Some(&plain), None)),
+        ("update-profile", render(ActivityKind::Update, None, None)),
+        (
+            "create-answer",
+            render(ActivityKind::Create, None, Some(kept_answer)),
+        ),
         ("answer-public", answer(false)),
         ("answer-direct", answer(true)),
         ("create-answer-public", answer_create(false)),
         ("create-answer-direct", answer_create(true)),
-        ("delete", render("Delete", Some(&deleted), None)),
-        ("accept", render("Accept", None, Some(follow_in))),
+        ("delete", render(ActivityKind::Delete, Some(&deleted), None)),
+        (
+            "accept",
+            render(ActivityKind::Accept, None, Some(follow_in)),
+        ),
         ("follow", follow_out.clone()),
         (
             "announce",
             render(
-                "Announce",
+                ActivityKind::Announce,
                 None,
                 Some(
                     r#"{"object":"https://lalang.example/p/x1","attributedTo":"https://lalang.example/u/desa-lalang"}"#,
@@ -258,7 +274,12 @@ fn documents() -> Vec<(&'static str, Value)> {
         ),
         (
             "undo",
-            render::undo(&activity("Undo", None, None), follow_out, &village, &urls),
+            render::undo(
+                &activity(ActivityKind::Undo, None, None),
+                follow_out,
+                &village,
+                &urls,
+            ),
         ),
         (
             "outbox",
@@ -281,7 +302,7 @@ fn documents() -> Vec<(&'static str, Value)> {
             render::ordered_collection_page(
                 "https://desa.example/u/desa-jangkarasam/outbox?page=1",
                 "https://desa.example/u/desa-jangkarasam/outbox",
-                vec![render("Create", Some(&plain), None)],
+                vec![render(ActivityKind::Create, Some(&plain), None)],
                 Some("https://desa.example/u/desa-jangkarasam/outbox?page=2".into()),
             ),
         ),

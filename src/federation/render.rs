@@ -18,7 +18,10 @@ use super::protocol::{
 use crate::{
     clock::to_rfc3339,
     publishing,
-    store::{ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord, TicketRow},
+    store::{
+        ActivityKind, ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord,
+        TicketRow,
+    },
     strings::{self, Lang},
     text::escape_markup,
     urls::Urls,
@@ -446,8 +449,10 @@ pub fn answer_activity(
 /// since answers are rendered at send time (earlier ones hold the Note itself).
 pub fn answer_of(activity: &ActivityRecord) -> Option<&str> {
     let object = activity.object_json.as_deref()?;
-    (activity.kind == "Create" && activity.post_id.is_none() && !object.starts_with('{'))
-        .then_some(object)
+    (activity.kind == ActivityKind::Create
+        && activity.post_id.is_none()
+        && !object.starts_with('{'))
+    .then_some(object)
 }
 
 /// A `Create` of `object`, addressed as the object is.
@@ -497,8 +502,8 @@ pub fn activity(
         serde_json::from_str(activity.object_json.as_deref().unwrap_or("null"))
             .with_context(|| format!("reading the object of a {}", activity.kind))
     };
-    let document = match activity.kind.as_str() {
-        "Update" if post.is_none() => {
+    let document = match activity.kind {
+        ActivityKind::Update if post.is_none() => {
             // A profile update: the actor as it is now.
             let update = Activity::new(id, Kind::Update, by, actor_object(actor, urls)).addressed(
                 published,
@@ -507,14 +512,14 @@ pub fn activity(
             );
             return Ok(with_context(update, actor_context()));
         }
-        "Create" if post.is_none() => {
+        ActivityKind::Create if post.is_none() => {
             // An answer to a resident kept before answers were rendered at send time:
             // the Note as it was sent (newer ones go through `answer_activity`).
             create_addressed_as(activity, actor, urls, object_json()?)?
         }
-        "Create" | "Update" => {
+        ActivityKind::Create | ActivityKind::Update => {
             let post = post.context("a Create or Update without its post")?;
-            let kind = if activity.kind == "Create" {
+            let kind = if activity.kind == ActivityKind::Create {
                 Kind::Create
             } else {
                 Kind::Update
@@ -531,7 +536,7 @@ pub fn activity(
             }
             serde_json::to_value(document)?
         }
-        "Delete" => {
+        ActivityKind::Delete => {
             let post = post.context("a Delete without its post")?;
             let gone = Tombstone {
                 id: urls.post(&post.public_id).to_string(),
@@ -545,14 +550,14 @@ pub fn activity(
                 followers,
             ))?
         }
-        "Follow" => {
+        ActivityKind::Follow => {
             let target = activity
                 .object_json
                 .as_deref()
                 .context("a Follow without its target")?;
             serde_json::to_value(Activity::new(id, Kind::Follow, by, target))?
         }
-        "Announce" => {
+        ActivityKind::Announce => {
             let shared = object_json()?;
             let object = shared
                 .get("object")
@@ -568,11 +573,12 @@ pub fn activity(
                 cc,
             ))?
         }
-        "Accept" => {
+        ActivityKind::Accept => {
             let follow = object_json()?;
             serde_json::to_value(Activity::new(id, Kind::Accept, by, follow))?
         }
-        other => anyhow::bail!("cannot render an activity of type {other}"),
+        // An Undo embeds what it takes back: `undo` renders it, given that.
+        ActivityKind::Undo => anyhow::bail!("an Undo is rendered with what it undoes"),
     };
     Ok(with_context(document, object_context()))
 }

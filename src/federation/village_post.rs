@@ -219,7 +219,7 @@ pub fn announce(post_ap_id: &str, author: &str, portal_actor_id: i64) -> crate::
     crate::store::NewActivity {
         public_id: crate::publishing::new_public_id(),
         actor_id: portal_actor_id,
-        kind: "Announce".into(),
+        kind: crate::store::ActivityKind::Announce,
         post_id: None,
         object_json: Some(
             serde_json::json!({ "object": post_ap_id, "attributedTo": author }).to_string(),

@@ -99,7 +99,7 @@ pub async fn follow(
     let activity = NewActivity {
         public_id: new_public_id(),
         actor_id: portal.id,
-        kind: "Follow".into(),
+        kind: crate::store::ActivityKind::Follow,
         post_id: None,
         object_json: Some(actor.ap_id.clone()),
     };

@@ -266,7 +266,7 @@ pub async fn remove(
                 let activity = NewActivity {
                     public_id: new_public_id(),
                     actor_id: portal_actor_id,
-                    kind: "Undo".into(),
+                    kind: crate::store::ActivityKind::Undo,
                     post_id: None,
                     object_json: Some(follow_public_id),
                 };

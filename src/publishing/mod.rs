@@ -16,7 +16,7 @@ pub use input::{
 
 use crate::{
     clock::now_ms,
-    store::{ActorRecord, NewActivity, PostRecord, Store},
+    store::{ActivityKind, ActorRecord, NewActivity, PostRecord, Store},
 };
 use rand::Rng;
 
@@ -30,11 +30,11 @@ pub fn new_public_id() -> String {
         .collect()
 }
 
-fn activity(actor: &ActorRecord, kind: &str) -> NewActivity {
+fn activity(actor: &ActorRecord, kind: ActivityKind) -> NewActivity {
     NewActivity {
         public_id: new_public_id(),
         actor_id: actor.id,
-        kind: kind.to_string(),
+        kind,
         post_id: None,
         object_json: None,
     }
@@ -78,7 +78,7 @@ pub async fn publish_as(
             &new_public_id(),
             actor.id,
             &content,
-            &activity(actor, "Create"),
+            &activity(actor, ActivityKind::Create),
             from_draft,
             now,
         )
@@ -129,7 +129,12 @@ pub async fn replace(
     };
     let content = input::validate(&input, now_ms())?;
     store
-        .edit_post(post.id, &content, &activity(actor, "Update"), now_ms())
+        .edit_post(
+            post.id,
+            &content,
+            &activity(actor, ActivityKind::Update),
+            now_ms(),
+        )
         .await
 }
 
@@ -139,7 +144,7 @@ pub async fn delete(store: &Store, actor: &ActorRecord, post: &PostRecord) -> an
         return Err(crate::refusal::InvalidInput(crate::strings::POST_DELETED).into());
     }
     store
-        .delete_post(post.id, &activity(actor, "Delete"), now_ms())
+        .delete_post(post.id, &activity(actor, ActivityKind::Delete), now_ms())
         .await
 }
 

@@ -45,7 +45,7 @@ pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
-pub use states::{DeliveryState, InboxState, UnknownWord};
+pub use states::{ActivityKind, DeliveryState, InboxState, UnknownWord};
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{
     DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,
@@ -100,7 +100,7 @@ macro_rules! insert_activity {
         sqlx::query_scalar::<_, i64>($crate::store::deliveries::INSERT_ACTIVITY)
             .bind(&$activity.public_id)
             .bind($activity.actor_id)
-            .bind(&$activity.kind)
+            .bind($activity.kind.as_str())
             .bind($post_id)
             .bind(&$activity.object_json)
             .bind($now)

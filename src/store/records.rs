@@ -126,7 +126,8 @@ pub struct ActivityRecord {
     pub id: i64,
     pub public_id: String,
     pub actor_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: super::ActivityKind,
     pub post_id: Option<i64>,
     pub object_json: Option<String>,
     pub created_at: i64,
@@ -242,7 +243,7 @@ pub struct RemoteNoteRecord {
 pub struct NewActivity {
     pub public_id: String,
     pub actor_id: i64,
-    pub kind: String,
+    pub kind: super::ActivityKind,
     pub post_id: Option<i64>,
     /// A snapshot of the object when it is not one of our posts (the Follow an Accept
     /// answers).

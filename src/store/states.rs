@@ -74,6 +74,23 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// What one of our outgoing activities does: its ActivityStreams type.
+    ActivityKind {
+        Create => "Create",
+        Update => "Update",
+        Delete => "Delete",
+        /// Our answer to a remote Follow.
+        Accept => "Accept",
+        /// The portal's Follow of a village.
+        Follow => "Follow",
+        /// The portal taking its Follow back.
+        Undo => "Undo",
+        /// The portal sharing a village's post.
+        Announce => "Announce",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +101,12 @@ mod tests {
             assert_eq!(
                 DeliveryState::try_from(state.as_str().to_string()).expect("reads"),
                 *state
+            );
+        }
+        for kind in ActivityKind::ALL {
+            assert_eq!(
+                ActivityKind::try_from(kind.as_str().to_string()).expect("reads"),
+                *kind
             );
         }
         for state in InboxState::ALL {

@@ -259,7 +259,10 @@ pub async fn activity(
         }
         None => render::activity(&activity, post.as_ref(), &actor, &state.urls)?,
     };
-    if activity.kind == "Create" && post.is_none() && !render::is_public(&doc) {
+    if activity.kind == crate::store::ActivityKind::Create
+        && post.is_none()
+        && !render::is_public(&doc)
+    {
         // A direct answer to a resident is theirs alone.
         return Err(AppError::NotFound("there is no such activity".into()));
     }

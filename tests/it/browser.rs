@@ -460,7 +460,7 @@ async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
             .await
             .expect("read")
             .expect("the Create was queued with the post");
-        assert_eq!(create.kind, "Create");
+        assert_eq!(create.kind, kentongan::store::ActivityKind::Create);
 
         let url = node.state().urls.post(&post.public_id).to_string();
         let delivered = eventually("the Create at the follower's server", WAIT, || async {

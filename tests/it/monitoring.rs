@@ -245,7 +245,7 @@ async fn follow_unreachable_village(node: &TestNode, name: &str, now: i64) {
     let activity = NewActivity {
         public_id: "monitoring-follow".into(),
         actor_id: portal.id,
-        kind: "Follow".into(),
+        kind: kentongan::store::ActivityKind::Follow,
         post_id: None,
         object_json: Some(actor.ap_id.clone()),
     };

@@ -37,7 +37,7 @@ pub async fn act(data: &Data, activity: &IncomingActivity, target: &str) -> anyh
     let accept = NewActivity {
         public_id: new_public_id(),
         actor_id: local.id,
-        kind: "Accept".into(),
+        kind: crate::store::ActivityKind::Accept,
         post_id: None,
         object_json: Some(follow_to_accept(activity, target)),
     };
