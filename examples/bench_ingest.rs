@@ -698,7 +698,10 @@ async fn run(
             let all = store_ref.villages().await?;
             let done = all
                 .iter()
-                .filter(|v| v.follow_state == "accepted" && v.backfilled_at.is_some())
+                .filter(|v| {
+                    v.follow_state == kentongan::store::FollowState::Accepted
+                        && v.backfilled_at.is_some()
+                })
                 .count();
             Ok(done >= expected)
         },
@@ -709,7 +712,7 @@ async fn run(
         .villages()
         .await?
         .iter()
-        .filter(|v| v.follow_state == "accepted")
+        .filter(|v| v.follow_state == kentongan::store::FollowState::Accepted)
         .count();
     eprintln!(
         "{accepted_villages} villages accepted in {:.1} s",

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     clock::now_ms,
     portal::jobs::{self, BATCH, Done, LEASE_MS},
-    store::VillageRecord,
+    store::{FollowState, SourceKind, VillageRecord},
 };
 use anyhow::Context;
 use futures::StreamExt;
@@ -85,14 +85,16 @@ pub async fn run(data: Data) {
 #[tracing::instrument(skip_all, fields(village = %village.name, state = %village.follow_state))]
 async fn work_on(data: &Data, client: &reqwest::Client, village: VillageRecord) {
     let state = data.app_data();
-    let outcome = match (village.source_kind.as_str(), village.follow_state.as_str()) {
-        ("feed", _) => fetch::poll_feed(state, client, &village)
-            .await
-            .map(|poll| Done::Polled {
-                etag: poll.etag,
-                last_modified: poll.last_modified,
-            }),
-        (_, "accepted") => {
+    let outcome = match (village.source_kind, village.follow_state) {
+        (SourceKind::Feed, _) => {
+            fetch::poll_feed(state, client, &village)
+                .await
+                .map(|poll| Done::Polled {
+                    etag: poll.etag,
+                    last_modified: poll.last_modified,
+                })
+        }
+        (SourceKind::Actor, FollowState::Accepted) => {
             let swept = backfill(data, &village).await;
             if swept.is_ok() {
                 fetch::refresh_figures(state, client, &village).await;

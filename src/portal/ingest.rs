@@ -5,7 +5,7 @@
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{Ingested, NewActivity, NewVillagePost, VillageRecord},
+    store::{FollowState, Ingested, NewActivity, NewVillagePost, VillageRecord},
 };
 
 /// Stores a village post received live; `announce` is the portal's Announce to queue
@@ -54,12 +54,16 @@ pub async fn follow_answered(
     village: &VillageRecord,
     accepted: bool,
 ) -> anyhow::Result<()> {
-    let answer = if accepted { "accepted" } else { "rejected" };
+    let answer = if accepted {
+        FollowState::Accepted
+    } else {
+        FollowState::Rejected
+    };
     state
         .store
         .set_village_follow_state(village.id, answer, now_ms())
         .await?;
-    tracing::info!(village = %village.name, answer, "follow answered");
+    tracing::info!(village = %village.name, %answer, "follow answered");
     // Accepted: its outbox is due now.
     state.wake_portal.notify_one();
     Ok(())

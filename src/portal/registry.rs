@@ -5,7 +5,7 @@
 use crate::{
     clock::now_ms,
     publishing::new_public_id,
-    store::{ActorRecord, NewActivity, NewVillage, Store, VillageRecord},
+    store::{ActorRecord, NewActivity, NewVillage, SourceKind, Store, VillageRecord},
 };
 use anyhow::Context;
 use url::Url;
@@ -107,14 +107,14 @@ fn validate(input: &VillageInput) -> anyhow::Result<NewVillage> {
         anyhow::bail!("the district name is longer than 200 characters");
     }
     let (source_kind, handle, feed_url) = match source {
-        Source::Handle(handle) => ("actor", Some(handle), None),
-        Source::Feed(url) => ("feed", None, Some(url)),
+        Source::Handle(handle) => (SourceKind::Actor, Some(handle), None),
+        Source::Feed(url) => (SourceKind::Feed, None, Some(url)),
     };
     Ok(NewVillage {
         name,
         district,
         code: parse_code(&input.code)?,
-        source_kind: source_kind.to_string(),
+        source_kind,
         handle,
         feed_url,
     })

@@ -279,13 +279,13 @@ pub struct VillageRecord {
     pub name: String,
     pub district: String,
     pub code: String,
-    /// `actor` or `feed`.
-    pub source_kind: String,
+    #[sqlx(try_from = "String")]
+    pub source_kind: super::SourceKind,
     pub handle: Option<String>,
     pub feed_url: Option<String>,
     pub actor_id: Option<i64>,
-    /// `pending`, `accepted`, `rejected`, `unreachable`; `feed` for feeds.
-    pub follow_state: String,
+    #[sqlx(try_from = "String")]
+    pub follow_state: super::FollowState,
     pub follow_ap_id: Option<String>,
     pub follow_attempts: i64,
     pub next_attempt_at: i64,
@@ -304,7 +304,7 @@ pub struct NewVillage {
     pub name: String,
     pub district: String,
     pub code: String,
-    pub source_kind: String,
+    pub source_kind: super::SourceKind,
     pub handle: Option<String>,
     pub feed_url: Option<String>,
 }

@@ -6,8 +6,7 @@
 macro_rules! kept_as_words {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }
@@ -20,6 +19,13 @@ macro_rules! kept_as_words {
                 match self {
                     $(Self::$variant => $word),+
                 }
+            }
+        }
+
+        /// As the word kept in the database, so JSON and the column say the same.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
             }
         }
 
@@ -91,6 +97,30 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// Where a village is on the portal: how it is known, not how active it is.
+    FollowState {
+        /// Our Follow is to be sent, or was sent and not answered yet.
+        Pending => "pending",
+        Accepted => "accepted",
+        Rejected => "rejected",
+        /// It has not answered for over a day; tried again every few hours.
+        Unreachable => "unreachable",
+        /// Not followed but polled: an RSS/Atom feed.
+        Feed => "feed",
+    }
+}
+
+kept_as_words! {
+    /// How the portal reads a village.
+    SourceKind {
+        /// A fediverse actor, followed.
+        Actor => "actor",
+        /// An RSS or Atom feed, polled.
+        Feed => "feed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +139,22 @@ mod tests {
                 *kind
             );
         }
+        for state in FollowState::ALL {
+            assert_eq!(
+                FollowState::try_from(state.as_str().to_string()).expect("reads"),
+                *state
+            );
+        }
+        for kind in SourceKind::ALL {
+            assert_eq!(
+                SourceKind::try_from(kind.as_str().to_string()).expect("reads"),
+                *kind
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&ActivityKind::Create).expect("json"),
+            "\"Create\""
+        );
         for state in InboxState::ALL {
             assert_eq!(
                 InboxState::try_from(state.as_str().to_string()).expect("reads"),

@@ -53,10 +53,9 @@ impl Store {
         village: &NewVillage,
         now: i64,
     ) -> anyhow::Result<Option<VillageRecord>> {
-        let state = if village.source_kind == "feed" {
-            "feed"
-        } else {
-            "pending"
+        let state = match village.source_kind {
+            super::SourceKind::Feed => super::FollowState::Feed,
+            super::SourceKind::Actor => super::FollowState::Pending,
         };
         let inserted: Option<VillageRecord> = on_pool!(self, pool => {
             sqlx::query_as(concat!(
@@ -68,10 +67,10 @@ impl Store {
             .bind(&village.name)
             .bind(&village.district)
             .bind(&village.code)
-            .bind(&village.source_kind)
+            .bind(village.source_kind.as_str())
             .bind(&village.handle)
             .bind(&village.feed_url)
-            .bind(state)
+            .bind(state.as_str())
             .bind(now)
             .fetch_optional(pool)
             .await
@@ -259,7 +258,7 @@ impl Store {
     pub async fn set_village_follow_state(
         &self,
         village_id: i64,
-        state: &str,
+        state: super::FollowState,
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
@@ -270,7 +269,7 @@ impl Store {
                  WHERE id = $1",
             )
             .bind(village_id)
-            .bind(state)
+            .bind(state.as_str())
             .bind(now)
             .execute(pool)
             .await

@@ -6,6 +6,7 @@
 //! details); the public sees that there were errors and when. No SQL and no status rules
 //! here.
 
+use crate::store::FollowState;
 use crate::strings::{self, Text};
 use crate::{
     actors::publishing_actors,
@@ -49,29 +50,18 @@ fn time_label(ms: i64) -> String {
         .to_string()
 }
 
-fn follow_state_text(state: &str) -> Option<Text> {
-    Some(match state {
-        "pending" => strings::MON_FOLLOW_PENDING,
-        "accepted" => strings::MON_FOLLOW_ACCEPTED,
-        "rejected" => strings::MON_FOLLOW_REJECTED,
-        "unreachable" => strings::MON_FOLLOW_UNREACHABLE,
-        "feed" => strings::MON_FOLLOW_FEED,
-        _ => return None,
-    })
-}
-
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() > max {
-        let mut short: String = text.chars().take(max - 1).collect();
-        short.push('…');
-        short
-    } else {
-        text.to_string()
+fn follow_state_text(state: FollowState) -> Text {
+    match state {
+        FollowState::Pending => strings::MON_FOLLOW_PENDING,
+        FollowState::Accepted => strings::MON_FOLLOW_ACCEPTED,
+        FollowState::Rejected => strings::MON_FOLLOW_REJECTED,
+        FollowState::Unreachable => strings::MON_FOLLOW_UNREACHABLE,
+        FollowState::Feed => strings::MON_FOLLOW_FEED,
     }
 }
 
 fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
-    let follow = follow_state_text(&v.follow_state);
+    let follow = follow_state_text(v.follow_state);
     let errors: Vec<Value> = v
         .recent_errors
         .iter()
@@ -79,7 +69,7 @@ fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
             context! {
                 at => to_rfc3339(*at),
                 at_label => time_label(*at),
-                message => cut(message, ERROR_CHARS),
+                message => crate::text::cut(message, ERROR_CHARS),
             }
         })
         .collect();
@@ -95,8 +85,8 @@ fn village_view(v: &VillageStatus, weekly_max: i64) -> Value {
         last_post_label => v.last_post_at.map(day_label),
         posts_30d => v.posts_30d,
         posts_90d => v.posts_90d,
-        follow_state_id => follow.map_or(v.follow_state.as_str(), |t| t.id),
-        follow_state_en => follow.map(|t| t.en),
+        follow_state_id => follow.id,
+        follow_state_en => follow.en,
         last_contact => v.last_contact_at.map(to_rfc3339),
         last_contact_label => v.last_contact_at.map(time_label),
         errors => errors,

@@ -518,7 +518,11 @@ async fn furnish_portal(portal: &TestNode) {
                     name: (*name).into(),
                     district: (*district).into(),
                     code: format!("19.06.01.20{n:02}"),
-                    source_kind: if *feed { "feed" } else { "actor" }.into(),
+                    source_kind: if *feed {
+                        kentongan::store::SourceKind::Feed
+                    } else {
+                        kentongan::store::SourceKind::Actor
+                    },
                     handle: (!feed).then(|| format!("{slug}@{slug}.desa.invalid")),
                     feed_url: feed
                         .then(|| format!("https://{slug}.desa.invalid/index.php/feed/rss")),
@@ -574,7 +578,7 @@ async fn furnish_portal(portal: &TestNode) {
         let villages = store.villages().await.ok()?;
         villages
             .iter()
-            .filter(|v| v.source_kind != "feed")
+            .filter(|v| v.source_kind != kentongan::store::SourceKind::Feed)
             .all(|v| v.last_error.is_some())
             .then_some(())
     })

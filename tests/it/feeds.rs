@@ -260,7 +260,7 @@ async fn register(node: &TestNode, name: &str, district: &str, feed_url: String)
                 name: name.to_string(),
                 district: district.to_string(),
                 code: String::new(),
-                source_kind: "feed".into(),
+                source_kind: kentongan::store::SourceKind::Feed,
                 handle: None,
                 feed_url: Some(feed_url),
             },

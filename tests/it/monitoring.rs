@@ -144,7 +144,11 @@ async fn seed(store: &Store, now: i64) {
                     }
                     .to_string(),
                     code: format!("33.08.01.20{n:02}"),
-                    source_kind: if case.feed { "feed" } else { "actor" }.to_string(),
+                    source_kind: if case.feed {
+                        kentongan::store::SourceKind::Feed
+                    } else {
+                        kentongan::store::SourceKind::Actor
+                    },
                     handle: (!case.feed).then(|| format!("{key}@{key}.example")),
                     feed_url: case.feed.then(|| format!("https://{key}.example/feed")),
                 },
@@ -343,14 +347,17 @@ async fn statuses_from_chosen_dates(backend: Backend) {
         ],
         "newest first"
     );
-    assert_eq!(hundred.follow_state, "unreachable");
+    assert_eq!(
+        hundred.follow_state,
+        kentongan::store::FollowState::Unreachable
+    );
     let future = find(&statuses, ODD_NAME);
     let last = future.last_post_at.expect("a last post");
     assert!(
         last >= now && last <= now_ms(),
         "a future post shows as now"
     );
-    assert_eq!(future.follow_state, "feed");
+    assert_eq!(future.follow_state, kentongan::store::FollowState::Feed);
     assert_eq!(future.weekly[monitoring::WEEKS - 1], 4);
 
     // A failed delivery to a village's server is among its errors.

@@ -91,7 +91,7 @@ async fn portal_and_three_villages(backend: Backend, shape: Shape) {
             villages_of(&portal)
                 .await
                 .iter()
-                .all(|v| v.follow_state == "accepted")
+                .all(|v| v.follow_state == kentongan::store::FollowState::Accepted)
                 .then_some(())
         },
     )
@@ -359,7 +359,7 @@ async fn portal_following(backend: &Backend, village: &TestNode) -> (TestNode, V
             villages_of(&portal)
                 .await
                 .into_iter()
-                .find(|v| v.follow_state == "accepted")
+                .find(|v| v.follow_state == kentongan::store::FollowState::Accepted)
         },
     )
     .await;

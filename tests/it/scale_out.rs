@@ -90,7 +90,7 @@ async fn two_portal_processes_on_one_postgres_do_each_item_once() {
     two.state.wake_portal.notify_one();
     eventually("the village to accept", WAIT, || async {
         let villages = one.state.store.villages().await.ok()?;
-        (villages.first()?.follow_state == "accepted").then_some(())
+        (villages.first()?.follow_state == kentongan::store::FollowState::Accepted).then_some(())
     })
     .await;
     let store = &village.state().store;

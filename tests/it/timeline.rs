@@ -71,9 +71,17 @@ impl Portal {
         let slug = name.to_ascii_lowercase().replace(' ', "-");
         // `.invalid` hosts: the portal worker's follow or poll fails at once, offline.
         let (source_kind, handle, feed_url) = if feed {
-            ("feed", None, Some(format!("https://{slug}.invalid/feed")))
+            (
+                kentongan::store::SourceKind::Feed,
+                None,
+                Some(format!("https://{slug}.invalid/feed")),
+            )
         } else {
-            ("actor", Some(format!("{slug}@{slug}.invalid")), None)
+            (
+                kentongan::store::SourceKind::Actor,
+                Some(format!("{slug}@{slug}.invalid")),
+                None,
+            )
         };
         self.store()
             .insert_village(
@@ -81,7 +89,7 @@ impl Portal {
                     name: name.to_string(),
                     district: district.to_string(),
                     code: String::new(),
-                    source_kind: source_kind.to_string(),
+                    source_kind,
                     handle,
                     feed_url,
                 },
@@ -109,7 +117,7 @@ impl Portal {
                     content_html: format!("<p>Isi kabar {}.</p><p>Paragraf kedua.</p>", post.title),
                     url: format!("https://{host}/kabar/{slug}"),
                     image_url: post.image.map(str::to_string),
-                    from_feed: village.source_kind == "feed",
+                    from_feed: village.source_kind == kentongan::store::SourceKind::Feed,
                     published_at: post.published,
                     updated_at: None,
                     tags: post.tags.iter().map(|t| t.to_string()).collect(),

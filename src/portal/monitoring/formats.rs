@@ -107,7 +107,7 @@ pub fn to_csv(statuses: &[VillageStatus]) -> String {
                 &last_post,
                 &posts_30d,
                 &posts_90d,
-                &v.follow_state,
+                v.follow_state.as_str(),
                 &last_contact,
                 last_error,
                 &open,
@@ -220,7 +220,7 @@ pub fn table(statuses: &[VillageStatus]) -> String {
             day_label(v.last_post_at),
             v.posts_30d.to_string(),
             v.posts_90d.to_string(),
-            table_cell(&v.follow_state, 12),
+            v.follow_state.to_string(),
             day_label(v.last_contact_at),
             v.tickets
                 .as_ref()

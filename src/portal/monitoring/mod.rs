@@ -12,7 +12,7 @@ pub use formats::*;
 
 use crate::{
     config::PortalSettings,
-    store::{Store, VillageRecord, VillageTicketFigures},
+    store::{FollowState, Store, VillageRecord, VillageTicketFigures},
     strings::{self, Text},
 };
 use anyhow::Context;
@@ -111,8 +111,7 @@ pub struct VillageStatus {
     pub posts_30d: i64,
     /// Posts in the last `less_active_days` days (90 by default).
     pub posts_90d: i64,
-    /// `pending`, `accepted`, `rejected`, `unreachable`, or `feed`.
-    pub follow_state: String,
+    pub follow_state: FollowState,
     /// The last time the village (or its feed) answered or sent something.
     pub last_contact_at: Option<i64>,
     /// `(when, message)`, newest first: the village's last errors and the last failed
@@ -248,7 +247,7 @@ pub async fn report(
                 last_post_at: last_posts.get(&village.id).map(|&at| at.min(now_ms)),
                 posts_30d: count_within(&posts, now_ms, settings.active_days),
                 posts_90d: count_within(&posts, now_ms, settings.less_active_days),
-                follow_state: village.follow_state.clone(),
+                follow_state: village.follow_state,
                 last_contact_at: village.last_contact_at,
                 recent_errors,
                 weekly: weekly_counts(&posts, now_ms),
@@ -284,6 +283,7 @@ pub fn withhold_error_texts(statuses: &mut [VillageStatus]) {
 mod tests {
     use super::*;
     use crate::clock::to_rfc3339;
+    use crate::store::SourceKind;
     use std::time::Duration;
 
     const NOW: i64 = 1_750_000_000_000;
@@ -391,11 +391,11 @@ mod tests {
                 name: name.to_string(),
                 district: "Kec. \"Tengah\"".to_string(),
                 code: "33.01".to_string(),
-                source_kind: "actor".to_string(),
+                source_kind: SourceKind::Actor,
                 handle: Some("desa@desa.example".to_string()),
                 feed_url: None,
                 actor_id: None,
-                follow_state: "accepted".to_string(),
+                follow_state: FollowState::Accepted,
                 follow_ap_id: None,
                 follow_attempts: 0,
                 next_attempt_at: 0,
@@ -412,7 +412,7 @@ mod tests {
             last_post_at: Some(days_ago(3)),
             posts_30d: 2,
             posts_90d: 5,
-            follow_state: "accepted".to_string(),
+            follow_state: FollowState::Accepted,
             last_contact_at: Some(NOW),
             recent_errors: vec![(NOW, "=HYPERLINK(\"x\"), gagal\nlagi".to_string())],
             weekly: vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1],
