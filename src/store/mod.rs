@@ -31,6 +31,8 @@ mod ticket_figures;
 mod tickets;
 mod timeline;
 mod users;
+mod village_jobs;
+mod village_posts;
 mod villages;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};

@@ -1,0 +1,331 @@
+//! The posts the portal keeps of its villages: ingest (once by id, newer copies replace
+//! older ones, a deleted post never comes back), the timeline and its curation, and the
+//! dates monitoring counts.
+
+use super::{
+    BeginWrite, Ingested, NewActivity, NewVillagePost, Store, TimelineFilter, VillagePostRecord,
+    on_pool,
+};
+use anyhow::Context;
+
+macro_rules! village_post_columns {
+    () => {
+        "p.id, p.ap_id, p.village_id, p.title, p.summary, p.content_html, p.url, p.image_url, \
+         p.from_feed, p.published_at, p.updated_at, p.deleted_at, p.received_at, p.hidden, \
+         p.featured, v.name AS village_name, v.district"
+    };
+}
+
+/// What ingest needs to know of a stored post: id, updated, deleted, village,
+/// published.
+type StoredPostState = (i64, Option<i64>, Option<i64>, i64, i64);
+
+impl Store {
+    pub async fn village_post_exists(&self, ap_id: &str) -> anyhow::Result<bool> {
+        let found: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM village_posts WHERE ap_id = $1")
+                .bind(ap_id)
+                .fetch_optional(pool)
+                .await
+                .context("looking up a village post")?
+        });
+        Ok(found.is_some())
+    }
+
+    /// Stores a village post once by id; a later copy with a newer `updated` replaces it.
+    /// A deleted post is never brought back.
+    pub async fn ingest_village_post(
+        &self,
+        post: &NewVillagePost,
+        now: i64,
+    ) -> anyhow::Result<Ingested> {
+        self.ingest_village_post_and_announce(post, None, now).await
+    }
+
+    /// As [`Store::ingest_village_post`]; when the post is new and `announce` is given,
+    /// the portal's Announce of it and its deliveries are written in the same
+    /// transaction.
+    pub async fn ingest_village_post_and_announce(
+        &self,
+        post: &NewVillagePost,
+        announce: Option<&NewActivity>,
+        now: i64,
+    ) -> anyhow::Result<Ingested> {
+        let outcome = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let existing: Option<StoredPostState> = sqlx::query_as(
+                "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
+            )
+            .bind(&post.ap_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("looking up a village post")?;
+            let outcome = match existing {
+                Some((_, _, Some(_), _, _)) => Ingested::Unchanged,
+                Some((_, _, _, owner, _)) if owner != post.village_id => Ingested::Unchanged,
+                Some((id, stored_updated, None, _, stored_published)) => {
+                    // Only a later edit replaces the copy; the same post read again does not.
+                    let newer = match (post.updated_at, stored_updated) {
+                        (Some(new), Some(old)) => new > old,
+                        (Some(new), None) => new >= stored_published,
+                        (None, _) => false,
+                    };
+                    if newer {
+                        sqlx::query(
+                            "UPDATE village_posts SET title = $2, summary = $3, content_html = $4, url = $5, \
+                               image_url = $6, updated_at = $7 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&post.title)
+                        .bind(&post.summary)
+                        .bind(&post.content_html)
+                        .bind(&post.url)
+                        .bind(&post.image_url)
+                        .bind(post.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .context("updating a village post")?;
+                        sqlx::query("DELETE FROM village_post_tags WHERE post_id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .context("replacing tags")?;
+                        for tag in &post.tags {
+                            sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                                .bind(id)
+                                .bind(tag)
+                                .bind(stored_published)
+                                .execute(&mut *tx)
+                                .await
+                                .context("storing a tag")?;
+                        }
+                        Ingested::Updated
+                    } else {
+                        Ingested::Unchanged
+                    }
+                }
+                None => {
+                    // Two processes may ingest the same post at once: the second changes nothing.
+                    let inserted: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
+                           image_url, from_feed, published_at, updated_at, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT (ap_id) DO NOTHING RETURNING id",
+                    )
+                    .bind(&post.ap_id)
+                    .bind(post.village_id)
+                    .bind(&post.title)
+                    .bind(&post.summary)
+                    .bind(&post.content_html)
+                    .bind(&post.url)
+                    .bind(&post.image_url)
+                    .bind(post.from_feed)
+                    .bind(post.published_at)
+                    .bind(post.updated_at)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .context("storing a village post")?;
+                    let Some(id) = inserted else {
+                        tx.commit().await.context("committing a village post")?;
+                        return Ok(Ingested::Unchanged);
+                    };
+                    for tag in &post.tags {
+                        sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(tag)
+                            .bind(post.published_at)
+                            .execute(&mut *tx)
+                            .await
+                            .context("storing a tag")?;
+                    }
+                    if let Some(announce) = announce {
+                        let activity_id = super::insert_activity!(tx, announce, announce.post_id, now)
+                .await
+                .context("storing the Announce")?;
+                        super::fan_out!(tx, activity_id, announce.actor_id, now)
+                .await
+                .context("queueing the Announce")?;
+                    }
+                    Ingested::New(id)
+                }
+            };
+            tx.commit().await.context("committing a village post")?;
+            outcome
+        });
+        Ok(outcome)
+    }
+
+    /// Marks a village's post deleted (only the village's own).
+    pub async fn delete_village_post(
+        &self,
+        ap_id: &str,
+        village_id: i64,
+        now: i64,
+    ) -> anyhow::Result<u64> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE village_posts SET deleted_at = $3, title = '', summary = '', content_html = '' \
+                 WHERE ap_id = $1 AND village_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(ap_id)
+            .bind(village_id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("deleting a village post")?
+            .rows_affected()
+        }))
+    }
+
+    /// A page of the timeline, newest first by `published`, strictly before the
+    /// `(published_at, id)` cursor. Only the filters in use are written into the SQL, so
+    /// that each can use its index: a tag walks `village_post_tags_timeline`, a village
+    /// `village_posts_by_village`, the featured block `village_posts_featured`, the rest
+    /// `village_posts_timeline` (a generic `$n IS NULL OR …` form defeats them all).
+    pub async fn timeline_page(
+        &self,
+        filter: &TimelineFilter,
+        before: Option<(i64, i64)>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<VillagePostRecord>> {
+        Ok(on_pool!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(concat!("SELECT ", village_post_columns!(), " FROM "));
+            // With a tag, the tag index gives the order: (tag, published_at, post_id).
+            let (at, id) = match &filter.tag {
+                Some(tag) => {
+                    query
+                        .push("village_post_tags t JOIN village_posts p ON p.id = t.post_id \
+                               JOIN villages v ON v.id = p.village_id WHERE lower(t.tag) = lower(")
+                        .push_bind(tag.clone())
+                        .push(")");
+                    ("t.published_at", "t.post_id")
+                }
+                None => {
+                    query.push("village_posts p JOIN villages v ON v.id = p.village_id WHERE TRUE");
+                    ("p.published_at", "p.id")
+                }
+            };
+            query.push(" AND p.deleted_at IS NULL");
+            if !filter.include_hidden {
+                query.push(" AND p.hidden = FALSE");
+            }
+            if filter.featured_only {
+                query.push(" AND p.featured = TRUE");
+            }
+            if let Some(village_id) = filter.village_id {
+                query.push(" AND p.village_id = ").push_bind(village_id);
+            }
+            if let Some(district) = &filter.district {
+                query
+                    .push(" AND p.village_id IN (SELECT id FROM villages WHERE lower(district) = lower(")
+                    .push_bind(district.clone())
+                    .push("))");
+            }
+            if let Some(since) = filter.since {
+                query.push(format_args!(" AND {at} >= ")).push_bind(since);
+            }
+            if let Some(until) = filter.until {
+                query.push(format_args!(" AND {at} < ")).push_bind(until);
+            }
+            if let Some((before_at, before_id)) = before {
+                // `at <= x AND (at < x OR id < y)`: the same rows as `(at, id) < (x, y)`,
+                // with a plain range on `at` that both planners use on the index.
+                query
+                    .push(format_args!(" AND {at} <= "))
+                    .push_bind(before_at)
+                    .push(format_args!(" AND ({at} < "))
+                    .push_bind(before_at)
+                    .push(format_args!(" OR {id} < "))
+                    .push_bind(before_id)
+                    .push(")");
+            }
+            query.push(format_args!(" ORDER BY {at} DESC, {id} DESC LIMIT ")).push_bind(limit);
+            query
+                .build_query_as::<VillagePostRecord>()
+                .fetch_all(pool)
+                .await
+                .context("reading the timeline")?
+        }))
+    }
+
+    pub async fn village_post_by_id(&self, id: i64) -> anyhow::Result<Option<VillagePostRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_post_columns!(),
+                " FROM village_posts p JOIN villages v ON v.id = p.village_id WHERE p.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .context("reading a village post")?
+        }))
+    }
+
+    pub async fn village_post_by_url(
+        &self,
+        url: &str,
+    ) -> anyhow::Result<Option<VillagePostRecord>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                village_post_columns!(),
+                " FROM village_posts p JOIN villages v ON v.id = p.village_id WHERE p.ap_id = $1 OR p.url = $1 \
+                 ORDER BY p.id LIMIT 1"
+            ))
+            .bind(url)
+            .fetch_optional(pool)
+            .await
+            .context("reading a village post")?
+        }))
+    }
+
+    /// The operator's curation: feature on the front page, or hide from the portal.
+    pub async fn set_village_post_flags(
+        &self,
+        id: i64,
+        featured: Option<bool>,
+        hidden: Option<bool>,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE village_posts SET featured = COALESCE($2, featured), hidden = COALESCE($3, hidden) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(featured)
+            .bind(hidden)
+            .execute(pool)
+            .await
+            .context("curating a village post")?;
+        });
+        Ok(())
+    }
+
+    /// `published_at` of every live post of every village since `since`, for
+    /// monitoring (counts per period and per week).
+    pub async fn village_post_dates(&self, since: i64) -> anyhow::Result<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT village_id, published_at FROM village_posts \
+                 WHERE deleted_at IS NULL AND published_at >= $1",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await
+            .context("reading post dates")?
+        }))
+    }
+
+    /// The newest `published_at` of each village's live posts.
+    pub async fn last_village_post_dates(&self) -> anyhow::Result<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT village_id, MAX(published_at) FROM village_posts WHERE deleted_at IS NULL GROUP BY village_id",
+            )
+            .fetch_all(pool)
+            .await
+            .context("reading last post dates")?
+        }))
+    }
+}
