@@ -24,6 +24,10 @@ texts! {
     EDITOR_PHOTO_WAITING => "Tidak ada sambungan; foto dikirim begitu tersambung.", "No connection; the photo is sent as soon as there is one.";
     EDITOR_PHOTO_DONE => "Foto terkirim.", "Photo sent.";
     EDITOR_PHOTO_FAILED => "Foto tidak dapat dikirim.", "The photo could not be sent.";
+    EDITOR_PHOTO_KEPT => "Foto yang belum terkirim juga aman di perangkat ini dan dikirim lagi otomatis setelah Anda masuk lagi.", "Photos not sent yet are safe on this device too, and are sent again by themselves once you sign in again.";
+    EDITOR_PHOTO_KEPT_SHORT => "Menunggu Anda masuk lagi; foto aman di perangkat ini.", "Waiting for you to sign in again; the photo is safe on this device.";
+    EDITOR_PHOTO_KEPT_OFFLINE => "Belum terkirim; foto aman di perangkat ini dan dikirim lagi saat halaman ini dibuka lagi.", "Not sent yet; the photo is safe on this device and is sent again when this page is opened again.";
+    EDITOR_PHOTO_RESTORED => "Foto yang belum terkirim dipulihkan dari perangkat ini dan sedang dikirim.", "Photos that had not been sent were brought back from this device and are being sent.";
     EDITOR_PHOTO_TOO_MANY => "Paling banyak 8 gambar per kabar.", "At most 8 images per post.";
     EDITOR_SAVED_LOCAL => "Tersimpan di perangkat ini", "Saved on this device";
     EDITOR_SAVED_SERVER => "Tersimpan sebagai draf", "Saved as a draft";

@@ -1,14 +1,15 @@
 // Writing a post as a village secretary would, on a 360×640 phone in Debian's headless
 // Chromium (issue 16): the toolbar, text pasted from WhatsApp, a camera photo made
 // smaller before it is sent, the connection lost before publishing and the draft
-// recovered, a session that ends and gives everything back after signing in again, then
+// recovered, a session that ends and gives everything back after signing in again (the
+// text, and a photo chosen after it ended, kept on the phone and sent then), then
 // publishing and finding the post formatted on the site.
 //
 // Usage (tests/it/browser.rs runs it):
 //   node editor.mjs --base http://localhost:PORT --username operator \
 //     --password SECRET --photo /path/to/large.jpg --out /tmp/dir
 //
-// Writes OUT/result.json ({public_id, title, alt, photo_bytes, uploaded_bytes, page:{…}})
+// Writes OUT/result.json ({public_id, title, alt, kept_alt, photo_bytes, uploaded_bytes, page:{…}})
 // for the Rust side (the store, the follower) and docs/benchmarks.md. On failure prints
 // "FAILED: ..." and leaves OUT/failure-editor.png and .html. With KENTONGAN_SCREENSHOTS=DIR
 // it saves editor-phone.png and editor-desktop.png there. Every wait is Playwright's own,
@@ -29,10 +30,15 @@ const POST = {
   title: "Kerja bakti membersihkan saluran irigasi",
   summary: "Warga tiga RT diundang bergotong royong Minggu pagi.",
   alt: "Saluran irigasi di tepi sawah yang akan dibersihkan",
+  keptAlt: "Warga membawa cangkul dan karung ke saluran",
   whatsapp: "*Jangan lupa* membawa:\n• cangkul\n• karung\n_Terima kasih_ atas kehadirannya, acara ~Sabtu~ Minggu.",
 };
 
 const step = (text) => console.log(`[editor] ${text}`);
+
+/// How many photos this browser keeps (IndexedDB) because the server does not have them
+/// yet (`window.__keptPhotos`, added to every page by writeOnPhone).
+const keptPhotos = (page) => page.evaluate(() => window.__keptPhotos());
 
 async function login(page, args) {
   await page.locator('input[name="username"]').fill(args.username);
@@ -137,10 +143,27 @@ async function writeOnPhone(browser, args, result) {
   context.setDefaultTimeout(TIMEOUT_MS);
   // What the script hands to XMLHttpRequest for each photo: the bytes that leave the phone.
   await context.addInitScript(() => {
+    window.__keptPhotos = () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open("kentongan-editor", 1);
+        open.onupgradeneeded = () => open.result.createObjectStore("photos", { keyPath: "id", autoIncrement: true }).createIndex("draft", "draft");
+        open.onsuccess = () => {
+          const count = open.result.transaction("photos").objectStore("photos").count();
+          count.onsuccess = () => {
+            open.result.close();
+            resolve(count.result);
+          };
+        };
+        open.onerror = () => resolve(-1);
+      });
     window.__uploads = [];
+    window.__answers = [];
     const send = XMLHttpRequest.prototype.send;
     XMLHttpRequest.prototype.send = function (data) {
-      if (data instanceof FormData && data.get("photo")) window.__uploads.push(data.get("photo").size);
+      if (data instanceof FormData && data.get("photo")) {
+        window.__uploads.push(data.get("photo").size);
+        this.addEventListener("loadend", () => window.__answers.push(`${this.status} ${this.responseURL}`));
+      }
       return send.call(this, data);
     };
   });
@@ -235,6 +258,46 @@ async function writeOnPhone(browser, args, result) {
     if (!text.includes("Setelah sesi berakhir.")) fail(`the text typed before the session ended is gone: ${JSON.stringify(text)}`);
     step("expired session: text restored after login");
 
+    // The session ends again, and a photo is chosen: the server answers with the login
+    // form, so the photo stays on this phone (with the alt text typed meanwhile) and
+    // is sent by itself once the operator signs in again from the message.
+    await context.clearCookies();
+    await page.locator("#photo-input").setInputFiles(args.photo);
+    const keptItem = page.locator("#uploads li.kept");
+    await keptItem.locator("textarea").waitFor({ state: "visible" });
+    const alertText = await page.locator("#editor-alert").innerText();
+    if (!alertText.includes("Foto yang belum terkirim juga aman")) fail(`no message says the photo is kept: ${JSON.stringify(alertText)}`);
+    if (!(await keptItem.innerText()).includes("Menunggu Anda masuk lagi")) fail(`the photo's line says ${JSON.stringify(await keptItem.innerText())}`);
+    // The node answers a request without a session before reading its body, so the
+    // browser may see the connection reset (status 0) and try once more, as after any
+    // lost connection; the login form, once seen, ends the tries.
+    const { answers, sends } = await page.evaluate(() => ({ answers: window.__answers, sends: window.__uploads.length }));
+    if (!answers.length || !answers[answers.length - 1].includes("/admin/login") || answers.length > 3 || sends !== answers.length) {
+      fail(`after the session ended the photo was sent ${sends} times, answered ${JSON.stringify(answers)}`);
+    }
+    await keptItem.locator("textarea").fill(POST.keptAlt);
+    if ((await keptPhotos(page)) !== 1) fail(`the browser keeps ${await keptPhotos(page)} photos, not the one the server lacks`);
+    await checkTargets(page);
+    step("expired session: the chosen photo is kept on the phone");
+    await page.locator("#editor-alert a").tap();
+    await page.waitForURL((url) => url.pathname === "/admin/login", { waitUntil: "load" });
+    await login(page, args);
+    if (page.url() !== draftUrl) fail(`after signing in from the message the operator is on ${page.url()}, not back in ${draftUrl}`);
+    const keptAlt = page.locator('textarea[name="image_alt_1"]');
+    await keptAlt.waitFor({ state: "visible" });
+    if ((await keptAlt.inputValue()) !== POST.keptAlt) fail(`the kept photo came back with the alt text ${JSON.stringify(await keptAlt.inputValue())}`);
+    if ((await page.locator('textarea[name="image_alt_0"]').inputValue()) !== POST.alt) fail("the first photo's alt text was lost");
+    await page.locator("#uploads li").waitFor({ state: "detached" });
+    const resent = await page.evaluate(() => window.__uploads);
+    if (resent.length !== 1 || resent[0] > 450 * 1024) fail(`after signing in again the kept photo was sent as ${JSON.stringify(resent)}`);
+    await page
+      .waitForFunction(() => window.__keptPhotos().then((n) => n === 0), null, { timeout: 10_000 })
+      .catch(() => fail("the photo stays kept on the phone after the server stored it"));
+    text = await bodyValue(page);
+    if (!text.includes("Setelah sesi berakhir.")) fail(`the text is gone after signing in again: ${JSON.stringify(text)}`);
+    result.kept_alt = POST.keptAlt;
+    step("expired session: the kept photo was sent after signing in again");
+
     // Publish.
     await page.locator('button[name="action"][value="publish"]').tap();
     await page.waitForURL((url) => /^\/admin\/posts\/[a-z0-9]+$/.test(url.pathname) && url.searchParams.get("ok") === "published", { waitUntil: "load" });
@@ -257,6 +320,9 @@ async function writeOnPhone(browser, args, result) {
     await page.locator(".toolbar").waitFor({ state: "visible" });
     if ((await bodyValue(page)) !== "" || (await page.locator("#editor-restored").isVisible())) {
       fail("after publishing, a new post's form came back filled with the published text");
+    }
+    if ((await keptPhotos(page)) !== 0 || (await page.locator("#uploads li, #images figure").count()) !== 0) {
+      fail("after publishing, a new post's form came back with photos");
     }
     if (problems.length) fail(problems.join("\n"));
   } catch (err) {

@@ -1,8 +1,9 @@
 // Kentongan's writing aids, over the editor form that works without them (see
 // src/web/admin/editor.rs): a toolbar, saving as one types (in this browser at once, as
 // a server draft every few seconds), photos made smaller before they are sent, with
-// progress and retries, pasted WhatsApp or word-processor text kept formatted, and a
-// preview as readers and link cards will show the post. No framework, nothing from
+// progress and retries, and kept in this browser until the server has them, pasted
+// WhatsApp or word-processor text kept formatted, and a preview as readers and link
+// cards will show the post. No framework, nothing from
 // elsewhere, nothing inline: the admin's CSP is `script-src 'self'`.
 //
 // Served as /admin/static/editor.js to every admin page; it does nothing on pages
@@ -18,12 +19,96 @@
   const TARGET_BYTES = 400 * 1024;
   const MAX_ATTEMPTS = 8;
 
+  // ---- Photos chosen but not yet stored on the server, kept in this browser
+  // (IndexedDB, under the same key as the text in localStorage) with their alt text
+  // until the server has them: a lost connection, a closed tab or an ended session
+  // loses none of them. Without IndexedDB (or with it forbidden) photos are sent as
+  // before, only not kept.
+
+  const DB_NAME = "kentongan-editor";
+  const DB_STORE = "photos";
+  let database = null;
+
+  function openDb() {
+    if (!database) {
+      database = new Promise((resolve) => {
+        let request;
+        try {
+          request = indexedDB.open(DB_NAME, 1);
+        } catch {
+          resolve(null);
+          return;
+        }
+        request.onupgradeneeded = () => {
+          request.result.createObjectStore(DB_STORE, { keyPath: "id", autoIncrement: true }).createIndex("draft", "draft");
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = request.onblocked = () => resolve(null);
+      });
+    }
+    return database;
+  }
+
+  /// One transaction on the kept photos: `work` gets the object store and may return a
+  /// request whose result is the answer; `undefined` when IndexedDB is not there.
+  async function keptPhotos(mode, work) {
+    const db = await openDb();
+    if (!db) return undefined;
+    return new Promise((resolve) => {
+      let result;
+      try {
+        const tx = db.transaction(DB_STORE, mode);
+        const request = work(tx.objectStore(DB_STORE));
+        if (request) request.onsuccess = () => (result = request.result);
+        tx.oncomplete = () => resolve(result);
+        tx.onerror = tx.onabort = () => resolve(undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  }
+
+  // Bytes rather than a Blob: every browser keeps those, private windows too.
+  async function keepPhoto(draft, blob, name) {
+    const bytes = await blob.arrayBuffer();
+    return keptPhotos("readwrite", (store) =>
+      store.add({ draft, name, type: blob.type || "image/jpeg", bytes, alt: "", at: Date.now() }),
+    );
+  }
+  const forgetPhoto = (id) => keptPhotos("readwrite", (store) => store.delete(id));
+  const photosOf = (draft) => keptPhotos("readonly", (store) => store.index("draft").getAll(draft));
+
+  /// Changes every photo kept under `draft` (`change` returns the record to put, or null
+  /// to delete it).
+  function eachPhotoOf(draft, change) {
+    return keptPhotos("readwrite", (store) => {
+      const cursor = store.index("draft").openCursor(draft);
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at) return;
+        const next = change(at.value);
+        if (next) at.update(next);
+        else at.delete();
+        at.continue();
+      };
+    });
+  }
+  const forgetPhotosOf = (draft) => eachPhotoOf(draft, () => null);
+  const setAlt = (id, alt) =>
+    keptPhotos("readwrite", (store) => {
+      const request = store.get(id);
+      request.onsuccess = () => {
+        if (request.result) store.put({ ...request.result, alt });
+      };
+    });
+
   // What the last submit was about: the page after it tells whether it was saved
   // (`?ok=…`, then this browser's copy is no longer needed) or not (kept and offered).
   const submitted = sessionStorage.getItem(SUBMITTED);
   sessionStorage.removeItem(SUBMITTED);
   if (submitted && new URLSearchParams(location.search).has("ok")) {
     localStorage.removeItem(submitted);
+    forgetPhotosOf(submitted);
   }
 
   const form = document.getElementById("editor");
@@ -67,9 +152,11 @@
   const hideAlert = () => {
     alertBox.hidden = true;
   };
+  let photosWaitForLogin = false;
   function sessionExpired() {
     const next = location.pathname + location.search;
-    showAlert(T.sessionExpired, { href: "/admin/login?next=" + encodeURIComponent(next), text: T.signInAgain });
+    const text = photosWaitForLogin ? T.sessionExpired + " " + T.photoKept : T.sessionExpired;
+    showAlert(text, { href: "/admin/login?next=" + encodeURIComponent(next), text: T.signInAgain });
   }
 
   // ---- The form as data: what this browser keeps, and what is sent as it is typed.
@@ -206,6 +293,7 @@
           form.action = answer.data.edit_url;
           history.replaceState(null, "", answer.data.edit_url);
           localStorage.removeItem(was);
+          eachPhotoOf(was, (photo) => ({ ...photo, draft: key }));
         }
         saveLocal();
         say(T.savedServer + " · " + clock());
@@ -544,7 +632,38 @@
         progress.remove();
         li.className = "alert";
       },
+      /// Not sent, kept on this device: shown with its alt text, which is kept too.
+      keep: (text, blob, alt, onAlt) => {
+        label.textContent = `${name}: ${text}`;
+        progress.remove();
+        li.className = "alert kept";
+        if (li.querySelector("textarea")) return;
+        const thumb = document.createElement("img");
+        thumb.src = URL.createObjectURL(blob);
+        thumb.alt = "";
+        thumb.width = 120;
+        const field = document.createElement("textarea");
+        field.id = `kept-alt-${++keptFields}`;
+        field.rows = 2;
+        field.value = alt;
+        const fieldLabel = document.createElement("label");
+        fieldLabel.htmlFor = field.id;
+        fieldLabel.textContent = T.alt;
+        field.addEventListener("input", () => onAlt(field.value));
+        li.append(thumb, fieldLabel, field);
+      },
+      alt: () => li.querySelector("textarea")?.value,
     };
+  }
+  let keptFields = 0;
+
+  /// Why a photo was not sent: `kept` says it stays on this device to be sent again
+  /// ("session": after signing in again, "later": when the page is opened again).
+  class UploadError extends Error {
+    constructor(message, kept) {
+      super(message);
+      this.kept = kept;
+    }
   }
 
   /// Sends one photo; a lost connection or a server error is tried again, waiting
@@ -554,7 +673,7 @@
       let attempt = 0;
       const retry = () => {
         if (attempt >= MAX_ATTEMPTS) {
-          reject(new Error(T.uploadFailed));
+          reject(new UploadError(T.photoKeptOffline, "later"));
           return;
         }
         item.text(T.retrying);
@@ -580,15 +699,21 @@
           if (event.lengthComputable) item.progress(event.loaded / event.total);
         };
         xhr.onload = () => {
-          if (xhr.responseURL.includes("/admin/login")) {
-            sessionExpired();
-            reject(new Error(T.sessionExpired));
-          } else if (xhr.status === 200 && xhr.response && xhr.response.key) {
+          if (xhr.status === 200 && xhr.response && xhr.response.key) {
             resolve(xhr.response);
           } else if (xhr.status >= 500 || xhr.status === 408 || xhr.status === 429) {
             retry();
+          } else if (
+            xhr.responseURL.includes("/admin/login") ||
+            !xhr.response ||
+            xhr.status === 401 ||
+            xhr.status === 403
+          ) {
+            // The login form (the session ended) or any other answer that is not ours:
+            // asking again will not help before the operator signs in again.
+            reject(new UploadError(T.photoKeptShort, "session"));
           } else {
-            reject(new Error((xhr.response && xhr.response.error) || T.uploadFailed));
+            reject(new UploadError(xhr.response.error || T.uploadFailed));
           }
         };
         xhr.onerror = retry;
@@ -599,33 +724,61 @@
     });
   }
 
-  async function addPhoto(file) {
-    const item = uploadItem(file.name || "foto");
+  /// Shrinks a chosen photo (or takes one kept on this device), keeps it here until the
+  /// server has it, sends it and adds it to the form.
+  async function addPhoto(file, kept) {
+    const name = kept ? kept.name : file.name || "foto";
+    const item = uploadItem(name);
+    let id = kept ? kept.id : undefined;
+    let alt = kept ? kept.alt : "";
+    let small = kept ? new Blob([kept.bytes], { type: kept.type }) : null;
     try {
-      item.text(T.shrinking);
-      const small = await shrink(file);
+      if (!small) {
+        item.text(T.shrinking);
+        small = await shrink(file);
+        id = await keepPhoto(key, small, name);
+      }
       const image = await upload(small, item);
+      alt = item.alt() ?? alt;
       item.done();
-      const alt = addFigure(image);
+      const field = addFigure({ ...image, alt });
       say(T.uploaded);
       changed();
-      if (alt) alt.focus();
+      if (id !== undefined) await forgetPhoto(id);
+      if (field && !kept) field.focus();
     } catch (err) {
-      item.fail(err.message);
+      if (err.kept && id !== undefined) {
+        item.keep(err.message, small, item.alt() ?? alt, (text) => setAlt(id, text));
+      } else {
+        if (id !== undefined) forgetPhoto(id);
+        item.fail(err.kept ? T.uploadFailed : err.message);
+      }
+      if (err.kept === "session") {
+        photosWaitForLogin ||= id !== undefined;
+        sessionExpired();
+      }
     }
   }
 
-  function addPhotos(files) {
-    for (const file of files) {
+  function addPhotos(files, kept) {
+    for (const file of kept || files) {
       if (imageCount() + pendingUploads >= maxImages) {
         say(T.tooMany);
         break;
       }
       pendingUploads += 1;
-      addPhoto(file).finally(() => {
+      (kept ? addPhoto(null, file) : addPhoto(file)).finally(() => {
         pendingUploads -= 1;
       });
     }
+  }
+
+  /// After a reload or signing in again: the photos this device kept are sent again.
+  async function restorePhotos() {
+    const kept = await photosOf(key);
+    if (!kept || !kept.length) return;
+    say(T.photosRestored);
+    addPhotos(null, kept);
   }
 
   const photoInput = document.getElementById("photo-input");
@@ -711,5 +864,6 @@
   if (window.visualViewport) window.visualViewport.addEventListener("resize", keepInView);
 
   restore();
+  restorePhotos();
   schedulePreview();
 })();
