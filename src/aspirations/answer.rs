@@ -44,7 +44,7 @@ pub async fn send(
         (Some(inbox), Some(host)) => Some((inbox, host)),
         _ => None,
     };
-    if fediverse.is_none() && ticket.channel != "web" {
+    if fediverse.is_none() && ticket.channel != crate::store::TicketChannel::Web {
         return Err(InvalidInput(strings::ASP_NO_FEDIVERSE_AUTHOR).into());
     }
     // What is kept is the answer's text; federation renders the Note when it is sent or

@@ -295,7 +295,7 @@ mod tests {
         TicketRow {
             id: 1,
             number: "ASP-2026-000001-ABCD".into(),
-            channel: "web".into(),
+            channel: crate::store::TicketChannel::Web,
             class: class.into(),
             status: status.into(),
             is_private: true,

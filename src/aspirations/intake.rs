@@ -13,33 +13,15 @@ use crate::{
 use chrono::Datelike;
 use rand::Rng;
 
-/// How a message reached the village.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    /// A public reply to one of the village's posts.
-    Reply,
-    /// A public post that mentions the village.
-    Mention,
-    /// A message addressed only to the village (and perhaps other people), not public.
-    Direct,
-}
+/// How a message reached the village (kept with its ticket).
+pub use crate::store::TicketChannel as Channel;
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reply => "reply",
-            Self::Mention => "mention",
-            Self::Direct => "direct",
-        }
-    }
-
-    /// What the message is, from whether it is public and what it replies to.
-    pub fn of(is_public: bool, replies_to_our_post: bool) -> Self {
-        match (is_public, replies_to_our_post) {
-            (false, _) => Self::Direct,
-            (true, true) => Self::Reply,
-            (true, false) => Self::Mention,
-        }
+/// What a fediverse message is, from whether it is public and what it replies to.
+pub fn channel_of(is_public: bool, replies_to_our_post: bool) -> Channel {
+    match (is_public, replies_to_our_post) {
+        (false, _) => Channel::Direct,
+        (true, true) => Channel::Reply,
+        (true, false) => Channel::Mention,
     }
 }
 
@@ -69,7 +51,7 @@ async fn new_ticket(
     store: &Store,
     clocks: &ClockSettings,
     local_actor_id: i64,
-    channel: &str,
+    channel: Channel,
     class: TicketClass,
     is_private: bool,
     source_post_id: Option<i64>,
@@ -84,7 +66,7 @@ async fn new_ticket(
         .year();
     Ok(NewTicket {
         local_actor_id,
-        channel: channel.to_string(),
+        channel,
         class: class.as_str().to_string(),
         is_private,
         source_post_id,
@@ -111,7 +93,7 @@ pub async fn receive(
         store,
         clocks,
         note.local_actor_id,
-        channel.as_str(),
+        channel,
         TicketClass::Aspirasi,
         channel == Channel::Direct,
         source_post.map(|p| p.id),
@@ -230,7 +212,17 @@ pub async fn receive_web_at(
     };
     // Private: a web message is for the village; the resident reads answers on the
     // status page.
-    let ticket = new_ticket(store, clocks, local_actor_id, "web", class, true, None, now).await?;
+    let ticket = new_ticket(
+        store,
+        clocks,
+        local_actor_id,
+        Channel::Web,
+        class,
+        true,
+        None,
+        now,
+    )
+    .await?;
     let web = NewWebMessage {
         author_name: name.to_string(),
         contact: contact.to_string(),
@@ -264,9 +256,9 @@ mod tests {
 
     #[test]
     fn a_message_that_is_not_public_is_direct() {
-        assert_eq!(Channel::of(false, true), Channel::Direct);
-        assert_eq!(Channel::of(true, true), Channel::Reply);
-        assert_eq!(Channel::of(true, false), Channel::Mention);
+        assert_eq!(channel_of(false, true), Channel::Direct);
+        assert_eq!(channel_of(true, true), Channel::Reply);
+        assert_eq!(channel_of(true, false), Channel::Mention);
     }
 
     #[test]

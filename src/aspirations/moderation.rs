@@ -125,7 +125,7 @@ pub async fn approve(store: &Store, ticket: &TicketRow, user_id: i64) -> anyhow:
     if ticket.is_private {
         return refuse(strings::MOD_CANNOT_APPROVE_PRIVATE);
     }
-    if ticket.channel != "reply" || ticket.post_public_id.is_none() {
+    if ticket.channel != crate::store::TicketChannel::Reply || ticket.post_public_id.is_none() {
         return refuse(strings::MOD_CANNOT_APPROVE_NOT_REPLY);
     }
     if ticket.withdrawn_at.is_some() {

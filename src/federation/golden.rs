@@ -144,7 +144,11 @@ fn ticket(is_private: bool) -> TicketRow {
     TicketRow {
         id: 5,
         number: "ASP-2026-000005-K7QX".into(),
-        channel: if is_private { "direct" } else { "reply" }.into(),
+        channel: if is_private {
+            crate::store::TicketChannel::Direct
+        } else {
+            crate::store::TicketChannel::Reply
+        },
         class: "aspirasi".into(),
         status: "diproses".into(),
         is_private,

@@ -47,7 +47,9 @@ pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
-pub use states::{ActivityKind, DeliveryState, FollowState, InboxState, SourceKind, UnknownWord};
+pub use states::{
+    ActivityKind, DeliveryState, FollowState, InboxState, SourceKind, TicketChannel, UnknownWord,
+};
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{
     DeskTicketRow, NewTicketEvent, NewTicketPhoto, TicketEventRecord, TicketFilter,

@@ -121,6 +121,20 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// How a resident's message reached the village.
+    TicketChannel {
+        /// A public reply to one of the village's posts.
+        Reply => "reply",
+        /// A public post that mentions the village.
+        Mention => "mention",
+        /// A message addressed only to the village (and perhaps other people), not public.
+        Direct => "direct",
+        /// The website's form.
+        Web => "web",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +169,12 @@ mod tests {
             serde_json::to_string(&ActivityKind::Create).expect("json"),
             "\"Create\""
         );
+        for channel in TicketChannel::ALL {
+            assert_eq!(
+                TicketChannel::try_from(channel.as_str().to_string()).expect("reads"),
+                *channel
+            );
+        }
         for state in InboxState::ALL {
             assert_eq!(
                 InboxState::try_from(state.as_str().to_string()).expect("reads"),

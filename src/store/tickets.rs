@@ -10,7 +10,7 @@ use sqlx::FromRow;
 #[derive(Clone, Debug)]
 pub struct NewTicket {
     pub local_actor_id: i64,
-    pub channel: String,
+    pub channel: super::TicketChannel,
     pub class: String,
     pub is_private: bool,
     pub source_post_id: Option<i64>,
@@ -27,7 +27,8 @@ pub struct NewTicket {
 pub struct TicketRow {
     pub id: i64,
     pub number: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: super::TicketChannel,
     pub class: String,
     pub status: String,
     pub is_private: bool,
@@ -192,7 +193,7 @@ impl Store {
             )
             .bind(format!("pending-{}", note.ap_id))
             .bind(ticket.local_actor_id)
-            .bind(&ticket.channel)
+            .bind(ticket.channel.as_str())
             .bind(&ticket.class)
             .bind(ticket.is_private)
             .bind(note_id)

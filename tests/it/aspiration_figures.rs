@@ -31,7 +31,7 @@ async fn ticket_received(
         .open_web_ticket(
             &NewTicket {
                 local_actor_id: actor.id,
-                channel: "web".into(),
+                channel: kentongan::store::TicketChannel::Web,
                 class: "aspirasi".into(),
                 is_private: false,
                 source_post_id: None,

@@ -53,7 +53,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     assert_eq!(status, 202, "{body}");
     let first = tickets(&node, 1).await.remove(0);
     assert!(first.number.starts_with("ASP-20"), "{}", first.number);
-    assert_eq!(first.channel, "reply");
+    assert_eq!(first.channel, kentongan::store::TicketChannel::Reply);
     assert_eq!(first.class, "aspirasi");
     assert_eq!(first.status, "baru");
     assert!(!first.is_private);
@@ -88,7 +88,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     let all = tickets(&node, 2).await;
     let private = all
         .iter()
-        .find(|t| t.channel == "direct")
+        .find(|t| t.channel == kentongan::store::TicketChannel::Direct)
         .expect("the direct message");
     assert!(private.is_private);
     assert_ne!(private.number, first.number);

@@ -710,7 +710,7 @@ async fn custom_clocks(backend: Backend) {
             .await
             .expect("tickets")
             .into_iter()
-            .find(|t| t.channel == "direct")
+            .find(|t| t.channel == kentongan::store::TicketChannel::Direct)
     })
     .await;
     let expected = clocks.deadlines(TicketClass::Aspirasi, direct.created_at, false, tz, &none);

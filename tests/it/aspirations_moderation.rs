@@ -116,7 +116,7 @@ async fn approval_before_display(backend: Backend) {
         Some(&village),
     );
     let ticket = open_ticket(&node, &peer, "budi", &reply).await;
-    assert_eq!(ticket.channel, "reply");
+    assert_eq!(ticket.channel, kentongan::store::TicketChannel::Reply);
 
     // A private reply to the same post: a direct ticket on that post.
     let private = note(
@@ -691,7 +691,7 @@ async fn floods_and_bad_input(backend: Backend) {
         Some(&village),
     );
     let mention = open_ticket(&node, &other, "tono", &named).await;
-    assert_eq!(mention.channel, "mention");
+    assert_eq!(mention.channel, kentongan::store::TicketChannel::Mention);
     assert!(mention.post_public_id.is_none());
 
     // A huge message is kept bounded; one beyond the inbox's size is refused.

@@ -6,7 +6,7 @@
 use super::{Data, IncomingActivity, local_actor_at, remote_actor};
 pub use crate::federation::protocol::incoming::NoteIn;
 use crate::{
-    aspirations::{self, intake::Channel, moderation::NotAccepted},
+    aspirations::{self, moderation::NotAccepted},
     clock::now_ms,
     config::Role,
     federation::MAX_ID_BYTES,
@@ -92,7 +92,7 @@ pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> an
         Some(public_id) => data.store.post_by_public_id(public_id).await?,
         None => None,
     };
-    let channel = Channel::of(note.is_public(), source_post.is_some());
+    let channel = aspirations::intake::channel_of(note.is_public(), source_post.is_some());
     if let Some(number) = aspirations::intake::receive(
         &data.store,
         &data.config.aspirations,

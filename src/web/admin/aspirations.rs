@@ -6,6 +6,7 @@ use super::{
     session::{Admin, AdminPost},
     ticket_desk, view,
 };
+use crate::store::TicketChannel;
 use crate::{
     aspirations::{
         TicketClass, figures,
@@ -29,12 +30,12 @@ const LIST_LIMIT: i64 = 200;
 /// Characters of a message shown in the list.
 const EXCERPT_CHARS: usize = 280;
 
-fn channel_label(channel: &str) -> strings::Text {
+fn channel_label(channel: TicketChannel) -> strings::Text {
     match channel {
-        "reply" => strings::ASP_CHANNEL_REPLY,
-        "mention" => strings::ASP_CHANNEL_MENTION,
-        "direct" => strings::ASP_CHANNEL_DIRECT,
-        _ => strings::ASP_CHANNEL_WEB,
+        TicketChannel::Reply => strings::ASP_CHANNEL_REPLY,
+        TicketChannel::Mention => strings::ASP_CHANNEL_MENTION,
+        TicketChannel::Direct => strings::ASP_CHANNEL_DIRECT,
+        TicketChannel::Web => strings::ASP_CHANNEL_WEB,
     }
 }
 
@@ -53,7 +54,7 @@ fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
         number => ticket.number,
         url => format!("/admin/aspirasi/{}", ticket.number),
         status => status.label(lang, &admin.settings.village_word),
-        channel => channel_label(&ticket.channel).get(lang),
+        channel => channel_label(ticket.channel).get(lang),
         class => class.label().get(lang),
         private => ticket.is_private,
         author => match (&ticket.author_username, &ticket.author_host) {
@@ -154,7 +155,7 @@ async fn show(
             },
             replies => replies,
             moderation => super::moderation::panel(state, admin, ticket).await?,
-            can_answer => (ticket.author_inbox.is_some() || ticket.channel == "web")
+            can_answer => (ticket.author_inbox.is_some() || ticket.channel == TicketChannel::Web)
                 && ticket.withdrawn_at.is_none(),
             statuses => Status::ALL
                 .iter()

@@ -28,8 +28,9 @@ pub async fn panel(state: &AppState, admin: &Admin, ticket: &TicketRow) -> Resul
         .ticket_moderation(ticket.id)
         .await
         .map_err(view::failure)?;
-    let approvable =
-        !ticket.is_private && ticket.channel == "reply" && ticket.post_public_id.is_some();
+    let approvable = !ticket.is_private
+        && ticket.channel == crate::store::TicketChannel::Reply
+        && ticket.post_public_id.is_some();
     Ok(context! {
         approvable => approvable,
         withdrawn => ticket.withdrawn_at.is_some(),

@@ -333,7 +333,7 @@ pub async fn status(
             context! { number => number, unknown => true, ..site.base(&state, "aspirasi") },
         );
     };
-    let answers: Vec<Value> = if ticket.channel == "web" {
+    let answers: Vec<Value> = if ticket.channel == crate::store::TicketChannel::Web {
         state
             .store
             .ticket_replies(ticket.id)
