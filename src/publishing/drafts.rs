@@ -11,34 +11,10 @@ use crate::{
     strings,
 };
 
-/// Where a draft stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DraftStatus {
-    /// Being written.
-    Draft,
-    /// Written by a contributor, waiting for an editor or admin to publish it.
-    Review,
-    /// To be published by the node at `publish_at`.
-    Scheduled,
-}
+/// Where a draft stands (kept with it).
+pub use crate::store::DraftStatus;
 
 impl DraftStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Review => "review",
-            Self::Scheduled => "scheduled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "review" => Self::Review,
-            "scheduled" => Self::Scheduled,
-            _ => Self::Draft,
-        }
-    }
-
     pub fn label(self) -> strings::Text {
         match self {
             Self::Draft => strings::STATUS_DRAFT,
@@ -84,14 +60,14 @@ pub async fn save(
     let title = input.title.trim();
     match existing {
         Some(draft) => store
-            .update_draft(draft.id, status.as_str(), title, &json, publish_at, now)
+            .update_draft(draft.id, status, title, &json, publish_at, now)
             .await?
             .ok_or_else(|| InvalidInput(strings::DRAFT_GONE).into()),
         None => {
             let draft = NewDraft {
                 actor_id: actor.id,
                 author_user_id,
-                status: status.as_str(),
+                status,
                 title,
                 input_json: &json,
                 publish_at,

@@ -46,7 +46,7 @@ pub async fn publish_due(state: &AppState) -> anyhow::Result<usize> {
                     .store
                     .update_draft(
                         draft.id,
-                        drafts::DraftStatus::Draft.as_str(),
+                        drafts::DraftStatus::Draft,
                         &draft.title,
                         &draft.input_json,
                         None,

@@ -11,8 +11,8 @@ pub struct DraftRecord {
     pub id: i64,
     pub actor_id: i64,
     pub author_user_id: Option<i64>,
-    /// `draft`, `review` or `scheduled`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: super::DraftStatus,
     pub title: String,
     /// The operator's input (`publishing::PostInput`) as JSON.
     pub input_json: String,
@@ -33,7 +33,7 @@ macro_rules! draft_columns {
 pub struct NewDraft<'a> {
     pub actor_id: i64,
     pub author_user_id: Option<i64>,
-    pub status: &'a str,
+    pub status: super::DraftStatus,
     pub title: &'a str,
     pub input_json: &'a str,
     pub publish_at: Option<i64>,
@@ -55,7 +55,7 @@ impl Store {
             sqlx::query_as(sql)
                 .bind(draft.actor_id)
                 .bind(draft.author_user_id)
-                .bind(draft.status)
+                .bind(draft.status.as_str())
                 .bind(draft.title)
                 .bind(draft.input_json)
                 .bind(draft.publish_at)
@@ -69,7 +69,7 @@ impl Store {
     pub async fn update_draft(
         &self,
         id: i64,
-        status: &str,
+        status: super::DraftStatus,
         title: &str,
         input_json: &str,
         publish_at: Option<i64>,
@@ -84,7 +84,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(id)
-                .bind(status)
+                .bind(status.as_str())
                 .bind(title)
                 .bind(input_json)
                 .bind(publish_at)

@@ -48,7 +48,8 @@ pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
-    ActivityKind, DeliveryState, FollowState, InboxState, SourceKind, TicketChannel, UnknownWord,
+    ActivityKind, DeliveryState, DraftStatus, FollowState, InboxState, SourceKind, TicketChannel,
+    UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

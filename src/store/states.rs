@@ -135,6 +135,18 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// Where an unpublished post stands.
+    DraftStatus {
+        /// Being written.
+        Draft => "draft",
+        /// Written by a contributor, waiting for an editor or admin to publish it.
+        Review => "review",
+        /// To be published by the node at `publish_at`.
+        Scheduled => "scheduled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +185,12 @@ mod tests {
             assert_eq!(
                 TicketChannel::try_from(channel.as_str().to_string()).expect("reads"),
                 *channel
+            );
+        }
+        for status in DraftStatus::ALL {
+            assert_eq!(
+                DraftStatus::try_from(status.as_str().to_string()).expect("reads"),
+                *status
             );
         }
         for state in InboxState::ALL {

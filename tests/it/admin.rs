@@ -575,7 +575,7 @@ async fn contributor_and_editor(backend: Backend) {
     assert_eq!(submitted.status, 303, "{}", submitted.body);
     let drafts = node.state().store.drafts().await.expect("drafts");
     assert_eq!(drafts.len(), 1);
-    assert_eq!(drafts[0].status, "review");
+    assert_eq!(drafts[0].status, kentongan::store::DraftStatus::Review);
     assert_eq!(drafts[0].author_user_id, Some(writer.id));
 
     for page in [

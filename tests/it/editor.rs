@@ -157,7 +157,7 @@ async fn script_endpoints(backend: Backend) {
         .expect("read")
         .expect("the draft");
     assert_eq!(draft.title, "Kerja bakti Minggu pagi");
-    assert_eq!(draft.status, "draft");
+    assert_eq!(draft.status, kentongan::store::DraftStatus::Draft);
     assert_eq!(draft.author_user_id, Some(editor.id));
     let input = drafts::input_of(&draft);
     assert_eq!(input.body_markdown, "Warga *diundang*, bawa cangkul.");

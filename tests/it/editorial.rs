@@ -331,7 +331,7 @@ async fn drafts_stay_home_and_scheduled_posts_publish_themselves(backend: Backen
             .expect("read")
             .expect("kept")
             .status,
-        "draft"
+        kentongan::store::DraftStatus::Draft
     );
     drafts::save(
         store,

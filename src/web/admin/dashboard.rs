@@ -52,7 +52,7 @@ fn post_row(admin: &Admin, state: &AppState, post: &PostRecord) -> Value {
 
 fn draft_row(admin: &Admin, draft: &DraftRecord, authors: &HashMap<i64, String>) -> Value {
     let input = drafts::input_of(draft);
-    let status = drafts::DraftStatus::parse(&draft.status);
+    let status = draft.status;
     let tz = admin.settings.time_zone;
     context! {
         id => draft.id,
@@ -97,7 +97,7 @@ async fn dashboard_page(
         .collect();
     let all_drafts = store.drafts().await?;
     let me = admin.user_id();
-    let rows = |status: &str, mine_only: bool| -> Vec<Value> {
+    let rows = |status: drafts::DraftStatus, mine_only: bool| -> Vec<Value> {
         all_drafts
             .iter()
             .filter(|d| d.status == status && (!mine_only || d.author_user_id == Some(me)))
@@ -106,9 +106,9 @@ async fn dashboard_page(
     };
     // Others' drafts are listed to those who may work on them.
     let only_mine = admin.reach(Permission::WriteDrafts) != Reach::All;
-    let review = rows("review", only_mine);
-    let scheduled = rows("scheduled", only_mine);
-    let mine = rows("draft", true);
+    let review = rows(drafts::DraftStatus::Review, only_mine);
+    let scheduled = rows(drafts::DraftStatus::Scheduled, only_mine);
+    let mine = rows(drafts::DraftStatus::Draft, true);
     let counts = context! {
         posts => store.count_live_posts(actor_id).await?,
         followers => store.count_followers(actor_id).await?,

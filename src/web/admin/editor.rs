@@ -88,7 +88,8 @@ impl Action {
 /// editors and admins may change any.
 pub fn may_edit_draft(admin: &Admin, draft: &DraftRecord) -> bool {
     admin.reaches(Permission::WriteDrafts, draft.author_user_id)
-        && (admin.reach(Permission::WriteDrafts) == Reach::All || draft.status != "scheduled")
+        && (admin.reach(Permission::WriteDrafts) == Reach::All
+            || draft.status != DraftStatus::Scheduled)
 }
 
 /// The buttons this account may press on this target, in the order shown.
@@ -453,7 +454,7 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
             None,
             Some(context! {
                 id => d.id,
-                status => DraftStatus::parse(&d.status).label().get(lang),
+                status => d.status.label().get(lang),
             }),
         ),
         Target::Post(p) => (
@@ -499,9 +500,7 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
 pub(super) fn autosaves(admin: &Admin, target: &Target) -> bool {
     match target {
         Target::New => true,
-        Target::Draft(draft) => {
-            may_edit_draft(admin, draft) && DraftStatus::parse(&draft.status) == DraftStatus::Draft
-        }
+        Target::Draft(draft) => may_edit_draft(admin, draft) && draft.status == DraftStatus::Draft,
         Target::Post(_) => false,
     }
 }
