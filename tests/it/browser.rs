@@ -105,6 +105,39 @@ async fn browser_tools() -> Option<Tools> {
 /// Runs `node SCRIPT ARGS… --chromium PATH` in tests/browser and prints what it said. When
 /// it fails, the test fails and `work` (with the script's `out` directory: screenshots,
 /// pages) is kept for whoever reads the failure; otherwise it is handed back.
+/// Runs a browser script signed in as the operator, with `photo` to attach; what it
+/// wrote to `out/result.json`.
+async fn as_operator(
+    script: &str,
+    node: &TestNode,
+    photo: &Path,
+    tools: &Tools,
+    work: tempfile::TempDir,
+) -> Value {
+    let out_dir = work.path().join("out");
+    // Kept while `out_dir` is read.
+    let _work = node_script(
+        script,
+        &[
+            "--base".as_ref(),
+            node.base.as_ref(),
+            "--username".as_ref(),
+            OPERATOR.as_ref(),
+            "--password".as_ref(),
+            PASSWORD.as_ref(),
+            "--photo".as_ref(),
+            photo.as_os_str(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        tools,
+        work,
+    )
+    .await;
+    serde_json::from_slice(&std::fs::read(out_dir.join("result.json")).expect("result.json"))
+        .expect("result.json is JSON")
+}
+
 async fn node_script(
     script: &str,
     args: &[&std::ffi::OsStr],
@@ -410,30 +443,7 @@ async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
     let work = tempfile::tempdir().expect("temp dir");
     let photo = work.path().join("sawah.jpg");
     std::fs::write(&photo, village_photo(1200, 800, 1)).expect("write the photo");
-    let out_dir = work.path().join("out");
-    // Kept until the end: `out_dir` is read below.
-    let _work = node_script(
-        "publish.mjs",
-        &[
-            "--base".as_ref(),
-            node.base.as_ref(),
-            "--username".as_ref(),
-            OPERATOR.as_ref(),
-            "--password".as_ref(),
-            PASSWORD.as_ref(),
-            "--photo".as_ref(),
-            photo.as_os_str(),
-            "--out".as_ref(),
-            out_dir.as_os_str(),
-        ],
-        &tools,
-        work,
-    )
-    .await;
-
-    let result: Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("result.json")).expect("result.json"))
-            .expect("result.json is JSON");
+    let result = as_operator("publish.mjs", &node, &photo, &tools, work).await;
     let posts = result["posts"].as_array().expect("posts");
     assert_eq!(posts.len(), 2, "one post per window size: {result}");
     for seen in posts {
@@ -658,28 +668,7 @@ async fn an_operator_writes_on_a_phone_on_a_bad_connection_and_the_post_reaches_
         bytes.len()
     );
     std::fs::write(&photo, &bytes).expect("write the photo");
-    let out_dir = work.path().join("out");
-    let _work = node_script(
-        "editor.mjs",
-        &[
-            "--base".as_ref(),
-            node.base.as_ref(),
-            "--username".as_ref(),
-            OPERATOR.as_ref(),
-            "--password".as_ref(),
-            PASSWORD.as_ref(),
-            "--photo".as_ref(),
-            photo.as_os_str(),
-            "--out".as_ref(),
-            out_dir.as_os_str(),
-        ],
-        &tools,
-        work,
-    )
-    .await;
-    let result: Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("result.json")).expect("result.json"))
-            .expect("result.json is JSON");
+    let result = as_operator("editor.mjs", &node, &photo, &tools, work).await;
     let public_id = result["public_id"].as_str().expect("public_id");
     let alt = result["alt"].as_str().expect("alt");
     let post = store
