@@ -34,12 +34,15 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
     Ok((router, data))
 }
 
-/// A node serving on `listener` with its workers, until the process ends.
-pub struct Node {
+/// One site, open: its state, its router and its workers (deliveries, received
+/// activities, scheduled posts, retention, and the portal's jobs for a portal). A node
+/// serves one site on its listener; a hosting node (`serve` on a directory holding
+/// several, docs/adr/0002-many-sites-in-one-process.md) serves many, chosen by `Host`.
+pub struct Site {
     pub state: AppState,
-    pub local_addr: std::net::SocketAddr,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    /// Held while serving a SQLite node: one server per data directory.
+    pub router: Router,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    /// Held while serving a SQLite site: one server per data directory.
     _lock: Option<std::fs::File>,
 }
 
@@ -79,17 +82,11 @@ fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
-impl Node {
-    pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+impl Site {
+    /// Opens the site of `config` (taking its directory's lock on SQLite) and starts its
+    /// workers.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
         let lock = lock_if_sqlite(&config)?;
-        Self::start_locked(config, listener, lock).await
-    }
-
-    async fn start_locked(
-        config: Config,
-        listener: TcpListener,
-        lock: Option<std::fs::File>,
-    ) -> anyhow::Result<Self> {
         let store = Store::connect(config.database_url()).await?;
         if lock.is_some() {
             // The lock makes this the only server of the file, so every lease is one of
@@ -109,59 +106,89 @@ impl Node {
             tracing::error!(error = %format!("{err:#}"), "could not complete the profile");
         }
         let (router, data) = app(state.clone()).await?;
+        let mut workers = Vec::new();
+        let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
+        workers.push(tokio::spawn(worker.run()));
+        if state.config.role == Role::Portal {
+            workers.push(tokio::spawn(federation::portal_jobs::run(data.clone())));
+        }
+        workers.push(tokio::spawn(federation::process::run(data)));
+        workers.push(tokio::spawn(crate::retention::run(state.store.clone())));
+        workers.push(tokio::spawn(crate::publishing::scheduler::run(
+            state.clone(),
+        )));
+        Ok(Self {
+            state,
+            router,
+            workers,
+            _lock: lock,
+        })
+    }
+
+    /// Stops the workers and closes the database (the lock goes with `self`).
+    pub async fn close(self) {
+        for task in &self.workers {
+            task.abort();
+        }
+        for task in self.workers {
+            let _ = task.await;
+        }
+        self.state.store.close().await;
+    }
+}
+
+/// Serves `router` on `listener` until the process ends; the peer address feeds the
+/// per-address limits of the website's forms.
+pub fn spawn_server(listener: TcpListener, router: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(err) = axum::serve(listener, service).await {
+            tracing::error!(%err, "the HTTP server stopped");
+        }
+    })
+}
+
+/// A node serving one site on `listener` with its workers, until the process ends (the
+/// tests and the demo run nodes in-process through it).
+pub struct Node {
+    pub state: AppState,
+    pub local_addr: std::net::SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+    site: Site,
+}
+
+impl Node {
+    pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let site = Site::open(config).await?;
         let local_addr = listener
             .local_addr()
             .context("reading the listening address")?;
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(async move {
-            // The peer address feeds the per-address limits of the website's forms.
-            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            if let Err(err) = axum::serve(listener, service).await {
-                tracing::error!(%err, "the HTTP server stopped");
-            }
-        }));
-        let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
-        tasks.push(tokio::spawn(worker.run()));
-        if state.config.role == Role::Portal {
-            tasks.push(tokio::spawn(federation::portal_jobs::run(data.clone())));
-        }
-        tasks.push(tokio::spawn(federation::process::run(data)));
-        tasks.push(tokio::spawn(crate::retention::run(state.store.clone())));
-        tasks.push(tokio::spawn(crate::publishing::scheduler::run(
-            state.clone(),
-        )));
-        tracing::info!(%local_addr, url = %state.urls.base(), "kentongan is serving");
+        let server = spawn_server(listener, site.router.clone());
+        tracing::info!(%local_addr, url = %site.state.urls.base(), "kentongan is serving");
         Ok(Self {
-            state,
+            state: site.state.clone(),
             local_addr,
-            tasks,
-            _lock: lock,
+            server,
+            site,
         })
     }
 
     /// Stops the server and workers (for tests; a real node runs until killed).
     pub async fn stop(self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        self.state.store.close().await;
+        self.server.abort();
+        let _ = self.server.await;
+        self.site.close().await;
     }
 
     /// Runs until the task of the HTTP server ends.
-    pub async fn wait(mut self) {
-        if !self.tasks.is_empty() {
-            let server = self.tasks.remove(0);
-            let _ = server.await;
-        }
+    pub async fn wait(self) {
+        let _ = self.server.await;
     }
 }
 
 /// Says what in the data directory others can read: it holds private keys and
 /// residents' personal data (docs/operating-a-village-node.md, "Backups").
-fn warn_about_readable_files(dir: &std::path::Path) {
+pub fn warn_about_readable_files(dir: &std::path::Path) {
     let found = crate::data_dir::readable_by_others(dir);
     if found.is_empty() {
         return;
@@ -176,21 +203,4 @@ fn warn_about_readable_files(dir: &std::path::Path) {
         eprintln!("  {line}");
     }
     tracing::warn!(count = found.len(), first = %found[0], "the data directory is readable by others");
-}
-
-/// `kentongan serve`.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let lock = lock_if_sqlite(&config)?;
-    warn_about_readable_files(&config.dir);
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let node = Node::start_locked(config, listener, lock).await?;
-    println!(
-        "Kentongan berjalan di / is running at {} (listening on {})",
-        node.state.urls.base(),
-        node.local_addr
-    );
-    node.wait().await;
-    Ok(())
 }

@@ -37,6 +37,10 @@ pub struct RawConfig {
     pub role: Role,
     #[serde(default)]
     pub database_url: Option<String>,
+    /// PostgreSQL only: the schema this site's tables live in, so that the sites of a
+    /// hosting node share one database (docs/adr/0002). None: the URL's own (`public`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_schema: Option<String>,
     #[serde(default)]
     pub insecure_local: bool,
     #[serde(default)]
@@ -259,6 +263,10 @@ impl Config {
             .ok()
             .or(raw.database_url)
             .unwrap_or_else(|| Store::default_url(dir));
+        let database_url = match &raw.database_schema {
+            Some(schema) => in_schema(&database_url, schema)?,
+            None => database_url,
+        };
         crate::store::BackendKind::of_url(&database_url)?;
         let delivery = DeliverySettings {
             concurrency: raw.delivery.concurrency.unwrap_or(64).clamp(1, 1024),
@@ -348,6 +356,29 @@ impl Config {
     }
 }
 
+/// `url` (PostgreSQL) with its connections' `search_path` set to `schema`; the store
+/// creates the schema on first connection.
+fn in_schema(url: &str, schema: &str) -> anyhow::Result<String> {
+    let valid = !schema.is_empty()
+        && schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        anyhow::bail!(
+            "database_schema {schema:?} must be lower-case letters, digits and _ (at most 63)"
+        );
+    }
+    if crate::store::BackendKind::of_url(url)? != crate::store::BackendKind::Postgres {
+        anyhow::bail!("database_schema is for PostgreSQL; this site's database is SQLite");
+    }
+    let mut url = Url::parse(url).context("reading the PostgreSQL URL")?;
+    url.query_pairs_mut()
+        .append_pair("options", &format!("-c search_path={schema}"));
+    Ok(url.to_string())
+}
+
 /// The certificates of `extra_ca_certificates`, each file a PEM bundle of at least one;
 /// a relative path is taken from the data directory.
 fn read_extra_roots(dir: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
@@ -397,9 +428,19 @@ pub fn parse_domain(input: &str, insecure_local: bool) -> anyhow::Result<String>
 
 /// The commented file `init` writes.
 pub fn render_config_file(raw: &RawConfig) -> String {
-    let database = match &raw.database_url {
+    let mut database = match &raw.database_url {
         Some(url) => format!("database_url = {url:?}"),
         None => "# database_url = \"postgres://user@localhost/kentongan\"  # default: SQLite file kentongan.db here".to_string(),
+    };
+    if let Some(schema) = &raw.database_schema {
+        database.push_str(&format!(
+            "\n# This site's schema in that database (a hosting node's sites share one).\ndatabase_schema = {schema:?}"
+        ));
+    }
+    let extra_ca = if raw.extra_ca_certificates.is_empty() {
+        "# extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]".to_string()
+    } else {
+        format!("extra_ca_certificates = {:?}", raw.extra_ca_certificates)
     };
     format!(
         "# Kentongan node configuration.\n\
@@ -419,7 +460,7 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          allow_private_addresses = {private}\n\
          # Certificate authorities trusted besides the system's, as PEM files (a regency's\n\
          # internal CA). Relative paths are taken from this directory.\n\
-         # extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]\n\
+         {extra_ca}\n\
          \n\
          [delivery]\n\
          # Requests in flight at once.\n\

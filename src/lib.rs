@@ -31,6 +31,9 @@ pub mod federation;
 /// Random and mutated inputs for property tests (tests only).
 #[cfg(test)]
 mod fuzzing;
+/// Many sites in one process: the sites of a data directory, `site add`/`list`, and
+/// choosing the site of a request by its host (docs/adr/0002).
+pub mod hosting;
 /// Uploaded photos: safe re-encoded variants, stored under content-addressed names.
 pub mod media;
 /// The regency portal: village registry, following, backfill, feeds, monitoring.

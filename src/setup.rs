@@ -63,20 +63,12 @@ pub struct InitOutcome {
 /// Creates the node: config, database, the first actor, the instance actor, an API
 /// token and the first admin account with a generated password.
 pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
-    let config_path = args.dir.join(CONFIG_FILE);
-    if config_path.exists() {
-        anyhow::bail!(
-            "{} already exists; this directory already holds a node",
-            config_path.display()
-        );
-    }
-    let domain = parse_domain(&args.domain, args.insecure_local)?;
-    let username = Username::parse(&args.username)?;
     let raw = RawConfig {
-        domain,
+        domain: parse_domain(&args.domain, args.insecure_local)?,
         listen: args.listen,
         role: args.role,
         database_url: args.database_url,
+        database_schema: None,
         insecure_local: args.insecure_local,
         allow_private_addresses: false,
         extra_ca_certificates: Vec::new(),
@@ -86,20 +78,47 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         aspirations: Default::default(),
         moderation: RawModeration::default(),
     };
+    create(
+        &args.dir,
+        raw,
+        &args.username,
+        &args.name,
+        &args.admin_username,
+    )
+    .await
+}
+
+/// Makes the data directory `dir` of a site configured by `raw` (`init` for a node's
+/// first site, `kentongan site add` for a hosted one), whole or not at all.
+pub async fn create(
+    dir: &std::path::Path,
+    raw: RawConfig,
+    username: &str,
+    name: &str,
+    admin_username: &str,
+) -> anyhow::Result<InitOutcome> {
+    let config_path = dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        anyhow::bail!(
+            "{} already exists; this directory already holds a node",
+            config_path.display()
+        );
+    }
+    let username = Username::parse(username)?;
     let text = render_config_file(&raw);
-    let config = Config::from_raw(&args.dir, raw)?;
-    crate::data_dir::create_private_dir(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let config = Config::from_raw(dir, raw)?;
+    crate::data_dir::create_private_dir(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
     // Named and linked from the first moment: an empty profile looks abandoned.
     let bio = crate::site::profile::default_bio(
-        &args.name,
+        name,
         urls.base(),
         crate::site::SiteSettings::default().village_word.as_str(),
-        args.role == Role::Portal,
+        config.role == Role::Portal,
     );
-    actors::create_local_actor(&store, &urls, &username, &args.name, &bio).await?;
+    actors::create_local_actor(&store, &urls, &username, name, &bio).await?;
     actors::ensure_instance_actor(&store, &urls).await?;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -108,13 +127,13 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         .insert_api_token(&hash_token(&token), "init", now_ms())
         .await?;
     crate::site::ensure_defaults(&store).await?;
-    crate::site::profile::ensure(&store, &urls, args.role).await?;
-    let admin_username = auth::parse_username(&args.admin_username)?;
+    crate::site::profile::ensure(&store, &urls, config.role).await?;
+    let admin_username = auth::parse_username(admin_username)?;
     let admin_password = auth::password::generate();
     auth::create_user(
         &store,
         &admin_username,
-        &args.name,
+        name,
         auth::Role::Admin,
         &admin_password,
     )

@@ -2,18 +2,18 @@
 //! steps and for when an operator forgot their password or their sign-ins are being
 //! slowed down after failures (their own, or a stranger's from the same address).
 
-use super::open;
+use super::{SiteDir, open};
 use crate::auth::{self, Role};
 use anyhow::Context;
 use clap::Subcommand;
-use std::{io::BufRead, path::PathBuf};
+use std::io::BufRead;
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
     /// Add an account; its password is generated and shown once.
     Add {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         #[arg(long)]
         username: String,
         /// The name shown as a post's author.
@@ -25,14 +25,14 @@ pub enum AdminCommand {
     },
     /// List the accounts with their role and state.
     List {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
     },
     /// Set a new password (generated and shown once, or read from standard input with
     /// --stdin); lifts any slowing of its sign-ins and ends the account's sessions.
     Password {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         #[arg(long)]
         username: String,
         /// Read the new password from the first line of standard input.
@@ -43,8 +43,8 @@ pub enum AdminCommand {
     /// password: forgets the failures counted against it and against the addresses they
     /// came from.
     Unlock {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         #[arg(long)]
         username: String,
     },

@@ -8,7 +8,6 @@ pub use crate::demo::DemoArgs;
 pub use crate::setup::{InitArgs, InitOutcome, init};
 use crate::{
     actors::{self, Username, find_publishing_actor},
-    app,
     clock::now_ms,
     config::{Config, Role},
     publishing::{self, PostChanges, PostInput},
@@ -17,7 +16,7 @@ use crate::{
 };
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +27,25 @@ use std::path::{Path, PathBuf};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The site a command acts on: `--dir DIR`, and `--site HOST` when the directory holds
+/// several (a hosting node, docs/adr/0002).
+#[derive(Args, Debug, Clone)]
+pub struct SiteDir {
+    /// The node's data directory (config, database, media).
+    #[arg(long = "dir")]
+    pub path: PathBuf,
+    /// The site's host name, where the directory holds more than one site.
+    #[arg(long)]
+    pub site: Option<String>,
+}
+
+impl SiteDir {
+    /// The site's own data directory.
+    pub fn resolve(&self) -> anyhow::Result<PathBuf> {
+        crate::hosting::find(&self.path, self.site.as_deref())
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -71,14 +89,19 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// The sites of a hosting node (many villages in one process): add, list.
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
     /// Start a demo: a regency portal on http://127.0.0.1:8080 and three villages.
     Demo(DemoArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct PostArgs {
-    #[arg(long)]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub dir: SiteDir,
     #[arg(long)]
     pub title: String,
     #[arg(
@@ -107,8 +130,8 @@ pub struct PostArgs {
 
 #[derive(Args, Debug)]
 pub struct EditArgs {
-    #[arg(long)]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub dir: SiteDir,
     /// The post's URL (as `post` printed it).
     pub url: String,
     #[arg(long)]
@@ -128,15 +151,15 @@ pub struct EditArgs {
 
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
-    #[arg(long)]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub dir: SiteDir,
     pub url: String,
 }
 
 #[derive(Args, Debug)]
 pub struct FollowersArgs {
-    #[arg(long)]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub dir: SiteDir,
     #[arg(long = "as")]
     pub actor: Option<String>,
 }
@@ -145,8 +168,8 @@ pub struct FollowersArgs {
 pub enum ActorCommand {
     /// Add an actor (Karang Taruna, BUMDes, another village) with its own handle and keys.
     Add {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -156,8 +179,8 @@ pub enum ActorCommand {
     },
     /// Edit an actor's profile (federated to followers as an Update).
     Edit {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         /// The actor to edit; the node's main actor when omitted.
         #[arg(long)]
         username: Option<String>,
@@ -176,8 +199,8 @@ pub enum ActorCommand {
     },
     /// List the node's actors.
     List {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
     },
 }
 
@@ -186,14 +209,14 @@ pub enum VillagesCommand {
     /// Import villages from a CSV file (header row; columns name/nama, handle/akun or feed,
     /// district/kecamatan, and optionally code/kode).
     Import {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         file: PathBuf,
     },
     /// Add one village by handle (desa@desa.example) or RSS/Atom feed URL.
     Add {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         handle_or_feed: String,
         #[arg(long, default_value = "")]
         name: String,
@@ -205,20 +228,20 @@ pub enum VillagesCommand {
     },
     /// Remove a village (by id, handle or feed URL) and its posts; unfollows it.
     Remove {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         village: String,
     },
     /// List registered villages with their follow state.
     List {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
     },
     /// Which villages are active: status, last post, posts in 30 and 90 days, follow
     /// state, last contact and recent errors.
     Status {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         #[arg(long, value_enum, default_value = "table")]
         format: StatusFormat,
     },
@@ -228,28 +251,37 @@ pub enum VillagesCommand {
 pub enum TimelineCommand {
     /// Show a village post (by URL or number) in the front page's featured block.
     Feature {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         post: String,
     },
     /// Take a post out of the featured block.
     Unfeature {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         post: String,
     },
     /// Hide a post from the portal (the village's own copy is untouched).
     Hide {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         post: String,
     },
     /// Show a hidden post again.
     Unhide {
-        #[arg(long)]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: SiteDir,
         post: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCommand {
+    /// Add a site (its own domain, account, admin and database) to a node's directory; a
+    /// running `serve` serves it within seconds. Prints its admin password once.
+    Add(crate::hosting::SiteAddArgs),
+    /// List the directory's sites: host, role, folder.
+    List(DirArg),
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -308,8 +340,8 @@ pub fn one_line(err: &anyhow::Error) -> String {
     format!("{err:#}").replace('\n', " ")
 }
 
-pub(crate) async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
-    let config = Config::load(dir)?;
+pub(crate) async fn open(site: &SiteDir) -> anyhow::Result<(Config, Store, Urls)> {
+    let config = Config::load(&site.resolve()?)?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
     Ok((config, store, urls))
@@ -317,15 +349,25 @@ pub(crate) async fn open(dir: &Path) -> anyhow::Result<(Config, Store, Urls)> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Init(args) => init(args).await.map(|outcome| {
-            println!(
-                "Akun admin / admin account: {} ({})\n\
-                 Kata sandi (hanya ditampilkan sekali) / password (shown only once): {}\n\
-                 Token API (hanya ditampilkan sekali) / API token (shown only once): {}",
-                outcome.admin_username, outcome.admin_url, outcome.admin_password, outcome.token
-            );
-        }),
-        Command::Serve(DirArg { dir }) => app::serve(Config::load(&dir)?).await,
+        Command::Init(args) => init(args).await.map(|outcome| print_once(&outcome)),
+        Command::Serve(DirArg { dir }) => crate::hosting::serve(&dir).await,
+        Command::Site {
+            command: SiteCommand::Add(args),
+        } => crate::hosting::add(args)
+            .await
+            .map(|outcome| print_once(&outcome)),
+        Command::Site {
+            command: SiteCommand::List(DirArg { dir }),
+        } => {
+            for site in crate::hosting::list(&dir)? {
+                let role = match site.role {
+                    Role::Village => "village",
+                    Role::Portal => "portal",
+                };
+                println!("{}\t{role}\t{}", site.domain, site.dir.display());
+            }
+            Ok(())
+        }
         Command::Post(args) => {
             let url = post(args).await?;
             println!("{url}");
@@ -340,6 +382,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { command } => admin::run(command).await,
         Command::Demo(args) => crate::demo::run(args).await,
     }
+}
+
+/// What `init` and `site add` made that is shown once and never stored in clear.
+fn print_once(outcome: &InitOutcome) {
+    println!(
+        "Akun admin / admin account: {} ({})\n\
+         Kata sandi (hanya ditampilkan sekali) / password (shown only once): {}\n\
+         Token API (hanya ditampilkan sekali) / API token (shown only once): {}",
+        outcome.admin_username, outcome.admin_url, outcome.admin_password, outcome.token
+    );
 }
 
 /// `YYYY-MM-DD` (midnight WIB) or an RFC 3339 time, in Unix ms.

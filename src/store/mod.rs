@@ -202,6 +202,25 @@ pub enum BackendKind {
     Postgres,
 }
 
+/// The schema a PostgreSQL URL's `options=-c search_path=NAME` names, when NAME is a
+/// plain SQL name (what the config writes; anything else is left to PostgreSQL).
+fn schema_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let options = url
+        .query_pairs()
+        .find(|(key, _)| key == "options")?
+        .1
+        .into_owned();
+    let schema = options
+        .split_whitespace()
+        .find_map(|part| part.strip_prefix("search_path="))?;
+    let plain = !schema.is_empty()
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    plain.then(|| schema.to_string())
+}
+
 impl BackendKind {
     pub fn of_url(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
@@ -261,6 +280,16 @@ impl Store {
                     .connect_with(options)
                     .await
                     .context("connecting to PostgreSQL")?;
+                if let Some(schema) = schema_of(url) {
+                    // A hosted site's own schema (docs/adr/0002); the migrations then run
+                    // inside it, since it is first on every connection's search_path. The
+                    // name is checked to be letters, digits and _ by `schema_of`.
+                    let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+                    sqlx::query(sqlx::AssertSqlSafe(create))
+                        .execute(&pool)
+                        .await
+                        .with_context(|| format!("creating the schema {schema}"))?;
+                }
                 POSTGRES_MIGRATIONS
                     .run(&pool)
                     .await

@@ -21,6 +21,7 @@ mod federation;
 mod feeds;
 mod fuzz;
 mod hardening;
+mod hosting;
 mod interop_fedify;
 mod monitoring;
 mod portal;

@@ -99,6 +99,15 @@ impl Browser {
         }
     }
 
+    /// A browser for `base` that reaches it through `client` (one that resolves a hosted
+    /// site's name, for instance).
+    pub fn with_client(base: &str, client: reqwest::Client) -> Self {
+        Self {
+            client,
+            ..Self::at(base)
+        }
+    }
+
     /// The same browser, seeming to come from `address`.
     pub fn coming_from(mut self, address: &str) -> Self {
         self.address = Some(address.to_string());
