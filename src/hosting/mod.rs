@@ -32,11 +32,14 @@ pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 pub const RESCAN_EVERY: Duration = Duration::from_secs(2);
 
 /// The open sites of a hosting node, shared by the request router and the rescan loop.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Sites {
     /// Host (as configured: `desa.example`, or `localhost:8081` in local mode) → router.
     routes: Arc<RwLock<HashMap<String, Router>>>,
     open: Arc<tokio::sync::Mutex<Opened>>,
+    /// Applied to each site's config as it is opened: nothing for `serve`; the tests let
+    /// production-shaped sites reach the loopback names they run on.
+    adjust: fn(&mut Config),
 }
 
 #[derive(Default)]
@@ -56,9 +59,14 @@ fn config_mtime(dir: &Path) -> Option<SystemTime> {
 impl Sites {
     /// Opens every site of `dir`. The first site (the directory itself) must open; any
     /// other that fails is logged and left closed.
-    pub async fn open_all(dir: &Path) -> anyhow::Result<Self> {
-        let sites = Self::default();
-        let first = Config::load(dir)?;
+    pub async fn open_all(dir: &Path, adjust: fn(&mut Config)) -> anyhow::Result<Self> {
+        let sites = Self {
+            routes: Default::default(),
+            open: Default::default(),
+            adjust,
+        };
+        let mut first = Config::load(dir)?;
+        adjust(&mut first);
         let site = Site::open(first).await?;
         sites.insert(dir.to_path_buf(), site).await;
         sites.rescan(dir).await;
@@ -129,7 +137,8 @@ impl Sites {
     }
 
     async fn open_one(&self, site_dir: &Path) -> anyhow::Result<Site> {
-        let config = Config::load(site_dir)?;
+        let mut config = Config::load(site_dir)?;
+        (self.adjust)(&mut config);
         let taken = self
             .routes
             .read()
@@ -150,6 +159,17 @@ impl Sites {
             every.tick().await;
             self.rescan(dir).await;
         }
+    }
+
+    /// The state of the open site of `domain`.
+    pub async fn state_of(&self, domain: &str) -> Option<crate::state::AppState> {
+        self.open
+            .lock()
+            .await
+            .sites
+            .values()
+            .find(|site| site.state.config.domain == domain)
+            .map(|site| site.state.clone())
     }
 
     /// Every open site's host and address.
@@ -197,10 +217,19 @@ pub struct HostingNode {
 
 impl HostingNode {
     pub async fn start(dir: &Path, listener: tokio::net::TcpListener) -> anyhow::Result<Self> {
+        Self::start_adjusted(dir, listener, |_| {}).await
+    }
+
+    /// As [`HostingNode::start`], with `adjust` applied to every site's config as it opens.
+    pub async fn start_adjusted(
+        dir: &Path,
+        listener: tokio::net::TcpListener,
+        adjust: fn(&mut Config),
+    ) -> anyhow::Result<Self> {
         let local_addr = listener
             .local_addr()
             .context("reading the listening address")?;
-        let sites = Sites::open_all(dir).await?;
+        let sites = Sites::open_all(dir, adjust).await?;
         let server = crate::app::spawn_server(listener, sites.router());
         let watcher = tokio::spawn({
             let sites = sites.clone();

@@ -4,7 +4,8 @@
 //! served within seconds; a host the node does not have is answered 421.
 
 use crate::support::{
-    Backend, TestDb, WAIT, eventually, loopback_listener, on_every_backend, session::Browser,
+    Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
+    peer::Peer, production, session::Browser,
 };
 use kentongan::{
     cli::{InitArgs, init},
@@ -187,6 +188,152 @@ async fn hosting(backend: Backend) {
         .login(&third.admin_username, &third.admin_password)
         .await;
 
+    node.stop().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn hosted_sites_federate_in_production_shape_with_a_resident_and_with_each_other() {
+    let proxy = match production::proxy() {
+        Ok(proxy) => proxy,
+        Err(reason) => {
+            eprintln!("SKIPPED: {reason}");
+            return;
+        }
+    };
+    on_every_backend(|backend| hosted_in_production_shape(backend, proxy)).await;
+}
+
+/// A portal and a village as two sites of one process behind nginx with TLS and HTTP/2,
+/// each reached by its own name without a port: a resident's server follows the village
+/// and gets its post, signed; the portal follows the village through the same proxy and
+/// keeps the post in its timeline.
+async fn hosted_in_production_shape(backend: Backend, proxy: &'static production::Proxy) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("data directory");
+    let (listener, port) = loopback_listener().await;
+    let portal_name = proxy.name_for("portal", port);
+    let village_name = proxy.name_for("desa-b", port);
+    let first = init(InitArgs {
+        dir: dir.path().to_path_buf(),
+        domain: portal_name.clone(),
+        username: "kabupaten".into(),
+        name: "Portal Kabupaten".into(),
+        role: Role::Portal,
+        listen: format!("127.0.0.1:{port}"),
+        database_url: db.url.clone(),
+        insecure_local: false,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("init");
+    // The test CA, trusted as a regency trusts its own; `site add` passes it on.
+    let config_file = dir.path().join("kentongan.toml");
+    let text = std::fs::read_to_string(&config_file).expect("config");
+    let text = text.replacen(
+        "\n[delivery]\n",
+        &format!(
+            "extra_ca_certificates = [{:?}]\n\n[delivery]\n",
+            proxy.ca_file().display().to_string()
+        ),
+        1,
+    );
+    std::fs::write(&config_file, text).expect("write config");
+    let village = add(SiteAddArgs {
+        dir: dir.path().to_path_buf(),
+        domain: village_name.clone(),
+        username: "desab".into(),
+        name: "Desa B".into(),
+        role: Role::Village,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("site add");
+    // Every test name resolves to 127.0.0.1, which production refuses unless told.
+    let node = HostingNode::start_adjusted(dir.path(), listener, |config| {
+        config.addresses.loopback = true
+    })
+    .await
+    .expect("serve");
+    let portal_base = format!("https://{portal_name}");
+    let village_base = format!("https://{village_name}");
+    let village_actor = format!("{village_base}/u/desab");
+
+    // A resident follows the village and gets its post, signed by the village.
+    let resident = Peer::start_in(Shape::Production, true).await;
+    let follow = resident.follow("warga", &village_actor);
+    let (status, body) = resident
+        .send("warga", &format!("{village_actor}/inbox"), &follow)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let accept = eventually("the village's Accept", WAIT, || async {
+        resident.received_of("Accept").into_iter().next()
+    })
+    .await;
+    assert!(accept.signature_verified);
+    assert_eq!(accept.activity["actor"], village_actor);
+
+    // The portal registers the village by its handle and follows it.
+    let registered = client()
+        .post(format!("{portal_base}/api/v1/villages"))
+        .bearer_auth(&first.token)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"source":"desab@{village_name}","name":"Desa B"}}"#
+        ))
+        .send()
+        .await
+        .expect("register the village");
+    assert_eq!(registered.status().as_u16(), 201);
+    let portal = node.sites.state_of(&portal_name).await.expect("the portal");
+    eventually(
+        "the village to accept the portal's follow",
+        WAIT,
+        || async {
+            portal
+                .store
+                .villages()
+                .await
+                .expect("villages")
+                .into_iter()
+                .find(|v| v.follow_state == kentongan::store::FollowState::Accepted)
+        },
+    )
+    .await;
+
+    let created = client()
+        .post(format!("{village_base}/api/v1/posts"))
+        .bearer_auth(&village.token)
+        .header("content-type", "application/json")
+        .body(r#"{"title":"Musyawarah desa","body":"Kamis malam di balai desa."}"#)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(created.status().as_u16(), 201);
+    let url = created.json::<serde_json::Value>().await.expect("JSON")["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let create = eventually("the post at the resident", WAIT, || async {
+        resident
+            .received_of("Create")
+            .into_iter()
+            .find(|c| c.activity["object"]["id"] == url)
+    })
+    .await;
+    assert!(create.signature_verified, "signed with the village's key");
+    eventually("the post in the portal's timeline", WAIT, || async {
+        portal
+            .store
+            .timeline_page(&Default::default(), None, 50)
+            .await
+            .expect("timeline")
+            .into_iter()
+            .find(|p| p.ap_id == url)
+    })
+    .await;
+
+    resident.stop();
     node.stop().await;
     db.drop_database().await;
 }
