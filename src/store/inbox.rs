@@ -258,7 +258,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<u64> {
         let event = super::NewTicketEvent {
-            kind: "approval",
+            kind: super::TicketEventKind::Approval,
             from: "",
             to: "edited",
         };

@@ -49,7 +49,7 @@ pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     ActivityKind, DeliveryState, DraftStatus, FollowState, InboxState, SourceKind, TicketChannel,
-    UnknownWord,
+    TicketClass, TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{
