@@ -14,17 +14,9 @@ use crate::site::TimeZone;
 use chrono::{Datelike, Days, NaiveDate, TimeZone as _, Weekday};
 use std::collections::BTreeSet;
 
-/// What a resident's message asks for (the classes of SP4N-LAPOR!).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketClass {
-    /// A wish or suggestion.
-    Aspirasi,
-    /// A complaint about a service.
-    Pengaduan,
-    /// A request for public information under UU 14/2008.
-    PermintaanInformasi,
-}
+/// What a resident's message asks for (kept with its ticket; the clocks below and its
+/// words in `workflow` are the domain's).
+pub use crate::store::TicketClass;
 
 /// A length of time counted in calendar days or in working days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -17,7 +17,7 @@ use crate::{
     clock::now_ms,
     media::{MediaError, MediaStore, process_upload},
     refusal::InvalidInput,
-    store::{NewTicketEvent, NewTicketPhoto, Store, TicketRow, UserRecord},
+    store::{NewTicketEvent, NewTicketPhoto, Store, TicketEventKind, TicketRow, UserRecord},
     strings,
 };
 use std::path::Path;
@@ -25,16 +25,6 @@ use std::path::Path;
 pub const MAX_NOTE_CHARS: usize = 2_000;
 /// The folder of ticket photos, inside the data directory.
 pub const PHOTO_DIR: &str = "private/ticket-photos";
-
-/// History kinds.
-pub const EVENT_STATUS: &str = "status";
-pub const EVENT_CLASS: &str = "class";
-pub const EVENT_EXTENDED: &str = "extended";
-pub const EVENT_ASSIGNEE: &str = "assignee";
-pub const EVENT_ANSWER: &str = "answer";
-/// Shown on the site (`approved`), taken off it (`withdrawn`), or taken off because its
-/// author edited it (`edited`); see `aspirations::moderation`.
-pub const EVENT_APPROVAL: &str = "approval";
 
 /// A photo the resident must fix (not a JPEG/PNG/WebP, too large, corrupt, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -122,7 +112,7 @@ pub async fn assign(
         |who: &Option<(i64, String)>| who.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
     let (from, to) = (name(&current), name(&next));
     let event = NewTicketEvent {
-        kind: EVENT_ASSIGNEE,
+        kind: TicketEventKind::Assignee,
         from: &from,
         to: &to,
     };
@@ -161,13 +151,13 @@ pub async fn add_note(
 /// A history line before it is borrowed into a [`NewTicketEvent`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    pub kind: &'static str,
+    pub kind: TicketEventKind,
     pub from: String,
     pub to: String,
 }
 
 impl Change {
-    fn new(kind: &'static str, from: &str, to: &str) -> Self {
+    fn new(kind: TicketEventKind, from: &str, to: &str) -> Self {
         Self {
             kind,
             from: from.to_string(),
@@ -191,23 +181,23 @@ fn flag(on: bool) -> &'static str {
 /// What a decision changes about a ticket, one line per field.
 pub fn decision_changes(ticket: &TicketRow, decision: &Decision, extended: bool) -> Vec<Change> {
     let mut changes = Vec::new();
-    if ticket.status != decision.status.as_str() {
+    if ticket.status != decision.status {
         changes.push(Change::new(
-            EVENT_STATUS,
-            &ticket.status,
+            TicketEventKind::Status,
+            ticket.status.as_str(),
             decision.status.as_str(),
         ));
     }
-    if ticket.class != decision.class.as_str() {
+    if ticket.class != decision.class {
         changes.push(Change::new(
-            EVENT_CLASS,
-            &ticket.class,
+            TicketEventKind::Class,
+            ticket.class.as_str(),
             decision.class.as_str(),
         ));
     }
     if ticket.extended != extended {
         changes.push(Change::new(
-            EVENT_EXTENDED,
+            TicketEventKind::Extended,
             flag(ticket.extended),
             flag(extended),
         ));
@@ -220,16 +210,20 @@ pub fn decision_changes(ticket: &TicketRow, decision: &Decision, extended: bool)
 /// moves a new ticket to diproses).
 pub fn answer_changes(ticket: &TicketRow, is_final: bool) -> Vec<Change> {
     let kind = if is_final { "final" } else { "reply" };
-    let mut changes = vec![Change::new(EVENT_ANSWER, "", kind)];
+    let mut changes = vec![Change::new(TicketEventKind::Answer, "", kind)];
     let next = if is_final {
-        Status::Selesai.as_str()
-    } else if ticket.status == Status::Baru.as_str() {
-        Status::Diproses.as_str()
+        Status::Selesai
+    } else if ticket.status == Status::Baru {
+        Status::Diproses
     } else {
-        ticket.status.as_str()
+        ticket.status
     };
     if next != ticket.status {
-        changes.push(Change::new(EVENT_STATUS, &ticket.status, next));
+        changes.push(Change::new(
+            TicketEventKind::Status,
+            ticket.status.as_str(),
+            next.as_str(),
+        ));
     }
     changes
 }
@@ -237,7 +231,7 @@ pub fn answer_changes(ticket: &TicketRow, is_final: bool) -> Vec<Change> {
 /// The sentence of a history line, in `lang`, e.g. "Status: Baru → Diverifikasi";
 /// `village_word` is the site's word for the village, which some statuses name.
 pub fn describe(
-    kind: &str,
+    kind: TicketEventKind,
     from: &str,
     to: &str,
     lang: strings::Lang,
@@ -258,32 +252,39 @@ pub fn describe(
         }
     };
     match kind {
-        EVENT_STATUS => format!(
+        TicketEventKind::Status => format!(
             "{}: {} → {}",
             strings::DESK_EVENT_STATUS.get(lang),
             status(from),
             status(to)
         ),
-        EVENT_CLASS => format!(
+        TicketEventKind::Class => format!(
             "{}: {} → {}",
             strings::DESK_EVENT_CLASS.get(lang),
             class(from),
             class(to)
         ),
-        EVENT_EXTENDED if to == "1" => strings::DESK_EVENT_EXTENDED.get(lang).to_string(),
-        EVENT_EXTENDED => strings::DESK_EVENT_NOT_EXTENDED.get(lang).to_string(),
-        EVENT_ASSIGNEE => format!(
+        TicketEventKind::Extended if to == "1" => {
+            strings::DESK_EVENT_EXTENDED.get(lang).to_string()
+        }
+        TicketEventKind::Extended => strings::DESK_EVENT_NOT_EXTENDED.get(lang).to_string(),
+        TicketEventKind::Assignee => format!(
             "{}: {} → {}",
             strings::DESK_EVENT_ASSIGNEE.get(lang),
             nobody(from),
             nobody(to)
         ),
-        EVENT_ANSWER if to == "final" => strings::DESK_EVENT_FINAL_ANSWER.get(lang).to_string(),
-        EVENT_ANSWER => strings::DESK_EVENT_ANSWER.get(lang).to_string(),
-        EVENT_APPROVAL if to == "approved" => strings::DESK_EVENT_APPROVED.get(lang).to_string(),
-        EVENT_APPROVAL if to == "edited" => strings::DESK_EVENT_EDITED.get(lang).to_string(),
-        EVENT_APPROVAL => strings::DESK_EVENT_UNAPPROVED.get(lang).to_string(),
-        other => format!("{other}: {from} → {to}"),
+        TicketEventKind::Answer if to == "final" => {
+            strings::DESK_EVENT_FINAL_ANSWER.get(lang).to_string()
+        }
+        TicketEventKind::Answer => strings::DESK_EVENT_ANSWER.get(lang).to_string(),
+        TicketEventKind::Approval if to == "approved" => {
+            strings::DESK_EVENT_APPROVED.get(lang).to_string()
+        }
+        TicketEventKind::Approval if to == "edited" => {
+            strings::DESK_EVENT_EDITED.get(lang).to_string()
+        }
+        TicketEventKind::Approval => strings::DESK_EVENT_UNAPPROVED.get(lang).to_string(),
     }
 }
 
@@ -291,13 +292,13 @@ pub fn describe(
 mod tests {
     use super::*;
 
-    fn ticket(status: &str, class: &str, extended: bool) -> TicketRow {
+    fn ticket(status: Status, class: TicketClass, extended: bool) -> TicketRow {
         TicketRow {
             id: 1,
             number: "ASP-2026-000001-ABCD".into(),
             channel: crate::store::TicketChannel::Web,
-            class: class.into(),
-            status: status.into(),
+            class,
+            status,
             is_private: true,
             first_response_due: 0,
             answer_due: 0,
@@ -331,37 +332,47 @@ mod tests {
             resolution: String::new(),
             extended: true,
         };
-        let changes = decision_changes(&ticket("baru", "aspirasi", false), &decision, true);
+        let changes = decision_changes(
+            &ticket(Status::Baru, TicketClass::Aspirasi, false),
+            &decision,
+            true,
+        );
         assert_eq!(
             changes,
             vec![
-                Change::new(EVENT_STATUS, "baru", "diverifikasi"),
-                Change::new(EVENT_CLASS, "aspirasi", "permintaan_informasi"),
-                Change::new(EVENT_EXTENDED, "0", "1"),
+                Change::new(TicketEventKind::Status, "baru", "diverifikasi"),
+                Change::new(TicketEventKind::Class, "aspirasi", "permintaan_informasi"),
+                Change::new(TicketEventKind::Extended, "0", "1"),
             ]
         );
-        let same = ticket("diverifikasi", "permintaan_informasi", true);
+        let same = ticket(Status::Diverifikasi, TicketClass::PermintaanInformasi, true);
         assert!(decision_changes(&same, &decision, true).is_empty());
     }
 
     #[test]
     fn an_answer_moves_the_status_as_the_store_does() {
         assert_eq!(
-            answer_changes(&ticket("baru", "aspirasi", false), false),
+            answer_changes(&ticket(Status::Baru, TicketClass::Aspirasi, false), false),
             vec![
-                Change::new(EVENT_ANSWER, "", "reply"),
-                Change::new(EVENT_STATUS, "baru", "diproses"),
+                Change::new(TicketEventKind::Answer, "", "reply"),
+                Change::new(TicketEventKind::Status, "baru", "diproses"),
             ]
         );
         assert_eq!(
-            answer_changes(&ticket("diverifikasi", "aspirasi", false), false),
-            vec![Change::new(EVENT_ANSWER, "", "reply")]
+            answer_changes(
+                &ticket(Status::Diverifikasi, TicketClass::Aspirasi, false),
+                false
+            ),
+            vec![Change::new(TicketEventKind::Answer, "", "reply")]
         );
         assert_eq!(
-            answer_changes(&ticket("diproses", "aspirasi", false), true),
+            answer_changes(
+                &ticket(Status::Diproses, TicketClass::Aspirasi, false),
+                true
+            ),
             vec![
-                Change::new(EVENT_ANSWER, "", "final"),
-                Change::new(EVENT_STATUS, "diproses", "selesai"),
+                Change::new(TicketEventKind::Answer, "", "final"),
+                Change::new(TicketEventKind::Status, "diproses", "selesai"),
             ]
         );
     }
@@ -370,7 +381,13 @@ mod tests {
     fn history_lines_read_as_sentences() {
         let lang = strings::Lang::Id;
         assert_eq!(
-            describe(EVENT_STATUS, "baru", "diverifikasi", lang, "desa"),
+            describe(
+                TicketEventKind::Status,
+                "baru",
+                "diverifikasi",
+                lang,
+                "desa"
+            ),
             format!(
                 "{}: {} → {}",
                 strings::DESK_EVENT_STATUS.id,
@@ -379,7 +396,13 @@ mod tests {
             )
         );
         assert_eq!(
-            describe(EVENT_ASSIGNEE, "", "Budi", strings::Lang::En, "desa"),
+            describe(
+                TicketEventKind::Assignee,
+                "",
+                "Budi",
+                strings::Lang::En,
+                "desa"
+            ),
             format!(
                 "{}: {} → Budi",
                 strings::DESK_EVENT_ASSIGNEE.en,

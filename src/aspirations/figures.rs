@@ -20,19 +20,20 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Whether a ticket in this status still waits for the village (baru, diverifikasi,
-/// diproses). An unknown status counts as open: better shown late than forgotten.
-pub fn is_open(status: &str) -> bool {
-    Status::parse(status).is_none_or(|status| !status.is_closed())
+/// diproses). A status this version does not know fails the read of the tickets, so none
+/// is left out of the figures unseen.
+pub fn is_open(status: Status) -> bool {
+    !status.is_closed()
 }
 
 /// Open, and its first response is late.
 pub fn response_overdue(ticket: &TicketTiming, now: i64) -> bool {
-    is_open(&ticket.status) && ticket.first_response_at.is_none() && ticket.first_response_due < now
+    is_open(ticket.status) && ticket.first_response_at.is_none() && ticket.first_response_due < now
 }
 
 /// Open, and its answer is late.
 pub fn answer_overdue(ticket: &TicketTiming, now: i64) -> bool {
-    is_open(&ticket.status) && ticket.answered_at.is_none() && ticket.answer_due < now
+    is_open(ticket.status) && ticket.answered_at.is_none() && ticket.answer_due < now
 }
 
 /// What a village publishes; also what a portal accepts (unknown fields are ignored,
@@ -87,7 +88,7 @@ pub fn compute(tickets: &[TicketTiming], now: i64) -> TicketFigures {
     let mut first_responses = Vec::new();
     let mut answers = Vec::new();
     for ticket in tickets {
-        if is_open(&ticket.status) {
+        if is_open(ticket.status) {
             figures.open += 1;
             if response_overdue(ticket, now) || answer_overdue(ticket, now) {
                 figures.overdue += 1;
@@ -172,14 +173,14 @@ mod tests {
     const NOW: i64 = 1_790_000_000_000;
 
     fn ticket(
-        status: &str,
+        status: Status,
         age_hours: i64,
         first_response_after_h: Option<i64>,
         answer_after_h: Option<i64>,
     ) -> TicketTiming {
         let created_at = NOW - age_hours * HOUR_MS;
         TicketTiming {
-            status: status.to_string(),
+            status,
             created_at,
             first_response_due: created_at + 72 * HOUR_MS,
             answer_due: created_at + 120 * HOUR_MS,
@@ -192,14 +193,14 @@ mod tests {
     fn counts_open_and_overdue_once_each() {
         let tickets = [
             // Open, on time.
-            ticket("baru", 1, None, None),
+            ticket(Status::Baru, 1, None, None),
             // Open, first response late (4 days, no response).
-            ticket("baru", 96, None, None),
+            ticket(Status::Baru, 96, None, None),
             // Open, responded, answer late (6 days): late on both counts, counted once.
-            ticket("diproses", 144, Some(2), None),
+            ticket(Status::Diproses, 144, Some(2), None),
             // Done.
-            ticket("selesai", 200, Some(3), Some(50)),
-            ticket("ditolak", 10, Some(5), None),
+            ticket(Status::Selesai, 200, Some(3), Some(50)),
+            ticket(Status::Ditolak, 10, Some(5), None),
         ];
         let figures = compute(&tickets, NOW);
         assert_eq!(figures.open, 3);
@@ -211,11 +212,11 @@ mod tests {
     #[test]
     fn medians_are_times_tickets_really_took() {
         let tickets = [
-            ticket("selesai", 500, Some(1), Some(10)),
-            ticket("selesai", 400, Some(2), Some(20)),
-            ticket("selesai", 300, Some(30), Some(40)),
-            ticket("selesai", 200, Some(4), Some(80)),
-            ticket("baru", 1, None, None),
+            ticket(Status::Selesai, 500, Some(1), Some(10)),
+            ticket(Status::Selesai, 400, Some(2), Some(20)),
+            ticket(Status::Selesai, 300, Some(30), Some(40)),
+            ticket(Status::Selesai, 200, Some(4), Some(80)),
+            ticket(Status::Baru, 1, None, None),
         ];
         let figures = compute(&tickets, NOW);
         // First responses 1, 2, 4, 30 h: the lower middle is 2 h.
@@ -228,8 +229,8 @@ mod tests {
     fn old_tickets_leave_the_medians_but_stay_open() {
         let old = WINDOW_DAYS * 24 + 24;
         let tickets = [
-            ticket("selesai", old, Some(1), Some(1)),
-            ticket("diproses", old, Some(1), None),
+            ticket(Status::Selesai, old, Some(1), Some(1)),
+            ticket(Status::Diproses, old, Some(1), None),
         ];
         let figures = compute(&tickets, NOW);
         assert_eq!(figures.received, 0);
@@ -241,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_portal_reads_what_a_village_publishes() {
-        let figures = compute(&[ticket("selesai", 10, Some(1), Some(5))], NOW);
+        let figures = compute(&[ticket(Status::Selesai, 10, Some(1), Some(5))], NOW);
         let body = serde_json::to_vec(&figures).expect("json");
         let row = parse_published(&body, 7, NOW + 1).expect("parsed");
         assert_eq!(row.village_id, 7);
@@ -253,7 +254,7 @@ mod tests {
 
     #[test]
     fn a_portal_refuses_figures_that_do_not_add_up() {
-        let mut figures = compute(&[ticket("baru", 1, None, None)], NOW);
+        let mut figures = compute(&[ticket(Status::Baru, 1, None, None)], NOW);
         figures.overdue = 5;
         let body = serde_json::to_vec(&figures).expect("json");
         assert!(matches!(

@@ -25,16 +25,6 @@ pub fn channel_of(is_public: bool, replies_to_our_post: bool) -> Channel {
     }
 }
 
-impl TicketClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Aspirasi => "aspirasi",
-            Self::Pengaduan => "pengaduan",
-            Self::PermintaanInformasi => "permintaan_informasi",
-        }
-    }
-}
-
 /// Four letters that make a ticket number hard to guess from another one.
 fn number_suffix() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -67,7 +57,7 @@ async fn new_ticket(
     Ok(NewTicket {
         local_actor_id,
         channel,
-        class: class.as_str().to_string(),
+        class,
         is_private,
         source_post_id,
         first_response_due: deadlines.first_response,

@@ -14,41 +14,10 @@ use crate::{
 
 pub const MAX_RESOLUTION_CHARS: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Baru,
-    Diverifikasi,
-    Diproses,
-    Selesai,
-    Ditolak,
-    BukanWewenang,
-}
+/// Where a ticket stands (kept with it; `is_closed` says whether an answer is still owed).
+pub use crate::store::TicketStatus as Status;
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Baru,
-        Status::Diverifikasi,
-        Status::Diproses,
-        Status::Selesai,
-        Status::Ditolak,
-        Status::BukanWewenang,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Baru => "baru",
-            Self::Diverifikasi => "diverifikasi",
-            Self::Diproses => "diproses",
-            Self::Selesai => "selesai",
-            Self::Ditolak => "ditolak",
-            Self::BukanWewenang => "bukan_wewenang",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// The status as a person reads it: "Bukan wewenang desa" names the village by the
     /// site's own word for it (desa, kelurahan, nagari, ...), so the word is required.
     pub fn label(self, lang: strings::Lang, village_word: &str) -> String {
@@ -65,24 +34,9 @@ impl Status {
             Self::BukanWewenang => strings::ASP_STATUS_NOT_OURS,
         }
     }
-
-    /// No more answer is owed.
-    pub fn is_closed(self) -> bool {
-        matches!(self, Self::Selesai | Self::Ditolak | Self::BukanWewenang)
-    }
 }
 
 impl TicketClass {
-    pub const ALL: [TicketClass; 3] = [
-        TicketClass::Aspirasi,
-        TicketClass::Pengaduan,
-        TicketClass::PermintaanInformasi,
-    ];
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == value)
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::Aspirasi => strings::ASP_CLASS_ASPIRATION,
@@ -146,8 +100,8 @@ pub async fn decide(
         .decide_ticket(
             &TicketDecision {
                 ticket_id: ticket.id,
-                status: decision.status.as_str(),
-                class: decision.class.as_str(),
+                status: decision.status,
+                class: decision.class,
                 resolution: &resolution,
                 extended,
                 first_response_due: deadlines.first_response,

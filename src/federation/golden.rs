@@ -149,8 +149,8 @@ fn ticket(is_private: bool) -> TicketRow {
         } else {
             crate::store::TicketChannel::Reply
         },
-        class: "aspirasi".into(),
-        status: "diproses".into(),
+        class: crate::store::TicketClass::Aspirasi,
+        status: crate::store::TicketStatus::Diproses,
         is_private,
         first_response_due: AT,
         answer_due: AT,

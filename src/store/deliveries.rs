@@ -3,7 +3,7 @@
 //! on PostgreSQL without any row being sent twice at the same time.
 
 use super::BeginWrite;
-use super::{Backend, DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
+use super::{DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
 use anyhow::Context;
 
 /// Where an outgoing activity goes: one row per distinct inbox of the actor's followers,
@@ -17,19 +17,17 @@ pub(super) const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url
 pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, actor_id, kind, post_id, object_json, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
-const CLAIM_SQLITE: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM deliveries \
-       WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.retry_not_before > $2) \
-       ORDER BY next_attempt_at, id LIMIT $3) \
-     RETURNING id, activity_id, inbox_url, host, attempts, created_at, locked_until";
-
-const CLAIM_POSTGRES: &str = "UPDATE deliveries SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM deliveries \
-       WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host AND h.retry_not_before > $2) \
-       ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, activity_id, inbox_url, host, attempts, created_at, locked_until";
+/// Due: pending, and its server not held by the circuit breaker or a `Retry-After`;
+/// the longest waiting first.
+pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! {
+    table: "deliveries",
+    waiting: "state = 'pending'",
+    due: "NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host \
+            AND h.retry_not_before > $2)",
+    order: "next_attempt_at, id",
+    returning: "id, activity_id, inbox_url, host, attempts, created_at, locked_until",
+    what: "deliveries",
+};
 
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
@@ -40,41 +38,7 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<DeliveryClaim>> {
-        let sql = match self.backend {
-            Backend::Sqlite(_) => CLAIM_SQLITE,
-            Backend::Postgres(_) => CLAIM_POSTGRES,
-        };
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .context("claiming deliveries")?
-        }))
-    }
-
-    /// Releases every lease. Only for a node that knows it is the database's sole
-    /// process (SQLite), at start, so work cut off by a crash resumes at once.
-    pub async fn release_all_leases(&self) -> anyhow::Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE state = 'pending' AND locked_until > 0")
-                .execute(pool)
-                .await
-                .context("releasing delivery leases")?;
-            sqlx::query("UPDATE inbox SET locked_until = 0 WHERE state = 'pending' AND locked_until > 0")
-                .execute(pool)
-                .await
-                .context("releasing inbox leases")?;
-            // A portal's read of a village cut by the crash: due again at once, not after
-            // its ten-minute lease.
-            sqlx::query("UPDATE villages SET locked_until = 0 WHERE locked_until > 0")
-                .execute(pool)
-                .await
-                .context("releasing village leases")?;
-        });
-        Ok(())
+        self.claim(&QUEUE, now, lease_until, limit).await
     }
 
     /// Ends a delivery: `state` is `delivered` or `failed`. Only the holder of the claim

@@ -3,21 +3,20 @@
 //! mentions that processing keeps.
 
 use super::{
-    Backend, BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, SenderQuota, SenderUsage,
-    Store, on_pool,
+    BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, SenderQuota, SenderUsage, Store,
+    on_pool,
     quotas::{charge_sender, text_bytes},
 };
 use anyhow::Context;
 
-const CLAIM_SQLITE: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM inbox WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-       ORDER BY id LIMIT $3) \
-     RETURNING id, ap_id, actor_ap_id, kind, body, attempts, locked_until";
-
-const CLAIM_POSTGRES: &str = "UPDATE inbox SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM inbox WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-       ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, ap_id, actor_ap_id, kind, body, attempts, locked_until";
+/// Due: pending; in the order received (a retried one keeps its place).
+pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! {
+    table: "inbox",
+    waiting: "state = 'pending'",
+    order: "id",
+    returning: "id, ap_id, actor_ap_id, kind, body, attempts, locked_until",
+    what: "received activities",
+};
 
 const INSERT_INBOX: &str = "INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
      VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO NOTHING";
@@ -127,19 +126,7 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<InboxClaim>> {
-        let sql = match self.backend {
-            Backend::Sqlite(_) => CLAIM_SQLITE,
-            Backend::Postgres(_) => CLAIM_POSTGRES,
-        };
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .context("claiming received activities")?
-        }))
+        self.claim(&QUEUE, now, lease_until, limit).await
     }
 
     /// Marks a received activity `done` or `failed`.
@@ -258,7 +245,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<u64> {
         let event = super::NewTicketEvent {
-            kind: "approval",
+            kind: super::TicketEventKind::Approval,
             from: "",
             to: "edited",
         };

@@ -5,8 +5,10 @@
 //!
 //! Two backends: SQLite (the embedded default, WAL) and PostgreSQL. Most SQL text is
 //! shared (`$1` placeholders, `RETURNING`, `ON CONFLICT` work in both); where the dialects
-//! differ (`FOR UPDATE SKIP LOCKED`) the text is written twice. Times are Unix
-//! milliseconds in `BIGINT` columns on both backends.
+//! differ (row locks) the text is written twice (`login_failures`), or made twice from one
+//! definition (`lease`: the claims of the leased queues, `FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL).
+//! Times are Unix milliseconds in `BIGINT` columns on both backends.
 
 mod actors;
 mod bulk;
@@ -15,6 +17,7 @@ mod documents;
 mod drafts;
 mod feeds;
 mod inbox;
+mod lease;
 mod login_failures;
 mod moderation;
 mod monitoring;
@@ -49,7 +52,7 @@ pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     ActivityKind, DeliveryState, DraftStatus, FollowState, InboxState, SourceKind, TicketChannel,
-    UnknownWord,
+    TicketClass, TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

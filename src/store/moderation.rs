@@ -178,7 +178,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<bool> {
         let event = NewTicketEvent {
-            kind: "approval",
+            kind: super::TicketEventKind::Approval,
             from: "",
             to: if approve { "approved" } else { "withdrawn" },
         };
@@ -354,18 +354,19 @@ impl Store {
         }))
     }
 
-    /// What became of a received activity: its state (`pending`, `done`, `dropped`,
-    /// `failed`) and the recorded reason.
+    /// What became of a received activity: its state and the recorded reason.
     pub async fn inbox_outcome(
         &self,
         ap_id: &str,
-    ) -> anyhow::Result<Option<(String, Option<String>)>> {
-        Ok(on_pool!(self, pool => {
+    ) -> anyhow::Result<Option<(super::InboxState, Option<String>)>> {
+        let row: Option<(String, Option<String>)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT state, last_error FROM inbox WHERE ap_id = $1")
                 .bind(ap_id)
                 .fetch_optional(pool)
                 .await
                 .context("reading a received activity")?
-        }))
+        });
+        row.map(|(state, reason)| Ok((super::InboxState::try_from(state)?, reason)))
+            .transpose()
     }
 }

@@ -19,7 +19,8 @@ pub struct PostStamp {
 /// Where one activity of a post went: one row per receiving server's inbox.
 #[derive(Clone, Debug, FromRow)]
 pub struct DeliveryReportRow {
-    pub activity_kind: String,
+    #[sqlx(try_from = "String")]
+    pub activity_kind: super::ActivityKind,
     pub host: String,
     pub inbox_url: String,
     #[sqlx(try_from = "String")]
@@ -35,7 +36,8 @@ pub struct DeliveryReportRow {
 /// them (finished more than 90 days ago): the report adds them to the rows it still has.
 #[derive(Clone, Debug, FromRow)]
 pub struct FoldedDeliveries {
-    pub activity_kind: String,
+    #[sqlx(try_from = "String")]
+    pub activity_kind: super::ActivityKind,
     pub delivered: i64,
     pub failed: i64,
 }

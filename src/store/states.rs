@@ -20,6 +20,24 @@ macro_rules! kept_as_words {
                     $(Self::$variant => $word),+
                 }
             }
+
+            /// The value a word stands for (a form's field, say); `None` for any other.
+            pub fn parse(word: &str) -> Option<Self> {
+                match word {
+                    $($word => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// These values' words as an SQL list for `IN`: `('a', 'b')`. The words are
+            /// the literals above, none with a quote (a test checks), so the list is safe
+            /// to put in SQL text.
+            #[allow(dead_code)]
+            pub(crate) fn sql_list(values: &[Self]) -> String {
+                let words: Vec<String> =
+                    values.iter().map(|value| format!("'{}'", value.as_str())).collect();
+                format!("({})", words.join(", "))
+            }
         }
 
         /// As the word kept in the database, so JSON and the column say the same.
@@ -39,10 +57,7 @@ macro_rules! kept_as_words {
             type Error = UnknownWord;
 
             fn try_from(word: String) -> Result<Self, Self::Error> {
-                match word.as_str() {
-                    $($word => Ok(Self::$variant),)+
-                    _ => Err(UnknownWord { kind: stringify!($name), word }),
-                }
+                Self::parse(&word).ok_or(UnknownWord { kind: stringify!($name), word })
             }
         }
     };
@@ -147,9 +162,97 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// Where a resident's ticket stands: baru → diverifikasi → diproses → selesai, or
+    /// ditolak or bukan wewenang (`aspirations::workflow` gives each its words).
+    TicketStatus {
+        /// Received, not looked at yet.
+        Baru => "baru",
+        /// Looked at by the village: its first response.
+        Diverifikasi => "diverifikasi",
+        /// Being worked on (a first answer was sent).
+        Diproses => "diproses",
+        /// Answered for good.
+        Selesai => "selesai",
+        /// Refused, with the reason.
+        Ditolak => "ditolak",
+        /// Not the village's to answer; sent on, with where.
+        BukanWewenang => "bukan_wewenang",
+    }
+}
+
+impl TicketStatus {
+    /// No more answer is owed. The store lists these after the open ones and counts
+    /// only the others as waiting; the domain's rules read the same list.
+    pub const CLOSED: &'static [Self] = &[Self::Selesai, Self::Ditolak, Self::BukanWewenang];
+    /// Still waiting for the village: every other status.
+    pub const OPEN: &'static [Self] = &[Self::Baru, Self::Diverifikasi, Self::Diproses];
+
+    pub fn is_closed(self) -> bool {
+        Self::CLOSED.contains(&self)
+    }
+}
+
+kept_as_words! {
+    /// What a resident's message asks for (the classes of SP4N-LAPOR!); its clocks are
+    /// in `aspirations::clocks`.
+    TicketClass {
+        /// A wish or suggestion.
+        Aspirasi => "aspirasi",
+        /// A complaint about a service.
+        Pengaduan => "pengaduan",
+        /// A request for public information under UU 14/2008.
+        PermintaanInformasi => "permintaan_informasi",
+    }
+}
+
+kept_as_words! {
+    /// What one line of a ticket's history records; its `from` and `to` are status or
+    /// class words, `0`/`1`, staff names or the words named below.
+    TicketEventKind {
+        /// The status changed (`from` and `to` are `TicketStatus` words).
+        Status => "status",
+        /// The class changed (`TicketClass` words).
+        Class => "class",
+        /// An information request's answer time was extended (`1`) or not (`0`).
+        Extended => "extended",
+        /// The assignee changed (their names; '' for nobody).
+        Assignee => "assignee",
+        /// An answer was sent (`to` is `reply` or `final`).
+        Answer => "answer",
+        /// Shown on the site (`approved`), taken off it (`withdrawn`), or taken off
+        /// because its author edited it (`edited`).
+        Approval => "approval",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sql_list` puts the words into SQL text as they are.
+    #[test]
+    fn no_word_holds_a_quote() {
+        let words = DeliveryState::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .chain(InboxState::ALL.iter().map(|v| v.as_str()))
+            .chain(ActivityKind::ALL.iter().map(|v| v.as_str()))
+            .chain(FollowState::ALL.iter().map(|v| v.as_str()))
+            .chain(SourceKind::ALL.iter().map(|v| v.as_str()))
+            .chain(TicketChannel::ALL.iter().map(|v| v.as_str()))
+            .chain(DraftStatus::ALL.iter().map(|v| v.as_str()))
+            .chain(TicketStatus::ALL.iter().map(|v| v.as_str()))
+            .chain(TicketClass::ALL.iter().map(|v| v.as_str()))
+            .chain(TicketEventKind::ALL.iter().map(|v| v.as_str()));
+        for word in words {
+            assert!(!word.contains(['\'', '\\']) && !word.is_empty(), "{word:?}");
+        }
+        assert_eq!(
+            TicketStatus::sql_list(TicketStatus::CLOSED),
+            "('selesai', 'ditolak', 'bukan_wewenang')"
+        );
+    }
 
     #[test]
     fn every_word_reads_back_and_an_unknown_one_says_so() {
@@ -197,6 +300,26 @@ mod tests {
             assert_eq!(
                 InboxState::try_from(state.as_str().to_string()).expect("reads"),
                 *state
+            );
+        }
+        for status in TicketStatus::ALL {
+            assert_eq!(
+                TicketStatus::try_from(status.as_str().to_string()).expect("reads"),
+                *status
+            );
+        }
+        for class in TicketClass::ALL {
+            assert_eq!(TicketClass::parse(class.as_str()), Some(*class));
+        }
+        for kind in TicketEventKind::ALL {
+            assert_eq!(TicketEventKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(TicketStatus::parse("Baru"), None);
+        for status in TicketStatus::ALL {
+            assert_ne!(
+                TicketStatus::OPEN.contains(status),
+                TicketStatus::CLOSED.contains(status),
+                "{status:?} is open or closed, not both"
             );
         }
         let err = DeliveryState::try_from("sent".to_string()).expect_err("unknown");

@@ -3,7 +3,9 @@
 //! the ticket list filtered by assignee, status and deadline. Nothing here is read by a
 //! public page, a feed, the outbox or the portal's figures.
 
-use super::{BeginWrite, Store, TicketRow, on_pool, tickets::TICKET_ROW};
+use super::{
+    BeginWrite, Store, TicketEventKind, TicketRow, TicketStatus, on_pool, tickets::TICKET_ROW,
+};
 use anyhow::Context;
 use sqlx::FromRow;
 
@@ -57,7 +59,8 @@ pub struct TicketEventRecord {
     pub user_id: Option<i64>,
     /// Who made the change; `None` for the system or a deleted account.
     pub author: Option<String>,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: TicketEventKind,
     pub from_value: String,
     pub to_value: String,
     pub created_at: i64,
@@ -66,7 +69,7 @@ pub struct TicketEventRecord {
 /// A change about to be written in a ticket's history.
 #[derive(Clone, Copy, Debug)]
 pub struct NewTicketEvent<'a> {
-    pub kind: &'a str,
+    pub kind: TicketEventKind,
     pub from: &'a str,
     pub to: &'a str,
 }
@@ -87,9 +90,9 @@ pub struct TicketFilter {
     pub assignee: Option<i64>,
     /// Only tickets assigned to nobody.
     pub unassigned: bool,
-    /// Only tickets in this status (a status code).
-    pub status: Option<String>,
-    /// Only tickets still owed an answer (not selesai, ditolak, bukan wewenang).
+    /// Only tickets in this status.
+    pub status: Option<TicketStatus>,
+    /// Only tickets still owed an answer (not [`TicketStatus::CLOSED`]).
     pub open_only: bool,
     /// Only open tickets whose first response or answer was due before this instant.
     pub overdue_at: Option<i64>,
@@ -104,7 +107,7 @@ macro_rules! insert_ticket_event {
         )
         .bind($ticket_id)
         .bind($user_id)
-        .bind($event.kind)
+        .bind($event.kind.as_str())
         .bind($event.from)
         .bind($event.to)
         .bind($now)
@@ -132,8 +135,6 @@ macro_rules! insert_ticket_photo {
 }
 pub(super) use insert_ticket_photo;
 
-const CLOSED: &str = "('selesai', 'ditolak', 'bukan_wewenang')";
-
 /// A staff member's name as the desk shows it.
 macro_rules! staff_name {
     ($alias:literal) => {
@@ -155,6 +156,7 @@ impl Store {
         filter: &TicketFilter,
         limit: i64,
     ) -> anyhow::Result<Vec<DeskTicketRow>> {
+        let closed = TicketStatus::sql_list(TicketStatus::CLOSED);
         let sql = format!(
             "SELECT r.*, d.assignee_user_id, {assignee} AS assignee_name \
              FROM ({TICKET_ROW}) r \
@@ -163,12 +165,12 @@ impl Store {
              WHERE ($1 IS NULL OR d.assignee_user_id = $1) \
                AND (NOT $2 OR d.assignee_user_id IS NULL) \
                AND ($3 IS NULL OR r.status = $3) \
-               AND (NOT $4 OR r.status NOT IN {CLOSED}) \
-               AND ($5 IS NULL OR (r.status NOT IN {CLOSED} AND \
+               AND (NOT $4 OR r.status NOT IN {closed}) \
+               AND ($5 IS NULL OR (r.status NOT IN {closed} AND \
                     ((r.answered_at IS NULL AND r.answer_due < $5) OR \
                      (r.first_response_at IS NULL AND r.first_response_due < $5)))) \
-             ORDER BY CASE WHEN r.status IN {CLOSED} THEN 1 ELSE 0 END, \
-               CASE WHEN r.status IN {CLOSED} THEN -r.created_at ELSE r.answer_due END, r.id \
+             ORDER BY CASE WHEN r.status IN {closed} THEN 1 ELSE 0 END, \
+               CASE WHEN r.status IN {closed} THEN -r.created_at ELSE r.answer_due END, r.id \
              LIMIT $6",
             assignee = staff_name!("u"),
         );
@@ -176,7 +178,7 @@ impl Store {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(filter.assignee)
                 .bind(filter.unassigned)
-                .bind(filter.status.as_deref())
+                .bind(filter.status.map(TicketStatus::as_str))
                 .bind(filter.open_only)
                 .bind(filter.overdue_at)
                 .bind(limit)

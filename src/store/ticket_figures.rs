@@ -2,14 +2,15 @@
 //! medians of); on a portal, the figures each village published. Times only: no name,
 //! contact or message is read here.
 
-use super::{Store, TicketRow, on_pool};
+use super::{Store, TicketRow, TicketStatus, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
 /// A ticket's status and clock, nothing else.
 #[derive(Clone, Debug, FromRow)]
 pub struct TicketTiming {
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: TicketStatus,
     pub created_at: i64,
     pub first_response_due: i64,
     pub answer_due: i64,
@@ -21,7 +22,7 @@ impl TicketRow {
     /// Its status and clock, for the overdue rules in `aspirations::figures`.
     pub fn timing(&self) -> TicketTiming {
         TicketTiming {
-            status: self.status.clone(),
+            status: self.status,
             created_at: self.created_at,
             first_response_due: self.first_response_due,
             answer_due: self.answer_due,
@@ -49,13 +50,15 @@ pub struct VillageTicketFigures {
 impl Store {
     /// Every open ticket, and every ticket received since `since`.
     pub async fn ticket_timings(&self, since: i64) -> anyhow::Result<Vec<TicketTiming>> {
+        let sql = format!(
+            "SELECT status, created_at, first_response_due, answer_due, first_response_at, \
+                    answered_at \
+               FROM tickets \
+              WHERE created_at >= $1 OR status IN {open}",
+            open = TicketStatus::sql_list(TicketStatus::OPEN),
+        );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT status, created_at, first_response_due, answer_due, first_response_at, \
-                        answered_at \
-                   FROM tickets \
-                  WHERE created_at >= $1 OR status IN ('baru', 'diverifikasi', 'diproses')",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(since)
             .fetch_all(pool)
             .await

@@ -2,7 +2,7 @@
 //! written in the same transaction as the note it comes from, so a message is never
 //! kept without its ticket nor counted twice.
 
-use super::{BeginWrite, NewRemoteNote, Store, on_pool};
+use super::{BeginWrite, NewRemoteNote, Store, TicketClass, TicketStatus, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
@@ -11,7 +11,7 @@ use sqlx::FromRow;
 pub struct NewTicket {
     pub local_actor_id: i64,
     pub channel: super::TicketChannel,
-    pub class: String,
+    pub class: TicketClass,
     pub is_private: bool,
     pub source_post_id: Option<i64>,
     pub first_response_due: i64,
@@ -29,8 +29,10 @@ pub struct TicketRow {
     pub number: String,
     #[sqlx(try_from = "String")]
     pub channel: super::TicketChannel,
-    pub class: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub class: TicketClass,
+    #[sqlx(try_from = "String")]
+    pub status: TicketStatus,
     pub is_private: bool,
     pub first_response_due: i64,
     pub answer_due: i64,
@@ -64,8 +66,8 @@ pub struct TicketRow {
 #[derive(Clone, Copy, Debug)]
 pub struct TicketDecision<'a> {
     pub ticket_id: i64,
-    pub status: &'a str,
-    pub class: &'a str,
+    pub status: TicketStatus,
+    pub class: TicketClass,
     pub resolution: &'a str,
     pub extended: bool,
     pub first_response_due: i64,
@@ -189,18 +191,19 @@ impl Store {
                 "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
                    remote_note_id, source_post_id, first_response_due, answer_due, created_at, \
                    updated_at) \
-                 VALUES ($1, $2, $3, $4, 'baru', $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
             )
             .bind(format!("pending-{}", note.ap_id))
             .bind(ticket.local_actor_id)
             .bind(ticket.channel.as_str())
-            .bind(&ticket.class)
+            .bind(ticket.class.as_str())
             .bind(ticket.is_private)
             .bind(note_id)
             .bind(ticket.source_post_id)
             .bind(ticket.first_response_due)
             .bind(ticket.answer_due)
             .bind(now)
+            .bind(TicketStatus::Baru.as_str())
             .fetch_one(&mut *tx)
             .await
             .context("opening a ticket")?;
@@ -240,11 +243,11 @@ impl Store {
                 "INSERT INTO tickets (number, local_actor_id, channel, class, status, is_private, \
                    author_name, contact, message_html, first_response_due, answer_due, created_at, \
                    updated_at) \
-                 VALUES ($1, $2, 'web', $3, 'baru', $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                 VALUES ($1, $2, $11, $3, $12, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
             )
             .bind(format!("pending-web-{}-{}", ticket.suffix, now))
             .bind(ticket.local_actor_id)
-            .bind(&ticket.class)
+            .bind(ticket.class.as_str())
             .bind(ticket.is_private)
             .bind(&message.author_name)
             .bind(&message.contact)
@@ -252,6 +255,8 @@ impl Store {
             .bind(ticket.first_response_due)
             .bind(ticket.answer_due)
             .bind(now)
+            .bind(super::TicketChannel::Web.as_str())
+            .bind(TicketStatus::Baru.as_str())
             .fetch_one(&mut *tx)
             .await
             .context("opening a ticket")?;
@@ -282,11 +287,11 @@ impl Store {
 
     /// Tickets, oldest open first (by answer due date), then closed ones newest first.
     pub async fn tickets(&self, limit: i64) -> anyhow::Result<Vec<TicketRow>> {
+        let closed = TicketStatus::sql_list(TicketStatus::CLOSED);
         let sql = format!(
-            "{TICKET_ROW} ORDER BY CASE WHEN t.status IN ('selesai', 'ditolak', 'bukan_wewenang') \
-               THEN 1 ELSE 0 END, \
-             CASE WHEN t.status IN ('selesai', 'ditolak', 'bukan_wewenang') THEN -t.created_at \
-               ELSE t.answer_due END, t.id LIMIT $1"
+            "{TICKET_ROW} ORDER BY CASE WHEN t.status IN {closed} THEN 1 ELSE 0 END, \
+             CASE WHEN t.status IN {closed} THEN -t.created_at ELSE t.answer_due END, t.id \
+             LIMIT $1"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -355,13 +360,15 @@ impl Store {
             sqlx::query(
                 "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $2), \
                    answered_at = CASE WHEN $3 THEN $2 ELSE answered_at END, \
-                   status = CASE WHEN $3 THEN 'selesai' \
-                                 WHEN status = 'baru' THEN 'diproses' ELSE status END, \
+                   status = CASE WHEN $3 THEN $4 WHEN status = $5 THEN $6 ELSE status END, \
                    updated_at = $2 WHERE id = $1",
             )
             .bind(reply.ticket_id)
             .bind(now)
             .bind(reply.is_final)
+            .bind(TicketStatus::Selesai.as_str())
+            .bind(TicketStatus::Baru.as_str())
+            .bind(TicketStatus::Diproses.as_str())
             .execute(&mut *tx)
             .await
             .context("moving the ticket on")?;
@@ -386,18 +393,19 @@ impl Store {
             sqlx::query(
                 "UPDATE tickets SET status = $2, class = $3, resolution = $4, extended = $5, \
                    first_response_due = $6, answer_due = $7, updated_at = $8, \
-                   first_response_at = CASE WHEN $2 <> 'baru' THEN COALESCE(first_response_at, $8) \
+                   first_response_at = CASE WHEN $9 THEN COALESCE(first_response_at, $8) \
                                             ELSE first_response_at END \
                  WHERE id = $1",
             )
             .bind(decision.ticket_id)
-            .bind(decision.status)
-            .bind(decision.class)
+            .bind(decision.status.as_str())
+            .bind(decision.class.as_str())
             .bind(decision.resolution)
             .bind(decision.extended)
             .bind(decision.first_response_due)
             .bind(decision.answer_due)
             .bind(now)
+            .bind(decision.status != TicketStatus::Baru)
             .execute(&mut *tx)
             .await
             .context("saving the ticket's status")?;

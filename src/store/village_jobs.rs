@@ -2,25 +2,18 @@
 //! outbox to read, a feed to poll), and what each job's outcome does to the village.
 
 use super::villages::village_columns;
-use super::{Backend, BeginWrite, NewActivity, Store, VillageRecord, on_pool};
+use super::{BeginWrite, NewActivity, Store, VillageRecord, on_pool};
 use anyhow::Context;
 
-const CLAIM_VILLAGES_SQLITE: &str = concat!(
-    "UPDATE villages SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM villages WHERE next_attempt_at <= $2 AND locked_until <= $2 \
-         AND follow_state <> 'rejected' ORDER BY next_attempt_at, id LIMIT $3) \
-     RETURNING ",
-    village_columns!()
-);
-
-const CLAIM_VILLAGES_POSTGRES: &str = concat!(
-    "UPDATE villages SET locked_until = $1 WHERE id IN ( \
-       SELECT id FROM villages WHERE next_attempt_at <= $2 AND locked_until <= $2 \
-         AND follow_state <> 'rejected' ORDER BY next_attempt_at, id LIMIT $3 \
-         FOR UPDATE SKIP LOCKED) \
-     RETURNING ",
-    village_columns!()
-);
+/// Due: any village but one that refused our Follow (every village stays in the queue,
+/// so a release frees them all); the longest waiting first.
+pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! {
+    table: "villages",
+    due: "follow_state <> 'rejected'",
+    order: "next_attempt_at, id",
+    returning: village_columns!(),
+    what: "villages",
+};
 
 impl Store {
     /// Claims villages with work due: a follow to (re)send, an outbox to read, a feed to
@@ -31,19 +24,7 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<VillageRecord>> {
-        let sql = match self.backend {
-            Backend::Sqlite(_) => CLAIM_VILLAGES_SQLITE,
-            Backend::Postgres(_) => CLAIM_VILLAGES_POSTGRES,
-        };
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .context("claiming villages")?
-        }))
+        self.claim(&QUEUE, now, lease_until, limit).await
     }
 
     /// Stores the village's actor and queues our Follow to its inbox.

@@ -32,7 +32,7 @@ async fn ticket_received(
             &NewTicket {
                 local_actor_id: actor.id,
                 channel: kentongan::store::TicketChannel::Web,
-                class: "aspirasi".into(),
+                class: kentongan::store::TicketClass::Aspirasi,
                 is_private: false,
                 source_post_id: None,
                 first_response_due: received + first_response_in * DAY_MS,

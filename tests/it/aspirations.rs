@@ -9,7 +9,12 @@ use crate::{
         residents::{PUBLIC, activity, note},
     },
 };
-use kentongan::{auth::Role, clock::now_ms, publishing::PostInput, store::TicketRow};
+use kentongan::{
+    auth::Role,
+    clock::now_ms,
+    publishing::PostInput,
+    store::{TicketClass, TicketRow, TicketStatus},
+};
 use serde_json::{Value, json};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -54,8 +59,8 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     let first = tickets(&node, 1).await.remove(0);
     assert!(first.number.starts_with("ASP-20"), "{}", first.number);
     assert_eq!(first.channel, kentongan::store::TicketChannel::Reply);
-    assert_eq!(first.class, "aspirasi");
-    assert_eq!(first.status, "baru");
+    assert_eq!(first.class, TicketClass::Aspirasi);
+    assert_eq!(first.status, TicketStatus::Baru);
     assert!(!first.is_private);
     assert_eq!(first.post_title.as_deref(), Some("Jalan desa rusak"));
     let content = first.content_html.clone().unwrap_or_default();
@@ -213,7 +218,8 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     let answered = node.ticket(&first.number).await;
     assert!(answered.first_response_at.is_some());
     assert_eq!(
-        answered.status, "diproses",
+        answered.status,
+        TicketStatus::Diproses,
         "a first answer does not close the ticket"
     );
     // Its id answers with the Note.
@@ -278,7 +284,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
         .as_u16();
     assert_eq!(activity_status, 404);
     let closed = node.ticket(&private.number).await;
-    assert_eq!(closed.status, "selesai");
+    assert_eq!(closed.status, TicketStatus::Selesai);
     assert!(closed.answered_at.is_some());
 
     // The public site never shows the private message.

@@ -464,8 +464,8 @@ async fn assignment_notes_and_history(backend: Backend) {
         .decide_ticket(
             &TicketDecision {
                 ticket_id: c_row.id,
-                status: "baru",
-                class: "pengaduan",
+                status: kentongan::store::TicketStatus::Baru,
+                class: kentongan::store::TicketClass::Pengaduan,
                 resolution: "",
                 extended: false,
                 first_response_due: past,

@@ -13,7 +13,11 @@ use crate::{
     },
 };
 use kentongan::{
-    auth::Role, clock::now_ms, config::Role as NodeRole, publishing::PostInput, store::PostRecord,
+    auth::Role,
+    clock::now_ms,
+    config::Role as NodeRole,
+    publishing::PostInput,
+    store::{InboxState, PostRecord},
 };
 use serde_json::{Value, json};
 
@@ -27,8 +31,8 @@ async fn outcome(node: &TestNode, activity_id: &str) -> (String, String) {
             .await
             .expect("outcome")
         {
-            Some((state, reason)) if state != "pending" => {
-                Some((state, reason.unwrap_or_default()))
+            Some((state, reason)) if state != InboxState::Pending => {
+                Some((state.to_string(), reason.unwrap_or_default()))
             }
             _ => None,
         }

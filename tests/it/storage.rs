@@ -323,7 +323,7 @@ async fn retention(backend: Backend) {
     node.state().wake_inbox.notify_one();
     eventually("the old activity processed", WAIT, || async {
         let (state, _) = store.inbox_outcome(&old_id).await.ok()??;
-        (state != "pending").then_some(())
+        (state != kentongan::store::InboxState::Pending).then_some(())
     })
     .await;
     let received = store.count_inbox().await.expect("count");

@@ -42,8 +42,7 @@ fn channel_label(channel: TicketChannel) -> strings::Text {
 fn ticket_view(admin: &Admin, ticket: &TicketRow, now: i64) -> Value {
     let tz = admin.settings.time_zone;
     let lang = admin.lang;
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Baru);
-    let class = TicketClass::parse(&ticket.class).unwrap_or(TicketClass::Aspirasi);
+    let (status, class) = (ticket.status, ticket.class);
     let timing = ticket.timing();
     let excerpt: String = match (&ticket.withdrawn_at, &ticket.content_html) {
         (Some(_), _) => strings::ASP_WITHDRAWN.get(lang).to_string(),
@@ -159,11 +158,11 @@ async fn show(
                 && ticket.withdrawn_at.is_none(),
             statuses => Status::ALL
                 .iter()
-                .map(|s| context! { value => s.as_str(), label => s.label(admin.lang, &admin.settings.village_word), selected => s.as_str() == ticket.status })
+                .map(|s| context! { value => s.as_str(), label => s.label(admin.lang, &admin.settings.village_word), selected => *s == ticket.status })
                 .collect::<Vec<_>>(),
             classes => TicketClass::ALL
                 .iter()
-                .map(|c| context! { value => c.as_str(), label => c.label().get(admin.lang), selected => c.as_str() == ticket.class })
+                .map(|c| context! { value => c.as_str(), label => c.label().get(admin.lang), selected => *c == ticket.class })
                 .collect::<Vec<_>>(),
             error => error,
             draft => draft,

@@ -11,7 +11,9 @@ use crate::{
     auth::{Permission, Reach},
     publishing::{self, PostKind, drafts},
     state::AppState,
-    store::{DeliveryReportRow, DeliveryState, DraftRecord, FoldedDeliveries, PostRecord},
+    store::{
+        ActivityKind, DeliveryReportRow, DeliveryState, DraftRecord, FoldedDeliveries, PostRecord,
+    },
     strings,
 };
 use axum::{
@@ -135,11 +137,11 @@ async fn dashboard_page(
 /// are the counts of rows the retention worker forgot (finished 90 days ago or more):
 /// they add to the totals, and their servers are no longer listed.
 fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]) -> Vec<Value> {
-    let mut kinds: Vec<&str> = Vec::new();
+    let mut kinds: Vec<ActivityKind> = Vec::new();
     let found = folded
         .iter()
-        .map(|f| f.activity_kind.as_str())
-        .chain(rows.iter().map(|r| r.activity_kind.as_str()));
+        .map(|f| f.activity_kind)
+        .chain(rows.iter().map(|r| r.activity_kind));
     for kind in found {
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -178,9 +180,9 @@ fn report(admin: &Admin, rows: &[DeliveryReportRow], folded: &[FoldedDeliveries]
             let as_count = |n: i64| usize::try_from(n).unwrap_or(0);
             let (old_delivered, old_failed) = (as_count(old_delivered), as_count(old_failed));
             let label = match kind {
-                "Create" => strings::ADMIN_ACTIVITY_CREATE,
-                "Update" => strings::ADMIN_ACTIVITY_UPDATE,
-                "Delete" => strings::ADMIN_ACTIVITY_DELETE,
+                ActivityKind::Create => strings::ADMIN_ACTIVITY_CREATE,
+                ActivityKind::Update => strings::ADMIN_ACTIVITY_UPDATE,
+                ActivityKind::Delete => strings::ADMIN_ACTIVITY_DELETE,
                 _ => strings::ADMIN_ACTIVITY_OTHER,
             };
             context! {

@@ -47,7 +47,7 @@ fn filter_of(query: &ListQuery, me: i64, now: i64) -> Option<TicketFilter> {
     match query.status.as_str() {
         "" => {}
         "terbuka" => filter.open_only = true,
-        code => filter.status = Some(Status::parse(code)?.as_str().to_string()),
+        code => filter.status = Some(Status::parse(code)?),
     }
     match query.tenggat.as_str() {
         "" => {}
@@ -169,7 +169,7 @@ pub async fn context(
             context! {
                 at => tz.date_time_label(e.created_at, lang),
                 by => e.author.clone().unwrap_or_else(|| system.to_string()),
-                text => desk::describe(&e.kind, &e.from_value, &e.to_value, lang, &admin.settings.village_word),
+                text => desk::describe(e.kind, &e.from_value, &e.to_value, lang, &admin.settings.village_word),
                 kind => e.kind,
             },
         )
@@ -323,7 +323,7 @@ mod tests {
         );
         let other = filter_of(&query("12", "diproses", ""), 7, 100).expect("valid");
         assert_eq!(other.assignee, Some(12));
-        assert_eq!(other.status.as_deref(), Some("diproses"));
+        assert_eq!(other.status, Some(Status::Diproses));
         assert!(
             filter_of(&query("belum", "", ""), 7, 100)
                 .expect("valid")

@@ -5,7 +5,7 @@
 
 use super::view::{Site, render};
 use crate::{
-    aspirations::{TicketClass, desk::PhotoRefused, figures, intake, workflow::Status},
+    aspirations::{TicketClass, desk::PhotoRefused, figures, intake},
     clock::now_ms,
     error::AppError,
     media::{MAX_UPLOAD_BYTES, MediaError},
@@ -353,8 +353,7 @@ pub async fn status(
     } else {
         Vec::new()
     };
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Baru);
-    let class = TicketClass::parse(&ticket.class).unwrap_or(TicketClass::Aspirasi);
+    let (status, class) = (ticket.status, ticket.class);
     render(
         StatusCode::OK,
         "site/aspiration_status.html",
