@@ -1,6 +1,7 @@
 //! `AppError`: what an HTTP handler can answer when things go wrong. Each variant is an
 //! HTTP meaning with a one-line reason for the client; internal causes are logged once
-//! and never sent.
+//! and never sent. A domain room's error enum becomes one at the edge, in `web`
+//! (`web::refusals`): its refusal as `Invalid`, its failure as `Unavailable`.
 
 use crate::refusal::InvalidInput;
 use axum::{
@@ -10,6 +11,10 @@ use axum::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// A person's input refused by a domain rule: 400 with its words in both
+    /// languages; an admin page shows them in the reader's.
+    #[error("{0}")]
+    Invalid(InvalidInput),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -36,7 +41,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -49,14 +54,11 @@ impl AppError {
     }
 }
 
-/// A person's input refused by a domain rule is their mistake (400, with its words);
-/// anything else that failed is ours (503, logged).
+/// What failed inside `anyhow` is ours (503, logged): a person's mistake never travels
+/// there, since every room refuses through its own enum (`crate::refusal`).
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
-        match err.downcast_ref::<InvalidInput>() {
-            Some(refusal) => Self::BadRequest(refusal.to_string()),
-            None => Self::Unavailable(err),
-        }
+        Self::Unavailable(err)
     }
 }
 

@@ -44,7 +44,7 @@ pub mod publishing;
 pub mod quota;
 /// A token bucket per remote server, against floods.
 pub mod rate_limit;
-/// A refusal of a person's input, in their words: what every domain rule returns.
+/// A refusal of a person's input, in their words: what a room's error enum carries.
 pub mod refusal;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;

@@ -3,6 +3,7 @@
 //! message gets a public answer (also to the village's followers); a direct message
 //! gets a direct answer, addressed to the resident alone.
 
+use super::ActionError;
 use crate::{
     clock::now_ms,
     publishing::{markdown, new_public_id},
@@ -24,7 +25,7 @@ pub async fn send(
     user_id: Option<i64>,
     text_markdown: &str,
     is_final: bool,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let text = text_markdown.trim();
     if text.is_empty() {
         return Err(InvalidInput(strings::ASP_ANSWER_EMPTY).into());
@@ -63,7 +64,7 @@ pub async fn send(
         host,
         to_followers_of: (!ticket.is_private).then_some(village.id),
     });
-    store
+    Ok(store
         .answer_ticket(
             &NewTicketReply {
                 ticket_id: ticket.id,
@@ -76,5 +77,5 @@ pub async fn send(
             },
             now,
         )
-        .await
+        .await?)
 }

@@ -9,7 +9,7 @@
 //! under `private/`, outside `media/`, which the public `/media/` route cannot reach.
 
 use super::{
-    TicketClass,
+    ActionError, TicketClass,
     workflow::{Decision, Status},
 };
 use crate::{
@@ -37,12 +37,17 @@ pub fn photo_store(data_dir: &Path) -> MediaStore {
 }
 
 /// Processes an uploaded photo (off the async threads) and keeps it in the private
-/// folder. A refusal is a [`PhotoRefused`]; a disk failure is an internal error.
-pub async fn keep_photo(data_dir: &Path, bytes: Vec<u8>) -> anyhow::Result<NewTicketPhoto> {
+/// folder. `Ok(Err(PhotoRefused))` is the resident's to fix; `Err` is a disk failure.
+pub async fn keep_photo(
+    data_dir: &Path,
+    bytes: Vec<u8>,
+) -> anyhow::Result<Result<NewTicketPhoto, PhotoRefused>> {
     let store = photo_store(data_dir);
-    let (kept, size_bytes) = tokio::task::spawn_blocking(move || {
-        let processed =
-            process_upload(&bytes).map_err(|err| anyhow::Error::new(PhotoRefused(err)))?;
+    let kept = tokio::task::spawn_blocking(move || {
+        let processed = match process_upload(&bytes) {
+            Ok(processed) => processed,
+            Err(err) => return Ok(Err(PhotoRefused(err))),
+        };
         let size_bytes = processed
             .variants
             .iter()
@@ -50,18 +55,18 @@ pub async fn keep_photo(data_dir: &Path, bytes: Vec<u8>) -> anyhow::Result<NewTi
             .fold(0_i64, i64::saturating_add);
         store
             .save(&processed)
-            .map(|kept| (kept, size_bytes))
+            .map(|kept| Ok((kept, size_bytes)))
             .map_err(|err| anyhow::Error::new(err).context("keeping a ticket photo"))
     })
     .await??;
-    Ok(NewTicketPhoto {
+    Ok(kept.map(|(kept, size_bytes)| NewTicketPhoto {
         size_bytes,
         file_key: kept.key,
         extension: kept.extension.to_string(),
         mime: kept.mime.to_string(),
         width: i64::from(kept.width),
         height: i64::from(kept.height),
-    })
+    }))
 }
 
 /// Whether an account may handle tickets (and so be assigned one): enabled, and its
@@ -92,7 +97,7 @@ pub async fn assign(
     ticket: &TicketRow,
     assignee: Option<i64>,
     by_user_id: i64,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let next = match assignee {
         None => None,
         Some(id) => {
@@ -116,7 +121,7 @@ pub async fn assign(
         from: &from,
         to: &to,
     };
-    store
+    Ok(store
         .assign_ticket(
             ticket.id,
             next.map(|(id, _)| id),
@@ -124,7 +129,7 @@ pub async fn assign(
             &event,
             now_ms(),
         )
-        .await
+        .await?)
 }
 
 /// Keeps a staff note on a ticket.
@@ -133,7 +138,7 @@ pub async fn add_note(
     ticket: &TicketRow,
     user_id: i64,
     text: &str,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(InvalidInput(strings::DESK_NOTE_EMPTY).into());
@@ -143,9 +148,9 @@ pub async fn add_note(
     }
     // Line ends as the browser sent them vary; keep one kind.
     let text = text.replace("\r\n", "\n");
-    store
+    Ok(store
         .add_ticket_note(ticket.id, user_id, &text, now_ms())
-        .await
+        .await?)
 }
 
 /// A history line before it is borrowed into a [`NewTicketEvent`].

@@ -1,9 +1,15 @@
 //! Intake from the fediverse: a reply to a village post, a mention of a village actor,
 //! or a direct message becomes a ticket, numbered and with its clocks running, in the
 //! same transaction that keeps the message. Every ticket starts as `baru` and class
-//! `aspirasi`; the operator verifies it and sets its class.
+//! `aspirasi`; the operator verifies it and sets its class. A message from the website's
+//! form is refused with an [`IntakeError`], one from the fediverse is not accepted with
+//! a [`MessageError`].
 
-use super::{ClockSettings, Holidays, TicketClass};
+use super::{
+    ClockSettings, Holidays, TicketClass,
+    desk::PhotoRefused,
+    moderation::{self, MessageError},
+};
 use crate::{
     clock::now_ms,
     refusal::InvalidInput,
@@ -69,7 +75,7 @@ async fn new_ticket(
 
 /// Keeps a resident's message and opens its ticket; returns the ticket's number, or
 /// `None` when this message was already received. Beyond `limits` it opens nothing:
-/// `Err(NotAccepted)` with the reason.
+/// `Err(MessageError::NotAccepted)` with the reason.
 pub async fn receive(
     store: &Store,
     clocks: &ClockSettings,
@@ -77,7 +83,7 @@ pub async fn receive(
     channel: Channel,
     source_post: Option<&PostRecord>,
     limits: &IntakeLimits,
-) -> anyhow::Result<Option<String>> {
+) -> Result<Option<String>, MessageError> {
     let now = now_ms();
     let ticket = new_ticket(
         store,
@@ -92,8 +98,8 @@ pub async fn receive(
     .await?;
     store
         .keep_note_with_ticket(note, &ticket, limits, &crate::quota::SERVER, now)
-        .await
-        .map_err(super::moderation::not_accepted_over_limit)
+        .await?
+        .map_err(|over| MessageError::NotAccepted(moderation::over_limit(over)))
 }
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -121,8 +127,25 @@ pub struct PhotoUpload {
     pub too_large: bool,
 }
 
-fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
-    Err(InvalidInput(text).into())
+/// Why a message from the website's form opened no ticket.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// What the resident typed breaks a rule; the sentence says which.
+    #[error("{0}")]
+    Refused(InvalidInput),
+    /// The form stored its share of the disk for today.
+    #[error(transparent)]
+    FormFull(#[from] FormFull),
+    /// The photo must be fixed (not an image, too large, damaged).
+    #[error(transparent)]
+    Photo(#[from] PhotoRefused),
+    /// The database or the disk failed; trying again may work.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+fn refuse<T>(text: strings::Text) -> Result<T, IntakeError> {
+    Err(IntakeError::Refused(InvalidInput(text)))
 }
 
 /// Plain text as HTML paragraphs: a resident's message is never markup.
@@ -139,7 +162,7 @@ fn paragraphs(text: &str) -> String {
 
 /// Checks a message from the website's form and opens its ticket; returns its number.
 /// The text is checked before the photo (decoding an image costs more), and the photo
-/// before the ticket is opened: a refused photo ([`super::desk::PhotoRefused`]) opens
+/// before the ticket is opened: a refused photo ([`IntakeError::Photo`]) opens
 /// nothing. The photo is kept in the private folder under `data_dir`.
 pub async fn receive_web(
     store: &Store,
@@ -147,7 +170,7 @@ pub async fn receive_web(
     data_dir: &std::path::Path,
     local_actor_id: i64,
     message: WebMessage,
-) -> anyhow::Result<String> {
+) -> Result<String, IntakeError> {
     receive_web_at(store, clocks, data_dir, local_actor_id, message, now_ms()).await
 }
 
@@ -160,7 +183,7 @@ pub async fn receive_web_at(
     local_actor_id: i64,
     message: WebMessage,
     received_at: i64,
-) -> anyhow::Result<String> {
+) -> Result<String, IntakeError> {
     let WebMessage {
         name,
         contact,
@@ -196,9 +219,10 @@ pub async fn receive_web_at(
     let photo = match photo {
         None => None,
         Some(upload) if upload.too_large => {
-            return Err(super::desk::PhotoRefused(crate::media::MediaError::TooLarge).into());
+            return Err(PhotoRefused(crate::media::MediaError::TooLarge).into());
         }
-        Some(upload) => Some(super::desk::keep_photo(data_dir, upload.bytes).await?),
+        // The outer `?` is a disk failure, the inner one a photo the resident must fix.
+        Some(upload) => Some(super::desk::keep_photo(data_dir, upload.bytes).await??),
     };
     // Private: a web message is for the village; the resident reads answers on the
     // status page.
@@ -219,7 +243,7 @@ pub async fn receive_web_at(
         message_html: paragraphs(text),
         photo,
     };
-    store
+    Ok(store
         .open_web_ticket_counted(
             &ticket,
             &web,
@@ -229,7 +253,7 @@ pub async fn receive_web_at(
             )),
             now,
         )
-        .await
+        .await?)
 }
 
 /// The website's form stored its share of the disk for today; it takes messages again

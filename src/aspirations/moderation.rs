@@ -3,9 +3,11 @@
 //! under their post as comments with the village's public answers. An operator can
 //! block an account or a whole server: their new messages open no ticket and their
 //! comments disappear from public pages, while their tickets stay for the record. One
-//! server and one account open at most a configured number of tickets an hour.
+//! server and one account open at most a configured number of tickets an hour. A message
+//! refused for either reason is a [`MessageError::NotAccepted`]; an operator's approval
+//! or block that breaks a rule is an [`ActionError`].
 
-use super::privacy;
+use super::{ActionError, privacy};
 use crate::publishing::markdown::web_link;
 use crate::{
     clock::now_ms,
@@ -29,6 +31,17 @@ pub const MAX_REASON_CHARS: usize = 500;
 #[error("{0}")]
 pub struct NotAccepted(pub String);
 
+/// Why a resident's message from the fediverse opened no ticket.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// On purpose (a blocked author, a limit): recorded with the activity, never retried.
+    #[error(transparent)]
+    NotAccepted(#[from] NotAccepted),
+    /// For a reason that may pass (the database): retried.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
 /// The tickets per hour the settings allow.
 pub fn limits(settings: &ModerationSettings) -> IntakeLimits {
     IntakeLimits {
@@ -38,22 +51,16 @@ pub fn limits(settings: &ModerationSettings) -> IntakeLimits {
     }
 }
 
-/// Turns the store's limit refusal into the reason kept with the activity.
-pub fn not_accepted_over_limit(err: anyhow::Error) -> anyhow::Error {
-    match err.downcast_ref::<OverLimit>() {
-        Some(over) => {
-            let scope = match over.scope {
-                LimitScope::Server => "server",
-                LimitScope::Account => "account",
-            };
-            NotAccepted(format!(
-                "no ticket: this {scope} opened {} tickets in the last hour, the limit",
-                over.limit
-            ))
-            .into()
-        }
-        None => err,
-    }
+/// The reason kept with an activity whose author or server reached its tickets' limit.
+pub fn over_limit(over: OverLimit) -> NotAccepted {
+    let scope = match over.scope {
+        LimitScope::Server => "server",
+        LimitScope::Account => "account",
+    };
+    NotAccepted(format!(
+        "no ticket: this {scope} opened {} tickets in the last hour, the limit",
+        over.limit
+    ))
 }
 
 /// What is blocked.
@@ -102,8 +109,8 @@ pub async fn block_of(
         .and_then(BlockKind::parse))
 }
 
-/// `Err(NotAccepted)` when the author of a message is blocked.
-pub async fn check_author(store: &Store, author: &ActorRecord) -> anyhow::Result<()> {
+/// `Err(MessageError::NotAccepted)` when the author of a message is blocked.
+pub async fn check_author(store: &Store, author: &ActorRecord) -> Result<(), MessageError> {
     match block_of(store, &author.ap_id, &author.host).await? {
         Some(BlockKind::Account) => {
             Err(NotAccepted("no ticket: this account is blocked".into()).into())
@@ -115,13 +122,13 @@ pub async fn check_author(store: &Store, author: &ActorRecord) -> anyhow::Result
     }
 }
 
-fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
+fn refuse<T>(text: strings::Text) -> Result<T, ActionError> {
     Err(InvalidInput(text).into())
 }
 
 /// Shows a resident's reply under its post. Only a public reply to a village post can
 /// be shown: a private message, a mention or a web-form message never is.
-pub async fn approve(store: &Store, ticket: &TicketRow, user_id: i64) -> anyhow::Result<()> {
+pub async fn approve(store: &Store, ticket: &TicketRow, user_id: i64) -> Result<(), ActionError> {
     if ticket.is_private {
         return refuse(strings::MOD_CANNOT_APPROVE_PRIVATE);
     }
@@ -145,7 +152,7 @@ pub async fn withdraw_approval(
     store: &Store,
     ticket: &TicketRow,
     user_id: i64,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     store
         .set_ticket_approval(ticket.id, user_id, false, now_ms())
         .await?;
@@ -189,7 +196,7 @@ pub async fn block(
     target: &str,
     reason: &str,
     user_id: Option<i64>,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let reason = reason.trim();
     if reason.chars().count() > MAX_REASON_CHARS {
         return refuse(strings::MOD_REASON_TOO_LONG);
@@ -226,7 +233,7 @@ pub async fn block_author(
     ticket: &TicketRow,
     kind: BlockKind,
     user_id: Option<i64>,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let (Some(actor), Some(host)) = (&ticket.author_ap_id, &ticket.author_host) else {
         return refuse(strings::MOD_NO_ACCOUNT_TO_BLOCK);
     };

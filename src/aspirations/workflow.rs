@@ -3,7 +3,7 @@
 //! Verifying a ticket is its first response; changing its class (an information request
 //! runs on working days) or extending an information request moves its deadlines.
 
-use super::{ClockSettings, Holidays, TicketClass};
+use super::{ActionError, ClockSettings, Holidays, TicketClass};
 use crate::{
     clock::now_ms,
     refusal::InvalidInput,
@@ -66,7 +66,7 @@ pub async fn decide(
     decision: &Decision,
     time_zone: TimeZone,
     user_id: Option<i64>,
-) -> anyhow::Result<()> {
+) -> Result<(), ActionError> {
     let resolution = decision.resolution.trim();
     match decision.status {
         Status::Ditolak if resolution.is_empty() => {
@@ -96,7 +96,7 @@ pub async fn decide(
     };
     let changes = super::desk::decision_changes(ticket, decision, extended);
     let events: Vec<_> = changes.iter().map(super::desk::Change::event).collect();
-    store
+    Ok(store
         .decide_ticket(
             &TicketDecision {
                 ticket_id: ticket.id,
@@ -111,7 +111,7 @@ pub async fn decide(
             },
             now_ms(),
         )
-        .await
+        .await?)
 }
 
 #[cfg(test)]

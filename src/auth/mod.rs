@@ -1,6 +1,7 @@
 //! Admin accounts: roles, passwords (argon2id), login slowed down per account and address
 //! (`throttle`), sessions and their CSRF tokens. The web layer turns these into cookies
-//! and forms and tells us the client's address; nothing here knows HTTP.
+//! and forms (and an [`AuthError`] into words on the form) and tells us the client's
+//! address; nothing here knows HTTP.
 
 pub mod password;
 pub mod permissions;
@@ -64,12 +65,29 @@ impl Role {
     }
 }
 
-fn refuse<T>(text: Text) -> anyhow::Result<T> {
+/// Why an account was not created or its password not set.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The name or password breaks a rule, or the name is taken; the sentence says which.
+    #[error("{0}")]
+    Refused(InvalidInput),
+    /// The database or the password hashing failed; trying again may work.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<InvalidInput> for AuthError {
+    fn from(refusal: InvalidInput) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+fn refuse<T>(text: Text) -> Result<T, AuthError> {
     Err(InvalidInput(text).into())
 }
 
 /// An account name: 3 to 32 of a-z, 0-9, `.`, `_`, `-`, starting with a letter.
-pub fn parse_username(input: &str) -> anyhow::Result<String> {
+pub fn parse_username(input: &str) -> Result<String, AuthError> {
     let name = input.trim().to_lowercase();
     let valid = (3..=32).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -89,7 +107,7 @@ pub async fn create_user(
     display_name: &str,
     role: Role,
     password: &str,
-) -> anyhow::Result<UserRecord> {
+) -> Result<UserRecord, AuthError> {
     let username = parse_username(username)?;
     password::check_strength(password)?;
     if store.user_by_username(&username).await?.is_some() {
@@ -100,14 +118,18 @@ pub async fn create_user(
         "" => username.clone(),
         name => name.chars().take(100).collect(),
     };
-    store
+    Ok(store
         .create_user(&username, &display_name, &hash, role.as_str(), now_ms())
-        .await
+        .await?)
 }
 
 /// Sets a new password, ends the account's sessions and lifts any slowing of its
 /// sign-ins (the guesses it was against were guesses of the old password).
-pub async fn set_password(store: &Store, user: &UserRecord, password: &str) -> anyhow::Result<()> {
+pub async fn set_password(
+    store: &Store,
+    user: &UserRecord,
+    password: &str,
+) -> Result<(), AuthError> {
     password::check_strength(password)?;
     let hash = password::hash(password).await?;
     store.set_password(user.id, &hash).await?;

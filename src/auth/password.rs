@@ -12,12 +12,13 @@ pub const MIN_CHARS: usize = 10;
 /// Long enough for any passphrase, short enough that hashing stays cheap.
 pub const MAX_BYTES: usize = 256;
 
-pub fn check_strength(password: &str) -> anyhow::Result<()> {
+/// Long enough to resist guessing, short enough to hash cheaply.
+pub fn check_strength(password: &str) -> Result<(), InvalidInput> {
     if password.chars().count() < MIN_CHARS {
-        return Err(InvalidInput(strings::PASSWORD_TOO_SHORT).into());
+        return Err(InvalidInput(strings::PASSWORD_TOO_SHORT));
     }
     if password.len() > MAX_BYTES {
-        return Err(InvalidInput(strings::PASSWORD_TOO_LONG).into());
+        return Err(InvalidInput(strings::PASSWORD_TOO_LONG));
     }
     Ok(())
 }

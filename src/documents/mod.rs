@@ -9,7 +9,8 @@
 //! into one (or deleting it) turns its post into a tombstone and federates the Delete.
 //!
 //! It must not know about HTTP: `web::admin::documents` and `web::site::documents` turn
-//! forms and requests into these calls. Files live in [`files`]; SQL in the store.
+//! forms and requests into these calls, and a [`DocumentError`] into a status and
+//! words. Files live in [`files`]; SQL in the store.
 
 pub mod checklist;
 pub mod files;
@@ -19,7 +20,7 @@ pub use files::DocumentFiles;
 use crate::{
     clock::now_ms,
     media::{MediaError, process_upload},
-    publishing::{self, PostInput, PostKind},
+    publishing::{self, PostInput, PostKind, PublishError},
     refusal::InvalidInput,
     store::{
         ActivityKind, ActorRecord, DocumentChange, DocumentPost, DocumentRecord, NewActivity,
@@ -28,6 +29,7 @@ use crate::{
     strings::{self, Text},
     urls::Urls,
 };
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 /// The largest document file accepted (a scanned APBDes runs to a few MB).
@@ -37,8 +39,34 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 /// The oldest year a document may carry: the Republic's first.
 pub const MIN_YEAR: i64 = 1945;
 
-fn refuse<T>(text: Text) -> anyhow::Result<T> {
-    Err(InvalidInput(text).into())
+/// Why a document was not kept, changed or deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// What the operator typed about it breaks a rule; the sentence says which.
+    #[error("{0}")]
+    Refused(InvalidInput),
+    /// Its file was refused; the problem decides the status the web answers.
+    #[error(transparent)]
+    File(#[from] FileRefused),
+    /// The document is no longer there (deleted meanwhile, in another tab).
+    #[error("{}", InvalidInput(strings::DOC_GONE))]
+    Gone,
+    /// The database or the disk failed; trying again may work.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<PublishError> for DocumentError {
+    fn from(err: PublishError) -> Self {
+        match err {
+            PublishError::Refused(refusal) => Self::Refused(refusal),
+            PublishError::Failed(err) => Self::Failed(err),
+        }
+    }
+}
+
+fn refuse<T>(text: Text) -> Result<T, DocumentError> {
+    Err(DocumentError::Refused(InvalidInput(text)))
 }
 
 /// The four categories of UU 14/2008 (Pasal 9, 10, 11 and 17).
@@ -189,7 +217,7 @@ pub struct DocumentFields {
 }
 
 /// Checks what the operator typed; `current_year` is the village's.
-pub fn validate(input: &DocumentInput, current_year: i64) -> anyhow::Result<DocumentFields> {
+pub fn validate(input: &DocumentInput, current_year: i64) -> Result<DocumentFields, DocumentError> {
     let title = input.title.trim();
     if title.is_empty() {
         return refuse(strings::DOC_TITLE_MISSING);
@@ -233,7 +261,7 @@ pub struct AcceptedFile {
 /// image (through the media pipeline: decoded and re-encoded, so no EXIF or GPS
 /// position survives; the `large` variant is kept). `cut` says the upload was longer
 /// than the form reader keeps. CPU-heavy for images: run it in `spawn_blocking`.
-pub fn accept_file(bytes: &[u8], cut: bool) -> anyhow::Result<AcceptedFile> {
+pub fn accept_file(bytes: &[u8], cut: bool) -> Result<AcceptedFile, FileRefused> {
     if bytes.is_empty() {
         return refuse_file(FileProblem::Missing, strings::DOC_FILE_MISSING);
     }
@@ -285,8 +313,8 @@ pub struct FileRefused {
     pub reason: Text,
 }
 
-fn refuse_file<T>(problem: FileProblem, reason: Text) -> anyhow::Result<T> {
-    Err(FileRefused { problem, reason }.into())
+fn refuse_file<T>(problem: FileProblem, reason: Text) -> Result<T, FileRefused> {
+    Err(FileRefused { problem, reason })
 }
 
 /// What a post says about the document it announces (kept as `posts.document_json`);
@@ -356,7 +384,7 @@ fn post_content(
     fields: &DocumentFields,
     file: &PostDocument,
     urls: &Urls,
-) -> anyhow::Result<PostContent> {
+) -> Result<PostContent, DocumentError> {
     let mut body = String::new();
     if !fields.description.is_empty() {
         body.push_str(&fields.description);
@@ -384,7 +412,7 @@ fn post_content(
         ..Default::default()
     };
     let mut content = publishing::input::validate(&input, now_ms())?;
-    content.document_json = Some(serde_json::to_string(file)?);
+    content.document_json = Some(serde_json::to_string(file).context("writing a post's document")?);
     Ok(content)
 }
 
@@ -394,7 +422,7 @@ fn announcement(
     actor: &ActorRecord,
     urls: &Urls,
     author_user_id: Option<i64>,
-) -> anyhow::Result<DocumentPost> {
+) -> Result<DocumentPost, DocumentError> {
     let mut content = post_content(fields, file, urls)?;
     content.author_user_id = author_user_id;
     Ok(DocumentPost {
@@ -415,9 +443,9 @@ pub async fn upload(
     fields: &DocumentFields,
     file: &AcceptedFile,
     file_key: &str,
-) -> anyhow::Result<DocumentRecord> {
+) -> Result<DocumentRecord, DocumentError> {
     let public_id = publishing::new_public_id();
-    let size_bytes = i64::try_from(file.bytes.len())?;
+    let size_bytes = i64::try_from(file.bytes.len()).context("a document's size")?;
     let attachment = PostDocument {
         public_id: public_id.clone(),
         media_type: file.media_type.to_string(),
@@ -472,7 +500,7 @@ pub async fn change(
     user_id: Option<i64>,
     document: &DocumentRecord,
     fields: &DocumentFields,
-) -> anyhow::Result<DocumentRecord> {
+) -> Result<DocumentRecord, DocumentError> {
     let attachment = PostDocument {
         public_id: document.public_id.clone(),
         media_type: document.media_type.clone(),
@@ -505,7 +533,7 @@ pub async fn change(
     store
         .change_document(document.id, &details, change, now_ms())
         .await?
-        .ok_or_else(|| InvalidInput(strings::DOC_GONE).into())
+        .ok_or(DocumentError::Gone)
 }
 
 /// Deletes a document: its post becomes a tombstone (federating a Delete), its row goes,
@@ -516,7 +544,7 @@ pub async fn delete(
     files: &DocumentFiles,
     actor: &ActorRecord,
     document: &DocumentRecord,
-) -> anyhow::Result<()> {
+) -> Result<(), DocumentError> {
     let takedown = live_post(store, document)
         .await?
         .map(|post_id| (post_id, activity(actor, ActivityKind::Delete)));
@@ -524,12 +552,15 @@ pub async fn delete(
         .delete_document(document.id, takedown, now_ms())
         .await?
     {
-        return refuse(strings::DOC_GONE);
+        return Err(DocumentError::Gone);
     }
     if !store.document_file_in_use(&document.file_key).await? {
         let files = files.clone();
         let (key, ext) = (document.file_key.clone(), document.file_ext.clone());
-        tokio::task::spawn_blocking(move || files.remove(&key, &ext)).await??;
+        tokio::task::spawn_blocking(move || files.remove(&key, &ext))
+            .await
+            .context("removing a document's file")?
+            .context("removing a document's file")?;
     }
     Ok(())
 }
@@ -593,10 +624,11 @@ mod tests {
         }
     }
 
-    fn refusal(result: anyhow::Result<DocumentFields>) -> Option<&'static str> {
-        result
-            .err()
-            .and_then(|e| e.downcast_ref::<InvalidInput>().map(|i| i.0.en))
+    fn refusal(result: Result<DocumentFields, DocumentError>) -> Option<&'static str> {
+        match result {
+            Err(DocumentError::Refused(invalid)) => Some(invalid.0.en),
+            _ => None,
+        }
     }
 
     #[test]
@@ -656,12 +688,8 @@ mod tests {
     fn only_pdfs_and_images_are_accepted() {
         let pdf = accept_file(b"%PDF-1.7\n...", false).expect("a PDF");
         assert_eq!((pdf.ext, pdf.media_type), ("pdf", "application/pdf"));
-        let refusal = |r: anyhow::Result<AcceptedFile>| {
-            r.err().and_then(|e| {
-                e.downcast_ref::<FileRefused>()
-                    .map(|f| (f.problem, f.reason.en))
-            })
-        };
+        let refusal =
+            |r: Result<AcceptedFile, FileRefused>| r.err().map(|f| (f.problem, f.reason.en));
         assert_eq!(
             refusal(accept_file(b"<html>not a pdf</html>", false)),
             Some((FileProblem::NotAccepted, strings::DOC_FILE_NOT_ACCEPTED.en))

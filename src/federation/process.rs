@@ -2,9 +2,12 @@
 //! (`activities`), retrying what failed for a reason that may pass and recording what
 //! was refused on purpose.
 
-use super::{Data, inbox::IncomingActivity};
+use super::{
+    Data,
+    activities::{self, ActError},
+    inbox::IncomingActivity,
+};
 use crate::{
-    aspirations::moderation::NotAccepted,
     clock::now_ms,
     store::{InboxClaim, InboxState},
 };
@@ -60,21 +63,21 @@ async fn process_one(data: &Data, claim: InboxClaim) {
                 .await
         }
         // Refused on purpose (a blocked author, a limit): recorded, never retried.
-        Err(err) if err.downcast_ref::<NotAccepted>().is_some() => {
-            let reason = format!("{err:#}");
+        Err(ActError::NotAccepted(not_accepted)) => {
+            let reason = not_accepted.to_string();
             tracing::info!(reason = %reason, "dropped an activity");
             data.store
                 .finish_inbox(claim.id, lease, InboxState::Dropped, Some(&reason))
                 .await
         }
-        Err(err) if claim.attempts + 1 >= MAX_ATTEMPTS => {
+        Err(ActError::Failed(err)) if claim.attempts + 1 >= MAX_ATTEMPTS => {
             let reason = format!("{err:#}");
             tracing::warn!(error = %reason, "gave up processing an activity");
             data.store
                 .finish_inbox(claim.id, lease, InboxState::Failed, Some(&reason))
                 .await
         }
-        Err(err) => {
+        Err(ActError::Failed(err)) => {
             let delay = 30_000 * (1 << claim.attempts.clamp(0, 10));
             let reason = format!("{err:#}");
             tracing::info!(error = %reason, "will retry processing an activity");
@@ -88,8 +91,8 @@ async fn process_one(data: &Data, claim: InboxClaim) {
     }
 }
 
-async fn handle(data: &Data, claim: &InboxClaim) -> anyhow::Result<()> {
+async fn handle(data: &Data, claim: &InboxClaim) -> Result<(), ActError> {
     let activity: IncomingActivity =
         serde_json::from_str(&claim.body).context("reading the stored activity")?;
-    super::activities::act(data, &activity).await
+    activities::act(data, &activity).await
 }

@@ -3,13 +3,14 @@
 //! the drafts' own rules: a draft needs only a title, anything that will publish by
 //! itself must already pass every check.
 
-use super::{PostInput, input};
+use super::{PostInput, PublishError, input};
 use crate::refusal::InvalidInput;
 use crate::{
     clock::now_ms,
     store::{ActorRecord, DraftRecord, NewDraft, PostRecord, Store},
     strings,
 };
+use anyhow::Context;
 
 /// Where a draft stands (kept with it).
 pub use crate::store::DraftStatus;
@@ -38,7 +39,7 @@ pub async fn save(
     status: DraftStatus,
     input: &PostInput,
     publish_at: Option<i64>,
-) -> anyhow::Result<DraftRecord> {
+) -> Result<DraftRecord, PublishError> {
     let now = now_ms();
     input::validate_title(input)?;
     let publish_at = match status {
@@ -56,13 +57,13 @@ pub async fn save(
         }
         DraftStatus::Draft => None,
     };
-    let json = serde_json::to_string(input)?;
+    let json = serde_json::to_string(input).context("writing a draft")?;
     let title = input.title.trim();
     match existing {
         Some(draft) => store
             .update_draft(draft.id, status, title, &json, publish_at, now)
             .await?
-            .ok_or_else(|| InvalidInput(strings::DRAFT_GONE).into()),
+            .ok_or(PublishError::Refused(InvalidInput(strings::DRAFT_GONE))),
         None => {
             let draft = NewDraft {
                 actor_id: actor.id,
@@ -72,7 +73,7 @@ pub async fn save(
                 input_json: &json,
                 publish_at,
             };
-            store.create_draft(&draft, now).await
+            Ok(store.create_draft(&draft, now).await?)
         }
     }
 }
@@ -83,6 +84,6 @@ pub async fn publish(
     actor: &ActorRecord,
     draft: &DraftRecord,
     input: &PostInput,
-) -> anyhow::Result<PostRecord> {
+) -> Result<PostRecord, PublishError> {
     super::publish_as(store, actor, input, draft.author_user_id, Some(draft.id)).await
 }

@@ -1,7 +1,8 @@
 //! Writing, editing and deleting posts, and the drafts that come before them. Each
 //! use-case validates the operator's input, renders the Markdown to safe HTML and hands
 //! the store one transaction holding the change, its activity and its deliveries.
-//! Publishing enqueues; it never sends.
+//! Publishing enqueues; it never sends. What it refuses or fails at is a
+//! [`PublishError`].
 
 pub mod drafts;
 pub mod input;
@@ -16,9 +17,29 @@ pub use input::{
 
 use crate::{
     clock::now_ms,
+    refusal::InvalidInput,
     store::{ActivityKind, ActorRecord, NewActivity, PostRecord, Store},
+    strings,
 };
 use rand::Rng;
+
+/// Why a post, draft or template was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// What the operator wrote breaks a rule (or the draft, template or post is gone);
+    /// the sentence says which, in both languages.
+    #[error("{0}")]
+    Refused(InvalidInput),
+    /// The database failed; trying again may work.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<InvalidInput> for PublishError {
+    fn from(refusal: InvalidInput) -> Self {
+        Self::Refused(refusal)
+    }
+}
 
 /// A random public id for posts and activities: 16 characters of a-z0-9, so that an id
 /// is never reused even across a database restored from a backup.
@@ -55,7 +76,7 @@ pub async fn publish(
     store: &Store,
     actor: &ActorRecord,
     input: &PostInput,
-) -> anyhow::Result<PostRecord> {
+) -> Result<PostRecord, PublishError> {
     publish_as(store, actor, input, None, None).await
 }
 
@@ -68,7 +89,7 @@ pub async fn publish_as(
     input: &PostInput,
     author_user_id: Option<i64>,
     from_draft: Option<i64>,
-) -> anyhow::Result<PostRecord> {
+) -> Result<PostRecord, PublishError> {
     let now = now_ms();
     let input = with_site_time_zone(store, input).await?;
     let mut content = input::validate(&input, now)?;
@@ -93,7 +114,7 @@ pub async fn edit(
     actor: &ActorRecord,
     post: &PostRecord,
     changes: &PostChanges,
-) -> anyhow::Result<PostRecord> {
+) -> Result<PostRecord, PublishError> {
     let current = PostInput::of_post(post);
     let input = PostInput {
         title: changes.title.clone().unwrap_or(current.title.clone()),
@@ -119,33 +140,37 @@ pub async fn replace(
     actor: &ActorRecord,
     post: &PostRecord,
     input: &PostInput,
-) -> anyhow::Result<PostRecord> {
+) -> Result<PostRecord, PublishError> {
     if post.deleted_at.is_some() {
-        return Err(crate::refusal::InvalidInput(crate::strings::POST_DELETED).into());
+        return Err(InvalidInput(strings::POST_DELETED).into());
     }
     let input = PostInput {
         published_at: None,
         ..with_site_time_zone(store, input).await?
     };
     let content = input::validate(&input, now_ms())?;
-    store
+    Ok(store
         .edit_post(
             post.id,
             &content,
             &activity(actor, ActivityKind::Update),
             now_ms(),
         )
-        .await
+        .await?)
 }
 
 #[tracing::instrument(skip_all, fields(post = %post.public_id))]
-pub async fn delete(store: &Store, actor: &ActorRecord, post: &PostRecord) -> anyhow::Result<()> {
+pub async fn delete(
+    store: &Store,
+    actor: &ActorRecord,
+    post: &PostRecord,
+) -> Result<(), PublishError> {
     if post.deleted_at.is_some() {
-        return Err(crate::refusal::InvalidInput(crate::strings::POST_DELETED).into());
+        return Err(InvalidInput(strings::POST_DELETED).into());
     }
-    store
+    Ok(store
         .delete_post(post.id, &activity(actor, ActivityKind::Delete), now_ms())
-        .await
+        .await?)
 }
 
 #[cfg(test)]

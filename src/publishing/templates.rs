@@ -5,7 +5,7 @@
 //! editable and passes the post's own checks. Its own checks are the post's limits.
 
 use super::{
-    PostInput, PostKind,
+    PostInput, PostKind, PublishError,
     input::{
         MAX_BODY_BYTES, MAX_CATEGORIES, MAX_EVENT_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
     },
@@ -35,13 +35,13 @@ pub struct TemplateInput {
     pub position: i64,
 }
 
-fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
-    Err(InvalidInput(text).into())
+fn refuse<T>(text: strings::Text) -> Result<T, InvalidInput> {
+    Err(InvalidInput(text))
 }
 
 impl TemplateInput {
     /// Reads the categories from "Agenda, Kesehatan" and checks every field.
-    pub fn checked(mut self) -> anyhow::Result<Self> {
+    pub fn checked(mut self) -> Result<Self, InvalidInput> {
         self.name = self.name.trim().to_string();
         if self.name.is_empty() || self.name.chars().count() > MAX_NAME_CHARS {
             return refuse(strings::TEMPLATE_NAME_INVALID);
@@ -104,25 +104,25 @@ fn row<'a>(input: &'a TemplateInput, categories: &'a str) -> NewPostTemplate<'a>
     }
 }
 
-pub async fn add(store: &Store, input: TemplateInput) -> anyhow::Result<PostTemplateRecord> {
+pub async fn add(store: &Store, input: TemplateInput) -> Result<PostTemplateRecord, PublishError> {
     let input = input.checked()?;
     let categories = input.categories.join(", ");
     let new = row(&input, &categories);
-    store.insert_post_template(&new, now_ms()).await
+    Ok(store.insert_post_template(&new, now_ms()).await?)
 }
 
 pub async fn change(
     store: &Store,
     id: i64,
     input: TemplateInput,
-) -> anyhow::Result<PostTemplateRecord> {
+) -> Result<PostTemplateRecord, PublishError> {
     let input = input.checked()?;
     let categories = input.categories.join(", ");
     let new = row(&input, &categories);
     store
         .update_post_template(id, &new, now_ms())
         .await?
-        .ok_or_else(|| InvalidInput(strings::TEMPLATE_GONE).into())
+        .ok_or(PublishError::Refused(InvalidInput(strings::TEMPLATE_GONE)))
 }
 
 /// What a template puts in a new post's form. An agenda's time is left for the

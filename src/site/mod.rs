@@ -3,7 +3,8 @@
 //! description are its actor's (editing them federates an Update); everything else here
 //! is only the website's, kept as key/value rows so that a new setting needs no
 //! migration. `profile` is what a fresh node shows before anyone edits anything (a
-//! bio, the pictures, the privacy policy).
+//! bio, the pictures, the privacy policy). Settings that break a rule are a
+//! [`SettingsError`].
 
 pub mod dates;
 pub mod profile;
@@ -78,8 +79,19 @@ fn is_colour(value: &str) -> bool {
     value.len() == 7 && value.starts_with('#') && value[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn refuse<T>(text: strings::Text) -> anyhow::Result<T> {
-    Err(InvalidInput(text).into())
+/// Why settings were not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A setting breaks a rule; the sentence says which.
+    #[error("{0}")]
+    Refused(InvalidInput),
+    /// The database failed; trying again may work.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+fn refuse<T>(text: strings::Text) -> Result<T, SettingsError> {
+    Err(SettingsError::Refused(InvalidInput(text)))
 }
 
 impl SiteSettings {
@@ -133,7 +145,7 @@ impl SiteSettings {
     }
 
     /// Checks settings an operator submitted.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    pub fn validate(&self) -> Result<(), SettingsError> {
         if !VILLAGE_WORDS.contains(&self.village_word.as_str()) {
             return refuse(strings::SETTINGS_VILLAGE_WORD_INVALID);
         }
@@ -167,9 +179,9 @@ pub async fn load(store: &Store) -> anyhow::Result<SiteSettings> {
     Ok(SiteSettings::from_pairs(&store.site_settings().await?))
 }
 
-pub async fn save(store: &Store, settings: &SiteSettings) -> anyhow::Result<()> {
+pub async fn save(store: &Store, settings: &SiteSettings) -> Result<(), SettingsError> {
     settings.validate()?;
-    store.save_site_settings(&settings.to_pairs()?).await
+    Ok(store.save_site_settings(&settings.to_pairs()?).await?)
 }
 
 /// Gives a new village site its default categories and profile pages (each only when

@@ -43,9 +43,10 @@ pub(crate) const COUNT_RECENT_TICKETS: &str = "SELECT COUNT(*), \
      JOIN actors a ON a.id = n.actor_id \
      WHERE t.created_at > $2 AND a.host = (SELECT host FROM actors WHERE id = $1)";
 
-/// Inside a write transaction `$tx` on the pool of `$store`: returns `Err(OverLimit)`
+/// Inside a write transaction `$tx` on the pool of `$store`: returns `Ok(Err(OverLimit))`
 /// from the enclosing function when the author `$actor_id` or its server reached
-/// `$limits` (an `&IntakeLimits`).
+/// `$limits` (an `&IntakeLimits`): a refusal, not a failure, so it is typed rather than
+/// sent through `anyhow`.
 macro_rules! check_intake_limits {
     ($store:expr, $tx:ident, $actor_id:expr, $limits:expr, $now:expr) => {{
         let limits: &$crate::store::IntakeLimits = $limits;
@@ -64,18 +65,16 @@ macro_rules! check_intake_limits {
                 .await
                 .context("counting this server's recent tickets")?;
         if account >= limits.per_account {
-            return Err($crate::store::OverLimit {
+            return Ok(Err($crate::store::OverLimit {
                 scope: $crate::store::LimitScope::Account,
                 limit: limits.per_account,
-            }
-            .into());
+            }));
         }
         if server >= limits.per_server {
-            return Err($crate::store::OverLimit {
+            return Ok(Err($crate::store::OverLimit {
                 scope: $crate::store::LimitScope::Server,
                 limit: limits.per_server,
-            }
-            .into());
+            }));
         }
     }};
 }

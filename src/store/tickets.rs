@@ -163,7 +163,8 @@ pub(super) const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, 
 impl Store {
     /// Keeps a reply, mention or direct message and opens its ticket, in one
     /// transaction. `None` when the note was already kept (a second delivery);
-    /// `Err(OverLimit)` when its author or server opened too many tickets lately.
+    /// `Ok(Err(OverLimit))` when its author or server opened too many tickets lately
+    /// (a refusal; the outer `Err` is a failure).
     pub async fn keep_note_with_ticket(
         &self,
         note: &NewRemoteNote,
@@ -171,8 +172,8 @@ impl Store {
         limits: &super::IntakeLimits,
         quota: &super::SenderQuota,
         now: i64,
-    ) -> anyhow::Result<Option<String>> {
-        Ok(on_pool!(self, pool => {
+    ) -> anyhow::Result<Result<Option<String>, super::OverLimit>> {
+        Ok(Ok(on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             // A message kept before (a redelivery) is neither new nor over any limit.
             let note_id: Option<i64> = super::insert_remote_note!(note, now)
@@ -180,7 +181,7 @@ impl Store {
                 .await
                 .context("storing a resident's message")?;
             let Some(note_id) = note_id else {
-                return Ok(None);
+                return Ok(Ok(None));
             };
             super::moderation::check_intake_limits!(self, tx, note.actor_id, limits, now);
             // Counted, never refused here: the activity that carried it was accepted.
@@ -213,7 +214,7 @@ impl Store {
                 .context("numbering a ticket")?;
             tx.commit().await.context("committing the ticket")?;
             Some(number)
-        }))
+        })))
     }
 
     /// Opens a ticket for a message from the website's form; returns its number.

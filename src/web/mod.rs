@@ -13,6 +13,7 @@ pub mod monitoring;
 pub mod negotiate;
 pub mod objects;
 pub mod portal;
+mod refusals;
 pub mod render;
 pub mod request_span;
 pub mod safety;

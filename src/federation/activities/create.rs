@@ -3,7 +3,7 @@
 //! (aspirasi); elsewhere it is kept. A note for none of our actors is dropped with the
 //! reason.
 
-use super::{Data, IncomingActivity, local_actor_at, remote_actor};
+use super::{ActError, Data, IncomingActivity, local_actor_at, remote_actor};
 pub use crate::federation::protocol::incoming::NoteIn;
 use crate::{
     aspirations::{self, moderation::NotAccepted},
@@ -46,7 +46,7 @@ async fn addressee(data: &Data, note: NoteIn<'_>) -> anyhow::Result<Option<Actor
     Ok(None)
 }
 
-pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> anyhow::Result<()> {
+pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> Result<(), ActError> {
     let Some(note) = NoteIn::of(object) else {
         return Ok(());
     };

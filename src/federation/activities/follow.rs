@@ -2,7 +2,7 @@
 //! one transaction. Follows are never held for approval; a blocked account or server
 //! is not followed.
 
-use super::{Data, IncomingActivity, local_actor_at, remote_actor};
+use super::{ActError, Data, IncomingActivity, local_actor_at, remote_actor};
 use crate::{
     aspirations::moderation::{self, NotAccepted},
     clock::now_ms,
@@ -23,7 +23,7 @@ fn follow_to_accept(activity: &IncomingActivity, target: &str) -> String {
     .to_string()
 }
 
-pub async fn act(data: &Data, activity: &IncomingActivity, target: &str) -> anyhow::Result<()> {
+pub async fn act(data: &Data, activity: &IncomingActivity, target: &str) -> Result<(), ActError> {
     let Some(local) = local_actor_at(data, target).await? else {
         return Ok(());
     };

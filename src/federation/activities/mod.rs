@@ -2,7 +2,9 @@
 //! `answer` (an Accept or Reject of our Follow), `create`, `update`, `delete`, and
 //! `village` for what a followed village sends a portal. The activity arrives read by
 //! `protocol::incoming`; received activities become domain changes here, through the
-//! domain rooms and the store.
+//! domain rooms and the store. What is refused on purpose is told apart from what
+//! failed by type ([`ActError`]), so the inbox worker records the one and retries the
+//! other.
 
 mod answer;
 mod block;
@@ -15,32 +17,55 @@ mod village;
 
 use super::{Data, actor::DbActor, inbox::IncomingActivity, protocol::incoming::Received};
 use crate::{
+    aspirations::moderation::{MessageError, NotAccepted},
     config::Role,
     store::{ActorRecord, VillageRecord},
 };
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
 
-/// Acts on one received activity.
-pub async fn act(data: &Data, activity: &IncomingActivity) -> anyhow::Result<()> {
+/// Why acting on a received activity did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    /// Refused on purpose (a blocked author, a limit, a note for none of our actors):
+    /// the reason is recorded with the activity, which is never retried.
+    #[error(transparent)]
+    NotAccepted(#[from] NotAccepted),
+    /// Failed for a reason that may pass (a fetch, the database): retried.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<MessageError> for ActError {
+    fn from(err: MessageError) -> Self {
+        match err {
+            MessageError::NotAccepted(reason) => Self::NotAccepted(reason),
+            MessageError::Failed(err) => Self::Failed(err),
+        }
+    }
+}
+
+/// Acts on one received activity. Only a Follow and a Create can be refused on purpose;
+/// the other kinds either act or fail.
+pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActError> {
     let received = Received::read(activity);
     if matches!(
         received,
         Received::Create(_) | Received::Update(_) | Received::Delete { .. }
     ) && let Some(village) = village_of(data, activity.actor.as_str()).await?
     {
-        return village::act(data, &village, activity, received).await;
+        return Ok(village::act(data, &village, activity, received).await?);
     }
     match received {
         Received::Follow { target } => follow::act(data, activity, &target).await,
-        Received::Undo(undone) => undo::act(data, activity, undone).await,
-        Received::Block { target } => block::act(data, activity, &target).await,
-        Received::Answer { accepted, follow } => {
-            answer::act(data, activity, accepted, follow.as_deref()).await
-        }
         Received::Create(object) => create::act(data, activity, &object).await,
-        Received::Update(object) => update::act(data, activity, &object).await,
-        Received::Delete { target } => delete::act(data, activity, &target).await,
+        Received::Undo(undone) => Ok(undo::act(data, activity, undone).await?),
+        Received::Block { target } => Ok(block::act(data, activity, &target).await?),
+        Received::Answer { accepted, follow } => {
+            Ok(answer::act(data, activity, accepted, follow.as_deref()).await?)
+        }
+        Received::Update(object) => Ok(update::act(data, activity, &object).await?),
+        Received::Delete { target } => Ok(delete::act(data, activity, &target).await?),
         Received::Other => Ok(()),
     }
 }

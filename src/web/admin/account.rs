@@ -7,7 +7,7 @@ use super::{
     view::{self, OkQuery},
 };
 use crate::{
-    auth,
+    auth::{self, AuthError},
     state::AppState,
     strings::{self, Lang, Text},
 };
@@ -64,11 +64,10 @@ pub async fn submit(
         if new != fields.get("repeat_password") {
             return Err(refuse(strings::ADMIN_PASSWORD_MISMATCH));
         }
-        if let Err(err) = auth::set_password(&state.store, user, new).await {
-            return Err(match err.downcast_ref::<crate::refusal::InvalidInput>() {
-                Some(invalid) => refuse(invalid.0),
-                None => view::failure(err),
-            });
+        match auth::set_password(&state.store, user, new).await {
+            Ok(()) => {}
+            Err(AuthError::Refused(invalid)) => return Err(refuse(invalid.0)),
+            Err(AuthError::Failed(err)) => return Err(view::failure(err)),
         }
         tracing::info!(user = %user.username, "password changed");
         let token = auth::start_session(&state.store, user)

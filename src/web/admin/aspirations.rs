@@ -9,7 +9,7 @@ use super::{
 use crate::store::TicketChannel;
 use crate::{
     aspirations::{
-        TicketClass, figures,
+        ActionError, TicketClass, figures,
         workflow::{self, Decision, Status},
     },
     clock::now_ms,
@@ -215,21 +215,20 @@ pub async fn answer(
             state.wake_delivery.notify_one();
             Ok(view::done(&format!("/admin/aspirasi/{number}"), "answered"))
         }
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(message) => {
-                show(
-                    &state,
-                    &admin,
-                    &ticket,
-                    StatusCode::BAD_REQUEST,
-                    Some(message),
-                    text,
-                    None,
-                )
-                .await
-            }
-            None => Err(view::failure(err)),
-        },
+        Err(ActionError::Refused(invalid)) => {
+            let message = invalid.0.get(admin.lang).to_string();
+            show(
+                &state,
+                &admin,
+                &ticket,
+                StatusCode::BAD_REQUEST,
+                Some(message),
+                text,
+                None,
+            )
+            .await
+        }
+        Err(ActionError::Failed(err)) => Err(view::failure(err)),
     }
 }
 
@@ -266,20 +265,19 @@ pub async fn decide(
     );
     match decided.await {
         Ok(()) => Ok(view::done(&format!("/admin/aspirasi/{number}"), "decided")),
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(message) => {
-                show(
-                    &state,
-                    &admin,
-                    &ticket,
-                    StatusCode::BAD_REQUEST,
-                    Some(message),
-                    "",
-                    None,
-                )
-                .await
-            }
-            None => Err(view::failure(err)),
-        },
+        Err(ActionError::Refused(invalid)) => {
+            let message = invalid.0.get(admin.lang).to_string();
+            show(
+                &state,
+                &admin,
+                &ticket,
+                StatusCode::BAD_REQUEST,
+                Some(message),
+                "",
+                None,
+            )
+            .await
+        }
+        Err(ActionError::Failed(err)) => Err(view::failure(err)),
     }
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{Permission, Reach},
-    publishing::{self, PostKind, drafts},
+    publishing::{self, PostKind, PublishError, drafts},
     state::AppState,
     store::{
         ActivityKind, DeliveryReportRow, DeliveryState, DraftRecord, FoldedDeliveries, PostRecord,
@@ -285,14 +285,13 @@ pub async fn delete_post(
             state.wake_delivery.notify_one();
             Ok(view::done("/admin", "deleted"))
         }
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(_) => Err(view::message(
-                &admin,
-                StatusCode::BAD_REQUEST,
-                strings::POST_DELETED,
-            )),
-            None => Err(view::failure(err)),
-        },
+        // Deleting refuses only a post already deleted (in another tab).
+        Err(PublishError::Refused(_)) => Err(view::message(
+            &admin,
+            StatusCode::BAD_REQUEST,
+            strings::POST_DELETED,
+        )),
+        Err(PublishError::Failed(err)) => Err(view::failure(err)),
     }
 }
 

@@ -13,13 +13,14 @@ use super::{
 };
 use crate::{
     documents::{
-        self, AcceptedFile, DOC_TYPES, DocumentFields, DocumentFiles, DocumentInput, FileProblem,
+        self, AcceptedFile, DOC_TYPES, DocumentError, DocumentFiles, DocumentInput, FileProblem,
         FileRefused, KipCategory, checklist,
     },
     state::AppState,
     store::DocumentRecord,
     strings::{self, Lang},
 };
+use anyhow::Context;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
@@ -180,7 +181,7 @@ async fn keep_file(
     state: &AppState,
     bytes: Vec<u8>,
     cut: bool,
-) -> anyhow::Result<(AcceptedFile, String)> {
+) -> Result<(AcceptedFile, String), DocumentError> {
     if state.disk.files_may_grow().is_err() {
         let refused = FileRefused {
             problem: FileProblem::NoSpace,
@@ -191,10 +192,13 @@ async fn keep_file(
     let files = DocumentFiles::new(&state.config.dir);
     tokio::task::spawn_blocking(move || {
         let file = documents::accept_file(&bytes, cut)?;
-        let key = files.save(&file.bytes, file.ext)?;
+        let key = files
+            .save(&file.bytes, file.ext)
+            .context("keeping a document's file")?;
         Ok((file, key))
     })
-    .await?
+    .await
+    .context("keeping a document's file")?
 }
 
 /// `POST /admin/dokumen` (multipart): a new document.
@@ -203,21 +207,18 @@ pub async fn upload(
     AdminMultipart(AdminPost { admin, fields }): AdminMultipart,
 ) -> Result<Response, Response> {
     let form = DocumentForm::of_fields(&fields);
-    let refuse = async |err: anyhow::Error| -> Response {
-        let (status, reason) = if let Some(file) = err.downcast_ref::<FileRefused>() {
-            (refusal_status(file.problem), file.reason)
-        } else if let Some(invalid) = err.downcast_ref::<crate::refusal::InvalidInput>() {
-            (StatusCode::BAD_REQUEST, invalid.0)
-        } else {
-            return view::failure(err);
+    let refuse = async |err: DocumentError| -> Response {
+        let (status, reason) = match err {
+            DocumentError::File(file) => (refusal_status(file.problem), file.reason),
+            DocumentError::Refused(invalid) => (StatusCode::BAD_REQUEST, invalid.0),
+            DocumentError::Gone => (StatusCode::BAD_REQUEST, strings::DOC_GONE),
+            DocumentError::Failed(err) => return view::failure(err),
         };
         let message = reason.get(admin.lang).to_string();
         show_list(&state, &admin, status, &form, Some(message), None).await
     };
     // The details first: a form without a title is refused before any file is kept.
-    let checked: anyhow::Result<DocumentFields> =
-        documents::validate(&form.input(), current_year(&admin));
-    let details = match checked {
+    let details = match documents::validate(&form.input(), current_year(&admin)) {
         Ok(details) => details,
         Err(err) => return Err(refuse(err).await),
     };
@@ -225,9 +226,8 @@ pub async fn upload(
         let err = FileRefused {
             problem: FileProblem::Missing,
             reason: strings::DOC_FILE_MISSING,
-        }
-        .into();
-        return Err(refuse(err).await);
+        };
+        return Err(refuse(err.into()).await);
     };
     let (file, key) = match keep_file(&state, upload.bytes.clone(), upload.too_large).await {
         Ok(kept) => kept,
@@ -327,17 +327,23 @@ pub async fn edit_submit(
             state.wake_delivery.notify_one();
             Ok(view::done("/admin/dokumen", "document_saved"))
         }
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(message) => Err(show_edit(
+        Err(err) => {
+            let reason = match err {
+                DocumentError::Refused(invalid) => invalid.0,
+                DocumentError::Gone => strings::DOC_GONE,
+                // No file is sent with new details.
+                DocumentError::File(file) => file.reason,
+                DocumentError::Failed(err) => return Err(view::failure(err)),
+            };
+            Err(show_edit(
                 &state,
                 &admin,
                 StatusCode::BAD_REQUEST,
                 &document,
                 &form,
-                Some(message),
-            )),
-            None => Err(view::failure(err)),
-        },
+                Some(reason.get(admin.lang).to_string()),
+            ))
+        }
     }
 }
 
@@ -358,10 +364,11 @@ pub async fn delete(
             state.wake_delivery.notify_one();
             Ok(view::done("/admin/dokumen", "document_deleted"))
         }
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(_) => Err(view::not_found(&admin)),
-            None => Err(view::failure(err)),
-        },
+        Err(DocumentError::Failed(err)) => Err(view::failure(err)),
+        // Deleting refuses only a document that is gone (deleted meanwhile, in another tab).
+        Err(DocumentError::Gone | DocumentError::Refused(_) | DocumentError::File(_)) => {
+            Err(view::not_found(&admin))
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use crate::{
     auth::{Permission, Reach},
     media::{MediaError, MediaStore, process_upload},
     publishing::{
-        self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind,
+        self, EventDetails, MAX_IMAGES, PostImage, PostInput, PostKind, PublishError,
         drafts::{self, DraftStatus},
         markdown, templates,
     },
@@ -749,10 +749,11 @@ async fn submit(
     };
     match outcome {
         Ok(response) => Ok(response),
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(message) => refuse(StatusCode::BAD_REQUEST, &form, message).await,
-            None => Err(view::failure(err)),
-        },
+        Err(PublishError::Refused(invalid)) => {
+            let message = invalid.0.get(admin.lang).to_string();
+            refuse(StatusCode::BAD_REQUEST, &form, message).await
+        }
+        Err(PublishError::Failed(err)) => Err(view::failure(err)),
     }
 }
 
@@ -783,7 +784,7 @@ async fn save_draft(
     action: Action,
     input: &PostInput,
     publish_at: Option<i64>,
-) -> anyhow::Result<Response> {
+) -> Result<Response, PublishError> {
     let (status, ok) = match action {
         Action::SubmitReview => (DraftStatus::Review, "submitted"),
         Action::Schedule => (DraftStatus::Scheduled, "scheduled"),
@@ -822,7 +823,7 @@ async fn publish(
     admin: &Admin,
     target: &Target,
     input: &PostInput,
-) -> anyhow::Result<Response> {
+) -> Result<Response, PublishError> {
     let actor = actor_of(state, admin, target).await?;
     let (post, ok) = match target {
         Target::Post(post) => (

@@ -17,10 +17,10 @@ use super::{
 use crate::{
     media::{MediaError, MediaStore},
     publishing::{
+        PublishError,
         drafts::{self, DraftStatus},
         markdown,
     },
-    refusal::InvalidInput,
     state::AppState,
     strings::{self, Text},
     web::site::view::text_excerpt,
@@ -150,7 +150,7 @@ pub async fn autosave(
             )
             .await
         }
-        Err(err) => Err(err),
+        Err(err) => Err(PublishError::Failed(err)),
     };
     match saved {
         Ok(draft) => {
@@ -162,10 +162,8 @@ pub async fn autosave(
             }))
             .into_response()
         }
-        Err(err) => match err.downcast_ref::<InvalidInput>() {
-            Some(invalid) => refuse(&admin, StatusCode::BAD_REQUEST, invalid.0),
-            None => view::failure(err),
-        },
+        Err(PublishError::Refused(invalid)) => refuse(&admin, StatusCode::BAD_REQUEST, invalid.0),
+        Err(PublishError::Failed(err)) => view::failure(err),
     }
 }
 

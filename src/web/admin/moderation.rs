@@ -9,7 +9,10 @@ use super::{
     view,
 };
 use crate::{
-    aspirations::moderation::{self, BlockKind},
+    aspirations::{
+        ActionError,
+        moderation::{self, BlockKind},
+    },
     state::AppState,
     store::TicketRow,
     strings,
@@ -167,12 +170,11 @@ pub async fn add_block(
     .await;
     match blocked {
         Ok(()) => Ok(view::done("/admin/aspirasi/blokir", "blocked")),
-        Err(err) => match view::refusal(&err, admin.lang) {
-            Some(message) => {
-                show_blocks(&state, &admin, StatusCode::BAD_REQUEST, Some(message), None).await
-            }
-            None => Err(view::failure(err)),
-        },
+        Err(ActionError::Refused(invalid)) => {
+            let message = invalid.0.get(admin.lang).to_string();
+            show_blocks(&state, &admin, StatusCode::BAD_REQUEST, Some(message), None).await
+        }
+        Err(ActionError::Failed(err)) => Err(view::failure(err)),
     }
 }
 

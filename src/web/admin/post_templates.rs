@@ -9,9 +9,10 @@ use super::{
 };
 use crate::{
     publishing::{
-        PostKind,
+        PostKind, PublishError,
         templates::{self, TemplateInput, split_categories},
     },
+    refusal::InvalidInput,
     state::AppState,
     store::PostTemplateRecord,
     strings::{self, Text},
@@ -121,43 +122,26 @@ fn input_of(fields: &Fields) -> Result<TemplateInput, Text> {
     })
 }
 
-/// Why a template was not saved.
-enum Refusal {
-    /// The operator's to fix, in their words.
-    Operator(String),
-    /// Not theirs: logged, answered 503.
-    Failure(anyhow::Error),
-}
-
-fn refusal(admin: &Admin, err: anyhow::Error) -> Refusal {
-    match view::refusal(&err, admin.lang) {
-        Some(message) => Refusal::Operator(message),
-        None => Refusal::Failure(err),
-    }
-}
-
 pub async fn add(
     State(state): State<AppState>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
     let result = match input_of(&fields) {
-        Ok(input) => templates::add(&state.store, input)
-            .await
-            .map_err(|err| refusal(&admin, err)),
-        Err(text) => Err(Refusal::Operator(text.get(admin.lang).to_string())),
+        Ok(input) => templates::add(&state.store, input).await,
+        Err(text) => Err(InvalidInput(text).into()),
     };
     match result {
         Ok(_) => Ok(view::done("/admin/templates", "template_saved")),
-        Err(Refusal::Operator(error)) => Err(show_list(
+        Err(PublishError::Refused(invalid)) => Err(show_list(
             &state,
             &admin,
             StatusCode::BAD_REQUEST,
-            Some(error),
+            Some(invalid.0.get(admin.lang).to_string()),
             None,
             typed(&fields),
         )
         .await?),
-        Err(Refusal::Failure(err)) => Err(view::failure(err)),
+        Err(PublishError::Failed(err)) => Err(view::failure(err)),
     }
 }
 
@@ -203,23 +187,21 @@ pub async fn update(
 ) -> Result<Response, Response> {
     find(&state, &admin, id).await?;
     let result = match input_of(&fields) {
-        Ok(input) => templates::change(&state.store, id, input)
-            .await
-            .map_err(|err| refusal(&admin, err)),
-        Err(text) => Err(Refusal::Operator(text.get(admin.lang).to_string())),
+        Ok(input) => templates::change(&state.store, id, input).await,
+        Err(text) => Err(InvalidInput(text).into()),
     };
     match result {
         Ok(_) => Ok(view::done("/admin/templates", "template_saved")),
-        Err(Refusal::Operator(error)) => {
+        Err(PublishError::Refused(invalid)) => {
             let editing = context! { id => id, ..typed(&fields) };
             Err(show_edit(
                 &admin,
                 StatusCode::BAD_REQUEST,
                 editing,
-                Some(error),
+                Some(invalid.0.get(admin.lang).to_string()),
             ))
         }
-        Err(Refusal::Failure(err)) => Err(view::failure(err)),
+        Err(PublishError::Failed(err)) => Err(view::failure(err)),
     }
 }
 

@@ -185,9 +185,11 @@ pub async fn submit(
     let refuse =
         |status: StatusCode, message: String| show(&admin, status, &form, Some(message), None);
     // A refusal the operator can fix is shown on the form; anything else is a failure.
-    let refused = |err: anyhow::Error| match view::refusal(&err, lang) {
-        Some(message) => refuse(StatusCode::BAD_REQUEST, message),
-        None => view::failure(err),
+    let refused = |err: site::SettingsError| match err {
+        site::SettingsError::Refused(invalid) => {
+            refuse(StatusCode::BAD_REQUEST, invalid.0.get(lang).to_string())
+        }
+        site::SettingsError::Failed(err) => view::failure(err),
     };
     if let Err(text) = check_profile(&form) {
         return Err(refuse(StatusCode::BAD_REQUEST, text.get(lang).to_string()));

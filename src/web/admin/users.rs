@@ -7,7 +7,7 @@ use super::{
     view::{self, OkQuery},
 };
 use crate::{
-    auth::{self, Permission::ManageAccounts, Role},
+    auth::{self, AuthError, Permission::ManageAccounts, Role},
     state::AppState,
     store::UserRecord,
     strings::{self, Text},
@@ -143,10 +143,8 @@ pub async fn add(
             tracing::info!(user = %user.username, by = %admin.session.user.username, "account created");
             Ok(password_once(&admin, &user, &password, true))
         }
-        Err(err) => match err.downcast_ref::<crate::refusal::InvalidInput>() {
-            Some(invalid) => refuse(invalid.0).await,
-            None => Err(view::failure(err)),
-        },
+        Err(AuthError::Refused(invalid)) => refuse(invalid.0).await,
+        Err(AuthError::Failed(err)) => Err(view::failure(err)),
     }
 }
 

@@ -1,12 +1,13 @@
 //! Rendering admin pages: the context every page shares (texts, the account, its CSRF
 //! token, the menu), refusals as pages, and the fixed `ok` codes of redirects mapped to
-//! their sentences.
+//! their sentences. A room's error arrives here as an [`AppError`] (`web::refusals`):
+//! its refusal (`AppError::Invalid`) is the operator's to fix and shown with its words;
+//! anything else is answered as it is.
 
 use super::session::Admin;
 use crate::{
     auth::Permission,
     error::AppError,
-    refusal::InvalidInput,
     strings::{self, Lang, Text},
     web::render::render,
 };
@@ -68,25 +69,19 @@ pub fn not_found(admin: &Admin) -> Response {
     message(admin, StatusCode::NOT_FOUND, strings::NOT_FOUND)
 }
 
-/// A refusal carried by an error, in the reader's language; `None` for a failure that
-/// is not the operator's to fix.
-pub fn refusal(err: &anyhow::Error, lang: Lang) -> Option<String> {
-    err.downcast_ref::<InvalidInput>()
-        .map(|invalid| invalid.0.get(lang).to_string())
-}
-
 /// An action refused: the operator's mistake as a 400 page with its reason, anything
 /// else as a failure.
-pub fn refused(admin: &Admin, err: anyhow::Error) -> Response {
-    match err.downcast_ref::<InvalidInput>() {
-        Some(invalid) => message(admin, StatusCode::BAD_REQUEST, invalid.0),
-        None => failure(err),
+pub fn refused(admin: &Admin, err: impl Into<AppError>) -> Response {
+    match err.into() {
+        AppError::Invalid(invalid) => message(admin, StatusCode::BAD_REQUEST, invalid.0),
+        other => other.into_response(),
     }
 }
 
-/// A failure that is not the operator's to fix: logged, answered 503.
-pub fn failure(err: anyhow::Error) -> Response {
-    AppError::from(err).into_response()
+/// A failure that is not the operator's to fix (a store's `anyhow`: logged, 503), or
+/// anything else answered as its `AppError` says.
+pub fn failure(err: impl Into<AppError>) -> Response {
+    err.into().into_response()
 }
 
 /// After a successful POST: back to a page with a fixed message code.

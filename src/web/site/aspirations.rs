@@ -5,11 +5,15 @@
 
 use super::view::{Site, render};
 use crate::{
-    aspirations::{TicketClass, desk::PhotoRefused, figures, intake},
+    aspirations::{
+        TicketClass,
+        desk::PhotoRefused,
+        figures,
+        intake::{self, IntakeError},
+    },
     clock::now_ms,
     error::AppError,
     media::{MAX_UPLOAD_BYTES, MediaError},
-    refusal::InvalidInput,
     state::AppState,
     strings,
     web::{
@@ -222,43 +226,37 @@ pub async fn submit(
             "site/aspiration_received.html",
             context! { number => number, ..site.base(&state, "aspirasi") },
         ),
-        Err(err) => {
-            if let Some(full) = err.downcast_ref::<intake::FormFull>() {
-                return try_later(
-                    &site,
-                    &state,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    strings::ASP_FORM_FULL,
-                    &fields,
-                    crate::quota::retry_after_secs(full.retry_after_ms),
-                );
-            }
-            if let Some(PhotoRefused(why)) = err.downcast_ref::<PhotoRefused>() {
-                let status = if *why == MediaError::TooLarge {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    StatusCode::BAD_REQUEST
-                };
-                let text = format!(
-                    "{}: {} {}",
-                    strings::DESK_PHOTO_REFUSED.get(lang),
-                    why.text().get(lang),
-                    strings::DESK_PHOTO_AGAIN.get(lang)
-                );
-                return form_page(&site, &state, status, Some(&text), &fields, None);
-            }
-            match err.downcast_ref::<InvalidInput>() {
-                Some(invalid) => form_page(
-                    &site,
-                    &state,
-                    StatusCode::BAD_REQUEST,
-                    Some(invalid.0.get(lang)),
-                    &fields,
-                    None,
-                ),
-                None => Err(err.into()),
-            }
+        Err(IntakeError::FormFull(full)) => try_later(
+            &site,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            strings::ASP_FORM_FULL,
+            &fields,
+            crate::quota::retry_after_secs(full.retry_after_ms),
+        ),
+        Err(IntakeError::Photo(PhotoRefused(why))) => {
+            let status = if why == MediaError::TooLarge {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let text = format!(
+                "{}: {} {}",
+                strings::DESK_PHOTO_REFUSED.get(lang),
+                why.text().get(lang),
+                strings::DESK_PHOTO_AGAIN.get(lang)
+            );
+            form_page(&site, &state, status, Some(&text), &fields, None)
         }
+        Err(IntakeError::Refused(invalid)) => form_page(
+            &site,
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some(invalid.0.get(lang)),
+            &fields,
+            None,
+        ),
+        Err(IntakeError::Failed(err)) => Err(err.into()),
     }
 }
 
