@@ -51,7 +51,7 @@ pub mod retention;
 /// `kentongan init`: a new node's data directory, config, database, actors and first admin.
 pub mod setup;
 /// The website's settings, defaults and local dates.
-pub mod site;
+pub mod settings;
 /// The shared `AppState`.
 pub mod state;
 /// All SQL, for SQLite and PostgreSQL.

@@ -27,7 +27,7 @@ use crate::{
         drafts::{self, DraftStatus},
         markdown, templates,
     },
-    site::TimeZone,
+    settings::TimeZone,
     state::AppState,
     store::{DraftRecord, PostRecord},
     strings::{self, Text},
