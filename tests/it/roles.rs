@@ -21,7 +21,6 @@ use kentongan::{
     auth::{self, Role},
     clock::now_ms,
     config::Role as NodeRole,
-    portal::registry::{self, VillageInput},
     publishing::{
         self, PostInput,
         drafts::{self, DraftStatus},
@@ -709,17 +708,9 @@ async fn sweep(node: &TestNode, peer: &Peer, setup: &mut Browser, who: Who) {
 /// the token: each endpoint works. On a portal node, where every endpoint exists.
 async fn api_sweep(backend: &Backend) {
     let portal = TestNode::start_with_role(backend, "portal-uji", NodeRole::Portal).await;
-    let village = registry::add(
-        &portal.state().store,
-        &VillageInput {
-            name: "Desa Uji".into(),
-            source: "desa-uji@desa-uji.example".into(),
-            district: String::new(),
-            code: String::new(),
-        },
-    )
-    .await
-    .expect("a village");
+    let village = portal
+        .register_village("Desa Uji", "desa-uji@desa-uji.example")
+        .await;
     let request = |row: &Row, cookie: Option<String>, token: Option<&str>| {
         let path = row.path.replace("{id}", &village.id.to_string());
         let url = format!("{}{path}", portal.base);
