@@ -1,6 +1,9 @@
-//! Random and mutated inputs for the property tests of the parsers that take what other
-//! servers and strangers send (issue 11): how many cases a run tries, and strategies
-//! for JSON-like text and for mutations of real samples. Test-only.
+//! Random and mutated inputs for the property tests of what other servers and strangers
+//! send (issue 11): how many cases a run tries, and strategies for JSON values, JSON-like
+//! text and mutations of real samples. Test-only, and the one copy: the unit tests of
+//! the parsers use it as `crate::fuzzing`, and the integration tests that throw input at
+//! a running node (`tests/it/fuzz.rs`) compile this same file into their binary, since
+//! the library keeps it out of what it builds. So it uses nothing of the crate.
 //!
 //! CI runs a few hundred cases per property; a long run sets `PROPTEST_CASES`, e.g.
 //! `PROPTEST_CASES=20000 cargo test --release --lib` (docs/security.md).
@@ -61,7 +64,8 @@ fn key() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Any JSON value, nested a few levels, with the field names of ActivityPub and JRD.
+/// Any JSON value, nested a few levels, with the field names of ActivityPub and JRD and
+/// strings our checks care about (addresses, types, scripts, a resident's NIK).
 pub fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -74,9 +78,14 @@ pub fn json_value() -> impl Strategy<Value = Value> {
             "Note",
             "Create",
             "Follow",
+            "Person",
+            "Tombstone",
+            "Mention",
             "self",
             "application/activity+json",
             "javascript:alert(1)",
+            "<script>alert(1)</script>",
+            "3201012345670001",
             "http://[::ffff:127.0.0.1]/",
         ])
         .prop_map(|s| Value::String(s.to_string())),

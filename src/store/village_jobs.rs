@@ -42,7 +42,7 @@ impl Store {
             super::queue_delivery!(tx, activity_id, &follow.inbox, &follow.host, now)
                 .await
                 .context("queueing the Follow")?;
-            sqlx::query(
+            let recorded = sqlx::query(
                 "UPDATE villages SET actor_id = $2, follow_ap_id = $3, \
                    follow_state = CASE WHEN follow_state = 'accepted' THEN 'accepted' ELSE 'pending' END, \
                    follow_attempts = 0, last_contact_at = $4, next_attempt_at = $5, locked_until = 0 \
@@ -55,7 +55,12 @@ impl Store {
             .bind(follow.retry_at)
             .execute(&mut *tx)
             .await
-            .context("recording the Follow")?;
+            .context("recording the Follow")?
+            .rows_affected();
+            // The village was removed while it was looked up: no Follow for it.
+            if recorded == 0 {
+                return Ok(());
+            }
             tx.commit().await.context("committing the Follow")?;
         });
         Ok(())
@@ -165,7 +170,7 @@ impl Store {
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            sqlx::query(
+            let recorded = sqlx::query(
                 "UPDATE villages SET next_attempt_at = $2, locked_until = 0, \
                    follow_attempts = follow_attempts + 1, last_error = substr($3, 1, 1000), last_error_at = $4, \
                    follow_state = CASE WHEN $5 AND follow_state IN ('pending', 'accepted') THEN 'unreachable' ELSE follow_state END \
@@ -178,7 +183,12 @@ impl Store {
             .bind(unreachable)
             .execute(&mut *tx)
             .await
-            .context("recording a village failure")?;
+            .context("recording a village failure")?
+            .rows_affected();
+            // The village was removed while its job ran: nothing to record.
+            if recorded == 0 {
+                return Ok(());
+            }
             sqlx::query("INSERT INTO village_errors (village_id, at, message) VALUES ($1, $2, substr($3, 1, 1000))")
                 .bind(village_id)
                 .bind(now)

@@ -2,7 +2,7 @@
 //! on them (claims, follows, outcomes) is in `village_jobs`, the posts kept of them in
 //! `village_posts`.
 
-use super::{BeginWrite, NewActivity, NewVillage, Store, VillageRecord, on_pool};
+use super::{Backend, BeginWrite, NewActivity, NewVillage, Store, VillageRecord, on_pool};
 use anyhow::Context;
 
 macro_rules! village_columns {
@@ -13,6 +13,14 @@ macro_rules! village_columns {
     };
 }
 pub(super) use village_columns;
+
+/// The removal of a village holds its row first, on PostgreSQL: `FOR UPDATE` waits for
+/// any transaction that updates the village or adds a row referring to it (the worker
+/// recording a job: an error, a post, figures), and makes every such insert wait until
+/// the removal is over (and then fail, the village being gone). Without it the removal
+/// deleted the rows it could see, then met one the worker had committed meanwhile and
+/// failed on the foreign key. SQLite's write transactions take turns already.
+const HOLD_VILLAGE_POSTGRES: &str = "SELECT id FROM villages WHERE id = $1 FOR UPDATE";
 
 impl Store {
     /// Registers a village; refuses one whose handle or feed is registered already.
@@ -114,8 +122,19 @@ impl Store {
         undo: Option<(&NewActivity, &str, &str)>,
         now: i64,
     ) -> anyhow::Result<()> {
+        let hold = match self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(_) => Some(HOLD_VILLAGE_POSTGRES),
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            if let Some(hold) = hold {
+                sqlx::query(hold)
+                    .bind(village_id)
+                    .execute(&mut *tx)
+                    .await
+                    .context("holding the village")?;
+            }
             sqlx::query("DELETE FROM village_post_tags WHERE post_id IN (SELECT id FROM village_posts WHERE village_id = $1)")
                 .bind(village_id)
                 .execute(&mut *tx)

@@ -1,9 +1,11 @@
-//! The portal's timeline as RSS 2.0 and Atom, for feed readers and for regency sites
-//! that embed village news: `/timeline.rss|atom` (every village) and
-//! `/villages/{id}/feed.rss|atom` (one village), each the newest 50 posts by `published`,
-//! with the timeline's `district` and `tag` filters. The XML is written here with every
-//! text and attribute escaped; the posts' HTML was sanitised when it was stored and is
-//! sent escaped, as both formats require. No SQL here.
+//! Our feeds out, RSS 2.0 and Atom. One writer turns a post into an RSS item and an Atom
+//! entry ([`Channel`], [`Item`], [`Format::answer`]); the village's own feeds
+//! (`web::site::feeds`) and the portal's timeline feeds here both use it:
+//! `/timeline.rss|atom` (every village) and `/villages/{id}/feed.rss|atom` (one village),
+//! each the newest 50 posts by `published`, with the timeline's `district` and `tag`
+//! filters. Every text and attribute is escaped here; the posts' HTML was sanitised when
+//! it was stored and is sent escaped, as both formats require. No SQL here. (Reading the
+//! villages' feeds in is `portal::feeds`.)
 
 use crate::{
     actors::publishing_actors,
@@ -17,14 +19,11 @@ use axum::{
     http::header::{CACHE_CONTROL, CONTENT_TYPE},
     response::{IntoResponse, Response},
 };
-use std::{collections::HashMap, fmt::Write};
+use std::{borrow::Cow, collections::HashMap, fmt::Write};
 
 /// Items in one feed: what a reader shows, and a bounded query for every request.
 const FEED_ITEMS: i64 = 50;
 const MAX_FILTER_CHARS: usize = 100;
-
-pub(super) const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
-pub(super) const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 
 /// The person-facing words of the feeds: Bahasa Indonesia first, English second.
 /// (`strings` is shared with the pages; these few are feed-only.)
@@ -35,11 +34,8 @@ const DESCRIPTION: (&str, &str) = (
 );
 const VILLAGE_NOT_FOUND: (&str, &str) = ("Desa tidak ditemukan", "Village not found");
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    Rss,
-    Atom,
-}
+/// The portal's feeds speak Bahasa Indonesia first (`NEWS`, `DESCRIPTION`).
+const PORTAL_LANG: &str = "id";
 
 /// The timeline's filters that make sense for a feed.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -164,38 +160,137 @@ async fn feed(
         .unwrap_or_else(|| home.clone());
     let channel = Channel {
         title,
+        description: &format!("{} / {}", DESCRIPTION.0, DESCRIPTION.1),
         home: &home,
         this: &this,
-        description: &format!("{} / {}", DESCRIPTION.0, DESCRIPTION.1),
+        lang: PORTAL_LANG,
+        // The villages' HTML is theirs: an address in it that is not absolute is
+        // relative to the village's site, never to the portal's.
+        content_base: None,
     };
-    let (body, content_type) = match format {
-        Format::Rss => (rss(&channel, &posts, &tags), RSS_TYPE),
-        Format::Atom => (atom(&channel, &posts, &tags), ATOM_TYPE),
-    };
-    Ok((
-        [
-            (CONTENT_TYPE, content_type),
-            // Readers poll often; a minute of caching costs no one news.
-            (CACHE_CONTROL, "public, max-age=60"),
-        ],
-        body,
-    )
-        .into_response())
+    let items: Vec<Item<'_>> = posts
+        .iter()
+        .map(|post| Item {
+            title: &post.title,
+            link: Cow::Borrowed(&post.url),
+            // A village post's page may move; its ActivityPub id does not.
+            id: ItemId::Uri(&post.ap_id),
+            published: post.published_at,
+            updated: post.updated_at,
+            author: Cow::Borrowed(&post.village_name),
+            categories: tags.remove(&post.id).unwrap_or_default(),
+            enclosure: None,
+            summary: &post.summary,
+            html: body_of(post),
+        })
+        .collect();
+    Ok(format.answer(&channel, &items))
 }
 
-struct Channel<'a> {
-    title: &'a str,
-    home: &'a str,
-    this: &'a str,
-    description: &'a str,
+/// The stored, sanitised HTML; a post without a body shows its summary.
+fn body_of(post: &VillagePostRecord) -> Cow<'_, str> {
+    if post.content_html.trim().is_empty() {
+        Cow::Owned(escape(&post.summary))
+    } else {
+        Cow::Borrowed(&post.content_html)
+    }
 }
 
-fn rss(
-    channel: &Channel<'_>,
-    posts: &[VillagePostRecord],
-    tags: &HashMap<i64, Vec<String>>,
-) -> String {
-    let mut xml = String::with_capacity(4096 + posts.len() * 2048);
+/// Which of the two formats a feed is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Format {
+    Rss,
+    Atom,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+        }
+    }
+
+    /// The feed written in this format, with its content type.
+    pub(super) fn answer(self, channel: &Channel<'_>, items: &[Item<'_>]) -> Response {
+        let body = match self {
+            Format::Rss => rss(channel, items),
+            Format::Atom => atom(channel, items),
+        };
+        (
+            [
+                (CONTENT_TYPE, self.content_type()),
+                // Readers poll often; a minute of caching costs no one news.
+                (CACHE_CONTROL, "public, max-age=60"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// What a feed says of itself.
+pub(super) struct Channel<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// The site the feed is of: RSS's `link`, Atom's alternate link.
+    pub home: &'a str,
+    /// The feed's own address: `atom:link rel="self"` and the Atom feed's id.
+    pub this: &'a str,
+    /// The language code: RSS's `language`, Atom's `xml:lang`.
+    pub lang: &'a str,
+    /// Atom's `xml:base` for the items' HTML, when it may hold site-relative addresses.
+    pub content_base: Option<&'a str>,
+}
+
+/// What names an item for good: RSS's `guid` and Atom's entry id.
+pub(super) enum ItemId<'a> {
+    /// The item's own link (`isPermaLink="true"`).
+    Link,
+    /// Another lasting id, not an address to show (`isPermaLink="false"`).
+    Uri(&'a str),
+}
+
+/// A file that goes with an item (the cover): its absolute address, MIME type and size.
+pub(super) struct Enclosure {
+    pub url: String,
+    pub mime: String,
+    pub length: u64,
+}
+
+/// One post as both formats need it.
+pub(super) struct Item<'a> {
+    pub title: &'a str,
+    /// The post's page.
+    pub link: Cow<'a, str>,
+    pub id: ItemId<'a>,
+    pub published: i64,
+    pub updated: Option<i64>,
+    pub author: Cow<'a, str>,
+    pub categories: Vec<String>,
+    pub enclosure: Option<Enclosure>,
+    /// Plain text; Atom shows it when it is not empty.
+    pub summary: &'a str,
+    /// The sanitised HTML of the body.
+    pub html: Cow<'a, str>,
+}
+
+impl Item<'_> {
+    fn id(&self) -> &str {
+        match self.id {
+            ItemId::Link => &self.link,
+            ItemId::Uri(id) => id,
+        }
+    }
+
+    /// Its last change, never before it was published.
+    fn changed(&self) -> i64 {
+        self.updated.unwrap_or(self.published).max(self.published)
+    }
+}
+
+fn rss(channel: &Channel<'_>, items: &[Item<'_>]) -> String {
+    let mut xml = String::with_capacity(4096 + items.len() * 4096);
     xml.push_str(concat!(
         r#"<?xml version="1.0" encoding="UTF-8"?>"#,
         "\n",
@@ -205,55 +300,60 @@ fn rss(
     element(&mut xml, "title", channel.title);
     element(&mut xml, "link", channel.home);
     element(&mut xml, "description", channel.description);
-    element(&mut xml, "language", "id");
+    element(&mut xml, "language", channel.lang);
     element(&mut xml, "generator", "Kentongan");
     let _ = writeln!(
         xml,
         r#"<atom:link href="{}" rel="self" type="application/rss+xml"/>"#,
         escape(channel.this)
     );
-    if let Some(newest) = posts.first() {
+    if let Some(newest) = items.first() {
         element(
             &mut xml,
             "lastBuildDate",
-            &rfc2822(newest.updated_at.unwrap_or(newest.published_at)),
+            &rfc2822(newest.updated.unwrap_or(newest.published)),
         );
     }
-    for post in posts {
+    for item in items {
         xml.push_str("<item>\n");
-        element(&mut xml, "title", &post.title);
-        element(&mut xml, "link", &post.url);
+        element(&mut xml, "title", item.title);
+        element(&mut xml, "link", &item.link);
+        let permalink = matches!(item.id, ItemId::Link);
         let _ = writeln!(
             xml,
-            r#"<guid isPermaLink="false">{}</guid>"#,
-            escape(&post.ap_id)
+            r#"<guid isPermaLink="{permalink}">{}</guid>"#,
+            escape(item.id())
         );
-        element(&mut xml, "pubDate", &rfc2822(post.published_at));
-        // RSS's own <author> must be an e-mail address; the village's name goes in
+        element(&mut xml, "pubDate", &rfc2822(item.published));
+        // RSS's own <author> must be an e-mail address; the author's name goes in
         // Dublin Core's creator, which readers show as the author.
-        element(&mut xml, "dc:creator", &post.village_name);
-        for tag in tags.get(&post.id).into_iter().flatten() {
-            element(&mut xml, "category", tag);
+        element(&mut xml, "dc:creator", &item.author);
+        for category in &item.categories {
+            element(&mut xml, "category", category);
         }
-        element(&mut xml, "description", &body_of(post));
+        if let Some(Enclosure { url, mime, length }) = &item.enclosure {
+            let _ = writeln!(
+                xml,
+                r#"<enclosure url="{}" type="{}" length="{length}"/>"#,
+                escape(url),
+                escape(mime)
+            );
+        }
+        element(&mut xml, "description", &item.html);
         xml.push_str("</item>\n");
     }
     xml.push_str("</channel>\n</rss>\n");
     xml
 }
 
-fn atom(
-    channel: &Channel<'_>,
-    posts: &[VillagePostRecord],
-    tags: &HashMap<i64, Vec<String>>,
-) -> String {
-    let mut xml = String::with_capacity(4096 + posts.len() * 2048);
-    xml.push_str(concat!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>"#,
-        "\n",
-        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="id">"#,
-        "\n"
-    ));
+fn atom(channel: &Channel<'_>, items: &[Item<'_>]) -> String {
+    let mut xml = String::with_capacity(4096 + items.len() * 4096);
+    let _ = writeln!(
+        xml,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{}">"#,
+        escape(channel.lang)
+    );
     element(&mut xml, "title", channel.title);
     element(&mut xml, "subtitle", channel.description);
     element(&mut xml, "id", channel.this);
@@ -266,50 +366,50 @@ fn atom(
     element(&mut xml, "generator", "Kentongan");
     // Atom requires <updated>: the newest change among the items, or now for an empty
     // feed.
-    let updated = posts
-        .iter()
-        .map(|p| p.updated_at.unwrap_or(p.published_at).max(p.published_at))
-        .max()
-        .unwrap_or_else(now_ms);
+    let updated = items.iter().map(Item::changed).max().unwrap_or_else(now_ms);
     element(&mut xml, "updated", &to_rfc3339(updated));
-    for post in posts {
+    let content_base = channel
+        .content_base
+        .map(|base| format!(r#" xml:base="{}""#, escape(base)))
+        .unwrap_or_default();
+    for item in items {
         xml.push_str("<entry>\n");
-        element(&mut xml, "id", &post.ap_id);
-        let _ = writeln!(xml, r#"<title type="text">{}</title>"#, escape(&post.title));
+        element(&mut xml, "id", item.id());
+        let _ = writeln!(xml, r#"<title type="text">{}</title>"#, escape(item.title));
         let _ = writeln!(
             xml,
             r#"<link rel="alternate" type="text/html" href="{}"/>"#,
-            escape(&post.url)
+            escape(&item.link)
         );
-        element(&mut xml, "published", &to_rfc3339(post.published_at));
-        element(
-            &mut xml,
-            "updated",
-            &to_rfc3339(
-                post.updated_at
-                    .unwrap_or(post.published_at)
-                    .max(post.published_at),
-            ),
-        );
+        if let Some(Enclosure { url, mime, length }) = &item.enclosure {
+            let _ = writeln!(
+                xml,
+                r#"<link rel="enclosure" href="{}" type="{}" length="{length}"/>"#,
+                escape(url),
+                escape(mime)
+            );
+        }
+        element(&mut xml, "published", &to_rfc3339(item.published));
+        element(&mut xml, "updated", &to_rfc3339(item.changed()));
         let _ = writeln!(
             xml,
             "<author><name>{}</name></author>",
-            escape(&post.village_name)
+            escape(&item.author)
         );
-        for tag in tags.get(&post.id).into_iter().flatten() {
-            let _ = writeln!(xml, r#"<category term="{}"/>"#, escape(tag));
+        for category in &item.categories {
+            let _ = writeln!(xml, r#"<category term="{}"/>"#, escape(category));
         }
-        if !post.summary.is_empty() {
+        if !item.summary.is_empty() {
             let _ = writeln!(
                 xml,
                 r#"<summary type="text">{}</summary>"#,
-                escape(&post.summary)
+                escape(item.summary)
             );
         }
         let _ = writeln!(
             xml,
-            r#"<content type="html">{}</content>"#,
-            escape(&body_of(post))
+            r#"<content type="html"{content_base}>{}</content>"#,
+            escape(&item.html)
         );
         xml.push_str("</entry>\n");
     }
@@ -317,20 +417,11 @@ fn atom(
     xml
 }
 
-/// The stored, sanitised HTML; a post without a body shows its summary.
-fn body_of(post: &VillagePostRecord) -> String {
-    if post.content_html.trim().is_empty() {
-        escape(&post.summary)
-    } else {
-        post.content_html.clone()
-    }
-}
-
-pub(super) fn element(xml: &mut String, name: &str, text: &str) {
+fn element(xml: &mut String, name: &str, text: &str) {
     let _ = writeln!(xml, "<{name}>{}</{name}>", escape(text));
 }
 
-pub(super) fn rfc2822(ms: i64) -> String {
+fn rfc2822(ms: i64) -> String {
     to_datetime(ms).to_rfc2822()
 }
 

@@ -17,6 +17,7 @@ use kentongan::{
         PostInput,
         drafts::{self, DraftStatus},
     },
+    store::DraftRecord,
     strings,
 };
 use serde_json::Value;
@@ -32,22 +33,93 @@ fn refused(page: &Page, status: u16, reason: strings::Text) {
     assert_eq!(json(page)["error"], reason.id, "{}", page.body);
 }
 
+/// The script storing a photo as soon as it is chosen.
 async fn upload(browser: &mut Browser, csrf: &str, photo: Option<Vec<u8>>) -> Page {
+    upload_from(browser, csrf, photo, None).await
+}
+
+/// The same, with the page's Origin.
+async fn upload_from(
+    browser: &mut Browser,
+    csrf: &str,
+    photo: Option<Vec<u8>>,
+    origin: Option<&str>,
+) -> Page {
     let mut parts = vec![text("csrf", csrf)];
     if let Some(bytes) = photo {
         parts.push(Part::File("photo", "foto.jpg", "image/jpeg", bytes));
     }
     browser
-        .post_multipart("/admin/editor/upload", &parts, None)
+        .post_multipart("/admin/editor/upload", &parts, origin)
         .await
 }
 
+/// A photo the server stored, as the script keeps it for the form.
+struct Uploaded {
+    key: String,
+    extension: String,
+    width: String,
+    height: String,
+}
+
+impl Uploaded {
+    fn from(page: &Page) -> Self {
+        let photo = json(page);
+        let field = |name: &str| photo[name].as_str().expect(name).to_string();
+        let size = |name: &str| photo[name].as_u64().expect(name).to_string();
+        Self {
+            key: field("key"),
+            extension: field("extension"),
+            width: size("width"),
+            height: size("height"),
+        }
+    }
+
+    /// `pairs`, then the form's fields for this photo as its first image.
+    fn with<'a>(&'a self, alt: &'a str, pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut fields = pairs.to_vec();
+        fields.extend([
+            ("image_key_0", self.key.as_str()),
+            ("image_ext_0", &self.extension),
+            ("image_width_0", &self.width),
+            ("image_height_0", &self.height),
+            ("image_alt_0", alt),
+        ]);
+        fields
+    }
+}
+
+/// The script saving the form as it is typed.
 async fn autosave(browser: &mut Browser, pairs: &[(&str, &str)]) -> Page {
     browser.post_form("/admin/editor/autosave", pairs).await
 }
 
+/// An autosave of just a title, into the draft `draft_id`.
+async fn autosave_into(browser: &mut Browser, csrf: &str, draft_id: &str, title: &str) -> Page {
+    autosave(
+        browser,
+        &[("csrf", csrf), ("title", title), ("draft_id", draft_id)],
+    )
+    .await
+}
+
 async fn draft_count(node: &TestNode) -> usize {
     node.state().store.drafts().await.expect("drafts").len()
+}
+
+async fn draft(node: &TestNode, id: i64) -> DraftRecord {
+    node.state()
+        .store
+        .draft_by_id(id)
+        .await
+        .expect("read")
+        .expect("the draft")
+}
+
+fn media_files(node: &TestNode) -> usize {
+    std::fs::read_dir(node.dir().join("media"))
+        .expect("media dir")
+        .count()
 }
 
 async fn script_endpoints(backend: Backend) {
@@ -62,18 +134,18 @@ async fn script_endpoints(backend: Backend) {
     let page = upload(&mut browser, &csrf, Some(png(800, 600))).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.header("content-type").starts_with("application/json"));
-    let photo = json(&page);
-    let key = photo["key"].as_str().expect("key").to_string();
+    let photo = Uploaded::from(&page);
+    let key = &photo.key;
     assert_eq!(key.len(), 32);
     assert_eq!(
-        (photo["width"].as_u64(), photo["height"].as_u64()),
-        (Some(800), Some(600))
+        (photo.width.as_str(), photo.height.as_str()),
+        ("800", "600")
     );
     let thumb = browser
-        .get(photo["thumb"].as_str().expect("thumb address"))
+        .get(json(&page)["thumb"].as_str().expect("thumb address"))
         .await;
     assert_eq!(thumb.status, 200);
-    let extension = photo["extension"].as_str().expect("extension").to_string();
+    let extension = &photo.extension;
 
     // Bad photos: a clear 4xx with its reason, never a page or a 500.
     refused(
@@ -87,82 +159,54 @@ async fn script_endpoints(backend: Backend) {
         strings::EDITOR_UPLOAD_MISSING,
     );
     // Without the session's token, or from another site: refused before anything is kept.
-    let media_before = std::fs::read_dir(node.dir().join("media"))
-        .expect("media dir")
-        .count();
+    let media_before = media_files(&node);
     let forged = upload(&mut browser, "not-the-token", Some(png(320, 200))).await;
     assert_eq!(forged.status, 403);
-    let foreign = browser
-        .post_multipart(
-            "/admin/editor/upload",
-            &[
-                text("csrf", csrf.clone()),
-                Part::File("photo", "foto.png", "image/png", png(321, 200)),
-            ],
-            Some("https://evil.example"),
-        )
-        .await;
+    let evil = Some("https://evil.example");
+    let foreign = upload_from(&mut browser, &csrf, Some(png(321, 200)), evil).await;
     assert_eq!(foreign.status, 403);
-    let media_after = std::fs::read_dir(node.dir().join("media"))
-        .expect("media dir")
-        .count();
+    let media_after = media_files(&node);
     assert_eq!(media_before, media_after, "a refused upload stored nothing");
 
     // Saving as one types: a new draft first, then the same one.
-    let (width, height) = ("800".to_string(), "600".to_string());
-    let first = autosave(
-        &mut browser,
+    let alt = "Warga membawa cangkul";
+    let fields = photo.with(
+        alt,
         &[
             ("csrf", &csrf),
             ("title", "Kerja bakti Minggu"),
             ("body", "Warga *diundang*."),
             ("kind", "berita"),
             ("categories", "Berita"),
-            ("image_key_0", &key),
-            ("image_ext_0", &extension),
-            ("image_width_0", &width),
-            ("image_height_0", &height),
-            ("image_alt_0", "Warga membawa cangkul"),
         ],
-    )
-    .await;
+    );
+    let first = autosave(&mut browser, &fields).await;
     assert_eq!(first.status, 200, "{}", first.body);
     let saved = json(&first);
     let draft_id = saved["draft_id"].as_i64().expect("draft id");
     assert_eq!(saved["edit_url"], format!("/admin/drafts/{draft_id}/edit"));
     let id = draft_id.to_string();
-    let second = autosave(
-        &mut browser,
+    let fields = photo.with(
+        alt,
         &[
             ("csrf", &csrf),
             ("draft_id", &id),
             ("title", "Kerja bakti Minggu pagi"),
             ("body", "Warga *diundang*, bawa cangkul."),
             ("kind", "berita"),
-            ("image_key_0", &key),
-            ("image_ext_0", &extension),
-            ("image_width_0", &width),
-            ("image_height_0", &height),
-            ("image_alt_0", "Warga membawa cangkul"),
         ],
-    )
-    .await;
+    );
+    let second = autosave(&mut browser, &fields).await;
     assert_eq!(json(&second)["draft_id"], draft_id, "{}", second.body);
     assert_eq!(draft_count(&node).await, 1);
-    let draft = node
-        .state()
-        .store
-        .draft_by_id(draft_id)
-        .await
-        .expect("read")
-        .expect("the draft");
-    assert_eq!(draft.title, "Kerja bakti Minggu pagi");
-    assert_eq!(draft.status, kentongan::store::DraftStatus::Draft);
-    assert_eq!(draft.author_user_id, Some(editor.id));
-    let input = drafts::input_of(&draft);
+    let saved = draft(&node, draft_id).await;
+    assert_eq!(saved.title, "Kerja bakti Minggu pagi");
+    assert_eq!(saved.status, kentongan::store::DraftStatus::Draft);
+    assert_eq!(saved.author_user_id, Some(editor.id));
+    let input = drafts::input_of(&saved);
     assert_eq!(input.body_markdown, "Warga *diundang*, bawa cangkul.");
     assert_eq!(input.images.len(), 1);
-    assert_eq!(input.images[0].alt, "Warga membawa cangkul");
+    assert_eq!(input.images[0].alt, alt);
 
     // Refusals: no token, no title, no such draft, a draft already sent for approval.
     let forged = autosave(&mut browser, &[("title", "Dipalsukan"), ("draft_id", &id)]).await;
@@ -172,24 +216,10 @@ async fn script_endpoints(backend: Backend) {
         400,
         strings::TITLE_EMPTY,
     );
-    refused(
-        &autosave(
-            &mut browser,
-            &[("csrf", &csrf), ("title", "x"), ("draft_id", "abc")],
-        )
-        .await,
-        400,
-        strings::ADMIN_FORM_UNREADABLE,
-    );
-    refused(
-        &autosave(
-            &mut browser,
-            &[("csrf", &csrf), ("title", "x"), ("draft_id", "987654")],
-        )
-        .await,
-        404,
-        strings::DRAFT_GONE,
-    );
+    let unreadable = autosave_into(&mut browser, &csrf, "abc", "x").await;
+    refused(&unreadable, 400, strings::ADMIN_FORM_UNREADABLE);
+    let gone = autosave_into(&mut browser, &csrf, "987654", "x").await;
+    refused(&gone, 404, strings::DRAFT_GONE);
     let actor = kentongan::actors::find_publishing_actor(&node.state().store, None)
         .await
         .expect("actor");
@@ -209,29 +239,9 @@ async fn script_endpoints(backend: Backend) {
     .await
     .expect("a draft in review");
     let review_id = in_review.id.to_string();
-    refused(
-        &autosave(
-            &mut browser,
-            &[
-                ("csrf", &csrf),
-                ("title", "Diubah"),
-                ("draft_id", &review_id),
-            ],
-        )
-        .await,
-        409,
-        strings::EDITOR_AUTOSAVE_NOT_DRAFT,
-    );
-    assert_eq!(
-        node.state()
-            .store
-            .draft_by_id(in_review.id)
-            .await
-            .expect("read")
-            .expect("draft")
-            .title,
-        "Menunggu"
-    );
+    let sent = autosave_into(&mut browser, &csrf, &review_id, "Diubah").await;
+    refused(&sent, 409, strings::EDITOR_AUTOSAVE_NOT_DRAFT);
+    assert_eq!(draft(&node, in_review.id).await.title, "Menunggu");
 
     // The preview: the site's own rendering and the link card.
     let preview = browser
@@ -244,8 +254,8 @@ async fn script_endpoints(backend: Backend) {
                     "body",
                     "Bawa **cangkul** dan <script>alert(1)</script> karung.",
                 ),
-                ("image_key_0", &key),
-                ("image_ext_0", &extension),
+                ("image_key_0", key),
+                ("image_ext_0", extension),
                 ("image_alt_0", "Cangkul"),
             ],
         )
@@ -271,30 +281,15 @@ async fn script_endpoints(backend: Backend) {
     let mut kim = Browser::new(&node);
     kim.login("kim", PASSWORD).await;
     let kim_csrf = kim.csrf().await;
-    refused(
-        &autosave(
-            &mut kim,
-            &[
-                ("csrf", &kim_csrf),
-                ("title", "Diambil alih"),
-                ("draft_id", &id),
-            ],
-        )
-        .await,
-        403,
-        strings::ADMIN_FORBIDDEN,
-    );
+    let taken = autosave_into(&mut kim, &kim_csrf, &id, "Diambil alih").await;
+    refused(&taken, 403, strings::ADMIN_FORBIDDEN);
     let own = autosave(&mut kim, &[("csrf", &kim_csrf), ("title", "Kabar KIM")]).await;
     assert_eq!(own.status, 200, "{}", own.body);
     let own_id = json(&own)["draft_id"].as_i64().expect("draft id");
-    let own_draft = node
-        .state()
-        .store
-        .draft_by_id(own_id)
-        .await
-        .expect("read")
-        .expect("draft");
-    assert_eq!(own_draft.author_user_id, Some(contributor.id));
+    assert_eq!(
+        draft(&node, own_id).await.author_user_id,
+        Some(contributor.id)
+    );
     let photo = upload(&mut kim, &kim_csrf, Some(png(400, 300))).await;
     assert_eq!(
         photo.status, 200,

@@ -11,67 +11,14 @@ use crate::support::{Backend, TestNode, WAIT, eventually, peer::Peer, peer::rand
 use proptest::{prelude::*, test_runner::TestRunner};
 use serde_json::{Value, json};
 
-fn runner(default_cases: u32) -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    TestRunner::new(ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })
-}
+/// The crate's generators (`src/fuzzing.rs`), compiled in here as well: the library
+/// builds them for its unit tests only.
+#[path = "../../src/fuzzing.rs"]
+#[allow(dead_code)] // `json_like` serves the unit tests of the parsers only.
+mod fuzzing;
 
-/// A field of an activity: strings that look like ids, numbers, nesting.
-fn field() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<i32>().prop_map(Value::from),
-        any::<bool>().prop_map(Value::Bool),
-        "[ -~]{0,30}".prop_map(Value::String),
-        prop::sample::select(vec![
-            "https://www.w3.org/ns/activitystreams#Public",
-            "Note",
-            "Person",
-            "Tombstone",
-            "Mention",
-            "javascript:alert(1)",
-            "<script>alert(1)</script>",
-            "3201012345670001",
-        ])
-        .prop_map(|s| Value::String(s.to_string())),
-    ];
-    leaf.prop_recursive(3, 24, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec(
-                (
-                    prop::sample::select(vec![
-                        "id",
-                        "type",
-                        "content",
-                        "inReplyTo",
-                        "attributedTo",
-                        "to",
-                        "cc",
-                        "tag",
-                        "url",
-                        "name",
-                        "href",
-                        "object",
-                        "actor",
-                        "published",
-                    ]),
-                    inner
-                ),
-                0..6
-            )
-            .prop_map(|pairs| Value::Object(
-                pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-            )),
-        ]
-    })
+fn runner(default_cases: u32) -> TestRunner {
+    TestRunner::new(fuzzing::config(default_cases))
 }
 
 /// Headers a stranger may send with an inbox POST.
@@ -106,7 +53,7 @@ fn the_inbox_answers_random_requests_with_a_4xx_and_keeps_working() {
     let inbox = format!("{}/inbox", node.base);
     let client = crate::support::client();
     let body = prop_oneof![
-        field().prop_map(|v| v.to_string()),
+        fuzzing::json_value().prop_map(|v| v.to_string()),
         "[ -~]{0,300}",
         Just("{\"id\":\"x\",\"type\":\"Follow\",\"actor\":\"y\"}".to_string()),
     ];
@@ -147,23 +94,24 @@ fn signed_activities_of_any_shape_are_answered_and_processed_without_harm() {
     ]);
     let base = peer.base.clone();
     let node_actor = node.actor_id();
-    let activity = (kinds, field(), any::<bool>()).prop_map(move |(kind, object, ours)| {
-        let mut object = object;
-        // Half the time the object is shaped to get further: an id on the peer, our
-        // actor named, the signer as author.
-        if ours && let Value::Object(map) = &mut object {
-            map.insert("id".into(), json!(format!("{base}/notes/{}", rand_id())));
-            map.insert("attributedTo".into(), json!(format!("{base}/users/warga")));
-            map.insert("to".into(), json!([node_actor.clone()]));
-        }
-        json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{base}/activities/{}", rand_id()),
-            "type": kind,
-            "actor": format!("{base}/users/warga"),
-            "object": object,
-        })
-    });
+    let activity =
+        (kinds, fuzzing::json_value(), any::<bool>()).prop_map(move |(kind, object, ours)| {
+            let mut object = object;
+            // Half the time the object is shaped to get further: an id on the peer, our
+            // actor named, the signer as author.
+            if ours && let Value::Object(map) = &mut object {
+                map.insert("id".into(), json!(format!("{base}/notes/{}", rand_id())));
+                map.insert("attributedTo".into(), json!(format!("{base}/users/warga")));
+                map.insert("to".into(), json!([node_actor.clone()]));
+            }
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{base}/activities/{}", rand_id()),
+                "type": kind,
+                "actor": format!("{base}/users/warga"),
+                "object": object,
+            })
+        });
     runner(48)
         .run(&activity, |activity| {
             let (status, body) = rt.block_on(peer.send("warga", &inbox, &activity));
@@ -243,6 +191,8 @@ fn the_message_form_answers_any_fields_below_500() {
     rt.block_on(node.stop());
 }
 
+const SAMPLE_CSV: &str = "nama,akun,kecamatan,kode\nDesa Lalang,desa-lalang@lalang.example,Manggar,19.06.01.2001\n\"Desa \"\"A\"\"\",https://a.example/feed,Gantung,\n";
+
 /// Any CSV given to `villages import`: villages added, or rows reported, never a panic.
 #[test]
 fn the_village_import_reads_any_csv_without_panic() {
@@ -253,20 +203,7 @@ fn the_village_import_reads_any_csv_without_panic() {
             &kentongan::store::Store::default_url(dir.path()),
         ))
         .expect("store");
-    let sample = "nama,akun,kecamatan,kode\nDesa Lalang,desa-lalang@lalang.example,Manggar,19.06.01.2001\n\"Desa \"\"A\"\"\",https://a.example/feed,Gantung,\n";
-    let csv = prop_oneof![
-        "[ -~\\n\",]{0,200}",
-        prop::collection::vec((any::<prop::sample::Index>(), any::<char>()), 0..6).prop_map(
-            move |edits| {
-                let mut chars: Vec<char> = sample.chars().collect();
-                for (at, c) in edits {
-                    let i = at.index(chars.len());
-                    chars[i] = c;
-                }
-                chars.into_iter().collect::<String>()
-            }
-        ),
-    ];
+    let csv = prop_oneof!["[ -~\\n\",]{0,200}", fuzzing::mutated(SAMPLE_CSV),];
     runner(96)
         .run(&csv, |csv| {
             let _ = rt.block_on(kentongan::portal::registry::import_csv(

@@ -184,250 +184,80 @@ async fn security_headers(mut response: Response) -> Response {
 }
 
 /// Every admin route with who may use it (`web::access`): at once the router, the
-/// matrix in docs/roles.md and the list the roles test walks through.
+/// matrix in docs/roles.md and the list the roles test walks through. One line a route:
+/// method and path, who may use it, handler; the order is the matrix's.
+#[rustfmt::skip] // A table: its columns stay aligned.
 fn table() -> Routes {
     use Access::{Public, Signed};
     use Permission::*;
     Routes::default()
-        .get("/admin", Signed(UseAdmin), dashboard::dashboard)
-        .get("/admin/", Signed(UseAdmin), dashboard::dashboard)
-        .get("/admin/static/{file}", Public, assets::file)
-        .get("/admin/login", Public, login::form)
-        .post("/admin/login", Public, login::submit)
-        .post("/admin/logout", Signed(UseAdmin), login::logout)
-        .get("/admin/account", Signed(UseAdmin), account::form)
-        .post("/admin/account", Signed(UseAdmin), account::submit)
-        .get("/admin/posts/new", Signed(WriteDrafts), editor::new_form)
-        .post("/admin/posts/new", Signed(WriteDrafts), editor::new_submit)
-        .post(
-            "/admin/editor/upload",
-            Signed(WriteDrafts),
-            editor_api::upload,
-        )
-        .post(
-            "/admin/editor/autosave",
-            Signed(WriteDrafts),
-            editor_api::autosave,
-        )
-        .post(
-            "/admin/editor/preview",
-            Signed(WriteDrafts),
-            editor_api::preview,
-        )
-        .get(
-            "/admin/drafts/{id}/edit",
-            Signed(WriteDrafts),
-            editor::draft_form,
-        )
-        .post(
-            "/admin/drafts/{id}/edit",
-            Signed(WriteDrafts),
-            editor::draft_submit,
-        )
-        .get(
-            "/admin/drafts/{id}/delete",
-            Signed(WriteDrafts),
-            dashboard::draft_delete_confirm,
-        )
-        .post(
-            "/admin/drafts/{id}/delete",
-            Signed(WriteDrafts),
-            dashboard::delete_draft,
-        )
-        .get("/admin/posts/{id}", Signed(ViewPosts), dashboard::post_page)
-        .get(
-            "/admin/posts/{id}/edit",
-            Signed(PublishPosts),
-            editor::post_form,
-        )
-        .post(
-            "/admin/posts/{id}/edit",
-            Signed(PublishPosts),
-            editor::post_submit,
-        )
-        .get(
-            "/admin/posts/{id}/delete",
-            Signed(PublishPosts),
-            dashboard::delete_confirm,
-        )
-        .post(
-            "/admin/posts/{id}/delete",
-            Signed(PublishPosts),
-            dashboard::delete_post,
-        )
-        .get("/admin/followers", Signed(ViewFollowers), followers::list)
-        .get("/admin/aspirasi", Signed(HandleTickets), aspirations::list)
-        .get(
-            "/admin/aspirasi/libur",
-            Signed(HandleTickets),
-            holidays::list,
-        )
-        .post(
-            "/admin/aspirasi/libur",
-            Signed(HandleTickets),
-            holidays::change,
-        )
-        .get(
-            "/admin/aspirasi/{number}",
-            Signed(HandleTickets),
-            aspirations::page,
-        )
-        .post(
-            "/admin/aspirasi/{number}/jawab",
-            Signed(HandleTickets),
-            aspirations::answer,
-        )
-        .post(
-            "/admin/aspirasi/{number}/status",
-            Signed(HandleTickets),
-            aspirations::decide,
-        )
-        .post(
-            "/admin/aspirasi/{number}/petugas",
-            Signed(HandleTickets),
-            ticket_desk::assign,
-        )
-        .post(
-            "/admin/aspirasi/{number}/catatan",
-            Signed(HandleTickets),
-            ticket_desk::note,
-        )
-        .get(
-            "/admin/aspirasi/{number}/foto/{file}",
-            Signed(HandleTickets),
-            ticket_desk::photo,
-        )
-        .post(
-            "/admin/aspirasi/{number}/tampilkan",
-            Signed(HandleTickets),
-            moderation::approve,
-        )
-        .post(
-            "/admin/aspirasi/{number}/sembunyikan",
-            Signed(HandleTickets),
-            moderation::unapprove,
-        )
-        .post(
-            "/admin/aspirasi/{number}/blokir",
-            Signed(ManageBlocks),
-            moderation::block_author,
-        )
-        .get(
-            "/admin/aspirasi/blokir",
-            Signed(ManageBlocks),
-            moderation::blocks,
-        )
-        .post(
-            "/admin/aspirasi/blokir",
-            Signed(ManageBlocks),
-            moderation::add_block,
-        )
-        .post(
-            "/admin/aspirasi/blokir/{id}/hapus",
-            Signed(ManageBlocks),
-            moderation::unblock,
-        )
-        .get("/admin/pages", Signed(ManagePages), pages::list)
-        .get("/admin/pages/new", Signed(ManagePages), pages::new_form)
-        .post("/admin/pages/new", Signed(ManagePages), pages::new_submit)
-        .get("/admin/pages/{slug}", Signed(ManagePages), pages::edit_form)
-        .post(
-            "/admin/pages/{slug}",
-            Signed(ManagePages),
-            pages::edit_submit,
-        )
-        .post(
-            "/admin/pages/{slug}/delete",
-            Signed(ManagePages),
-            pages::delete,
-        )
-        .get(
-            "/admin/categories",
-            Signed(ManageCategories),
-            categories::list,
-        )
-        .post(
-            "/admin/categories",
-            Signed(ManageCategories),
-            categories::add,
-        )
-        .post(
-            "/admin/categories/{id}",
-            Signed(ManageCategories),
-            categories::update,
-        )
-        .post(
-            "/admin/categories/{id}/delete",
-            Signed(ManageCategories),
-            categories::delete,
-        )
-        .get(
-            "/admin/templates",
-            Signed(ManageTemplates),
-            post_templates::list,
-        )
-        .post(
-            "/admin/templates",
-            Signed(ManageTemplates),
-            post_templates::add,
-        )
-        .get(
-            "/admin/templates/{id}",
-            Signed(ManageTemplates),
-            post_templates::edit_form,
-        )
-        .post(
-            "/admin/templates/{id}",
-            Signed(ManageTemplates),
-            post_templates::update,
-        )
-        .post(
-            "/admin/templates/{id}/delete",
-            Signed(ManageTemplates),
-            post_templates::delete,
-        )
-        .get("/admin/dokumen", Signed(ManageDocuments), documents::list)
-        .post("/admin/dokumen", Signed(ManageDocuments), documents::upload)
-        .get(
-            "/admin/dokumen/kelengkapan",
-            Signed(ManageDocuments),
-            documents::checklist_page,
-        )
-        .get(
-            "/admin/dokumen/{id}",
-            Signed(ManageDocuments),
-            documents::edit_form,
-        )
-        .post(
-            "/admin/dokumen/{id}",
-            Signed(ManageDocuments),
-            documents::edit_submit,
-        )
-        .post(
-            "/admin/dokumen/{id}/hapus",
-            Signed(ManageDocuments),
-            documents::delete,
-        )
-        .get(
-            "/admin/dokumen/{id}/berkas",
-            Signed(ManageDocuments),
-            documents::file,
-        )
-        .get("/admin/settings", Signed(ManageSettings), settings::form)
-        .post("/admin/settings", Signed(ManageSettings), settings::submit)
-        .get("/admin/users", Signed(ManageAccounts), users::list)
-        .post("/admin/users", Signed(ManageAccounts), users::add)
-        .get(
-            "/admin/users/{id}",
-            Signed(ManageAccounts),
-            users::edit_form,
-        )
-        .post("/admin/users/{id}", Signed(ManageAccounts), users::update)
-        .post(
-            "/admin/users/{id}/reset",
-            Signed(ManageAccounts),
-            users::reset_password,
-        )
+        .get("/admin",                                Signed(UseAdmin),         dashboard::dashboard)
+        .get("/admin/",                               Signed(UseAdmin),         dashboard::dashboard)
+        .get("/admin/static/{file}",                  Public,                   assets::file)
+        .get("/admin/login",                          Public,                   login::form)
+        .post("/admin/login",                         Public,                   login::submit)
+        .post("/admin/logout",                        Signed(UseAdmin),         login::logout)
+        .get("/admin/account",                        Signed(UseAdmin),         account::form)
+        .post("/admin/account",                       Signed(UseAdmin),         account::submit)
+        .get("/admin/posts/new",                      Signed(WriteDrafts),      editor::new_form)
+        .post("/admin/posts/new",                     Signed(WriteDrafts),      editor::new_submit)
+        .post("/admin/editor/upload",                 Signed(WriteDrafts),      editor_api::upload)
+        .post("/admin/editor/autosave",               Signed(WriteDrafts),      editor_api::autosave)
+        .post("/admin/editor/preview",                Signed(WriteDrafts),      editor_api::preview)
+        .get("/admin/drafts/{id}/edit",               Signed(WriteDrafts),      editor::draft_form)
+        .post("/admin/drafts/{id}/edit",              Signed(WriteDrafts),      editor::draft_submit)
+        .get("/admin/drafts/{id}/delete",             Signed(WriteDrafts),      dashboard::draft_delete_confirm)
+        .post("/admin/drafts/{id}/delete",            Signed(WriteDrafts),      dashboard::delete_draft)
+        .get("/admin/posts/{id}",                     Signed(ViewPosts),        dashboard::post_page)
+        .get("/admin/posts/{id}/edit",                Signed(PublishPosts),     editor::post_form)
+        .post("/admin/posts/{id}/edit",               Signed(PublishPosts),     editor::post_submit)
+        .get("/admin/posts/{id}/delete",              Signed(PublishPosts),     dashboard::delete_confirm)
+        .post("/admin/posts/{id}/delete",             Signed(PublishPosts),     dashboard::delete_post)
+        .get("/admin/followers",                      Signed(ViewFollowers),    followers::list)
+        .get("/admin/aspirasi",                       Signed(HandleTickets),    aspirations::list)
+        .get("/admin/aspirasi/libur",                 Signed(HandleTickets),    holidays::list)
+        .post("/admin/aspirasi/libur",                Signed(HandleTickets),    holidays::change)
+        .get("/admin/aspirasi/{number}",              Signed(HandleTickets),    aspirations::page)
+        .post("/admin/aspirasi/{number}/jawab",       Signed(HandleTickets),    aspirations::answer)
+        .post("/admin/aspirasi/{number}/status",      Signed(HandleTickets),    aspirations::decide)
+        .post("/admin/aspirasi/{number}/petugas",     Signed(HandleTickets),    ticket_desk::assign)
+        .post("/admin/aspirasi/{number}/catatan",     Signed(HandleTickets),    ticket_desk::note)
+        .get("/admin/aspirasi/{number}/foto/{file}",  Signed(HandleTickets),    ticket_desk::photo)
+        .post("/admin/aspirasi/{number}/tampilkan",   Signed(HandleTickets),    moderation::approve)
+        .post("/admin/aspirasi/{number}/sembunyikan", Signed(HandleTickets),    moderation::unapprove)
+        .post("/admin/aspirasi/{number}/blokir",      Signed(ManageBlocks),     moderation::block_author)
+        .get("/admin/aspirasi/blokir",                Signed(ManageBlocks),     moderation::blocks)
+        .post("/admin/aspirasi/blokir",               Signed(ManageBlocks),     moderation::add_block)
+        .post("/admin/aspirasi/blokir/{id}/hapus",    Signed(ManageBlocks),     moderation::unblock)
+        .get("/admin/pages",                          Signed(ManagePages),      pages::list)
+        .get("/admin/pages/new",                      Signed(ManagePages),      pages::new_form)
+        .post("/admin/pages/new",                     Signed(ManagePages),      pages::new_submit)
+        .get("/admin/pages/{slug}",                   Signed(ManagePages),      pages::edit_form)
+        .post("/admin/pages/{slug}",                  Signed(ManagePages),      pages::edit_submit)
+        .post("/admin/pages/{slug}/delete",           Signed(ManagePages),      pages::delete)
+        .get("/admin/categories",                     Signed(ManageCategories), categories::list)
+        .post("/admin/categories",                    Signed(ManageCategories), categories::add)
+        .post("/admin/categories/{id}",               Signed(ManageCategories), categories::update)
+        .post("/admin/categories/{id}/delete",        Signed(ManageCategories), categories::delete)
+        .get("/admin/templates",                      Signed(ManageTemplates),  post_templates::list)
+        .post("/admin/templates",                     Signed(ManageTemplates),  post_templates::add)
+        .get("/admin/templates/{id}",                 Signed(ManageTemplates),  post_templates::edit_form)
+        .post("/admin/templates/{id}",                Signed(ManageTemplates),  post_templates::update)
+        .post("/admin/templates/{id}/delete",         Signed(ManageTemplates),  post_templates::delete)
+        .get("/admin/dokumen",                        Signed(ManageDocuments),  documents::list)
+        .post("/admin/dokumen",                       Signed(ManageDocuments),  documents::upload)
+        .get("/admin/dokumen/kelengkapan",            Signed(ManageDocuments),  documents::checklist_page)
+        .get("/admin/dokumen/{id}",                   Signed(ManageDocuments),  documents::edit_form)
+        .post("/admin/dokumen/{id}",                  Signed(ManageDocuments),  documents::edit_submit)
+        .post("/admin/dokumen/{id}/hapus",            Signed(ManageDocuments),  documents::delete)
+        .get("/admin/dokumen/{id}/berkas",            Signed(ManageDocuments),  documents::file)
+        .get("/admin/settings",                       Signed(ManageSettings),   settings::form)
+        .post("/admin/settings",                      Signed(ManageSettings),   settings::submit)
+        .get("/admin/users",                          Signed(ManageAccounts),   users::list)
+        .post("/admin/users",                         Signed(ManageAccounts),   users::add)
+        .get("/admin/users/{id}",                     Signed(ManageAccounts),   users::edit_form)
+        .post("/admin/users/{id}",                    Signed(ManageAccounts),   users::update)
+        .post("/admin/users/{id}/reset",              Signed(ManageAccounts),   users::reset_password)
 }
 
 pub fn routes() -> Router<AppState> {

@@ -333,6 +333,24 @@ impl TestNode {
             .expect("the ticket exists")
     }
 
+    /// Registers a village on this portal by its handle or feed, as `villages add` does
+    /// (the worker takes it up on its next round).
+    pub async fn register_village(
+        &self,
+        name: &str,
+        source: &str,
+    ) -> kentongan::store::VillageRecord {
+        let input = kentongan::portal::registry::VillageInput {
+            name: name.into(),
+            source: source.into(),
+            district: String::new(),
+            code: String::new(),
+        };
+        kentongan::portal::registry::add(&self.state().store, &input)
+            .await
+            .expect("register a village")
+    }
+
     pub fn actor_id(&self) -> String {
         format!("{}/u/{}", self.base, self.username)
     }
