@@ -115,7 +115,9 @@ pub async fn create(
     let bio = crate::settings::profile::default_bio(
         name,
         urls.base(),
-        crate::settings::SiteSettings::default().village_word.as_str(),
+        crate::settings::SiteSettings::default()
+            .village_word
+            .as_str(),
         config.role == Role::Portal,
     );
     actors::create_local_actor(&store, &urls, &username, name, &bio).await?;

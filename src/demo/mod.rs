@@ -15,8 +15,8 @@ use crate::{
     config::{CONFIG_FILE, Config, Role},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
-    setup::{InitArgs, init},
     settings,
+    setup::{InitArgs, init},
     store::{ActorRecord, Store},
 };
 use anyhow::Context;

@@ -3,12 +3,12 @@
 //! last answer) and its published aspiration figures (JSON). Bounded reads, the address
 //! rule of every outgoing request, one-line reasons for answers that are not the
 //! document. What the documents mean, and keeping them, is the portal's
-//! (`portal::feeds`, `portal::figures`); this module neither sleeps nor retries.
+//! (`portal::feed_polling`, `portal::figures`); this module neither sleeps nor retries.
 
 use super::check_remote_url;
 use crate::{
     portal::{
-        feeds::{self, FeedPoll},
+        feed_polling::{self, FeedPoll},
         figures,
     },
     state::AppState,
@@ -121,9 +121,15 @@ pub async fn poll_feed(
     }
     refuse_status(status, response.headers(), &url)?;
 
-    let body = read_bounded(&mut response, feeds::MAX_FEED_BYTES, "the feed", &url).await?;
+    let body = read_bounded(
+        &mut response,
+        feed_polling::MAX_FEED_BYTES,
+        "the feed",
+        &url,
+    )
+    .await?;
 
-    let new_posts = feeds::keep_items(state, village, &url, body).await?;
+    let new_posts = feed_polling::keep_items(state, village, &url, body).await?;
     Ok(FeedPoll {
         new_posts,
         etag,

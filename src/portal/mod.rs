@@ -5,7 +5,7 @@
 //! villages send is `federation::process`; the timeline pages are `web::portal`.
 
 pub mod curation;
-pub mod feeds;
+pub mod feed_polling;
 pub mod figures;
 pub mod ingest;
 pub mod jobs;

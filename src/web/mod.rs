@@ -6,7 +6,6 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod client;
-pub mod feeds;
 pub mod forms;
 pub mod media;
 pub mod monitoring;
@@ -18,6 +17,7 @@ pub mod render;
 pub mod request_span;
 pub mod safety;
 pub mod site;
+pub mod syndication;
 
 use crate::{federation, state::AppState};
 use axum::{
@@ -59,10 +59,10 @@ pub fn routes() -> Router<AppState> {
             get(federation::wellknown::nodeinfo_links),
         )
         .route("/nodeinfo/2.1", get(federation::wellknown::nodeinfo))
-        .route("/timeline.rss", get(feeds::timeline_rss))
-        .route("/timeline.atom", get(feeds::timeline_atom))
-        .route("/villages/{id}/feed.rss", get(feeds::village_rss))
-        .route("/villages/{id}/feed.atom", get(feeds::village_atom))
+        .route("/timeline.rss", get(syndication::timeline_rss))
+        .route("/timeline.atom", get(syndication::timeline_atom))
+        .route("/villages/{id}/feed.rss", get(syndication::village_rss))
+        .route("/villages/{id}/feed.atom", get(syndication::village_atom))
         .route("/media/{name}", get(media::media_file))
         .merge(api::routes())
         .merge(site::routes())

@@ -309,7 +309,7 @@ async fn tags_of(node: &TestNode, post_id: i64) -> Vec<String> {
 async fn remember(
     node: &TestNode,
     village: &VillageRecord,
-    outcome: &kentongan::portal::feeds::FeedPoll,
+    outcome: &kentongan::portal::feed_polling::FeedPoll,
 ) -> VillageRecord {
     let store = &node.state().store;
     let now = now_ms();

@@ -231,7 +231,9 @@ async fn catch_up(backend: Backend) {
         banner: Some(stored(900)),
         ..settings::load(&store).await.expect("settings")
     };
-    settings::save(&store, &settings).await.expect("save settings");
+    settings::save(&store, &settings)
+        .await
+        .expect("save settings");
     assert!(main_actor(&node).await.icon_url.is_none());
 
     node.go_offline().await;

@@ -236,7 +236,9 @@ pub async fn submit(
         }
     }
 
-    settings::save(&state.store, &settings).await.map_err(refused)?;
+    settings::save(&state.store, &settings)
+        .await
+        .map_err(refused)?;
     let current = SettingsForm::current(&admin);
     let name_changed = form.name != current.name;
     let description_changed = form.description.trim() != current.description.trim();

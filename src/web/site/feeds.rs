@@ -1,6 +1,6 @@
 //! The village's own feeds, `/feed.rss` and `/feed.atom`: the latest 20 posts with
 //! their full (sanitised) HTML, the cover as an enclosure, and the categories. What goes
-//! in them is chosen here; the XML is written by the one feed writer (`web::feeds`).
+//! in them is chosen here; the XML is written by the one feed writer (`web::syndication`).
 
 use super::view::{Site, author_names, media_path};
 use crate::{
@@ -10,7 +10,7 @@ use crate::{
     state::AppState,
     store::PostRecord,
     strings,
-    web::feeds::{Channel, Enclosure, Format, Item, ItemId},
+    web::syndication::{Channel, Enclosure, Format, Item, ItemId},
 };
 use axum::{extract::State, response::Response};
 use std::{borrow::Cow, collections::HashMap};

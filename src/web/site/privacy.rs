@@ -4,7 +4,9 @@
 //! page ever be missing; a portal shows it in the portal's own frame.
 
 use super::view::{Site, render};
-use crate::{config::Role, error::AppError, publishing::markdown, settings::profile, state::AppState};
+use crate::{
+    config::Role, error::AppError, publishing::markdown, settings::profile, state::AppState,
+};
 use axum::{
     extract::State,
     http::StatusCode,

@@ -3,7 +3,7 @@
 //! sitemap is; the admin is not for crawlers).
 
 use super::view::{Site, category_path, page_path};
-use crate::{clock::to_rfc3339, error::AppError, state::AppState, web::feeds::escape};
+use crate::{clock::to_rfc3339, error::AppError, state::AppState, web::syndication::escape};
 use axum::{
     extract::State,
     http::header::{CACHE_CONTROL, CONTENT_TYPE},

@@ -5,7 +5,7 @@
 //! each the newest 50 posts by `published`, with the timeline's `district` and `tag`
 //! filters. Every text and attribute is escaped here; the posts' HTML was sanitised when
 //! it was stored and is sent escaped, as both formats require. No SQL here. (Reading the
-//! villages' feeds in is `portal::feeds`.)
+//! villages' feeds in is `portal::feed_polling`.)
 
 use crate::{
     actors::publishing_actors,
