@@ -30,7 +30,7 @@ use kentongan::{
     config::Role,
     media::{MediaStore, process_upload},
     publishing::{self, EventDetails, PostImage, PostInput, PostKind},
-    settings,
+    site,
 };
 use std::time::{Duration, Instant};
 
@@ -171,14 +171,14 @@ async fn main() -> Result<()> {
     let stored = MediaStore::new(node.dir.path())
         .save(&process_upload(&picture()?).map_err(|e| anyhow::anyhow!("processing: {e}"))?)?;
     let image = |alt: &str| PostImage::from_stored(&stored, alt);
-    settings::save(
+    site::save(
         &store,
-        &settings::SiteSettings {
+        &site::SiteSettings {
             tagline: "Desa pesisir penghasil kopi robusta".into(),
             contact_address: "Jl. Raya Desa No. 1".into(),
             logo: Some(image("Logo desa")),
             banner: Some(image("Pantai desa")),
-            ..settings::load(&store).await?
+            ..site::load(&store).await?
         },
     )
     .await?;

@@ -94,14 +94,14 @@ impl Site {
             store.release_all_leases().await?;
         }
         if config.role == Role::Village {
-            crate::settings::ensure_defaults(&store).await?;
+            crate::site::ensure_defaults(&store).await?;
         }
         let state = AppState::new(config, store);
         // Nodes made before there were default bios, account pictures and a privacy
         // policy get them now; followers hear of a changed profile through the queue.
         // Cosmetic: a node that cannot do it still serves (and tries again next start).
         if let Err(err) =
-            crate::settings::profile::ensure(&state.store, &state.urls, state.config.role).await
+            crate::site::profile::ensure(&state.store, &state.urls, state.config.role).await
         {
             tracing::error!(error = %format!("{err:#}"), "could not complete the profile");
         }

@@ -48,10 +48,10 @@ pub mod rate_limit;
 pub mod refusal;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;
-/// The website's settings, defaults and local dates.
-pub mod settings;
 /// `kentongan init`: a new node's data directory, config, database, actors and first admin.
 pub mod setup;
+/// The website's settings, defaults and local dates.
+pub mod site;
 /// The shared `AppState`.
 pub mod state;
 /// All SQL, for SQLite and PostgreSQL.

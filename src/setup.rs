@@ -112,12 +112,10 @@ pub async fn create(
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
     // Named and linked from the first moment: an empty profile looks abandoned.
-    let bio = crate::settings::profile::default_bio(
+    let bio = crate::site::profile::default_bio(
         name,
         urls.base(),
-        crate::settings::SiteSettings::default()
-            .village_word
-            .as_str(),
+        crate::site::SiteSettings::default().village_word.as_str(),
         config.role == Role::Portal,
     );
     actors::create_local_actor(&store, &urls, &username, name, &bio).await?;
@@ -128,8 +126,8 @@ pub async fn create(
     store
         .insert_api_token(&hash_token(&token), "init", now_ms())
         .await?;
-    crate::settings::ensure_defaults(&store).await?;
-    crate::settings::profile::ensure(&store, &urls, config.role).await?;
+    crate::site::ensure_defaults(&store).await?;
+    crate::site::profile::ensure(&store, &urls, config.role).await?;
     let admin_username = auth::parse_username(admin_username)?;
     let admin_password = auth::password::generate();
     auth::create_user(

@@ -10,7 +10,7 @@
 //! 10 working days is due at the end of the second Friday after, later if a holiday
 //! falls in between.
 
-use crate::settings::TimeZone;
+use crate::site::TimeZone;
 use chrono::{Datelike, Days, NaiveDate, TimeZone as _, Weekday};
 use std::collections::BTreeSet;
 

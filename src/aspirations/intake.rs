@@ -53,7 +53,7 @@ async fn new_ticket(
     source_post_id: Option<i64>,
     now: i64,
 ) -> anyhow::Result<NewTicket> {
-    let settings = crate::settings::load(store).await?;
+    let settings = crate::site::load(store).await?;
     let holidays = Holidays::parse(store.holidays().await?.iter().map(String::as_str))
         .map_err(|day| anyhow::anyhow!("a stored holiday is not a date: {day}"))?;
     let deadlines = clocks.deadlines(class, now, false, settings.time_zone, &holidays);

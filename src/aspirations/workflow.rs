@@ -7,7 +7,7 @@ use super::{ActionError, ClockSettings, Holidays, TicketClass};
 use crate::{
     clock::now_ms,
     refusal::InvalidInput,
-    settings::TimeZone,
+    site::TimeZone,
     store::{Store, TicketDecision, TicketRow},
     strings::{self, Text},
 };
@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn every_status_label_names_the_village_by_its_word() {
         for lang in [strings::Lang::Id, strings::Lang::En] {
-            for word in crate::settings::VILLAGE_WORDS {
+            for word in crate::site::VILLAGE_WORDS {
                 for status in Status::ALL {
                     let label = status.label(lang, word);
                     assert!(

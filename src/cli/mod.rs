@@ -517,8 +517,8 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
             let (config, store, urls) = open(&dir).await?;
             let username = Username::parse(&username)?;
             let summary = if summary.trim().is_empty() {
-                let word = crate::settings::load(&store).await?.village_word;
-                crate::settings::profile::default_bio(&name, urls.base(), &word, false)
+                let word = crate::site::load(&store).await?.village_word;
+                crate::site::profile::default_bio(&name, urls.base(), &word, false)
             } else {
                 summary
             };
@@ -540,7 +540,7 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
             // Empty goes back to the default: the logo, or the drawn avatar.
             let icon_url = match icon_url {
                 Some(url) if url.trim().is_empty() => {
-                    Some(crate::settings::profile::default_icon_url(&store, &urls, &actor).await?)
+                    Some(crate::site::profile::default_icon_url(&store, &urls, &actor).await?)
                 }
                 other => other,
             };

@@ -15,8 +15,8 @@ use crate::{
     config::{CONFIG_FILE, Config, Role},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
-    settings,
     setup::{InitArgs, init},
+    site,
     store::{ActorRecord, Store},
 };
 use anyhow::Context;
@@ -289,7 +289,7 @@ async fn create_village(dir: &Path, port: u16, village: &DemoVillage) -> anyhow:
     let config = Config::load(dir)?;
     let store = Store::connect(config.database_url()).await?;
     let actor = find_publishing_actor(&store, None).await?;
-    let settings = settings::SiteSettings {
+    let settings = site::SiteSettings {
         tagline: village.tagline.into(),
         contact_address: format!(
             "Kantor {}, Kecamatan {}, Kabupaten Belitung Timur",
@@ -302,9 +302,9 @@ async fn create_village(dir: &Path, port: u16, village: &DemoVillage) -> anyhow:
             &pictures::COAST,
             "Pemandangan pantai desa",
         )?),
-        ..settings::load(&store).await?
+        ..site::load(&store).await?
     };
-    settings::save(&store, &settings).await?;
+    site::save(&store, &settings).await?;
     for (slug, body) in PAGES {
         if let Some(page) = store.page_by_slug(slug).await? {
             let html = publishing::markdown::render(body);
@@ -360,7 +360,7 @@ async fn receive_messages(
     actor: &ActorRecord,
     messages: &[SampleMessage],
 ) -> anyhow::Result<()> {
-    let time_zone = settings::load(store).await?.time_zone;
+    let time_zone = site::load(store).await?.time_zone;
     for message in messages {
         let number = intake::receive_web_at(
             store,

@@ -363,7 +363,7 @@ pub fn size_label(bytes: i64) -> String {
 }
 
 /// The year of `ms` in the village's time zone.
-pub fn year_of(store_tz: crate::settings::TimeZone, ms: i64) -> i64 {
+pub fn year_of(store_tz: crate::site::TimeZone, ms: i64) -> i64 {
     i64::from(store_tz.year_month(ms).0)
 }
 

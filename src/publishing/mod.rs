@@ -66,7 +66,7 @@ fn activity(actor: &ActorRecord, kind: ActivityKind) -> NewActivity {
 async fn with_site_time_zone(store: &Store, input: &PostInput) -> anyhow::Result<PostInput> {
     let mut input = input.clone();
     if let Some(event) = input.event.as_mut() {
-        event.time_zone = crate::settings::load(store).await?.time_zone;
+        event.time_zone = crate::site::load(store).await?.time_zone;
     }
     Ok(input)
 }

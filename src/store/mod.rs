@@ -26,7 +26,7 @@ mod posts;
 mod quotas;
 mod records;
 mod retention;
-mod settings;
+mod site;
 mod states;
 mod templates;
 mod ticket_desk;
@@ -49,7 +49,7 @@ pub use moderation::{
 pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
-pub use settings::{CategoryRecord, NewPage, PageRecord};
+pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     ActivityKind, DeliveryState, DraftStatus, FollowState, InboxState, SourceKind, TicketChannel,
     TicketClass, TicketEventKind, TicketStatus, UnknownWord,

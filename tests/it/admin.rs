@@ -985,7 +985,7 @@ async fn edit_delete_schedule(backend: Backend) {
     // Scheduled a few seconds ahead, in the village's time zone: the scheduler publishes it.
     let at = kentongan::clock::now_ms() + 3_000;
     let local = kentongan::clock::to_datetime(at)
-        .with_timezone(&kentongan::settings::TimeZone::Wib.offset())
+        .with_timezone(&kentongan::site::TimeZone::Wib.offset())
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
     let mut parts = post_parts("Posyandu balita", "Posyandu buka pukul delapan.");
@@ -1049,12 +1049,12 @@ async fn settings_users_account(backend: Backend) {
     assert_eq!(saved.status, 303, "{}", saved.body);
     let actor = main_actor(&node).await;
     assert_eq!(actor.name, "Pemerintah Desa Sukamaju");
-    let settings = kentongan::settings::load(&node.state().store)
+    let settings = kentongan::site::load(&node.state().store)
         .await
         .expect("settings");
     assert_eq!(settings.tagline, "Guyub rukun, maju bersama");
     assert_eq!(settings.village_word, "kelurahan");
-    assert_eq!(settings.time_zone, kentongan::settings::TimeZone::Wita);
+    assert_eq!(settings.time_zone, kentongan::site::TimeZone::Wita);
     assert_eq!(
         settings.logo.as_ref().map(|l| l.alt.as_str()),
         Some("Pemerintah Desa Sukamaju")

@@ -483,11 +483,11 @@ async fn residents_without_an_account_write_through_the_website_on_every_backend
 async fn a_ticket_not_ours_names_the_village_by_the_sites_word() {
     let node = TestNode::start(&Backend::Sqlite, "kelurahan-sukamaju").await;
     let store = &node.state().store;
-    let settings = kentongan::settings::SiteSettings {
+    let settings = kentongan::site::SiteSettings {
         village_word: "kelurahan".into(),
-        ..kentongan::settings::load(store).await.expect("settings")
+        ..kentongan::site::load(store).await.expect("settings")
     };
-    kentongan::settings::save(store, &settings)
+    kentongan::site::save(store, &settings)
         .await
         .expect("save the village word");
     let (status, page) = submit(
@@ -574,7 +574,7 @@ async fn holidays_move_deadlines(backend: Backend) {
     let ticket = store.tickets(10).await.expect("tickets").remove(0);
     // ...then every working day of the next three weeks is declared a holiday: the
     // recomputed deadline moves past them.
-    let tz = kentongan::settings::TimeZone::Wib;
+    let tz = kentongan::site::TimeZone::Wib;
     let mut day = chrono::DateTime::from_timestamp_millis(ticket.created_at)
         .expect("time")
         .with_timezone(&tz.offset())

@@ -622,10 +622,7 @@ async fn custom_clocks(backend: Backend) {
     };
     assert_eq!(node.state().config.aspirations, clocks);
     let store = &node.state().store;
-    let tz = kentongan::settings::load(store)
-        .await
-        .expect("site")
-        .time_zone;
+    let tz = kentongan::site::load(store).await.expect("site").time_zone;
     let none = Holidays::default();
 
     // A website message: the configured days, not 3 and 5.

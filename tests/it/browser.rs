@@ -22,7 +22,7 @@ use kentongan::{
     clock::now_ms,
     media::{MediaStore, process_upload},
     publishing::{self, EventDetails, PostImage, PostInput, PostKind, images_of},
-    settings,
+    site,
 };
 use serde_json::Value;
 use std::{
@@ -332,7 +332,7 @@ async fn furnish(node: &TestNode) {
     )
     .await
     .expect("profile");
-    let settings = settings::SiteSettings {
+    let settings = site::SiteSettings {
         tagline: "Guyub, rukun, dan terbuka untuk semua warga".into(),
         contact_address: "Jl. Raya Sukamaju No. 1, Kec. Cibeber".into(),
         contact_phone: "0812-3456-7890".into(),
@@ -345,9 +345,9 @@ async fn furnish(node: &TestNode) {
             )
             .expect("banner"),
         ),
-        ..settings::load(store).await.expect("site settings")
+        ..site::load(store).await.expect("site settings")
     };
-    settings::save(store, &settings)
+    site::save(store, &settings)
         .await
         .expect("save the tagline");
 

@@ -9,8 +9,7 @@ use crate::{
     support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
-    auth::Role, clock::now_ms, documents::year_of, settings::TimeZone, store::DocumentRecord,
-    strings,
+    auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord, strings,
 };
 
 pub(crate) fn pdf(marker: &str) -> Vec<u8> {

@@ -90,7 +90,7 @@ async fn init_creates_the_first_admin_and_the_command_line_manages_accounts() {
         .into_iter()
         .map(|c| c.name)
         .collect();
-    assert_eq!(categories, kentongan::settings::DEFAULT_CATEGORIES);
+    assert_eq!(categories, kentongan::site::DEFAULT_CATEGORIES);
     let pages: Vec<String> = store
         .pages()
         .await

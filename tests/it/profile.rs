@@ -14,7 +14,7 @@ use kentongan::{
     auth::Role,
     config::Role as NodeRole,
     publishing::{PostImage, PostInput, markdown},
-    settings::{self, profile},
+    site::{self, profile},
     store::ActorRecord,
 };
 use serde_json::Value;
@@ -77,7 +77,7 @@ fn media_type_of(image: &PostImage) -> &'static str {
 /// CSRF token: the name and description unchanged, so only the pictures change.
 async fn settings_form(browser: &mut Browser, node: &TestNode, extra: Vec<Part>) -> Vec<Part> {
     let actor = main_actor(node).await;
-    let settings = settings::load(&node.state().store).await.expect("settings");
+    let settings = site::load(&node.state().store).await.expect("settings");
     let mut parts = vec![
         text("csrf", browser.csrf().await),
         text("name", actor.name.clone()),
@@ -226,14 +226,12 @@ async fn catch_up(backend: Backend) {
             .expect("save");
         PostImage::from_stored(&stored, "Desa")
     };
-    let settings = settings::SiteSettings {
+    let settings = site::SiteSettings {
         logo: Some(stored(500)),
         banner: Some(stored(900)),
-        ..settings::load(&store).await.expect("settings")
+        ..site::load(&store).await.expect("settings")
     };
-    settings::save(&store, &settings)
-        .await
-        .expect("save settings");
+    site::save(&store, &settings).await.expect("save settings");
     assert!(main_actor(&node).await.icon_url.is_none());
 
     node.go_offline().await;
@@ -297,7 +295,7 @@ async fn replace_logo(
 ) -> (PostImage, String, Value) {
     let upload = Part::File("logo", "logo.png", "image/png", logo);
     save_settings(browser, node, vec![upload]).await;
-    let stored = settings::load(&node.state().store)
+    let stored = site::load(&node.state().store)
         .await
         .expect("settings")
         .logo
@@ -326,7 +324,7 @@ async fn logo_and_banner(backend: Backend) {
         ],
     )
     .await;
-    let settings = settings::load(&node.state().store).await.expect("settings");
+    let settings = site::load(&node.state().store).await.expect("settings");
     let (logo, banner) = (
         settings.logo.clone().expect("logo"),
         settings.banner.clone().expect("banner"),

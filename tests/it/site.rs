@@ -9,7 +9,7 @@ use kentongan::{
     clock::now_ms,
     media::{MediaStore, process_upload},
     publishing::{self, EventDetails, PostImage, PostInput, PostKind},
-    settings::{self, SiteSettings},
+    site::{self, SiteSettings},
     store::{ActorRecord, PostRecord},
     strings::Lang,
 };
@@ -123,7 +123,7 @@ async fn home_page_shows_the_village_pinned_announcement_agenda_and_latest_posts
             logo: Some(stored_image(&node, "Logo Sukamaju", 200)),
             ..Default::default()
         };
-        settings::save(store, &settings).await.expect("settings");
+        site::save(store, &settings).await.expect("settings");
         let now = now_ms();
         publish(
             &node,
@@ -188,7 +188,7 @@ async fn home_page_shows_the_village_pinned_announcement_agenda_and_latest_posts
         assert!(home.contains("Langsung ke isi"), "skip link");
         assert!(home.contains("type=\"application/rss+xml\""));
         assert!(home.contains("0812 3456 7890"), "contact");
-        for category in settings::DEFAULT_CATEGORIES {
+        for category in site::DEFAULT_CATEGORIES {
             assert!(
                 home.contains(&format!("href=\"/kategori/{category}\">{category}</a>")),
                 "nav category {category}"
@@ -424,7 +424,7 @@ async fn categories_archive_and_search_list_the_right_posts() {
         let unknown = page(&node, "/kategori/TidakAda").await;
         assert!(unknown.contains("Belum ada kabar dalam kategori ini."));
 
-        let tz = settings::load(&node.state().store)
+        let tz = site::load(&node.state().store)
             .await
             .expect("settings")
             .time_zone;
@@ -610,7 +610,7 @@ async fn the_village_word_and_the_language_change_the_texts() {
             village_word: "nagari".into(),
             ..Default::default()
         };
-        settings::save(store, &nagari).await.expect("settings");
+        site::save(store, &nagari).await.expect("settings");
         let home = page(&node, "/").await;
         assert!(home.contains(">Profil Nagari</a>"), "nav");
         let profile = page(&node, "/profil").await;
@@ -620,7 +620,7 @@ async fn the_village_word_and_the_language_change_the_texts() {
             language: Lang::En,
             ..Default::default()
         };
-        settings::save(store, &english).await.expect("settings");
+        site::save(store, &english).await.expect("settings");
         let post = publish(&node, input("Market day", "Come along.")).await;
         let home = page(&node, "/").await;
         assert!(home.contains("<html lang=\"en\">"));

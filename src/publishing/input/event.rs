@@ -16,7 +16,7 @@ pub struct EventDetails {
     /// The village's time zone when it was written: the event happens at "08.00 WIB"
     /// wherever it is read. Set by publishing from the site settings.
     #[serde(default)]
-    pub time_zone: crate::settings::TimeZone,
+    pub time_zone: crate::site::TimeZone,
 }
 
 /// Reads an agenda's details back.

@@ -27,7 +27,7 @@ use crate::{
         drafts::{self, DraftStatus},
         markdown, templates,
     },
-    settings::TimeZone,
+    site::TimeZone,
     state::AppState,
     store::{DraftRecord, PostRecord},
     strings::{self, Text},

@@ -14,7 +14,7 @@ use crate::{
     auth::{self, LoginRefusal},
     clock::now_ms,
     error::AppError,
-    settings::{self, SiteSettings},
+    site::{self, SiteSettings},
     state::AppState,
     strings::{self, Lang, Text},
     web::{client::client_address, render::render},
@@ -81,7 +81,7 @@ pub async fn form(
     if admin.is_ok() {
         return Ok(Redirect::to(next_or_home(&query.next)).into_response());
     }
-    let settings = settings::load(&state.store).await?;
+    let settings = site::load(&state.store).await?;
     login_page(&state, &settings, StatusCode::OK, "", &query.next, None).await
 }
 
@@ -103,7 +103,7 @@ pub async fn submit(
     headers: HeaderMap,
     FormFields(fields): FormFields,
 ) -> Result<Response, AppError> {
-    let settings = settings::load(&state.store).await?;
+    let settings = site::load(&state.store).await?;
     let lang = settings.language;
     let username = fields.get("username");
     let next = fields.get("next");

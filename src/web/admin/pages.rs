@@ -10,7 +10,7 @@ use super::{
 use crate::{
     clock::now_ms,
     publishing::markdown,
-    settings::profile::PRIVACY_SLUG,
+    site::profile::PRIVACY_SLUG,
     state::AppState,
     store::PageRecord,
     strings::{self, Text},

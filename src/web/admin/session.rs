@@ -16,7 +16,7 @@ use crate::{
     actors,
     auth::{self, Permission, Reach, Role},
     error::AppError,
-    settings::{self, SiteSettings},
+    site::{self, SiteSettings},
     state::AppState,
     store::{ActorRecord, SessionRecord},
     strings::{self, Lang, PageTexts},
@@ -161,7 +161,7 @@ impl FromRequestParts<AppState> for Admin {
         let Some(session) = session else {
             return Err(to_login(parts, state));
         };
-        let settings = settings::load(&state.store)
+        let settings = site::load(&state.store)
             .await
             .map_err(|err| AppError::from(err).into_response())?;
         let actor = actors::publishing_actors(&state.store)

@@ -1,6 +1,6 @@
 //! `/admin/settings` (admins only): the village's name and description (its actor's:
 //! a change federates an Update), and the website's own settings, logo and banner
-//! (also the actor's avatar and header: `settings::profile` says how).
+//! (also the actor's avatar and header: `site::profile` says how).
 
 use super::{
     fields::Fields,
@@ -11,7 +11,7 @@ use crate::{
     actors::{self, ProfileChanges},
     media::{MediaError, MediaStore, process_upload},
     publishing::{PostImage, markdown},
-    settings::{self, SiteSettings, TimeZone, VILLAGE_WORDS, profile},
+    site::{self, SiteSettings, TimeZone, VILLAGE_WORDS, profile},
     state::AppState,
     strings::{self, Lang, Text},
 };
@@ -185,11 +185,11 @@ pub async fn submit(
     let refuse =
         |status: StatusCode, message: String| show(&admin, status, &form, Some(message), None);
     // A refusal the operator can fix is shown on the form; anything else is a failure.
-    let refused = |err: settings::SettingsError| match err {
-        settings::SettingsError::Refused(invalid) => {
+    let refused = |err: site::SettingsError| match err {
+        site::SettingsError::Refused(invalid) => {
             refuse(StatusCode::BAD_REQUEST, invalid.0.get(lang).to_string())
         }
-        settings::SettingsError::Failed(err) => view::failure(err),
+        site::SettingsError::Failed(err) => view::failure(err),
     };
     if let Err(text) = check_profile(&form) {
         return Err(refuse(StatusCode::BAD_REQUEST, text.get(lang).to_string()));
@@ -236,9 +236,7 @@ pub async fn submit(
         }
     }
 
-    settings::save(&state.store, &settings)
-        .await
-        .map_err(refused)?;
+    site::save(&state.store, &settings).await.map_err(refused)?;
     let current = SettingsForm::current(&admin);
     let name_changed = form.name != current.name;
     let description_changed = form.description.trim() != current.description.trim();

@@ -2,7 +2,7 @@
 //! the village counts them, in its time zone); `GET /arsip/YEAR/MONTH`: that month.
 
 use super::view::{Site, message, render};
-use crate::{error::AppError, settings::dates, state::AppState, strings};
+use crate::{error::AppError, site::dates, state::AppState, strings};
 use axum::{
     extract::{Path, State},
     http::StatusCode,

@@ -42,7 +42,7 @@ pub async fn page(
         Ok(site) => site,
         Err(response) => return Ok(response),
     };
-    if slug == crate::settings::profile::PRIVACY_SLUG {
+    if slug == crate::site::profile::PRIVACY_SLUG {
         return Ok(Redirect::permanent(&page_path(&slug)).into_response());
     }
     let Some(page) = site.pages.iter().find(|p| p.slug == slug) else {

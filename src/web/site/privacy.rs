@@ -1,12 +1,10 @@
 //! `GET /kebijakan-privasi` (and `/privacy`, which sends there): the node's privacy
 //! policy, linked from the foot of every public page. It is the page staff edit at
-//! `/admin/pages/kebijakan-privasi`, or the default text (`settings::profile`) should the
+//! `/admin/pages/kebijakan-privasi`, or the default text (`site::profile`) should the
 //! page ever be missing; a portal shows it in the portal's own frame.
 
 use super::view::{Site, render};
-use crate::{
-    config::Role, error::AppError, publishing::markdown, settings::profile, state::AppState,
-};
+use crate::{config::Role, error::AppError, publishing::markdown, site::profile, state::AppState};
 use axum::{
     extract::State,
     http::StatusCode,

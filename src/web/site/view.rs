@@ -8,7 +8,7 @@ use crate::{
     clock::to_rfc3339,
     error::AppError,
     publishing::{EventDetails, PostImage, PostKind, event_of, images_of, markdown::strip_tags},
-    settings::SiteSettings,
+    site::SiteSettings,
     state::AppState,
     store::{ActorRecord, CategoryRecord, PageRecord, PostRecord},
     strings::{self, Lang, PageTexts, Text},
@@ -47,7 +47,7 @@ impl Site {
 
     /// The site as one actor's pages show it.
     pub async fn of_actor(state: &AppState, actor: ActorRecord) -> Result<Self, AppError> {
-        let settings = crate::settings::load(&state.store).await?;
+        let settings = crate::site::load(&state.store).await?;
         let lang = settings.language;
         Ok(Self {
             texts: settings.texts(lang),
@@ -77,7 +77,7 @@ impl Site {
     pub fn profile_pages(&self) -> impl Iterator<Item = &PageRecord> {
         self.pages
             .iter()
-            .filter(|page| page.slug != crate::settings::profile::PRIVACY_SLUG)
+            .filter(|page| page.slug != crate::site::profile::PRIVACY_SLUG)
     }
 
     /// `@name@host`.
@@ -187,7 +187,7 @@ impl Site {
 /// Where a page is read: the privacy policy at its own address, the others under
 /// `/halaman/`.
 pub fn page_path(slug: &str) -> String {
-    if slug == crate::settings::profile::PRIVACY_SLUG {
+    if slug == crate::site::profile::PRIVACY_SLUG {
         format!("/{slug}")
     } else {
         format!("/halaman/{slug}")
