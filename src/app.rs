@@ -56,6 +56,12 @@ fn lock_if_sqlite(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
     }
 }
 
+/// Refuses at once when another `serve` holds the site's directory, before anything is
+/// bound or opened: the lock itself is taken again by [`Site::open`].
+pub fn refuse_if_served(config: &Config) -> anyhow::Result<()> {
+    lock_if_sqlite(config).map(drop)
+}
+
 fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join("kentongan.lock");

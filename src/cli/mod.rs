@@ -340,14 +340,38 @@ pub fn one_line(err: &anyhow::Error) -> String {
     format!("{err:#}").replace('\n', " ")
 }
 
+/// The site this command opened (its node's directory and host), to wake the running
+/// node's workers for it when the command is done. One command opens at most one site.
+static OPENED_SITE: std::sync::Mutex<Option<(PathBuf, String)>> = std::sync::Mutex::new(None);
+
 pub(crate) async fn open(site: &SiteDir) -> anyhow::Result<(Config, Store, Urls)> {
     let config = Config::load(&site.resolve()?)?;
     let store = Store::connect(config.database_url()).await?;
     let urls = Urls::new(config.base_url.clone());
+    *OPENED_SITE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+        Some((site.path.clone(), config.domain.clone()));
     Ok((config, store, urls))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let outcome = run_command(cli).await;
+    // What the command wrote (a post, its deliveries) leaves at once rather than at the
+    // running node's next look, and a closed hosted site is opened for it.
+    if outcome.is_ok() {
+        let opened = OPENED_SITE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some((node_dir, domain)) = opened {
+            crate::hosting::wake(&node_dir, &domain);
+        }
+    }
+    outcome
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(args) => init(args).await.map(|outcome| print_once(&outcome)),
         Command::Serve(DirArg { dir }) => crate::hosting::serve(&dir).await,

@@ -1,16 +1,18 @@
 //! Many sites in one process (issue 13, docs/adr/0002-many-sites-in-one-process.md): a
 //! hosting node's data directory holds its first site at the root and every further one
-//! in `sites/<host>/`, each a complete data directory; `serve` opens them all and gives
-//! each request to the site its host names. A site added while serving is opened within
-//! seconds; a removed one is closed. A site that fails to open is logged and retried
-//! when its config changes: it never stops the others.
+//! in `sites/<host>/`, each a complete data directory; `serve` gives each request to the
+//! site its host names. The first site and portals are always open; a village's site is
+//! opened by a request, by its work falling due or by a wake-up from another process
+//! (`kentongan post` on the same directory), and closed again when idle. A site added
+//! while serving is served within seconds; a removed one is closed. A site that fails to
+//! open is logged and answered 503: it never stops the others.
 //!
 //! Entry-level room: it opens sites through `app::Site`, and knows nothing of what a site
 //! does inside.
 
 pub mod layout;
 
-use crate::{app::Site, config::Config};
+use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
 use anyhow::Context;
 use axum::{
     Router,
@@ -19,36 +21,80 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     path::{Path, PathBuf},
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicI64, AtomicUsize, Ordering},
+    },
     time::{Duration, SystemTime},
 };
 use tower::ServiceExt;
 
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 
-/// How often `serve` looks for sites added or removed.
+/// How often `serve` looks for sites added or removed, opens the sites whose work fell
+/// due and closes the idle ones.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(2);
 
-/// The open sites of a hosting node, shared by the request router and the rescan loop.
-#[derive(Clone)]
-pub struct Sites {
-    /// Host (as configured: `desa.example`, or `localhost:8081` in local mode) → router.
-    routes: Arc<RwLock<HashMap<String, Router>>>,
-    open: Arc<tokio::sync::Mutex<Opened>>,
+/// A site that answered no request and had no work for this long is closed (its pool,
+/// router and workers freed) until a request or its next work opens it again.
+pub const IDLE_CLOSE: Duration = Duration::from_secs(120);
+
+/// How a hosting node treats its sites; `Default` is what `serve` does.
+#[derive(Clone, Copy)]
+pub struct HostingOptions {
     /// Applied to each site's config as it is opened: nothing for `serve`; the tests let
     /// production-shaped sites reach the loopback names they run on.
-    adjust: fn(&mut Config),
+    pub adjust: fn(&mut Config),
+    /// How long a village's site stays open without requests or work.
+    pub idle_close: Duration,
 }
 
-#[derive(Default)]
-struct Opened {
-    sites: BTreeMap<PathBuf, Site>,
-    /// Directories whose site failed to open, with their config's modification time:
-    /// tried again only once the config changed, so a broken site does not flood the log.
-    failed: HashMap<PathBuf, Option<SystemTime>>,
+impl Default for HostingOptions {
+    fn default() -> Self {
+        Self {
+            adjust: |_| {},
+            idle_close: IDLE_CLOSE,
+        }
+    }
 }
+
+/// The sites of a hosting node, shared by the request router and the rescan loop. Only
+/// the node's first site and portals stay open all the time; a village's site is opened
+/// by its first request or when its work falls due, and closed when idle (docs/adr/0002
+/// point 4), so that hundreds of sites start at once and cost little while quiet.
+#[derive(Clone)]
+pub struct Sites {
+    /// Host (as configured: `desa.example`, or `localhost:8081` in local mode) → site.
+    by_host: Arc<RwLock<HashMap<String, Arc<Entry>>>>,
+    options: HostingOptions,
+    /// Folders whose config could not be read, with its modification time: tried again
+    /// only once the config changed, so a broken site does not flood the log.
+    unreadable: Arc<std::sync::Mutex<HashMap<PathBuf, Option<SystemTime>>>>,
+}
+
+/// One site of the node, open or closed.
+struct Entry {
+    dir: PathBuf,
+    domain: String,
+    /// The node's first site and portals (their work on villages is periodic) stay open.
+    always_open: bool,
+    /// The open site's router: requests take it without waiting on anything else.
+    router: RwLock<Option<Router>>,
+    /// The open site itself; opening and closing happen under this lock.
+    site: tokio::sync::Mutex<Option<Site>>,
+    /// When a request last came (Unix ms), and how many are being answered now: a site
+    /// is closed only with none in flight.
+    last_used: AtomicI64,
+    in_flight: AtomicUsize,
+    /// When a closed site's own work is next due (Unix ms; `i64::MAX` for none;
+    /// [`UNPROBED`] until its database has been asked).
+    next_work: AtomicI64,
+}
+
+/// A closed site whose database has not been asked yet when its work is due.
+const UNPROBED: i64 = i64::MIN;
 
 fn config_mtime(dir: &Path) -> Option<SystemTime> {
     std::fs::metadata(dir.join(crate::config::CONFIG_FILE))
@@ -56,34 +102,162 @@ fn config_mtime(dir: &Path) -> Option<SystemTime> {
         .ok()
 }
 
-impl Sites {
-    /// Opens every site of `dir`. The first site (the directory itself) must open; any
-    /// other that fails is logged and left closed.
-    pub async fn open_all(dir: &Path, adjust: fn(&mut Config)) -> anyhow::Result<Self> {
-        let sites = Self {
-            routes: Default::default(),
-            open: Default::default(),
-            adjust,
+impl Entry {
+    fn current_router(&self) -> Option<Router> {
+        // Noted under the lock that closing takes to write: a close either sees this use
+        // or happens before it (and this request then opens the site again).
+        let router = self
+            .router
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.last_used.store(now_ms(), Ordering::Relaxed);
+        router.clone()
+    }
+
+    /// The site's router, opening the site first if it is closed.
+    async fn open(&self, adjust: fn(&mut Config)) -> anyhow::Result<Router> {
+        if let Some(router) = self.current_router() {
+            return Ok(router);
+        }
+        let mut slot = self.site.lock().await;
+        if let Some(site) = slot.as_ref() {
+            return Ok(site.router.clone());
+        }
+        let mut config = Config::load(&self.dir)?;
+        adjust(&mut config);
+        let site = Site::open(config).await?;
+        let router = site.router.clone();
+        *self
+            .router
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(router.clone());
+        tracing::info!(domain = %self.domain, "site opened");
+        *slot = Some(site);
+        Ok(router)
+    }
+
+    /// Closes the site if nothing used it for [`IDLE_CLOSE`] and it has no work due
+    /// within that time, remembering when its work is next due.
+    async fn close_if_idle(&self, now: i64, idle: i64) {
+        if self.always_open || now - self.last_used.load(Ordering::Relaxed) < idle {
+            return;
+        }
+        let mut slot = self.site.lock().await;
+        let Some(site) = slot.as_ref() else {
+            return;
         };
-        let mut first = Config::load(dir)?;
-        adjust(&mut first);
-        let site = Site::open(first).await?;
-        sites.insert(dir.to_path_buf(), site).await;
-        sites.rescan(dir).await;
+        let next = match site.state.store.next_work_at().await {
+            Ok(next) => next.unwrap_or(i64::MAX),
+            Err(err) => {
+                tracing::warn!(domain = %self.domain, error = %format!("{err:#}"), "cannot tell whether the site is idle; kept open");
+                return;
+            }
+        };
+        if next < now + idle {
+            return;
+        }
+        {
+            let mut router = self
+                .router
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let used_since = now_ms() - self.last_used.load(Ordering::Relaxed) < idle;
+            if used_since || self.in_flight.load(Ordering::Acquire) > 0 {
+                return;
+            }
+            *router = None;
+        }
+        self.next_work.store(next, Ordering::Relaxed);
+        if let Some(site) = slot.take() {
+            site.close().await;
+        }
+        tracing::info!(domain = %self.domain, "idle site closed");
+    }
+
+    /// Closes the site for good (its folder is gone).
+    async fn close(&self) {
+        *self
+            .router
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        if let Some(site) = self.site.lock().await.take() {
+            site.close().await;
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.router
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some()
+    }
+
+    /// Asks a closed site's database when its work is next due, without opening the
+    /// site (no router, no workers).
+    async fn probe(&self, adjust: fn(&mut Config)) -> anyhow::Result<i64> {
+        let mut config = Config::load(&self.dir)?;
+        adjust(&mut config);
+        let store = crate::store::Store::connect(config.database_url()).await?;
+        let next = store.next_work_at().await;
+        store.close().await;
+        Ok(next?.unwrap_or(i64::MAX))
+    }
+}
+
+impl Sites {
+    /// The sites of `dir`, the first of them open (it must open: it is the node). The
+    /// others open as requests or their work come; which of them have work waiting is
+    /// learnt in the background, without holding up the serving.
+    pub async fn open_all(dir: &Path, options: HostingOptions) -> anyhow::Result<Self> {
+        let sites = Self {
+            by_host: Default::default(),
+            options,
+            unreadable: Default::default(),
+        };
+        let first = Config::load(dir)?;
+        let entry = sites.add_entry(dir.to_path_buf(), first.domain.clone(), true);
+        let _router = entry.open(options.adjust).await?;
+        sites.follow_folders(dir).await;
         Ok(sites)
     }
 
-    async fn insert(&self, dir: PathBuf, site: Site) {
-        let domain = site.state.config.domain.clone();
-        self.routes
-            .write()
+    fn entries(&self) -> Vec<Arc<Entry>> {
+        self.by_host
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(domain, site.router.clone());
-        self.open.lock().await.sites.insert(dir, site);
+            .values()
+            .cloned()
+            .collect()
     }
 
-    /// Opens the sites that appeared in `dir`, closes the ones that are gone.
+    fn add_entry(&self, dir: PathBuf, domain: String, always_open: bool) -> Arc<Entry> {
+        let entry = Arc::new(Entry {
+            dir,
+            domain: domain.clone(),
+            always_open,
+            router: RwLock::new(None),
+            site: tokio::sync::Mutex::new(None),
+            last_used: AtomicI64::new(0),
+            in_flight: AtomicUsize::new(0),
+            next_work: AtomicI64::new(UNPROBED),
+        });
+        self.by_host
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(domain, entry.clone());
+        entry
+    }
+
+    /// Takes in the sites that appeared in `dir` and lets go of the ones that are gone;
+    /// opens the closed sites whose work fell due, closes the idle ones.
     pub async fn rescan(&self, dir: &Path) {
+        self.follow_folders(dir).await;
+        self.tend().await;
+    }
+
+    /// Takes in the sites that appeared in `dir` (reading their configs only) and lets go
+    /// of the ones that are gone.
+    async fn follow_folders(&self, dir: &Path) {
         let dirs = match site_dirs(dir) {
             Ok(dirs) => dirs,
             Err(err) => {
@@ -91,101 +265,172 @@ impl Sites {
                 return;
             }
         };
-        let mut opened = self.open.lock().await;
-        let gone: Vec<PathBuf> = opened
-            .sites
-            .keys()
-            .filter(|open| !dirs.contains(open))
-            .cloned()
-            .collect();
-        for site_dir in gone {
-            if let Some(site) = opened.sites.remove(&site_dir) {
-                let domain = site.state.config.domain.clone();
-                self.routes
+        for entry in self.entries() {
+            if !dirs.contains(&entry.dir) {
+                self.by_host
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .remove(&domain);
-                site.close().await;
-                tracing::info!(%domain, "site removed; no longer served");
+                    .remove(&entry.domain);
+                entry.close().await;
+                tracing::info!(domain = %entry.domain, "site removed; no longer served");
             }
         }
-        for site_dir in dirs {
-            if opened.sites.contains_key(&site_dir) {
+        let known: Vec<PathBuf> = self.entries().iter().map(|e| e.dir.clone()).collect();
+        for site_dir in dirs.iter().filter(|dir| !known.contains(dir)) {
+            let mtime = config_mtime(site_dir);
+            let failed_before = self
+                .unreadable
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get(site_dir)
+                == Some(&mtime);
+            if failed_before {
                 continue;
             }
-            let mtime = config_mtime(&site_dir);
-            if opened.failed.get(&site_dir) == Some(&mtime) {
-                continue;
-            }
-            match self.open_one(&site_dir).await {
-                Ok(site) => {
-                    opened.failed.remove(&site_dir);
-                    let domain = site.state.config.domain.clone();
-                    self.routes
-                        .write()
+            match self.take_in(site_dir) {
+                Ok(()) => {
+                    self.unreadable
+                        .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert(domain.clone(), site.router.clone());
-                    tracing::info!(%domain, url = %site.state.urls.base(), "site opened");
-                    opened.sites.insert(site_dir, site);
+                        .remove(site_dir);
                 }
                 Err(err) => {
-                    tracing::error!(dir = %site_dir.display(), error = %format!("{err:#}"), "a site could not be opened; the others are served");
-                    opened.failed.insert(site_dir, mtime);
+                    tracing::error!(dir = %site_dir.display(), error = %format!("{err:#}"), "a site could not be read; the others are served");
+                    self.unreadable
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .insert(site_dir.clone(), mtime);
                 }
             }
         }
     }
 
-    async fn open_one(&self, site_dir: &Path) -> anyhow::Result<Site> {
-        let mut config = Config::load(site_dir)?;
-        (self.adjust)(&mut config);
+    /// Opens the closed sites whose work fell due (asking each new one's database when
+    /// that is), closes the idle ones.
+    async fn tend(&self) {
+        let idle = self.options.idle_close.as_millis() as i64;
+        for entry in self.entries() {
+            let now = now_ms();
+            if entry.is_open() {
+                entry.close_if_idle(now, idle).await;
+                continue;
+            }
+            if entry.always_open {
+                // A portal found by a rescan: open from the start.
+                if let Err(err) = entry.open(self.options.adjust).await {
+                    tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a portal site could not be opened");
+                }
+                continue;
+            }
+            let mut next = entry.next_work.load(Ordering::Relaxed);
+            if next == UNPROBED {
+                next = match entry.probe(self.options.adjust).await {
+                    Ok(next) => next,
+                    Err(err) => {
+                        tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a site's database could not be read; asked again later");
+                        now + idle
+                    }
+                };
+                entry.next_work.store(next, Ordering::Relaxed);
+            }
+            if next <= now {
+                // Its work is due: open it so its workers run; it closes again once idle.
+                if let Err(err) = entry.open(self.options.adjust).await {
+                    tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a site with work due could not be opened");
+                    entry.next_work.store(now + idle, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// A new folder: its config read, the site known by its host, not opened yet.
+    fn take_in(&self, site_dir: &Path) -> anyhow::Result<()> {
+        let config = Config::load(site_dir)?;
         let taken = self
-            .routes
+            .by_host
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .contains_key(&config.domain);
         if taken {
             anyhow::bail!("another site already serves {}", config.domain);
         }
-        Site::open(config).await
+        let always_open = config.role == crate::config::Role::Portal;
+        self.add_entry(site_dir.to_path_buf(), config.domain.clone(), always_open);
+        tracing::info!(domain = %config.domain, url = %config.base_url, "site found");
+        Ok(())
     }
 
     /// Rescans `dir` every [`RESCAN_EVERY`], for as long as the node runs.
     pub async fn watch(&self, dir: &Path) {
         let mut every = tokio::time::interval(RESCAN_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        every.tick().await;
         loop {
+            // The first tick is at once: the sites taken in at start are tended now.
             every.tick().await;
             self.rescan(dir).await;
         }
     }
 
-    /// The state of the open site of `domain`.
+    /// Wakes the workers of the site of `domain` (opening it if it is closed): another
+    /// process wrote work for it.
+    pub async fn wake(&self, domain: &str) {
+        let Some(entry) = self
+            .by_host
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(domain)
+            .cloned()
+        else {
+            return;
+        };
+        if let Err(err) = entry.open(self.options.adjust).await {
+            tracing::error!(domain, error = %format!("{err:#}"), "a site woken could not be opened");
+            return;
+        }
+        if let Some(site) = entry.site.lock().await.as_ref() {
+            site.state.wake_delivery.notify_one();
+            site.state.wake_inbox.notify_one();
+            site.state.wake_portal.notify_one();
+            site.state.wake_scheduler.notify_one();
+        }
+    }
+
+    /// The state of the site of `domain`, opening it if it is closed.
     pub async fn state_of(&self, domain: &str) -> Option<crate::state::AppState> {
-        self.open
+        let entry = self
+            .by_host
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(domain)
+            .cloned()?;
+        let _router = entry.open(self.options.adjust).await.ok()?;
+        entry
+            .site
             .lock()
             .await
-            .sites
-            .values()
-            .find(|site| site.state.config.domain == domain)
+            .as_ref()
             .map(|site| site.state.clone())
     }
 
-    /// Every open site's host and address.
+    /// Whether the site of `domain` is open now.
+    pub fn is_open(&self, domain: &str) -> bool {
+        self.by_host
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(domain)
+            .is_some_and(|entry| entry.is_open())
+    }
+
+    /// Every site's host and address, open or not.
     pub async fn addresses(&self) -> Vec<(String, url::Url)> {
-        self.open
-            .lock()
-            .await
-            .sites
-            .values()
-            .map(|site| {
-                (
-                    site.state.config.domain.clone(),
-                    site.state.urls.base().clone(),
-                )
-            })
-            .collect()
+        let mut found = Vec::new();
+        for entry in self.entries() {
+            if let Ok(config) = Config::load(&entry.dir) {
+                found.push((entry.domain.clone(), config.base_url));
+            }
+        }
+        found.sort();
+        found
     }
 
     /// The router of the whole node: each request to the site its host names.
@@ -195,13 +440,15 @@ impl Sites {
 
     /// Stops every site (for tests; a real node runs until killed).
     pub async fn close(&self) {
-        let mut opened = self.open.lock().await;
-        self.routes
+        let entries: Vec<Arc<Entry>> = self
+            .by_host
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
-        for (_, site) in std::mem::take(&mut opened.sites) {
-            site.close().await;
+            .drain()
+            .map(|(_, entry)| entry)
+            .collect();
+        for entry in entries {
+            entry.close().await;
         }
     }
 }
@@ -217,24 +464,27 @@ pub struct HostingNode {
 
 impl HostingNode {
     pub async fn start(dir: &Path, listener: tokio::net::TcpListener) -> anyhow::Result<Self> {
-        Self::start_adjusted(dir, listener, |_| {}).await
+        Self::start_with(dir, listener, HostingOptions::default()).await
     }
 
-    /// As [`HostingNode::start`], with `adjust` applied to every site's config as it opens.
-    pub async fn start_adjusted(
+    /// As [`HostingNode::start`], treating the sites as `options` say.
+    pub async fn start_with(
         dir: &Path,
         listener: tokio::net::TcpListener,
-        adjust: fn(&mut Config),
+        options: HostingOptions,
     ) -> anyhow::Result<Self> {
         let local_addr = listener
             .local_addr()
             .context("reading the listening address")?;
-        let sites = Sites::open_all(dir, adjust).await?;
+        let sites = Sites::open_all(dir, options).await?;
         let server = crate::app::spawn_server(listener, sites.router());
+        let wakes = listen_for_wakes(dir, sites.clone())?;
         let watcher = tokio::spawn({
             let sites = sites.clone();
             let dir = dir.to_path_buf();
-            async move { sites.watch(&dir).await }
+            async move {
+                tokio::join!(sites.watch(&dir), wakes);
+            }
         });
         Ok(Self {
             sites,
@@ -254,10 +504,61 @@ impl HostingNode {
     }
 }
 
+/// The socket in a node's directory where other processes (the command line) say which
+/// site they wrote work for, so that it leaves at once: a datagram holding the host.
+pub const WAKE_SOCKET: &str = "kentongan.wake";
+
+/// Binds the wake socket of `dir` (a stale one from a process that died is replaced: the
+/// data directory's lock makes this the only server) and answers each datagram.
+fn listen_for_wakes(
+    dir: &Path,
+    sites: Sites,
+) -> anyhow::Result<impl std::future::Future<Output = ()> + use<>> {
+    let path = dir.join(WAKE_SOCKET);
+    match std::fs::remove_file(&path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            return Err(err).with_context(|| format!("removing the stale {}", path.display()));
+        }
+        _ => {}
+    }
+    let socket = tokio::net::UnixDatagram::bind(&path)
+        .with_context(|| format!("binding {}", path.display()))?;
+    crate::data_dir::make_private(&path)
+        .with_context(|| format!("making {} private", path.display()))?;
+    Ok(async move {
+        let mut buffer = [0u8; 512];
+        loop {
+            match socket.recv(&mut buffer).await {
+                Ok(length) => {
+                    let host = String::from_utf8_lossy(&buffer[..length])
+                        .trim()
+                        .to_string();
+                    sites.wake(&host).await;
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "the wake socket failed; work written by other processes is found by polling");
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// Tells the node serving `node_dir`, if one runs, that the site of `domain` has new work
+/// (the command line calls it after writing). Without a node nothing happens: the work is
+/// found when one starts.
+pub fn wake(node_dir: &Path, domain: &str) {
+    let Ok(socket) = std::os::unix::net::UnixDatagram::unbound() else {
+        return;
+    };
+    let _ = socket.send_to(domain.as_bytes(), node_dir.join(WAKE_SOCKET));
+}
+
 /// `kentongan serve --dir DIR`: every site of the directory, on the address the first
 /// site's config names, until the process ends.
 pub async fn serve(dir: &Path) -> anyhow::Result<()> {
     let config = Config::load(dir)?;
+    crate::app::refuse_if_served(&config)?;
     crate::app::warn_about_readable_files(dir);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -290,38 +591,61 @@ fn host_of(request: &Request) -> Option<String> {
     Some(host.trim_end_matches('.').to_ascii_lowercase())
 }
 
-/// Gives the request to its site. A node of one site answers every host as it always
-/// did; with several, an unknown host gets 421 (Misdirected Request): the name points at
-/// this server, but no site here has it.
+/// Counts a request as in flight at its site for as long as it lives.
+struct InFlight(Arc<Entry>);
+
+impl InFlight {
+    fn new(entry: &Arc<Entry>) -> Self {
+        entry.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(entry.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // Quiet is counted from the end of the last answer, not its start.
+        self.0.last_used.store(now_ms(), Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Gives the request to its site, opening it if it is closed. A node of one site
+/// answers every host as it always did; with several, an unknown host gets 421
+/// (Misdirected Request): the name points at this server, but no site here has it.
 async fn dispatch(State(sites): State<Sites>, request: Request) -> Response {
-    let router = {
-        let routes = sites
-            .routes
+    let entry = {
+        let by_host = sites
+            .by_host
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if routes.len() == 1 {
-            routes.values().next().cloned()
+        if by_host.len() == 1 {
+            by_host.values().next().cloned()
         } else {
             host_of(&request).and_then(|host| {
-                routes.get(&host).cloned().or_else(|| {
+                by_host.get(&host).cloned().or_else(|| {
                     // `desa.example:443` from a client that writes the default port.
                     let (name, _port) = host.rsplit_once(':')?;
-                    routes.get(name).cloned()
+                    by_host.get(name).cloned()
                 })
             })
         }
     };
-    match router {
-        Some(router) => match router.oneshot(request).await {
+    let Some(entry) = entry else {
+        let words = crate::strings::UNKNOWN_SITE;
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            format!("{} / {}\n", words.id, words.en),
+        )
+            .into_response();
+    };
+    let _answering = InFlight::new(&entry);
+    match entry.open(sites.options.adjust).await {
+        Ok(router) => match router.oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         },
-        None => {
-            let words = crate::strings::UNKNOWN_SITE;
-            (
-                StatusCode::MISDIRECTED_REQUEST,
-                format!("{} / {}\n", words.id, words.en),
-            )
+        Err(err) => {
+            AppError::Unavailable(err.context(format!("opening the site {}", entry.domain)))
                 .into_response()
         }
     }

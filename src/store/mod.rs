@@ -37,6 +37,7 @@ mod users;
 mod village_jobs;
 mod village_posts;
 mod villages;
+mod work;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};

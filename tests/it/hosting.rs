@@ -7,12 +7,13 @@ use crate::support::{
     Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
     peer::Peer, production, session::Browser,
 };
+use clap::Parser;
 use kentongan::{
     cli::{InitArgs, init},
     config::Role,
-    hosting::{HostingNode, SiteAddArgs, add},
+    hosting::{HostingNode, HostingOptions, SiteAddArgs, add},
 };
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 #[tokio::test]
 async fn a_hosting_node_serves_each_site_by_its_host_and_keeps_them_apart() {
@@ -250,11 +251,14 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
     .await
     .expect("site add");
     // Every test name resolves to 127.0.0.1, which production refuses unless told.
-    let node = HostingNode::start_adjusted(dir.path(), listener, |config| {
-        config.addresses.loopback = true
-    })
-    .await
-    .expect("serve");
+    let options = HostingOptions {
+        adjust: |config| config.addresses.loopback = true,
+        // Closed as soon as it is quiet, so that the post below finds it closed.
+        idle_close: Duration::from_millis(300),
+    };
+    let node = HostingNode::start_with(dir.path(), listener, options)
+        .await
+        .expect("serve");
     let portal_base = format!("https://{portal_name}");
     let village_base = format!("https://{village_name}");
     let village_actor = format!("{village_base}/u/desab");
@@ -333,7 +337,150 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
     })
     .await;
 
+    // Once quiet, the village's site is closed; a post written by the command line wakes
+    // it, and the post reaches the resident and the portal all the same.
+    eventually("the quiet village to be closed", WAIT, || async {
+        (!node.sites.is_open(&village_name)).then_some(())
+    })
+    .await;
+    kentongan::cli::run(
+        kentongan::cli::Cli::try_parse_from([
+            "kentongan",
+            "post",
+            "--dir",
+            dir.path().to_str().expect("path"),
+            "--site",
+            &village_name,
+            "--title",
+            "Posyandu bulan ini",
+            "--body",
+            "Hari Sabtu di balai desa.",
+        ])
+        .expect("arguments"),
+    )
+    .await
+    .expect("kentongan post");
+    let woken = eventually(
+        "the post written while closed, at the resident",
+        WAIT,
+        || async {
+            resident.received_of("Create").into_iter().find(|c| {
+                c.activity["object"]["id"] != url
+                    && c.activity["object"]["id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with(&village_base))
+            })
+        },
+    )
+    .await;
+    assert!(woken.signature_verified);
+    let woken_url = woken.activity["object"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    eventually(
+        "the post written while closed, at the portal",
+        WAIT,
+        || async {
+            portal
+                .store
+                .timeline_page(&Default::default(), None, 50)
+                .await
+                .expect("timeline")
+                .into_iter()
+                .find(|p| p.ap_id == woken_url)
+        },
+    )
+    .await;
+
     resident.stop();
+    node.stop().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_hosted_village_opens_when_asked_or_woken_and_closes_when_quiet() {
+    on_every_backend(opened_when_needed).await;
+}
+
+/// A village's site is not opened at start when it has no work; a request opens it; it
+/// closes once quiet; a post written by another process wakes it.
+async fn opened_when_needed(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("data directory");
+    let (listener, port) = loopback_listener().await;
+    init(InitArgs {
+        dir: dir.path().to_path_buf(),
+        domain: format!("localhost:{port}"),
+        username: "kabupaten".into(),
+        name: "Portal Kabupaten".into(),
+        role: Role::Portal,
+        listen: format!("127.0.0.1:{port}"),
+        database_url: db.url.clone(),
+        insecure_local: true,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("init");
+    let village = format!("desa-b.localhost:{port}");
+    add(SiteAddArgs {
+        dir: dir.path().to_path_buf(),
+        domain: village.clone(),
+        username: "desab".into(),
+        name: "Desa B".into(),
+        role: Role::Village,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("site add");
+    let options = HostingOptions {
+        idle_close: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let node = HostingNode::start_with(dir.path(), listener, options)
+        .await
+        .expect("serve");
+    node.sites.rescan(dir.path()).await;
+    assert!(
+        !node.sites.is_open(&village),
+        "a village with no work is not opened at start"
+    );
+
+    let client = client_for(&["desa-b.localhost"], port);
+    assert_eq!(
+        status_of(&client, &format!("http://{village}/u/desab")).await,
+        200
+    );
+    assert!(node.sites.is_open(&village), "a request opens the site");
+    eventually("the quiet village to be closed", WAIT, || async {
+        (!node.sites.is_open(&village)).then_some(())
+    })
+    .await;
+
+    kentongan::cli::run(
+        kentongan::cli::Cli::try_parse_from([
+            "kentongan",
+            "post",
+            "--dir",
+            dir.path().to_str().expect("path"),
+            "--site",
+            &village,
+            "--title",
+            "Kerja bakti",
+            "--body",
+            "Minggu pagi.",
+        ])
+        .expect("arguments"),
+    )
+    .await
+    .expect("kentongan post");
+    // Nothing is due at the village (it has no followers) and no request came: only the
+    // wake-up from the command line opens it.
+    eventually("the village woken by the command line", WAIT, || async {
+        node.sites.is_open(&village).then_some(())
+    })
+    .await;
+
     node.stop().await;
     db.drop_database().await;
 }

@@ -509,8 +509,15 @@ fn npm_available() -> bool {
     }
 }
 
+/// Held while `npm ci` runs: the loopback and production-shaped tests run at once, and
+/// two `npm ci` in one folder remove each other's files (ENOTEMPTY, a missing binary).
+static NPM_INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `npm ci` when the dependencies (or the Node 22 binary) are missing.
 fn ensure_node_modules(fedify_dir: &Path) {
+    let _only_one = NPM_INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let installed = fedify_dir.join("node_modules/node/bin/node").is_file()
         && fedify_dir
             .join("node_modules/@fedify/fedify/package.json")
