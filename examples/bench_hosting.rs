@@ -11,7 +11,8 @@
 //!    gets its own keys and admin account for real, so 500 sites take minutes to make.
 //! 2. Runs the node in a fresh child process (this same program, `--measure`), so that
 //!    the making does not count: starts serving the directory, asks every site for its
-//!    home page and a WebFinger answer, then stays idle.
+//!    home page and a WebFinger answer, then stays idle: once with every site still open,
+//!    once after the quiet villages closed (two minutes, `hosting::IDLE_CLOSE`).
 //! 3. Does the same with a directory of one site, in another child: the floor (what one
 //!    village's node costs alone), measured in the same run.
 //!
@@ -56,6 +57,9 @@ struct Figures {
     rss_after_requests_kib: u64,
     rss_idle_kib: u64,
     idle_cpu_ms: u128,
+    /// After every quiet village's site closed.
+    rss_closed_kib: u64,
+    closed_cpu_ms: u128,
     requests: usize,
 }
 
@@ -156,6 +160,27 @@ async fn measure(dir: PathBuf, port: u16, idle: Duration) -> Result<()> {
     tokio::time::sleep(idle).await;
     let idle_cpu_ms = (common::process_cpu()? - cpu_before).as_millis();
     let rss_idle_kib = rss_kib()?;
+    // Then the quiet villages close (after `IDLE_CLOSE`); measure again.
+    let deadline = Instant::now() + kentongan::hosting::IDLE_CLOSE + Duration::from_secs(60);
+    let villages: Vec<String> = addresses
+        .iter()
+        .map(|(domain, _)| domain.clone())
+        .filter(|domain| domain.starts_with("desa-"))
+        .collect();
+    common::wait_until(
+        "the quiet villages to close",
+        deadline,
+        Duration::from_secs(1),
+        || {
+            let open = villages.iter().any(|domain| node.sites.is_open(domain));
+            async move { Ok(!open) }
+        },
+    )
+    .await?;
+    let cpu_before = common::process_cpu()?;
+    tokio::time::sleep(idle).await;
+    let closed_cpu_ms = (common::process_cpu()? - cpu_before).as_millis();
+    let rss_closed_kib = rss_kib()?;
     let figures = Figures {
         sites: addresses.len(),
         start_ms,
@@ -163,6 +188,8 @@ async fn measure(dir: PathBuf, port: u16, idle: Duration) -> Result<()> {
         rss_after_requests_kib,
         rss_idle_kib,
         idle_cpu_ms,
+        rss_closed_kib,
+        closed_cpu_ms,
         requests,
     };
     println!("sites={}", figures.sites);
@@ -171,6 +198,8 @@ async fn measure(dir: PathBuf, port: u16, idle: Duration) -> Result<()> {
     println!("rss_after_requests_kib={}", figures.rss_after_requests_kib);
     println!("rss_idle_kib={}", figures.rss_idle_kib);
     println!("idle_cpu_ms={}", figures.idle_cpu_ms);
+    println!("rss_closed_kib={}", figures.rss_closed_kib);
+    println!("closed_cpu_ms={}", figures.closed_cpu_ms);
     println!("requests={}", figures.requests);
     node.stop().await;
     Ok(())
@@ -213,6 +242,8 @@ async fn run(sites: usize, idle_secs: u64) -> Result<(Figures, Duration)> {
         rss_after_requests_kib: value("rss_after_requests_kib")? as u64,
         rss_idle_kib: value("rss_idle_kib")? as u64,
         idle_cpu_ms: value("idle_cpu_ms")?,
+        rss_closed_kib: value("rss_closed_kib")? as u64,
+        closed_cpu_ms: value("closed_cpu_ms")?,
         requests: value("requests")? as usize,
     };
     Ok((figures, made_in))
@@ -278,6 +309,14 @@ async fn main() -> Result<()> {
         floor.idle_cpu_ms,
         many.idle_cpu_ms,
         many.idle_cpu_ms.saturating_sub(floor.idle_cpu_ms) as f64 / (many.sites.max(2) - 1) as f64
+    );
+    println!(
+        "| CPU while idle once the quiet villages closed, per {} s | {} ms | {} ms | {:.1} ms |",
+        args.idle_secs,
+        floor.closed_cpu_ms,
+        many.closed_cpu_ms,
+        many.closed_cpu_ms.saturating_sub(floor.closed_cpu_ms) as f64
+            / (many.sites.max(2) - 1) as f64
     );
     println!(
         "\n{} requests answered; every one 2xx.",

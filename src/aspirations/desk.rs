@@ -13,7 +13,7 @@ use super::{
     workflow::{Decision, Status},
 };
 use crate::{
-    auth::{self, Permission, Role},
+    auth::{self, Permission},
     clock::now_ms,
     media::{MediaError, MediaStore, process_upload},
     refusal::InvalidInput,
@@ -72,7 +72,7 @@ pub async fn keep_photo(
 /// Whether an account may handle tickets (and so be assigned one): enabled, and its
 /// role has `handle_tickets`.
 pub fn is_staff(user: &UserRecord) -> bool {
-    !user.disabled && auth::allows(Role::of(user), Permission::HandleTickets)
+    !user.disabled && auth::allows(user.role, Permission::HandleTickets)
 }
 
 /// The name the desk shows for an account.

@@ -63,31 +63,10 @@ pub fn over_limit(over: OverLimit) -> NotAccepted {
     ))
 }
 
-/// What is blocked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockKind {
-    /// One fediverse account, by its actor id.
-    Account,
-    /// Every account of a server, by its host (`server.example` or `host:port`).
-    Server,
-}
+/// What is blocked (kept with the block).
+pub use crate::store::BlockKind;
 
 impl BlockKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Account => "account",
-            Self::Server => "server",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "account" => Some(Self::Account),
-            "server" => Some(Self::Server),
-            _ => None,
-        }
-    }
-
     pub fn label(self) -> strings::Text {
         match self {
             Self::Account => strings::MOD_KIND_ACCOUNT,
@@ -102,11 +81,9 @@ pub async fn block_of(
     actor_ap_id: &str,
     host: &str,
 ) -> anyhow::Result<Option<BlockKind>> {
-    Ok(store
+    store
         .block_of(actor_ap_id, &host.to_ascii_lowercase())
-        .await?
-        .as_deref()
-        .and_then(BlockKind::parse))
+        .await
 }
 
 /// `Err(MessageError::NotAccepted)` when the author of a message is blocked.
@@ -221,7 +198,7 @@ pub async fn block(
         return refuse(strings::MOD_CANNOT_BLOCK_OURSELVES);
     }
     store
-        .add_block(kind.as_str(), &target, reason, user_id, now_ms())
+        .add_block(kind, &target, reason, user_id, now_ms())
         .await?;
     Ok(())
 }

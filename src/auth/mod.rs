@@ -23,39 +23,10 @@ use std::collections::BTreeMap;
 /// A session ends after this long without use.
 pub const SESSION_IDLE_MS: i64 = 14 * 24 * 3600 * 1000;
 
-/// An account's role; what each may do is [`permissions::reach`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, including accounts, settings and blocks.
-    Admin,
-    /// Publishes and edits every post, handles residents' messages, pages, categories
-    /// and documents.
-    Editor,
-    /// Writes drafts (KIM, Karang Taruna) that an editor or admin publishes.
-    Kontributor,
-}
+/// An account's role (kept with it); what each may do is [`permissions::reach`].
+pub use crate::store::AccountRole as Role;
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Kontributor];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Editor => "editor",
-            Self::Kontributor => "kontributor",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == value)
-    }
-
-    /// Unknown stored roles get the least power.
-    pub fn of(user: &UserRecord) -> Self {
-        Self::parse(&user.role).unwrap_or(Self::Kontributor)
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::Admin => strings::ROLE_ADMIN,
@@ -119,7 +90,7 @@ pub async fn create_user(
         name => name.chars().take(100).collect(),
     };
     Ok(store
-        .create_user(&username, &display_name, &hash, role.as_str(), now_ms())
+        .create_user(&username, &display_name, &hash, role, now_ms())
         .await?)
 }
 

@@ -69,40 +69,10 @@ fn refuse<T>(text: Text) -> Result<T, DocumentError> {
     Err(DocumentError::Refused(InvalidInput(text)))
 }
 
-/// The four categories of UU 14/2008 (Pasal 9, 10, 11 and 17).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KipCategory {
-    /// Informasi yang wajib disediakan dan diumumkan secara berkala.
-    Berkala,
-    /// Informasi yang wajib diumumkan serta-merta (a threat to life or public order).
-    SertaMerta,
-    /// Informasi yang wajib tersedia setiap saat.
-    SetiapSaat,
-    /// Informasi yang dikecualikan: kept, never published.
-    Dikecualikan,
-}
+/// The four categories of UU 14/2008 (Pasal 9, 10, 11 and 17), kept with a document.
+pub use crate::store::KipCategory;
 
 impl KipCategory {
-    pub const ALL: [KipCategory; 4] = [
-        Self::Berkala,
-        Self::SertaMerta,
-        Self::SetiapSaat,
-        Self::Dikecualikan,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Berkala => "berkala",
-            Self::SertaMerta => "serta-merta",
-            Self::SetiapSaat => "setiap-saat",
-            Self::Dikecualikan => "dikecualikan",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == code.trim())
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::Berkala => strings::DOC_CAT_BERKALA,
@@ -229,7 +199,7 @@ pub fn validate(input: &DocumentInput, current_year: i64) -> Result<DocumentFiel
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return refuse(strings::DOC_DESCRIPTION_TOO_LONG);
     }
-    let Some(category) = KipCategory::parse(&input.category) else {
+    let Some(category) = KipCategory::parse(input.category.trim()) else {
         return refuse(strings::DOC_CATEGORY_UNKNOWN);
     };
     let year = match input.year.trim().parse::<i64>() {
@@ -462,7 +432,7 @@ pub async fn upload(
         actor_id: actor.id,
         title: &fields.title,
         description: &fields.description,
-        category: fields.category.code(),
+        category: fields.category,
         year: fields.year,
         doc_type: &fields.doc_type,
         file_key,
@@ -526,7 +496,7 @@ pub async fn change(
     let details = DocumentChange {
         title: &fields.title,
         description: &fields.description,
-        category: fields.category.code(),
+        category: fields.category,
         year: fields.year,
         doc_type: &fields.doc_type,
     };
@@ -578,13 +548,8 @@ pub async fn public_document(
 }
 
 impl DocumentRecord {
-    pub fn category(&self) -> KipCategory {
-        // An unreadable stored value is treated as the safe one: not public.
-        KipCategory::parse(&self.category).unwrap_or(KipCategory::Dikecualikan)
-    }
-
     pub fn is_public(&self) -> bool {
-        self.category().is_public()
+        self.category.is_public()
     }
 
     /// The name a download is saved under: the title made safe for a file name.
@@ -714,7 +679,7 @@ mod tests {
             actor_id: 1,
             title: "APBDes 2026 (final)/../".into(),
             description: String::new(),
-            category: "berkala".into(),
+            category: KipCategory::Berkala,
             year: 2026,
             doc_type: String::new(),
             file_key: String::new(),
@@ -727,10 +692,13 @@ mod tests {
             updated_at: 0,
         };
         assert_eq!(record.download_name(), "APBDes-2026-final-2026.pdf");
-        let odd = DocumentRecord {
-            category: "???".into(),
+        // A stored word that is no category never makes a record (the read fails), so
+        // it cannot make a document public.
+        assert!(KipCategory::try_from("???".to_string()).is_err());
+        let withheld = DocumentRecord {
+            category: KipCategory::Dikecualikan,
             ..record
         };
-        assert!(!odd.is_public());
+        assert!(!withheld.is_public());
     }
 }

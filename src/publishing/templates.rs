@@ -93,7 +93,7 @@ pub fn split_categories(text: &str) -> Vec<String> {
 fn row<'a>(input: &'a TemplateInput, categories: &'a str) -> NewPostTemplate<'a> {
     NewPostTemplate {
         name: &input.name,
-        kind: input.kind.as_str(),
+        kind: input.kind,
         title: &input.title,
         summary: &input.summary,
         body: &input.body,
@@ -133,7 +133,7 @@ pub fn start_of(template: &PostTemplateRecord) -> (PostInput, String, String) {
         summary: template.summary.clone(),
         body_markdown: template.body.clone(),
         categories: split_categories(&template.categories),
-        kind: PostKind::parse(&template.kind),
+        kind: template.kind,
         ..Default::default()
     };
     (

@@ -21,8 +21,8 @@ pub struct DocumentRecord {
     pub actor_id: i64,
     pub title: String,
     pub description: String,
-    /// `berkala`, `serta-merta`, `setiap-saat` or `dikecualikan`.
-    pub category: String,
+    #[sqlx(try_from = "String")]
+    pub category: super::KipCategory,
     pub year: i64,
     pub doc_type: String,
     pub file_key: String,
@@ -40,7 +40,7 @@ pub struct NewDocument<'a> {
     pub actor_id: i64,
     pub title: &'a str,
     pub description: &'a str,
-    pub category: &'a str,
+    pub category: super::KipCategory,
     pub year: i64,
     pub doc_type: &'a str,
     pub file_key: &'a str,
@@ -53,7 +53,7 @@ pub struct NewDocument<'a> {
 pub struct DocumentChange<'a> {
     pub title: &'a str,
     pub description: &'a str,
-    pub category: &'a str,
+    pub category: super::KipCategory,
     pub year: i64,
     pub doc_type: &'a str,
 }
@@ -150,7 +150,7 @@ impl Store {
                 .bind(document.actor_id)
                 .bind(document.title)
                 .bind(document.description)
-                .bind(document.category)
+                .bind(document.category.as_str())
                 .bind(document.year)
                 .bind(document.doc_type)
                 .bind(document.file_key)
@@ -222,7 +222,7 @@ impl Store {
                 .bind(id)
                 .bind(details.title)
                 .bind(details.description)
-                .bind(details.category)
+                .bind(details.category.as_str())
                 .bind(details.year)
                 .bind(details.doc_type)
                 .bind(post_id)

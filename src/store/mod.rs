@@ -52,8 +52,9 @@ pub use quotas::{SenderQuota, SenderUsage};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
-    ActivityKind, DeliveryState, DraftStatus, FollowState, InboxState, SourceKind, TicketChannel,
-    TicketClass, TicketEventKind, TicketStatus, UnknownWord,
+    AccountRole, ActivityKind, BlockKind, DeliveryState, DraftStatus, FollowState, InboxState,
+    KipCategory, PostKind, SourceKind, TicketChannel, TicketClass, TicketEventKind, TicketStatus,
+    UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

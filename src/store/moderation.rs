@@ -109,8 +109,8 @@ pub struct CommentRow {
 #[derive(Clone, Debug, FromRow)]
 pub struct BlockRecord {
     pub id: i64,
-    /// `account` or `server`.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: super::BlockKind,
     pub target: String,
     pub reason: String,
     pub blocked_by: Option<String>,
@@ -302,7 +302,7 @@ impl Store {
     /// Blocks an account or a server; `false` when it was blocked already.
     pub async fn add_block(
         &self,
-        kind: &str,
+        kind: super::BlockKind,
         target: &str,
         reason: &str,
         user_id: Option<i64>,
@@ -313,7 +313,7 @@ impl Store {
                 "INSERT INTO blocks (kind, target, reason, user_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, target) DO NOTHING",
             )
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(target)
             .bind(reason)
             .bind(user_id)
@@ -338,9 +338,14 @@ impl Store {
         }))
     }
 
-    /// `account` or `server` when the actor `actor_ap_id` on `host` is blocked.
-    pub async fn block_of(&self, actor_ap_id: &str, host: &str) -> anyhow::Result<Option<String>> {
-        Ok(on_pool!(self, pool => {
+    /// What is blocked when the actor `actor_ap_id` on `host` is: the account, or else
+    /// its server.
+    pub async fn block_of(
+        &self,
+        actor_ap_id: &str,
+        host: &str,
+    ) -> anyhow::Result<Option<super::BlockKind>> {
+        let kind: Option<String> = on_pool!(self, pool => {
             sqlx::query_scalar(
                 "SELECT kind FROM blocks WHERE (kind = 'account' AND target = $1) \
                    OR (kind = 'server' AND target = $2) ORDER BY kind LIMIT 1",
@@ -350,7 +355,8 @@ impl Store {
             .fetch_optional(pool)
             .await
             .context("looking up blocks")?
-        }))
+        });
+        Ok(kind.map(super::BlockKind::try_from).transpose()?)
     }
 
     /// What became of a received activity: its state and the recorded reason.

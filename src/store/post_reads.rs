@@ -170,7 +170,7 @@ impl Store {
     pub async fn posts_of_kind(
         &self,
         actor_id: i64,
-        kind: &str,
+        kind: super::PostKind,
         limit: i64,
     ) -> anyhow::Result<Vec<PostRecord>> {
         let sql = concat!(
@@ -182,7 +182,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(actor_id)
-                .bind(kind)
+                .bind(kind.as_str())
                 .bind(limit)
                 .fetch_all(pool)
                 .await

@@ -59,8 +59,8 @@ pub struct PostRecord {
     pub published_at: i64,
     pub updated_at: Option<i64>,
     pub deleted_at: Option<i64>,
-    /// `berita`, `pengumuman` or `agenda` (see `publishing::PostKind`).
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: super::PostKind,
     /// A pinned announcement stops being pinned at this time.
     pub pinned_until: Option<i64>,
     /// An agenda's date, place and organiser (`publishing::EventDetails` as JSON).
@@ -111,7 +111,7 @@ pub struct PostContent {
     pub pinned: bool,
     /// When it was first published, if not now (a post imported from an old site).
     pub published_at: Option<i64>,
-    pub kind: String,
+    pub kind: super::PostKind,
     pub pinned_until: Option<i64>,
     pub event_json: Option<String>,
     pub images_json: String,

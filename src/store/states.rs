@@ -1,6 +1,7 @@
-//! States kept as words in the database, as types in the code: a row read with a word
-//! the code does not know fails to read (and says which), and no one compares a state
-//! with a string literal. Each word is the column's value, for SQLite and PostgreSQL.
+//! States and kinds kept as words in the database, as types in the code: a row read with
+//! a word the code does not know fails to read (and says which), and no one compares a
+//! state or a kind with a string literal. Each word is the column's value, for SQLite and
+//! PostgreSQL, and the same word in JSON.
 
 /// An enum whose values are kept as fixed words in a TEXT column.
 macro_rules! kept_as_words {
@@ -44,6 +45,15 @@ macro_rules! kept_as_words {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
+            }
+        }
+
+        /// From the word kept in the database (a draft's JSON, say); any other word is
+        /// refused and named.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let word = String::deserialize(deserializer)?;
+                Self::try_from(word).map_err(serde::de::Error::custom)
             }
         }
 
@@ -226,26 +236,97 @@ kept_as_words! {
     }
 }
 
+kept_as_words! {
+    /// What an admin account may do (`auth::permissions` says what each role reaches).
+    AccountRole {
+        /// Everything, including accounts, settings and blocks.
+        Admin => "admin",
+        /// Publishes and edits every post, handles residents' messages, pages, categories
+        /// and documents.
+        Editor => "editor",
+        /// Writes drafts (KIM, Karang Taruna) that an editor or admin publishes.
+        Kontributor => "kontributor",
+    }
+}
+
+kept_as_words! {
+    /// What a post is (kept with the post, its draft's input and a post template).
+    PostKind {
+        /// News: an article.
+        Berita => "berita",
+        /// An announcement: may be pinned, until an end date.
+        Pengumuman => "pengumuman",
+        /// An event: date, time, place and organiser.
+        Agenda => "agenda",
+        /// A public-information document announced (written by `documents`, never chosen
+        /// in the editor).
+        Informasi => "informasi",
+    }
+}
+
+kept_as_words! {
+    /// What a block names.
+    BlockKind {
+        /// One fediverse account, by its actor id.
+        Account => "account",
+        /// Every account of a server, by its host (`server.example` or `host:port`).
+        Server => "server",
+    }
+}
+
+kept_as_words! {
+    /// A public document's category under UU 14/2008 (Pasal 9, 10, 11 and 17).
+    KipCategory {
+        /// Informasi yang wajib disediakan dan diumumkan secara berkala.
+        Berkala => "berkala",
+        /// Informasi yang wajib diumumkan serta-merta (a threat to life or public order).
+        SertaMerta => "serta-merta",
+        /// Informasi yang wajib tersedia setiap saat.
+        SetiapSaat => "setiap-saat",
+        /// Informasi yang dikecualikan: kept, never published.
+        Dikecualikan => "dikecualikan",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every word of every type above, each checked to read back as its value.
+    fn every_word() -> Vec<&'static str> {
+        macro_rules! read_back {
+            ($($name:ident),+) => {{
+                let mut words = Vec::new();
+                $(for value in $name::ALL {
+                    let word = value.as_str();
+                    assert_eq!($name::try_from(word.to_string()).expect("reads"), *value);
+                    words.push(word);
+                })+
+                words
+            }};
+        }
+        read_back!(
+            DeliveryState,
+            InboxState,
+            ActivityKind,
+            FollowState,
+            SourceKind,
+            TicketChannel,
+            DraftStatus,
+            TicketStatus,
+            TicketClass,
+            TicketEventKind,
+            AccountRole,
+            PostKind,
+            BlockKind,
+            KipCategory
+        )
+    }
+
     /// `sql_list` puts the words into SQL text as they are.
     #[test]
     fn no_word_holds_a_quote() {
-        let words = DeliveryState::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .chain(InboxState::ALL.iter().map(|v| v.as_str()))
-            .chain(ActivityKind::ALL.iter().map(|v| v.as_str()))
-            .chain(FollowState::ALL.iter().map(|v| v.as_str()))
-            .chain(SourceKind::ALL.iter().map(|v| v.as_str()))
-            .chain(TicketChannel::ALL.iter().map(|v| v.as_str()))
-            .chain(DraftStatus::ALL.iter().map(|v| v.as_str()))
-            .chain(TicketStatus::ALL.iter().map(|v| v.as_str()))
-            .chain(TicketClass::ALL.iter().map(|v| v.as_str()))
-            .chain(TicketEventKind::ALL.iter().map(|v| v.as_str()));
-        for word in words {
+        for word in every_word() {
             assert!(!word.contains(['\'', '\\']) && !word.is_empty(), "{word:?}");
         }
         assert_eq!(
@@ -256,64 +337,11 @@ mod tests {
 
     #[test]
     fn every_word_reads_back_and_an_unknown_one_says_so() {
-        for state in DeliveryState::ALL {
-            assert_eq!(
-                DeliveryState::try_from(state.as_str().to_string()).expect("reads"),
-                *state
-            );
-        }
-        for kind in ActivityKind::ALL {
-            assert_eq!(
-                ActivityKind::try_from(kind.as_str().to_string()).expect("reads"),
-                *kind
-            );
-        }
-        for state in FollowState::ALL {
-            assert_eq!(
-                FollowState::try_from(state.as_str().to_string()).expect("reads"),
-                *state
-            );
-        }
-        for kind in SourceKind::ALL {
-            assert_eq!(
-                SourceKind::try_from(kind.as_str().to_string()).expect("reads"),
-                *kind
-            );
-        }
+        assert!(!every_word().is_empty());
         assert_eq!(
             serde_json::to_string(&ActivityKind::Create).expect("json"),
             "\"Create\""
         );
-        for channel in TicketChannel::ALL {
-            assert_eq!(
-                TicketChannel::try_from(channel.as_str().to_string()).expect("reads"),
-                *channel
-            );
-        }
-        for status in DraftStatus::ALL {
-            assert_eq!(
-                DraftStatus::try_from(status.as_str().to_string()).expect("reads"),
-                *status
-            );
-        }
-        for state in InboxState::ALL {
-            assert_eq!(
-                InboxState::try_from(state.as_str().to_string()).expect("reads"),
-                *state
-            );
-        }
-        for status in TicketStatus::ALL {
-            assert_eq!(
-                TicketStatus::try_from(status.as_str().to_string()).expect("reads"),
-                *status
-            );
-        }
-        for class in TicketClass::ALL {
-            assert_eq!(TicketClass::parse(class.as_str()), Some(*class));
-        }
-        for kind in TicketEventKind::ALL {
-            assert_eq!(TicketEventKind::parse(kind.as_str()), Some(*kind));
-        }
         assert_eq!(TicketStatus::parse("Baru"), None);
         for status in TicketStatus::ALL {
             assert_ne!(
@@ -322,6 +350,15 @@ mod tests {
                 "{status:?} is open or closed, not both"
             );
         }
+        assert_eq!(
+            serde_json::from_str::<PostKind>("\"agenda\"").expect("json"),
+            PostKind::Agenda
+        );
+        let err = serde_json::from_str::<PostKind>("\"Agenda\"").expect_err("unknown");
+        assert!(
+            err.to_string().contains("\"Agenda\" is not a PostKind"),
+            "{err}"
+        );
         let err = DeliveryState::try_from("sent".to_string()).expect_err("unknown");
         assert_eq!(
             err.to_string(),

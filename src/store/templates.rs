@@ -9,8 +9,8 @@ use sqlx::FromRow;
 pub struct PostTemplateRecord {
     pub id: i64,
     pub name: String,
-    /// A `publishing::PostKind` as text.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: super::PostKind,
     pub title: String,
     pub summary: String,
     pub body: String,
@@ -27,7 +27,7 @@ pub struct PostTemplateRecord {
 #[derive(Clone, Copy, Debug)]
 pub struct NewPostTemplate<'a> {
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: super::PostKind,
     pub title: &'a str,
     pub summary: &'a str,
     pub body: &'a str,
@@ -82,7 +82,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(template.name)
-                .bind(template.kind)
+                .bind(template.kind.as_str())
                 .bind(template.title)
                 .bind(template.summary)
                 .bind(template.body)
@@ -114,7 +114,7 @@ impl Store {
             sqlx::query_as(sql)
                 .bind(id)
                 .bind(template.name)
-                .bind(template.kind)
+                .bind(template.kind.as_str())
                 .bind(template.title)
                 .bind(template.summary)
                 .bind(template.body)

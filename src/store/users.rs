@@ -12,7 +12,8 @@ pub struct UserRecord {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: super::AccountRole,
     pub language: String,
     pub disabled: bool,
     pub created_at: i64,
@@ -40,7 +41,7 @@ impl Store {
         username: &str,
         display_name: &str,
         password_hash: &str,
-        role: &str,
+        role: super::AccountRole,
         now: i64,
     ) -> anyhow::Result<UserRecord> {
         let sql = concat!(
@@ -54,7 +55,7 @@ impl Store {
                 .bind(username)
                 .bind(display_name)
                 .bind(password_hash)
-                .bind(role)
+                .bind(role.as_str())
                 .bind(now)
                 .fetch_one(pool)
                 .await
@@ -120,7 +121,7 @@ impl Store {
         &self,
         user_id: i64,
         display_name: &str,
-        role: &str,
+        role: super::AccountRole,
         language: &str,
         disabled: bool,
     ) -> anyhow::Result<()> {
@@ -131,7 +132,7 @@ impl Store {
             )
             .bind(user_id)
             .bind(display_name)
-            .bind(role)
+            .bind(role.as_str())
             .bind(language)
             .bind(disabled)
             .execute(pool)

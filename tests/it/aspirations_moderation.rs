@@ -17,7 +17,7 @@ use kentongan::{
     clock::now_ms,
     config::Role as NodeRole,
     publishing::PostInput,
-    store::{InboxState, PostRecord},
+    store::{BlockKind, InboxState, PostRecord},
 };
 use serde_json::{Value, json};
 
@@ -565,7 +565,7 @@ async fn blocking(backend: Backend) {
     assert_eq!(list.len(), 3);
     assert!(
         list.iter()
-            .any(|b| b.kind == "server" && b.target == "spam.example")
+            .any(|b| b.kind == BlockKind::Server && b.target == "spam.example")
     );
     for block in list.iter().filter(|b| b.target != "spam.example") {
         let removed = operator

@@ -455,7 +455,7 @@ async fn an_operator_publishes_a_post_with_a_photo_and_sees_it_on_the_site() {
             .expect("read")
             .unwrap_or_else(|| panic!("post {public_id} is not in the store"));
         assert_eq!(post.title, seen["title"].as_str().expect("title"));
-        assert_eq!(post.kind, "berita");
+        assert_eq!(post.kind, PostKind::Berita);
         assert_eq!(post.category_list(), vec!["Berita".to_string()]);
         assert_eq!(post.author_user_id, Some(operator.id));
         assert!(post.deleted_at.is_none());

@@ -9,7 +9,12 @@ use crate::{
     support::{AP, Backend, TestNode, WAIT, client, eventually, on_every_backend},
 };
 use kentongan::{
-    auth::Role, clock::now_ms, documents::year_of, site::TimeZone, store::DocumentRecord, strings,
+    auth::Role,
+    clock::now_ms,
+    documents::year_of,
+    site::TimeZone,
+    store::{DocumentRecord, KipCategory},
+    strings,
 };
 
 pub(crate) fn pdf(marker: &str) -> Vec<u8> {
@@ -398,7 +403,7 @@ async fn exempt_never_public(backend: Backend) {
     .await;
     assert!(delete.signature_verified);
     let withdrawn = document_titled(&node, "Laporan Kegiatan Terbuka").await;
-    assert_eq!(withdrawn.category, "dikecualikan");
+    assert_eq!(withdrawn.category, KipCategory::Dikecualikan);
     assert_eq!(withdrawn.post_id, None);
     let (status, _, _) = get(
         &format!("{}/informasi-publik/berkas/{}", node.base, open.public_id),

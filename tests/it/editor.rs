@@ -14,7 +14,7 @@ use crate::support::{
 use kentongan::{
     auth::Role,
     publishing::{
-        PostInput,
+        PostInput, PostKind,
         drafts::{self, DraftStatus},
     },
     store::DraftRecord,
@@ -362,7 +362,7 @@ async fn templates(backend: Backend) {
         .iter()
         .find(|t| t.name == "Jadwal posyandu")
         .expect("posyandu");
-    assert_eq!(posyandu.kind, "agenda");
+    assert_eq!(posyandu.kind, PostKind::Agenda);
 
     let mut browser = Browser::new(&node);
     browser.login("sekdes", PASSWORD).await;
@@ -457,8 +457,8 @@ async fn templates(backend: Backend) {
         .expect("read")
         .expect("template");
     assert_eq!(
-        (template.name.as_str(), template.kind.as_str()),
-        ("Musyawarah desa", "pengumuman")
+        (template.name.as_str(), template.kind),
+        ("Musyawarah desa", PostKind::Pengumuman)
     );
     let forged = browser
         .post_form(&path, &[("csrf", "palsu"), ("name", "Dipalsukan")])

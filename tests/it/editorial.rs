@@ -81,7 +81,7 @@ async fn init_creates_the_first_admin_and_the_command_line_manages_accounts() {
         .await
         .expect("login")
         .expect("the printed password logs in");
-    assert_eq!(Role::of(&admin), Role::Admin);
+    assert_eq!(admin.role, Role::Admin);
     // The site has its default categories and profile pages from the start.
     let categories: Vec<String> = store
         .categories()

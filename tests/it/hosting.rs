@@ -9,11 +9,11 @@ use crate::support::{
 };
 use clap::Parser;
 use kentongan::{
-    cli::{InitArgs, init},
+    cli::{InitArgs, InitOutcome, init},
     config::Role,
     hosting::{HostingNode, HostingOptions, SiteAddArgs, add},
 };
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::Path, time::Duration};
 
 #[tokio::test]
 async fn a_hosting_node_serves_each_site_by_its_host_and_keeps_them_apart() {
@@ -43,23 +43,35 @@ async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
         .as_u16()
 }
 
-async fn hosting(backend: Backend) {
-    let db = TestDb::create(&backend).await;
-    let dir = tempfile::tempdir().expect("data directory");
-    let (listener, port) = loopback_listener().await;
-    let first = init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: format!("localhost:{port}"),
+/// The hosting node's first site, at the root of `dir`: the regency's portal `kabupaten`
+/// at `domain`, listening on `port` (`insecure_local`: a local name served over HTTP).
+async fn init_portal(
+    dir: &Path,
+    domain: String,
+    port: u16,
+    db: &TestDb,
+    insecure_local: bool,
+) -> InitOutcome {
+    init(InitArgs {
+        dir: dir.to_path_buf(),
+        domain,
         username: "kabupaten".into(),
         name: "Portal Kabupaten".into(),
         role: Role::Portal,
         listen: format!("127.0.0.1:{port}"),
         database_url: db.url.clone(),
-        insecure_local: true,
+        insecure_local,
         admin_username: "admin".into(),
     })
     .await
-    .expect("init");
+    .expect("init")
+}
+
+async fn hosting(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("data directory");
+    let (listener, port) = loopback_listener().await;
+    let first = init_portal(dir.path(), format!("localhost:{port}"), port, &db, true).await;
     let site_args = |name: &str| SiteAddArgs {
         dir: dir.path().to_path_buf(),
         domain: format!("{name}.localhost:{port}"),
@@ -215,19 +227,7 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
     let (listener, port) = loopback_listener().await;
     let portal_name = proxy.name_for("portal", port);
     let village_name = proxy.name_for("desa-b", port);
-    let first = init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: portal_name.clone(),
-        username: "kabupaten".into(),
-        name: "Portal Kabupaten".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: db.url.clone(),
-        insecure_local: false,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("init");
+    let first = init_portal(dir.path(), portal_name.clone(), port, &db, false).await;
     // The test CA, trusted as a regency trusts its own; `site add` passes it on.
     let config_file = dir.path().join("kentongan.toml");
     let text = std::fs::read_to_string(&config_file).expect("config");
@@ -409,19 +409,7 @@ async fn opened_when_needed(backend: Backend) {
     let db = TestDb::create(&backend).await;
     let dir = tempfile::tempdir().expect("data directory");
     let (listener, port) = loopback_listener().await;
-    init(InitArgs {
-        dir: dir.path().to_path_buf(),
-        domain: format!("localhost:{port}"),
-        username: "kabupaten".into(),
-        name: "Portal Kabupaten".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: db.url.clone(),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("init");
+    init_portal(dir.path(), format!("localhost:{port}"), port, &db, true).await;
     let village = format!("desa-b.localhost:{port}");
     add(SiteAddArgs {
         dir: dir.path().to_path_buf(),

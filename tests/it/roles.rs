@@ -741,7 +741,7 @@ async fn api_sweep(backend: &Backend) {
         request
     };
     let mut sessions = vec![(Who::Nobody, None)];
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let account = user(&portal, &format!("api-{}", role.as_str()), role).await;
         let browser = Browser::signed_in_as(&portal, &account.username).await;
         sessions.push((Who::Signed(role), Some(browser.cookie_header())));

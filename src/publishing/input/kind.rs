@@ -1,45 +1,15 @@
-//! The kinds of post a village site knows, and their names in both languages.
+//! The kinds of post a village site knows (kept by the store as `store::PostKind`), the
+//! ones the editor offers, and their names in both languages.
 
 use crate::strings::{self, Text};
-use serde::{Deserialize, Serialize};
 
-/// The three kinds of post a village site knows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PostKind {
-    /// News: an article.
-    #[default]
-    Berita,
-    /// An announcement: may be pinned, until an end date.
-    Pengumuman,
-    /// An event: date, time, place and organiser.
-    Agenda,
-    /// A public-information document announced (written by `documents`, never chosen
-    /// in the editor, so it is not in `ALL`).
-    Informasi,
-}
+/// The kinds of post a village site knows (kept with the post).
+pub use crate::store::PostKind;
 
 impl PostKind {
-    pub const ALL: [PostKind; 3] = [PostKind::Berita, PostKind::Pengumuman, PostKind::Agenda];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Berita => "berita",
-            Self::Pengumuman => "pengumuman",
-            Self::Agenda => "agenda",
-            Self::Informasi => "informasi",
-        }
-    }
-
-    /// Unknown values (an older row, a hand-edited form) read as `berita`.
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "pengumuman" => Self::Pengumuman,
-            "agenda" => Self::Agenda,
-            "informasi" => Self::Informasi,
-            _ => Self::Berita,
-        }
-    }
+    /// The kinds an operator chooses from in the editor and the templates: every kind but
+    /// `Informasi`, which only `documents` writes.
+    pub const OFFERED: [PostKind; 3] = [PostKind::Berita, PostKind::Pengumuman, PostKind::Agenda];
 
     pub fn label(self) -> Text {
         match self {
@@ -48,5 +18,12 @@ impl PostKind {
             Self::Agenda => strings::KIND_AGENDA,
             Self::Informasi => strings::KIND_INFORMASI,
         }
+    }
+}
+
+/// A new post is news unless the operator says otherwise.
+impl Default for PostKind {
+    fn default() -> Self {
+        Self::Berita
     }
 }

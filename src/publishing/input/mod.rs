@@ -60,7 +60,7 @@ impl PostInput {
             body_markdown: post.body_markdown.clone(),
             summary: post.summary.clone(),
             categories: post.category_list(),
-            kind: PostKind::parse(&post.kind),
+            kind: post.kind,
             pinned: post.pinned,
             pinned_until: post.pinned_until,
             event: event_of(post.event_json.as_deref()),
@@ -103,7 +103,7 @@ pub fn validate(input: &PostInput, now: i64) -> Result<PostContent, PublishError
         language: "id".to_string(),
         pinned: input.pinned,
         published_at: input.published_at,
-        kind: input.kind.as_str().to_string(),
+        kind: input.kind,
         pinned_until,
         event_json: event
             .map(|e| serde_json::to_string(&e))

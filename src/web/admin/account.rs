@@ -91,7 +91,7 @@ pub async fn submit(
     };
     state
         .store
-        .update_user(user.id, &display_name, &user.role, language, user.disabled)
+        .update_user(user.id, &display_name, user.role, language, user.disabled)
         .await
         .map_err(view::failure)?;
     Ok(view::done("/admin/account", "account"))

@@ -193,6 +193,29 @@ pub async fn page(
     .await
 }
 
+/// The page after an operator's action on ticket `number`: back to it with `flash` when
+/// it was done; the ticket again with the refusal (400) and what the operator `typed` in
+/// the answer box when it was refused.
+async fn after_action(
+    state: &AppState,
+    admin: &Admin,
+    ticket: &TicketRow,
+    number: &str,
+    result: Result<(), ActionError>,
+    flash: &str,
+    typed: &str,
+) -> Result<Response, Response> {
+    match result {
+        Ok(()) => Ok(view::done(&format!("/admin/aspirasi/{number}"), flash)),
+        Err(ActionError::Refused(invalid)) => {
+            let message = invalid.0.get(admin.lang).to_string();
+            let status = StatusCode::BAD_REQUEST;
+            show(state, admin, ticket, status, Some(message), typed, None).await
+        }
+        Err(ActionError::Failed(err)) => Err(view::failure(err)),
+    }
+}
+
 /// `POST /admin/aspirasi/{number}/jawab`: sends an answer to the resident.
 pub async fn answer(
     State(state): State<AppState>,
@@ -210,26 +233,10 @@ pub async fn answer(
         fields.checked("final"),
     )
     .await;
-    match sent {
-        Ok(()) => {
-            state.wake_delivery.notify_one();
-            Ok(view::done(&format!("/admin/aspirasi/{number}"), "answered"))
-        }
-        Err(ActionError::Refused(invalid)) => {
-            let message = invalid.0.get(admin.lang).to_string();
-            show(
-                &state,
-                &admin,
-                &ticket,
-                StatusCode::BAD_REQUEST,
-                Some(message),
-                text,
-                None,
-            )
-            .await
-        }
-        Err(ActionError::Failed(err)) => Err(view::failure(err)),
+    if sent.is_ok() {
+        state.wake_delivery.notify_one();
     }
+    after_action(&state, &admin, &ticket, &number, sent, "answered", text).await
 }
 
 /// `POST /admin/aspirasi/{number}/status`: verifies, classes, refuses or forwards it.
@@ -262,22 +269,7 @@ pub async fn decide(
         &decision,
         admin.settings.time_zone,
         Some(admin.user_id()),
-    );
-    match decided.await {
-        Ok(()) => Ok(view::done(&format!("/admin/aspirasi/{number}"), "decided")),
-        Err(ActionError::Refused(invalid)) => {
-            let message = invalid.0.get(admin.lang).to_string();
-            show(
-                &state,
-                &admin,
-                &ticket,
-                StatusCode::BAD_REQUEST,
-                Some(message),
-                "",
-                None,
-            )
-            .await
-        }
-        Err(ActionError::Failed(err)) => Err(view::failure(err)),
-    }
+    )
+    .await;
+    after_action(&state, &admin, &ticket, &number, decided, "decided", "").await
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{Permission, Reach},
-    publishing::{self, PostKind, PublishError, drafts},
+    publishing::{self, PublishError, drafts},
     state::AppState,
     store::{
         ActivityKind, DeliveryReportRow, DeliveryState, DraftRecord, FoldedDeliveries, PostRecord,
@@ -39,11 +39,10 @@ fn parse_cursor(value: &str) -> Option<(i64, i64)> {
 }
 
 fn post_row(admin: &Admin, state: &AppState, post: &PostRecord) -> Value {
-    let kind = PostKind::parse(&post.kind);
     context! {
         public_id => post.public_id.clone(),
         title => post.title.clone(),
-        kind => kind.label().get(admin.lang),
+        kind => post.kind.label().get(admin.lang),
         status => strings::STATUS_PUBLISHED.get(admin.lang),
         date => admin.settings.time_zone.date_time_label(post.published_at, admin.lang),
         public_url => state.urls.post(&post.public_id).to_string(),

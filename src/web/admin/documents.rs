@@ -52,7 +52,7 @@ impl DocumentForm {
         Self {
             title: document.title.clone(),
             description: document.description.clone(),
-            category: document.category.clone(),
+            category: document.category.as_str().to_string(),
             year: document.year.to_string(),
             doc_type: document.doc_type.clone(),
         }
@@ -78,7 +78,7 @@ fn choices(admin: &Admin) -> Value {
     let lang = admin.lang;
     let categories: Vec<Value> = KipCategory::ALL
         .iter()
-        .map(|c| context! { value => c.code(), label => c.label().get(lang), hint => c.explanation().get(lang) })
+        .map(|c| context! { value => c, label => c.label().get(lang), hint => c.explanation().get(lang) })
         .collect();
     let mut types = vec![context! { value => "", label => strings::DOC_TYPE_OTHER.get(lang) }];
     types.extend(
@@ -98,7 +98,7 @@ fn type_label(code: &str, lang: Lang) -> &'static str {
 
 fn row(admin: &Admin, state: &AppState, document: &DocumentRecord) -> Value {
     let lang = admin.lang;
-    let category = document.category();
+    let category = document.category;
     context! {
         id => document.id,
         title => document.title,
@@ -152,7 +152,7 @@ pub async fn list(
     Query(query): Query<view::OkQuery>,
 ) -> Result<Response, Response> {
     let form = DocumentForm {
-        category: KipCategory::Berkala.code().into(),
+        category: KipCategory::Berkala.as_str().into(),
         year: current_year(&admin).to_string(),
         ..Default::default()
     };

@@ -166,7 +166,7 @@ pub(super) struct EditorForm {
     title: String,
     summary: String,
     body: String,
-    kind: String,
+    kind: PostKind,
     categories: Vec<String>,
     pinned: bool,
     pinned_until: String,
@@ -188,7 +188,7 @@ impl EditorForm {
             title: input.title.clone(),
             summary: input.summary.clone(),
             body: input.body_markdown.clone(),
-            kind: input.kind.as_str().to_string(),
+            kind: input.kind,
             categories: input.categories.clone(),
             pinned: input.pinned,
             pinned_until: local(input.pinned_until),
@@ -239,7 +239,8 @@ impl EditorForm {
             title: fields.get("title").to_string(),
             summary: fields.get("summary").to_string(),
             body: fields.get("body").to_string(),
-            kind: PostKind::parse(fields.get("kind")).as_str().to_string(),
+            // A word that is no kind (a hand-edited form) writes news.
+            kind: PostKind::parse(fields.get("kind")).unwrap_or_default(),
             categories: fields
                 .all("categories")
                 .into_iter()
@@ -268,7 +269,7 @@ impl EditorForm {
                 .map(Some)
                 .ok_or(strings::ADMIN_DATE_INVALID)
         };
-        let kind = PostKind::parse(&self.kind);
+        let kind = self.kind;
         let event = match (kind, time(&self.event_starts_at)?) {
             (PostKind::Agenda, Some(starts_at)) => Some(EventDetails {
                 starts_at,
@@ -420,15 +421,15 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
         }
     }
     // A kind the editor does not offer (a document's announcement) stays as it is.
-    let current = PostKind::parse(&shown.form.kind);
-    let kinds: Vec<Value> = PostKind::ALL
+    let current = shown.form.kind;
+    let kinds: Vec<Value> = PostKind::OFFERED
         .iter()
-        .chain((!PostKind::ALL.contains(&current)).then_some(&current))
+        .chain((!PostKind::OFFERED.contains(&current)).then_some(&current))
         .map(|kind| {
             context! {
-                value => kind.as_str(),
+                value => kind,
                 label => kind.label().get(lang),
-                selected => kind.as_str() == shown.form.kind,
+                selected => *kind == current,
             }
         })
         .collect();
@@ -560,13 +561,6 @@ async fn show_form(
     show(state, admin, StatusCode::OK, shown).await
 }
 
-fn empty_form() -> EditorForm {
-    EditorForm {
-        kind: PostKind::Berita.as_str().to_string(),
-        ..Default::default()
-    }
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct NewPostQuery {
     /// A template to start from (`publishing::templates`).
@@ -584,7 +578,7 @@ pub async fn new_form(
         Ok(list) => list,
         Err(err) => return view::failure(err),
     };
-    let mut form = empty_form();
+    let mut form = EditorForm::default();
     if let Some(id) = query.templat {
         let Some(template) = list.iter().find(|t| t.id == id) else {
             return view::message(&admin, StatusCode::NOT_FOUND, strings::TEMPLATE_GONE);

@@ -119,10 +119,9 @@ async fn show_blocks(
         .map_err(view::failure)?
         .into_iter()
         .map(|block| {
-            let kind = BlockKind::parse(&block.kind).unwrap_or(BlockKind::Server);
             context! {
                 id => block.id,
-                kind => kind.label().get(admin.lang),
+                kind => block.kind.label().get(admin.lang),
                 target => block.target,
                 reason => block.reason,
                 blocked_by => block.blocked_by,

@@ -25,9 +25,9 @@ use axum::{
 use minijinja::{Value, context};
 
 fn kinds(admin: &Admin) -> Vec<Value> {
-    PostKind::ALL
+    PostKind::OFFERED
         .iter()
-        .map(|kind| context! { value => kind.as_str(), label => kind.label().get(admin.lang) })
+        .map(|kind| context! { value => kind, label => kind.label().get(admin.lang) })
         .collect()
 }
 
@@ -35,8 +35,8 @@ fn row(admin: &Admin, template: &PostTemplateRecord) -> Value {
     context! {
         id => template.id,
         name => template.name.clone(),
-        kind => template.kind.clone(),
-        kind_label => PostKind::parse(&template.kind).label().get(admin.lang),
+        kind => template.kind,
+        kind_label => template.kind.label().get(admin.lang),
         title => template.title.clone(),
         summary => template.summary.clone(),
         body => template.body.clone(),
@@ -73,7 +73,7 @@ async fn show_list(
     let list = state.store.post_templates().await.map_err(view::failure)?;
     let next_position = list.iter().map(|t| t.position + 1).max().unwrap_or(0);
     let new_template = if new_template.is_none() {
-        context! { kind => "berita", position => next_position }
+        context! { kind => PostKind::default(), position => next_position }
     } else {
         new_template
     };
@@ -111,7 +111,8 @@ fn input_of(fields: &Fields) -> Result<TemplateInput, Text> {
     };
     Ok(TemplateInput {
         name: fields.get("name").to_string(),
-        kind: PostKind::parse(fields.get("kind")),
+        // A word that is no kind (a hand-edited form) makes a template for news.
+        kind: PostKind::parse(fields.get("kind")).unwrap_or_default(),
         title: fields.get("title").to_string(),
         summary: fields.get("summary").to_string(),
         body: fields.get("body").to_string(),

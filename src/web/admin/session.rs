@@ -172,7 +172,7 @@ impl FromRequestParts<AppState> for Admin {
             .ok_or_else(|| AppError::NotFound(strings::NO_ACTOR.id.to_string()).into_response())?;
         let lang = Lang::parse(&session.user.language).unwrap_or(settings.language);
         let admin = Self {
-            role: Role::of(&session.user),
+            role: session.user.role,
             texts: settings.texts(lang),
             lang,
             settings,

@@ -32,8 +32,8 @@ fn user_row(admin: &Admin, user: &UserRecord, slowed: Option<i64>) -> Value {
         id => user.id,
         username => user.username.clone(),
         display_name => user.display_name.clone(),
-        role => Role::of(user).as_str(),
-        role_label => Role::of(user).label().get(lang),
+        role => user.role,
+        role_label => user.role.label().get(lang),
         language => language.get(lang),
         slowed => slowed.map(|until| admin.settings.time_zone.date_time_label(until, lang)),
         disabled => user.disabled,
@@ -41,14 +41,16 @@ fn user_row(admin: &Admin, user: &UserRecord, slowed: Option<i64>) -> Value {
     }
 }
 
-fn roles(admin: &Admin, selected: &str) -> Vec<Value> {
+/// The roles to choose from, `selected` chosen (none when the form sent a word that is
+/// not a role).
+fn roles(admin: &Admin, selected: Option<Role>) -> Vec<Value> {
     Role::ALL
         .iter()
         .map(|role| {
             context! {
-                value => role.as_str(),
+                value => role,
                 label => role.label().get(admin.lang),
-                selected => role.as_str() == selected,
+                selected => Some(*role) == selected,
             }
         })
         .collect()
@@ -76,7 +78,7 @@ async fn show_list(
                 .iter()
                 .map(|u| user_row(admin, u, slowed.get(&u.username).copied()))
                 .collect::<Vec<_>>(),
-            roles => roles(admin, if role.is_empty() { "kontributor" } else { role }),
+            roles => roles(admin, if role.is_empty() { Some(Role::Kontributor) } else { Role::parse(role) }),
             username => username,
             display_name => display_name,
             error => error.map(|t| t.get(admin.lang)),
@@ -168,7 +170,7 @@ fn show_edit(
         "admin/user_edit.html",
         context! {
             user => user_row(admin, user, None),
-            roles => roles(admin, Role::of(user).as_str()),
+            roles => roles(admin, Some(user.role)),
             error => error.map(|t| t.get(admin.lang)),
         },
     )
@@ -200,17 +202,14 @@ pub async fn update(
     };
     // The node keeps at least one enabled account that can manage accounts.
     let manages = |role: Role, disabled: bool| !disabled && auth::allows(role, ManageAccounts);
-    let was_admin = manages(Role::of(&user), user.disabled);
+    let was_admin = manages(user.role, user.disabled);
     let stays_admin = manages(role, disabled);
     if was_admin && !stays_admin {
         if user.id == admin.user_id() {
             return Err(refuse(strings::ADMIN_NOT_YOURSELF));
         }
         let users = state.store.users().await.map_err(view::failure)?;
-        let enabled_admins = users
-            .iter()
-            .filter(|u| manages(Role::of(u), u.disabled))
-            .count();
+        let enabled_admins = users.iter().filter(|u| manages(u.role, u.disabled)).count();
         if enabled_admins <= 1 {
             return Err(refuse(strings::ADMIN_LAST_ADMIN));
         }
@@ -220,13 +219,7 @@ pub async fn update(
     }
     state
         .store
-        .update_user(
-            user.id,
-            &display_name,
-            role.as_str(),
-            &user.language,
-            disabled,
-        )
+        .update_user(user.id, &display_name, role, &user.language, disabled)
         .await
         .map_err(view::failure)?;
     Ok(view::done("/admin/users", "user_saved"))

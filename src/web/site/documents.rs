@@ -32,12 +32,13 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
     let tz = site.settings.time_zone;
     let all = state.store.public_documents().await?;
     let groups: Vec<Value> = KipCategory::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|c| c.is_public())
         .map(|category| {
             let mut years: Vec<(i64, Vec<Value>)> = Vec::new();
             // Listed newest year first by the store; the category's own are kept.
-            for document in all.iter().filter(|d| d.category() == category) {
+            for document in all.iter().filter(|d| d.category == category) {
                 let item = context! {
                     title => document.title,
                     description => document.description,
@@ -54,7 +55,7 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
                 }
             }
             context! {
-                code => category.code(),
+                code => category,
                 label => category.label().get(lang),
                 hint => category.explanation().get(lang),
                 years => years

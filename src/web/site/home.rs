@@ -89,7 +89,7 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
         let pinned = state.store.pinned_posts(actor_id, now).await?;
         let agenda = state
             .store
-            .posts_of_kind(actor_id, PostKind::Agenda.as_str(), AGENDA_SCAN)
+            .posts_of_kind(actor_id, PostKind::Agenda, AGENDA_SCAN)
             .await?;
         (pinned, upcoming_events(agenda, now))
     } else {

@@ -31,7 +31,7 @@ pub async fn post(
     let site = Site::of_actor(state, actor.clone()).await?;
     let lang = site.lang;
     let tz = site.settings.time_zone;
-    let kind = PostKind::parse(&post.kind);
+    let kind = post.kind;
     let images = images_of(&post.images_json);
     let cover = images.first().map(|cover| {
         let (width, height) = variant_size(cover, "large");
@@ -140,8 +140,7 @@ pub async fn agenda_ics(
     if post.deleted_at.is_some() {
         return message(&site, &state, StatusCode::GONE, strings::POST_DELETED);
     }
-    let event = event_of(post.event_json.as_deref())
-        .filter(|_| PostKind::parse(&post.kind) == PostKind::Agenda);
+    let event = event_of(post.event_json.as_deref()).filter(|_| post.kind == PostKind::Agenda);
     let Some(event) = event else {
         return message(
             &site,

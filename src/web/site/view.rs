@@ -133,7 +133,7 @@ impl Site {
 
     /// A post as a list shows it.
     pub fn card(&self, post: &PostRecord) -> Value {
-        let kind = PostKind::parse(&post.kind);
+        let kind = post.kind;
         let images = images_of(&post.images_json);
         let thumb = images.first().map(|cover| {
             let (width, height) = variant_size(cover, "thumb");
