@@ -8,6 +8,7 @@
 //! Entry-level room: it opens sites through `app::Site`, and knows nothing of what a site
 //! does inside.
 
+pub mod archive;
 pub mod layout;
 
 use crate::{app::Site, config::Config};
@@ -26,6 +27,7 @@ use std::{
 };
 use tower::ServiceExt;
 
+pub use archive::{ExportArgs, ImportArgs, export, import};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 
 /// How often `serve` looks for sites added or removed.
