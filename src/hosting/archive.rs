@@ -191,6 +191,9 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<Exported> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if !folder.is_dir() {
+        anyhow::bail!("{} is not a folder that exists", folder.display());
+    }
     let scratch = Scratch::create(&folder, ".kentongan-export-")?;
     let rows_dir = scratch.path.join(ROWS_DIR);
     create_private_dir(&rows_dir).with_context(|| format!("creating {}", rows_dir.display()))?;
