@@ -89,7 +89,7 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// The sites of a hosting node (many villages in one process): add, list.
+    /// The sites of a hosting node (many villages in one process): add, list, export, import.
     Site {
         #[command(subcommand)]
         command: SiteCommand,
@@ -282,6 +282,12 @@ pub enum SiteCommand {
     Add(crate::hosting::SiteAddArgs),
     /// List the directory's sites: host, role, folder.
     List(DirArg),
+    /// Write one archive of a site (its rows with their ids, its keys, files and
+    /// settings), consistent while it serves: to move it to another server.
+    Export(crate::hosting::ExportArgs),
+    /// Bring a site's archive into this node (a further site, served within seconds),
+    /// or into an empty directory (a node of its own), keeping every id, key and follower.
+    Import(crate::hosting::ImportArgs),
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -390,6 +396,41 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                 };
                 println!("{}\t{role}\t{}", site.domain, site.dir.display());
             }
+            Ok(())
+        }
+        Command::Site {
+            command: SiteCommand::Export(args),
+        } => {
+            let done = crate::hosting::export(args).await?;
+            println!(
+                "Situs {} diekspor / site exported: {} ({} baris / rows, {} berkas / files, {} bytes)\n\
+                 Arsip ini memuat kunci privat situs: simpan baik-baik / \
+                 it holds the site's private keys: keep it safe.",
+                done.domain,
+                done.archive.display(),
+                done.rows,
+                done.files,
+                done.bytes
+            );
+            Ok(())
+        }
+        Command::Site {
+            command: SiteCommand::Import(args),
+        } => {
+            let done = crate::hosting::import(args).await?;
+            let next = if done.hosted {
+                "`serve` yang berjalan melayaninya dalam beberapa detik / \
+                 a running `serve` serves it within seconds"
+            } else {
+                "jalankan / run `kentongan serve --dir` di direktori ini / in this directory"
+            };
+            println!(
+                "Situs {} diimpor / site imported: {} ({} baris / rows, {} berkas / files); {next}",
+                done.domain,
+                done.dir.display(),
+                done.rows,
+                done.files
+            );
             Ok(())
         }
         Command::Post(args) => {

@@ -43,7 +43,7 @@ pub fn site_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The folder a new site of `domain` gets (a port, in local mode, kept out of the name).
-fn folder_for(dir: &Path, domain: &str) -> PathBuf {
+pub(crate) fn folder_for(dir: &Path, domain: &str) -> PathBuf {
     dir.join(SITES_DIR).join(domain.replace(':', "_"))
 }
 
@@ -104,7 +104,7 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<ListedSite>> {
     Ok(listed(&site_dirs(dir)?))
 }
 
-fn read_raw(dir: &Path) -> anyhow::Result<RawConfig> {
+pub(crate) fn read_raw(dir: &Path) -> anyhow::Result<RawConfig> {
     let path = dir.join(CONFIG_FILE);
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -132,7 +132,7 @@ pub struct SiteAddArgs {
 }
 
 /// The PostgreSQL schema of a hosted site: its host, made an SQL name.
-fn schema_for(domain: &str) -> String {
+pub(crate) fn schema_for(domain: &str) -> String {
     let name: String = domain
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })

@@ -10,6 +10,7 @@
 //! Entry-level room: it opens sites through `app::Site`, and knows nothing of what a site
 //! does inside.
 
+pub mod archive;
 pub mod layout;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
@@ -31,6 +32,7 @@ use std::{
 };
 use tower::ServiceExt;
 
+pub use archive::{ExportArgs, ImportArgs, export, import};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 
 /// How often `serve` looks for sites added or removed, opens the sites whose work fell

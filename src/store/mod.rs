@@ -11,6 +11,7 @@
 //! Times are Unix milliseconds in `BIGINT` columns on both backends.
 
 mod actors;
+pub mod archive;
 mod bulk;
 mod deliveries;
 mod documents;
@@ -242,6 +243,14 @@ impl Store {
     /// Opens the database, creating a SQLite file if needed, and runs the migrations
     /// of its backend.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let store = Self::open(url).await?;
+        store.migrate(None).await?;
+        Ok(store)
+    }
+
+    /// Opens the database (and a hosted site's PostgreSQL schema) without migrating it:
+    /// `site import` migrates to the archive's version first (`archive`).
+    async fn open(url: &str) -> anyhow::Result<Self> {
         let backend = match BackendKind::of_url(url)? {
             BackendKind::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -270,10 +279,6 @@ impl Store {
                     .connect_with(options)
                     .await
                     .with_context(|| format!("opening the SQLite database {url:?}"))?;
-                SQLITE_MIGRATIONS
-                    .run(&pool)
-                    .await
-                    .context("running the SQLite migrations")?;
                 Backend::Sqlite(pool)
             }
             BackendKind::Postgres => {
@@ -295,14 +300,26 @@ impl Store {
                         .await
                         .with_context(|| format!("creating the schema {schema}"))?;
                 }
-                POSTGRES_MIGRATIONS
-                    .run(&pool)
-                    .await
-                    .context("running the PostgreSQL migrations")?;
                 Backend::Postgres(pool)
             }
         };
         Ok(Self { backend })
+    }
+
+    /// Runs the migrations of the store's backend: all, or those up to `up_to`.
+    async fn migrate(&self, up_to: Option<i64>) -> anyhow::Result<()> {
+        match (&self.backend, up_to) {
+            (Backend::Sqlite(pool), None) => SQLITE_MIGRATIONS.run(pool).await,
+            (Backend::Sqlite(pool), Some(version)) => SQLITE_MIGRATIONS.run_to(version, pool).await,
+            (Backend::Postgres(pool), None) => POSTGRES_MIGRATIONS.run(pool).await,
+            (Backend::Postgres(pool), Some(version)) => {
+                POSTGRES_MIGRATIONS.run_to(version, pool).await
+            }
+        }
+        .with_context(|| match self.backend_kind() {
+            BackendKind::Sqlite => "running the SQLite migrations",
+            BackendKind::Postgres => "running the PostgreSQL migrations",
+        })
     }
 
     /// The default database of a data directory: a SQLite file inside it.

@@ -22,6 +22,7 @@ mod feeds;
 mod fuzz;
 mod hardening;
 mod hosting;
+mod hosting_archive;
 mod interop_fedify;
 mod monitoring;
 mod portal;
