@@ -3,12 +3,15 @@
 //! in `sites/<host>/`, each a complete data directory; `serve` opens them all and gives
 //! each request to the site its host names. A site added while serving is opened within
 //! seconds; a removed one is closed. A site that fails to open is logged and retried
-//! when its config changes: it never stops the others.
+//! when its config changes: it never stops the others. A site being removed
+//! (`leaving`: `kentongan site remove`) is served as leaving until its Deletes are sent,
+//! then closed and its folder moved to `sites/.removed/`.
 //!
 //! Entry-level room: it opens sites through `app::Site`, and knows nothing of what a site
 //! does inside.
 
 pub mod layout;
+pub mod leaving;
 
 use crate::{app::Site, config::Config};
 use anyhow::Context;
@@ -19,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
     time::{Duration, SystemTime},
@@ -27,6 +30,7 @@ use std::{
 use tower::ServiceExt;
 
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
+pub use leaving::SiteRemoveArgs;
 
 /// How often `serve` looks for sites added or removed.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(2);
@@ -36,6 +40,9 @@ pub const RESCAN_EVERY: Duration = Duration::from_secs(2);
 pub struct Sites {
     /// Host (as configured: `desa.example`, or `localhost:8081` in local mode) → router.
     routes: Arc<RwLock<HashMap<String, Router>>>,
+    /// Hosts of sites removed while this process runs: 421 even when one site remains
+    /// (which otherwise answers every host).
+    retired: Arc<RwLock<HashSet<String>>>,
     open: Arc<tokio::sync::Mutex<Opened>>,
     /// Applied to each site's config as it is opened: nothing for `serve`; the tests let
     /// production-shaped sites reach the loopback names they run on.
@@ -62,12 +69,11 @@ impl Sites {
     pub async fn open_all(dir: &Path, adjust: fn(&mut Config)) -> anyhow::Result<Self> {
         let sites = Self {
             routes: Default::default(),
+            retired: Default::default(),
             open: Default::default(),
             adjust,
         };
-        let mut first = Config::load(dir)?;
-        adjust(&mut first);
-        let site = Site::open(first).await?;
+        let site = sites.open_one(dir).await?;
         sites.insert(dir.to_path_buf(), site).await;
         sites.rescan(dir).await;
         Ok(sites)
@@ -75,14 +81,31 @@ impl Sites {
 
     async fn insert(&self, dir: PathBuf, site: Site) {
         let domain = site.state.config.domain.clone();
-        self.routes
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(domain, site.router.clone());
+        self.set_route(&domain, Some(site.router.clone()));
         self.open.lock().await.sites.insert(dir, site);
     }
 
-    /// Opens the sites that appeared in `dir`, closes the ones that are gone.
+    /// Serves `domain` with `router`, or no longer (`None`).
+    fn set_route(&self, domain: &str, router: Option<Router>) {
+        let mut routes = self
+            .routes
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match router {
+            Some(router) => {
+                // A host removed earlier and added again is served again.
+                self.retired
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .remove(domain);
+                routes.insert(domain.to_string(), router)
+            }
+            None => routes.remove(domain),
+        };
+    }
+
+    /// Opens the sites that appeared in `dir`, closes the ones that are gone, and follows
+    /// the removal of the ones being removed.
     pub async fn rescan(&self, dir: &Path) {
         let dirs = match site_dirs(dir) {
             Ok(dirs) => dirs,
@@ -101,10 +124,7 @@ impl Sites {
         for site_dir in gone {
             if let Some(site) = opened.sites.remove(&site_dir) {
                 let domain = site.state.config.domain.clone();
-                self.routes
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .remove(&domain);
+                self.set_route(&domain, None);
                 site.close().await;
                 tracing::info!(%domain, "site removed; no longer served");
             }
@@ -121,11 +141,8 @@ impl Sites {
                 Ok(site) => {
                     opened.failed.remove(&site_dir);
                     let domain = site.state.config.domain.clone();
-                    self.routes
-                        .write()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert(domain.clone(), site.router.clone());
-                    tracing::info!(%domain, url = %site.state.urls.base(), "site opened");
+                    self.set_route(&domain, Some(site.router.clone()));
+                    tracing::info!(%domain, url = %site.state.urls.base(), leaving = site.is_leaving(), "site opened");
                     opened.sites.insert(site_dir, site);
                 }
                 Err(err) => {
@@ -134,6 +151,7 @@ impl Sites {
                 }
             }
         }
+        self.follow_removals(dir, &mut opened).await;
     }
 
     async fn open_one(&self, site_dir: &Path) -> anyhow::Result<Site> {
@@ -147,7 +165,68 @@ impl Sites {
         if taken {
             anyhow::bail!("another site already serves {}", config.domain);
         }
-        Site::open(config).await
+        if leaving::is_leaving(site_dir) {
+            Site::open_leaving(config).await
+        } else {
+            Site::open(config).await
+        }
+    }
+
+    /// Serves as leaving the open sites marked since they opened, and retires the
+    /// leaving ones whose queue is empty.
+    async fn follow_removals(&self, dir: &Path, opened: &mut Opened) {
+        let mut done = Vec::new();
+        for (site_dir, site) in opened.sites.iter_mut() {
+            let domain = site.state.config.domain.clone();
+            if !site.is_leaving() && leaving::is_leaving(site_dir) {
+                match site.leave().await {
+                    Ok(()) => {
+                        self.set_route(&domain, Some(site.router.clone()));
+                        tracing::info!(%domain, "site is being removed: sending the Deletes of its accounts");
+                    }
+                    Err(err) => {
+                        tracing::error!(%domain, error = %format!("{err:#}"), "cannot serve a removed site as leaving; trying again");
+                        continue;
+                    }
+                }
+            }
+            if !site.is_leaving() {
+                continue;
+            }
+            match site.state.store.count_pending_deliveries().await {
+                Ok(0) => done.push(site_dir.clone()),
+                Ok(pending) => {
+                    tracing::debug!(%domain, pending, "a removed site still has deliveries to make")
+                }
+                Err(err) => {
+                    tracing::warn!(%domain, error = %format!("{err:#}"), "cannot count a removed site's deliveries")
+                }
+            }
+        }
+        for site_dir in done {
+            let Some(site) = opened.sites.remove(&site_dir) else {
+                continue;
+            };
+            let domain = site.state.config.domain.clone();
+            self.set_route(&domain, None);
+            self.retired
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(domain.clone());
+            match leaving::retire(dir, site).await {
+                Ok(target) => {
+                    tracing::info!(%domain, folder = %target.display(), "site removed: its Deletes are sent and it is no longer served");
+                }
+                Err(err) => {
+                    // Not opened again until its config changes, so a failure repeats
+                    // once, not every rescan.
+                    tracing::error!(%domain, dir = %site_dir.display(), error = %format!("{err:#}"), "a removed site could not be put aside; it is no longer served");
+                    opened
+                        .failed
+                        .insert(site_dir.clone(), config_mtime(&site_dir));
+                }
+            }
+        }
     }
 
     /// Rescans `dir` every [`RESCAN_EVERY`], for as long as the node runs.
@@ -294,15 +373,29 @@ fn host_of(request: &Request) -> Option<String> {
 /// did; with several, an unknown host gets 421 (Misdirected Request): the name points at
 /// this server, but no site here has it.
 async fn dispatch(State(sites): State<Sites>, request: Request) -> Response {
+    let host = host_of(&request);
+    let retired = host.as_ref().is_some_and(|host| {
+        let retired = sites
+            .retired
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        !retired.is_empty()
+            && (retired.contains(host)
+                || host
+                    .rsplit_once(':')
+                    .is_some_and(|(name, _)| retired.contains(name)))
+    });
     let router = {
         let routes = sites
             .routes
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if routes.len() == 1 {
+        if retired {
+            None
+        } else if routes.len() == 1 {
             routes.values().next().cloned()
         } else {
-            host_of(&request).and_then(|host| {
+            host.and_then(|host| {
                 routes.get(&host).cloned().or_else(|| {
                     // `desa.example:443` from a client that writes the default port.
                     let (name, _port) = host.rsplit_once(':')?;

@@ -24,6 +24,7 @@ mod hardening;
 mod hosting;
 mod interop_fedify;
 mod monitoring;
+mod operations;
 mod portal;
 mod profile;
 mod roles;
