@@ -370,8 +370,8 @@ fn tombstone_object(post: &PostRecord, urls: &Urls) -> Tombstone {
 
 /// A removed site's account, as its URL answers (410) while the Deletes are sent: a
 /// `Tombstone` that still names the account's public key, so that a server which did not
-/// keep the key can check the signature of the Delete it is being sent (Mastodon keeps
-/// serving a deleted account's key for the same reason until its Deletes are out).
+/// keep the key can check the signature of the Delete it is being sent rather than drop
+/// it as unverifiable.
 pub fn actor_tombstone(actor: &ActorRecord, deleted_at: i64) -> Value {
     let document = ActorTombstone {
         id: actor.ap_id.clone(),

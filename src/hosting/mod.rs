@@ -338,6 +338,13 @@ impl HostingNode {
 pub async fn serve(dir: &Path) -> anyhow::Result<()> {
     let config = Config::load(dir)?;
     crate::app::warn_about_readable_files(dir);
+    // Said before binding, which would otherwise fail first with "address in use".
+    if crate::app::served_now(dir) == Some(true) {
+        anyhow::bail!(
+            "another kentongan serve is already running with {}",
+            dir.display()
+        );
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
