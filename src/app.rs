@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> {
     let federation = federation::federation_config(state.clone()).await?;
     let data = federation.to_request_data();
+    let state_times = state.request_times.clone();
     let router = web::routes()
         .with_state(state)
         .layer(FederationMiddleware::new(federation))
@@ -29,6 +30,11 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
         .layer(tower_http::compression::CompressionLayer::new())
         // Every log line of a request names it (method, path, id).
         .layer(axum::middleware::from_fn(web::request_span::span))
+        // How long each answer took, by route group and status class (`/metrics`).
+        .layer(axum::middleware::from_fn_with_state(
+            state_times,
+            web::metrics::time_requests,
+        ))
         // Outermost, so that every answer carries them, refusals of the layers too.
         .layer(axum::middleware::map_response(web::safety::headers));
     Ok((router, data))
@@ -38,13 +44,25 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
 /// activities, scheduled posts, retention, and the portal's jobs for a portal). A node
 /// serves one site on its listener; a hosting node (`serve` on a directory holding
 /// several, docs/adr/0002-many-sites-in-one-process.md) serves many, chosen by `Host`.
+///
+/// A site being removed (`kentongan site remove`) is *leaving*: it keeps only its
+/// delivery worker, to send the Deletes of its accounts, and answers every request with
+/// 410 Gone (its accounts' URLs with their tombstones) but `/healthz` and `/metrics`.
 pub struct Site {
     pub state: AppState,
     pub router: Router,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    workers: Vec<(&'static str, tokio::task::JoinHandle<()>)>,
+    leaving: bool,
     /// Held while serving a SQLite site: one server per data directory.
     _lock: Option<std::fs::File>,
 }
+
+/// The names of a site's workers, as `/healthz` reports them.
+pub const DELIVERY_WORKER: &str = "delivery";
+pub const INBOX_WORKER: &str = "inbox";
+pub const PORTAL_WORKER: &str = "portal";
+pub const RETENTION_WORKER: &str = "retention";
+pub const SCHEDULER_WORKER: &str = "scheduler";
 
 /// Takes the data directory's server lock (released by the OS when the process dies,
 /// even by SIGKILL), so a second `serve` on the same SQLite node refuses to start instead
@@ -62,9 +80,12 @@ pub fn refuse_if_served(config: &Config) -> anyhow::Result<()> {
     lock_if_sqlite(config).map(drop)
 }
 
+/// The file whose lock says a server runs the SQLite site of `dir`.
+const LOCK_FILE: &str = "kentongan.lock";
+
 fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let path = dir.join("kentongan.lock");
+    let path = dir.join(LOCK_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -88,10 +109,36 @@ fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
+/// Whether a server holds the SQLite site of `dir` (its lock taken): `Some(true)` or
+/// `Some(false)`; `None` when that cannot be told (no lock file yet, or it cannot be
+/// opened). A PostgreSQL site takes no lock: its caller asks otherwise.
+pub fn served_now(dir: &std::path::Path) -> Option<bool> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .ok()?;
+    match file.try_lock() {
+        // Released when `file` is dropped, at once.
+        Ok(()) => Some(false),
+        Err(std::fs::TryLockError::WouldBlock) => Some(true),
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+}
+
 impl Site {
     /// Opens the site of `config` (taking its directory's lock on SQLite) and starts its
     /// workers.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
+        Self::open_as(config, false).await
+    }
+
+    /// Opens a site that is being removed: its delivery worker only, and the answers of
+    /// [`leaving_router`].
+    pub async fn open_leaving(config: Config) -> anyhow::Result<Self> {
+        Self::open_as(config, true).await
+    }
+
+    async fn open_as(config: Config, leaving: bool) -> anyhow::Result<Self> {
         let lock = lock_if_sqlite(&config)?;
         let store = Store::connect(config.database_url()).await?;
         if lock.is_some() {
@@ -99,10 +146,23 @@ impl Site {
             // a previous run that died: take the work back at once.
             store.release_all_leases().await?;
         }
-        if config.role == Role::Village {
+        if config.role == Role::Village && !leaving {
             crate::site::ensure_defaults(&store).await?;
         }
         let state = AppState::new(config, store);
+        let mut site = Self {
+            router: Router::new(),
+            state: state.clone(),
+            workers: Vec::new(),
+            leaving,
+            _lock: lock,
+        };
+        let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
+        site.spawn(DELIVERY_WORKER, worker.run());
+        if leaving {
+            site.router = leaving_router(&state).await?;
+            return Ok(site);
+        }
         // Nodes made before there were default bios, account pictures and a privacy
         // policy get them now; followers hear of a changed profile through the queue.
         // Cosmetic: a node that cannot do it still serves (and tries again next start).
@@ -112,34 +172,131 @@ impl Site {
             tracing::error!(error = %format!("{err:#}"), "could not complete the profile");
         }
         let (router, data) = app(state.clone()).await?;
-        let mut workers = Vec::new();
-        let worker = federation::delivery::DeliveryWorker::new(state.clone())?;
-        workers.push(tokio::spawn(worker.run()));
+        site.router = router;
         if state.config.role == Role::Portal {
-            workers.push(tokio::spawn(federation::portal_jobs::run(data.clone())));
+            site.spawn(PORTAL_WORKER, federation::portal_jobs::run(data.clone()));
         }
-        workers.push(tokio::spawn(federation::process::run(data)));
-        workers.push(tokio::spawn(crate::retention::run(state.store.clone())));
-        workers.push(tokio::spawn(crate::publishing::scheduler::run(
-            state.clone(),
-        )));
-        Ok(Self {
-            state,
-            router,
-            workers,
-            _lock: lock,
-        })
+        site.spawn(INBOX_WORKER, federation::process::run(data));
+        site.spawn(RETENTION_WORKER, crate::retention::run(state.store.clone()));
+        site.spawn(
+            SCHEDULER_WORKER,
+            crate::publishing::scheduler::run(state.clone()),
+        );
+        Ok(site)
+    }
+
+    /// Starts a worker, watched by `/healthz`.
+    fn spawn(
+        &mut self,
+        name: &'static str,
+        work: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        let task = tokio::spawn(work);
+        self.state.workers.watch(name, &task);
+        self.workers.push((name, task));
+    }
+
+    /// Whether the site is being removed.
+    pub fn is_leaving(&self) -> bool {
+        self.leaving
+    }
+
+    /// Turns an open site into a leaving one: every worker but the deliveries' stops
+    /// (nothing new is published, accepted or followed), and its router becomes
+    /// [`leaving_router`]'s.
+    pub async fn leave(&mut self) -> anyhow::Result<()> {
+        self.router = leaving_router(&self.state).await?;
+        self.leaving = true;
+        let (kept, stopped): (Vec<_>, Vec<_>) = std::mem::take(&mut self.workers)
+            .into_iter()
+            .partition(|(name, _)| *name == DELIVERY_WORKER);
+        self.state.workers.keep_only(&[DELIVERY_WORKER]);
+        for (_, task) in &stopped {
+            task.abort();
+        }
+        for (_, task) in stopped {
+            let _ = task.await;
+        }
+        self.workers = kept;
+        Ok(())
+    }
+
+    /// Stops the workers, leaving the database open (a removed site's schema is set
+    /// aside between the two).
+    pub async fn stop_workers(&mut self) {
+        for (_, task) in &self.workers {
+            task.abort();
+        }
+        for (_, task) in std::mem::take(&mut self.workers) {
+            let _ = task.await;
+        }
     }
 
     /// Stops the workers and closes the database (the lock goes with `self`).
-    pub async fn close(self) {
-        for task in &self.workers {
-            task.abort();
-        }
-        for task in self.workers {
-            let _ = task.await;
-        }
+    pub async fn close(mut self) {
+        self.stop_workers().await;
         self.state.store.close().await;
+    }
+}
+
+/// What a leaving site answers: each of its accounts' URLs 410 Gone with the account's
+/// tombstone (`federation::render::actor_tombstone`, rendered once here), `/healthz` and
+/// `/metrics` as ever, anything else 410 Gone with a line saying why.
+pub async fn leaving_router(state: &AppState) -> anyhow::Result<Router> {
+    let deleted: std::collections::HashMap<i64, i64> =
+        state.store.actor_deletes().await?.into_iter().collect();
+    let mut gone = std::collections::HashMap::new();
+    for actor in crate::actors::publishing_actors(&state.store).await? {
+        let at = deleted
+            .get(&actor.id)
+            .copied()
+            .unwrap_or_else(crate::clock::now_ms);
+        let path = url::Url::parse(&actor.ap_id)
+            .with_context(|| format!("reading the account URL {}", actor.ap_id))?
+            .path()
+            .to_string();
+        let body = federation::render::actor_tombstone(&actor, at).to_string();
+        gone.insert(path, body);
+    }
+    let gone = std::sync::Arc::new(gone);
+    let router = Router::new()
+        .merge(web::health::routes())
+        .merge(web::metrics::routes())
+        .with_state(state.clone())
+        .fallback(move |request: axum::extract::Request| {
+            let gone = gone.clone();
+            async move { gone_answer(&gone, &request) }
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.request_times.clone(),
+            web::metrics::time_requests,
+        ))
+        .layer(axum::middleware::from_fn(web::request_span::span))
+        .layer(axum::middleware::map_response(web::safety::headers));
+    Ok(router)
+}
+
+fn gone_answer(
+    gone: &std::collections::HashMap<String, String>,
+    request: &axum::extract::Request,
+) -> axum::response::Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    match gone.get(request.uri().path()) {
+        Some(tombstone) => (
+            StatusCode::GONE,
+            [("content-type", "application/activity+json")],
+            tombstone.clone(),
+        )
+            .into_response(),
+        None => {
+            let words = crate::strings::SITE_LEAVING;
+            (
+                StatusCode::GONE,
+                [("content-type", "text/plain; charset=utf-8")],
+                format!("{} / {}\n", words.id, words.en),
+            )
+                .into_response()
+        }
     }
 }
 

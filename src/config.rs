@@ -59,6 +59,50 @@ pub struct RawConfig {
     pub aspirations: RawAspirations,
     #[serde(default)]
     pub moderation: RawModeration,
+    #[serde(default)]
+    pub metrics: RawMetrics,
+}
+
+/// `[metrics]`: who may read `/metrics` besides this machine.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    pub token: Option<String>,
+}
+
+/// The bearer token a scraper elsewhere sends for `/metrics`; never in `Debug`.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(<hidden>)")
+    }
+}
+
+/// The shortest token accepted: guessing it must be hopeless.
+const MIN_METRICS_TOKEN: usize = 16;
+
+impl RawMetrics {
+    fn validate(&self) -> anyhow::Result<Option<MetricsToken>> {
+        match self.token.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(token)
+                if token.len() < MIN_METRICS_TOKEN || token.contains(char::is_whitespace) =>
+            {
+                anyhow::bail!(
+                    "[metrics] token must be at least {MIN_METRICS_TOKEN} characters without spaces (e.g. the output of `openssl rand -hex 24`)"
+                )
+            }
+            Some(token) => Ok(Some(MetricsToken(token.to_string()))),
+        }
+    }
 }
 
 /// `[aspirations]`: the clocks of residents' messages (tickets).
@@ -217,6 +261,8 @@ pub struct Config {
     /// The clocks of tickets (`[aspirations]`).
     pub aspirations: ClockSettings,
     pub moderation: ModerationSettings,
+    /// Who may read `/metrics` from elsewhere than this machine (`[metrics] token`).
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl fmt::Debug for Config {
@@ -314,6 +360,7 @@ impl Config {
             per_minute: raw.inbox.per_minute.unwrap_or(600).max(1),
         };
         let aspirations = raw.aspirations.validate()?;
+        let metrics_token = raw.metrics.validate()?;
         let extra_roots = read_extra_roots(dir, &raw.extra_ca_certificates)?;
         // A resident writes a few messages an hour; a village hears from a few dozen
         // people on one big server in a busy hour. A flood is far above both.
@@ -332,6 +379,7 @@ impl Config {
         Ok(Self {
             inbox,
             moderation,
+            metrics_token,
             portal,
             aspirations,
             dir: dir.to_path_buf(),
@@ -437,6 +485,11 @@ pub fn render_config_file(raw: &RawConfig) -> String {
             "\n# This site's schema in that database (a hosting node's sites share one).\ndatabase_schema = {schema:?}"
         ));
     }
+    let metrics_token = match &raw.metrics.token {
+        Some(token) => format!("token = {token:?}"),
+        None => "# token = \"a long random string\"  # e.g. the output of: openssl rand -hex 24"
+            .to_string(),
+    };
     let extra_ca = if raw.extra_ca_certificates.is_empty() {
         "# extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]".to_string()
     } else {
@@ -502,7 +555,13 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # Tickets (residents' messages) one remote server, and one account, may open per\n\
          # hour; more messages open none (the reason is logged and kept with the activity).\n\
          # tickets_per_server_per_hour = 60\n\
-         # tickets_per_account_per_hour = 10\n",
+         # tickets_per_account_per_hour = 10\n\
+         \n\
+         [metrics]\n\
+         # /metrics (Prometheus) answers requests from this machine; a scraper elsewhere\n\
+         # sends this token as `Authorization: Bearer TOKEN`. Anyone else gets 404.\n\
+         # /healthz answers everyone. Sites added with `kentongan site add` copy this token.\n\
+         {metrics_token}\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {
@@ -639,6 +698,32 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(config.extra_roots.len(), 1);
+    }
+
+    #[test]
+    fn the_metrics_token_is_long_or_refused_and_never_shown() {
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = "0123456789abcdef0123";
+        let config = Config::from_raw(
+            dir.path(),
+            with_top(&format!("[metrics]\ntoken = \"{secret}\"")),
+        )
+        .expect("valid");
+        let token = config.metrics_token.as_ref().expect("a token");
+        assert_eq!(token.as_str(), secret);
+        assert!(!format!("{token:?} {config:?}").contains(secret));
+        let err = Config::from_raw(dir.path(), with_top("[metrics]\ntoken = \"short\""))
+            .expect_err("too short")
+            .to_string();
+        assert!(err.contains("[metrics] token"), "{err}");
+        let unset = Config::from_raw(dir.path(), with_top("[metrics]\ntoken = \"\""))
+            .expect("an empty token is no token");
+        assert!(unset.metrics_token.is_none());
+        // The file `init` writes names it, commented out, and a copied one stays.
+        assert!(render_config_file(&with_top("")).contains("# token = "));
+        let copied = render_config_file(&with_top(&format!("[metrics]\ntoken = \"{secret}\"")));
+        let again: RawConfig = toml::from_str(&copied).expect("parses");
+        assert_eq!(again.metrics.token.as_deref(), Some(secret));
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         inbox: RawInbox::default(),
         aspirations: Default::default(),
         moderation: RawModeration::default(),
+        metrics: Default::default(),
     };
     create(
         &args.dir,

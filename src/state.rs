@@ -1,8 +1,16 @@
 //! `AppState`: the one cheap-to-clone value every handler and worker shares. It is
-//! also the `app_data` of the federation library's `Data`.
+//! also the `app_data` of the federation library's `Data`. With it, what an operator's
+//! monitoring reads without touching the database: whether each worker still runs
+//! ([`Workers`]) and how long requests take ([`RequestTimes`]).
 
 use crate::{config::Config, disk::DiskGuard, rate_limit::RateLimiter, store::Store, urls::Urls};
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 use tokio::sync::Notify;
 
 /// New actors whose documents an inbox request makes us fetch, per host of the actor,
@@ -43,6 +51,10 @@ pub struct AppState {
     pub fetch_proof_limiter: Arc<RateLimiter>,
     /// Free space of the data directory and the SQLite database's folder.
     pub disk: Arc<DiskGuard>,
+    /// The site's workers, for `/healthz`.
+    pub workers: Arc<Workers>,
+    /// How long requests took, for `/metrics`.
+    pub request_times: Arc<RequestTimes>,
 }
 
 impl AppState {
@@ -80,6 +92,175 @@ impl AppState {
             // One proof is enough; a few tries a minute cover a signer fetch that failed.
             fetch_proof_limiter: Arc::new(RateLimiter::new(3, 6)),
             disk,
+            workers: Arc::default(),
+            request_times: Arc::default(),
         }
+    }
+}
+
+/// The tasks that work for a site (deliveries, received activities, …), by name. Each
+/// loops until the site closes, so one that has finished has died (a panic): what
+/// `/healthz` reports, at the cost of a look at a flag.
+#[derive(Default)]
+pub struct Workers {
+    tasks: Mutex<Vec<(&'static str, tokio::task::AbortHandle)>>,
+}
+
+impl Workers {
+    /// Watches `task` under `name`.
+    pub fn watch(&self, name: &'static str, task: &tokio::task::JoinHandle<()>) {
+        self.lock().push((name, task.abort_handle()));
+    }
+
+    /// Stops watching the workers not named in `kept` (they were stopped on purpose).
+    pub fn keep_only(&self, kept: &[&str]) {
+        self.lock().retain(|(name, _)| kept.contains(name));
+    }
+
+    /// Each watched worker's name and whether it still runs.
+    pub fn alive(&self) -> Vec<(&'static str, bool)> {
+        self.lock()
+            .iter()
+            .map(|(name, task)| (*name, !task.is_finished()))
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(&'static str, tokio::task::AbortHandle)>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The groups requests are counted in: few, so that a scrape stays small whatever the
+/// paths (`web::metrics` decides a request's group).
+pub const ROUTE_GROUPS: [&str; 10] = [
+    "objects",
+    "inbox",
+    "wellknown",
+    "site",
+    "admin",
+    "api",
+    "feeds",
+    "media",
+    "operations",
+    "other",
+];
+/// `1xx` to `5xx`.
+pub const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+/// The upper bounds of the latency histogram's buckets, in seconds (Prometheus's own
+/// defaults).
+pub const LATENCY_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A latency histogram per (route group, status class), in atomics: recording a request
+/// is two additions, no lock.
+pub struct RequestTimes {
+    series: Vec<TimingCells>,
+}
+
+struct TimingCells {
+    /// Requests per bucket (not cumulative), the last one for slower than every bound.
+    buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+/// One series of the histogram as read: cumulative bucket counts (`le` each bound of
+/// [`LATENCY_BUCKETS`]), the count (`+Inf`) and the sum of seconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimingSeries {
+    pub group: &'static str,
+    pub class: &'static str,
+    pub cumulative: [u64; LATENCY_BUCKETS.len()],
+    pub count: u64,
+    pub sum_seconds: f64,
+}
+
+impl Default for RequestTimes {
+    fn default() -> Self {
+        Self {
+            series: (0..ROUTE_GROUPS.len() * STATUS_CLASSES.len())
+                .map(|_| TimingCells {
+                    buckets: Default::default(),
+                    sum_micros: AtomicU64::new(0),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RequestTimes {
+    /// Counts a request of group `group` (an index of [`ROUTE_GROUPS`]; out of range is
+    /// `other`) answered with `status` after `elapsed`.
+    pub fn record(&self, group: usize, status: u16, elapsed: Duration) {
+        let group = group.min(ROUTE_GROUPS.len() - 1);
+        let class = usize::from(status / 100)
+            .saturating_sub(1)
+            .min(STATUS_CLASSES.len() - 1);
+        let Some(cells) = self.series.get(group * STATUS_CLASSES.len() + class) else {
+            return;
+        };
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        cells.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        cells.sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Every series that has counted a request.
+    pub fn series(&self) -> Vec<TimingSeries> {
+        let mut out = Vec::new();
+        for (index, cells) in self.series.iter().enumerate() {
+            let counts: Vec<u64> = cells
+                .buckets
+                .iter()
+                .map(|bucket| bucket.load(Ordering::Relaxed))
+                .collect();
+            let count: u64 = counts.iter().sum();
+            if count == 0 {
+                continue;
+            }
+            let mut cumulative = [0; LATENCY_BUCKETS.len()];
+            let mut running = 0;
+            for (slot, n) in cumulative.iter_mut().zip(&counts) {
+                running += n;
+                *slot = running;
+            }
+            out.push(TimingSeries {
+                group: ROUTE_GROUPS[index / STATUS_CLASSES.len()],
+                class: STATUS_CLASSES[index % STATUS_CLASSES.len()],
+                cumulative,
+                count,
+                sum_seconds: cells.sum_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0,
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_lands_in_its_series_and_every_bucket_above_its_time() {
+        let times = RequestTimes::default();
+        times.record(1, 202, Duration::from_millis(30));
+        times.record(1, 202, Duration::from_secs(20));
+        times.record(99, 404, Duration::from_millis(1));
+        let series = times.series();
+        assert_eq!(series.len(), 2);
+        let inbox = &series[0];
+        assert_eq!((inbox.group, inbox.class, inbox.count), ("inbox", "2xx", 2));
+        // 30 ms is above 0.025 and within 0.05; 20 s is above every bound.
+        assert_eq!(inbox.cumulative[2], 0);
+        assert_eq!(inbox.cumulative[3], 1);
+        assert_eq!(inbox.cumulative[LATENCY_BUCKETS.len() - 1], 1);
+        assert!((inbox.sum_seconds - 20.03).abs() < 1e-6);
+        assert_eq!((series[1].group, series[1].class), ("other", "4xx"));
     }
 }

@@ -89,7 +89,8 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// The sites of a hosting node (many villages in one process): add, list, export, import.
+    /// The sites of a hosting node (many villages in one process): add, list, export,
+    /// import, remove.
     Site {
         #[command(subcommand)]
         command: SiteCommand,
@@ -288,6 +289,10 @@ pub enum SiteCommand {
     /// Bring a site's archive into this node (a further site, served within seconds),
     /// or into an empty directory (a node of its own), keeping every id, key and follower.
     Import(crate::hosting::ImportArgs),
+    /// Remove a site: its accounts are deleted on the fediverse (a Delete to every
+    /// follower), then it is no longer served and its folder is moved to sites/.removed/.
+    /// Asks for the host name again unless --yes.
+    Remove(crate::hosting::SiteRemoveArgs),
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -433,6 +438,9 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Site {
+            command: SiteCommand::Remove(args),
+        } => remove_site(args).await,
         Command::Post(args) => {
             let url = post(args).await?;
             println!("{url}");
@@ -447,6 +455,34 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { command } => admin::run(command).await,
         Command::Demo(args) => crate::demo::run(args).await,
     }
+}
+
+/// `kentongan site remove`: checks the site may go, asks for its name again (unless
+/// `--yes`), then queues its Deletes and marks it leaving.
+async fn remove_site(args: crate::hosting::SiteRemoveArgs) -> anyhow::Result<()> {
+    use crate::{hosting::leaving, strings};
+    use std::io::Write;
+    let site = leaving::removable(&args.dir, &args.host)?;
+    if !args.yes {
+        let prompt = strings::REMOVE_CONFIRM;
+        eprint!(
+            "{}\n{}\n> ",
+            prompt.id.replace("{host}", &site.domain),
+            prompt.en.replace("{host}", &site.domain)
+        );
+        std::io::stderr().flush().context("writing the question")?;
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("reading the answer")?;
+        if answer.trim().trim_end_matches('.').to_ascii_lowercase() != site.domain {
+            let refused = strings::REMOVE_NOT_CONFIRMED;
+            anyhow::bail!("{} / {}", refused.id, refused.en);
+        }
+    }
+    let started = leaving::begin(&args.dir, &site.domain).await?;
+    println!("{}", leaving::report(&started));
+    Ok(())
 }
 
 /// What `init` and `site add` made that is shown once and never stored in clear.

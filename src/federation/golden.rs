@@ -261,6 +261,11 @@ fn documents() -> Vec<(&'static str, Value)> {
         ("create-answer-public", answer_create(false)),
         ("create-answer-direct", answer_create(true)),
         ("delete", render(ActivityKind::Delete, Some(&deleted), None)),
+        ("delete-actor", render(ActivityKind::Delete, None, None)),
+        (
+            "actor-tombstone",
+            render::actor_tombstone(&village, AT + 120_000),
+        ),
         (
             "accept",
             render(ActivityKind::Accept, None, Some(follow_in)),

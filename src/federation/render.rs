@@ -11,8 +11,8 @@ use super::protocol::{
     activities::{Activity, Kind},
     collections::{Collection, CollectionPage, OrderedCollection, OrderedCollectionPage},
     objects::{
-        Actor, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor, Mention, Note, Picture,
-        Place, Preview, PropertyValue, PublicKey, Tombstone,
+        Actor, ActorTombstone, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor, Mention,
+        Note, Picture, Place, Preview, PropertyValue, PublicKey, Tombstone,
     },
 };
 use crate::{
@@ -368,6 +368,24 @@ fn tombstone_object(post: &PostRecord, urls: &Urls) -> Tombstone {
     }
 }
 
+/// A removed site's account, as its URL answers (410) while the Deletes are sent: a
+/// `Tombstone` that still names the account's public key, so that a server which did not
+/// keep the key can check the signature of the Delete it is being sent rather than drop
+/// it as unverifiable.
+pub fn actor_tombstone(actor: &ActorRecord, deleted_at: i64) -> Value {
+    let document = ActorTombstone {
+        id: actor.ap_id.clone(),
+        kind: "Tombstone",
+        former_type: actor.kind.clone(),
+        deleted: to_rfc3339(deleted_at),
+        public_key: public_key(actor),
+    };
+    with_context(
+        document,
+        json!([AS_CONTEXT, "https://w3id.org/security/v1"]),
+    )
+}
+
 /// The village's answer to a resident's ticket as a Note in their thread, mentioning
 /// them: public (and to the village's followers) when their message was, to them alone
 /// when it was a direct message. `None` when the ticket has no fediverse author.
@@ -535,6 +553,14 @@ pub fn activity(
                 document.updated = Some(crate::clock::to_rfc3339_ms(activity.created_at));
             }
             serde_json::to_value(document)?
+        }
+        ActivityKind::Delete if activity.post_id.is_none() => {
+            // The account itself (its site removed), as Mastodon deletes an account: the
+            // actor as its own object, to everyone, nothing else. Decided by the row, not
+            // by a post that could not be read: that must never delete the account.
+            let mut delete = Activity::new(id, Kind::Delete, by, by.to_string());
+            delete.to = Some(to_everyone);
+            serde_json::to_value(delete)?
         }
         ActivityKind::Delete => {
             let post = post.context("a Delete without its post")?;

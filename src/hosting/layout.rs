@@ -1,7 +1,8 @@
 //! Where a hosting node keeps its sites: the first at the root of the data directory (as
 //! `kentongan init` leaves it, so every node is a hosting node of one site), every other
 //! in `sites/<host>/`, itself a complete data directory that can be served alone or moved
-//! to another node. Finding the site a command names (`--site HOST`), adding and listing.
+//! to another node. Finding the site a command names (`--site HOST`), adding and listing
+//! (removing is `leaving`'s).
 
 use crate::{
     config::{CONFIG_FILE, Config, RawConfig, Role},
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 pub const SITES_DIR: &str = "sites";
 
 /// The data directories of the sites `dir` holds: `dir` itself when it holds a node,
-/// then each folder of `sites/` that holds a config, by name.
+/// then each folder of `sites/` that holds a config, by name (a site being removed
+/// included, until it is moved to `sites/.removed/`).
 pub fn site_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
     if dir.join(CONFIG_FILE).exists() {
@@ -33,7 +35,11 @@ pub fn site_dirs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let path = entry
             .with_context(|| format!("reading {}", hosted.display()))?
             .path();
-        if path.join(CONFIG_FILE).exists() {
+        // `.removed` and other dot folders are never sites.
+        let hidden = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'));
+        if !hidden && path.join(CONFIG_FILE).exists() {
             found.push(path);
         }
     }

@@ -5,13 +5,17 @@
 //! opened by a request, by its work falling due or by a wake-up from another process
 //! (`kentongan post` on the same directory), and closed again when idle. A site added
 //! while serving is served within seconds; a removed one is closed. A site that fails to
-//! open is logged and answered 503: it never stops the others.
+//! open is logged and answered 503: it never stops the others. A site being removed
+//! (`leaving`: `kentongan site remove`) is kept open and served as leaving until its
+//! Deletes are sent, then closed, its host answered 421 and its folder moved to
+//! `sites/.removed/`.
 //!
 //! Entry-level room: it opens sites through `app::Site`, and knows nothing of what a site
 //! does inside.
 
 pub mod archive;
 pub mod layout;
+pub mod leaving;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
 use anyhow::Context;
@@ -22,7 +26,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{
         Arc, RwLock,
@@ -34,6 +38,7 @@ use tower::ServiceExt;
 
 pub use archive::{ExportArgs, ImportArgs, export, import};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
+pub use leaving::SiteRemoveArgs;
 
 /// How often `serve` looks for sites added or removed, opens the sites whose work fell
 /// due and closes the idle ones.
@@ -70,6 +75,9 @@ impl Default for HostingOptions {
 pub struct Sites {
     /// Host (as configured: `desa.example`, or `localhost:8081` in local mode) → site.
     by_host: Arc<RwLock<HashMap<String, Arc<Entry>>>>,
+    /// Hosts of sites removed while this process runs: 421 even when one site remains
+    /// (which otherwise answers every host).
+    retired: Arc<RwLock<HashSet<String>>>,
     options: HostingOptions,
     /// Folders whose config could not be read, with its modification time: tried again
     /// only once the config changed, so a broken site does not flood the log.
@@ -127,7 +135,11 @@ impl Entry {
         }
         let mut config = Config::load(&self.dir)?;
         adjust(&mut config);
-        let site = Site::open(config).await?;
+        let site = if leaving::is_leaving(&self.dir) {
+            Site::open_leaving(config).await?
+        } else {
+            Site::open(config).await?
+        };
         let router = site.router.clone();
         *self
             .router
@@ -142,6 +154,10 @@ impl Entry {
     /// within that time, remembering when its work is next due.
     async fn close_if_idle(&self, now: i64, idle: i64) {
         if self.always_open || now - self.last_used.load(Ordering::Relaxed) < idle {
+            return;
+        }
+        if leaving::is_leaving(&self.dir) {
+            // Its Deletes go out first; it is put aside, not closed, once they have.
             return;
         }
         let mut slot = self.site.lock().await;
@@ -213,6 +229,7 @@ impl Sites {
     pub async fn open_all(dir: &Path, options: HostingOptions) -> anyhow::Result<Self> {
         let sites = Self {
             by_host: Default::default(),
+            retired: Default::default(),
             options,
             unreadable: Default::default(),
         };
@@ -233,6 +250,11 @@ impl Sites {
     }
 
     fn add_entry(&self, dir: PathBuf, domain: String, always_open: bool) -> Arc<Entry> {
+        // A host removed earlier and added again is served again.
+        self.retired
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&domain);
         let entry = Arc::new(Entry {
             dir,
             domain: domain.clone(),
@@ -255,6 +277,81 @@ impl Sites {
     pub async fn rescan(&self, dir: &Path) {
         self.follow_folders(dir).await;
         self.tend().await;
+        self.follow_removals(dir).await;
+    }
+
+    /// Serves as leaving the sites marked since they opened (opening them: their Deletes
+    /// must go out), and puts aside the leaving ones whose queue is empty.
+    async fn follow_removals(&self, dir: &Path) {
+        for entry in self.entries() {
+            if !leaving::is_leaving(&entry.dir) {
+                continue;
+            }
+            if let Err(err) = entry.open(self.options.adjust).await {
+                tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a removed site could not be opened to send its Deletes");
+                continue;
+            }
+            let mut slot = entry.site.lock().await;
+            let Some(site) = slot.as_mut() else {
+                continue;
+            };
+            if !site.is_leaving() {
+                match site.leave().await {
+                    Ok(()) => {
+                        *entry
+                            .router
+                            .write()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                            Some(site.router.clone());
+                        tracing::info!(domain = %entry.domain, "site is being removed: sending the Deletes of its accounts");
+                    }
+                    Err(err) => {
+                        tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "cannot serve a removed site as leaving; trying again");
+                        continue;
+                    }
+                }
+            }
+            match site.state.store.count_pending_deliveries().await {
+                Ok(0) => {}
+                Ok(pending) => {
+                    tracing::debug!(domain = %entry.domain, pending, "a removed site still has deliveries to make");
+                    continue;
+                }
+                Err(err) => {
+                    tracing::warn!(domain = %entry.domain, error = %format!("{err:#}"), "cannot count a removed site's deliveries");
+                    continue;
+                }
+            }
+            let Some(site) = slot.take() else {
+                continue;
+            };
+            *entry
+                .router
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            self.by_host
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(&entry.domain);
+            self.retired
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(entry.domain.clone());
+            match leaving::retire(dir, site).await {
+                Ok(target) => {
+                    tracing::info!(domain = %entry.domain, folder = %target.display(), "site removed: its Deletes are sent and it is no longer served");
+                }
+                Err(err) => {
+                    // Not taken in again until its config changes, so a failure repeats
+                    // once, not every rescan.
+                    tracing::error!(domain = %entry.domain, dir = %entry.dir.display(), error = %format!("{err:#}"), "a removed site could not be put aside; it is no longer served");
+                    self.unreadable
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .insert(entry.dir.clone(), config_mtime(&entry.dir));
+                }
+            }
+        }
     }
 
     /// Takes in the sites that appeared in `dir` (reading their configs only) and lets go
@@ -615,15 +712,29 @@ impl Drop for InFlight {
 /// answers every host as it always did; with several, an unknown host gets 421
 /// (Misdirected Request): the name points at this server, but no site here has it.
 async fn dispatch(State(sites): State<Sites>, request: Request) -> Response {
+    let host = host_of(&request);
+    let retired = host.as_ref().is_some_and(|host| {
+        let retired = sites
+            .retired
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        !retired.is_empty()
+            && (retired.contains(host)
+                || host
+                    .rsplit_once(':')
+                    .is_some_and(|(name, _)| retired.contains(name)))
+    });
     let entry = {
         let by_host = sites
             .by_host
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if by_host.len() == 1 {
+        if retired {
+            None
+        } else if by_host.len() == 1 {
             by_host.values().next().cloned()
         } else {
-            host_of(&request).and_then(|host| {
+            host.and_then(|host| {
                 by_host.get(&host).cloned().or_else(|| {
                     // `desa.example:443` from a client that writes the default port.
                     let (name, _port) = host.rsplit_once(':')?;

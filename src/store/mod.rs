@@ -19,7 +19,9 @@ mod drafts;
 mod feeds;
 mod inbox;
 mod lease;
+mod leaving;
 mod login_failures;
+mod metrics;
 mod moderation;
 mod monitoring;
 mod post_reads;
@@ -44,6 +46,7 @@ pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, P
 pub use drafts::{DraftRecord, NewDraft};
 pub use inbox::{Enqueued, NewInboxActivity};
 pub use login_failures::{LoginCounter, LoginPairCounter};
+pub use metrics::OperationCounts;
 pub use moderation::{
     BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, REPLIES_PAGE_SIZE,
     TicketModeration,

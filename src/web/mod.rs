@@ -7,7 +7,9 @@ pub mod admin;
 pub mod api;
 pub mod client;
 pub mod forms;
+pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod monitoring;
 pub mod negotiate;
 pub mod objects;
@@ -69,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(monitoring::routes())
         .merge(portal::routes())
+        .merge(health::routes())
+        .merge(metrics::routes())
         .layer(axum::middleware::from_fn(signed_fetch))
 }
 

@@ -1,11 +1,14 @@
 //! Regency hosting (issue 13, docs/adr/0002): one process serving several sites of one
 //! data directory, each chosen by the request's host, each with its own actor, admin
 //! accounts, sessions, API tokens and posts. A site added while the node serves is
-//! served within seconds; a host the node does not have is answered 421.
+//! served within seconds; a host the node does not have is answered 421. A site removed
+//! tells its followers (a Delete of each account) before it goes.
 
 use crate::support::{
-    Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
-    peer::Peer, production, session::Browser,
+    AP, Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
+    peer::{Behaviour, Peer},
+    production,
+    session::Browser,
 };
 use clap::Parser;
 use kentongan::{
@@ -469,6 +472,185 @@ async fn opened_when_needed(backend: Backend) {
     })
     .await;
 
+    node.stop().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_removed_site_tells_its_followers_and_is_put_aside() {
+    on_every_backend(removed_site).await;
+}
+
+/// `kentongan site remove` from another process, as an operator runs it, with `answer`
+/// typed at its question (`None`: `--yes`); its exit status and what it printed.
+async fn site_remove(dir: &std::path::Path, host: &str, answer: Option<&str>) -> (bool, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"));
+    command
+        .args(["site", "remove", "--dir"])
+        .arg(dir)
+        .arg(host)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if answer.is_none() {
+        command.arg("--yes");
+    }
+    let mut child = command.spawn().expect("run kentongan site remove");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{}\n", answer.unwrap_or_default()).as_bytes())
+        .await
+        .expect("answer");
+    drop(stdin);
+    let output = child
+        .wait_with_output()
+        .await
+        .expect("kentongan site remove");
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// A village hosted beside the node's first site, followed by a resident, is removed
+/// while the node serves: the follower gets the village account's Delete, signed with
+/// its key (served meanwhile in the 410 tombstone of the account's URL), then the host
+/// is no longer served (421) and the village's folder waits under `sites/.removed/`.
+/// The village's second address here is a second loopback port of the same node, since
+/// a resident's server resolves `localhost` only.
+async fn removed_site(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("data directory");
+    let (listener, port) = loopback_listener().await;
+    let (second_listener, second_port) = loopback_listener().await;
+    let first_host = format!("localhost:{port}");
+    init_portal(dir.path(), first_host.clone(), port, &db, true).await;
+    let host = format!("localhost:{second_port}");
+    add(SiteAddArgs {
+        dir: dir.path().to_path_buf(),
+        domain: host.clone(),
+        username: "desab".into(),
+        name: "Desa B".into(),
+        role: Role::Village,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("site add");
+    let node = HostingNode::start(dir.path(), listener)
+        .await
+        .expect("serve");
+    let second = kentongan::app::spawn_server(second_listener, node.sites.router());
+    let base = format!("http://{host}");
+    let actor = format!("{base}/u/desab");
+
+    let resident = Peer::start(true).await;
+    let follow = resident.follow("warga", &actor);
+    let (status, body) = resident
+        .send("warga", &format!("{actor}/inbox"), &follow)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the village's Accept", WAIT, || async {
+        resident.received_of("Accept").into_iter().next()
+    })
+    .await;
+
+    // Refused: a name typed wrong, and the node's first site while another remains.
+    let (ok, said) = site_remove(dir.path(), &host, Some("localhost")).await;
+    assert!(!ok && said.contains("nothing was removed"), "{said}");
+    let (ok, said) = site_remove(dir.path(), &first_host, None).await;
+    assert!(!ok && said.contains("first site"), "{said}");
+    let folder = dir.path().join("sites").join(host.replace(':', "_"));
+    assert!(!folder.join("LEAVING").exists());
+    assert_eq!(status_of(&client(), &actor).await, 200);
+
+    // The resident's server answers slowly, so the site is seen leaving meanwhile.
+    resident.set_behaviour(Behaviour::Slow(std::time::Duration::from_secs(4)));
+    let (ok, said) = site_remove(dir.path(), &host, Some(&host)).await;
+    assert!(ok, "{said}");
+    assert!(said.contains("queued to 1 followers' inboxes"), "{said}");
+    assert!(said.contains("The running server sends them now"), "{said}");
+    assert!(said.contains("sites/.removed/"), "{said}");
+    let tombstone = eventually("the account's URL to answer 410 Gone", WAIT, || async {
+        let answer = client()
+            .get(&actor)
+            .header("accept", AP)
+            .send()
+            .await
+            .ok()?;
+        if answer.status().as_u16() != 410 {
+            return None;
+        }
+        answer.json::<serde_json::Value>().await.ok()
+    })
+    .await;
+    assert_eq!(tombstone["type"], "Tombstone");
+    assert_eq!(tombstone["id"], actor);
+    assert_eq!(tombstone["formerType"], "Organization");
+    assert!(tombstone["publicKey"]["publicKeyPem"].is_string());
+    assert_eq!(status_of(&client(), &format!("{base}/")).await, 410);
+
+    let delete = eventually("the Delete of the account", WAIT, || async {
+        resident.received_of("Delete").into_iter().next()
+    })
+    .await;
+    assert_eq!(delete.activity["actor"], actor);
+    assert_eq!(delete.activity["object"], actor);
+    assert_eq!(
+        delete.activity["to"],
+        serde_json::json!(["https://www.w3.org/ns/activitystreams#Public"])
+    );
+    assert_eq!(delete.path, "/inbox", "to the shared inbox");
+    assert!(delete.signature_verified, "signed with the account's key");
+
+    // Once it is delivered, the site is closed and its folder put aside.
+    eventually("the host to be no longer served", WAIT, || async {
+        (status_of(&client(), &actor).await == 421).then_some(())
+    })
+    .await;
+    let removed = dir.path().join("sites/.removed");
+    let kept = eventually("the folder to be moved, with its note", WAIT, || async {
+        let moved: Vec<_> = std::fs::read_dir(&removed)
+            .ok()?
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        (!folder.exists() && moved.len() == 1 && moved[0].join("REMOVED.txt").exists())
+            .then(|| moved[0].clone())
+    })
+    .await;
+    let name = kept
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        name.starts_with(&format!("localhost_{second_port}-")),
+        "{name}"
+    );
+    assert!(kept.join("kentongan.toml").exists());
+    let note = std::fs::read_to_string(kept.join("REMOVED.txt")).expect("the note");
+    assert!(note.contains(&host), "{note}");
+    if let Some(url) = &db.url {
+        let pool = sqlx::PgPool::connect(url).await.expect("PostgreSQL");
+        let schemas: Vec<String> = sqlx::query_scalar(
+            "SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE 'removed_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("schemas");
+        pool.close().await;
+        assert_eq!(schemas.len(), 1, "{schemas:?}");
+        assert!(note.contains(&schemas[0]), "{note}");
+    }
+    // The first site is served as before; the removed one is gone from the list.
+    assert_eq!(
+        status_of(&client(), &format!("http://{first_host}/u/kabupaten")).await,
+        200
+    );
+    let sites = kentongan::hosting::list(dir.path()).expect("site list");
+    assert_eq!(sites.len(), 1);
+
+    resident.stop();
+    second.abort();
     node.stop().await;
     db.drop_database().await;
 }

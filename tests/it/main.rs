@@ -25,6 +25,7 @@ mod hosting;
 mod hosting_archive;
 mod interop_fedify;
 mod monitoring;
+mod operations;
 mod portal;
 mod profile;
 mod roles;

@@ -183,6 +183,19 @@ pub struct Place {
     pub name: String,
 }
 
+/// What a removed site's account leaves while its Deletes are sent: its key stays
+/// readable, so that the Deletes can be checked.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorTombstone {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub former_type: String,
+    pub deleted: String,
+    pub public_key: PublicKey,
+}
+
 /// What a deleted post leaves.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
