@@ -299,7 +299,16 @@ async fn main() -> Result<()> {
             floor.rss_after_requests_kib,
             many.rss_after_requests_kib,
         ),
-        ("RSS idle", floor.rss_idle_kib, many.rss_idle_kib),
+        (
+            "RSS idle, every site still open",
+            floor.rss_idle_kib,
+            many.rss_idle_kib,
+        ),
+        (
+            "RSS idle, quiet villages closed",
+            floor.rss_closed_kib,
+            many.rss_closed_kib,
+        ),
     ] {
         println!("| {label} | {} | {} | {} |", mib(a), mib(b), per_site(a, b));
     }
