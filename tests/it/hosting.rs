@@ -36,6 +36,28 @@ fn client_for(names: &[&str], port: u16) -> reqwest::Client {
         .expect("client")
 }
 
+/// `kentongan post --dir DIR --site SITE`, as an operator runs it beside the node (in this
+/// process; it wakes the node through the directory's wake socket).
+async fn post_from_the_command_line(dir: &Path, site: &str, title: &str) {
+    kentongan::cli::run(
+        kentongan::cli::Cli::try_parse_from([
+            "kentongan",
+            "post",
+            "--dir",
+            dir.to_str().expect("path"),
+            "--site",
+            site,
+            "--title",
+            title,
+            "--body",
+            "Di balai desa.",
+        ])
+        .expect("arguments"),
+    )
+    .await
+    .expect("kentongan post");
+}
+
 async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
     client
         .get(url)
@@ -346,23 +368,7 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
         (!node.sites.is_open(&village_name)).then_some(())
     })
     .await;
-    kentongan::cli::run(
-        kentongan::cli::Cli::try_parse_from([
-            "kentongan",
-            "post",
-            "--dir",
-            dir.path().to_str().expect("path"),
-            "--site",
-            &village_name,
-            "--title",
-            "Posyandu bulan ini",
-            "--body",
-            "Hari Sabtu di balai desa.",
-        ])
-        .expect("arguments"),
-    )
-    .await
-    .expect("kentongan post");
+    post_from_the_command_line(dir.path(), &village_name, "Posyandu bulan ini").await;
     let woken = eventually(
         "the post written while closed, at the resident",
         WAIT,
@@ -448,23 +454,7 @@ async fn opened_when_needed(backend: Backend) {
     })
     .await;
 
-    kentongan::cli::run(
-        kentongan::cli::Cli::try_parse_from([
-            "kentongan",
-            "post",
-            "--dir",
-            dir.path().to_str().expect("path"),
-            "--site",
-            &village,
-            "--title",
-            "Kerja bakti",
-            "--body",
-            "Minggu pagi.",
-        ])
-        .expect("arguments"),
-    )
-    .await
-    .expect("kentongan post");
+    post_from_the_command_line(dir.path(), &village, "Kerja bakti").await;
     // Nothing is due at the village (it has no followers) and no request came: only the
     // wake-up from the command line opens it.
     eventually("the village woken by the command line", WAIT, || async {
