@@ -42,9 +42,17 @@ pub struct SiteDir {
 }
 
 impl SiteDir {
-    /// The site's own data directory.
+    /// The site's own data directory. A site being removed is refused: a post written
+    /// there now would follow the Deletes its followers were sent.
     pub fn resolve(&self) -> anyhow::Result<PathBuf> {
-        crate::hosting::find(&self.path, self.site.as_deref())
+        let dir = crate::hosting::find(&self.path, self.site.as_deref())?;
+        if crate::hosting::leaving::is_leaving(&dir) {
+            anyhow::bail!(
+                "the site in {} is being removed (kentongan site remove); commands no longer act on it",
+                dir.display()
+            );
+        }
+        Ok(dir)
     }
 }
 

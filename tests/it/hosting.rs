@@ -560,6 +560,22 @@ async fn removed_site(backend: Backend) {
     assert!(said.contains("queued to 1 followers' inboxes"), "{said}");
     assert!(said.contains("The running server sends them now"), "{said}");
     assert!(said.contains("sites/.removed/"), "{said}");
+    // Nothing more is written for a site being removed.
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(["post", "--title", "Terlambat", "--body", "Isi.", "--dir"])
+        .arg(dir.path())
+        .args(["--site", &host])
+        .output()
+        .await
+        .expect("run kentongan post");
+    assert!(!refused.status.success());
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    // (Or, on a slow machine, already put aside: no site of that name any more.)
+    assert!(
+        reason.contains("is being removed") || reason.contains("holds no site"),
+        "{reason}"
+    );
+    assert_eq!(reason.trim().lines().count(), 1, "{reason}");
     let tombstone = eventually("the account's URL to answer 410 Gone", WAIT, || async {
         let answer = client()
             .get(&actor)
