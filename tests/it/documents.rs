@@ -189,12 +189,12 @@ async fn published_listed_and_federated(backend: Backend) {
     assert!(bytes.starts_with(&[0xff, 0xd8]));
 
     // Followers get a Create whose Note carries the document and a plain link to it.
+    // By the document it carries: "Realisasi APBDes Sukamaju" is federated too, and its
+    // Create may arrive first (deliveries run in parallel).
     let create = eventually("the Create of the APBDes", WAIT, || async {
-        peer.received_of("Create").into_iter().find(|r| {
-            r.activity["object"]["content"]
-                .to_string()
-                .contains("APBDes Sukamaju")
-        })
+        peer.received_of("Create")
+            .into_iter()
+            .find(|r| r.activity["object"]["attachment"][0]["name"] == "APBDes Sukamaju")
     })
     .await;
     assert!(create.signature_verified);
