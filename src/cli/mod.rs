@@ -488,6 +488,18 @@ async fn remove_site(args: crate::hosting::SiteRemoveArgs) -> anyhow::Result<()>
             anyhow::bail!("{} / {}", refused.id, refused.en);
         }
     }
+    if args.moved {
+        let folder = leaving::set_aside_moved(&args.dir, &site.domain).await?;
+        let done = strings::MOVED_DONE;
+        for text in [done.id, done.en] {
+            println!(
+                "{}",
+                text.replace("{host}", &site.domain)
+                    .replace("{folder}", &folder.display().to_string())
+            );
+        }
+        return Ok(());
+    }
     let started = leaving::begin(&args.dir, &site.domain).await?;
     println!("{}", leaving::report(&started));
     Ok(())

@@ -107,6 +107,8 @@ struct Entry {
 
 /// What every site of the node is opened with.
 struct Opening {
+    /// The node's data directory, where its first site is.
+    node_dir: PathBuf,
     /// [`HostingOptions::adjust`].
     adjust: fn(&mut Config),
     /// One HTTP client for every site whose network settings agree (they do unless an
@@ -120,6 +122,7 @@ struct Opening {
 
 impl Opening {
     fn config(&self, dir: &Path) -> anyhow::Result<Config> {
+        layout::refuse_shared_database(&self.node_dir, dir)?;
         let mut config = Config::load(dir)?;
         config.user_agent_url = self.user_agent_url.clone();
         (self.adjust)(&mut config);
@@ -256,6 +259,7 @@ impl Sites {
             retired: Default::default(),
             options,
             opening: Arc::new(Opening {
+                node_dir: dir.to_path_buf(),
                 adjust: options.adjust,
                 clients: HttpClients::default(),
                 user_agent_url: first.base_url.clone(),
@@ -398,6 +402,11 @@ impl Sites {
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .remove(&entry.domain);
+                // Its host is answered 421 from now on, even when one site remains.
+                self.retired
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(entry.domain.clone());
                 entry.close().await;
                 tracing::info!(domain = %entry.domain, "site removed; no longer served");
             }

@@ -477,3 +477,41 @@ async fn flooded_inbox(backend: Backend) {
     }
     hosting.stop().await;
 }
+
+/// `KENTONGAN_DATABASE_URL` names one database for the whole process: the node's first
+/// site may use it, a hosted site only with a schema of its own there (PostgreSQL), never
+/// by reading and writing the first site's rows.
+#[tokio::test]
+async fn one_database_url_for_the_process_is_refused_for_a_hosted_site_without_its_own_schema() {
+    let prepared = Prepared::new(&Backend::Sqlite, &["desaa"]).await;
+    let node_dir = prepared.dir.path();
+    let first_db = format!("sqlite://{}", node_dir.join("kentongan.db").display());
+    let post = |site: Option<&str>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"));
+        command
+            .args(["post", "--title", "Kabar", "--body", "Isi.", "--dir"])
+            .arg(node_dir)
+            .env("KENTONGAN_DATABASE_URL", &first_db);
+        if let Some(site) = site {
+            command.args(["--site", site]);
+        }
+        command.output()
+    };
+    let refused = post(Some(&prepared.villages[0].host)).await.expect("run");
+    assert!(!refused.status.success());
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        reason.contains("KENTONGAN_DATABASE_URL") && reason.contains("no schema of its own"),
+        "{reason}"
+    );
+    let first_host = kentongan::hosting::list(node_dir).expect("sites")[0]
+        .domain
+        .clone();
+    let accepted = post(Some(&first_host)).await.expect("run");
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    prepared.db.drop_database().await;
+}
