@@ -14,6 +14,7 @@
 //! does inside.
 
 pub mod archive;
+pub mod backup;
 pub mod layout;
 pub mod leaving;
 
@@ -37,6 +38,7 @@ use std::{
 use tower::ServiceExt;
 
 pub use archive::{ExportArgs, ImportArgs, export, import};
+pub use backup::{BackupArgs, RestoreArgs, backup, restore};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 pub use leaving::SiteRemoveArgs;
 

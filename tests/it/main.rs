@@ -10,6 +10,7 @@ mod aspiration_privacy;
 mod aspirations;
 mod aspirations_desk;
 mod aspirations_moderation;
+mod backup;
 mod browser;
 mod cli;
 mod delivery;
