@@ -111,6 +111,10 @@ pub enum Command {
     /// Make a new node, in an empty directory, from a file `kentongan backup` wrote: the
     /// same sites, pages, ids and keys.
     Restore(crate::hosting::RestoreArgs),
+    /// Check every site of the node (config, database and migrations, file permissions,
+    /// free disk, clock, and in production the proxy) and say how to fix each problem.
+    /// Fails when a check fails.
+    Doctor(crate::hosting::DoctorArgs),
 }
 
 #[derive(Args, Debug)]
@@ -471,6 +475,22 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => {
             let done = crate::hosting::backup(args).await?;
             print_backup(&done);
+            Ok(())
+        }
+        Command::Doctor(args) => {
+            let report = crate::hosting::doctor(&args).await?;
+            for finding in &report.findings {
+                println!("{}", finding.line());
+            }
+            let failed = report.failed();
+            if failed > 0 {
+                let words = crate::strings::DOCTOR_SUMMARY_FAILED;
+                anyhow::bail!(
+                    "{} / {}",
+                    words.id.replace("{failed}", &failed.to_string()),
+                    words.en.replace("{failed}", &failed.to_string())
+                );
+            }
             Ok(())
         }
         Command::Restore(args) => {

@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod backup;
+pub mod doctor;
 pub mod layout;
 pub mod leaving;
 
@@ -39,6 +40,7 @@ use tower::ServiceExt;
 
 pub use archive::{ExportArgs, ImportArgs, export, import};
 pub use backup::{BackupArgs, RestoreArgs, backup, restore};
+pub use doctor::{DoctorArgs, doctor};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 pub use leaving::SiteRemoveArgs;
 
