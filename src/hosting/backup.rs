@@ -270,13 +270,12 @@ fn node_config_text(dir: &Path) -> anyhow::Result<Vec<u8>> {
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
-    if let Some(toml::Value::String(url)) = table.get_mut("database_url") {
-        if let Ok(mut parsed) = url::Url::parse(url) {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("REDACTED"));
-                *url = parsed.to_string();
-            }
-        }
+    if let Some(toml::Value::String(url)) = table.get_mut("database_url")
+        && let Ok(mut parsed) = url::Url::parse(url)
+        && parsed.password().is_some()
+    {
+        let _ = parsed.set_password(Some("REDACTED"));
+        *url = parsed.to_string();
     }
     let text = toml::to_string(&table).context("writing the node's config")?;
     Ok(format!(

@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod delivery;
 mod dependencies;
+mod doctor;
 mod documents;
 mod editor;
 mod editorial;
