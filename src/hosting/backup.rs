@@ -27,8 +27,9 @@
 //! anything under `sites/.removed/`: a restored copy would bring back an account its
 //! followers were told is gone.
 //!
-//! `restore` checks the whole file (format, every SHA-256, every site's manifest) before
-//! it writes anything, into an empty or new directory only; then imports the first site
+//! `restore` checks the whole file (format, every SHA-256, every site's manifest), unpacked
+//! in a scratch folder beside it, before it writes anything into the new node's directory
+//! (an empty or new one only); then imports the first site
 //! as a new node and every other as a site of it (`archive::import`). If one fails, what
 //! the earlier ones made is removed again: the directory and the tables.
 
@@ -396,6 +397,12 @@ fn write_backup(
 /// (see the module's comment).
 #[tracing::instrument(skip_all, fields(from = %args.from.display()))]
 pub async fn restore(args: RestoreArgs) -> anyhow::Result<Restored> {
+    // The variable would take every restored site's database over from --database-url.
+    if std::env::var("KENTONGAN_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        anyhow::bail!(
+            "KENTONGAN_DATABASE_URL is set; unset it while restoring (the new node's database is the one --database-url names)"
+        );
+    }
     let file = fs::File::open(&args.from)
         .with_context(|| format!("cannot read {}", args.from.display()))?;
     let existed = match fs::read_dir(&args.dir) {
@@ -411,14 +418,12 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<Restored> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => false,
         Err(err) => return Err(err).with_context(|| format!("reading {}", args.dir.display())),
     };
-    // The unpacked backup waits beside the new directory, on the same file system.
-    let parent = match args.dir.parent() {
+    // The unpacked backup waits beside the backup file: a folder the operator writes to
+    // already (the new directory's parent, such as /var/lib, may not be).
+    let parent = match args.from.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    if !parent.is_dir() {
-        anyhow::bail!("{} is not a folder that exists", parent.display());
-    }
     let scratch = Scratch::create(&parent, ".kentongan-restore-")?;
     let unpacked = tokio::task::spawn_blocking({
         let into = scratch.path.clone();
