@@ -4,14 +4,18 @@
 //! served on the same address, has every post committed before the backup began at the
 //! same address (the same public id), and each site's actor has the same key. A backup
 //! cut short or changed is refused with a clear error and writes nothing; a directory
-//! that is not empty is refused; a PostgreSQL node's backup needs `--database-url`.
+//! that is not empty is refused; a PostgreSQL node's backup needs `--database-url`; a site
+//! being removed is left out.
 
-use crate::support::{AP, Backend, TestDb, WAIT, eventually, loopback_listener, on_every_backend};
+use crate::support::{
+    AP, Backend, TestDb, WAIT, eventually, loopback_listener, on_every_backend, session::png,
+};
 use clap::Parser;
 use kentongan::{
     cli::{InitArgs, init},
     config::Role,
     hosting::{BackupArgs, HostingNode, RestoreArgs, SiteAddArgs, add, backup, restore},
+    media::{MediaStore, process_upload},
 };
 use serde_json::{Value, json};
 use std::{
@@ -159,6 +163,22 @@ async fn backed_up_while_serving(backend: Backend) {
 
     let stop = Arc::new(AtomicBool::new(false));
     let committed: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    // A photo in the village's media, served before and after.
+    let village_dir = dir.join("sites").join(format!("desa-b.localhost_{port}"));
+    let stored = MediaStore::new(&village_dir)
+        .save(&process_upload(&png(64, 48)).expect("process"))
+        .expect("save");
+    let photo_url = format!("{}/media/{}", sites[1].base, stored.file_name("large"));
+    let photo = client
+        .get(&photo_url)
+        .send()
+        .await
+        .expect("GET the photo")
+        .bytes()
+        .await
+        .expect("photo");
+    assert!(!photo.is_empty());
+
     let writer = keep_posting(
         client.clone(),
         sites.clone(),
@@ -266,6 +286,13 @@ async fn backed_up_while_serving(backend: Backend) {
             site.base
         );
     }
+    let response = client.get(&photo_url).send().await.expect("GET the photo");
+    assert_eq!(response.status(), 200, "the village's photo is restored");
+    assert_eq!(
+        response.bytes().await.expect("photo"),
+        photo,
+        "byte for byte"
+    );
     let restored_sites = kentongan::hosting::list(&restored).expect("list");
     assert_eq!(restored_sites.len(), 2);
     assert_eq!(restored_sites[1].domain, format!("desa-b.localhost:{port}"));
@@ -302,13 +329,36 @@ async fn damaged(backend: Backend) {
     let dir = work.path().join("node");
     let (_listener, port) = loopback_listener().await;
     two_sites(&dir, port, &db).await;
+    // A third site being removed (its Deletes still going out) is left out, and said so.
+    let leaving = format!("pergi.localhost:{port}");
+    add(SiteAddArgs {
+        dir: dir.clone(),
+        domain: leaving.clone(),
+        username: "pergi".into(),
+        name: "Desa Pergi".into(),
+        role: Role::Village,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("site add");
+    std::fs::write(
+        dir.join("sites")
+            .join(leaving.replace(':', "_"))
+            .join(kentongan::hosting::leaving::LEAVING_FILE),
+        "",
+    )
+    .expect("mark the site leaving");
     let file = work.path().join("node.tar");
-    backup(BackupArgs {
+    let done = backup(BackupArgs {
         dir: dir.clone(),
         to: file.clone(),
     })
     .await
     .expect("backup");
+    assert_eq!(done.sites.len(), 2, "{:?}", done.sites);
+    assert!(done.sites.iter().all(|site| site.domain != leaving));
+    assert_eq!(done.left_out.len(), 1);
+    assert_eq!(done.left_out[0].domain, leaving);
     let whole = std::fs::read(&file).expect("read");
 
     let cut = work.path().join("cut.tar");
