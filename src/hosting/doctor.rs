@@ -17,13 +17,11 @@
 
 use super::layout;
 use crate::{
+    actors::INSTANCE_ACTOR_KIND,
     config::{CONFIG_FILE, Config},
     data_dir,
     disk::Space,
-    store::{
-        Store,
-        schema_state::{SchemaState, schema_state},
-    },
+    store::schema_state::{SchemaState, first_local_actor, schema_state},
     strings::{self, Text},
 };
 use clap::Args;
@@ -544,15 +542,18 @@ async fn proxy(scope: &str, config: &Config, schema: Option<&SchemaState>) -> Fi
             say(strings::PROXY_WAITS, &[]),
         );
     }
-    let actor = async {
-        let store = Store::open_unmigrated(config.database_url()).await?;
-        let actor = crate::actors::find_publishing_actor(&store, None).await;
-        store.close().await;
-        actor
-    }
-    .await;
-    let actor = match actor {
-        Ok(actor) => actor,
+    let actor = match first_local_actor(config.database_url(), INSTANCE_ACTOR_KIND).await {
+        Ok(Some(actor)) => actor,
+        Ok(None) => {
+            let error = "the site has no account".to_string();
+            return Finding::new(
+                Status::Failed,
+                scope,
+                check,
+                say(strings::DATABASE_UNREACHABLE, &[("error", &error)]),
+            )
+            .fix(say(strings::DATABASE_UNREACHABLE_FIX, &[]));
+        }
         Err(err) => {
             let error = one_line(&err);
             return Finding::new(

@@ -4,7 +4,8 @@
 //! and the right exit status: a config that does not parse, a database file readable by
 //! others, a pending migration, a database that cannot be reached. The clock is compared
 //! with a loopback server's `Date`. In production shape the WebFinger check goes through
-//! nginx with TLS and finds this node's actor and key; with the node stopped it fails.
+//! nginx with TLS and finds this node's actor and key; with the node stopped, or with
+//! the name answered by another node, it fails.
 //!
 //! Not tested: a folder the node cannot write to (the tests run as root, who writes
 //! anywhere) and a nearly full disk.
@@ -342,6 +343,29 @@ async fn doctor_finds_this_node_behind_the_proxy_in_production_shape() {
         assert_eq!(status_of(proxy), "gagal", "{proxy}");
         assert!(proxy.contains("502"), "{proxy}");
         assert!(proxy.contains("proxy_set_header Host $host"), "{proxy}");
+
+        // The name answered by another node (as after DNS pointed elsewhere): a node of
+        // the same account name, whose actor is not the one in this site's database.
+        let other = TestNode::start_in(&backend, Shape::Production, "desa-dokter").await;
+        let config = node.dir().join("kentongan.toml");
+        let text = std::fs::read_to_string(&config).expect("config");
+        let moved = text.replacen(
+            &format!("domain = \"{}\"", node.domain),
+            &format!("domain = \"{}\"", other.domain),
+            1,
+        );
+        assert_ne!(moved, text, "the config names its domain");
+        std::fs::write(&config, moved).expect("write config");
+        let (passed, lines) = doctor(node.dir(), &[]).await;
+        assert!(!passed, "{lines:#?}");
+        let proxy = line(&lines, &other.domain, "webfinger lewat proxy");
+        assert_eq!(status_of(proxy), "gagal", "{proxy}");
+        assert!(proxy.contains("dijawab server lain"), "{proxy}");
+        assert!(
+            proxy.contains(&node.actor_id()),
+            "names the actor expected: {proxy}"
+        );
+        other.stop().await;
         node.stop().await;
     })
     .await;
