@@ -14,6 +14,8 @@
 //! does inside.
 
 pub mod archive;
+pub mod backup;
+pub mod doctor;
 pub mod layout;
 pub mod leaving;
 
@@ -37,6 +39,8 @@ use std::{
 use tower::ServiceExt;
 
 pub use archive::{ExportArgs, ImportArgs, export, import};
+pub use backup::{BackupArgs, RestoreArgs, backup, restore};
+pub use doctor::{DoctorArgs, doctor};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 pub use leaving::SiteRemoveArgs;
 
