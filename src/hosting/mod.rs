@@ -16,6 +16,7 @@
 pub mod archive;
 pub mod layout;
 pub mod leaving;
+pub mod wordpress;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
 use anyhow::Context;

@@ -18,6 +18,7 @@ mod operations;
 mod profile;
 mod site;
 mod ticket_desk;
+mod wordpress;
 
 pub use admin::*;
 pub use aspirations::*;
@@ -30,6 +31,7 @@ pub use operations::*;
 pub use profile::*;
 pub use site::*;
 pub use ticket_desk::*;
+pub use wordpress::*;
 
 use std::{
     collections::{BTreeMap, HashMap},
