@@ -43,7 +43,9 @@ fn next_tag(text: &str, from: usize) -> Option<Tag<'_>> {
         };
         let name_len = rest
             .bytes()
-            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-')
+            .take_while(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-'
+            })
             .count();
         if name_len == 0 || !rest.as_bytes()[0].is_ascii_lowercase() {
             continue;
@@ -218,7 +220,10 @@ fn tags(html: &str) -> Vec<HtmlTag> {
             }
             attributes.push((key, value));
         }
-        let end = html[i..].find('>').map(|e| i + e + 1).unwrap_or(bytes.len());
+        let end = html[i..]
+            .find('>')
+            .map(|e| i + e + 1)
+            .unwrap_or(bytes.len());
         found.push(HtmlTag {
             start,
             end,
@@ -357,7 +362,10 @@ mod tests {
         assert!(!html.contains("wp:paragraph"), "{html}");
         assert!(html.contains("[lihat foto]"), "{html}");
         assert!(html.contains("https://video.example/x"), "{html}");
-        assert!(!html.contains("[embed]") && !html.contains("contact-form"), "{html}");
+        assert!(
+            !html.contains("[embed]") && !html.contains("contact-form"),
+            "{html}"
+        );
         assert!(
             html.contains("<figcaption>Warga bergotong royong</figcaption>"),
             "{html}"
@@ -375,7 +383,10 @@ mod tests {
         );
         assert_eq!(
             image_sources(&html),
-            vec!["https://old.example/a-300x200.jpg", "https://else.example/b.png"]
+            vec![
+                "https://old.example/a-300x200.jpg",
+                "https://else.example/b.png"
+            ]
         );
         let rewritten = rewrite_images(&html, &|src: &str| {
             src.starts_with("https://old.example/").then(|| NewImage {
@@ -393,7 +404,10 @@ mod tests {
             rewritten.contains("<a href=\"https://new.example/media/k-large.jpg\""),
             "{rewritten}"
         );
-        assert!(rewritten.contains("https://else.example/b.png"), "{rewritten}");
+        assert!(
+            rewritten.contains("https://else.example/b.png"),
+            "{rewritten}"
+        );
     }
 
     #[test]

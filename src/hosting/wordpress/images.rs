@@ -76,8 +76,7 @@ impl ImageSources {
         };
         let media = self.media.clone();
         let stored = tokio::task::spawn_blocking(move || {
-            let processed = process_upload(&bytes)
-                .map_err(|err| (err.text(), err.to_string()))?;
+            let processed = process_upload(&bytes).map_err(|err| (err.text(), err.to_string()))?;
             media
                 .save(&processed)
                 .map_err(|err| (strings::WP_IMAGE_UNREADABLE, err.to_string()))

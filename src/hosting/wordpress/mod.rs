@@ -177,8 +177,12 @@ impl Report {
 /// Reads and parses the export, refusing what is not one.
 fn read_export(from: &Path) -> Result<wxr::Export, ImportError> {
     let bad = |why: Text, detail: String| ImportError::BadFile { why, detail };
-    let metadata = std::fs::metadata(from)
-        .map_err(|err| bad(strings::WP_FILE_UNREADABLE, format!("{}: {err}", from.display())))?;
+    let metadata = std::fs::metadata(from).map_err(|err| {
+        bad(
+            strings::WP_FILE_UNREADABLE,
+            format!("{}: {err}", from.display()),
+        )
+    })?;
     if !metadata.is_file() {
         return Err(bad(
             strings::WP_FILE_UNREADABLE,
@@ -191,8 +195,12 @@ fn read_export(from: &Path) -> Result<wxr::Export, ImportError> {
             format!("{}: {} bytes", from.display(), metadata.len()),
         ));
     }
-    let bytes = std::fs::read(from)
-        .map_err(|err| bad(strings::WP_FILE_UNREADABLE, format!("{}: {err}", from.display())))?;
+    let bytes = std::fs::read(from).map_err(|err| {
+        bad(
+            strings::WP_FILE_UNREADABLE,
+            format!("{}: {err}", from.display()),
+        )
+    })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| bad(strings::WP_FILE_NOT_XML, wxr::WxrError::NotText.to_string()))?;
     wxr::parse(&text).map_err(|err| {
@@ -497,8 +505,8 @@ pub async fn import(
         {
             return Some((file, attachment.alt.clone()));
         }
-        let of_old_site = url.host_str() == old.base.host_str()
-            || url.path().contains("/wp-content/uploads/");
+        let of_old_site =
+            url.host_str() == old.base.host_str() || url.path().contains("/wp-content/uploads/");
         of_old_site.then(|| (url, String::new()))
     };
     let mut wanted: Vec<(Url, String)> = Vec::new();
@@ -599,6 +607,7 @@ pub async fn import(
             "p"
         };
         old_paths.extend(old.plain(plain_key, &item.wp_id.to_string()));
+        old_paths.sort_unstable();
         old_paths.dedup();
 
         if item.post_type == "page" {
@@ -680,9 +689,8 @@ pub async fn import(
             };
             let target = format!("/{page}/{name}");
             let archive_path = format!("{}/{archive}/{}/", old.blog_path, term.slug);
-            term_addresses.extend(
-                old_address_key(&archive_path, None).map(|path| (path, target.clone())),
-            );
+            term_addresses
+                .extend(old_address_key(&archive_path, None).map(|path| (path, target.clone())));
             let plain_value = if is_category {
                 export
                     .categories
@@ -807,7 +815,10 @@ mod tests {
 
     #[test]
     fn category_names_become_hashtags() {
-        assert_eq!(category_name("Kegiatan Desa").as_deref(), Some("KegiatanDesa"));
+        assert_eq!(
+            category_name("Kegiatan Desa").as_deref(),
+            Some("KegiatanDesa")
+        );
         assert_eq!(category_name("Berita").as_deref(), Some("Berita"));
         assert_eq!(
             category_name("UMKM &amp; Wisata").as_deref(),
