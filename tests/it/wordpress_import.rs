@@ -527,3 +527,54 @@ async fn files_that_are_not_wordpress_exports_are_refused_and_nothing_is_written
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_site_moved_after_its_wordpress_import_keeps_its_old_addresses_and_wordpress_ids() {
+    on_every_backend(|backend| async move {
+        let node = TestNode::start(&backend, "jangkarasam").await;
+        let (port, server) = old_site().await;
+        let files = files(port);
+        import(&node, &files.export, Some(&files.uploads))
+            .await
+            .expect("imported");
+        let kerja_bakti = moved_to(&node, "/?p=12").await;
+        let archive = files._dir.path().join("jangkarasam.tar.gz");
+        kentongan::hosting::export(kentongan::hosting::ExportArgs {
+            dir: node.dir().to_path_buf(),
+            site: None,
+            to: archive.clone(),
+        })
+        .await
+        .expect("exported");
+        let elsewhere = tempfile::tempdir().expect("temp dir");
+        let moved = kentongan::hosting::import(kentongan::hosting::ImportArgs {
+            dir: elsewhere.path().join("node"),
+            from: archive,
+            domain: None,
+            listen: None,
+            database_url: None,
+        })
+        .await
+        .expect("imported elsewhere");
+
+        let config = kentongan::config::Config::load(&moved.dir).expect("config");
+        let store = kentongan::store::Store::connect(config.database_url())
+            .await
+            .expect("open");
+        assert_eq!(
+            store.old_address("/?p=12").await.expect("read"),
+            Some(kerja_bakti)
+        );
+        assert_eq!(
+            store
+                .imported_wordpress_ids("https://jangkarasam.desa.id")
+                .await
+                .expect("read"),
+            vec![8, 12, 30, 50, 51, 53]
+        );
+        store.close().await;
+        server.abort();
+        node.stop().await;
+    })
+    .await;
+}
