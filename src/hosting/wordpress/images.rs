@@ -42,7 +42,7 @@ impl ImageSources {
     pub fn new(config: &Config, uploads: Option<&Path>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::limited(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(20))
             .connect_timeout(Duration::from_secs(5))
             .user_agent(format!(
                 "Kentongan/{} (+{}) WordPress import",
@@ -67,12 +67,13 @@ impl ImageSources {
             why,
             detail,
         };
-        let bytes = match self.from_uploads(url) {
+        let bytes = match self.read_from_uploads(url) {
             Some(read) => read.map_err(|detail| failure(strings::WP_IMAGE_UNREADABLE, detail))?,
-            None => self
-                .fetch(url)
-                .await
-                .map_err(|err| failure(strings::WP_IMAGE_UNREACHABLE, format!("{err:#}")))?,
+            // The address is in the report already: the deepest cause says the rest
+            // ("Name or service not known", "answered 404 Not Found").
+            None => self.fetch(url).await.map_err(|err| {
+                failure(strings::WP_IMAGE_UNREACHABLE, err.root_cause().to_string())
+            })?,
         };
         let media = self.media.clone();
         let stored = tokio::task::spawn_blocking(move || {
@@ -89,7 +90,7 @@ impl ImageSources {
 
     /// The file of `url` in the uploads copy: `None` when there is no copy or it lacks
     /// the file (then the image is fetched), else its bytes or why they cannot be read.
-    fn from_uploads(&self, url: &Url) -> Option<Result<Vec<u8>, String>> {
+    fn read_from_uploads(&self, url: &Url) -> Option<Result<Vec<u8>, String>> {
         let uploads = self.uploads.as_ref()?;
         let path = percent_encoding::percent_decode_str(url.path())
             .decode_utf8()
@@ -129,7 +130,7 @@ impl ImageSources {
             .await
             .with_context(|| format!("fetching {url}"))?;
         if !response.status().is_success() {
-            anyhow::bail!("{url} answered {}", response.status());
+            anyhow::bail!("answered {}", response.status());
         }
         crate::federation::fetch::read_bounded(&mut response, MAX_UPLOAD_BYTES, "the image", url)
             .await

@@ -49,6 +49,7 @@ use crate::{
     web::site::moved::old_address_key,
 };
 use anyhow::Context;
+use futures::StreamExt;
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     path::Path,
@@ -58,6 +59,9 @@ use url::Url;
 /// The largest export read: a village's site of ten years is a few MB (images are not
 /// in the file); anything this large is not one village's, or not an export.
 pub const MAX_EXPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Images fetched or read at the same time.
+const IMAGES_AT_ONCE: usize = 4;
 
 /// Why an import did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -209,7 +213,12 @@ fn read_export(from: &Path) -> Result<wxr::Export, ImportError> {
             WxrError::Truncated => strings::WP_FILE_TRUNCATED,
             WxrError::NotWxr(_) => strings::WP_FILE_NOT_WXR,
         };
-        bad(why, err.to_string())
+        let detail = match err {
+            WxrError::NotXml(detail) => detail,
+            WxrError::NotWxr(detail) => detail.to_string(),
+            err => err.to_string(),
+        };
+        bad(why, detail)
     })
 }
 
@@ -527,9 +536,21 @@ pub async fn import(
         }
     }
     let sources = images::ImageSources::new(config, uploads)?;
+    // A few at a time: an old site that answers slowly holds up one of them, not all.
+    let results: Vec<(Url, Result<ImageRef, ImageFailure>)> = futures::stream::iter(wanted)
+        .map(|(url, alt)| {
+            let sources = &sources;
+            async move {
+                let result = sources.bring_in(&url, &alt).await;
+                (url, result)
+            }
+        })
+        .buffer_unordered(IMAGES_AT_ONCE)
+        .collect()
+        .await;
     let mut brought: HashMap<Url, ImageRef> = HashMap::new();
-    for (url, alt) in wanted {
-        match sources.bring_in(&url, &alt).await {
+    for (url, result) in results {
+        match result {
             Ok(image) => {
                 brought.insert(url, image);
             }
@@ -539,6 +560,7 @@ pub async fn import(
             }
         }
     }
+    report.image_failures.sort_by(|a, b| a.url.cmp(&b.url));
     report.images = brought.len() as u64;
     let media_url = |image: &ImageRef| {
         let mut url = config.base_url.clone();
