@@ -115,3 +115,7 @@ pub const WP_REPORT_NOT_SENT: Text = Text {
     id: "Tulisan lama tidak dikirim ke pengikut sebagai kabar baru.",
     en: "Old posts are not sent to followers as new.",
 };
+pub const WP_DISK_FULL: Text = Text {
+    id: "disk server hampir penuh; kosongkan ruang lalu jalankan impor lagi",
+    en: "the server's disk is nearly full; free some space and run the import again",
+};

@@ -580,3 +580,58 @@ async fn a_site_moved_after_its_wordpress_import_keeps_its_old_addresses_and_wor
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_command_line_imports_an_export_and_reports_in_both_languages() {
+    on_every_backend(|backend| async move {
+        let node = TestNode::start(&backend, "jangkarasam").await;
+        let (port, server) = old_site().await;
+        let files = files(port);
+        let dir = node.dir().to_string_lossy().into_owned();
+        let run = |from: PathBuf| {
+            let dir = dir.clone();
+            let uploads = files.uploads.clone();
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_kentongan"))
+                    .args(["site", "import-wordpress", "--dir", &dir, "--from"])
+                    .arg(from)
+                    .arg("--uploads")
+                    .arg(uploads)
+                    .env("KENTONGAN_LOG", "off")
+                    .output()
+                    .expect("run kentongan")
+            })
+        };
+
+        let output = run(files.export.clone()).await.expect("ran");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let indonesian = stdout
+            .find("3 tulisan diimpor")
+            .expect("the report in Indonesian");
+        let english = stdout
+            .find("3 posts imported")
+            .expect("the report in English");
+        assert!(indonesian < english, "Bahasa Indonesia first: {stdout}");
+        assert!(stdout.contains("#40 Rencana Festival Budaya Desa: draf, belum pernah terbit"));
+        assert!(stdout.contains("#40 Rencana Festival Budaya Desa: a draft, never published"));
+        assert_eq!(moved_to(&node, "/sejarah/").await, "/halaman/sejarah");
+
+        let not_an_export = files._dir.path().join("catatan.xml");
+        std::fs::write(&not_an_export, "<catatan>rapat desa</catatan>").expect("write");
+        let output = run(not_an_export).await.expect("ran");
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr.trim();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(line.starts_with("kentongan: "), "{line}");
+        assert!(line.contains("bukan ekspor WordPress (WXR)"), "{line}");
+        server.abort();
+        node.stop().await;
+    })
+    .await;
+}

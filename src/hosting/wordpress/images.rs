@@ -10,8 +10,9 @@
 
 use crate::{
     config::Config,
+    disk::DiskGuard,
     federation::addresses::PolicyResolver,
-    media::{ImageRef, MAX_UPLOAD_BYTES, MediaStore, process_upload},
+    media::{ImageRef, MAX_UPLOAD_BYTES, MediaError, MediaStore, process_upload},
     strings::{self, Text},
 };
 use anyhow::Context;
@@ -34,12 +35,18 @@ pub struct ImageSources {
     uploads: Option<PathBuf>,
     client: reqwest::Client,
     media: MediaStore,
+    /// Nothing is written to a nearly full disk (`crate::disk`), as for an upload.
+    disk: DiskGuard,
 }
 
 impl ImageSources {
     /// Images from `uploads` when given and holding the file, else over HTTP(S) to the
     /// addresses the node's address policy allows (`federation::addresses`).
-    pub fn new(config: &Config, uploads: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &Config,
+        uploads: Option<&Path>,
+        database_file: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::limited(5))
             .timeout(Duration::from_secs(20))
@@ -57,7 +64,13 @@ impl ImageSources {
             uploads: uploads.map(Path::to_path_buf),
             client,
             media: MediaStore::new(&config.dir),
+            disk: DiskGuard::new(&config.dir, database_file),
         })
+    }
+
+    /// Whether the database may take the import's rows: not on a nearly full disk.
+    pub fn database_may_grow(&self) -> Result<(), crate::disk::Low> {
+        self.disk.database_may_grow()
     }
 
     /// Brings the image at `url` into the site's media; `alt` is kept with it.
@@ -75,6 +88,9 @@ impl ImageSources {
                 failure(strings::WP_IMAGE_UNREACHABLE, err.root_cause().to_string())
             })?,
         };
+        if let Err(low) = self.disk.files_may_grow() {
+            return Err(failure(MediaError::NoSpace.text(), low.to_string()));
+        }
         let media = self.media.clone();
         let stored = tokio::task::spawn_blocking(move || {
             let processed = process_upload(&bytes).map_err(|err| (err.text(), err.to_string()))?;

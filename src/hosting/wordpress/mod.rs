@@ -535,7 +535,7 @@ pub async fn import(
             }
         }
     }
-    let sources = images::ImageSources::new(config, uploads)?;
+    let sources = images::ImageSources::new(config, uploads, store.database_file().as_deref())?;
     // A few at a time: an old site that answers slowly holds up one of them, not all.
     let results: Vec<(Url, Result<ImageRef, ImageFailure>)> = futures::stream::iter(wanted)
         .map(|(url, alt)| {
@@ -794,6 +794,16 @@ pub async fn import(
     plan.categories = new_categories;
     plan.term_addresses = term_addresses;
 
+    sources.database_may_grow().map_err(|low| {
+        let full = strings::WP_DISK_FULL;
+        anyhow::anyhow!(
+            "{} / {} ({low}); {} / {}",
+            full.id,
+            full.en,
+            strings::WP_NOTHING_WRITTEN.id,
+            strings::WP_NOTHING_WRITTEN.en
+        )
+    })?;
     let written = store
         .import_wordpress(&plan, now)
         .await
