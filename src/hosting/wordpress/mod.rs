@@ -17,12 +17,19 @@
 //!   HTML points at them; a featured image becomes the post's cover;
 //! - the post's **HTML** is cleaned like any remote HTML and then kept as an editor's
 //!   body is (`content`), so it is sanitised exactly as what the editor writes;
-//! - each item's **old addresses** (its permalink, `/?p=ID`, `/?page_id=ID`, and the
-//!   category and tag archives) are kept, and the website answers them with a 301.
+//! - each item's **old addresses** (its permalink, `/?p=ID`, `/?page_id=ID`), the
+//!   category and tag archives (`/category/SLUG/`, `/?cat=ID`, `/tag/SLUG/`), the date
+//!   archives of the posts (`/2023/05/` → `/arsip/2023/5`) and the feeds (`/feed/` →
+//!   `/feed.rss`, which a regency portal may still poll) are kept, and the website
+//!   answers them with a 301.
 //!
 //! Drafts, pending, private, scheduled and trashed items, password-protected ones,
 //! revisions, menu items and any other type are not imported (they were never public;
 //! a draft of years ago is not worth an operator's review), and the report says so.
+//! Comments are not imported either: residents' replies here are fediverse replies and
+//! tickets, and the old comments' authors never agreed to be published elsewhere.
+//! An image that failed stays at its old address in the post; a second run does not
+//! try it again (the post is known by then).
 //! Importing the same export again adds nothing: each item's WordPress id is kept
 //! (`store::imports`). A file that is not a readable export is refused before anything is
 //! written; the rows are written in one transaction; images are stored before it, and
@@ -774,6 +781,27 @@ pub async fn import(
             }
             Err(PublishError::Failed(err)) => return Err(err.into()),
         };
+        // WordPress's date archives (`/2023/05/`, `/2023/05/17/`, `/2023/`) of the
+        // post's local date: the village's month archive has the same posts.
+        let local_date = item.post_date.get(..10).unwrap_or_default();
+        if let [year, month, day] = local_date.split('-').collect::<Vec<_>>()[..]
+            && let (Ok(year_number), Ok(month_number)) = (year.parse::<i32>(), month.parse::<u32>())
+        {
+            let month_archive = format!("/arsip/{year_number}/{month_number}");
+            for (path, target) in [
+                (
+                    format!("{}/{year}/{month}/", old.blog_path),
+                    month_archive.clone(),
+                ),
+                (
+                    format!("{}/{year}/{month}/{day}/", old.blog_path),
+                    month_archive,
+                ),
+                (format!("{}/{year}/", old.blog_path), "/arsip".to_string()),
+            ] {
+                term_addresses.extend(old_address_key(&path, None).map(|key| (key, target)));
+            }
+        }
         plan.posts.push(ImportedPost {
             wp_id: item.wp_id,
             public_id: publishing::new_public_id(),
@@ -791,6 +819,15 @@ pub async fn import(
     // Oldest first, so that ids follow the dates as they would have.
     plan.posts
         .sort_by_key(|post| (post.content.published_at, post.wp_id));
+    // The old site's feeds, which readers and a regency portal may still poll.
+    for (feed, target) in [
+        ("/feed/", "/feed.rss"),
+        ("/feed/rss2/", "/feed.rss"),
+        ("/feed/atom/", "/feed.atom"),
+    ] {
+        let path = format!("{}{feed}", old.blog_path);
+        term_addresses.extend(old_address_key(&path, None).map(|key| (key, target.to_string())));
+    }
     plan.categories = new_categories;
     plan.term_addresses = term_addresses;
 

@@ -21,6 +21,8 @@ pub fn old_address_key(path: &str, query: Option<&str>) -> Option<String> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?;
+    // `/index.php?p=12` is WordPress's `/?p=12` written out.
+    let decoded = decoded.strip_suffix("/index.php").unwrap_or(&decoded);
     let trimmed = decoded.trim_end_matches('/');
     let path = if trimmed.is_empty() { "/" } else { trimmed };
     if let Some(query) = query {
@@ -100,6 +102,10 @@ mod tests {
         assert_eq!(
             old_address_key("/blog/", Some("page_id=7")).as_deref(),
             Some("/blog?page_id=7")
+        );
+        assert_eq!(
+            old_address_key("/index.php", Some("p=12")).as_deref(),
+            Some("/?p=12")
         );
         assert_eq!(old_address_key("/", None), None);
         assert_eq!(old_address_key("/", Some("before=1.2")), None);
