@@ -359,7 +359,19 @@ async fn arrives_with_its_archive(backend: Backend) {
             .contains("<figcaption>Penimbangan bulan lalu.</figcaption>")
     );
     assert!(!post.body_html.contains("[gallery"));
+    assert!(
+        post.body_html.contains(&format!(
+            "src=\"http://127.0.0.1:{port}/wp-content/uploads/2019/03/posyandu-mawar-2.jpg\" alt=\"Antrean ibu dan balita di Posyandu Mawar\""
+        )),
+        "the photo that failed keeps its address and gets its alt text: {}",
+        post.body_html
+    );
     assert!(post.body_html.contains("buku KIA &amp; KMS"));
+    assert!(
+        post.body_html.contains("Sabtu, 9 Maret 2019<br>"),
+        "the classic editor's line breaks stay: {}",
+        post.body_html
+    );
 
     // The 2024 post's photo came from the old site over HTTP.
     let blt = moved_to(&node, "/2024/01/20/penyaluran-blt-dana-desa-tahap-i-2024/").await;

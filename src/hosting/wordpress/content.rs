@@ -320,13 +320,54 @@ pub fn rewrite_images(html: &str, new_image: &dyn Fn(&str) -> Option<NewImage>) 
     out
 }
 
+/// Tags that make a block of their own: a line break next to one is no break in the
+/// text (what WordPress's `wpautop` also leaves alone).
+const BLOCK_TAGS: [&str; 22] = [
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "hr",
+];
+
+/// Whether `text` (a line's start or, reversed, its end) is at a block tag.
+fn is_block_tag(tag: &str) -> bool {
+    let name: String = tag
+        .trim_start_matches(['<', '/'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    BLOCK_TAGS.contains(&name.as_str())
+}
+
 /// Clean HTML as a body the editor keeps: no line starts with spaces (Markdown would
-/// make it a code block), and no more than one blank line in a row.
-pub fn as_body(html: &str) -> String {
+/// make it a code block), and no more than one blank line in a row. With `line_breaks`
+/// (a post of WordPress's classic editor, whose text is stored without `<p>` and `<br>`),
+/// a single line break inside a paragraph stays a line break, as WordPress showed it,
+/// rather than the space Markdown would make of it.
+pub fn as_body(html: &str, line_breaks: bool) -> String {
+    let lines: Vec<&str> = html.lines().map(str::trim).collect();
     let mut body = String::with_capacity(html.len());
     let mut blank = 0;
-    for line in html.lines() {
-        let line = line.trim();
+    for (at, line) in lines.iter().enumerate() {
         if line.is_empty() {
             blank += 1;
             continue;
@@ -336,6 +377,15 @@ pub fn as_body(html: &str) -> String {
         }
         blank = 0;
         body.push_str(line);
+        let next = lines.get(at + 1).copied().unwrap_or_default();
+        let ends_in_block = line.ends_with('>')
+            && line
+                .rfind('<')
+                .is_some_and(|start| is_block_tag(&line[start..]));
+        let next_is_block = next.starts_with('<') && is_block_tag(next);
+        if line_breaks && !next.is_empty() && !ends_in_block && !next_is_block {
+            body.push_str("<br>");
+        }
     }
     body
 }
@@ -412,6 +462,16 @@ mod tests {
 
     #[test]
     fn a_body_has_no_indented_lines() {
-        assert_eq!(as_body("  <p>a</p>\n\n\n    b\n c"), "<p>a</p>\n\nb\nc");
+        assert_eq!(
+            as_body("  <p>a</p>\n\n\n    b\n c", false),
+            "<p>a</p>\n\nb\nc"
+        );
+        assert_eq!(
+            as_body(
+                "<strong>Hari:</strong> Sabtu\n<strong>Tempat:</strong> Balai\n\n<ul>\n<li>a</li>\n</ul>\nakhir",
+                true
+            ),
+            "<strong>Hari:</strong> Sabtu<br>\n<strong>Tempat:</strong> Balai\n\n<ul>\n<li>a</li>\n</ul>\nakhir"
+        );
     }
 }

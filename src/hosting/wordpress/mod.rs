@@ -574,13 +574,15 @@ pub async fn import(
         url.set_path(&format!("/media/{}", image.file_name("large")));
         url.to_string()
     };
+    // An image brought in is shown from the site's media; one that failed keeps its old
+    // address, but still gets its attachment's alt text.
     let new_image = |src: &str| -> Option<content::NewImage> {
         let (url, alt) = image_of(src)?;
-        let image = brought.get(&url)?;
-        Some(content::NewImage {
-            url: media_url(image),
-            alt,
-        })
+        let url = match brought.get(&url) {
+            Some(image) => media_url(image),
+            None => src.to_string(),
+        };
+        Some(content::NewImage { url, alt })
     };
 
     let existing_categories = store.categories().await?;
@@ -606,7 +608,9 @@ pub async fn import(
     for candidate in &candidates {
         let item = candidate.item;
         let html = content::rewrite_images(&candidate.html, &new_image);
-        let body = content::as_body(&html);
+        // Block-editor posts carry their `<p>`; classic ones rely on line breaks.
+        let classic = !item.content.contains("<!-- wp:") && !item.content.contains("<p");
+        let body = content::as_body(&html, classic);
         let title = cut(
             &markdown::strip_tags(&item.title),
             publishing::input::MAX_TITLE_CHARS,

@@ -336,6 +336,18 @@ mod tests {
     }
 
     #[test]
+    fn entities_a_file_declares_are_never_expanded() {
+        let bomb = SMALL
+            .replace(
+                "<rss version",
+                "<!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>\n<rss version",
+            )
+            .replace("Kopi &amp; teh", "Kopi &b; teh");
+        let export = parse(&bomb).expect("parsed");
+        assert_eq!(export.items[0].title, "Kopi &b; teh \u{2013} murah");
+    }
+
+    #[test]
     fn files_that_are_not_exports_are_told_apart() {
         assert!(matches!(
             parse("just words"),
