@@ -18,6 +18,7 @@ pub mod backup;
 pub mod doctor;
 pub mod layout;
 pub mod leaving;
+pub mod wordpress;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError, federation::HttpClients};
 use anyhow::Context;

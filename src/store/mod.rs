@@ -17,6 +17,7 @@ mod deliveries;
 mod documents;
 mod drafts;
 mod feeds;
+mod imports;
 mod inbox;
 mod lease;
 mod leaving;
@@ -45,6 +46,7 @@ mod work;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
+pub use imports::{ImportWritten, ImportedPage, ImportedPost, PageWrite, WordpressImport};
 pub use inbox::{Enqueued, NewInboxActivity};
 pub use login_failures::{LoginCounter, LoginPairCounter};
 pub use metrics::OperationCounts;

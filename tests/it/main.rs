@@ -38,3 +38,4 @@ mod site;
 mod storage;
 mod timeline;
 mod wire;
+mod wordpress_import;
