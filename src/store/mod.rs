@@ -207,6 +207,9 @@ impl BeginWrite for PgPool {
     }
 }
 
+/// How long a pooled connection may stay idle before it is closed.
+const IDLE_CONNECTION_SECS: u64 = 30;
+
 /// Which database a URL points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendKind {
@@ -280,8 +283,12 @@ impl Store {
                     crate::data_dir::make_database_private(&file)
                         .with_context(|| format!("making {} private", file.display()))?;
                 }
+                // An idle connection is closed after a while: each holds its page cache,
+                // parsed schema and prepared statements (a few hundred KiB), which a
+                // hosting node's quiet sites should not keep (docs/adr/0002).
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .connect_with(options)
                     .await
                     .with_context(|| format!("opening the SQLite database {url:?}"))?;
@@ -292,6 +299,7 @@ impl Store {
                     .with_context(|| "reading the PostgreSQL URL".to_string())?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
+                    .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
