@@ -61,6 +61,24 @@ pub struct RawConfig {
     pub moderation: RawModeration,
     #[serde(default)]
     pub metrics: RawMetrics,
+    /// `[hosting]`: the regency's pages for its hosting staff (the node's first site only).
+    #[serde(default, skip_serializing_if = "RawHosting::is_empty")]
+    pub hosting: RawHosting,
+}
+
+/// `[hosting]`, read from the node's first site only (docs/adr/0002 decision 7).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHosting {
+    /// The host name of the hosting administrators' pages, e.g. hosting.beltimkab.go.id
+    /// (pointed at this node like the sites' names). Without it, there are none.
+    pub domain: Option<String>,
+}
+
+impl RawHosting {
+    fn is_empty(&self) -> bool {
+        self.domain.is_none()
+    }
 }
 
 /// `[metrics]`: who may read `/metrics` besides this machine.
@@ -263,6 +281,9 @@ pub struct Config {
     pub moderation: ModerationSettings,
     /// Who may read `/metrics` from elsewhere than this machine (`[metrics] token`).
     pub metrics_token: Option<MetricsToken>,
+    /// `[hosting] domain`: where the hosting administrators' pages are served (the
+    /// node's first site's config only; a hosted site's is ignored).
+    pub hosting_domain: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -361,6 +382,19 @@ impl Config {
         };
         let aspirations = raw.aspirations.validate()?;
         let metrics_token = raw.metrics.validate()?;
+        let hosting_domain = match &raw.hosting.domain {
+            Some(name) => {
+                let name = parse_domain(name, raw.insecure_local)
+                    .context("[hosting] domain is not a host name")?;
+                if name == domain {
+                    anyhow::bail!(
+                        "[hosting] domain {name} is the site's own; give the hosting pages a name of their own"
+                    );
+                }
+                Some(name)
+            }
+            None => None,
+        };
         let extra_roots = read_extra_roots(dir, &raw.extra_ca_certificates)?;
         // A resident writes a few messages an hour; a village hears from a few dozen
         // people on one big server in a busy hour. A flood is far above both.
@@ -380,6 +414,7 @@ impl Config {
             inbox,
             moderation,
             metrics_token,
+            hosting_domain,
             portal,
             aspirations,
             dir: dir.to_path_buf(),
@@ -401,6 +436,39 @@ impl Config {
 
     pub fn database_url(&self) -> &str {
         &self.database_url
+    }
+
+    /// The hosting store of a node whose first site this is (docs/adr/0002 decision 7):
+    /// `hosting.db` beside its database on SQLite, the schema `hosting` of its database
+    /// on PostgreSQL.
+    pub fn hosting_database_url(&self) -> anyhow::Result<String> {
+        match crate::store::BackendKind::of_url(&self.database_url)? {
+            crate::store::BackendKind::Sqlite => Ok(format!(
+                "sqlite://{}",
+                self.dir.join("hosting.db").display()
+            )),
+            crate::store::BackendKind::Postgres => {
+                let mut url =
+                    Url::parse(&self.database_url).context("reading the PostgreSQL URL")?;
+                // The first site's own schema, if it has one, is not the hosting store's.
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(key, _)| key != "options")
+                    .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                    .collect();
+                url.set_query(None);
+                if !kept.is_empty() {
+                    url.query_pairs_mut().extend_pairs(kept);
+                }
+                in_schema(url.as_str(), "hosting")
+            }
+        }
+    }
+
+    /// The address of the hosting pages, when the node has them.
+    pub fn hosting_base_url(&self) -> Option<Url> {
+        let domain = self.hosting_domain.as_ref()?;
+        Url::parse(&format!("{}://{domain}/", self.base_url.scheme())).ok()
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod archive;
 pub mod layout;
 pub mod leaving;
+pub mod staff;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
 use anyhow::Context;
@@ -576,7 +577,8 @@ impl HostingNode {
             .local_addr()
             .context("reading the listening address")?;
         let sites = Sites::open_all(dir, options).await?;
-        let server = crate::app::spawn_server(listener, sites.router());
+        let router = crate::app::node_router(dir, &sites).await?;
+        let server = crate::app::spawn_server(listener, router);
         let wakes = listen_for_wakes(dir, sites.clone())?;
         let watcher = tokio::spawn({
             let sites = sites.clone();

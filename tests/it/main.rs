@@ -23,6 +23,7 @@ mod fuzz;
 mod hardening;
 mod hosting;
 mod hosting_archive;
+mod hosting_staff;
 mod interop_fedify;
 mod monitoring;
 mod operations;

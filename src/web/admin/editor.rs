@@ -838,5 +838,6 @@ async fn publish(
         }
     };
     state.wake_delivery.notify_one();
+    super::on_behalf::record(state, admin, post.id, ok).await;
     Ok(view::done(&format!("/admin/posts/{}", post.public_id), ok))
 }
