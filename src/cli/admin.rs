@@ -79,6 +79,16 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 "Admin hosting dibuat / hosting administrator created: {}\nKata sandi (hanya ditampilkan sekali) / password (shown only once): {password}",
                 user.username
             );
+            if crate::config::Config::load(&dir.path)?
+                .hosting_domain
+                .is_none()
+            {
+                println!(
+                    "Halaman hosting belum ada: tulis [hosting] domain = \"…\" di {0}/kentongan.toml lalu jalankan ulang serve / \
+                     There are no hosting pages yet: set [hosting] domain = \"…\" in {0}/kentongan.toml and restart serve",
+                    dir.path.display()
+                );
+            }
         }
         AdminCommand::Add {
             dir,
