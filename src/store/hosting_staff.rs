@@ -158,6 +158,22 @@ impl Store {
         }))
     }
 
+    /// What the regency wrote of one post on the village's behalf, oldest first.
+    pub async fn on_behalf_writes_of(&self, post_id: i64) -> anyhow::Result<Vec<OnBehalfWrite>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.public_id, p.title, w.action, w.written_by, w.written_at, \
+                   (p.deleted_at IS NOT NULL) AS post_deleted \
+                 FROM on_behalf_writes w JOIN posts p ON p.id = w.post_id \
+                 WHERE w.post_id = $1 ORDER BY w.written_at, w.id",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+            .context("reading what was written of a post on the village's behalf")?
+        }))
+    }
+
     /// When the latest post still published was published (Unix ms), if any.
     pub async fn last_post_at(&self) -> anyhow::Result<Option<i64>> {
         Ok(on_pool!(self, pool => {

@@ -333,6 +333,18 @@ async fn health(backend: Backend) {
     // Disk use is measured, not left at nothing.
     assert!(!quiet.contains("<td>0 B</td>"), "{quiet}");
 
+    // The command line refuses a name already taken, clearly.
+    let again = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"))
+        .args(["admin", "add", "--hosting", "--dir"])
+        .arg(hosted.dir.path())
+        .args(["--username", STAFF])
+        .output()
+        .await
+        .expect("kentongan admin add --hosting");
+    assert!(!again.status.success());
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains(strings::USERNAME_TAKEN.en), "{said}");
+
     // Signed out, the session is gone.
     let csrf = page.csrf();
     let out = staff.post_form("/logout", &[("csrf", &csrf)]).await;
@@ -370,6 +382,18 @@ async fn create_site(backend: Backend) {
             staff.post_form("/sites/new", &pairs).await
         }
     };
+
+    // A form sent from another site's page is refused.
+    let foreign = staff
+        .clone()
+        .post_multipart(
+            "/sites/new",
+            &[text("csrf", csrf.clone()), text("domain", new_host.clone())],
+            Some(&hosted.base(VILLAGE)),
+        )
+        .await;
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
+    assert!(foreign.body.contains(strings::ADMIN_FOREIGN_ORIGIN.id));
 
     // Bad input: a clear refusal, nothing made.
     let bad = post(fields("http://desa c/")).await;
@@ -555,8 +579,14 @@ async fn on_behalf(backend: Backend) {
         .next()
         .expect("the post's id")
         .to_string();
-    let post = regency.get(&format!("/admin/posts/{public_id}")).await;
+    let post = village_admin
+        .get(&format!("/admin/posts/{public_id}"))
+        .await;
     assert_eq!(post.status, 200);
+    let on_the_post = between(&post.body, "class=\"box on-behalf\"", "</div>")
+        .unwrap_or_else(|| panic!("the post's page says on whose behalf: {}", post.body));
+    assert!(on_the_post.contains("data-action=\"published\""));
+    assert!(on_the_post.contains("Diskominfo Beltim (diskominfo)"));
 
     // Published on the village's site, and in its history as written on its behalf.
     let public = hosted.browser(VILLAGE).get("/").await;

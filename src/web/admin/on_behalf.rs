@@ -8,8 +8,14 @@
 
 use super::session::{self, Admin};
 use crate::{
-    auth, clock::now_ms, error::AppError, refusal::InvalidInput, site, state::AppState,
-    store::Store, strings,
+    auth,
+    clock::now_ms,
+    error::AppError,
+    refusal::InvalidInput,
+    site,
+    state::AppState,
+    store::{OnBehalfWrite, Store},
+    strings,
 };
 use axum::{
     extract::{Query, State},
@@ -67,10 +73,21 @@ pub async fn record(state: &AppState, admin: &Admin, post_id: i64, action: &str)
 
 /// The village's history of what the regency wrote on its behalf, newest first.
 pub async fn history(admin: &Admin, store: &Store) -> anyhow::Result<Vec<Value>> {
+    Ok(lines(admin, store.recent_on_behalf_writes(50).await?))
+}
+
+/// What the regency wrote of one post on the village's behalf, oldest first.
+pub async fn post_history(
+    admin: &Admin,
+    store: &Store,
+    post_id: i64,
+) -> anyhow::Result<Vec<Value>> {
+    Ok(lines(admin, store.on_behalf_writes_of(post_id).await?))
+}
+
+fn lines(admin: &Admin, writes: Vec<OnBehalfWrite>) -> Vec<Value> {
     let tz = admin.settings.time_zone;
-    Ok(store
-        .recent_on_behalf_writes(50)
-        .await?
+    writes
         .into_iter()
         .map(|write| {
             let label = match write.action.as_str() {
@@ -88,5 +105,5 @@ pub async fn history(admin: &Admin, store: &Store) -> anyhow::Result<Vec<Value>>
                 post_deleted => write.post_deleted,
             }
         })
-        .collect())
+        .collect()
 }
