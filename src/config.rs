@@ -558,6 +558,10 @@ pub fn render_config_file(raw: &RawConfig) -> String {
         None => "# token = \"a long random string\"  # e.g. the output of: openssl rand -hex 24"
             .to_string(),
     };
+    let hosting_domain = match &raw.hosting.domain {
+        Some(domain) => format!("domain = {domain:?}"),
+        None => "# domain = \"hosting.kabupaten.go.id\"".to_string(),
+    };
     let extra_ca = if raw.extra_ca_certificates.is_empty() {
         "# extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]".to_string()
     } else {
@@ -629,7 +633,15 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # /metrics (Prometheus) answers requests from this machine; a scraper elsewhere\n\
          # sends this token as `Authorization: Bearer TOKEN`. Anyone else gets 404.\n\
          # /healthz answers everyone. Sites added with `kentongan site add` copy this token.\n\
-         {metrics_token}\n",
+         {metrics_token}\n\
+         \n\
+         [hosting]\n\
+         # Only in the config at the root of a node's data directory (its first site): the\n\
+         # host name of the regency's hosting pages (every site's health, adding sites,\n\
+         # resetting a village admin's password, writing for a village that allowed it).\n\
+         # Point it at this server like the sites' names; make the accounts with\n\
+         # `kentongan admin add --hosting`; restart serve after changing it. None: no pages.\n\
+         {hosting_domain}\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {
@@ -792,6 +804,60 @@ mod tests {
         let copied = render_config_file(&with_top(&format!("[metrics]\ntoken = \"{secret}\"")));
         let again: RawConfig = toml::from_str(&copied).expect("parses");
         assert_eq!(again.metrics.token.as_deref(), Some(secret));
+    }
+
+    #[test]
+    fn the_hosting_pages_name_is_a_host_of_its_own_and_finds_its_store() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config::from_raw(
+            dir.path(),
+            with_top("[hosting]\ndomain = \"Hosting.Kabupaten.example\""),
+        )
+        .expect("valid");
+        assert_eq!(
+            config.hosting_domain.as_deref(),
+            Some("hosting.kabupaten.example")
+        );
+        assert_eq!(
+            config
+                .hosting_base_url()
+                .map(|url| url.to_string())
+                .as_deref(),
+            Some("https://hosting.kabupaten.example/")
+        );
+        assert_eq!(
+            config.hosting_database_url().expect("url"),
+            format!("sqlite://{}", dir.path().join("hosting.db").display())
+        );
+        for bad in ["desa.example", "https://hosting.example/", ""] {
+            let refused = Config::from_raw(
+                dir.path(),
+                with_top(&format!("[hosting]\ndomain = {bad:?}")),
+            );
+            assert!(refused.is_err(), "{bad}");
+        }
+        assert!(
+            Config::from_raw(dir.path(), with_top(""))
+                .expect("valid")
+                .hosting_domain
+                .is_none()
+        );
+        // On PostgreSQL: the node's database, in the schema `hosting`, whatever the first
+        // site's own schema.
+        let on_postgres = Config::from_raw(
+            dir.path(),
+            with_top("database_url = \"postgres://k@db/kentongan?sslmode=disable\"\ndatabase_schema = \"site_a\""),
+        )
+        .expect("valid");
+        let url = on_postgres.hosting_database_url().expect("url");
+        assert!(url.contains("search_path%3Dhosting"), "{url}");
+        assert!(!url.contains("site_a"), "{url}");
+        assert!(url.contains("sslmode=disable"), "{url}");
+        // The file `init` writes names it, commented out, and one set stays set.
+        assert!(render_config_file(&with_top("")).contains("# domain = \"hosting."));
+        let set = render_config_file(&with_top("[hosting]\ndomain = \"hosting.example\""));
+        let again: RawConfig = toml::from_str(&set).expect("parses");
+        assert_eq!(again.hosting.domain.as_deref(), Some("hosting.example"));
     }
 
     #[test]

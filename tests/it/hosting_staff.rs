@@ -567,6 +567,20 @@ async fn on_behalf(backend: Backend) {
         text("categories", "Berita"),
     ];
     parts.push(text("csrf", editor.csrf()));
+    // Scheduling would publish later, unattended: such sessions publish at once.
+    let mut scheduling: Vec<Part> = vec![
+        text("title", "Nanti saja"),
+        text("body", "Isi."),
+        text("kind", "berita"),
+        text("csrf", editor.csrf()),
+        text("action", "schedule"),
+    ];
+    scheduling.push(text("publish_at", "2099-01-01T08:00:00"));
+    let refused = regency
+        .post_multipart("/admin/posts/new", &scheduling, None)
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains(strings::ON_BEHALF_NO_SCHEDULE.id));
     parts.push(text("action", "publish"));
     let published = regency
         .post_multipart("/admin/posts/new", &parts, None)

@@ -779,6 +779,9 @@ async fn save_draft(
     input: &PostInput,
     publish_at: Option<i64>,
 ) -> Result<Response, PublishError> {
+    if action == Action::Schedule {
+        super::on_behalf::may_schedule(admin)?;
+    }
     let (status, ok) = match action {
         Action::SubmitReview => (DraftStatus::Review, "submitted"),
         Action::Schedule => (DraftStatus::Scheduled, "scheduled"),

@@ -11,6 +11,7 @@ use crate::{
     auth,
     clock::now_ms,
     error::AppError,
+    publishing::PublishError,
     refusal::InvalidInput,
     site,
     state::AppState,
@@ -68,6 +69,15 @@ pub async fn record(state: &AppState, admin: &Admin, post_id: i64, action: &str)
         .await
     {
         tracing::error!(post_id, action, error = %format!("{err:#}"), "a post written on the village's behalf could not be recorded as such");
+    }
+}
+
+/// A post scheduled on the village's behalf would publish later, unattended, where no
+/// session says on whose behalf: such sessions publish at once, and are recorded.
+pub fn may_schedule(admin: &Admin) -> Result<(), PublishError> {
+    match admin.on_behalf_of() {
+        Some(_) => Err(InvalidInput(strings::ON_BEHALF_NO_SCHEDULE).into()),
+        None => Ok(()),
     }
 }
 
