@@ -496,3 +496,49 @@ pub fn in_front(domain: &str, pages: Router, sites: Router) -> Router {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sites_disk_use_is_its_folder_and_the_first_site_leaves_the_others_out() {
+        let dir = tempfile::tempdir().expect("dir");
+        let write = |path: &str, bytes: usize| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+            std::fs::write(path, vec![0u8; bytes]).expect("file");
+        };
+        write("kentongan.db", 1000);
+        write("media/ab.webp", 200);
+        write("sites/desa.example/kentongan.db", 5000);
+        assert_eq!(folder_bytes(dir.path(), true), 1200);
+        assert_eq!(folder_bytes(dir.path(), false), 6200);
+        assert_eq!(
+            folder_bytes(&dir.path().join("sites/desa.example"), false),
+            5000
+        );
+    }
+
+    #[test]
+    fn the_village_history_names_the_hosting_admin() {
+        let user = |username: &str, display_name: &str| UserRecord {
+            id: 1,
+            username: username.into(),
+            display_name: display_name.into(),
+            password_hash: String::new(),
+            role: Role::Admin,
+            language: String::new(),
+            disabled: false,
+            created_at: 0,
+        };
+        assert_eq!(
+            on_behalf_words(&user("diskominfo", "Diskominfo Beltim")),
+            "Diskominfo Beltim (diskominfo)"
+        );
+        assert_eq!(
+            on_behalf_words(&user("diskominfo", "diskominfo")),
+            "diskominfo"
+        );
+    }
+}

@@ -504,3 +504,14 @@ async fn write_for(
         Err(err) => staff.refused(err),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_at_a_glance() {
+        assert_eq!(super::size_label(0), "0 B");
+        assert_eq!(super::size_label(1023), "1023 B");
+        assert_eq!(super::size_label(1536), "1.5 KB");
+        assert_eq!(super::size_label(5 * 1024 * 1024), "5.0 MB");
+    }
+}
