@@ -4,7 +4,7 @@
 use crate::{
     config::Config,
     config::Role,
-    federation,
+    federation::{self, HttpClients},
     state::AppState,
     store::{BackendKind, Store},
     web,
@@ -127,18 +127,19 @@ pub fn served_now(dir: &std::path::Path) -> Option<bool> {
 
 impl Site {
     /// Opens the site of `config` (taking its directory's lock on SQLite) and starts its
-    /// workers.
-    pub async fn open(config: Config) -> anyhow::Result<Self> {
-        Self::open_as(config, false).await
+    /// workers; its outgoing requests use the client `clients` holds for its settings.
+    pub async fn open(config: Config, clients: &HttpClients) -> anyhow::Result<Self> {
+        Self::open_as(config, clients, false).await
     }
 
     /// Opens a site that is being removed: its delivery worker only, and the answers of
     /// [`leaving_router`].
-    pub async fn open_leaving(config: Config) -> anyhow::Result<Self> {
-        Self::open_as(config, true).await
+    pub async fn open_leaving(config: Config, clients: &HttpClients) -> anyhow::Result<Self> {
+        Self::open_as(config, clients, true).await
     }
 
-    async fn open_as(config: Config, leaving: bool) -> anyhow::Result<Self> {
+    async fn open_as(config: Config, clients: &HttpClients, leaving: bool) -> anyhow::Result<Self> {
+        let http = clients.for_config(&config)?;
         let lock = lock_if_sqlite(&config)?;
         let store = Store::connect(config.database_url()).await?;
         if lock.is_some() {
@@ -149,7 +150,7 @@ impl Site {
         if config.role == Role::Village && !leaving {
             crate::site::ensure_defaults(&store).await?;
         }
-        let state = AppState::new(config, store);
+        let state = AppState::new(config, store, http);
         let mut site = Self {
             router: Router::new(),
             state: state.clone(),
@@ -339,7 +340,7 @@ pub struct Node {
 
 impl Node {
     pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
-        let site = Site::open(config).await?;
+        let site = Site::open(config, &HttpClients::default()).await?;
         let local_addr = listener
             .local_addr()
             .context("reading the listening address")?;

@@ -272,6 +272,13 @@ pub struct Config {
     pub addresses: AddressPolicy,
     /// Certificate authorities trusted besides the system's (`extra_ca_certificates`).
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// SHA-256 of the files behind `extra_roots`, in order: sites whose settings agree
+    /// share one HTTP client.
+    pub extra_roots_digest: [u8; 32],
+    /// The address outgoing requests name in their `User-Agent`, for a remote server's
+    /// administrator to know whom to ask: the site's own, or on a hosting node the
+    /// node's first site's, so that every site shares one HTTP client.
+    pub user_agent_url: Url,
     pub extra_ca_files: Vec<PathBuf>,
     pub delivery: DeliverySettings,
     pub portal: PortalSettings,
@@ -395,7 +402,7 @@ impl Config {
             }
             None => None,
         };
-        let extra_roots = read_extra_roots(dir, &raw.extra_ca_certificates)?;
+        let (extra_roots, extra_roots_digest) = read_extra_roots(dir, &raw.extra_ca_certificates)?;
         // A resident writes a few messages an hour; a village hears from a few dozen
         // people on one big server in a busy hour. A flood is far above both.
         let moderation = ModerationSettings {
@@ -419,6 +426,7 @@ impl Config {
             aspirations,
             dir: dir.to_path_buf(),
             domain,
+            user_agent_url: base_url.clone(),
             base_url,
             listen,
             role: raw.role,
@@ -429,6 +437,7 @@ impl Config {
                 raw.allow_private_addresses,
             ),
             extra_roots,
+            extra_roots_digest,
             extra_ca_files: raw.extra_ca_certificates,
             delivery,
         })
@@ -496,13 +505,19 @@ fn in_schema(url: &str, schema: &str) -> anyhow::Result<String> {
 }
 
 /// The certificates of `extra_ca_certificates`, each file a PEM bundle of at least one;
-/// a relative path is taken from the data directory.
-fn read_extra_roots(dir: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
+/// a relative path is taken from the data directory; with the SHA-256 of the files read.
+fn read_extra_roots(
+    dir: &Path,
+    files: &[PathBuf],
+) -> anyhow::Result<(Vec<reqwest::Certificate>, [u8; 32])> {
+    use sha2::Digest;
     let mut roots = Vec::new();
+    let mut digest = sha2::Sha256::new();
     for file in files {
         let path = dir.join(file);
         let pem = std::fs::read(&path)
             .with_context(|| format!("extra_ca_certificates: cannot read {}", path.display()))?;
+        digest.update(&pem);
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
             anyhow::anyhow!(
                 "extra_ca_certificates: {} is not a PEM certificate file: {err}",
@@ -517,7 +532,7 @@ fn read_extra_roots(dir: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<reqwest
         }
         roots.extend(certificates);
     }
-    Ok(roots)
+    Ok((roots, digest.finalize().into()))
 }
 
 /// Accepts `host` or, only for local federation, `host:port`.

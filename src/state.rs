@@ -55,10 +55,13 @@ pub struct AppState {
     pub workers: Arc<Workers>,
     /// How long requests took, for `/metrics`.
     pub request_times: Arc<RequestTimes>,
+    /// Outgoing requests' client, shared with the other sites of the process whose
+    /// network settings agree (`federation::HttpClients`).
+    pub http: reqwest::Client,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store) -> Self {
+    pub fn new(config: Config, store: Store, http: reqwest::Client) -> Self {
         let urls = Urls::new(config.base_url.clone());
         let inbox_limiter = Arc::new(RateLimiter::new(
             config.inbox.burst,
@@ -94,6 +97,7 @@ impl AppState {
             disk,
             workers: Arc::default(),
             request_times: Arc::default(),
+            http,
         }
     }
 }

@@ -106,6 +106,16 @@ pub enum Command {
     },
     /// Start a demo: a regency portal on http://127.0.0.1:8080 and three villages.
     Demo(DemoArgs),
+    /// Back up the whole node (every site: rows, keys, media, documents, settings) into
+    /// one file, consistent while `serve` runs.
+    Backup(crate::hosting::BackupArgs),
+    /// Make a new node, in an empty directory, from a file `kentongan backup` wrote: the
+    /// same sites, pages, ids and keys.
+    Restore(crate::hosting::RestoreArgs),
+    /// Check every site of the node (config, database and migrations, file permissions,
+    /// free disk, clock, and in production the proxy) and say how to fix each problem.
+    /// Fails when a check fails.
+    Doctor(crate::hosting::DoctorArgs),
 }
 
 #[derive(Args, Debug)]
@@ -463,6 +473,70 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Timeline { command } => timeline_command(command).await,
         Command::Admin { command } => admin::run(command).await,
         Command::Demo(args) => crate::demo::run(args).await,
+        Command::Backup(args) => {
+            let done = crate::hosting::backup(args).await?;
+            print_backup(&done);
+            Ok(())
+        }
+        Command::Doctor(args) => {
+            let report = crate::hosting::doctor(&args).await?;
+            for finding in &report.findings {
+                println!("{}", finding.line());
+            }
+            let failed = report.failed();
+            if failed > 0 {
+                let words = crate::strings::DOCTOR_SUMMARY_FAILED;
+                anyhow::bail!(
+                    "{} / {}",
+                    words.id.replace("{failed}", &failed.to_string()),
+                    words.en.replace("{failed}", &failed.to_string())
+                );
+            }
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let done = crate::hosting::restore(args).await?;
+            let dir = done.dir.display().to_string();
+            let words = crate::strings::RESTORE_DONE;
+            for text in [words.id, words.en] {
+                println!(
+                    "{}",
+                    text.replace("{dir}", &dir)
+                        .replace("{sites}", &done.sites.len().to_string())
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// What `kentongan backup` wrote, in both languages: the file, each site, each site left out.
+fn print_backup(done: &crate::hosting::backup::BackedUp) {
+    use crate::strings::{BACKUP_LEFT_OUT, BACKUP_SITE, BACKUP_WRITTEN};
+    for text in [BACKUP_WRITTEN.id, BACKUP_WRITTEN.en] {
+        println!(
+            "{}",
+            text.replace("{file}", &done.file.display().to_string())
+                .replace("{sites}", &done.sites.len().to_string())
+                .replace("{bytes}", &done.bytes.to_string())
+        );
+    }
+    for site in &done.sites {
+        let line = format!("{} / {}", BACKUP_SITE.id, BACKUP_SITE.en);
+        println!(
+            "{}",
+            line.replace("{host}", &site.domain)
+                .replace("{rows}", &site.rows.to_string())
+                .replace("{files}", &site.files.to_string())
+        );
+    }
+    for site in &done.left_out {
+        let line = format!("{} / {}", BACKUP_LEFT_OUT.id, BACKUP_LEFT_OUT.en);
+        println!(
+            "{}",
+            line.replace("{host}", &site.domain)
+                .replace("{reason}", &site.reason)
+        );
     }
 }
 
@@ -488,6 +562,18 @@ async fn remove_site(args: crate::hosting::SiteRemoveArgs) -> anyhow::Result<()>
             let refused = strings::REMOVE_NOT_CONFIRMED;
             anyhow::bail!("{} / {}", refused.id, refused.en);
         }
+    }
+    if args.moved {
+        let folder = leaving::set_aside_moved(&args.dir, &site.domain).await?;
+        let done = strings::MOVED_DONE;
+        for text in [done.id, done.en] {
+            println!(
+                "{}",
+                text.replace("{host}", &site.domain)
+                    .replace("{folder}", &folder.display().to_string())
+            );
+        }
+        return Ok(());
     }
     let started = leaving::begin(&args.dir, &site.domain).await?;
     println!("{}", leaving::report(&started));

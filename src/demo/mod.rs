@@ -1,11 +1,13 @@
 //! `kentongan demo`: a regency portal and three villages on loopback, with sample posts
 //! in Bahasa Indonesia and a mix of activity levels (one active, one less active, one
 //! inactive), so that the timeline and the monitoring dashboard have something to show.
-//! Created once under the demo directory, then served on every run.
+//! Created once under the demo directory, then served on every run. It is a regency's
+//! hosting node in small (docs/adr/0002): the portal is the directory's first site, the
+//! villages are sites added to it, and one process serves them all, each village also on
+//! a port of its own.
 
 use crate::{
     actors::find_publishing_actor,
-    app::Node,
     aspirations::{
         TicketClass, answer,
         intake::{self, WebMessage},
@@ -13,6 +15,7 @@ use crate::{
     },
     clock::now_ms,
     config::{CONFIG_FILE, Config, Role},
+    hosting::{self, HostingNode, SiteAddArgs},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
     setup::{InitArgs, init},
@@ -271,19 +274,19 @@ const PAGES: &[(&str, &str)] = &[
     ("kontak", "Kantor desa buka Senin–Jumat, 08.00–15.00 WIB."),
 ];
 
-async fn create_village(dir: &Path, port: u16, village: &DemoVillage) -> anyhow::Result<()> {
-    let outcome = init(InitArgs {
-        dir: dir.to_path_buf(),
+/// A village of the demo: a site of the hosting node in `node_dir` (`site add`), with
+/// its pages, sample posts and residents' messages.
+async fn create_village(node_dir: &Path, port: u16, village: &DemoVillage) -> anyhow::Result<()> {
+    let outcome = hosting::add(SiteAddArgs {
+        dir: node_dir.to_path_buf(),
         domain: format!("localhost:{port}"),
         username: village.username.into(),
         name: village.name.into(),
         role: Role::Village,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: None,
-        insecure_local: true,
         admin_username: "admin".into(),
     })
     .await?;
+    let dir = &hosting::find(node_dir, Some(&format!("localhost:{port}")))?;
     std::fs::write(dir.join(ADMIN_PASSWORD_FILE), &outcome.admin_password)
         .context("writing the demo admin password")?;
     let config = Config::load(dir)?;
@@ -430,7 +433,7 @@ async fn create_portal(dir: &Path, port: u16) -> anyhow::Result<()> {
             source: format!(
                 "{}@localhost:{}",
                 village.username,
-                port + 1 + offset as u16
+                village_port(port, offset)
             ),
             district: village.district.into(),
             code: String::new(),
@@ -439,14 +442,6 @@ async fn create_portal(dir: &Path, port: u16) -> anyhow::Result<()> {
     }
     store.close().await;
     Ok(())
-}
-
-async fn serve(dir: &Path) -> anyhow::Result<Node> {
-    let config = Config::load(dir)?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    Node::start(config, listener).await
 }
 
 /// Creates the demo on first run, then serves the portal and the three villages.
@@ -461,23 +456,45 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let portal_dir = args.dir.join("portal");
-    let village_dirs: Vec<_> = VILLAGES.iter().map(|v| args.dir.join(v.username)).collect();
-    for (offset, (village, dir)) in VILLAGES.iter().zip(&village_dirs).enumerate() {
-        if !dir.join(CONFIG_FILE).exists() {
-            create_village(dir, args.port + 1 + offset as u16, village).await?;
+    let dir = &args.dir;
+    if !dir.join(CONFIG_FILE).exists() && dir.join("portal").join(CONFIG_FILE).exists() {
+        anyhow::bail!(
+            "{0} berisi demo versi lama (satu proses per desa): hapus atau pindahkan dulu / \
+             {0} holds a demo of an older version (a process per village): remove or move it first",
+            dir.display()
+        );
+    }
+    // The portal is the node's first site, at the root; the villages are its hosted sites.
+    if !dir.join(CONFIG_FILE).exists() {
+        create_portal(dir, args.port).await?;
+    }
+    let hosted: Vec<String> = hosting::list(dir)?
+        .into_iter()
+        .map(|site| site.domain)
+        .collect();
+    for (offset, village) in VILLAGES.iter().enumerate() {
+        let port = village_port(args.port, offset);
+        if !hosted.contains(&format!("localhost:{port}")) {
+            create_village(dir, port, village).await?;
         }
     }
-    if !portal_dir.join(CONFIG_FILE).exists() {
-        create_portal(&portal_dir, args.port).await?;
+
+    // One process serves them all (docs/adr/0002), each village also on its own port as
+    // the demo has always shown them.
+    let listener = TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+    let node = HostingNode::start(dir, listener).await?;
+    let mut village_servers = Vec::new();
+    for offset in 0..VILLAGES.len() {
+        let port = village_port(args.port, offset);
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        village_servers.push(crate::app::spawn_server(listener, node.sites.router()));
     }
-    // Villages first, so the portal finds them when it starts following.
-    let mut nodes = Vec::new();
-    for dir in &village_dirs {
-        nodes.push(serve(dir).await?);
-    }
-    let portal = serve(&portal_dir).await?;
-    println!("Kentongan demo (data in {}):", args.dir.display());
+    tracing::info!(local_addr = %node.local_addr, sites = VILLAGES.len() + 1, "kentongan is serving the demo");
+    println!("Kentongan demo (data in {}):", dir.display());
     println!(
         "  Portal kabupaten / regency portal: http://127.0.0.1:{}/",
         args.port
@@ -486,9 +503,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  Pemantauan / monitoring:           http://127.0.0.1:{}/monitoring",
         args.port
     );
-    for (offset, (village, dir)) in VILLAGES.iter().zip(&village_dirs).enumerate() {
-        let port = args.port + 1 + offset as u16;
-        let password = std::fs::read_to_string(dir.join(ADMIN_PASSWORD_FILE)).unwrap_or_default();
+    for (offset, village) in VILLAGES.iter().enumerate() {
+        let port = village_port(args.port, offset);
+        let password = hosting::find(dir, Some(&format!("localhost:{port}")))
+            .and_then(|site| Ok(std::fs::read_to_string(site.join(ADMIN_PASSWORD_FILE))?))
+            .unwrap_or_default();
         println!("  {:<33} http://127.0.0.1:{port}/", village.name);
         println!(
             "  {:<33} http://127.0.0.1:{port}/admin (admin / {})",
@@ -497,11 +516,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     println!(
+        "Satu proses melayani portal dan ketiga desa / one process serves the portal and the three villages \
+         (kentongan site list --dir {})",
+        dir.display()
+    );
+    println!(
         "Catatan kerja / log: {} (di layar hanya peringatan / only warnings on screen)",
-        args.dir.join(LOG_FILE).display()
+        dir.join(LOG_FILE).display()
     );
     println!("Tekan Ctrl+C untuk berhenti / press Ctrl+C to stop.");
-    portal.wait().await;
-    drop(nodes);
+    node.wait().await;
+    for server in village_servers {
+        server.abort();
+    }
     Ok(())
+}
+
+/// The port of the demo's `offset`-th village: those after the portal's.
+fn village_port(portal_port: u16, offset: usize) -> u16 {
+    portal_port + 1 + offset as u16
 }

@@ -163,7 +163,7 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
 }
 
 /// Which classes of address the node connects to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AddressPolicy {
     pub private: bool,
     pub loopback: bool,

@@ -34,7 +34,7 @@ use activitypub_federation::{
     error::Error as LibraryError,
 };
 use anyhow::Context;
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 pub type Data = activitypub_federation::config::Data<AppState>;
 
@@ -48,25 +48,66 @@ pub const MAX_ID_BYTES: usize = 2_000;
 /// 1.5 KB in PEM.
 pub const MAX_PUBLIC_KEY_BYTES: usize = 16 * 1024;
 
-/// The HTTP client for every outgoing request: no redirects followed automatically, a
-/// timeout, TLS that trusts the system's certificate store plus `extra_ca_certificates`,
-/// HTTP/2 where the server offers it (ALPN), and a resolver that connects only to the
-/// addresses [`addresses`] allows.
+/// The HTTP client of a site's outgoing requests, made when the site opened
+/// ([`HttpClients`]).
 pub fn http_client(state: &AppState) -> anyhow::Result<reqwest::Client> {
-    let config = &state.config;
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(config.delivery.request_timeout)
-        .connect_timeout(Duration::from_secs(5))
-        .user_agent(format!(
-            "Kentongan/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            state.urls.base()
-        ))
-        .tls_certs_merge(config.extra_roots.iter().cloned())
-        .dns_resolver(addresses::PolicyResolver::new(config.addresses))
-        .build()
-        .context("building the HTTP client")
+    Ok(state.http.clone())
+}
+
+/// The HTTP clients of the sites a process serves, one per distinct setting: no
+/// redirects followed automatically, a timeout, TLS that trusts the system's certificate
+/// store plus `extra_ca_certificates`, HTTP/2 where the server offers it (ALPN), and a
+/// resolver that connects only to the addresses [`addresses`] allows.
+///
+/// The sites of a hosting node share one (docs/adr/0002 point 5): its connection pool
+/// and its parsed certificate store cost about a megabyte, paid once rather than by
+/// every site each time it opens.
+#[derive(Clone, Default)]
+pub struct HttpClients {
+    made: std::sync::Arc<std::sync::Mutex<HashMap<ClientSettings, reqwest::Client>>>,
+}
+
+impl HttpClients {
+    /// The client for a site of `config`, made the first time these settings are seen.
+    pub fn for_config(&self, config: &crate::config::Config) -> anyhow::Result<reqwest::Client> {
+        let settings = ClientSettings {
+            request_timeout: config.delivery.request_timeout,
+            addresses: config.addresses,
+            extra_roots_digest: config.extra_roots_digest,
+            user_agent_url: config.user_agent_url.to_string(),
+        };
+        let mut made = self
+            .made
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = made.get(&settings) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.request_timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(format!(
+                "Kentongan/{} (+{})",
+                env!("CARGO_PKG_VERSION"),
+                settings.user_agent_url
+            ))
+            .tls_certs_merge(config.extra_roots.iter().cloned())
+            .dns_resolver(addresses::PolicyResolver::new(config.addresses))
+            .build()
+            .context("building the HTTP client")?;
+        made.insert(settings, client.clone());
+        Ok(client)
+    }
+}
+
+/// What makes one HTTP client differ from another.
+#[derive(PartialEq, Eq, Hash)]
+struct ClientSettings {
+    request_timeout: Duration,
+    addresses: addresses::AddressPolicy,
+    extra_roots_digest: [u8; 32],
+    user_agent_url: String,
 }
 
 /// The library's last check of every URL it fetches or receives, ours: https (http only

@@ -77,11 +77,33 @@ pub fn find(dir: &Path, site: Option<&str>) -> anyhow::Result<PathBuf> {
         );
     };
     let wanted = wanted.trim().trim_end_matches('.').to_ascii_lowercase();
-    listed(&dirs)
+    let found = listed(&dirs)
         .into_iter()
         .find(|listed| listed.domain == wanted)
         .map(|listed| listed.dir)
-        .with_context(|| format!("{} holds no site {wanted}", dir.display()))
+        .with_context(|| format!("{} holds no site {wanted}", dir.display()))?;
+    refuse_shared_database(dir, &found)?;
+    Ok(found)
+}
+
+/// `KENTONGAN_DATABASE_URL` names one database for the whole process. A hosted site may
+/// use it when the site has a schema of its own there (`database_schema`, PostgreSQL:
+/// how `site add` makes them); otherwise every site would read and write the first
+/// site's rows, so a hosted site without one is refused, with what to do.
+pub(crate) fn refuse_shared_database(node_dir: &Path, site_dir: &Path) -> anyhow::Result<()> {
+    let from_env = std::env::var("KENTONGAN_DATABASE_URL").is_ok_and(|url| !url.is_empty());
+    if !from_env || site_dir == node_dir {
+        return Ok(());
+    }
+    if read_raw(site_dir)?.database_schema.is_none() {
+        anyhow::bail!(
+            "KENTONGAN_DATABASE_URL gives every site of {} one database, and the hosted site in {} \
+             has no schema of its own there: unset it (each site's kentongan.toml names its database)",
+            node_dir.display(),
+            site_dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// A site as `site list` shows it.

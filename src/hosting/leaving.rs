@@ -44,6 +44,11 @@ pub struct SiteRemoveArgs {
     /// Do not ask for confirmation (for scripts).
     #[arg(long)]
     pub yes: bool,
+    /// The site has moved to another server (`site export` here, `site import` there,
+    /// its domain pointed at that server): its accounts live on there, so no Delete is
+    /// sent, and the site is put aside at once.
+    #[arg(long)]
+    pub moved: bool,
 }
 
 /// Whether the site of `site_dir` is being removed.
@@ -205,53 +210,87 @@ pub fn report(started: &RemovalStarted) -> String {
 pub async fn retire(node_dir: &Path, mut site: Site) -> anyhow::Result<PathBuf> {
     let domain = site.state.config.domain.clone();
     let site_dir = site.state.config.dir.clone();
+    site.stop_workers().await;
+    let aside = match set_schema_aside(&site.state.store, &site_dir).await {
+        Ok(aside) => aside,
+        Err(err) => {
+            site.close().await;
+            return Err(err);
+        }
+    };
+    // SQLite's file is closed (and its WAL folded in) before it moves.
+    site.close().await;
+    put_folder_aside(node_dir, &site_dir, &domain, aside, strings::REMOVED_NOTE)
+}
+
+/// `site remove --moved`: the site lives on at another server, so nothing is sent; its
+/// data is put aside at once (a running `serve` sees its folder gone within seconds and
+/// answers its host 421). Returns where its folder went.
+pub async fn set_aside_moved(dir: &Path, host: &str) -> anyhow::Result<PathBuf> {
+    let site = removable(dir, host)?;
+    let config = Config::load(&site.dir)?;
+    let store = Store::connect(config.database_url()).await?;
+    let aside = set_schema_aside(&store, &site.dir).await;
+    store.close().await;
+    put_folder_aside(dir, &site.dir, &site.domain, aside?, strings::MOVED_NOTE)
+}
+
+/// A removed site's PostgreSQL schema and the name it was set aside under.
+struct SchemaAside {
+    schema: String,
+    aside: String,
+}
+
+/// Renames a hosted site's PostgreSQL schema `removed_<time>_<schema>`; nothing for a
+/// site without one.
+async fn set_schema_aside(store: &Store, site_dir: &Path) -> anyhow::Result<Option<SchemaAside>> {
+    let Some(schema) = read_raw(site_dir).ok().and_then(|raw| raw.database_schema) else {
+        return Ok(None);
+    };
+    let mut aside = format!(
+        "removed_{}_{schema}",
+        chrono::Utc::now().format("%Y%m%d%H%M%S")
+    );
+    aside.truncate(63);
+    store.set_schema_aside(&schema, &aside).await?;
+    Ok(Some(SchemaAside { schema, aside }))
+}
+
+/// Moves a closed site's folder to `sites/.removed/<host>-<time>/` with a note saying
+/// why (`note`) and where its schema went.
+fn put_folder_aside(
+    node_dir: &Path,
+    site_dir: &Path,
+    domain: &str,
+    aside: Option<SchemaAside>,
+    note: strings::Text,
+) -> anyhow::Result<PathBuf> {
     let now = chrono::Utc::now();
     let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
     let removed = node_dir.join(SITES_DIR).join(REMOVED_DIR);
     let target = removed.join(format!("{}-{stamp}", domain.replace(':', "_")));
-    site.stop_workers().await;
-    let schema = read_raw(&site_dir).ok().and_then(|raw| raw.database_schema);
-    let aside = schema.as_ref().map(|schema| {
-        let mut name = format!("removed_{}_{schema}", now.format("%Y%m%d%H%M%S"));
-        name.truncate(63);
-        name
-    });
-    if let (Some(schema), Some(aside)) = (&schema, &aside) {
-        let renamed = site.state.store.set_schema_aside(schema, aside).await;
-        if let Err(err) = renamed {
-            site.close().await;
-            return Err(err);
-        }
-    }
-    // SQLite's file is closed (and its WAL folded in) before it moves.
-    site.close().await;
     crate::data_dir::create_private_dir(&removed)
         .with_context(|| format!("cannot create {}", removed.display()))?;
-    move_site(node_dir, &site_dir, &target).with_context(|| {
+    move_site(node_dir, site_dir, &target).with_context(|| {
         format!(
             "cannot move {} to {}{}",
             site_dir.display(),
             target.display(),
-            match (&schema, &aside) {
-                (Some(schema), Some(aside)) =>
+            match &aside {
+                Some(SchemaAside { schema, aside }) =>
                     format!(" (its schema {schema} is already renamed {aside})"),
-                _ => String::new(),
+                None => String::new(),
             }
         )
     })?;
-    let mut note = Vec::new();
+    let mut lines = Vec::new();
     for lang in [strings::Lang::Id, strings::Lang::En] {
-        note.push(
-            strings::REMOVED_NOTE
-                .get(lang)
-                .replace("{host}", &domain)
-                .replace(
-                    "{time}",
-                    &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                ),
-        );
-        if let (Some(schema), Some(aside)) = (&schema, &aside) {
-            note.push(
+        lines.push(note.get(lang).replace("{host}", domain).replace(
+            "{time}",
+            &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ));
+        if let Some(SchemaAside { schema, aside }) = &aside {
+            lines.push(
                 strings::REMOVED_NOTE_SCHEMA
                     .get(lang)
                     .replace("{schema}", schema)
@@ -260,7 +299,7 @@ pub async fn retire(node_dir: &Path, mut site: Site) -> anyhow::Result<PathBuf> 
         }
     }
     let note_file = target.join(REMOVED_NOTE_FILE);
-    let written = std::fs::write(&note_file, note.join("\n") + "\n")
+    let written = std::fs::write(&note_file, lines.join("\n") + "\n")
         .and_then(|()| crate::data_dir::make_private(&note_file));
     if let Err(err) = written {
         tracing::warn!(%err, file = %note_file.display(), "cannot write the note of a removed site");

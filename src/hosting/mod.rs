@@ -14,11 +14,13 @@
 //! does inside.
 
 pub mod archive;
+pub mod backup;
+pub mod doctor;
 pub mod layout;
 pub mod leaving;
 pub mod staff;
 
-use crate::{app::Site, clock::now_ms, config::Config, error::AppError};
+use crate::{app::Site, clock::now_ms, config::Config, error::AppError, federation::HttpClients};
 use anyhow::Context;
 use axum::{
     Router,
@@ -38,6 +40,8 @@ use std::{
 use tower::ServiceExt;
 
 pub use archive::{ExportArgs, ImportArgs, export, import};
+pub use backup::{BackupArgs, RestoreArgs, backup, restore};
+pub use doctor::{DoctorArgs, doctor};
 pub use layout::{SITES_DIR, SiteAddArgs, add, find, list, site_dirs};
 pub use leaving::SiteRemoveArgs;
 
@@ -80,6 +84,8 @@ pub struct Sites {
     /// (which otherwise answers every host).
     retired: Arc<RwLock<HashSet<String>>>,
     options: HostingOptions,
+    /// What every site is opened with.
+    opening: Arc<Opening>,
     /// Folders whose config could not be read, with its modification time: tried again
     /// only once the config changed, so a broken site does not flood the log.
     unreadable: Arc<std::sync::Mutex<HashMap<PathBuf, Option<SystemTime>>>>,
@@ -104,6 +110,31 @@ struct Entry {
     next_work: AtomicI64,
 }
 
+/// What every site of the node is opened with.
+struct Opening {
+    /// The node's data directory, where its first site is.
+    node_dir: PathBuf,
+    /// [`HostingOptions::adjust`].
+    adjust: fn(&mut Config),
+    /// One HTTP client for every site whose network settings agree (they do unless an
+    /// operator changed one site's): one connection pool and certificate store.
+    clients: HttpClients,
+    /// The node's first site, named in every site's outgoing `User-Agent`: it is the
+    /// operator a remote administrator would contact, and a per-site name would need a
+    /// client per site.
+    user_agent_url: url::Url,
+}
+
+impl Opening {
+    fn config(&self, dir: &Path) -> anyhow::Result<Config> {
+        layout::refuse_shared_database(&self.node_dir, dir)?;
+        let mut config = Config::load(dir)?;
+        config.user_agent_url = self.user_agent_url.clone();
+        (self.adjust)(&mut config);
+        Ok(config)
+    }
+}
+
 /// A closed site whose database has not been asked yet when its work is due.
 const UNPROBED: i64 = i64::MIN;
 
@@ -126,7 +157,7 @@ impl Entry {
     }
 
     /// The site's router, opening the site first if it is closed.
-    async fn open(&self, adjust: fn(&mut Config)) -> anyhow::Result<Router> {
+    async fn open(&self, opening: &Opening) -> anyhow::Result<Router> {
         if let Some(router) = self.current_router() {
             return Ok(router);
         }
@@ -134,12 +165,12 @@ impl Entry {
         if let Some(site) = slot.as_ref() {
             return Ok(site.router.clone());
         }
-        let mut config = Config::load(&self.dir)?;
-        adjust(&mut config);
+        let config = opening.config(&self.dir)?;
+        let clients = &opening.clients;
         let site = if leaving::is_leaving(&self.dir) {
-            Site::open_leaving(config).await?
+            Site::open_leaving(config, clients).await?
         } else {
-            Site::open(config).await?
+            Site::open(config, clients).await?
         };
         let router = site.router.clone();
         *self
@@ -213,9 +244,8 @@ impl Entry {
 
     /// Asks a closed site's database when its work is next due, without opening the
     /// site (no router, no workers).
-    async fn probe(&self, adjust: fn(&mut Config)) -> anyhow::Result<i64> {
-        let mut config = Config::load(&self.dir)?;
-        adjust(&mut config);
+    async fn probe(&self, opening: &Opening) -> anyhow::Result<i64> {
+        let config = opening.config(&self.dir)?;
         let store = crate::store::Store::connect(config.database_url()).await?;
         let next = store.next_work_at().await;
         store.close().await;
@@ -228,15 +258,21 @@ impl Sites {
     /// others open as requests or their work come; which of them have work waiting is
     /// learnt in the background, without holding up the serving.
     pub async fn open_all(dir: &Path, options: HostingOptions) -> anyhow::Result<Self> {
+        let first = Config::load(dir)?;
         let sites = Self {
             by_host: Default::default(),
             retired: Default::default(),
             options,
+            opening: Arc::new(Opening {
+                node_dir: dir.to_path_buf(),
+                adjust: options.adjust,
+                clients: HttpClients::default(),
+                user_agent_url: first.base_url.clone(),
+            }),
             unreadable: Default::default(),
         };
-        let first = Config::load(dir)?;
         let entry = sites.add_entry(dir.to_path_buf(), first.domain.clone(), true);
-        let _router = entry.open(options.adjust).await?;
+        let _router = entry.open(&sites.opening).await?;
         sites.follow_folders(dir).await;
         Ok(sites)
     }
@@ -288,7 +324,7 @@ impl Sites {
             if !leaving::is_leaving(&entry.dir) {
                 continue;
             }
-            if let Err(err) = entry.open(self.options.adjust).await {
+            if let Err(err) = entry.open(&self.opening).await {
                 tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a removed site could not be opened to send its Deletes");
                 continue;
             }
@@ -371,6 +407,11 @@ impl Sites {
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .remove(&entry.domain);
+                // Its host is answered 421 from now on, even when one site remains.
+                self.retired
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(entry.domain.clone());
                 entry.close().await;
                 tracing::info!(domain = %entry.domain, "site removed; no longer served");
             }
@@ -417,14 +458,14 @@ impl Sites {
             }
             if entry.always_open {
                 // A portal found by a rescan: open from the start.
-                if let Err(err) = entry.open(self.options.adjust).await {
+                if let Err(err) = entry.open(&self.opening).await {
                     tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a portal site could not be opened");
                 }
                 continue;
             }
             let mut next = entry.next_work.load(Ordering::Relaxed);
             if next == UNPROBED {
-                next = match entry.probe(self.options.adjust).await {
+                next = match entry.probe(&self.opening).await {
                     Ok(next) => next,
                     Err(err) => {
                         tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a site's database could not be read; asked again later");
@@ -435,7 +476,7 @@ impl Sites {
             }
             if next <= now {
                 // Its work is due: open it so its workers run; it closes again once idle.
-                if let Err(err) = entry.open(self.options.adjust).await {
+                if let Err(err) = entry.open(&self.opening).await {
                     tracing::error!(domain = %entry.domain, error = %format!("{err:#}"), "a site with work due could not be opened");
                     entry.next_work.store(now + idle, Ordering::Relaxed);
                 }
@@ -483,7 +524,7 @@ impl Sites {
         else {
             return;
         };
-        if let Err(err) = entry.open(self.options.adjust).await {
+        if let Err(err) = entry.open(&self.opening).await {
             tracing::error!(domain, error = %format!("{err:#}"), "a site woken could not be opened");
             return;
         }
@@ -503,7 +544,7 @@ impl Sites {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(domain)
             .cloned()?;
-        let _router = entry.open(self.options.adjust).await.ok()?;
+        let _router = entry.open(&self.opening).await.ok()?;
         entry
             .site
             .lock()
@@ -593,6 +634,11 @@ impl HostingNode {
             server,
             watcher,
         })
+    }
+
+    /// Runs until the task of the HTTP server ends.
+    pub async fn wait(self) {
+        let _ = self.server.await;
     }
 
     /// Stops the server, the rescans and every site (for tests).
@@ -692,6 +738,18 @@ fn host_of(request: &Request) -> Option<String> {
     Some(host.trim_end_matches('.').to_ascii_lowercase())
 }
 
+/// `localhost:PORT` for a request to `127.0.0.1:PORT` or `[::1]:PORT`: a site in local
+/// mode is named `localhost:PORT` in its ids, and a browser on the same machine may be
+/// given either address (`kentongan demo` prints the numeric one). No site in production
+/// has such a name, so this matches nothing there.
+fn loopback_alias(host: &str) -> Option<String> {
+    let port = host
+        .strip_prefix("127.0.0.1:")
+        .or_else(|| host.strip_prefix("[::1]:"))?;
+    port.parse::<u16>().ok()?;
+    Some(format!("localhost:{port}"))
+}
+
 /// Counts a request as in flight at its site for as long as it lives.
 struct InFlight(Arc<Entry>);
 
@@ -737,11 +795,15 @@ async fn dispatch(State(sites): State<Sites>, request: Request) -> Response {
             by_host.values().next().cloned()
         } else {
             host.and_then(|host| {
-                by_host.get(&host).cloned().or_else(|| {
-                    // `desa.example:443` from a client that writes the default port.
-                    let (name, _port) = host.rsplit_once(':')?;
-                    by_host.get(name).cloned()
-                })
+                by_host
+                    .get(&host)
+                    .cloned()
+                    .or_else(|| {
+                        // `desa.example:443` from a client that writes the default port.
+                        let (name, _port) = host.rsplit_once(':')?;
+                        by_host.get(name).cloned()
+                    })
+                    .or_else(|| by_host.get(&loopback_alias(&host)?).cloned())
             })
         }
     };
@@ -754,7 +816,7 @@ async fn dispatch(State(sites): State<Sites>, request: Request) -> Response {
             .into_response();
     };
     let _answering = InFlight::new(&entry);
-    match entry.open(sites.options.adjust).await {
+    match entry.open(&sites.opening).await {
         Ok(router) => match router.oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},

@@ -30,6 +30,7 @@ mod posts;
 mod quotas;
 mod records;
 mod retention;
+pub mod schema_state;
 mod site;
 mod states;
 mod templates;

@@ -79,6 +79,16 @@ pub const REMOVED_NOTE: Text = Text {
     en: "The site {host} was removed from this node at {time}, after the Deletes of its accounts went to its followers.",
 };
 
+pub const MOVED_NOTE: Text = Text {
+    id: "Situs {host} dilepas dari simpul ini pada {time} karena pindah ke server lain (site remove --moved); tidak ada Delete yang dikirim, akun-akunnya tetap hidup di sana.",
+    en: "The site {host} was let go from this node at {time} because it moved to another server (site remove --moved); no Delete was sent, its accounts live on there.",
+};
+
+pub const MOVED_DONE: Text = Text {
+    id: "Situs {host} dilepas tanpa mengirim Delete; datanya disimpan di {folder}. Pastikan domainnya sudah mengarah ke server barunya.",
+    en: "The site {host} was let go without sending a Delete; its data is kept in {folder}. Make sure its domain already points at its new server.",
+};
+
 pub const REMOVED_NOTE_SCHEMA: Text = Text {
     id: "Datanya ada di skema PostgreSQL {aside} (dahulu {schema}).",
     en: "Its data is in the PostgreSQL schema {aside} (formerly {schema}).",

@@ -329,6 +329,22 @@ async fn the_demo_prints_its_summary_and_logs_to_a_file() {
         },
     )
     .await;
+    // One process serves them: the villages are sites of the portal's hosting node, each
+    // answering on its own port too.
+    let sites = kentongan::hosting::list(&demo_dir).expect("the demo's sites");
+    let mut domains: Vec<String> = sites.into_iter().map(|site| site.domain).collect();
+    domains.sort();
+    let mut expected: Vec<String> = (0..4).map(|n| format!("localhost:{}", port + n)).collect();
+    expected.sort();
+    assert_eq!(domains, expected);
+    for village_port in port + 1..port + 4 {
+        let home = crate::support::client()
+            .get(format!("http://127.0.0.1:{village_port}/"))
+            .send()
+            .await
+            .expect("a village's home page");
+        assert_eq!(home.status().as_u16(), 200, "port {village_port}");
+    }
     let _ = child.kill();
     let _ = child.wait();
     let stderr = errors.join().expect("stderr reader");
@@ -336,7 +352,7 @@ async fn the_demo_prints_its_summary_and_logs_to_a_file() {
     assert!(info.is_empty(), "info lines on the terminal: {info:#?}");
     let logged = std::fs::read_to_string(&log).expect("the log file");
     assert!(
-        logged.contains("kentongan is serving") && logged.contains(" INFO "),
+        logged.contains("kentongan is serving the demo") && logged.contains(" INFO "),
         "the nodes' work is in {}: {logged}",
         log.display()
     );

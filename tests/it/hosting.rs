@@ -474,12 +474,23 @@ async fn a_removed_site_tells_its_followers_and_is_put_aside() {
 /// `kentongan site remove` from another process, as an operator runs it, with `answer`
 /// typed at its question (`None`: `--yes`); its exit status and what it printed.
 async fn site_remove(dir: &std::path::Path, host: &str, answer: Option<&str>) -> (bool, String) {
+    site_remove_with(dir, host, answer, &[]).await
+}
+
+/// The same with more arguments (`--moved`).
+async fn site_remove_with(
+    dir: &std::path::Path,
+    host: &str,
+    answer: Option<&str>,
+    more: &[&str],
+) -> (bool, String) {
     use tokio::io::AsyncWriteExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"));
     command
         .args(["site", "remove", "--dir"])
         .arg(dir)
         .arg(host)
+        .args(more)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -654,6 +665,81 @@ async fn removed_site(backend: Backend) {
     );
     let sites = kentongan::hosting::list(dir.path()).expect("site list");
     assert_eq!(sites.len(), 1);
+
+    resident.stop();
+    second.abort();
+    node.stop().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_site_that_moved_away_is_let_go_without_telling_its_followers_it_is_gone() {
+    on_every_backend(moved_away).await;
+}
+
+/// A village exported and imported at its own server (its domain pointed there) is let
+/// go with `site remove --moved` while the node serves: its followers, who follow it at
+/// its new server now, get no Delete; the host is no longer served here (421), and its
+/// data waits under `sites/.removed/` with a note saying it moved.
+async fn moved_away(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("data directory");
+    let (listener, port) = loopback_listener().await;
+    let (second_listener, second_port) = loopback_listener().await;
+    init_portal(dir.path(), format!("localhost:{port}"), port, &db, true).await;
+    let host = format!("localhost:{second_port}");
+    add(SiteAddArgs {
+        dir: dir.path().to_path_buf(),
+        domain: host.clone(),
+        username: "desab".into(),
+        name: "Desa B".into(),
+        role: Role::Village,
+        admin_username: "admin".into(),
+    })
+    .await
+    .expect("site add");
+    let node = HostingNode::start(dir.path(), listener)
+        .await
+        .expect("serve");
+    let second = kentongan::app::spawn_server(second_listener, node.sites.router());
+    let actor = format!("http://{host}/u/desab");
+    let resident = Peer::start(true).await;
+    let (status, body) = resident
+        .send(
+            "warga",
+            &format!("{actor}/inbox"),
+            &resident.follow("warga", &actor),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the village's Accept", WAIT, || async {
+        resident.received_of("Accept").into_iter().next()
+    })
+    .await;
+
+    let (ok, said) = site_remove_with(dir.path(), &host, None, &["--moved"]).await;
+    assert!(ok, "{said}");
+    assert!(said.contains("without sending a Delete"), "{said}");
+    eventually("the host to be no longer served", WAIT, || async {
+        (status_of(&client(), &actor).await == 421).then_some(())
+    })
+    .await;
+    let removed: Vec<_> = std::fs::read_dir(dir.path().join("sites/.removed"))
+        .expect("the removed sites")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    let note = std::fs::read_to_string(removed[0].join("REMOVED.txt")).expect("the note");
+    assert!(note.contains("moved to another server"), "{note}");
+    assert!(removed[0].join("kentongan.toml").exists());
+    assert!(
+        resident.received_of("Delete").is_empty(),
+        "no Delete for an account that lives on elsewhere"
+    );
+    assert_eq!(
+        kentongan::hosting::list(dir.path()).expect("sites").len(),
+        1
+    );
 
     resident.stop();
     second.abort();

@@ -5,6 +5,7 @@
 
 use crate::{
     support::session::{Browser, PASSWORD, Part, png, signed_in, text},
+    support::small_disk::SmallDisk,
     support::{
         Backend, TestDb, TestNode, WAIT, eventually, loopback_listener, on_every_backend,
         peer::Peer,
@@ -21,7 +22,7 @@ use kentongan::{
 };
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use std::{io::Write, path::PathBuf};
+
 use url::Url;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -408,97 +409,6 @@ async fn retention(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_retention_forgets_old_rows_and_keeps_the_report_totals_on_every_backend() {
     on_every_backend(retention).await;
-}
-
-/// A tmpfs mounted for one test, unmounted when dropped (also when the test fails).
-struct SmallDisk {
-    mount_point: PathBuf,
-    /// Its size: never more than this is written, whatever `statvfs` says.
-    size: u64,
-    _parent: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    /// A tmpfs of `mib` MiB, or why this machine cannot make one.
-    fn mount(mib: u64) -> Result<Self, String> {
-        let uid = std::process::Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
-            .unwrap_or_default();
-        if uid != "0" {
-            return Err("mounting a small filesystem needs root".into());
-        }
-        let parent = tempfile::tempdir().map_err(|err| err.to_string())?;
-        let mount_point = parent.path().join("data");
-        std::fs::create_dir(&mount_point).map_err(|err| err.to_string())?;
-        let output = std::process::Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={mib}m,mode=0700"),
-                "tmpfs",
-            ])
-            .arg(&mount_point)
-            .output()
-            .map_err(|err| format!("cannot run mount: {err}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "mount -t tmpfs is not permitted here: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        let disk = Self {
-            mount_point,
-            size: mib * 1024 * 1024,
-            _parent: parent,
-        };
-        // Only ever fill the small filesystem made here, never the one under it.
-        let stats = rustix::fs::statvfs(&disk.mount_point).map_err(|err| err.to_string())?;
-        if stats.f_blocks * stats.f_frsize > disk.size {
-            return Err("the tmpfs is not the size asked for".into());
-        }
-        Ok(disk)
-    }
-
-    fn free_bytes(&self) -> u64 {
-        let stats = rustix::fs::statvfs(&self.mount_point).expect("statvfs");
-        stats.f_bavail * stats.f_frsize
-    }
-
-    /// Writes `file` until at most `leave` bytes are free, or until the disk is full
-    /// when `leave` is 0.
-    fn fill(&self, file: &str, leave: u64) {
-        let mut out = std::fs::File::create(self.mount_point.join(file)).expect("filler");
-        let chunk = vec![0x5a_u8; 1024 * 1024];
-        let mut written = 0_u64;
-        loop {
-            let free = self.free_bytes();
-            if free <= leave || written >= self.size {
-                return;
-            }
-            written += chunk.len() as u64;
-            let size = usize::try_from((free - leave).min(chunk.len() as u64)).expect("size");
-            if out
-                .write_all(&chunk[..size])
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                return; // full
-            }
-        }
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        // Lazy: whatever still holds a file there, the mount goes.
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.mount_point)
-            .status();
-    }
 }
 
 /// A village node whose data directory (and SQLite database) is on `disk`.

@@ -6,6 +6,7 @@ pub mod peer;
 pub mod production;
 pub mod residents;
 pub mod session;
+pub mod small_disk;
 
 use kentongan::{
     app::Node,

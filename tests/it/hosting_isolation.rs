@@ -1,0 +1,517 @@
+//! Regency hosting, isolation of faults (issue 13 point 2): the villages of one process
+//! share nothing that one of them can use up. A village whose followers' servers hang
+//! holds only its own deliveries; a village whose database is locked or whose disk is
+//! full stops taking in, alone; a flood at one village's inbox leaves the others' inboxes
+//! answering. Each village here has its own loopback port of the same node, since the
+//! fake servers of residents resolve `localhost` only.
+
+use crate::support::{
+    AP, Backend, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
+    peer::{Behaviour, Peer},
+    small_disk::SmallDisk,
+};
+use kentongan::{
+    cli::{InitArgs, init},
+    config::Role,
+    hosting::{HostingNode, SiteAddArgs, add},
+};
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+};
+
+/// A village of the hosting node, reached on its own port.
+struct Village {
+    host: String,
+    base: String,
+    actor: String,
+    token: String,
+    dir: PathBuf,
+}
+
+/// A hosting node's directory whose first site is a portal and which hosts villages,
+/// before it is served.
+struct Prepared {
+    listener: tokio::net::TcpListener,
+    villages: Vec<Village>,
+    listeners: Vec<tokio::net::TcpListener>,
+    db: TestDb,
+    dir: tempfile::TempDir,
+}
+
+/// The same, served.
+struct Hosting {
+    node: HostingNode,
+    villages: Vec<Village>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+    db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+impl Prepared {
+    /// A portal at the root and a village for each of `names`, each on its own port.
+    async fn new(backend: &Backend, names: &[&str]) -> Self {
+        let db = TestDb::create(backend).await;
+        let dir = tempfile::tempdir().expect("data directory");
+        let (listener, port) = loopback_listener().await;
+        init(InitArgs {
+            dir: dir.path().to_path_buf(),
+            domain: format!("localhost:{port}"),
+            username: "kabupaten".into(),
+            name: "Portal Kabupaten".into(),
+            role: Role::Portal,
+            listen: format!("127.0.0.1:{port}"),
+            database_url: db.url.clone(),
+            insecure_local: true,
+            admin_username: "admin".into(),
+        })
+        .await
+        .expect("init");
+        let mut villages = Vec::new();
+        let mut listeners = Vec::new();
+        for name in names {
+            let (listener, port) = loopback_listener().await;
+            let host = format!("localhost:{port}");
+            let added = add(SiteAddArgs {
+                dir: dir.path().to_path_buf(),
+                domain: host.clone(),
+                username: (*name).into(),
+                name: format!("Desa {name}"),
+                role: Role::Village,
+                admin_username: "admin".into(),
+            })
+            .await
+            .expect("site add");
+            let base = format!("http://{host}");
+            let village = Village {
+                actor: format!("{base}/u/{name}"),
+                dir: kentongan::hosting::find(dir.path(), Some(&host)).expect("the site's folder"),
+                host,
+                base,
+                token: added.token,
+            };
+            villages.push(village);
+            listeners.push(listener);
+        }
+        Self {
+            listener,
+            villages,
+            listeners,
+            db,
+            dir,
+        }
+    }
+
+    async fn serve(self) -> Hosting {
+        let node = HostingNode::start(self.dir.path(), self.listener)
+            .await
+            .expect("serve");
+        let servers = self
+            .listeners
+            .into_iter()
+            .map(|listener| kentongan::app::spawn_server(listener, node.sites.router()))
+            .collect();
+        Hosting {
+            node,
+            villages: self.villages,
+            servers,
+            db: self.db,
+            _dir: self.dir,
+        }
+    }
+}
+
+impl Hosting {
+    async fn start(backend: &Backend, names: &[&str]) -> Self {
+        Prepared::new(backend, names).await.serve().await
+    }
+
+    async fn stop(self) {
+        for server in &self.servers {
+            server.abort();
+        }
+        self.node.stop().await;
+        self.db.drop_database().await;
+    }
+}
+
+/// Publishes through the village's API; the status and the body of the answer.
+async fn post(village: &Village, title: &str) -> (u16, String) {
+    let answer = client()
+        .post(format!("{}/api/v1/posts", village.base))
+        .bearer_auth(&village.token)
+        .json(&serde_json::json!({ "title": title, "body": "Di balai desa." }))
+        .send()
+        .await
+        .expect("post");
+    let status = answer.status().as_u16();
+    (status, answer.text().await.unwrap_or_default())
+}
+
+/// `peer`'s actor `name` follows `village`, and the village's Accept arrives.
+async fn follow(peer: &Peer, name: &str, village: &Village) {
+    let (status, body) = peer
+        .send(
+            name,
+            &format!("{}/inbox", village.actor),
+            &peer.follow(name, &village.actor),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+async fn status_of(url: &str) -> u16 {
+    client()
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_whose_followers_servers_hang_does_not_delay_another_villages_deliveries() {
+    on_every_backend(hanging_servers).await;
+}
+
+/// Village A may have two deliveries in flight; its three followers' servers take the
+/// post and never answer, so every one of its permits is held and its queue waits. Village
+/// B's post meanwhile reaches each of its 25 followers' inboxes (each of them is a new
+/// actor B fetches: 25 stays within what one server may make a site fetch at once).
+async fn hanging_servers(backend: Backend) {
+    let prepared = Prepared::new(&backend, &["desaa", "desab"]).await;
+    let file = prepared.villages[0].dir.join("kentongan.toml");
+    let config = std::fs::read_to_string(&file).expect("config");
+    assert!(config.contains("# concurrency = 64"), "{config}");
+    let config = config.replace("# concurrency = 64", "concurrency = 2");
+    std::fs::write(&file, config).expect("config written");
+    let hosting = prepared.serve().await;
+    let [a, b] = &hosting.villages[..] else {
+        unreachable!("two villages")
+    };
+    let stuck = [
+        Peer::start(true).await,
+        Peer::start(true).await,
+        Peer::start(true).await,
+    ];
+    for peer in &stuck {
+        follow(peer, "warga", a).await;
+    }
+    let residents = Peer::start(false).await;
+    let names: Vec<String> = (0..25).map(|n| format!("warga{n}")).collect();
+    for name in &names {
+        follow(&residents, name, b).await;
+    }
+    eventually("every Accept", WAIT, || async {
+        let a_done = stuck
+            .iter()
+            .all(|peer| !peer.received_of("Accept").is_empty());
+        (a_done && residents.received_of("Accept").len() == names.len()).then_some(())
+    })
+    .await;
+
+    for peer in &stuck {
+        peer.set_behaviour(Behaviour::Hang);
+    }
+    let (status, body) = post(a, "Kabar desa A").await;
+    assert_eq!(status, 201, "{body}");
+    eventually("two of A's servers holding its post", WAIT, || async {
+        let held = stuck
+            .iter()
+            .filter(|peer| !peer.received_of("Create").is_empty())
+            .count();
+        (held == 2).then_some(())
+    })
+    .await;
+
+    let (status, body) = post(b, "Kabar desa B").await;
+    assert_eq!(status, 201, "{body}");
+    eventually(
+        "B's post in each of its followers' inboxes",
+        WAIT,
+        || async {
+            let mut inboxes: Vec<String> = residents
+                .received_of("Create")
+                .into_iter()
+                .map(|received| received.path)
+                .collect();
+            inboxes.sort();
+            inboxes.dedup();
+            (inboxes.len() == names.len()).then_some(())
+        },
+    )
+    .await;
+
+    // A's queue is still where it was: its third server has not been tried yet.
+    let a_state = hosting
+        .node
+        .sites
+        .state_of(&a.host)
+        .await
+        .expect("A is open");
+    assert!(
+        a_state
+            .store
+            .count_pending_deliveries()
+            .await
+            .expect("count")
+            >= 1,
+        "A's third delivery waits for a permit"
+    );
+    assert_eq!(
+        stuck
+            .iter()
+            .filter(|peer| !peer.received_of("Create").is_empty())
+            .count(),
+        2,
+        "A never had more than its two deliveries in flight"
+    );
+    hosting.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_whose_database_is_locked_does_not_stop_another() {
+    on_every_backend(locked_database).await;
+}
+
+/// Another program holds village A's database: on SQLite the write lock (`BEGIN
+/// IMMEDIATE`), on PostgreSQL an exclusive lock on A's posts table. Village B publishes
+/// and serves meanwhile; once the lock goes, A publishes again.
+async fn locked_database(backend: Backend) {
+    let hosting = Hosting::start(&backend, &["desaa", "desab"]).await;
+    let [a, b] = &hosting.villages[..] else {
+        unreachable!("two villages")
+    };
+    assert_eq!(status_of(&format!("{}/", a.base)).await, 200);
+    let lock = DatabaseLock::take(&backend, &hosting.db, a).await;
+
+    let (status, body) = post(b, "Kabar desa B").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(status_of(&format!("{}/", b.base)).await, 200);
+    let actor = client()
+        .get(&b.actor)
+        .header("accept", AP)
+        .send()
+        .await
+        .expect("B's actor");
+    assert_eq!(actor.status().as_u16(), 200);
+
+    lock.release().await;
+    let (status, body) = post(a, "Kabar desa A").await;
+    assert_eq!(status, 201, "{body}");
+    hosting.stop().await;
+}
+
+/// A lock on a village's database, held by another connection until released.
+enum DatabaseLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl DatabaseLock {
+    async fn take(backend: &Backend, db: &TestDb, village: &Village) -> Self {
+        use sqlx::{Connection, Executor};
+        match backend {
+            Backend::Sqlite => {
+                let file = village.dir.join("kentongan.db");
+                assert!(file.exists(), "{}", file.display());
+                let mut connection =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+                        .await
+                        .expect("a second connection to A's database");
+                connection
+                    .execute("BEGIN IMMEDIATE")
+                    .await
+                    .expect("A's write lock");
+                Self::Sqlite(connection)
+            }
+            Backend::Postgres(_) => {
+                let pool = sqlx::PgPool::connect(db.url.as_deref().expect("PostgreSQL URL"))
+                    .await
+                    .expect("PostgreSQL");
+                let mut transaction = pool.begin().await.expect("transaction");
+                let config: toml::Value = toml::from_str(
+                    &std::fs::read_to_string(village.dir.join("kentongan.toml")).expect("config"),
+                )
+                .expect("TOML");
+                let schema = config["database_schema"].as_str().expect("A's schema");
+                transaction
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "LOCK TABLE {schema}.posts IN ACCESS EXCLUSIVE MODE"
+                    )))
+                    .await
+                    .expect("A's posts locked");
+                Self::Postgres(transaction)
+            }
+        }
+    }
+
+    async fn release(self) {
+        use sqlx::Executor;
+        match self {
+            Self::Sqlite(mut connection) => {
+                connection.execute("ROLLBACK").await.expect("unlocked");
+            }
+            Self::Postgres(transaction) => transaction.rollback().await.expect("unlocked"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_village_whose_disk_is_full_does_not_stop_another() {
+    // Each SQLite site watches the disk of its own folder; on PostgreSQL the rows live
+    // on the database's disk, which the node does not watch (src/disk.rs).
+    let prepared = Prepared::new(&Backend::Sqlite, &["desaa", "desab"]).await;
+    let disk = match SmallDisk::mount_over(&prepared.villages[0].dir, 96) {
+        Ok(disk) => disk,
+        Err(reason) => {
+            eprintln!("SKIPPED a_village_whose_disk_is_full_does_not_stop_another: {reason}");
+            return;
+        }
+    };
+    let hosting = prepared.serve().await;
+    let [a, b] = &hosting.villages[..] else {
+        unreachable!("two villages")
+    };
+    let resident = Peer::start(true).await;
+    follow(&resident, "warga", a).await;
+    // 16 MiB left, under the 64 MiB a site keeps.
+    disk.fill("isi.bin", 16 * 1024 * 1024);
+    let (status, body) = eventually("A refusing what others send", WAIT, || async {
+        let follow = resident.follow("tetangga", &a.actor);
+        let (status, body) = resident
+            .send("tetangga", &format!("{}/inbox", a.actor), &follow)
+            .await;
+        (status != 202).then_some((status, body))
+    })
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("nearly full"), "{body}");
+    assert_eq!(
+        status_of(&format!("{}/", a.base)).await,
+        200,
+        "A still serves"
+    );
+
+    follow(&resident, "warga", b).await;
+    let (status, body) = post(b, "Kabar desa B").await;
+    assert_eq!(status, 201, "{body}");
+    eventually("B's post at its follower", WAIT, || async {
+        resident
+            .received_of("Create")
+            .into_iter()
+            .find(|received| received.activity["actor"] == b.actor)
+    })
+    .await;
+    hosting.stop().await;
+    drop(disk);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_at_one_villages_inbox_does_not_stop_another() {
+    on_every_backend(flooded_inbox).await;
+}
+
+/// Eight clients post junk to village A's inbox as fast as they can; village B takes a
+/// follow and answers it, and publishes to its follower, while the flood goes on.
+async fn flooded_inbox(backend: Backend) {
+    let hosting = Hosting::start(&backend, &["desaa", "desab"]).await;
+    let [a, b] = &hosting.villages[..] else {
+        unreachable!("two villages")
+    };
+    let flooding = Arc::new(AtomicBool::new(true));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let junk = "{\"type\":\"Create\",\"object\":\"".to_string() + &"x".repeat(32 * 1024) + "\"}";
+    let flood: Vec<_> = (0..8)
+        .map(|_| {
+            let (flooding, sent, junk) = (flooding.clone(), sent.clone(), junk.clone());
+            let inbox = format!("{}/inbox", a.actor);
+            tokio::spawn(async move {
+                let client = client();
+                while flooding.load(Ordering::Relaxed) {
+                    let answer = client
+                        .post(&inbox)
+                        .header("content-type", AP)
+                        .body(junk.clone())
+                        .send()
+                        .await;
+                    if let Ok(answer) = answer {
+                        assert!(
+                            answer.status().is_client_error(),
+                            "junk is refused, not failed on: {}",
+                            answer.status()
+                        );
+                    }
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    eventually("the flood under way", WAIT, || async {
+        (sent.load(Ordering::Relaxed) >= 50).then_some(())
+    })
+    .await;
+
+    let resident = Peer::start(true).await;
+    follow(&resident, "warga", b).await;
+    let (status, body) = post(b, "Kabar desa B").await;
+    assert_eq!(status, 201, "{body}");
+    eventually("B's Accept and post at its follower", WAIT, || async {
+        let accepted = !resident.received_of("Accept").is_empty();
+        let created = !resident.received_of("Create").is_empty();
+        (accepted && created).then_some(())
+    })
+    .await;
+    let during = sent.load(Ordering::Relaxed);
+    eventually("the flood still going on", WAIT, || async {
+        (sent.load(Ordering::Relaxed) > during).then_some(())
+    })
+    .await;
+    flooding.store(false, Ordering::Relaxed);
+    for task in flood {
+        task.await.expect("a flooding client");
+    }
+    hosting.stop().await;
+}
+
+/// `KENTONGAN_DATABASE_URL` names one database for the whole process: the node's first
+/// site may use it, a hosted site only with a schema of its own there (PostgreSQL), never
+/// by reading and writing the first site's rows.
+#[tokio::test]
+async fn one_database_url_for_the_process_is_refused_for_a_hosted_site_without_its_own_schema() {
+    let prepared = Prepared::new(&Backend::Sqlite, &["desaa"]).await;
+    let node_dir = prepared.dir.path();
+    let first_db = format!("sqlite://{}", node_dir.join("kentongan.db").display());
+    let post = |site: Option<&str>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"));
+        command
+            .args(["post", "--title", "Kabar", "--body", "Isi.", "--dir"])
+            .arg(node_dir)
+            .env("KENTONGAN_DATABASE_URL", &first_db);
+        if let Some(site) = site {
+            command.args(["--site", site]);
+        }
+        command.output()
+    };
+    let refused = post(Some(&prepared.villages[0].host)).await.expect("run");
+    assert!(!refused.status.success());
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        reason.contains("KENTONGAN_DATABASE_URL") && reason.contains("no schema of its own"),
+        "{reason}"
+    );
+    let first_host = kentongan::hosting::list(node_dir).expect("sites")[0]
+        .domain
+        .clone();
+    let accepted = post(Some(&first_host)).await.expect("run");
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    prepared.db.drop_database().await;
+}
