@@ -58,13 +58,11 @@ const FILES_DIR: &str = "files";
 const FOLDERS: [&str; 3] = ["media", "documents", "private"];
 /// Settings that belong to the node serving a site, not to the site: never archived,
 /// taken from the node (or the command line) on import.
-const NODE_SETTINGS: [&str; 5] = [
+const NODE_SETTINGS: [&str; 4] = [
     "listen",
     "database_url",
     "database_schema",
     "extra_ca_certificates",
-    // The hosting pages' host name is the node's (its first site's config), not a site's.
-    "hosting",
 ];
 /// The network settings a hosted site takes from its node (as `site add` does).
 const NETWORK_SETTINGS: [&str; 2] = ["insecure_local", "allow_private_addresses"];

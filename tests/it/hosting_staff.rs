@@ -74,10 +74,11 @@ impl Hosted {
         }
         if hosting_pages {
             let config = dir.path().join("kentongan.toml");
-            let mut text = std::fs::read_to_string(&config).expect("config");
-            text.push_str(&format!(
-                "\n[hosting]\ndomain = \"hosting.localhost:{port}\"\n"
-            ));
+            // As an operator does: the commented line `init` wrote, filled in.
+            let text = std::fs::read_to_string(&config).expect("config");
+            let commented = "# domain = \"hosting.kabupaten.go.id\"";
+            assert!(text.contains(commented), "{text}");
+            let text = text.replace(commented, &format!("domain = \"hosting.localhost:{port}\""));
             std::fs::write(&config, text).expect("config written");
         }
         let staff_password = if hosting_pages {
@@ -681,7 +682,7 @@ async fn credentials(backend: Backend) {
         .expect("request");
     assert_eq!(answer.status(), 303);
     for token in [&hosted.village.token, &hosted.first.token] {
-        for path in ["/", "/api/posts", "/sites/new"] {
+        for path in ["/", "/api/v1/posts", "/sites/new"] {
             let answer = client
                 .get(format!("{hosting}{path}"))
                 .bearer_auth(token)
@@ -696,7 +697,7 @@ async fn credentials(backend: Backend) {
         }
     }
     let api = client
-        .post(format!("{hosting}/api/posts"))
+        .post(format!("{hosting}/api/v1/posts"))
         .bearer_auth(&hosted.village.token)
         .json(&serde_json::json!({ "title": "Bukan di sini", "body": "x" }))
         .send()
@@ -749,5 +750,59 @@ async fn no_pages(backend: Backend) {
         .expect("request");
     assert_eq!(answer.status(), 421, "a host the node does not serve");
     assert!(!hosted.dir.path().join("hosting.db").exists());
+    hosted.stop().await;
+}
+
+#[tokio::test]
+async fn a_restored_node_keeps_its_hosting_pages_name_and_each_villages_leave() {
+    on_every_backend(restored).await;
+}
+
+async fn restored(backend: Backend) {
+    let hosted = Hosted::start(&backend).await;
+    let store = hosted.store_of(VILLAGE).await;
+    let mut settings = kentongan::site::load(&store).await.expect("settings");
+    settings.hosting_may_write = true;
+    kentongan::site::save(&store, &settings)
+        .await
+        .expect("allowed");
+    store.close().await;
+    let work = tempfile::tempdir().expect("work");
+    let file = work.path().join("node.tar");
+    kentongan::hosting::backup(kentongan::hosting::BackupArgs {
+        dir: hosted.dir.path().to_path_buf(),
+        to: file.clone(),
+    })
+    .await
+    .expect("backup");
+    let db = TestDb::create(&backend).await;
+    let dir = work.path().join("restored");
+    kentongan::hosting::restore(kentongan::hosting::RestoreArgs {
+        from: file,
+        dir: dir.clone(),
+        database_url: Some(db.url.clone().unwrap_or_else(|| "sqlite".into())),
+        listen: None,
+    })
+    .await
+    .expect("restore");
+    let config = Config::load(&dir).expect("the restored node's config");
+    assert_eq!(
+        config.hosting_domain.as_deref(),
+        Some(format!("hosting.localhost:{}", hosted.port).as_str())
+    );
+    let village_dir = kentongan::hosting::find(&dir, Some(&hosted.host(VILLAGE))).expect("site");
+    let village = Store::connect(Config::load(&village_dir).expect("config").database_url())
+        .await
+        .expect("store");
+    assert!(
+        kentongan::site::load(&village)
+            .await
+            .expect("settings")
+            .hosting_may_write
+    );
+    village.close().await;
+    // The hosting accounts are the node's own, not a site's: made again after a restore.
+    assert!(!dir.join("hosting.db").exists());
+    db.drop_database().await;
     hosted.stop().await;
 }
