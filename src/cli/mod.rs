@@ -308,10 +308,28 @@ pub enum SiteCommand {
     /// Bring a site's archive into this node (a further site, served within seconds),
     /// or into an empty directory (a node of its own), keeping every id, key and follower.
     Import(crate::hosting::ImportArgs),
+    /// Bring a WordPress site's export (WXR: Tools → Export in WordPress) into a site:
+    /// published posts at their dates (never sent to followers as new), pages,
+    /// categories, tags and images with their alt text; the old addresses answer 301.
+    /// Running it again with the same export adds nothing.
+    ImportWordpress(WordpressImportArgs),
     /// Remove a site: its accounts are deleted on the fediverse (a Delete to every
     /// follower), then it is no longer served and its folder is moved to sites/.removed/.
     /// Asks for the host name again unless --yes.
     Remove(crate::hosting::SiteRemoveArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct WordpressImportArgs {
+    #[command(flatten)]
+    pub dir: SiteDir,
+    /// The WordPress export file (.xml).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// A copy of the old site's wp-content/uploads folder; images it lacks are fetched
+    /// from their address on the old site.
+    #[arg(long)]
+    pub uploads: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -460,6 +478,13 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Site {
             command: SiteCommand::Remove(args),
         } => remove_site(args).await,
+        Command::Site {
+            command: SiteCommand::ImportWordpress(args),
+        } => {
+            let report = import_wordpress(&args).await?;
+            println!("{}", report.to_text());
+            Ok(())
+        }
         Command::Post(args) => {
             let url = post(args).await?;
             println!("{url}");
@@ -578,6 +603,18 @@ async fn remove_site(args: crate::hosting::SiteRemoveArgs) -> anyhow::Result<()>
     let started = leaving::begin(&args.dir, &site.domain).await?;
     println!("{}", leaving::report(&started));
     Ok(())
+}
+
+/// `kentongan site import-wordpress`: the export brought into the site, and the report.
+pub async fn import_wordpress(
+    args: &WordpressImportArgs,
+) -> anyhow::Result<crate::hosting::wordpress::Report> {
+    let (config, store, _) = open(&args.dir).await?;
+    let report =
+        crate::hosting::wordpress::import(&config, &store, &args.from, args.uploads.as_deref())
+            .await;
+    store.close().await;
+    Ok(report?)
 }
 
 /// What `init` and `site add` made that is shown once and never stored in clear.

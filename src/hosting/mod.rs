@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod layout;
 pub mod leaving;
 pub mod staff;
+pub mod wordpress;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError, federation::HttpClients};
 use anyhow::Context;

@@ -19,6 +19,7 @@ mod operations;
 mod profile;
 mod site;
 mod ticket_desk;
+mod wordpress;
 
 pub use admin::*;
 pub use aspirations::*;
@@ -32,6 +33,7 @@ pub use operations::*;
 pub use profile::*;
 pub use site::*;
 pub use ticket_desk::*;
+pub use wordpress::*;
 
 use std::{
     collections::{BTreeMap, HashMap},

@@ -74,6 +74,8 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(health::routes())
         .merge(metrics::routes())
+        // A path no route knows: an old address of an imported WordPress site, or 404.
+        .fallback(site::moved::fallback)
         .layer(axum::middleware::from_fn(signed_fetch))
 }
 

@@ -39,3 +39,4 @@ mod site;
 mod storage;
 mod timeline;
 mod wire;
+mod wordpress_import;

@@ -56,6 +56,12 @@ pub async fn home_route(
     Query(query): Query<ListQuery>,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Response, AppError> {
+    // `/?p=12`: an old WordPress address, if the site was brought in from one.
+    if super::moved::has_old_query(raw_query.as_deref())
+        && let Some(moved) = super::moved::redirect(&state, "/", raw_query.as_deref()).await
+    {
+        return Ok(moved);
+    }
     if state.config.role == Role::Portal {
         let (site_name, page) = crate::web::portal::home_view(&state, raw_query.as_deref()).await?;
         return crate::web::render::render(

@@ -17,6 +17,7 @@ mod feeds;
 mod follow;
 mod home;
 mod ics;
+pub mod moved;
 mod pages;
 mod post;
 mod privacy;
