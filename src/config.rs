@@ -61,6 +61,24 @@ pub struct RawConfig {
     pub moderation: RawModeration,
     #[serde(default)]
     pub metrics: RawMetrics,
+    /// `[hosting]`: the regency's pages for its hosting staff (the node's first site only).
+    #[serde(default, skip_serializing_if = "RawHosting::is_empty")]
+    pub hosting: RawHosting,
+}
+
+/// `[hosting]`, read from the node's first site only (docs/adr/0002 decision 7).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHosting {
+    /// The host name of the hosting administrators' pages, e.g. hosting.beltimkab.go.id
+    /// (pointed at this node like the sites' names). Without it, there are none.
+    pub domain: Option<String>,
+}
+
+impl RawHosting {
+    fn is_empty(&self) -> bool {
+        self.domain.is_none()
+    }
 }
 
 /// `[metrics]`: who may read `/metrics` besides this machine.
@@ -270,6 +288,9 @@ pub struct Config {
     pub moderation: ModerationSettings,
     /// Who may read `/metrics` from elsewhere than this machine (`[metrics] token`).
     pub metrics_token: Option<MetricsToken>,
+    /// `[hosting] domain`: where the hosting administrators' pages are served (the
+    /// node's first site's config only; a hosted site's is ignored).
+    pub hosting_domain: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -368,6 +389,19 @@ impl Config {
         };
         let aspirations = raw.aspirations.validate()?;
         let metrics_token = raw.metrics.validate()?;
+        let hosting_domain = match &raw.hosting.domain {
+            Some(name) => {
+                let name = parse_domain(name, raw.insecure_local)
+                    .context("[hosting] domain is not a host name")?;
+                if name == domain {
+                    anyhow::bail!(
+                        "[hosting] domain {name} is the site's own; give the hosting pages a name of their own"
+                    );
+                }
+                Some(name)
+            }
+            None => None,
+        };
         let (extra_roots, extra_roots_digest) = read_extra_roots(dir, &raw.extra_ca_certificates)?;
         // A resident writes a few messages an hour; a village hears from a few dozen
         // people on one big server in a busy hour. A flood is far above both.
@@ -387,6 +421,7 @@ impl Config {
             inbox,
             moderation,
             metrics_token,
+            hosting_domain,
             portal,
             aspirations,
             dir: dir.to_path_buf(),
@@ -410,6 +445,39 @@ impl Config {
 
     pub fn database_url(&self) -> &str {
         &self.database_url
+    }
+
+    /// The hosting store of a node whose first site this is (docs/adr/0002 decision 7):
+    /// `hosting.db` beside its database on SQLite, the schema `hosting` of its database
+    /// on PostgreSQL.
+    pub fn hosting_database_url(&self) -> anyhow::Result<String> {
+        match crate::store::BackendKind::of_url(&self.database_url)? {
+            crate::store::BackendKind::Sqlite => Ok(format!(
+                "sqlite://{}",
+                self.dir.join("hosting.db").display()
+            )),
+            crate::store::BackendKind::Postgres => {
+                let mut url =
+                    Url::parse(&self.database_url).context("reading the PostgreSQL URL")?;
+                // The first site's own schema, if it has one, is not the hosting store's.
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(key, _)| key != "options")
+                    .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                    .collect();
+                url.set_query(None);
+                if !kept.is_empty() {
+                    url.query_pairs_mut().extend_pairs(kept);
+                }
+                in_schema(url.as_str(), "hosting")
+            }
+        }
+    }
+
+    /// The address of the hosting pages, when the node has them.
+    pub fn hosting_base_url(&self) -> Option<Url> {
+        let domain = self.hosting_domain.as_ref()?;
+        Url::parse(&format!("{}://{domain}/", self.base_url.scheme())).ok()
     }
 }
 
@@ -505,6 +573,10 @@ pub fn render_config_file(raw: &RawConfig) -> String {
         None => "# token = \"a long random string\"  # e.g. the output of: openssl rand -hex 24"
             .to_string(),
     };
+    let hosting_domain = match &raw.hosting.domain {
+        Some(domain) => format!("domain = {domain:?}"),
+        None => "# domain = \"hosting.kabupaten.go.id\"".to_string(),
+    };
     let extra_ca = if raw.extra_ca_certificates.is_empty() {
         "# extra_ca_certificates = [\"/etc/kentongan/regency-ca.pem\"]".to_string()
     } else {
@@ -576,7 +648,15 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # /metrics (Prometheus) answers requests from this machine; a scraper elsewhere\n\
          # sends this token as `Authorization: Bearer TOKEN`. Anyone else gets 404.\n\
          # /healthz answers everyone. Sites added with `kentongan site add` copy this token.\n\
-         {metrics_token}\n",
+         {metrics_token}\n\
+         \n\
+         [hosting]\n\
+         # Only in the config at the root of a node's data directory (its first site): the\n\
+         # host name of the regency's hosting pages (every site's health, adding sites,\n\
+         # resetting a village admin's password, writing for a village that allowed it).\n\
+         # Point it at this server like the sites' names; make the accounts with\n\
+         # `kentongan admin add --hosting`; restart serve after changing it. None: no pages.\n\
+         {hosting_domain}\n",
         domain = raw.domain,
         listen = raw.listen,
         role = match raw.role {
@@ -739,6 +819,60 @@ mod tests {
         let copied = render_config_file(&with_top(&format!("[metrics]\ntoken = \"{secret}\"")));
         let again: RawConfig = toml::from_str(&copied).expect("parses");
         assert_eq!(again.metrics.token.as_deref(), Some(secret));
+    }
+
+    #[test]
+    fn the_hosting_pages_name_is_a_host_of_its_own_and_finds_its_store() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config::from_raw(
+            dir.path(),
+            with_top("[hosting]\ndomain = \"Hosting.Kabupaten.example\""),
+        )
+        .expect("valid");
+        assert_eq!(
+            config.hosting_domain.as_deref(),
+            Some("hosting.kabupaten.example")
+        );
+        assert_eq!(
+            config
+                .hosting_base_url()
+                .map(|url| url.to_string())
+                .as_deref(),
+            Some("https://hosting.kabupaten.example/")
+        );
+        assert_eq!(
+            config.hosting_database_url().expect("url"),
+            format!("sqlite://{}", dir.path().join("hosting.db").display())
+        );
+        for bad in ["desa.example", "https://hosting.example/", ""] {
+            let refused = Config::from_raw(
+                dir.path(),
+                with_top(&format!("[hosting]\ndomain = {bad:?}")),
+            );
+            assert!(refused.is_err(), "{bad}");
+        }
+        assert!(
+            Config::from_raw(dir.path(), with_top(""))
+                .expect("valid")
+                .hosting_domain
+                .is_none()
+        );
+        // On PostgreSQL: the node's database, in the schema `hosting`, whatever the first
+        // site's own schema.
+        let on_postgres = Config::from_raw(
+            dir.path(),
+            with_top("database_url = \"postgres://k@db/kentongan?sslmode=disable\"\ndatabase_schema = \"site_a\""),
+        )
+        .expect("valid");
+        let url = on_postgres.hosting_database_url().expect("url");
+        assert!(url.contains("search_path%3Dhosting"), "{url}");
+        assert!(!url.contains("site_a"), "{url}");
+        assert!(url.contains("sslmode=disable"), "{url}");
+        // The file `init` writes names it, commented out, and one set stays set.
+        assert!(render_config_file(&with_top("")).contains("# domain = \"hosting."));
+        let set = render_config_file(&with_top("[hosting]\ndomain = \"hosting.example\""));
+        let again: RawConfig = toml::from_str(&set).expect("parses");
+        assert_eq!(again.hosting.domain.as_deref(), Some("hosting.example"));
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub async fn init(args: InitArgs) -> anyhow::Result<InitOutcome> {
         aspirations: Default::default(),
         moderation: RawModeration::default(),
         metrics: Default::default(),
+        hosting: Default::default(),
     };
     create(
         &args.dir,

@@ -211,6 +211,16 @@ fn token_hash(token: &str) -> String {
 
 /// A new session: the cookie's token (only ever sent to the browser) and its row.
 pub async fn start_session(store: &Store, user: &UserRecord) -> anyhow::Result<String> {
+    start_session_as(store, user, None).await
+}
+
+/// A new session, marked as written `on_behalf_of` someone when it is (the regency's
+/// hosting admin writing for a village: `hosting::staff`).
+pub async fn start_session_as(
+    store: &Store,
+    user: &UserRecord,
+    on_behalf_of: Option<&str>,
+) -> anyhow::Result<String> {
     let token = random_token();
     let now = now_ms();
     store
@@ -220,6 +230,7 @@ pub async fn start_session(store: &Store, user: &UserRecord) -> anyhow::Result<S
             &random_token(),
             now,
             now + SESSION_IDLE_MS,
+            on_behalf_of,
         )
         .await?;
     Ok(token)
@@ -238,6 +249,46 @@ pub async fn session(store: &Store, token: &str) -> anyhow::Result<Option<Sessio
             .await?;
     }
     Ok(Some(session))
+}
+
+/// A one-time sign-in to `user`'s account on behalf of `on_behalf_of` (the regency's
+/// hosting admin: `hosting::staff`), usable for `lifetime_ms`: its token, to be sent once
+/// in a link (kept only as its hash).
+pub async fn grant_sign_in_on_behalf(
+    store: &Store,
+    user: &UserRecord,
+    on_behalf_of: &str,
+    lifetime_ms: i64,
+) -> anyhow::Result<String> {
+    let token = random_token();
+    let now = now_ms();
+    store
+        .create_hosting_sign_in(
+            &token_hash(&token),
+            user.id,
+            on_behalf_of,
+            now,
+            now + lifetime_ms,
+        )
+        .await?;
+    Ok(token)
+}
+
+/// Uses a one-time sign-in: a new session of its account, marked on behalf of whom the
+/// grant named; `None` for a token unknown, used or expired, or an account disabled since.
+pub async fn sign_in_on_behalf(store: &Store, token: &str) -> anyhow::Result<Option<String>> {
+    let Some((user_id, on_behalf_of)) = store
+        .take_hosting_sign_in(&token_hash(token), now_ms())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = store.user_by_id(user_id).await?.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    start_session_as(store, &user, Some(&on_behalf_of))
+        .await
+        .map(Some)
 }
 
 pub async fn end_session(store: &Store, session: &SessionRecord) -> anyhow::Result<()> {

@@ -22,6 +22,11 @@ pub enum AdminCommand {
         /// admin, editor or kontributor.
         #[arg(long, default_value = "editor")]
         role: String,
+        /// A hosting administrator of the node (its `[hosting] domain` pages: every
+        /// site's health, new sites, password resets), kept in the node's hosting store
+        /// rather than in a site's; `--site` and `--role` do not apply.
+        #[arg(long, conflicts_with_all = ["site", "role"])]
+        hosting: bool,
     },
     /// List the accounts with their role and state.
     List {
@@ -65,7 +70,32 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             dir,
             username,
             name,
+            hosting: true,
+            ..
+        } => {
+            let (user, password) =
+                crate::hosting::staff::add_staff(&dir.path, &username, &name).await?;
+            println!(
+                "Admin hosting dibuat / hosting administrator created: {}\nKata sandi (hanya ditampilkan sekali) / password (shown only once): {password}",
+                user.username
+            );
+            if crate::config::Config::load(&dir.path)?
+                .hosting_domain
+                .is_none()
+            {
+                println!(
+                    "Halaman hosting belum ada: tulis [hosting] domain = \"…\" di {0}/kentongan.toml lalu jalankan ulang serve / \
+                     There are no hosting pages yet: set [hosting] domain = \"…\" in {0}/kentongan.toml and restart serve",
+                    dir.path.display()
+                );
+            }
+        }
+        AdminCommand::Add {
+            dir,
+            username,
+            name,
             role,
+            hosting: false,
         } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role {role:?}: use admin, editor or kontributor")

@@ -92,7 +92,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TimelineCommand,
     },
-    /// Accounts of the website's admin (/admin): add, list, set a password, unlock.
+    /// Accounts of the website's admin (/admin): add, list, set a password, unlock; with
+    /// `add --hosting`, the regency's hosting administrators of a hosting node.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,

@@ -200,6 +200,8 @@ pub async fn add(args: SiteAddArgs) -> anyhow::Result<InitOutcome> {
         inbox: Default::default(),
         aspirations: Default::default(),
         moderation: Default::default(),
+        // The hosting pages are the node's, named in its first site's config only.
+        hosting: Default::default(),
         ..first
     };
     let hosted = args.dir.join(SITES_DIR);

@@ -18,6 +18,7 @@ pub mod backup;
 pub mod doctor;
 pub mod layout;
 pub mod leaving;
+pub mod staff;
 pub mod wordpress;
 
 use crate::{app::Site, clock::now_ms, config::Config, error::AppError, federation::HttpClients};
@@ -618,7 +619,8 @@ impl HostingNode {
             .local_addr()
             .context("reading the listening address")?;
         let sites = Sites::open_all(dir, options).await?;
-        let server = crate::app::spawn_server(listener, sites.router());
+        let router = crate::app::node_router(dir, &sites).await?;
+        let server = crate::app::spawn_server(listener, router);
         let wakes = listen_for_wakes(dir, sites.clone())?;
         let watcher = tokio::spawn({
             let sites = sites.clone();

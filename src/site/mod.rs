@@ -55,6 +55,9 @@ pub struct SiteSettings {
     pub contact_email: String,
     pub logo: Option<ImageRef>,
     pub banner: Option<ImageRef>,
+    /// The village lets the regency's hosting staff write and publish posts on its
+    /// behalf (`hosting::staff`); off until its own admin turns it on.
+    pub hosting_may_write: bool,
 }
 
 impl Default for SiteSettings {
@@ -71,6 +74,7 @@ impl Default for SiteSettings {
             contact_email: String::new(),
             logo: None,
             banner: None,
+            hosting_may_write: false,
         }
     }
 }
@@ -113,6 +117,7 @@ impl SiteSettings {
                 "contact_email" => settings.contact_email = value.clone(),
                 "logo" => settings.logo = serde_json::from_str(value).ok(),
                 "banner" => settings.banner = serde_json::from_str(value).ok(),
+                "hosting_may_write" => settings.hosting_may_write = value == "true",
                 _ => {}
             }
         }
@@ -138,6 +143,7 @@ impl SiteSettings {
             ("contact_email", self.contact_email.clone()),
             ("logo", image(&self.logo)?),
             ("banner", image(&self.banner)?),
+            ("hosting_may_write", self.hosting_may_write.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

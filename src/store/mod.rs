@@ -17,6 +17,7 @@ mod deliveries;
 mod documents;
 mod drafts;
 mod feeds;
+mod hosting_staff;
 mod imports;
 mod inbox;
 mod lease;
@@ -46,6 +47,7 @@ mod work;
 
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
+pub use hosting_staff::{HostingStore, OnBehalfWrite};
 pub use imports::{ImportWritten, ImportedPage, ImportedPost, PageWrite, WordpressImport};
 pub use inbox::{Enqueued, NewInboxActivity};
 pub use login_failures::{LoginCounter, LoginPairCounter};
@@ -413,5 +415,12 @@ mod tests {
         let sqlite = names("sqlite");
         assert!(!sqlite.is_empty(), "no SQLite migrations found");
         assert_eq!(sqlite, names("postgres"));
+    }
+
+    #[test]
+    fn the_hosting_stores_migration_lists_match() {
+        let sqlite = names("hosting/sqlite");
+        assert!(!sqlite.is_empty(), "no hosting SQLite migrations found");
+        assert_eq!(sqlite, names("hosting/postgres"));
     }
 }

@@ -25,6 +25,10 @@ pub struct SessionRecord {
     pub session_id: i64,
     pub csrf_token: String,
     pub expires_at: i64,
+    /// A session opened from the hosting node's pages for a village that allowed it:
+    /// who it writes on behalf of (the regency's hosting admin), shown on every page and
+    /// written into the village's history of each post it touches.
+    pub on_behalf_of: Option<String>,
     #[sqlx(flatten)]
     pub user: UserRecord,
 }
@@ -156,17 +160,19 @@ impl Store {
         csrf_token: &str,
         now: i64,
         expires_at: i64,
+        on_behalf_of: Option<&str>,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, \
+                   on_behalf_of) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(token_hash)
             .bind(user_id)
             .bind(csrf_token)
             .bind(now)
             .bind(expires_at)
+            .bind(on_behalf_of)
             .execute(pool)
             .await
             .context("starting a session")?;
@@ -180,7 +186,7 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> anyhow::Result<Option<SessionRecord>> {
-        let sql = "SELECT s.id AS session_id, s.csrf_token, s.expires_at, \
+        let sql = "SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.on_behalf_of, \
                u.id, u.username, u.display_name, u.password_hash, u.role, u.language, \
                u.disabled, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \

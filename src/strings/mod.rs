@@ -117,6 +117,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(editor::all())
         .chain(moderation::all())
         .chain(profile::all())
+        .chain(hosting::all())
         .collect()
 }
 
@@ -203,7 +204,8 @@ mod tests {
             + documents::all().len()
             + editor::all().len()
             + moderation::all().len()
-            + profile::all().len();
+            + profile::all().len()
+            + hosting::all().len();
         assert_eq!(all().len(), listed);
     }
 

@@ -8,6 +8,7 @@ pub mod api;
 pub mod client;
 pub mod forms;
 pub mod health;
+pub mod hosting;
 pub mod media;
 pub mod metrics;
 pub mod monitoring;

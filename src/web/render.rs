@@ -27,6 +27,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         .iter()
         .chain(super::site::TEMPLATES)
         .chain(super::admin::TEMPLATES)
+        .chain(super::hosting::TEMPLATES)
     {
         if let Err(err) = env.add_template(name, source) {
             tracing::error!(%err, template = name, "a built-in template does not parse");

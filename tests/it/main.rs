@@ -26,6 +26,7 @@ mod hardening;
 mod hosting;
 mod hosting_archive;
 mod hosting_isolation;
+mod hosting_staff;
 mod interop_fedify;
 mod monitoring;
 mod operations;

@@ -54,6 +54,10 @@ pub async fn submit(
     State(state): State<AppState>,
     AdminPost { admin, fields }: AdminPost,
 ) -> Result<Response, Response> {
+    if admin.on_behalf_of().is_some() {
+        // The account is the village admin's; the regency only writes posts for it.
+        return Err(view::forbidden(&admin, strings::ON_BEHALF_NOT_THE_ACCOUNT));
+    }
     let user = &admin.session.user;
     let refuse = |text: Text| show(&admin, StatusCode::BAD_REQUEST, Some(text), None);
     if fields.get("form") == "password" {

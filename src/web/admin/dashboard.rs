@@ -128,6 +128,7 @@ async fn dashboard_page(
             posts => posts.iter().map(|p| post_row(admin, state, p)).collect::<Vec<_>>(),
             next_page => next_page,
             first_page => before.is_none(),
+            on_behalf_history => super::on_behalf::history(admin, store).await?,
         },
     ))
 }
@@ -250,6 +251,9 @@ pub async fn post_page(
             updated => post.updated_at.map(|at| tz.date_time_label(at, admin.lang)),
             images => images,
             report => report(&admin, &rows, &folded),
+            on_behalf_history => super::on_behalf::post_history(&admin, &state.store, post.id)
+                .await
+                .map_err(view::failure)?,
         },
     ))
 }
@@ -282,6 +286,7 @@ pub async fn delete_post(
     match publishing::delete(&state.store, &admin.actor, &post).await {
         Ok(()) => {
             state.wake_delivery.notify_one();
+            super::on_behalf::record(&state, &admin, post.id, "deleted").await;
             Ok(view::done("/admin", "deleted"))
         }
         // Deleting refuses only a post already deleted (in another tab).

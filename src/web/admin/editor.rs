@@ -779,6 +779,9 @@ async fn save_draft(
     input: &PostInput,
     publish_at: Option<i64>,
 ) -> Result<Response, PublishError> {
+    if action == Action::Schedule {
+        super::on_behalf::may_schedule(admin)?;
+    }
     let (status, ok) = match action {
         Action::SubmitReview => (DraftStatus::Review, "submitted"),
         Action::Schedule => (DraftStatus::Scheduled, "scheduled"),
@@ -838,5 +841,6 @@ async fn publish(
         }
     };
     state.wake_delivery.notify_one();
+    super::on_behalf::record(state, admin, post.id, ok).await;
     Ok(view::done(&format!("/admin/posts/{}", post.public_id), ok))
 }

@@ -24,6 +24,7 @@ mod followers;
 mod holidays;
 mod login;
 mod moderation;
+mod on_behalf;
 mod pages;
 mod post_templates;
 mod session;
@@ -33,6 +34,8 @@ mod users;
 mod view;
 
 pub use session::is_signed_in;
+/// The hosting pages (`web::hosting`) read cookies and check Origins the same way.
+pub use session::{cookie, origin_allowed, origin_of};
 
 /// Forms are read the same way on the public site; the reader lives in `web::forms`.
 use super::forms as fields;
@@ -197,6 +200,7 @@ fn table() -> Routes {
         .get("/admin/login",                          Public,                   login::form)
         .post("/admin/login",                         Public,                   login::submit)
         .post("/admin/logout",                        Signed(UseAdmin),         login::logout)
+        .get("/admin/hosting-sign-in",                Public,                   on_behalf::sign_in)
         .get("/admin/account",                        Signed(UseAdmin),         account::form)
         .post("/admin/account",                       Signed(UseAdmin),         account::submit)
         .get("/admin/posts/new",                      Signed(WriteDrafts),      editor::new_form)

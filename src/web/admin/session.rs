@@ -171,8 +171,14 @@ impl FromRequestParts<AppState> for Admin {
             .next()
             .ok_or_else(|| AppError::NotFound(strings::NO_ACTOR.id.to_string()).into_response())?;
         let lang = Lang::parse(&session.user.language).unwrap_or(settings.language);
+        // The regency writing for the village (`hosting::staff`) writes and publishes;
+        // the village's settings and accounts stay its own admins'.
+        let role = match (&session.on_behalf_of, session.user.role) {
+            (Some(_), Role::Admin) => Role::Editor,
+            (_, role) => role,
+        };
         let admin = Self {
-            role: session.user.role,
+            role,
             texts: settings.texts(lang),
             lang,
             settings,
@@ -197,6 +203,12 @@ impl FromRequestParts<AppState> for Admin {
 impl Admin {
     pub fn user_id(&self) -> i64 {
         self.session.user.id
+    }
+
+    /// Who this session writes on behalf of: the regency's hosting admin, when it was
+    /// opened from the hosting pages.
+    pub fn on_behalf_of(&self) -> Option<&str> {
+        self.session.on_behalf_of.as_deref()
     }
 
     /// Whether the account's role allows this, at least for its own things.

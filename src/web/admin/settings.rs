@@ -39,6 +39,8 @@ struct SettingsForm {
     contact_address: String,
     contact_phone: String,
     contact_email: String,
+    /// The regency's hosting staff may write on the village's behalf.
+    hosting_may_write: bool,
 }
 
 impl SettingsForm {
@@ -56,6 +58,7 @@ impl SettingsForm {
             contact_address: s.contact_address.clone(),
             contact_phone: s.contact_phone.clone(),
             contact_email: s.contact_email.clone(),
+            hosting_may_write: s.hosting_may_write,
         }
     }
 
@@ -73,6 +76,7 @@ impl SettingsForm {
             contact_address: get("contact_address"),
             contact_phone: get("contact_phone"),
             contact_email: get("contact_email"),
+            hosting_may_write: fields.checked("hosting_may_write"),
         }
     }
 
@@ -87,6 +91,7 @@ impl SettingsForm {
             contact_address: self.contact_address.clone(),
             contact_phone: self.contact_phone.clone(),
             contact_email: self.contact_email.clone(),
+            hosting_may_write: self.hosting_may_write,
             ..current.clone()
         }
     }

@@ -25,6 +25,7 @@ pub fn base(admin: &Admin) -> Value {
         lang => admin.lang.code(),
         site_name => admin.actor.name.clone(),
         csrf => admin.session.csrf_token.clone(),
+        on_behalf => admin.on_behalf_of(),
         editor_js => super::assets::url("editor.js"),
         me => context! {
             username => admin.session.user.username.clone(),
