@@ -63,6 +63,18 @@ struct Figures {
     requests: usize,
 }
 
+/// The process's threads (each SQLite connection of sqlx has one).
+fn threads() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").context("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .map(str::trim)
+        .context("no Threads line")?
+        .parse()
+        .context("Threads is not a number")
+}
+
 fn rss_kib() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status").context("/proc/self/status")?;
     status
@@ -154,6 +166,7 @@ async fn measure(dir: PathBuf, port: u16, idle: Duration) -> Result<()> {
         }
     }
     let rss_after_requests_kib = rss_kib()?;
+    eprintln!("threads after the requests: {}", threads()?);
     // Settle (first worker rounds, connection pools), then measure the idle time.
     tokio::time::sleep(idle).await;
     let cpu_before = common::process_cpu()?;
@@ -181,6 +194,7 @@ async fn measure(dir: PathBuf, port: u16, idle: Duration) -> Result<()> {
     tokio::time::sleep(idle).await;
     let closed_cpu_ms = (common::process_cpu()? - cpu_before).as_millis();
     let rss_closed_kib = rss_kib()?;
+    eprintln!("threads once the quiet villages closed: {}", threads()?);
     let figures = Figures {
         sites: addresses.len(),
         start_ms,
