@@ -21,7 +21,10 @@
 //! tables it made and removes its folders. It is an entry-level room: the SQL is the
 //! store's, the layout of a node's sites is `layout`'s.
 
-use super::layout::{self, SITES_DIR};
+use super::{
+    layout::{self, SITES_DIR},
+    packed::{self, PackedEntry, Scratch},
+};
 use crate::{
     clock::{now_ms, to_rfc3339},
     config::{CONFIG_FILE, Config, RawConfig, parse_domain},
@@ -36,11 +39,10 @@ use clap::Args;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
-    io::{self, BufReader, BufWriter, Read, Write},
+    io::{self, BufReader, BufWriter, Write},
     path::{Component, Path, PathBuf},
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
@@ -100,12 +102,8 @@ pub struct ManifestTable {
     pub ids_given: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestEntry {
-    pub path: String,
-    pub bytes: u64,
-    pub sha256: String,
-}
+/// An entry of the archive as its manifest lists it.
+pub type ManifestEntry = PackedEntry;
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -317,61 +315,8 @@ struct Written {
     bytes: u64,
 }
 
-/// Reads through to a writer, counting and hashing what passes.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R> Hashing<R> {
-    fn new(inner: R) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
-    }
-
-    fn sha256(self) -> String {
-        hex::encode(self.hasher.finalize())
-    }
-}
-
-/// Adds `size` bytes of `reader` to the archive as `path`; returns its manifest entry.
-fn append<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
-    size: u64,
-    reader: impl Read,
-    mtime: u64,
-) -> anyhow::Result<ManifestEntry> {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(size);
-    header.set_mode(0o600);
-    header.set_mtime(mtime);
-    let mut hashing = Hashing::new(reader.take(size));
-    tar.append_data(&mut header, path, &mut hashing)
-        .with_context(|| format!("adding {path} to the archive"))?;
-    if hashing.bytes != size {
-        anyhow::bail!("{path} changed while it was being read; export again");
-    }
-    Ok(ManifestEntry {
-        path: path.to_string(),
-        bytes: size,
-        sha256: hashing.sha256(),
-    })
-}
+/// What to do when a file changed while it was written into the archive.
+const AGAIN: &str = "export again";
 
 /// The archive, in order: settings, rows, files, manifest. Blocking file I/O.
 fn write_archive(
@@ -385,12 +330,13 @@ fn write_archive(
     let gzip = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
     let mut tar = tar::Builder::new(gzip);
     let mtime = u64::try_from(now_ms() / 1000).unwrap_or_default();
-    let mut entries = vec![append(
+    let mut entries = vec![packed::append(
         &mut tar,
         SETTINGS,
         settings.len() as u64,
         settings,
         mtime,
+        AGAIN,
     )?];
     for table in &manifest.tables {
         let path = rows_dir.join(format!("{}.jsonl", table.name));
@@ -399,12 +345,13 @@ fn write_archive(
             .metadata()
             .with_context(|| format!("reading {}", path.display()))?
             .len();
-        entries.push(append(
+        entries.push(packed::append(
             &mut tar,
             &format!("{ROWS_DIR}/{}.jsonl", table.name),
             size,
             file,
             mtime,
+            AGAIN,
         )?);
     }
     let mut files = 0u64;
@@ -421,19 +368,20 @@ fn write_archive(
                 .with_context(|| format!("reading {}", path.display()))?
                 .len();
             let name = format!("{FILES_DIR}/{folder}/{relative}");
-            entries.push(append(&mut tar, &name, size, file, mtime)?);
+            entries.push(packed::append(&mut tar, &name, size, file, mtime, AGAIN)?);
             files += 1;
         }
     }
     manifest.entries = entries;
     let rows = manifest.tables.iter().map(|table| table.rows).sum();
     let text = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;
-    append(
+    packed::append(
         &mut tar,
         MANIFEST,
         text.len() as u64,
         text.as_slice(),
         mtime,
+        AGAIN,
     )?;
     let gzip = tar.into_inner().context("finishing the archive")?;
     let buffered = gzip.finish().context("finishing the archive")?;
@@ -927,13 +875,6 @@ async fn load_table(
     Ok(count)
 }
 
-/// One entry as unpacked, with what its bytes hashed to.
-struct Unpacked {
-    path: String,
-    bytes: u64,
-    sha256: String,
-}
-
 /// Whether `path` is a name an archive may hold: the settings, the manifest, a table's
 /// rows, or a file under one of the site's folders, without `..` or a leading `/`.
 fn allowed_entry(path: &str) -> bool {
@@ -956,52 +897,19 @@ fn allowed_entry(path: &str) -> bool {
         && parts.next().is_some_and(|rest| !rest.is_empty())
 }
 
-/// Unpacks the archive into `into` (0700 folders, 0600 files), hashing every entry.
-/// Blocking file I/O.
-fn unpack(archive: fs::File, into: &Path) -> anyhow::Result<Vec<Unpacked>> {
-    create_private_dir(into).with_context(|| format!("creating {}", into.display()))?;
+/// Unpacks the archive into `into`, hashing every entry. Blocking file I/O.
+fn unpack(archive: fs::File, into: &Path) -> anyhow::Result<BTreeMap<String, PackedEntry>> {
     let gzip = flate2::read::GzDecoder::new(BufReader::new(archive));
-    let mut tar = tar::Archive::new(gzip);
-    let mut unpacked: Vec<Unpacked> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for entry in tar.entries()? {
-        let entry = entry?;
-        let path = entry
-            .path()?
-            .to_str()
-            .map(str::to_string)
-            .unwrap_or_default();
-        let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            continue;
-        }
-        if !kind.is_file() || !allowed_entry(&path) {
-            anyhow::bail!("it holds {path:?}, which no site archive holds");
-        }
-        if !seen.insert(path.clone()) {
-            anyhow::bail!("it holds {path} twice");
-        }
-        let destination = into.join(&path);
-        if let Some(parent) = destination.parent() {
-            create_private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let mut file = create_private_file(&destination)
-            .with_context(|| format!("creating {}", destination.display()))?;
-        let mut hashing = Hashing::new(entry);
-        io::copy(&mut hashing, &mut file)?;
-        unpacked.push(Unpacked {
-            path,
-            bytes: hashing.bytes,
-            sha256: hashing.sha256(),
-        });
-    }
-    Ok(unpacked)
+    packed::unpack(tar::Archive::new(gzip), into, allowed_entry, "site archive")
 }
 
 /// The manifest, once the archive is known to be one this program can import whole:
 /// its format, its schema version, and every entry as the manifest lists it.
-fn checked_manifest(unpacked_dir: &Path, unpacked: &[Unpacked]) -> anyhow::Result<Manifest> {
-    let text = read_text(&unpacked_dir.join(MANIFEST))
+fn checked_manifest(
+    unpacked_dir: &Path,
+    unpacked: &BTreeMap<String, PackedEntry>,
+) -> anyhow::Result<Manifest> {
+    let text = packed::read_text(&unpacked_dir.join(MANIFEST), LARGEST_TEXT)
         .context("it is not a Kentongan site archive (it has no manifest.json)")?;
     let manifest: serde_json::Value = serde_json::from_str(&text)
         .context("it is not a Kentongan site archive (its manifest.json is not JSON)")?;
@@ -1032,31 +940,8 @@ fn checked_manifest(unpacked_dir: &Path, unpacked: &[Unpacked]) -> anyhow::Resul
             manifest.schema_version
         );
     }
-    let listed: BTreeMap<&str, &ManifestEntry> = manifest
-        .entries
-        .iter()
-        .map(|entry| (entry.path.as_str(), entry))
-        .collect();
-    for entry in unpacked.iter().filter(|entry| entry.path != MANIFEST) {
-        let Some(expected) = listed.get(entry.path.as_str()) else {
-            anyhow::bail!(
-                "the archive was changed: it holds {}, which its manifest does not list",
-                entry.path
-            );
-        };
-        if expected.bytes != entry.bytes || expected.sha256 != entry.sha256 {
-            anyhow::bail!(
-                "the archive was changed or damaged: {} does not match its SHA-256 in manifest.json",
-                entry.path
-            );
-        }
-    }
-    let present: BTreeSet<&str> = unpacked.iter().map(|entry| entry.path.as_str()).collect();
-    for path in listed.keys() {
-        if !present.contains(path) {
-            anyhow::bail!("the archive is incomplete: it lacks {path}, which its manifest lists");
-        }
-    }
+    packed::check_entries(unpacked, &manifest.entries, MANIFEST)?;
+    let present: BTreeSet<&str> = unpacked.keys().map(String::as_str).collect();
     for table in &manifest.tables {
         if !present.contains(rows_path(&table.name).as_str()) {
             anyhow::bail!(
@@ -1072,46 +957,8 @@ fn checked_manifest(unpacked_dir: &Path, unpacked: &[Unpacked]) -> anyhow::Resul
 }
 
 fn read_settings(unpacked_dir: &Path) -> anyhow::Result<toml::Table> {
-    let text = read_text(&unpacked_dir.join(SETTINGS))?;
+    let text = packed::read_text(&unpacked_dir.join(SETTINGS), LARGEST_TEXT)?;
     toml::from_str(&text).context("the archive's site.toml is not valid TOML")
-}
-
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    let file = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut text = String::new();
-    file.take(LARGEST_TEXT)
-        .read_to_string(&mut text)
-        .with_context(|| format!("reading {}", path.display()))?;
-    Ok(text)
-}
-
-/// A private folder for work in progress, named with `prefix` and a random part; removed
-/// when dropped unless kept.
-struct Scratch {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Scratch {
-    fn create(parent: &Path, prefix: &str) -> anyhow::Result<Self> {
-        let path = parent.join(format!("{prefix}{}", uuid::Uuid::new_v4().simple()));
-        create_private_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Self { path, keep: false })
-    }
-
-    /// The folder, left for the caller to remove.
-    fn keep(mut self) -> PathBuf {
-        self.keep = true;
-        self.path.clone()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
 }
 
 #[cfg(test)]

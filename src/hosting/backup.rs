@@ -36,21 +36,21 @@
 use super::{
     archive::{self, ExportArgs, ImportArgs},
     layout, leaving,
+    packed::{self, PackedEntry, Scratch},
 };
 use crate::{
     clock::{now_ms, to_rfc3339},
     config::{CONFIG_FILE, Config, Role},
-    data_dir::{create_private_dir, create_private_file},
+    data_dir::create_private_file,
     store::{BackendKind, Store},
 };
 use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
-    io::{self, BufReader, BufWriter, Read, Write},
+    io::{self, BufReader, BufWriter},
     path::{Path, PathBuf},
 };
 
@@ -132,12 +132,8 @@ pub struct LeftOut {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub path: String,
-    pub bytes: u64,
-    pub sha256: String,
-}
+/// An entry of the backup as `backup.json` lists it.
+pub type Entry = PackedEntry;
 
 /// What `backup` wrote.
 #[derive(Debug)]
@@ -285,60 +281,8 @@ fn node_config_text(dir: &Path) -> anyhow::Result<Vec<u8>> {
     .into_bytes())
 }
 
-/// Reads through, counting and hashing what passes.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R> Hashing<R> {
-    fn new(inner: R) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
-    }
-
-    fn sha256(self) -> String {
-        hex::encode(self.hasher.finalize())
-    }
-}
-
-fn append<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
-    size: u64,
-    reader: impl Read,
-    mtime: u64,
-) -> anyhow::Result<Entry> {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(size);
-    header.set_mode(0o600);
-    header.set_mtime(mtime);
-    let mut hashing = Hashing::new(reader.take(size));
-    tar.append_data(&mut header, path, &mut hashing)
-        .with_context(|| format!("adding {path} to the backup"))?;
-    if hashing.bytes != size {
-        anyhow::bail!("{path} changed while it was being read; back up again");
-    }
-    Ok(Entry {
-        path: path.to_string(),
-        bytes: size,
-        sha256: hashing.sha256(),
-    })
-}
+/// What to do when a file changed while it was written into the backup.
+const AGAIN: &str = "back up again";
 
 /// The backup, in order: the node's config, the sites' archives, the manifest. Blocking
 /// file I/O. Returns the manifest as written and the file's size.
@@ -351,12 +295,13 @@ fn write_backup(
     let file = create_private_file(out).with_context(|| format!("creating {}", out.display()))?;
     let mut tar = tar::Builder::new(BufWriter::new(file));
     let mtime = u64::try_from(now_ms() / 1000).unwrap_or_default();
-    let mut entries = vec![append(
+    let mut entries = vec![packed::append(
         &mut tar,
         NODE_CONFIG,
         node_config.len() as u64,
         node_config,
         mtime,
+        AGAIN,
     )?];
     for site in &manifest.sites {
         let name = site
@@ -369,16 +314,24 @@ fn write_backup(
             .metadata()
             .with_context(|| format!("reading {}", path.display()))?
             .len();
-        entries.push(append(&mut tar, &site.archive, size, file, mtime)?);
+        entries.push(packed::append(
+            &mut tar,
+            &site.archive,
+            size,
+            file,
+            mtime,
+            AGAIN,
+        )?);
     }
     manifest.entries = entries;
     let text = serde_json::to_vec_pretty(&manifest).context("writing backup.json")?;
-    append(
+    packed::append(
         &mut tar,
         MANIFEST,
         text.len() as u64,
         text.as_slice(),
         mtime,
+        AGAIN,
     )?;
     let buffered = tar.into_inner().context("finishing the backup")?;
     let file = buffered
@@ -560,45 +513,8 @@ fn allowed_entry(path: &str) -> bool {
 
 /// Unpacks the backup into `into`, hashing every entry. Blocking file I/O.
 fn unpack(backup: fs::File, into: &Path) -> anyhow::Result<BTreeMap<String, Entry>> {
-    let mut tar = tar::Archive::new(BufReader::new(backup));
-    let mut unpacked = BTreeMap::new();
-    for entry in tar.entries()? {
-        let entry = entry?;
-        let path = entry
-            .path()?
-            .to_str()
-            .map(str::to_string)
-            .unwrap_or_default();
-        let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            continue;
-        }
-        if !kind.is_file() || !allowed_entry(&path) {
-            anyhow::bail!("it holds {path:?}, which no Kentongan backup holds");
-        }
-        if unpacked.contains_key(&path) {
-            anyhow::bail!("it holds {path} twice");
-        }
-        let destination = into.join(&path);
-        if let Some(parent) = destination.parent() {
-            create_private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let mut file = create_private_file(&destination)
-            .with_context(|| format!("creating {}", destination.display()))?;
-        let mut hashing = Hashing::new(entry);
-        io::copy(&mut hashing, &mut file)
-            .with_context(|| format!("reading {path} (the file is cut short?)"))?;
-        let bytes = hashing.bytes;
-        unpacked.insert(
-            path.clone(),
-            Entry {
-                path,
-                bytes,
-                sha256: hashing.sha256(),
-            },
-        );
-    }
-    Ok(unpacked)
+    let tar = tar::Archive::new(BufReader::new(backup));
+    packed::unpack(tar, into, allowed_entry, "Kentongan backup")
 }
 
 /// The manifest, once every entry is as it lists it and it lists a first site.
@@ -606,7 +522,7 @@ fn checked_manifest(
     unpacked_dir: &Path,
     unpacked: &BTreeMap<String, Entry>,
 ) -> anyhow::Result<BackupManifest> {
-    let text = read_text(&unpacked_dir.join(MANIFEST))
+    let text = packed::read_text(&unpacked_dir.join(MANIFEST), LARGEST_TEXT)
         .context("it is incomplete or not a Kentongan backup: it has no backup.json")?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .context("it is damaged or not a Kentongan backup: its backup.json is not JSON")?;
@@ -624,28 +540,8 @@ fn checked_manifest(
     }
     let manifest: BackupManifest =
         serde_json::from_value(value).context("its backup.json is damaged")?;
-    let listed: BTreeMap<&str, &Entry> = manifest
-        .entries
-        .iter()
-        .map(|entry| (entry.path.as_str(), entry))
-        .collect();
-    for (path, entry) in unpacked.iter().filter(|(path, _)| *path != MANIFEST) {
-        match listed.get(path.as_str()) {
-            None => {
-                anyhow::bail!("it was changed: it holds {path}, which backup.json does not list")
-            }
-            Some(expected) if *expected != entry => anyhow::bail!(
-                "it was changed or damaged: {path} does not match its SHA-256 in backup.json"
-            ),
-            Some(_) => {}
-        }
-    }
+    packed::check_entries(unpacked, &manifest.entries, MANIFEST)?;
     let present: BTreeSet<&str> = unpacked.keys().map(String::as_str).collect();
-    for path in listed.keys() {
-        if !present.contains(path) {
-            anyhow::bail!("it is incomplete: it lacks {path}, which backup.json lists");
-        }
-    }
     if manifest.sites.is_empty() {
         anyhow::bail!("it holds no site");
     }
@@ -655,34 +551,6 @@ fn checked_manifest(
         }
     }
     Ok(manifest)
-}
-
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    let file = fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut text = String::new();
-    file.take(LARGEST_TEXT)
-        .read_to_string(&mut text)
-        .with_context(|| format!("reading {}", path.display()))?;
-    Ok(text)
-}
-
-/// A private folder for work in progress, removed when dropped.
-struct Scratch {
-    path: PathBuf,
-}
-
-impl Scratch {
-    fn create(parent: &Path, prefix: &str) -> anyhow::Result<Self> {
-        let path = parent.join(format!("{prefix}{}", uuid::Uuid::new_v4().simple()));
-        create_private_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Self { path })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
 }
 
 #[cfg(test)]

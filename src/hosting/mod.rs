@@ -18,6 +18,7 @@ pub mod backup;
 pub mod doctor;
 pub mod layout;
 pub mod leaving;
+pub mod packed;
 pub mod staff;
 pub mod wordpress;
 
