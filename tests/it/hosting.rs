@@ -7,10 +7,9 @@
 use crate::support::{
     AP, Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
     peer::{Behaviour, Peer},
-    production,
+    post_from_the_command_line, production,
     session::Browser,
 };
-use clap::Parser;
 use kentongan::{
     cli::{InitArgs, InitOutcome, init},
     config::Role,
@@ -34,28 +33,6 @@ fn client_for(names: &[&str], port: u16) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-}
-
-/// `kentongan post --dir DIR --site SITE`, as an operator runs it beside the node (in this
-/// process; it wakes the node through the directory's wake socket).
-async fn post_from_the_command_line(dir: &Path, site: &str, title: &str) {
-    kentongan::cli::run(
-        kentongan::cli::Cli::try_parse_from([
-            "kentongan",
-            "post",
-            "--dir",
-            dir.to_str().expect("path"),
-            "--site",
-            site,
-            "--title",
-            title,
-            "--body",
-            "Di balai desa.",
-        ])
-        .expect("arguments"),
-    )
-    .await
-    .expect("kentongan post");
 }
 
 async fn status_of(client: &reqwest::Client, url: &str) -> u16 {

@@ -7,9 +7,9 @@
 
 use crate::support::{
     Backend, TestDb, WAIT, eventually, loopback_listener, on_every_backend,
+    post_from_the_command_line,
     session::{Browser, Page, Part, text},
 };
-use clap::Parser;
 use kentongan::{
     cli::{InitArgs, InitOutcome, init},
     config::{Config, Role},
@@ -220,26 +220,6 @@ fn shown_password(page: &Page) -> String {
     between(&page.body, "data-password>", "<")
         .unwrap_or_else(|| panic!("a password in {}", page.body))
         .to_string()
-}
-
-async fn post_from_the_command_line(dir: &Path, site: &str, title: &str) {
-    kentongan::cli::run(
-        kentongan::cli::Cli::try_parse_from([
-            "kentongan",
-            "post",
-            "--dir",
-            dir.to_str().expect("path"),
-            "--site",
-            site,
-            "--title",
-            title,
-            "--body",
-            "Di balai desa.",
-        ])
-        .expect("arguments"),
-    )
-    .await
-    .expect("kentongan post");
 }
 
 async fn open_late_ticket(store: &Store) {

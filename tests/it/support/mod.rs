@@ -437,3 +437,25 @@ pub fn client() -> reqwest::Client {
 }
 
 pub const AP: &str = "application/activity+json";
+
+/// `kentongan post --dir DIR --site SITE`, as an operator runs it beside the node (in this
+/// process; it wakes the node through the directory's wake socket).
+pub async fn post_from_the_command_line(dir: &std::path::Path, site: &str, title: &str) {
+    kentongan::cli::run(
+        <kentongan::cli::Cli as clap::Parser>::try_parse_from([
+            "kentongan",
+            "post",
+            "--dir",
+            dir.to_str().expect("path"),
+            "--site",
+            site,
+            "--title",
+            title,
+            "--body",
+            "Di balai desa.",
+        ])
+        .expect("arguments"),
+    )
+    .await
+    .expect("kentongan post");
+}
