@@ -141,7 +141,7 @@ impl Site {
     async fn open_as(config: Config, clients: &HttpClients, leaving: bool) -> anyhow::Result<Self> {
         let http = clients.for_config(&config)?;
         let lock = lock_if_sqlite(&config)?;
-        let store = Store::connect(config.database_url()).await?;
+        let store = Store::connect_with(config.database_url(), config.database_connections).await?;
         if lock.is_some() {
             // The lock makes this the only server of the file, so every lease is one of
             // a previous run that died: take the work back at once.

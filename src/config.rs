@@ -279,6 +279,9 @@ pub struct Config {
     /// administrator to know whom to ask: the site's own, or on a hosting node the
     /// node's first site's, so that every site shares one HTTP client.
     pub user_agent_url: Url,
+    /// How many database connections the site's pool may hold; `None` for the store's
+    /// default. Not a setting of the file: a hosting node gives its villages fewer.
+    pub database_connections: Option<u32>,
     pub extra_ca_files: Vec<PathBuf>,
     pub delivery: DeliverySettings,
     pub portal: PortalSettings,
@@ -427,6 +430,7 @@ impl Config {
             dir: dir.to_path_buf(),
             domain,
             user_agent_url: base_url.clone(),
+            database_connections: None,
             base_url,
             listen,
             role: raw.role,

@@ -132,10 +132,20 @@ impl Opening {
         layout::refuse_shared_database(&self.node_dir, dir)?;
         let mut config = Config::load(dir)?;
         config.user_agent_url = self.user_agent_url.clone();
+        if dir != self.node_dir && config.role == crate::config::Role::Village {
+            config.database_connections = Some(HOSTED_VILLAGE_CONNECTIONS);
+        }
         (self.adjust)(&mut config);
         Ok(config)
     }
 }
+
+/// The database connections of a hosted village's pool. Each SQLite connection is a
+/// thread with its own page cache, parsed schema and prepared statements: with the pool's
+/// usual 8, 40 open sites held 104 MiB after a request each, with 2 they held 80 MiB
+/// (docs/benchmarks.md, "Hosting"). A village's requests and workers rarely need more
+/// than two at once; the node's first site and portals keep the usual pool.
+const HOSTED_VILLAGE_CONNECTIONS: u32 = 2;
 
 /// A closed site whose database has not been asked yet when its work is due.
 const UNPROBED: i64 = i64::MIN;

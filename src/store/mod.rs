@@ -254,7 +254,13 @@ impl Store {
     /// Opens the database, creating a SQLite file if needed, and runs the migrations
     /// of its backend.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let store = Self::open(url).await?;
+        Self::connect_with(url, None).await
+    }
+
+    /// As [`Store::connect`], with at most `connections` in the pool (`None`: SQLite 8,
+    /// PostgreSQL 16). A hosting node gives its villages fewer (docs/adr/0002).
+    pub async fn connect_with(url: &str, connections: Option<u32>) -> anyhow::Result<Self> {
+        let store = Self::open_with(url, connections).await?;
         store.migrate(None).await?;
         Ok(store)
     }
@@ -262,6 +268,10 @@ impl Store {
     /// Opens the database (and a hosted site's PostgreSQL schema) without migrating it:
     /// `site import` migrates to the archive's version first (`archive`).
     async fn open(url: &str) -> anyhow::Result<Self> {
+        Self::open_with(url, None).await
+    }
+
+    async fn open_with(url: &str, connections: Option<u32>) -> anyhow::Result<Self> {
         let backend = match BackendKind::of_url(url)? {
             BackendKind::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -289,7 +299,7 @@ impl Store {
                 // parsed schema and prepared statements (a few hundred KiB), which a
                 // hosting node's quiet sites should not keep (docs/adr/0002).
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(connections.unwrap_or(8))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .connect_with(options)
                     .await
@@ -300,7 +310,7 @@ impl Store {
                 let options = PgConnectOptions::from_str(url)
                     .with_context(|| "reading the PostgreSQL URL".to_string())?;
                 let pool = PgPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(connections.unwrap_or(16))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
