@@ -301,23 +301,6 @@ fn gone_answer(
     }
 }
 
-/// The whole router of a hosting node: its sites by host, with the hosting staff's pages
-/// in front on the hosting host name when the first site's config names one
-/// (`[hosting] domain`; docs/adr/0002 decision 7).
-pub async fn node_router(
-    dir: &std::path::Path,
-    sites: &crate::hosting::Sites,
-) -> anyhow::Result<Router> {
-    use crate::hosting::staff::{Desk, in_front};
-    Ok(match Desk::open(dir, sites).await? {
-        Some(desk) => {
-            let domain = desk.domain().to_string();
-            in_front(&domain, web::hosting::routes(desk), sites.router())
-        }
-        None => sites.router(),
-    })
-}
-
 /// Serves `router` on `listener` until the process ends; the peer address feeds the
 /// per-address limits of the website's forms.
 pub fn spawn_server(listener: TcpListener, router: Router) -> tokio::task::JoinHandle<()> {

@@ -36,6 +36,9 @@ mod fuzzing;
 pub mod hosting;
 /// Uploaded photos: safe re-encoded variants, stored under content-addressed names.
 pub mod media;
+/// The whole node as `serve` runs it: the hosting node's sites with the hosting pages in
+/// front; above `hosting` and `web`, used by the command line and the demo.
+pub mod node;
 /// The regency portal: village registry, following, backfill, feeds, monitoring.
 pub mod portal;
 /// Writing, editing and deleting posts, and their Markdown.

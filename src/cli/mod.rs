@@ -422,7 +422,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(args) => init(args).await.map(|outcome| print_once(&outcome)),
-        Command::Serve(DirArg { dir }) => crate::hosting::serve(&dir).await,
+        Command::Serve(DirArg { dir }) => crate::node::serve(&dir).await,
         Command::Site {
             command: SiteCommand::Add(args),
         } => crate::hosting::add(args)

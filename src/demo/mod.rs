@@ -15,7 +15,7 @@ use crate::{
     },
     clock::now_ms,
     config::{CONFIG_FILE, Config, Role},
-    hosting::{self, HostingNode, SiteAddArgs},
+    hosting::{self, SiteAddArgs},
     portal::registry::{self, VillageInput},
     publishing::{self, EventDetails, PostInput, PostKind},
     setup::{InitArgs, init},
@@ -484,7 +484,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
-    let node = HostingNode::start(dir, listener).await?;
+    let node = crate::node::start(dir, listener).await?;
     let mut village_servers = Vec::new();
     for offset in 0..VILLAGES.len() {
         let port = village_port(args.port, offset);

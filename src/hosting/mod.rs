@@ -63,6 +63,22 @@ pub struct HostingOptions {
     pub adjust: fn(&mut Config),
     /// How long a village's site stays open without requests or work.
     pub idle_close: Duration,
+    /// The node's router made of its sites' (`Sites::router`): the sites alone, or with
+    /// pages in front of them (`crate::node`: the regency's hosting pages), which this room
+    /// does not know.
+    pub front: Front,
+}
+
+/// Makes a hosting node's router of its directory and its sites.
+pub type Front =
+    for<'a> fn(&'a Path, &'a Sites) -> futures::future::BoxFuture<'a, anyhow::Result<Router>>;
+
+/// The sites alone: [`HostingOptions::front`]'s default.
+pub fn sites_alone<'a>(
+    _dir: &'a Path,
+    sites: &'a Sites,
+) -> futures::future::BoxFuture<'a, anyhow::Result<Router>> {
+    Box::pin(async move { Ok(sites.router()) })
 }
 
 impl Default for HostingOptions {
@@ -70,6 +86,7 @@ impl Default for HostingOptions {
         Self {
             adjust: |_| {},
             idle_close: IDLE_CLOSE,
+            front: sites_alone,
         }
     }
 }
@@ -630,7 +647,7 @@ impl HostingNode {
             .local_addr()
             .context("reading the listening address")?;
         let sites = Sites::open_all(dir, options).await?;
-        let router = crate::app::node_router(dir, &sites).await?;
+        let router = (options.front)(dir, &sites).await?;
         let server = crate::app::spawn_server(listener, router);
         let wakes = listen_for_wakes(dir, sites.clone())?;
         let watcher = tokio::spawn({
@@ -711,27 +728,6 @@ pub fn wake(node_dir: &Path, domain: &str) {
         return;
     };
     let _ = socket.send_to(domain.as_bytes(), node_dir.join(WAKE_SOCKET));
-}
-
-/// `kentongan serve --dir DIR`: every site of the directory, on the address the first
-/// site's config names, until the process ends.
-pub async fn serve(dir: &Path) -> anyhow::Result<()> {
-    let config = Config::load(dir)?;
-    crate::app::refuse_if_served(&config)?;
-    crate::app::warn_about_readable_files(dir);
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let node = HostingNode::start(dir, listener).await?;
-    for (domain, url) in node.sites.addresses().await {
-        tracing::info!(%domain, %url, local_addr = %node.local_addr, "kentongan is serving");
-        println!(
-            "Kentongan berjalan di / is running at {url} (listening on {})",
-            node.local_addr
-        );
-    }
-    let _ = node.server.await;
-    Ok(())
 }
 
 /// The host a request is addressed to: HTTP/2's `:authority`, else `Host`, lower-cased,

@@ -257,6 +257,7 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
         adjust: |config| config.addresses.loopback = true,
         // Closed as soon as it is quiet, so that the post below finds it closed.
         idle_close: Duration::from_millis(300),
+        ..HostingOptions::default()
     };
     let node = HostingNode::start_with(dir.path(), listener, options)
         .await

@@ -86,7 +86,7 @@ impl Hosted {
         } else {
             String::new()
         };
-        let node = HostingNode::start(dir.path(), listener)
+        let node = kentongan::node::start(dir.path(), listener)
             .await
             .expect("serve");
         Self {
