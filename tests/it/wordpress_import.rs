@@ -21,6 +21,10 @@ use kentongan::{
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 const FIXTURE: &str = include_str!("../fixtures/wordpress/jangkarasam.xml");
+/// Desa Lalang's export: nested categories (one named in Chinese characters, so its
+/// slug is percent-encoded, as WordPress writes it), such tags, and the
+/// `/%category%/%postname%/` permalinks.
+const NESTED: &str = include_str!("../fixtures/wordpress/lalang-kategori.xml");
 const OLD_UPLOADS: &str = "https://jangkarasam.desa.id/wp-content/uploads/";
 
 /// The old site as it still half lives: a web server on loopback that has some of its
@@ -446,6 +450,131 @@ async fn arrives_with_its_archive(backend: Backend) {
     server.abort();
     peer.stop();
     node.stop().await;
+}
+
+#[tokio::test]
+async fn old_category_and_tag_addresses_lead_to_their_pages_nested_encoded_or_paged() {
+    on_every_backend(|backend| async move {
+        let node = TestNode::start(&backend, "lalang").await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let export = dir.path().join("lalang.WordPress.2024-03-01.xml");
+        std::fs::write(&export, NESTED).expect("write export");
+        let report = import(&node, &export, None).await.expect("imported");
+        assert_eq!(report.posts, 2, "{}", report.to_text());
+        assert_eq!(
+            report.categories,
+            5,
+            "Budaya, 客家, Cap Go Meh, Pemerintahan and Musyawarah Desa: {}",
+            report.to_text()
+        );
+
+        // A post in a child category is in every category above it, as it was listed
+        // in their archives.
+        let festival = moved_to(&node, "/?p=21").await;
+        assert_eq!(
+            post_at(&node, &festival).await.category_list(),
+            vec!["Budaya", "客家", "CapGoMeh", "imlek", "燈籠"]
+        );
+        let musdes = moved_to(&node, "/?p=22").await;
+        assert_eq!(
+            post_at(&node, &musdes).await.category_list(),
+            vec!["Pemerintahan", "MusyawarahDesa"]
+        );
+        // Permalinks under the category path, percent-encoded either way.
+        for permalink in [
+            "/budaya/%e5%ae%a2%e5%ae%b6/cap-go-meh/festival-cap-go-meh-2024/",
+            "/budaya/%E5%AE%A2%E5%AE%B6/cap-go-meh/festival-cap-go-meh-2024",
+        ] {
+            assert_eq!(moved_to(&node, permalink).await, festival, "{permalink}");
+        }
+        assert_eq!(
+            moved_to(&node, "/pemerintahan/musyawarah-desa/musdes-rkpdes-2025/").await,
+            musdes
+        );
+
+        let hakka = "/kategori/%E5%AE%A2%E5%AE%B6";
+        let lanterns = "/tags/%E7%87%88%E7%B1%A0";
+        for (old, new) in [
+            // The whole path, with and without its slash, and the child's slug alone.
+            (
+                "/category/budaya/%e5%ae%a2%e5%ae%b6/cap-go-meh/",
+                "/kategori/CapGoMeh",
+            ),
+            (
+                "/category/budaya/%E5%AE%A2%E5%AE%B6/cap-go-meh",
+                "/kategori/CapGoMeh",
+            ),
+            ("/category/cap-go-meh/", "/kategori/CapGoMeh"),
+            ("/category/budaya/%E5%AE%A2%E5%AE%B6/", hakka),
+            ("/category/%e5%ae%a2%e5%ae%b6", hakka),
+            ("/category/budaya/", "/kategori/Budaya"),
+            (
+                "/category/pemerintahan/musyawarah-desa/",
+                "/kategori/MusyawarahDesa",
+            ),
+            ("/category/pemerintahan", "/kategori/Pemerintahan"),
+            // Later pages lead to the start of the new page.
+            ("/category/budaya/%E5%AE%A2%E5%AE%B6/page/2/", hakka),
+            (
+                "/category/pemerintahan/musyawarah-desa/page/3",
+                "/kategori/MusyawarahDesa",
+            ),
+            ("/category/budaya/page/2/", "/kategori/Budaya"),
+            // WordPress's plain links, paged or not.
+            ("/?cat=6", "/kategori/CapGoMeh"),
+            ("/?cat=5&paged=2", hakka),
+            ("/index.php?cat=3", "/kategori/Pemerintahan"),
+            // Tags.
+            ("/tag/imlek/", "/tags/imlek"),
+            ("/tag/imlek/page/2/", "/tags/imlek"),
+            ("/tag/%E7%87%88%E7%B1%A0/", lanterns),
+            ("/tag/%e7%87%88%e7%b1%a0/page/4", lanterns),
+            ("/?tag=imlek", "/tags/imlek"),
+            // Date archives, their later pages, and feeds.
+            ("/2024/", "/arsip"),
+            ("/2024/02/", "/arsip/2024/2"),
+            ("/2024/02/page/2/", "/arsip/2024/2"),
+            ("/2024/02/27/", "/arsip/2024/2"),
+            ("/feed/", "/feed.rss"),
+            ("/feed/rss2/", "/feed.rss"),
+            ("/feed/atom/", "/feed.atom"),
+        ] {
+            assert_eq!(moved_to(&node, old).await, new, "{old}");
+        }
+
+        // Where they lead lists the posts the old archive listed.
+        for (page, title) in [
+            ("/kategori/Budaya", "Festival Cap Go Meh 2024 di Lalang"),
+            (hakka, "Festival Cap Go Meh 2024 di Lalang"),
+            (lanterns, "Festival Cap Go Meh 2024 di Lalang"),
+            (
+                "/kategori/Pemerintahan",
+                "Musyawarah Desa Penetapan RKPDes 2025",
+            ),
+        ] {
+            let (status, _, html) = get(&node, page).await;
+            assert_eq!(status, 200, "{page}");
+            assert!(html.contains(title), "{page} lists {title}");
+        }
+
+        // What the import named nothing for answers 404 as before: a category no
+        // imported post is in, unknown children, pages and tags, the home's later pages.
+        for unknown in [
+            "/category/olahraga/",
+            "/category/budaya/tidak-ada/",
+            "/category/tidak-ada/page/2/",
+            "/category/budaya/page/dua/",
+            "/category/budaya/page/",
+            "/tag/tidak-ada/",
+            "/tag/tidak-ada/page/2/",
+            "/page/2/",
+            "/2019/",
+        ] {
+            assert_eq!(get(&node, unknown).await.0, 404, "{unknown}");
+        }
+        node.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test]

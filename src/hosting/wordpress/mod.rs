@@ -11,14 +11,16 @@
 //!   import takes `SLUG-2`;
 //! - **categories** and **tags** become the post's categories (hashtags; "Kegiatan Desa"
 //!   becomes `KegiatanDesa`), matched to the site's own case-insensitively; categories
-//!   new to the site join its list; WordPress's "Uncategorized" is dropped;
+//!   new to the site join its list; WordPress's "Uncategorized" is dropped; a post in a
+//!   child category is in its parents too, as it was in their WordPress archives;
 //! - **images** the posts and pages show (their `wp:attachment_url`, `--uploads` or
 //!   HTTP: `images`) go into the site's media with the attachment's alt text, and the
 //!   HTML points at them; a featured image becomes the post's cover;
 //! - the post's **HTML** is cleaned like any remote HTML and then kept as an editor's
 //!   body is (`content`), so it is sanitised exactly as what the editor writes;
 //! - each item's **old addresses** (its permalink, `/?p=ID`, `/?page_id=ID`), the
-//!   category and tag archives (`/category/SLUG/`, `/?cat=ID`, `/tag/SLUG/`), the date
+//!   category and tag archives (`/category/SLUG/`, a child's `/category/PARENT/SLUG/`,
+//!   `/?cat=ID`, `/tag/SLUG/`, `/?tag=SLUG`, and their later pages), the date
 //!   archives of the posts (`/2023/05/` → `/arsip/2023/5`) and the feeds (`/feed/` →
 //!   `/feed.rss`, which a regency portal may still poll) are kept, and the website
 //!   answers them with a 301.
@@ -392,6 +394,107 @@ fn page_slug(post_name: &str, wp_id: i64) -> String {
     }
 }
 
+/// A category or tag a post is filed under, as the import needs it.
+#[derive(Debug, PartialEq, Eq)]
+struct Filed {
+    is_category: bool,
+    /// As WordPress writes it: lower case, percent-encoded beyond ASCII.
+    slug: String,
+    name: String,
+    /// A category's slugs from the top category down to its own
+    /// (`kegiatan-warga/dusun-sukamaju`), as its archive's address has them.
+    path: String,
+    /// What WordPress's plain link names it by: a category's id, a tag's slug.
+    plain: Option<String>,
+}
+
+/// Categories deeper than this are a loop in a damaged export, not a site's tree.
+const MAX_CATEGORY_DEPTH: usize = 16;
+
+/// What an item's term stands for: a tag is itself; a category is itself and every
+/// category above it, the top one first. WordPress lists a child category's posts in
+/// its parents' archives too, and this site's categories are flat, so a post in
+/// "Kegiatan Warga › Dusun Sukamaju" is filed under both: `/category/kegiatan-warga/`
+/// then leads to a page with the posts it listed. WordPress's "Uncategorized" and any
+/// other taxonomy stand for nothing.
+fn filed_under(export: &wxr::Export, term: &wxr::ItemTerm) -> Vec<Filed> {
+    match term.domain.as_str() {
+        "post_tag" => vec![Filed {
+            is_category: false,
+            slug: term.slug.clone(),
+            name: term.name.clone(),
+            path: term.slug.clone(),
+            plain: Some(term.slug.clone()),
+        }],
+        "category" if !is_uncategorized(term) => {
+            let known = |slug: &str| export.categories.iter().find(|c| c.slug == slug);
+            // The term as the item names it, then its parents as the channel does.
+            let mut chain: Vec<(String, String, Option<i64>)> = vec![(
+                term.slug.clone(),
+                term.name.clone(),
+                known(&term.slug).and_then(|c| c.id),
+            )];
+            let mut parent = known(&term.slug).map(|c| c.parent.as_str());
+            while let Some(slug) = parent.filter(|slug| !slug.is_empty()) {
+                let Some(category) = known(slug) else { break };
+                if chain.len() >= MAX_CATEGORY_DEPTH || chain.iter().any(|(s, ..)| s == slug) {
+                    break;
+                }
+                chain.push((category.slug.clone(), category.name.clone(), category.id));
+                parent = Some(category.parent.as_str());
+            }
+            chain.reverse();
+            let mut path = String::new();
+            chain
+                .into_iter()
+                .map(|(slug, name, id)| {
+                    if !path.is_empty() {
+                        path.push('/');
+                    }
+                    path.push_str(&slug);
+                    Filed {
+                        is_category: true,
+                        slug,
+                        name,
+                        path: path.clone(),
+                        plain: id.map(|id| id.to_string()),
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+impl Filed {
+    /// The old site's addresses of this category's or tag's archive: `/category/PATH/`,
+    /// for a child category also `/category/SLUG/` (WordPress answers both), and the
+    /// plain link (`/?cat=ID`, `/?tag=SLUG`). Their later pages (`…/page/2/`) are
+    /// found from these when asked (`web::site::moved`).
+    fn old_addresses(&self, old: &OldSite) -> Vec<String> {
+        let (archive, plain) = if self.is_category {
+            ("category", "cat")
+        } else {
+            ("tag", "tag")
+        };
+        let mut paths = vec![&self.path];
+        if self.path != self.slug {
+            paths.push(&self.slug);
+        }
+        paths
+            .into_iter()
+            .filter_map(|path| {
+                old_address_key(&format!("{}/{archive}/{path}/", old.blog_path), None)
+            })
+            .chain(
+                self.plain
+                    .as_deref()
+                    .and_then(|value| old.plain(plain, value)),
+            )
+            .collect()
+    }
+}
+
 /// What the old site is, for telling its addresses: its base URL and the path the blog
 /// lives under (empty at the root).
 struct OldSite {
@@ -691,16 +794,17 @@ pub async fn import(
         // Categories first, then tags, as the post's hashtags.
         let mut categories: Vec<String> = Vec::new();
         let mut announcement = false;
-        for term in &item.terms {
-            let is_category = term.domain == "category";
-            if !(is_category || term.domain == "post_tag") || is_uncategorized(term) {
-                continue;
-            }
-            let words = format!("{} {}", term.slug, term.name).to_lowercase();
-            if is_category && (words.contains("pengumuman") || words.contains("announcement")) {
+        for filed in item
+            .terms
+            .iter()
+            .flat_map(|term| filed_under(&export, term))
+        {
+            let words = format!("{} {}", filed.slug, filed.name).to_lowercase();
+            if filed.is_category && (words.contains("pengumuman") || words.contains("announcement"))
+            {
                 announcement = true;
             }
-            let Some(name) = category_name(&term.name) else {
+            let Some(name) = category_name(&filed.name) else {
                 continue;
             };
             let name = existing_categories
@@ -709,34 +813,24 @@ pub async fn import(
                 .chain(new_categories.iter().map(|(n, _)| n.clone()))
                 .find(|known| known.to_lowercase() == name.to_lowercase())
                 .unwrap_or_else(|| {
-                    if is_category {
+                    if filed.is_category {
                         new_categories.push((name.clone(), next_position));
                         next_position += 1;
                     }
                     name
                 });
-            let (archive, plain, page) = if is_category {
-                ("category", "cat", "kategori")
+            let page = if filed.is_category {
+                "kategori"
             } else {
-                ("tag", "tag", "tags")
+                "tags"
             };
             let target = format!("/{page}/{name}");
-            let archive_path = format!("{}/{archive}/{}/", old.blog_path, term.slug);
-            term_addresses
-                .extend(old_address_key(&archive_path, None).map(|path| (path, target.clone())));
-            let plain_value = if is_category {
-                export
-                    .categories
-                    .iter()
-                    .find(|c| c.slug == term.slug)
-                    .and_then(|c| c.id)
-                    .map(|id| id.to_string())
-            } else {
-                Some(term.slug.clone())
-            };
-            if let Some(value) = plain_value {
-                term_addresses.extend(old.plain(plain, &value).map(|path| (path, target)));
-            }
+            term_addresses.extend(
+                filed
+                    .old_addresses(&old)
+                    .into_iter()
+                    .map(|path| (path, target.clone())),
+            );
             if !categories.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
                 categories.push(name);
             }
@@ -898,6 +992,67 @@ mod tests {
             Some("UMKMWisata")
         );
         assert_eq!(category_name("&amp;"), None);
+    }
+
+    #[test]
+    fn a_child_category_is_filed_under_every_category_above_it() {
+        let category = |id: i64, slug: &str, parent: &str| wxr::Term {
+            id: Some(id),
+            slug: slug.into(),
+            name: slug.to_uppercase(),
+            parent: parent.into(),
+        };
+        let export = wxr::Export {
+            categories: vec![
+                category(2, "budaya", ""),
+                category(9, "%e5%ae%a2%e5%ae%b6", "budaya"),
+                category(11, "cap-go-meh", "%e5%ae%a2%e5%ae%b6"),
+                // A damaged export's loop ends where it repeats.
+                category(20, "a", "b"),
+                category(21, "b", "a"),
+            ],
+            ..Default::default()
+        };
+        let filed = |domain: &str, slug: &str| {
+            let term = wxr::ItemTerm {
+                domain: domain.into(),
+                slug: slug.into(),
+                name: "Cap Go Meh".into(),
+            };
+            filed_under(&export, &term)
+                .into_iter()
+                .map(|f| (f.path, f.plain))
+                .collect::<Vec<_>>()
+        };
+        let plain = |id: &str| Some(id.to_string());
+        assert_eq!(
+            filed("category", "cap-go-meh"),
+            vec![
+                ("budaya".to_string(), plain("2")),
+                ("budaya/%e5%ae%a2%e5%ae%b6".to_string(), plain("9")),
+                (
+                    "budaya/%e5%ae%a2%e5%ae%b6/cap-go-meh".to_string(),
+                    plain("11")
+                ),
+            ]
+        );
+        assert_eq!(
+            filed("category", "a"),
+            vec![
+                ("b".to_string(), plain("21")),
+                ("b/a".to_string(), plain("20"))
+            ]
+        );
+        assert_eq!(
+            filed("category", "tidak-dikenal"),
+            vec![("tidak-dikenal".to_string(), None)]
+        );
+        assert_eq!(
+            filed("post_tag", "imlek"),
+            vec![("imlek".to_string(), plain("imlek"))]
+        );
+        assert!(filed("category", "uncategorized").is_empty());
+        assert!(filed("nav_menu", "menu-utama").is_empty());
     }
 
     #[test]

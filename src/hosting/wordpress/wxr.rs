@@ -29,6 +29,8 @@ pub struct Term {
     pub id: Option<i64>,
     pub slug: String,
     pub name: String,
+    /// The parent category's slug (`wp:category_parent`), empty at the top.
+    pub parent: String,
 }
 
 /// A category or tag an item is filed under (`<category domain nicename>`).
@@ -231,6 +233,7 @@ fn close(export: &mut Export, open: &mut Open, parent: &str, name: &str, value: 
             "wp:term_id" => term.id = value.trim().parse().ok(),
             "wp:category_nicename" | "wp:tag_slug" => term.slug = value.trim().to_string(),
             "wp:cat_name" | "wp:tag_name" => term.name = value.trim().to_string(),
+            "wp:category_parent" => term.parent = value.trim().to_string(),
             _ => {}
         }
         return;
@@ -308,6 +311,7 @@ mod tests {
   <wp:wxr_version>1.2</wp:wxr_version>
   <wp:base_site_url>https://contoh.desa.id</wp:base_site_url>
   <wp:category><wp:term_id>3</wp:term_id><wp:category_nicename><![CDATA[kegiatan]]></wp:category_nicename><wp:cat_name><![CDATA[Kegiatan &amp; Acara]]></wp:cat_name></wp:category>
+  <wp:category><wp:term_id>4</wp:term_id><wp:category_nicename><![CDATA[rapat]]></wp:category_nicename><wp:category_parent><![CDATA[kegiatan]]></wp:category_parent><wp:cat_name><![CDATA[Rapat]]></wp:cat_name></wp:category>
   <item>
     <title>Kopi &amp; teh &#8211; murah</title>
     <link>https://contoh.desa.id/kopi/</link>
@@ -327,6 +331,8 @@ mod tests {
         assert_eq!(export.base_site_url, "https://contoh.desa.id");
         assert_eq!(export.categories[0].id, Some(3));
         assert_eq!(export.categories[0].name, "Kegiatan &amp; Acara");
+        assert_eq!(export.categories[0].parent, "");
+        assert_eq!(export.categories[1].parent, "kegiatan");
         let item = &export.items[0];
         assert_eq!(item.title, "Kopi & teh \u{2013} murah");
         assert_eq!(item.content, "<p>Isi & lain</p>");

@@ -2,6 +2,7 @@
 //! import-wordpress`): a request for one answers 301 to where its post, page, category or
 //! tag is now. Asked only where the site would otherwise answer 404 (any path no route
 //! knows) and on `/` when it carries WordPress's `?p=`, `?page_id=`, `?cat=` or `?tag=`;
+//! a later page of an old archive (`/category/x/page/2/`) leads where the archive does;
 //! an address no import named keeps answering 404.
 
 use crate::state::AppState;
@@ -46,22 +47,22 @@ pub fn has_old_query(query: Option<&str>) -> bool {
     })
 }
 
-/// The 301 to an old address's new place, if `path` and `query` name one.
-pub async fn redirect(state: &AppState, path: &str, query: Option<&str>) -> Option<Response> {
-    let key = old_address_key(path, query)?;
-    match state.store.old_address(&key).await {
-        Ok(Some(target)) => {
-            let mut location = state.urls.base().clone();
-            location.set_path(&target);
-            Some(
-                (
-                    StatusCode::MOVED_PERMANENTLY,
-                    [(LOCATION, location.to_string())],
-                )
-                    .into_response(),
-            )
-        }
-        Ok(None) => None,
+/// An archive's later page as the archive itself: `/category/berita/page/2` is
+/// `/category/berita`. `None` for any other address, and for the home page's later
+/// pages (`/page/2`), which no import names.
+fn first_page(key: &str) -> Option<&str> {
+    let (archive, number) = key.rsplit_once("/page/")?;
+    let paged = !archive.is_empty()
+        && !key.contains('?')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit());
+    paged.then_some(archive)
+}
+
+/// Where an old address leads, if an import named it.
+async fn target_of(state: &AppState, key: &str) -> Option<String> {
+    match state.store.old_address(key).await {
+        Ok(target) => target,
         Err(err) => {
             // A lookup that failed is an address not found: the page answers 404 as
             // it would without the import.
@@ -69,6 +70,26 @@ pub async fn redirect(state: &AppState, path: &str, query: Option<&str>) -> Opti
             None
         }
     }
+}
+
+/// The 301 to an old address's new place, if `path` and `query` name one. A later page
+/// of an old archive leads to the start of the archive's new page: this site pages by
+/// date, not by number, so WordPress's page 2 has no one place here.
+pub async fn redirect(state: &AppState, path: &str, query: Option<&str>) -> Option<Response> {
+    let key = old_address_key(path, query)?;
+    let target = match target_of(state, &key).await {
+        Some(target) => target,
+        None => target_of(state, first_page(&key)?).await?,
+    };
+    let mut location = state.urls.base().clone();
+    location.set_path(&target);
+    Some(
+        (
+            StatusCode::MOVED_PERMANENTLY,
+            [(LOCATION, location.to_string())],
+        )
+            .into_response(),
+    )
 }
 
 /// What every path no route knows answers: its new place, or 404 as before.
@@ -111,5 +132,20 @@ mod tests {
         assert_eq!(old_address_key("/", Some("before=1.2")), None);
         assert!(has_old_query(Some("p=3")));
         assert!(!has_old_query(Some("before=3")));
+    }
+
+    #[test]
+    fn a_later_page_of_an_archive_is_the_archive() {
+        assert_eq!(
+            first_page("/category/kegiatan-warga/dusun-sukamaju/page/2"),
+            Some("/category/kegiatan-warga/dusun-sukamaju")
+        );
+        assert_eq!(first_page("/tag/posyandu/page/12"), Some("/tag/posyandu"));
+        assert_eq!(first_page("/2023/05/page/3"), Some("/2023/05"));
+        assert_eq!(first_page("/page/2"), None);
+        assert_eq!(first_page("/category/berita/page/dua"), None);
+        assert_eq!(first_page("/category/berita/page/"), None);
+        assert_eq!(first_page("/category/berita"), None);
+        assert_eq!(first_page("/?cat=3/page/2"), None);
     }
 }
