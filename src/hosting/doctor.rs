@@ -117,8 +117,9 @@ impl Finding {
         }
     }
 
-    fn fix(mut self, fix: Said) -> Self {
-        self.fix = Some(fix);
+    /// How to fix what it found.
+    fn fix(mut self, text: Text, values: &[(&str, &str)]) -> Self {
+        self.fix = Some(say(text, values));
         self
     }
 
@@ -145,6 +146,39 @@ impl Finding {
                 strings::DOCTOR_FIX.en
             ),
         )
+    }
+}
+
+/// One check of one site (or of the node), which says what it found.
+#[derive(Clone, Copy)]
+struct Check<'a> {
+    scope: &'a str,
+    check: Text,
+}
+
+impl<'a> Check<'a> {
+    fn new(scope: &'a str, check: Text) -> Self {
+        Self { scope, check }
+    }
+
+    fn finding(self, status: Status, text: Text, values: &[(&str, &str)]) -> Finding {
+        Finding::new(status, self.scope, self.check, say(text, values))
+    }
+
+    fn ok(self, text: Text, values: &[(&str, &str)]) -> Finding {
+        self.finding(Status::Ok, text, values)
+    }
+
+    fn warning(self, text: Text, values: &[(&str, &str)]) -> Finding {
+        self.finding(Status::Warning, text, values)
+    }
+
+    fn failed(self, text: Text, values: &[(&str, &str)]) -> Finding {
+        self.finding(Status::Failed, text, values)
+    }
+
+    fn skipped(self, text: Text, values: &[(&str, &str)]) -> Finding {
+        self.finding(Status::Skipped, text, values)
     }
 }
 
@@ -195,27 +229,20 @@ async fn check_site(node_dir: &Path, site_dir: &Path, findings: &mut Vec<Finding
             let scope = site_dir.display().to_string();
             let error = one_line(&err);
             findings.push(
-                Finding::new(
-                    Status::Failed,
-                    &scope,
-                    strings::CHECK_CONFIG,
-                    say(
+                Check::new(&scope, strings::CHECK_CONFIG)
+                    .failed(
                         strings::CONFIG_INVALID,
                         &[("file", &file), ("error", &error)],
-                    ),
-                )
-                .fix(say(strings::CONFIG_INVALID_FIX, &[])),
+                    )
+                    .fix(strings::CONFIG_INVALID_FIX, &[]),
             );
             return;
         }
     };
     let scope = config.domain.clone();
-    findings.push(Finding::new(
-        Status::Ok,
-        &scope,
-        strings::CHECK_CONFIG,
-        say(strings::CONFIG_VALID, &[("file", &file)]),
-    ));
+    findings.push(
+        Check::new(&scope, strings::CHECK_CONFIG).ok(strings::CONFIG_VALID, &[("file", &file)]),
+    );
     let schema = database(&scope, &config, findings).await;
     let others: Vec<PathBuf> = if site_dir == node_dir {
         vec![node_dir.join(layout::SITES_DIR)]
@@ -233,18 +260,14 @@ async fn database(
     config: &Config,
     findings: &mut Vec<Finding>,
 ) -> Option<SchemaState> {
-    let check = strings::CHECK_DATABASE;
+    let check = Check::new(scope, strings::CHECK_DATABASE);
     match schema_state(config.database_url()).await {
         Err(err) => {
             let error = one_line(&err);
             findings.push(
-                Finding::new(
-                    Status::Failed,
-                    scope,
-                    check,
-                    say(strings::DATABASE_UNREACHABLE, &[("error", &error)]),
-                )
-                .fix(say(strings::DATABASE_UNREACHABLE_FIX, &[])),
+                check
+                    .failed(strings::DATABASE_UNREACHABLE, &[("error", &error)])
+                    .fix(strings::DATABASE_UNREACHABLE_FIX, &[]),
             );
             None
         }
@@ -259,36 +282,23 @@ async fn database(
                     .join(", ")
             };
             let finding = if !unknown.is_empty() {
-                Finding::new(
-                    Status::Failed,
-                    scope,
-                    check,
-                    say(strings::DATABASE_NEWER, &[("versions", &list(&unknown))]),
-                )
-                .fix(say(strings::DATABASE_NEWER_FIX, &[]))
+                check
+                    .failed(strings::DATABASE_NEWER, &[("versions", &list(&unknown))])
+                    .fix(strings::DATABASE_NEWER_FIX, &[])
             } else if !pending.is_empty() {
-                Finding::new(
-                    Status::Warning,
-                    scope,
-                    check,
-                    say(
+                check
+                    .warning(
                         strings::DATABASE_PENDING,
                         &[
                             ("count", &pending.len().to_string()),
                             ("versions", &list(&pending)),
                         ],
-                    ),
-                )
-                .fix(say(strings::DATABASE_PENDING_FIX, &[]))
+                    )
+                    .fix(strings::DATABASE_PENDING_FIX, &[])
             } else {
-                Finding::new(
-                    Status::Ok,
-                    scope,
-                    check,
-                    say(
-                        strings::DATABASE_CURRENT,
-                        &[("version", &state.version().to_string())],
-                    ),
+                check.ok(
+                    strings::DATABASE_CURRENT,
+                    &[("version", &state.version().to_string())],
                 )
             };
             findings.push(finding);
@@ -323,18 +333,14 @@ fn privacy(scope: &str, site_dir: &Path, others: &[PathBuf]) -> Finding {
                 .any(|other| line.starts_with(&format!("{}/", other.display())))
         })
         .collect();
-    let check = strings::CHECK_PRIVACY;
+    let check = Check::new(scope, strings::CHECK_PRIVACY);
     if open.is_empty() {
-        return Finding::new(Status::Ok, scope, check, say(strings::PRIVACY_OK, &[]));
+        return check.ok(strings::PRIVACY_OK, &[]);
     }
     let dir = site_dir.display().to_string();
-    Finding::new(
-        Status::Failed,
-        scope,
-        check,
-        say(strings::PRIVACY_OPEN, &[("paths", &shown(&open))]),
-    )
-    .fix(say(strings::PRIVACY_FIX, &[("dir", &dir)]))
+    check
+        .failed(strings::PRIVACY_OPEN, &[("paths", &shown(&open))])
+        .fix(strings::PRIVACY_FIX, &[("dir", &dir)])
 }
 
 /// Whether the node (whoever runs this: run it as the service's user) can write where it
@@ -358,25 +364,21 @@ fn writable(scope: &str, site_dir: &Path) -> Finding {
             Err(err) => closed.push(format!("{} ({err})", dir.display())),
         }
     }
-    let check = strings::CHECK_WRITABLE;
+    let check = Check::new(scope, strings::CHECK_WRITABLE);
     if closed.is_empty() {
-        return Finding::new(Status::Ok, scope, check, say(strings::WRITABLE_OK, &[]));
+        return check.ok(strings::WRITABLE_OK, &[]);
     }
     let dir = site_dir.display().to_string();
-    Finding::new(
-        Status::Failed,
-        scope,
-        check,
-        say(strings::WRITABLE_NOT, &[("paths", &shown(&closed))]),
-    )
-    .fix(say(strings::WRITABLE_FIX, &[("dir", &dir)]))
+    check
+        .failed(strings::WRITABLE_NOT, &[("paths", &shown(&closed))])
+        .fix(strings::WRITABLE_FIX, &[("dir", &dir)])
 }
 
 /// Free space of the data directory's disk: failed where the node itself stops taking
 /// things in (`disk`), a warning under `warn_mib`.
 fn disk(scope: &str, dir: &Path, warn_mib: u64) -> Finding {
     const MIB: u64 = 1024 * 1024;
-    let check = strings::CHECK_DISK;
+    let check = Check::new(scope, strings::CHECK_DISK);
     let space = match rustix::fs::statvfs(dir) {
         Ok(stats) => {
             let unit = if stats.f_frsize > 0 {
@@ -390,81 +392,50 @@ fn disk(scope: &str, dir: &Path, warn_mib: u64) -> Finding {
             }
         }
         Err(err) => {
-            return Finding::new(
-                Status::Failed,
-                scope,
-                check,
-                say(strings::DISK_UNREADABLE, &[("error", &err.to_string())]),
-            );
+            return check.failed(strings::DISK_UNREADABLE, &[("error", &err.to_string())]);
         }
     };
     let free = (space.free / MIB).to_string();
     if space.is_low() {
         let minimum = (space.minimum() / MIB).to_string();
-        return Finding::new(
-            Status::Failed,
-            scope,
-            check,
-            say(
+        return check
+            .failed(
                 strings::DISK_FULL,
                 &[("free", &free), ("minimum", &minimum)],
-            ),
-        )
-        .fix(say(strings::DISK_FIX, &[]));
+            )
+            .fix(strings::DISK_FIX, &[]);
     }
     if space.free / MIB < warn_mib {
-        return Finding::new(
-            Status::Warning,
-            scope,
-            check,
-            say(
+        return check
+            .warning(
                 strings::DISK_LOW,
                 &[("free", &free), ("threshold", &warn_mib.to_string())],
-            ),
-        )
-        .fix(say(strings::DISK_FIX, &[]));
+            )
+            .fix(strings::DISK_FIX, &[]);
     }
     let total = (space.total / MIB).to_string();
-    Finding::new(
-        Status::Ok,
-        scope,
-        check,
-        say(strings::DISK_OK, &[("free", &free), ("total", &total)]),
-    )
+    check.ok(strings::DISK_OK, &[("free", &free), ("total", &total)])
 }
 
 /// This machine's clock against the `Date` of `reference`'s answer (to a second, as the
 /// header has it; half the round trip is allowed for).
 async fn clock(scope: &str, reference: Option<&url::Url>) -> Finding {
-    let check = strings::CHECK_CLOCK;
+    let check = Check::new(scope, strings::CHECK_CLOCK);
     let Some(reference) = reference else {
-        return Finding::new(
-            Status::Skipped,
-            scope,
-            check,
-            say(strings::CLOCK_NOT_ASKED, &[]),
-        );
+        return check.skipped(strings::CLOCK_NOT_ASKED, &[]);
     };
     let url = reference.to_string();
     let no_answer = |error: String| {
-        Finding::new(
-            Status::Warning,
-            scope,
-            check,
-            say(
+        check
+            .warning(
                 strings::CLOCK_NO_ANSWER,
                 &[("url", url.as_str()), ("error", error.as_str())],
-            ),
-        )
-        .fix(say(strings::CLOCK_NO_ANSWER_FIX, &[]))
+            )
+            .fix(strings::CLOCK_NO_ANSWER_FIX, &[])
     };
-    let client = match reqwest::Client::builder()
-        .timeout(ANSWER_WITHIN)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let client = match http_client(&[]) {
         Ok(client) => client,
-        Err(err) => return no_answer(err.to_string()),
+        Err(err) => return no_answer(err),
     };
     let sent = SystemTime::now();
     let response = match client.head(reference.clone()).send().await {
@@ -496,10 +467,23 @@ async fn clock(scope: &str, reference: Option<&url::Url>) -> Finding {
         } else {
             Status::Warning
         };
-        return Finding::new(status, scope, check, say(strings::CLOCK_OFF, &values))
-            .fix(say(strings::CLOCK_FIX, &[]));
+        return check
+            .finding(status, strings::CLOCK_OFF, &values)
+            .fix(strings::CLOCK_FIX, &[]);
     }
-    Finding::new(Status::Ok, scope, check, say(strings::CLOCK_OK, &values))
+    check.ok(strings::CLOCK_OK, &values)
+}
+
+/// The client of the checks that ask a server: it waits [`ANSWER_WITHIN`] and follows no
+/// redirect (the answer of the address asked is what is checked); it trusts the system's
+/// certificates and `extra_roots` (a regency's own CA).
+fn http_client(extra_roots: &[reqwest::Certificate]) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(ANSWER_WITHIN)
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_merge(extra_roots.iter().cloned())
+        .build()
+        .map_err(|err| error_chain(&err))
 }
 
 /// An error and its causes as one sentence.
@@ -522,47 +506,27 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 /// In production mode: whether the site's WebFinger, asked by its public name through
 /// the proxy, names this site's actor with this site's key.
 async fn proxy(scope: &str, config: &Config, schema: Option<&SchemaState>) -> Finding {
-    let check = strings::CHECK_PROXY;
+    let check = Check::new(scope, strings::CHECK_PROXY);
     if config.insecure_local {
-        return Finding::new(
-            Status::Skipped,
-            scope,
-            check,
-            say(strings::PROXY_LOCAL, &[]),
-        );
+        return check.skipped(strings::PROXY_LOCAL, &[]);
     }
     // The actor is read from the database, which must be reached and current.
     let current =
         schema.is_some_and(|state| state.pending().is_empty() && state.unknown().is_empty());
     if !current {
-        return Finding::new(
-            Status::Skipped,
-            scope,
-            check,
-            say(strings::PROXY_WAITS, &[]),
-        );
+        return check.skipped(strings::PROXY_WAITS, &[]);
     }
     let actor = match first_local_actor(config.database_url(), INSTANCE_ACTOR_KIND).await {
-        Ok(Some(actor)) => actor,
-        Ok(None) => {
-            let error = "the site has no account".to_string();
-            return Finding::new(
-                Status::Failed,
-                scope,
-                check,
-                say(strings::DATABASE_UNREACHABLE, &[("error", &error)]),
-            )
-            .fix(say(strings::DATABASE_UNREACHABLE_FIX, &[]));
-        }
-        Err(err) => {
-            let error = one_line(&err);
-            return Finding::new(
-                Status::Failed,
-                scope,
-                check,
-                say(strings::DATABASE_UNREACHABLE, &[("error", &error)]),
-            )
-            .fix(say(strings::DATABASE_UNREACHABLE_FIX, &[]));
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err("the site has no account".to_string()),
+        Err(err) => Err(one_line(&err)),
+    };
+    let actor = match actor {
+        Ok(actor) => actor,
+        Err(error) => {
+            return check
+                .failed(strings::DATABASE_UNREACHABLE, &[("error", &error)])
+                .fix(strings::DATABASE_UNREACHABLE_FIX, &[]);
         }
     };
     let mut url = config.base_url.clone();
@@ -573,56 +537,39 @@ async fn proxy(scope: &str, config: &Config, schema: Option<&SchemaState>) -> Fi
     )));
     let shown_url = url.to_string();
     let unreachable = |error: String| {
-        Finding::new(
-            Status::Failed,
-            scope,
-            check,
-            say(
+        check
+            .failed(
                 strings::PROXY_UNREACHABLE,
                 &[("url", shown_url.as_str()), ("error", error.as_str())],
-            ),
-        )
-        .fix(say(strings::PROXY_UNREACHABLE_FIX, &[]))
+            )
+            .fix(strings::PROXY_UNREACHABLE_FIX, &[])
     };
-    let client = match reqwest::Client::builder()
-        .timeout(ANSWER_WITHIN)
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_merge(config.extra_roots.iter().cloned())
-        .build()
-    {
+    let client = match http_client(&config.extra_roots) {
         Ok(client) => client,
-        Err(err) => return unreachable(error_chain(&err)),
+        Err(err) => return unreachable(err),
     };
     let answer = match fetch_json(&client, url.clone(), "application/jrd+json").await {
         Ok(answer) => answer,
         Err(Fetched::Status(status)) => {
-            return Finding::new(
-                Status::Failed,
-                scope,
-                check,
-                say(
+            return check
+                .failed(
                     strings::PROXY_STATUS,
                     &[("url", shown_url.as_str()), ("status", &status.to_string())],
-                ),
-            )
-            .fix(say(strings::PROXY_STATUS_FIX, &[]));
+                )
+                .fix(strings::PROXY_STATUS_FIX, &[]);
         }
         Err(Fetched::Failed(error)) => return unreachable(error),
     };
     let other = |difference: String| {
-        Finding::new(
-            Status::Failed,
-            scope,
-            check,
-            say(
+        check
+            .failed(
                 strings::PROXY_OTHER_NODE,
                 &[
                     ("url", shown_url.as_str()),
                     ("difference", difference.as_str()),
                 ],
-            ),
-        )
-        .fix(say(strings::PROXY_OTHER_NODE_FIX, &[]))
+            )
+            .fix(strings::PROXY_OTHER_NODE_FIX, &[])
     };
     let named = answer["links"]
         .as_array()
@@ -649,12 +596,7 @@ async fn proxy(scope: &str, config: &Config, schema: Option<&SchemaState>) -> Fi
     if remote["publicKey"]["publicKeyPem"].as_str() != Some(actor.public_key_pem.as_str()) {
         return other(format!("{named} has another key than this site's database"));
     }
-    Finding::new(
-        Status::Ok,
-        scope,
-        check,
-        say(strings::PROXY_OK, &[("url", shown_url.as_str())]),
-    )
+    check.ok(strings::PROXY_OK, &[("url", shown_url.as_str())])
 }
 
 enum Fetched {

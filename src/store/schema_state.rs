@@ -42,11 +42,78 @@ impl SchemaState {
     }
 }
 
+/// One connection that changes nothing, to either backend.
+enum ReadOnly {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs the same tokens on whichever connection `$conn` is: the SQL is written once where
+/// the dialects agree, as `store::on_pool!` does for pools.
+macro_rules! on_connection {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            ReadOnly::Sqlite($c) => $body,
+            ReadOnly::Postgres($c) => $body,
+        }
+    };
+}
+
+impl ReadOnly {
+    /// A SQLite file that exists, read-only; PostgreSQL in the site's schema when it has
+    /// one, which must exist. Neither is ever created.
+    async fn open(url: &str) -> anyhow::Result<Self> {
+        Ok(match BackendKind::of_url(url)? {
+            BackendKind::Sqlite => Self::Sqlite(open_sqlite(url).await?),
+            BackendKind::Postgres => Self::Postgres(open_postgres(url).await?),
+        })
+    }
+
+    /// Closes it; a close that fails leaves nothing to undo (nothing was written).
+    async fn close(self) {
+        let _ = match self {
+            Self::Sqlite(conn) => conn.close().await,
+            Self::Postgres(conn) => conn.close().await,
+        };
+    }
+}
+
 /// Reads the migrations `url`'s database has run; an error says why it cannot be reached.
 pub async fn schema_state(url: &str) -> anyhow::Result<SchemaState> {
-    tokio::time::timeout(REACH_WITHIN, read(url))
-        .await
-        .map_err(|_| anyhow::anyhow!("no answer within {} s", REACH_WITHIN.as_secs()))?
+    within(async {
+        let mut conn = ReadOnly::open(url).await?;
+        let (has_table, known) = match conn {
+            ReadOnly::Sqlite(_) => (
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                &SQLITE_MIGRATIONS,
+            ),
+            ReadOnly::Postgres(_) => (
+                "SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass('_sqlx_migrations')",
+                &POSTGRES_MIGRATIONS,
+            ),
+        };
+        let applied = on_connection!(&mut conn, c => async {
+            let recorded: i64 = sqlx::query_scalar(has_table)
+                .fetch_one(&mut *c)
+                .await
+                .context("reading the database's tables")?;
+            if recorded == 0 {
+                // A database no migration ran in: every one is pending.
+                return anyhow::Ok(Vec::new());
+            }
+            sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&mut *c)
+                .await
+                .context("reading the migrations run")
+        }
+        .await);
+        conn.close().await;
+        Ok(SchemaState {
+            applied: applied?.into_iter().collect(),
+            known: known.iter().map(|m| m.version).collect(),
+        })
+    })
+    .await
 }
 
 /// A local account as the fediverse knows it.
@@ -63,36 +130,34 @@ pub async fn first_local_actor(
     url: &str,
     except_kind: &str,
 ) -> anyhow::Result<Option<PublishedActor>> {
-    const SQL: &str = "SELECT username, ap_id, public_key_pem FROM actors \
-                       WHERE is_local = TRUE AND kind <> $1 ORDER BY id LIMIT 1";
-    let read = async {
-        let row: Option<(String, String, String)> = match BackendKind::of_url(url)? {
-            BackendKind::Sqlite => {
-                let mut conn = open_sqlite(url).await?;
-                let row = sqlx::query_as(SQL)
-                    .bind(except_kind)
-                    .fetch_optional(&mut conn)
-                    .await;
-                let _ = conn.close().await;
-                row
-            }
-            BackendKind::Postgres => {
-                let mut conn = open_postgres(url).await?;
-                let row = sqlx::query_as(SQL)
-                    .bind(except_kind)
-                    .fetch_optional(&mut conn)
-                    .await;
-                let _ = conn.close().await;
-                row
-            }
-        }
-        .context("reading the site's account")?;
-        Ok(row.map(|(username, ap_id, public_key_pem)| PublishedActor {
-            username,
-            ap_id,
-            public_key_pem,
-        }))
-    };
+    within(async {
+        let mut conn = ReadOnly::open(url).await?;
+        let row: anyhow::Result<Option<(String, String, String)>> =
+            on_connection!(&mut conn, c => {
+                sqlx::query_as(
+                    "SELECT username, ap_id, public_key_pem FROM actors \
+                     WHERE is_local = TRUE AND kind <> $1 ORDER BY id LIMIT 1",
+                )
+                .bind(except_kind)
+                .fetch_optional(&mut *c)
+                .await
+            })
+            .context("reading the site's account");
+        conn.close().await;
+        Ok(
+            row?.map(|(username, ap_id, public_key_pem)| PublishedActor {
+                username,
+                ap_id,
+                public_key_pem,
+            }),
+        )
+    })
+    .await
+}
+
+/// `read`'s answer, or an error when the database gives none in time: a check waits for
+/// a hung database no longer than an operator would.
+async fn within<T>(read: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     tokio::time::timeout(REACH_WITHIN, read)
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {} s", REACH_WITHIN.as_secs()))?
@@ -131,53 +196,4 @@ async fn open_postgres(url: &str) -> anyhow::Result<PgConnection> {
         }
     }
     Ok(conn)
-}
-
-async fn read(url: &str) -> anyhow::Result<SchemaState> {
-    const RECORDED: &str = "SELECT version FROM _sqlx_migrations WHERE success";
-    match BackendKind::of_url(url)? {
-        BackendKind::Sqlite => {
-            let mut conn = open_sqlite(url).await?;
-            let recorded: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .context("reading the database's tables")?;
-            let applied: Vec<i64> = if recorded > 0 {
-                sqlx::query_scalar(RECORDED)
-                    .fetch_all(&mut conn)
-                    .await
-                    .context("reading the migrations run")?
-            } else {
-                Vec::new()
-            };
-            let _ = conn.close().await;
-            Ok(SchemaState {
-                applied: applied.into_iter().collect(),
-                known: SQLITE_MIGRATIONS.iter().map(|m| m.version).collect(),
-            })
-        }
-        BackendKind::Postgres => {
-            let mut conn = open_postgres(url).await?;
-            let recorded: bool =
-                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                    .fetch_one(&mut conn)
-                    .await
-                    .context("reading the database's tables")?;
-            let applied: Vec<i64> = if recorded {
-                sqlx::query_scalar(RECORDED)
-                    .fetch_all(&mut conn)
-                    .await
-                    .context("reading the migrations run")?
-            } else {
-                Vec::new()
-            };
-            let _ = conn.close().await;
-            Ok(SchemaState {
-                applied: applied.into_iter().collect(),
-                known: POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect(),
-            })
-        }
-    }
 }
