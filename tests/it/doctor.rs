@@ -11,14 +11,10 @@
 //! anywhere) and a nearly full disk.
 
 use crate::support::{
-    Backend, Shape, TestDb, TestNode, loopback_listener, on_every_backend, production,
+    Backend, Shape, TestDb, TestNode, hosted::Prepared, loopback_listener, on_every_backend,
+    production,
 };
 use axum::{Router, http::header, response::IntoResponse, routing::get};
-use kentongan::{
-    cli::{InitArgs, init},
-    config::Role,
-    hosting::{SiteAddArgs, add},
-};
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
@@ -64,37 +60,17 @@ fn status_of(line: &str) -> &str {
     line.split_whitespace().next().unwrap_or_default()
 }
 
-/// A hosting node of two sites: the portal at `localhost:PORT` and `desa-b.localhost:PORT`.
-/// Returns the village's folder.
-async fn two_sites(dir: &Path, db: &TestDb) -> (String, String, PathBuf) {
-    let (_listener, port) = loopback_listener().await;
-    let first = format!("localhost:{port}");
-    init(InitArgs {
-        dir: dir.to_path_buf(),
-        domain: first.clone(),
-        username: "kabupaten".into(),
-        name: "Portal Kabupaten".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: db.url.clone(),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("init");
-    let village = format!("desa-b.localhost:{port}");
-    add(SiteAddArgs {
-        dir: dir.to_path_buf(),
-        domain: village.clone(),
-        username: "desab".into(),
-        name: "Desa B".into(),
-        role: Role::Village,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("site add");
-    let folder = dir.join("sites").join(village.replace(':', "_"));
-    (first, village, folder)
+/// A hosting node of two sites, not served: the portal and the village `desab`. Returns
+/// it with the two hosts and the village's folder.
+async fn two_sites(backend: &Backend) -> (Prepared, String, String, PathBuf) {
+    let prepared = Prepared::new(backend, &["desab"]).await;
+    let village = &prepared.villages[0];
+    let (first, host, folder) = (
+        prepared.first_host.clone(),
+        village.host.clone(),
+        village.dir.clone(),
+    );
+    (prepared, first, host, folder)
 }
 
 /// Runs `sql` on the village's database (its SQLite file, or its schema).
@@ -137,12 +113,11 @@ async fn doctor_passes_a_healthy_node_and_names_each_broken_thing_with_its_fix()
 }
 
 async fn healthy_then_broken(backend: Backend) {
-    let db = TestDb::create(&backend).await;
+    let (sites, first, village, folder) = two_sites(&backend).await;
+    let (dir, db) = (sites.dir.path(), &sites.db);
     let work = tempfile::tempdir().expect("dir");
-    let dir = work.path().join("node");
-    let (first, village, folder) = two_sites(&dir, &db).await;
 
-    let (passed, lines) = doctor(&dir, &[]).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(passed, "a healthy node passes: {lines:#?}");
     for scope in [&first, &village] {
         for check in ["konfigurasi", "basis data", "izin baca", "izin tulis"] {
@@ -164,7 +139,7 @@ async fn healthy_then_broken(backend: Backend) {
     let good_config = std::fs::read_to_string(&config).expect("config");
     std::fs::write(&config, good_config.replacen("domain = ", "domain = = ", 1))
         .expect("break the config");
-    let (passed, lines) = doctor(&dir, &[]).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(!passed, "{lines:#?}");
     let broken = line(&lines, &folder.display().to_string(), "konfigurasi");
     assert_eq!(status_of(broken), "gagal");
@@ -188,7 +163,7 @@ async fn healthy_then_broken(backend: Backend) {
         Backend::Postgres(_) => config.clone(),
     };
     std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let (passed, lines) = doctor(&dir, &[]).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(!passed, "{lines:#?}");
     let open = line(&lines, &village, "izin baca");
     assert_eq!(status_of(open), "gagal");
@@ -201,9 +176,9 @@ async fn healthy_then_broken(backend: Backend) {
     // as a warning, and not run.
     let forget_newest =
         "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)";
-    on_village_database(&backend, &db, &folder, forget_newest).await;
+    on_village_database(&backend, db, &folder, forget_newest).await;
     for _ in 0..2 {
-        let (passed, lines) = doctor(&dir, &[]).await;
+        let (passed, lines) = doctor(dir, &[]).await;
         assert!(passed, "a pending migration is a warning: {lines:#?}");
         let pending = line(&lines, &village, "basis data");
         assert_eq!(status_of(pending), "peringatan", "{pending}");
@@ -220,8 +195,8 @@ async fn healthy_then_broken(backend: Backend) {
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (99999999, 'dari masa depan', TRUE, {checksum}, 0)"
     );
-    on_village_database(&backend, &db, &folder, &from_the_future).await;
-    let (passed, lines) = doctor(&dir, &[]).await;
+    on_village_database(&backend, db, &folder, &from_the_future).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(!passed, "{lines:#?}");
     let newer = line(&lines, &village, "basis data");
     assert_eq!(status_of(newer), "gagal", "{newer}");
@@ -245,7 +220,7 @@ async fn healthy_then_broken(backend: Backend) {
         format!("database_url = {unreachable:?}\n{without_url}"),
     )
     .expect("point the config elsewhere");
-    let (passed, lines) = doctor(&dir, &[]).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(!passed, "{lines:#?}");
     let database = line(&lines, &village, "basis data");
     assert_eq!(status_of(database), "gagal", "{database}");
@@ -284,23 +259,22 @@ async fn clock_server(offset: i64) -> (String, tokio::task::JoinHandle<()>) {
 
 #[tokio::test]
 async fn doctor_compares_the_clock_with_the_server_it_is_given() {
-    let work = tempfile::tempdir().expect("dir");
-    let dir = work.path().join("node");
-    two_sites(&dir, &TestDb::create(&Backend::Sqlite).await).await;
+    let (sites, ..) = two_sites(&Backend::Sqlite).await;
+    let dir = sites.dir.path();
     let node = "simpul";
 
-    let (passed, lines) = doctor(&dir, &[]).await;
+    let (passed, lines) = doctor(dir, &[]).await;
     assert!(passed);
     assert_eq!(status_of(line(&lines, node, "jam")), "lewati");
 
     let (right, server) = clock_server(0).await;
-    let (passed, lines) = doctor(&dir, &["--time-from", &right]).await;
+    let (passed, lines) = doctor(dir, &["--time-from", &right]).await;
     assert!(passed, "{lines:#?}");
     assert_eq!(status_of(line(&lines, node, "jam")), "ok");
     server.abort();
 
     let (late, server) = clock_server(-2 * 3600).await;
-    let (passed, lines) = doctor(&dir, &["--time-from", &late]).await;
+    let (passed, lines) = doctor(dir, &["--time-from", &late]).await;
     assert!(!passed, "two hours off fails: {lines:#?}");
     let clock = line(&lines, node, "jam");
     assert_eq!(status_of(clock), "gagal");
@@ -312,7 +286,7 @@ async fn doctor_compares_the_clock_with_the_server_it_is_given() {
     server.abort();
 
     let (somewhat, server) = clock_server(90).await;
-    let (passed, lines) = doctor(&dir, &["--time-from", &somewhat]).await;
+    let (passed, lines) = doctor(dir, &["--time-from", &somewhat]).await;
     assert!(passed, "a minute and a half off is a warning: {lines:#?}");
     assert_eq!(status_of(line(&lines, node, "jam")), "peringatan");
     server.abort();

@@ -5,17 +5,18 @@
 //! tells its followers (a Delete of each account) before it goes.
 
 use crate::support::{
-    AP, Backend, Shape, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
+    AP, Backend, Shape, TestDb, WAIT, client, eventually,
+    hosted::{Hosting, add_village, init_portal},
+    loopback_listener, on_every_backend,
     peer::{Behaviour, Peer},
     post_from_the_command_line, production,
     session::Browser,
 };
 use kentongan::{
-    cli::{InitArgs, InitOutcome, init},
     config::Role,
     hosting::{HostingNode, HostingOptions, SiteAddArgs, add},
 };
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 #[tokio::test]
 async fn a_hosting_node_serves_each_site_by_its_host_and_keeps_them_apart() {
@@ -43,30 +44,6 @@ async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
         .expect("request")
         .status()
         .as_u16()
-}
-
-/// The hosting node's first site, at the root of `dir`: the regency's portal `kabupaten`
-/// at `domain`, listening on `port` (`insecure_local`: a local name served over HTTP).
-async fn init_portal(
-    dir: &Path,
-    domain: String,
-    port: u16,
-    db: &TestDb,
-    insecure_local: bool,
-) -> InitOutcome {
-    init(InitArgs {
-        dir: dir.to_path_buf(),
-        domain,
-        username: "kabupaten".into(),
-        name: "Portal Kabupaten".into(),
-        role: Role::Portal,
-        listen: format!("127.0.0.1:{port}"),
-        database_url: db.url.clone(),
-        insecure_local,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("init")
 }
 
 async fn hosting(backend: Backend) {
@@ -242,16 +219,7 @@ async fn hosted_in_production_shape(backend: Backend, proxy: &'static production
         1,
     );
     std::fs::write(&config_file, text).expect("write config");
-    let village = add(SiteAddArgs {
-        dir: dir.path().to_path_buf(),
-        domain: village_name.clone(),
-        username: "desab".into(),
-        name: "Desa B".into(),
-        role: Role::Village,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("site add");
+    let village = add_village(dir.path(), &village_name, "desab", "Desa B").await;
     // Every test name resolves to 127.0.0.1, which production refuses unless told.
     let options = HostingOptions {
         adjust: |config| config.addresses.loopback = true,
@@ -398,16 +366,7 @@ async fn opened_when_needed(backend: Backend) {
     let (listener, port) = loopback_listener().await;
     init_portal(dir.path(), format!("localhost:{port}"), port, &db, true).await;
     let village = format!("desa-b.localhost:{port}");
-    add(SiteAddArgs {
-        dir: dir.path().to_path_buf(),
-        domain: village.clone(),
-        username: "desab".into(),
-        name: "Desa B".into(),
-        role: Role::Village,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("site add");
+    add_village(dir.path(), &village, "desab", "Desa B").await;
     let options = HostingOptions {
         idle_close: Duration::from_millis(300),
         ..Default::default()
@@ -491,60 +450,47 @@ async fn site_remove_with(
     (output.status.success(), text)
 }
 
-/// A village hosted beside the node's first site, followed by a resident, is removed
-/// while the node serves: the follower gets the village account's Delete, signed with
-/// its key (served meanwhile in the 410 tombstone of the account's URL), then the host
-/// is no longer served (421) and the village's folder waits under `sites/.removed/`.
-/// The village's second address here is a second loopback port of the same node, since
-/// a resident's server resolves `localhost` only.
-async fn removed_site(backend: Backend) {
-    let db = TestDb::create(&backend).await;
-    let dir = tempfile::tempdir().expect("data directory");
-    let (listener, port) = loopback_listener().await;
-    let (second_listener, second_port) = loopback_listener().await;
-    let first_host = format!("localhost:{port}");
-    init_portal(dir.path(), first_host.clone(), port, &db, true).await;
-    let host = format!("localhost:{second_port}");
-    add(SiteAddArgs {
-        dir: dir.path().to_path_buf(),
-        domain: host.clone(),
-        username: "desab".into(),
-        name: "Desa B".into(),
-        role: Role::Village,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("site add");
-    let node = HostingNode::start(dir.path(), listener)
-        .await
-        .expect("serve");
-    let second = kentongan::app::spawn_server(second_listener, node.sites.router());
-    let base = format!("http://{host}");
-    let actor = format!("{base}/u/desab");
-
+/// A hosting node whose village `desab` (on a port of its own: a resident's server
+/// resolves `localhost` only) is followed by a resident, who has its Accept.
+async fn village_with_a_follower(backend: &Backend) -> (Hosting, Peer) {
+    let hosting = Hosting::start(backend, &["desab"]).await;
     let resident = Peer::start(true).await;
-    let follow = resident.follow("warga", &actor);
-    let (status, body) = resident
-        .send("warga", &format!("{actor}/inbox"), &follow)
-        .await;
-    assert_eq!(status, 202, "{body}");
+    hosting.villages[0].followed_by(&resident, "warga").await;
     eventually("the village's Accept", WAIT, || async {
         resident.received_of("Accept").into_iter().next()
     })
     .await;
+    (hosting, resident)
+}
+
+/// A village hosted beside the node's first site, followed by a resident, is removed
+/// while the node serves: the follower gets the village account's Delete, signed with
+/// its key (served meanwhile in the 410 tombstone of the account's URL), then the host
+/// is no longer served (421) and the village's folder waits under `sites/.removed/`.
+async fn removed_site(backend: Backend) {
+    let (hosting, resident) = village_with_a_follower(&backend).await;
+    let dir = hosting.dir.path().to_path_buf();
+    let first_host = hosting.first_host.clone();
+    let village = &hosting.villages[0];
+    let (host, actor, base) = (
+        village.host.clone(),
+        village.actor.clone(),
+        village.base.clone(),
+    );
+    let second_port = host.rsplit_once(':').expect("a port").1;
 
     // Refused: a name typed wrong, and the node's first site while another remains.
-    let (ok, said) = site_remove(dir.path(), &host, Some("localhost")).await;
+    let (ok, said) = site_remove(&dir, &host, Some("localhost")).await;
     assert!(!ok && said.contains("nothing was removed"), "{said}");
-    let (ok, said) = site_remove(dir.path(), &first_host, None).await;
+    let (ok, said) = site_remove(&dir, &first_host, None).await;
     assert!(!ok && said.contains("first site"), "{said}");
-    let folder = dir.path().join("sites").join(host.replace(':', "_"));
+    let folder = dir.join("sites").join(host.replace(':', "_"));
     assert!(!folder.join("LEAVING").exists());
     assert_eq!(status_of(&client(), &actor).await, 200);
 
     // The resident's server answers slowly, so the site is seen leaving meanwhile.
     resident.set_behaviour(Behaviour::Slow(std::time::Duration::from_secs(4)));
-    let (ok, said) = site_remove(dir.path(), &host, Some(&host)).await;
+    let (ok, said) = site_remove(&dir, &host, Some(&host)).await;
     assert!(ok, "{said}");
     assert!(said.contains("queued to 1 followers' inboxes"), "{said}");
     assert!(said.contains("The running server sends them now"), "{said}");
@@ -552,7 +498,7 @@ async fn removed_site(backend: Backend) {
     // Nothing more is written for a site being removed.
     let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_kentongan"))
         .args(["post", "--title", "Terlambat", "--body", "Isi.", "--dir"])
-        .arg(dir.path())
+        .arg(&dir)
         .args(["--site", &host])
         .output()
         .await
@@ -602,7 +548,7 @@ async fn removed_site(backend: Backend) {
         (status_of(&client(), &actor).await == 421).then_some(())
     })
     .await;
-    let removed = dir.path().join("sites/.removed");
+    let removed = dir.join("sites/.removed");
     let kept = eventually("the folder to be moved, with its note", WAIT, || async {
         let moved: Vec<_> = std::fs::read_dir(&removed)
             .ok()?
@@ -624,7 +570,7 @@ async fn removed_site(backend: Backend) {
     assert!(kept.join("kentongan.toml").exists());
     let note = std::fs::read_to_string(kept.join("REMOVED.txt")).expect("the note");
     assert!(note.contains(&host), "{note}");
-    if let Some(url) = &db.url {
+    if let Some(url) = &hosting.db.url {
         let pool = sqlx::PgPool::connect(url).await.expect("PostgreSQL");
         let schemas: Vec<String> = sqlx::query_scalar(
             "SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE 'removed_%'",
@@ -641,13 +587,11 @@ async fn removed_site(backend: Backend) {
         status_of(&client(), &format!("http://{first_host}/u/kabupaten")).await,
         200
     );
-    let sites = kentongan::hosting::list(dir.path()).expect("site list");
+    let sites = kentongan::hosting::list(&dir).expect("site list");
     assert_eq!(sites.len(), 1);
 
     resident.stop();
-    second.abort();
-    node.stop().await;
-    db.drop_database().await;
+    hosting.stop().await;
 }
 
 #[tokio::test]
@@ -660,49 +604,19 @@ async fn a_site_that_moved_away_is_let_go_without_telling_its_followers_it_is_go
 /// its new server now, get no Delete; the host is no longer served here (421), and its
 /// data waits under `sites/.removed/` with a note saying it moved.
 async fn moved_away(backend: Backend) {
-    let db = TestDb::create(&backend).await;
-    let dir = tempfile::tempdir().expect("data directory");
-    let (listener, port) = loopback_listener().await;
-    let (second_listener, second_port) = loopback_listener().await;
-    init_portal(dir.path(), format!("localhost:{port}"), port, &db, true).await;
-    let host = format!("localhost:{second_port}");
-    add(SiteAddArgs {
-        dir: dir.path().to_path_buf(),
-        domain: host.clone(),
-        username: "desab".into(),
-        name: "Desa B".into(),
-        role: Role::Village,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("site add");
-    let node = HostingNode::start(dir.path(), listener)
-        .await
-        .expect("serve");
-    let second = kentongan::app::spawn_server(second_listener, node.sites.router());
-    let actor = format!("http://{host}/u/desab");
-    let resident = Peer::start(true).await;
-    let (status, body) = resident
-        .send(
-            "warga",
-            &format!("{actor}/inbox"),
-            &resident.follow("warga", &actor),
-        )
-        .await;
-    assert_eq!(status, 202, "{body}");
-    eventually("the village's Accept", WAIT, || async {
-        resident.received_of("Accept").into_iter().next()
-    })
-    .await;
+    let (hosting, resident) = village_with_a_follower(&backend).await;
+    let dir = hosting.dir.path().to_path_buf();
+    let host = hosting.villages[0].host.clone();
+    let actor = hosting.villages[0].actor.clone();
 
-    let (ok, said) = site_remove_with(dir.path(), &host, None, &["--moved"]).await;
+    let (ok, said) = site_remove_with(&dir, &host, None, &["--moved"]).await;
     assert!(ok, "{said}");
     assert!(said.contains("without sending a Delete"), "{said}");
     eventually("the host to be no longer served", WAIT, || async {
         (status_of(&client(), &actor).await == 421).then_some(())
     })
     .await;
-    let removed: Vec<_> = std::fs::read_dir(dir.path().join("sites/.removed"))
+    let removed: Vec<_> = std::fs::read_dir(dir.join("sites/.removed"))
         .expect("the removed sites")
         .map(|entry| entry.expect("entry").path())
         .collect();
@@ -714,13 +628,8 @@ async fn moved_away(backend: Backend) {
         resident.received_of("Delete").is_empty(),
         "no Delete for an account that lives on elsewhere"
     );
-    assert_eq!(
-        kentongan::hosting::list(dir.path()).expect("sites").len(),
-        1
-    );
+    assert_eq!(kentongan::hosting::list(&dir).expect("sites").len(), 1);
 
     resident.stop();
-    second.abort();
-    node.stop().await;
-    db.drop_database().await;
+    hosting.stop().await;
 }

@@ -8,19 +8,20 @@
 //! nothing behind.
 
 use crate::support::{
-    AP, Backend, TestDb, TestNode, WAIT, client, eventually, on_every_backend,
+    AP, Backend, TestDb, TestNode, WAIT, client, eventually,
+    hosted::init_portal,
+    on_every_backend,
     peer::Peer,
     session::{Browser, PASSWORD, png, user},
 };
 use kentongan::{
     aspirations::{TicketClass, intake},
     auth::Role,
-    cli::{InitArgs, init},
-    config::Role as SiteRole,
     documents::{self, DocumentFiles, DocumentInput},
     hosting::{ExportArgs, HostingNode, ImportArgs, export, import},
-    media::{MediaStore, process_upload},
+    media::{MediaStore, StoredImage, process_upload},
     publishing::{self, PostImage, PostInput},
+    store::PostRecord,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -77,6 +78,36 @@ fn title_of(n: usize) -> String {
     format!("Kabar desa nomor {n}")
 }
 
+/// A post of the village's main account with a photo whose alt text is `alt`; the post
+/// and the photo as stored.
+async fn publish_with_photo(
+    node: &TestNode,
+    title: &str,
+    body: &str,
+    alt: &str,
+) -> (PostRecord, StoredImage) {
+    let store = &node.state().store;
+    let actor = kentongan::actors::find_publishing_actor(store, None)
+        .await
+        .expect("actor");
+    let stored = MediaStore::new(node.dir())
+        .save(&process_upload(&png(64, 48)).expect("process"))
+        .expect("save");
+    let post = publishing::publish(
+        store,
+        &actor,
+        &PostInput {
+            title: title.into(),
+            body_markdown: body.into(),
+            images: vec![PostImage::from_stored(&stored, alt)],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("publish");
+    (post, stored)
+}
+
 /// A village with a follower, a post with a photo, a public document, a resident's
 /// ticket with a photo and an admin signed in.
 async fn village_with_history(backend: &Backend) -> (TestNode, Peer, Before) {
@@ -96,21 +127,13 @@ async fn village_with_history(backend: &Backend) -> (TestNode, Peer, Before) {
     let actor = kentongan::actors::find_publishing_actor(&store, None)
         .await
         .expect("actor");
-    let stored = MediaStore::new(node.dir())
-        .save(&process_upload(&png(64, 48)).expect("process"))
-        .expect("save");
-    let with_photo = publishing::publish(
-        &store,
-        &actor,
-        &PostInput {
-            title: "Posyandu balita".into(),
-            body_markdown: "Bawa buku KIA.".into(),
-            images: vec![PostImage::from_stored(&stored, "Ibu-ibu menimbang balita")],
-            ..Default::default()
-        },
+    let (with_photo, stored) = publish_with_photo(
+        &node,
+        "Posyandu balita",
+        "Bawa buku KIA.",
+        "Ibu-ibu menimbang balita",
     )
-    .await
-    .expect("publish");
+    .await;
     let photo_url = format!("{}/media/{}", node.base, stored.file_name("large"));
     let (status, photo) = get(&photo_url).await;
     assert_eq!(status, 200);
@@ -435,19 +458,14 @@ async fn move_village(from: Backend, to: Backend, into: &[Destination]) {
                     .expect("serve the moved village")
             }
             Destination::HostingNode => {
-                init(InitArgs {
-                    dir: dir.clone(),
-                    domain: format!("portal.localhost:{}", before.port),
-                    username: "kabupaten".into(),
-                    name: "Portal Kabupaten".into(),
-                    role: SiteRole::Portal,
-                    listen: format!("127.0.0.1:{}", before.port),
-                    database_url: db.url.clone(),
-                    insecure_local: true,
-                    admin_username: "admin".into(),
-                })
-                .await
-                .expect("init the hosting node");
+                init_portal(
+                    &dir,
+                    format!("portal.localhost:{}", before.port),
+                    before.port,
+                    &db,
+                    true,
+                )
+                .await;
                 let hosting = HostingNode::start(&dir, bind(before.port).await)
                     .await
                     .expect("serve the hosting node");
@@ -646,25 +664,7 @@ async fn archives_changed_newer_or_failing_half_way_are_refused_and_leave_nothin
 
 async fn refusals(backend: Backend) {
     let node = TestNode::start(&backend, VILLAGE).await;
-    let store = &node.state().store;
-    let actor = kentongan::actors::find_publishing_actor(store, None)
-        .await
-        .expect("actor");
-    let stored = MediaStore::new(node.dir())
-        .save(&process_upload(&png(32, 32)).expect("process"))
-        .expect("save");
-    publishing::publish(
-        store,
-        &actor,
-        &PostInput {
-            title: "Musyawarah".into(),
-            body_markdown: "Kamis malam.".into(),
-            images: vec![PostImage::from_stored(&stored, "Balai desa")],
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("publish");
+    publish_with_photo(&node, "Musyawarah", "Kamis malam.", "Balai desa").await;
     let work = tempfile::tempdir().expect("dir");
     let good = work.path().join("desa.tar.gz");
     export(ExportArgs {
@@ -758,19 +758,7 @@ async fn refusals(backend: Backend) {
     // therefore have been left empty).
     let db = TestDb::create(&backend).await;
     let hosting = work.path().join("hosting");
-    init(InitArgs {
-        dir: hosting.clone(),
-        domain: "portal.localhost:9".into(),
-        username: "kabupaten".into(),
-        name: "Portal Kabupaten".into(),
-        role: SiteRole::Portal,
-        listen: "127.0.0.1:9".into(),
-        database_url: db.url.clone(),
-        insecure_local: true,
-        admin_username: "admin".into(),
-    })
-    .await
-    .expect("init");
+    init_portal(&hosting, "portal.localhost:9".into(), 9, &db, true).await;
     let mut broken = Archive::read(&good);
     let mut posts = broken.rows("posts");
     posts[0]["actor_id"] = json!(999_999);

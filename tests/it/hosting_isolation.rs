@@ -6,137 +6,16 @@
 //! fake servers of residents resolve `localhost` only.
 
 use crate::support::{
-    AP, Backend, TestDb, WAIT, client, eventually, loopback_listener, on_every_backend,
+    AP, Backend, TestDb, WAIT, client, eventually,
+    hosted::{Hosting, Prepared, Village},
+    on_every_backend,
     peer::{Behaviour, Peer},
     small_disk::SmallDisk,
 };
-use kentongan::{
-    cli::{InitArgs, init},
-    config::Role,
-    hosting::{HostingNode, SiteAddArgs, add},
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
 };
-use std::{
-    path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
-    },
-};
-
-/// A village of the hosting node, reached on its own port.
-struct Village {
-    host: String,
-    base: String,
-    actor: String,
-    token: String,
-    dir: PathBuf,
-}
-
-/// A hosting node's directory whose first site is a portal and which hosts villages,
-/// before it is served.
-struct Prepared {
-    listener: tokio::net::TcpListener,
-    villages: Vec<Village>,
-    listeners: Vec<tokio::net::TcpListener>,
-    db: TestDb,
-    dir: tempfile::TempDir,
-}
-
-/// The same, served.
-struct Hosting {
-    node: HostingNode,
-    villages: Vec<Village>,
-    servers: Vec<tokio::task::JoinHandle<()>>,
-    db: TestDb,
-    _dir: tempfile::TempDir,
-}
-
-impl Prepared {
-    /// A portal at the root and a village for each of `names`, each on its own port.
-    async fn new(backend: &Backend, names: &[&str]) -> Self {
-        let db = TestDb::create(backend).await;
-        let dir = tempfile::tempdir().expect("data directory");
-        let (listener, port) = loopback_listener().await;
-        init(InitArgs {
-            dir: dir.path().to_path_buf(),
-            domain: format!("localhost:{port}"),
-            username: "kabupaten".into(),
-            name: "Portal Kabupaten".into(),
-            role: Role::Portal,
-            listen: format!("127.0.0.1:{port}"),
-            database_url: db.url.clone(),
-            insecure_local: true,
-            admin_username: "admin".into(),
-        })
-        .await
-        .expect("init");
-        let mut villages = Vec::new();
-        let mut listeners = Vec::new();
-        for name in names {
-            let (listener, port) = loopback_listener().await;
-            let host = format!("localhost:{port}");
-            let added = add(SiteAddArgs {
-                dir: dir.path().to_path_buf(),
-                domain: host.clone(),
-                username: (*name).into(),
-                name: format!("Desa {name}"),
-                role: Role::Village,
-                admin_username: "admin".into(),
-            })
-            .await
-            .expect("site add");
-            let base = format!("http://{host}");
-            let village = Village {
-                actor: format!("{base}/u/{name}"),
-                dir: kentongan::hosting::find(dir.path(), Some(&host)).expect("the site's folder"),
-                host,
-                base,
-                token: added.token,
-            };
-            villages.push(village);
-            listeners.push(listener);
-        }
-        Self {
-            listener,
-            villages,
-            listeners,
-            db,
-            dir,
-        }
-    }
-
-    async fn serve(self) -> Hosting {
-        let node = HostingNode::start(self.dir.path(), self.listener)
-            .await
-            .expect("serve");
-        let servers = self
-            .listeners
-            .into_iter()
-            .map(|listener| kentongan::app::spawn_server(listener, node.sites.router()))
-            .collect();
-        Hosting {
-            node,
-            villages: self.villages,
-            servers,
-            db: self.db,
-            _dir: self.dir,
-        }
-    }
-}
-
-impl Hosting {
-    async fn start(backend: &Backend, names: &[&str]) -> Self {
-        Prepared::new(backend, names).await.serve().await
-    }
-
-    async fn stop(self) {
-        for server in &self.servers {
-            server.abort();
-        }
-        self.node.stop().await;
-        self.db.drop_database().await;
-    }
-}
 
 /// Publishes through the village's API; the status and the body of the answer.
 async fn post(village: &Village, title: &str) -> (u16, String) {
@@ -149,18 +28,6 @@ async fn post(village: &Village, title: &str) -> (u16, String) {
         .expect("post");
     let status = answer.status().as_u16();
     (status, answer.text().await.unwrap_or_default())
-}
-
-/// `peer`'s actor `name` follows `village`, and the village's Accept arrives.
-async fn follow(peer: &Peer, name: &str, village: &Village) {
-    let (status, body) = peer
-        .send(
-            name,
-            &format!("{}/inbox", village.actor),
-            &peer.follow(name, &village.actor),
-        )
-        .await;
-    assert_eq!(status, 202, "{body}");
 }
 
 async fn status_of(url: &str) -> u16 {
@@ -199,12 +66,12 @@ async fn hanging_servers(backend: Backend) {
         Peer::start(true).await,
     ];
     for peer in &stuck {
-        follow(peer, "warga", a).await;
+        a.followed_by(peer, "warga").await;
     }
     let residents = Peer::start(false).await;
     let names: Vec<String> = (0..25).map(|n| format!("warga{n}")).collect();
     for name in &names {
-        follow(&residents, name, b).await;
+        b.followed_by(&residents, name).await;
     }
     eventually("every Accept", WAIT, || async {
         let a_done = stuck
@@ -378,7 +245,7 @@ async fn a_village_whose_disk_is_full_does_not_stop_another() {
         unreachable!("two villages")
     };
     let resident = Peer::start(true).await;
-    follow(&resident, "warga", a).await;
+    a.followed_by(&resident, "warga").await;
     // 16 MiB left, under the 64 MiB a site keeps.
     disk.fill("isi.bin", 16 * 1024 * 1024);
     let (status, body) = eventually("A refusing what others send", WAIT, || async {
@@ -397,7 +264,7 @@ async fn a_village_whose_disk_is_full_does_not_stop_another() {
         "A still serves"
     );
 
-    follow(&resident, "warga", b).await;
+    b.followed_by(&resident, "warga").await;
     let (status, body) = post(b, "Kabar desa B").await;
     assert_eq!(status, 201, "{body}");
     eventually("B's post at its follower", WAIT, || async {
@@ -459,7 +326,7 @@ async fn flooded_inbox(backend: Backend) {
     .await;
 
     let resident = Peer::start(true).await;
-    follow(&resident, "warga", b).await;
+    b.followed_by(&resident, "warga").await;
     let (status, body) = post(b, "Kabar desa B").await;
     assert_eq!(status, 201, "{body}");
     eventually("B's Accept and post at its follower", WAIT * 3, || async {
@@ -506,10 +373,7 @@ async fn one_database_url_for_the_process_is_refused_for_a_hosted_site_without_i
         reason.contains("KENTONGAN_DATABASE_URL") && reason.contains("no schema of its own"),
         "{reason}"
     );
-    let first_host = kentongan::hosting::list(node_dir).expect("sites")[0]
-        .domain
-        .clone();
-    let accepted = post(Some(&first_host)).await.expect("run");
+    let accepted = post(Some(&prepared.first_host)).await.expect("run");
     assert!(
         accepted.status.success(),
         "{}",

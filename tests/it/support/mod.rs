@@ -2,6 +2,7 @@
 //! HTTP with ports, and production shape behind nginx: [`production`]), in-process
 //! nodes, a fake fediverse server ([`peer`]) and polling with a deadline.
 
+pub mod hosted;
 pub mod peer;
 pub mod production;
 pub mod residents;
