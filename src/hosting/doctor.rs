@@ -180,6 +180,18 @@ impl<'a> Check<'a> {
     fn skipped(self, text: Text, values: &[(&str, &str)]) -> Finding {
         self.finding(Status::Skipped, text, values)
     }
+
+    /// A check of the site's files: ok when no path is at fault, else failed naming up to
+    /// [`PATHS_SHOWN`] of them, with the fix for the site's folder. `[ok, failed, fix]`
+    /// are the three texts.
+    fn paths(self, at_fault: &[String], [ok, failed, fix]: [Text; 3], site_dir: &Path) -> Finding {
+        if at_fault.is_empty() {
+            return self.ok(ok, &[]);
+        }
+        let dir = site_dir.display().to_string();
+        self.failed(failed, &[("paths", &shown(at_fault))])
+            .fix(fix, &[("dir", &dir)])
+    }
 }
 
 /// Every finding, the node's first, then each site's.
@@ -333,14 +345,15 @@ fn privacy(scope: &str, site_dir: &Path, others: &[PathBuf]) -> Finding {
                 .any(|other| line.starts_with(&format!("{}/", other.display())))
         })
         .collect();
-    let check = Check::new(scope, strings::CHECK_PRIVACY);
-    if open.is_empty() {
-        return check.ok(strings::PRIVACY_OK, &[]);
-    }
-    let dir = site_dir.display().to_string();
-    check
-        .failed(strings::PRIVACY_OPEN, &[("paths", &shown(&open))])
-        .fix(strings::PRIVACY_FIX, &[("dir", &dir)])
+    Check::new(scope, strings::CHECK_PRIVACY).paths(
+        &open,
+        [
+            strings::PRIVACY_OK,
+            strings::PRIVACY_OPEN,
+            strings::PRIVACY_FIX,
+        ],
+        site_dir,
+    )
 }
 
 /// Whether the node (whoever runs this: run it as the service's user) can write where it
@@ -364,14 +377,15 @@ fn writable(scope: &str, site_dir: &Path) -> Finding {
             Err(err) => closed.push(format!("{} ({err})", dir.display())),
         }
     }
-    let check = Check::new(scope, strings::CHECK_WRITABLE);
-    if closed.is_empty() {
-        return check.ok(strings::WRITABLE_OK, &[]);
-    }
-    let dir = site_dir.display().to_string();
-    check
-        .failed(strings::WRITABLE_NOT, &[("paths", &shown(&closed))])
-        .fix(strings::WRITABLE_FIX, &[("dir", &dir)])
+    Check::new(scope, strings::CHECK_WRITABLE).paths(
+        &closed,
+        [
+            strings::WRITABLE_OK,
+            strings::WRITABLE_NOT,
+            strings::WRITABLE_FIX,
+        ],
+        site_dir,
+    )
 }
 
 /// Free space of the data directory's disk: failed where the node itself stops taking
