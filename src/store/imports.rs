@@ -84,21 +84,6 @@ macro_rules! remember_item {
     };
 }
 
-/// Inside a transaction `$tx`: an old address leading to `$target`, unless the address
-/// leads somewhere already; evaluates to a future of the rows written (0 or 1).
-macro_rules! add_old_address {
-    ($tx:ident, $path:expr, $target:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO old_addresses (path, target, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (path) DO NOTHING",
-        )
-        .bind($path)
-        .bind($target)
-        .bind($now)
-        .execute(&mut *$tx)
-    };
-}
-
 impl Store {
     /// The WordPress ids of `source` imported before.
     pub async fn imported_wordpress_ids(&self, source: &str) -> anyhow::Result<Vec<i64>> {
@@ -121,6 +106,8 @@ impl Store {
     ) -> anyhow::Result<ImportWritten> {
         let mut written = ImportWritten::default();
         on_pool!(self, pool => {
+            // Every old address and where it leads, written once the items are.
+            let mut addresses: Vec<(&String, String)> = Vec::new();
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
             for post in &import.posts {
                 let item = remember_item!(tx, &import.source, post.wp_id, now)
@@ -148,12 +135,7 @@ impl Store {
                     .await
                     .context("remembering what a WordPress post became")?;
                 let target = format!("/p/{}", record.public_id);
-                for path in &post.old_paths {
-                    written.redirects += add_old_address!(tx, path, &target, now)
-                        .await
-                        .context("storing an old address")?
-                        .rows_affected();
-                }
+                addresses.extend(post.old_paths.iter().map(|path| (path, target.clone())));
                 written.posts += 1;
             }
             for page in &import.pages {
@@ -204,12 +186,7 @@ impl Store {
                     .await
                     .context("remembering what a WordPress page became")?;
                 let target = format!("/halaman/{}", page.slug);
-                for path in &page.old_paths {
-                    written.redirects += add_old_address!(tx, path, &target, now)
-                        .await
-                        .context("storing an old address")?
-                        .rows_affected();
-                }
+                addresses.extend(page.old_paths.iter().map(|path| (path, target.clone())));
                 written.pages += 1;
             }
             for (name, position) in &import.categories {
@@ -224,11 +201,21 @@ impl Store {
                 .context("adding an imported category")?
                 .rows_affected();
             }
-            for (path, target) in &import.term_addresses {
-                written.redirects += add_old_address!(tx, path, target, now)
-                    .await
-                    .context("storing an old address")?
-                    .rows_affected();
+            addresses.extend(import.term_addresses.iter().map(|(path, target)| (path, target.clone())));
+            // The first to name an address keeps it: a post's or page's own address before
+            // an archive's, as WordPress answered it.
+            for (path, target) in addresses {
+                written.redirects += sqlx::query(
+                    "INSERT INTO old_addresses (path, target, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (path) DO NOTHING",
+                )
+                .bind(path)
+                .bind(target)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("storing an old address")?
+                .rows_affected();
             }
             tx.commit().await.context("committing the import")?;
         });
