@@ -19,24 +19,32 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
     let federation = federation::federation_config(state.clone()).await?;
     let data = federation.to_request_data();
     let state_times = state.request_times.clone();
-    let router = web::routes()
+    // Only the timing is a layer of each route: it names the route matched. The others
+    // wrap the router once. `Router::layer` copies a layer into every route (about 240),
+    // and a hosting node holds a router per open site: the copies were 6 MiB of 40 sites
+    // (docs/benchmarks.md, "Hosting").
+    let routed = web::routes()
         .with_state(state)
-        .layer(FederationMiddleware::new(federation))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            federation::inbox::MAX_ACTIVITY_BYTES,
-        ))
-        // Pages and JSON gzipped for slow village connections (images are already
-        // compressed and are left alone by the default predicate).
-        .layer(tower_http::compression::CompressionLayer::new())
-        // Every log line of a request names it (method, path, id).
-        .layer(axum::middleware::from_fn(web::request_span::span))
         // How long each answer took, by route group and status class (`/metrics`).
         .layer(axum::middleware::from_fn_with_state(
             state_times,
             web::metrics::time_requests,
-        ))
+        ));
+    let wrapped = tower::ServiceBuilder::new()
         // Outermost, so that every answer carries them, refusals of the layers too.
-        .layer(axum::middleware::map_response(web::safety::headers));
+        .layer(axum::middleware::map_response(web::safety::headers))
+        // Every log line of a request names it (method, path, id).
+        .layer(axum::middleware::from_fn(web::request_span::span))
+        // Pages and JSON gzipped for slow village connections (images are already
+        // compressed and are left alone by the default predicate).
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            federation::inbox::MAX_ACTIVITY_BYTES,
+        ))
+        .layer(FederationMiddleware::new(federation))
+        .layer(axum::middleware::from_fn(web::signed_fetch))
+        .service(routed);
+    let router = Router::new().fallback_service(wrapped);
     Ok((router, data))
 }
 

@@ -76,13 +76,13 @@ pub fn routes() -> Router<AppState> {
         .merge(metrics::routes())
         // A path no route knows: an old address of an imported WordPress site, or 404.
         .fallback(site::moved::fallback)
-        .layer(axum::middleware::from_fn(signed_fetch))
 }
 
 /// A signed GET may come from a server whose deliveries we hold because they failed: if
 /// so, they resume (`federation::signature_policy::signed_fetch_proves_life`). Checked
-/// beside the answer, never before it: the GET is answered as it would be anyway.
-async fn signed_fetch(data: federation::Data, request: Request, next: Next) -> Response {
+/// beside the answer, never before it: the GET is answered as it would be anyway. A
+/// layer around [`routes`], inside the federation middleware it takes `Data` from.
+pub async fn signed_fetch(data: federation::Data, request: Request, next: Next) -> Response {
     if request.method() == Method::GET && request.headers().contains_key("signature") {
         let method = request.method().clone();
         let uri = request.uri().clone();
