@@ -1,13 +1,14 @@
 //! The regency's hosting pages (issue 13 point 4, docs/adr/0002 decision 7), served on
-//! the node's hosting host name only (`hosting::staff::in_front`): sign in and out, every
-//! site's health, adding a site, a village admin's new password, and the one-time
-//! sign-in to write for a village that allowed it. The rules are `hosting::staff`'s;
-//! this module turns forms into its calls and its refusals into pages. It looks like the
-//! village admin (its base template and style) and guards its forms the same way: a
-//! session cookie of its own (`kentongan_hosting`, host-only, so the hosting host never
-//! sees a village's cookie nor a village the hosting one), the session's CSRF token in
-//! every POST and, when the browser names one, our own Origin. No API token is accepted
-//! here: the hosting pages have no API.
+//! the node's hosting host name only (`node` puts them in front with `hosting::in_front`):
+//! sign in and out, every site's health, adding a site, a village admin's new password,
+//! and the one-time sign-in to write for a village that allowed it. The rules are
+//! `regency_staff`'s, and the sites are reached through its `Desk`, whatever holds them;
+//! this module turns forms into the desk's calls and its refusals into pages. It looks
+//! like the village admin (its base template and style) and guards its forms the same
+//! way: a session cookie of its own (`kentongan_hosting`, host-only, so the hosting host
+//! never sees a village's cookie nor a village the hosting one), the session's CSRF token
+//! in every POST and, when the browser names one, our own Origin. No API token is
+//! accepted here: the hosting pages have no API.
 
 use super::{
     admin::{cookie, origin_allowed, origin_of},
@@ -19,7 +20,7 @@ use crate::{
     auth::{self, LoginRefusal},
     clock::now_ms,
     error::AppError,
-    hosting::staff::{Desk, NewSite, SiteHealth, StaffError},
+    regency_staff::{Desk, NewSite, SiteHealth, StaffError},
     site::TimeZone,
     store::SessionRecord,
     strings::{self, Lang, PageTexts, Text},
@@ -71,10 +72,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-type Desked = State<Arc<Desk>>;
+type Desked = State<Arc<dyn Desk>>;
 
 /// Every hosting page; anything else on the hosting host is 404.
-pub fn routes(desk: Arc<Desk>) -> Router {
+pub fn routes(desk: Arc<dyn Desk>) -> Router {
     Router::new()
         .route("/", get(overview))
         .route("/login", get(login_form).post(login_submit))
@@ -103,11 +104,11 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-fn is_https(desk: &Desk) -> bool {
+fn is_https(desk: &dyn Desk) -> bool {
     desk.base_url().scheme() == "https"
 }
 
-fn secure(desk: &Desk) -> &'static str {
+fn secure(desk: &dyn Desk) -> &'static str {
     if is_https(desk) { "; Secure" } else { "" }
 }
 
@@ -166,10 +167,10 @@ impl Staff {
     }
 }
 
-impl FromRequestParts<Arc<Desk>> for Staff {
+impl FromRequestParts<Arc<dyn Desk>> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, desk: &Arc<Desk>) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, desk: &Arc<dyn Desk>) -> Result<Self, Response> {
         let to_login = || Redirect::to("/login").into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
             return Err(to_login());
@@ -194,10 +195,10 @@ pub struct StaffPost {
     fields: Fields,
 }
 
-impl FromRequest<Arc<Desk>> for StaffPost {
+impl FromRequest<Arc<dyn Desk>> for StaffPost {
     type Rejection = Response;
 
-    async fn from_request(req: Request, desk: &Arc<Desk>) -> Result<Self, Response> {
+    async fn from_request(req: Request, desk: &Arc<dyn Desk>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let staff = Staff::from_request_parts(&mut parts, desk).await?;
         let Ok(FormFields(fields)) =
@@ -214,7 +215,7 @@ impl FromRequest<Arc<Desk>> for StaffPost {
 
 /// The login form, with a fresh double-submit token.
 fn login_page(
-    desk: &Desk,
+    desk: &dyn Desk,
     status: StatusCode,
     username: &str,
     error: Option<Text>,
@@ -247,7 +248,7 @@ async fn login_form(State(desk): Desked, staff: Result<Staff, Response>) -> Resp
     if staff.is_ok() {
         return Redirect::to("/").into_response();
     }
-    login_page(&desk, StatusCode::OK, "", None).into_response()
+    login_page(&*desk, StatusCode::OK, "", None).into_response()
 }
 
 async fn login_submit(
@@ -260,7 +261,7 @@ async fn login_submit(
     let origin = origin_of(&headers);
     if !origin_allowed(origin.as_deref(), desk.base_url()) {
         return login_page(
-            &desk,
+            &*desk,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_FOREIGN_ORIGIN),
@@ -269,7 +270,7 @@ async fn login_submit(
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !auth::tokens_match(&expected, fields.get("csrf")) {
         return login_page(
-            &desk,
+            &*desk,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_LOGIN_FORM_EXPIRED),
@@ -285,7 +286,7 @@ async fn login_submit(
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
                 auth::SESSION_IDLE_MS / 1000,
-                secure(&desk)
+                secure(&*desk)
             );
             if let Ok(value) = cookie.parse() {
                 response.headers_mut().append(header::SET_COOKIE, value);
@@ -293,7 +294,7 @@ async fn login_submit(
             Ok(response)
         }
         Err(LoginRefusal::WrongCredentials) => login_page(
-            &desk,
+            &*desk,
             StatusCode::UNAUTHORIZED,
             username,
             Some(strings::ADMIN_LOGIN_WRONG),
@@ -301,7 +302,7 @@ async fn login_submit(
         Err(LoginRefusal::Slowed(until)) => {
             let wait = (((until - now_ms()).max(0) + 999) / 1000).max(1);
             let mut response = login_page(
-                &desk,
+                &*desk,
                 StatusCode::TOO_MANY_REQUESTS,
                 username,
                 Some(strings::ADMIN_LOGIN_SLOWED_MOMENT),
@@ -321,7 +322,7 @@ async fn logout(State(desk): Desked, StaffPost { staff, .. }: StaffPost) -> Resp
     let mut response = Redirect::to("/login").into_response();
     let cookie = format!(
         "{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
-        secure(&desk)
+        secure(&*desk)
     );
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -345,7 +346,7 @@ fn size_label(bytes: u64) -> String {
     }
 }
 
-fn health_row(desk: &Desk, health: &SiteHealth, lang: Lang) -> Value {
+fn health_row(desk: &dyn Desk, health: &SiteHealth, lang: Lang) -> Value {
     let role = match health.role {
         crate::config::Role::Portal => strings::STAFF_ROLE_PORTAL,
         crate::config::Role::Village => strings::STAFF_ROLE_VILLAGE,
@@ -379,7 +380,7 @@ async fn overview(State(desk): Desked, staff: Staff) -> Response {
         .overview()
         .await
         .iter()
-        .map(|health| health_row(&desk, health, staff.lang))
+        .map(|health| health_row(&*desk, health, staff.lang))
         .collect();
     staff.page(
         StatusCode::OK,
