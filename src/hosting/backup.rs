@@ -324,22 +324,7 @@ fn write_backup(
         )?);
     }
     manifest.entries = entries;
-    let text = serde_json::to_vec_pretty(&manifest).context("writing backup.json")?;
-    packed::append(
-        &mut tar,
-        MANIFEST,
-        text.len() as u64,
-        text.as_slice(),
-        mtime,
-        AGAIN,
-    )?;
-    let buffered = tar.into_inner().context("finishing the backup")?;
-    let file = buffered
-        .into_inner()
-        .map_err(|err| err.into_error())
-        .context("finishing the backup")?;
-    file.sync_all().context("writing the backup to disk")?;
-    let bytes = file.metadata().map(|meta| meta.len()).unwrap_or_default();
+    let bytes = packed::finish(tar, MANIFEST, &manifest, mtime, AGAIN, "the backup")?;
     Ok((manifest, bytes))
 }
 
