@@ -10,7 +10,7 @@
 //! history of posts written on the village's behalf, and the figures the hosting
 //! overview shows beside `operation_counts` (last post, database size).
 
-use super::{Backend, BeginWrite, Store, on_pool};
+use super::{Backend, BeginWrite, Store, UserRecord, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
@@ -39,6 +39,39 @@ impl HostingStore {
     /// The hosting administrators' accounts, sessions and sign-in counters, for `auth`.
     pub fn accounts(&self) -> &Store {
         &self.accounts
+    }
+
+    /// The hosting administrators, with their password hashes: what `kentongan backup`
+    /// carries so that a restored node's staff sign in as before.
+    pub async fn staff(&self) -> anyhow::Result<Vec<UserRecord>> {
+        self.accounts.users().await
+    }
+
+    /// Puts back the hosting administrators of a backup (`staff`), all or none, each
+    /// under its name with its password hash; their ids are new (no session or sign-in
+    /// counter comes with them), so a name already here refuses the whole.
+    pub async fn restore_staff(&self, staff: &[UserRecord]) -> anyhow::Result<()> {
+        on_pool!(self.accounts, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            for user in staff {
+                sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, role, language, \
+                       disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(&user.language)
+                .bind(user.disabled)
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await
+                .with_context(|| format!("restoring the hosting administrator {}", user.username))?;
+            }
+            tx.commit().await.context("committing the hosting administrators")?;
+        });
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -781,8 +781,32 @@ async fn restored(backend: Backend) {
             .hosting_may_write
     );
     village.close().await;
-    // The hosting accounts are the node's own, not a site's: made again after a restore.
-    assert!(!dir.join("hosting.db").exists());
-    db.drop_database().await;
+    // The hosting administrators come with the backup: on the restored node, served on
+    // the same address, they sign in with the same password.
+    let port = hosted.port;
+    let client = hosted.client();
+    let password = hosted.staff_password.clone();
     hosted.stop().await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the node's port again");
+    let node = kentongan::node::start(&dir, listener)
+        .await
+        .expect("serve the restored node");
+    let mut staff =
+        Browser::with_client(&format!("http://hosting.localhost:{port}"), client.clone());
+    let page = staff_login(&mut staff, STAFF, &password).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let overview = staff.get("/").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(
+        overview
+            .body
+            .contains(&format!("data-host=\"{VILLAGE}.localhost:{port}\""))
+    );
+    let mut stranger = Browser::with_client(&format!("http://hosting.localhost:{port}"), client);
+    let wrong = staff_login(&mut stranger, STAFF, "bukan-kata-sandinya").await;
+    assert_eq!(wrong.status, 401, "only the same password");
+    node.stop().await;
+    db.drop_database().await;
 }
