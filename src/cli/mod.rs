@@ -734,7 +734,7 @@ pub async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
         .actor_by_id(post.actor_id)
         .await?
         .context("the post's actor is gone")?;
-    publishing::delete(&store, &actor, &post).await?;
+    publishing::delete(&store, &actor, &post, None).await?;
     store.close().await;
     println!("{}", args.url);
     Ok(())

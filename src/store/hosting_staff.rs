@@ -17,6 +17,24 @@ use sqlx::FromRow;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/hosting/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/hosting/postgres");
 
+/// Inside a transaction `$tx`: writes down that the post `$post_id` was `$action`
+/// (published, updated, deleted) by `$by`, the regency on the village's behalf; in the
+/// post's own transaction, so that a change is never kept without its line of history.
+macro_rules! insert_on_behalf_write {
+    ($tx:ident, $post_id:expr, $action:expr, $by:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO on_behalf_writes (post_id, action, written_by, written_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind($post_id)
+        .bind($action)
+        .bind($by)
+        .bind($now)
+        .execute(&mut *$tx)
+    };
+}
+pub(super) use insert_on_behalf_write;
+
 /// The hosting node's own store. Only the account methods of [`Store`] may be called on
 /// what [`HostingStore::accounts`] gives: it holds no other table.
 #[derive(Clone, Debug)]
@@ -148,31 +166,6 @@ impl Store {
             .await
             .context("using a hosting sign-in")?
         }))
-    }
-
-    /// Writes down that the post `post_id` was `action` by the regency on the village's
-    /// behalf.
-    pub async fn record_on_behalf(
-        &self,
-        post_id: i64,
-        action: &str,
-        written_by: &str,
-        now: i64,
-    ) -> anyhow::Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO on_behalf_writes (post_id, action, written_by, written_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(post_id)
-            .bind(action)
-            .bind(written_by)
-            .bind(now)
-            .execute(pool)
-            .await
-            .context("recording a post written on the village's behalf")?;
-        });
-        Ok(())
     }
 
     /// The latest `limit` things the regency wrote on the village's behalf, newest first.

@@ -636,6 +636,107 @@ async fn on_behalf(backend: Backend) {
 }
 
 #[tokio::test]
+async fn a_post_written_on_a_villages_behalf_is_never_kept_without_its_line_of_history() {
+    on_every_backend(history_in_the_posts_transaction).await;
+}
+
+/// The line of the village's history is written in the post's own transaction: when it
+/// cannot be written (here its table is gone, as a crash between two writes would lose
+/// it), the post, its activity and its deliveries are not kept either.
+async fn history_in_the_posts_transaction(backend: Backend) {
+    use sqlx::Connection;
+    let hosted = Hosted::start(&backend).await;
+    let store = hosted.store_of(VILLAGE).await;
+    let actor = kentongan::actors::find_publishing_actor(&store, None)
+        .await
+        .expect("actor");
+    let by = Some("Diskominfo Beltim (diskominfo)");
+    let input = |title: &str| kentongan::publishing::PostInput {
+        title: title.into(),
+        body_markdown: "Isi kabar.".into(),
+        ..Default::default()
+    };
+    let post = kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Jadwal posyandu"),
+        None,
+        None,
+        by,
+    )
+    .await
+    .expect("publish on the village's behalf");
+    let post =
+        kentongan::publishing::replace(&store, &actor, &post, &input("Jadwal posyandu baru"), by)
+            .await
+            .expect("edit on the village's behalf");
+    let actions: Vec<String> = store
+        .on_behalf_writes_of(post.id)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|write| write.action)
+        .collect();
+    assert_eq!(actions, ["published", "updated"]);
+
+    let url = Config::load(
+        &kentongan::hosting::find(hosted.dir.path(), Some(&hosted.host(VILLAGE))).expect("site"),
+    )
+    .expect("config")
+    .database_url()
+    .to_string();
+    sqlx::any::install_default_drivers();
+    let mut raw = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::query("DROP TABLE on_behalf_writes")
+        .execute(&mut raw)
+        .await
+        .expect("drop the history's table");
+    raw.close().await.expect("close");
+    let refused = kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Tidak tersimpan"),
+        None,
+        None,
+        by,
+    )
+    .await;
+    assert!(refused.is_err(), "no history, no post");
+    let deleted = kentongan::publishing::delete(&store, &actor, &post, by).await;
+    assert!(deleted.is_err(), "no history, no deletion");
+    let kept = store
+        .post_by_public_id(&post.public_id)
+        .await
+        .expect("read")
+        .expect("the post is still there");
+    assert!(kept.deleted_at.is_none(), "the deletion was rolled back");
+    let titles: Vec<String> = store
+        .posts_page(actor.id, None, 50)
+        .await
+        .expect("posts")
+        .into_iter()
+        .map(|post| post.title)
+        .collect();
+    assert!(
+        !titles.iter().any(|title| title == "Tidak tersimpan"),
+        "{titles:?}"
+    );
+    // The village's own writing needs no history line, and goes on.
+    kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Kabar desa sendiri"),
+        None,
+        None,
+        None,
+    )
+    .await
+    .expect("the village's own post");
+    store.close().await;
+    hosted.stop().await;
+}
+
+#[tokio::test]
 async fn village_credentials_are_refused_on_the_hosting_host_and_hosting_ones_on_a_village() {
     on_every_backend(credentials).await;
 }
