@@ -817,6 +817,80 @@ async fn credentials(backend: Backend) {
 }
 
 #[tokio::test]
+async fn the_hosting_pages_speak_bahasa_indonesia_first_and_english_when_chosen() {
+    on_every_backend(languages).await;
+}
+
+async fn languages(backend: Backend) {
+    let hosted = Hosted::start(&backend).await;
+    let mut browser = hosted.browser("hosting");
+    let login = browser.get("/login").await;
+    assert!(login.body.contains("<html lang=\"id\">"), "{}", login.body);
+    assert!(login.body.contains(strings::STAFF_LOGIN.id));
+    assert!(
+        login.body.contains("href=\"/login?lang=en\""),
+        "a link to English"
+    );
+    let english = browser.get("/login?lang=en").await;
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(
+        english.body.contains(strings::STAFF_LOGIN.en),
+        "{}",
+        english.body
+    );
+    // A refusal on the English form stays in English.
+    let refused = browser
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &english.csrf()),
+                ("lang", "en"),
+                ("username", STAFF),
+                ("password", "salah-sekali"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.body.contains(strings::ADMIN_LOGIN_WRONG.en),
+        "{}",
+        refused.body
+    );
+
+    // Signed in: Bahasa Indonesia until the administrator chooses English.
+    let mut staff = hosted.staff().await;
+    let overview = staff.get("/").await;
+    assert!(overview.body.contains(strings::STAFF_SITES_HINT.id));
+    let account = staff.get("/account").await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    let unreadable = staff
+        .post_form("/account", &[("csrf", &account.csrf()), ("language", "fr")])
+        .await;
+    assert_eq!(unreadable.status, 400, "{}", unreadable.body);
+    let saved = staff
+        .post_form("/account", &[("csrf", &account.csrf()), ("language", "en")])
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(
+        saved.body.contains(strings::STAFF_ACCOUNT_SAVED.en),
+        "{}",
+        saved.body
+    );
+    let overview = staff.get("/").await;
+    assert!(overview.body.contains("<html lang=\"en\">"));
+    assert!(
+        overview.body.contains(strings::STAFF_SITES_HINT.en),
+        "{}",
+        overview.body
+    );
+    assert!(
+        overview.body.contains(strings::STAFF_COL_LAST_POST.en),
+        "the table's words in English too"
+    );
+    hosted.stop().await;
+}
+
+#[tokio::test]
 async fn without_a_hosting_domain_there_are_no_hosting_pages() {
     on_every_backend(no_pages).await;
 }

@@ -9,6 +9,11 @@
 //! never sees a village's cookie nor a village the hosting one), the session's CSRF token
 //! in every POST and, when the browser names one, our own Origin. No API token is
 //! accepted here: the hosting pages have no API.
+//!
+//! Every word is in Bahasa Indonesia first and English second, as on the village admin:
+//! the login form in Bahasa Indonesia unless it is asked for in English (`?lang=en`, a
+//! link on it), the signed-in pages in the language the administrator chose for their
+//! account (`/account`; Bahasa Indonesia until they choose).
 
 use super::{
     admin::{cookie, origin_allowed, origin_of},
@@ -27,7 +32,7 @@ use crate::{
 };
 use axum::{
     Router,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware,
     response::{IntoResponse, Redirect, Response},
@@ -70,6 +75,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "hosting/reset.html",
         include_str!("../templates/hosting/reset.html"),
     ),
+    (
+        "hosting/account.html",
+        include_str!("../templates/hosting/account.html"),
+    ),
 ];
 
 type Desked = State<Arc<dyn Desk>>;
@@ -80,6 +89,7 @@ pub fn routes(desk: Arc<dyn Desk>) -> Router {
         .route("/", get(overview))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
+        .route("/account", get(account_form).post(account_submit))
         .route("/sites/new", get(new_site_form).post(new_site_submit))
         .route("/sites/{host}/password", get(reset_form).post(reset_submit))
         .route("/sites/{host}/write", post(write_for))
@@ -114,6 +124,21 @@ fn secure(desk: &dyn Desk) -> &'static str {
 
 fn lang_of(code: &str) -> Lang {
     Lang::parse(code).unwrap_or_default()
+}
+
+/// The other language, which the login form links to.
+fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::Id => Lang::En,
+        Lang::En => Lang::Id,
+    }
+}
+
+/// `?lang=en` on the login form.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    lang: String,
 }
 
 fn texts(lang: Lang) -> Arc<PageTexts> {
@@ -216,11 +241,11 @@ impl FromRequest<Arc<dyn Desk>> for StaffPost {
 /// The login form, with a fresh double-submit token.
 fn login_page(
     desk: &dyn Desk,
+    lang: Lang,
     status: StatusCode,
     username: &str,
     error: Option<Text>,
 ) -> Result<Response, AppError> {
-    let lang = Lang::default();
     let token = auth::new_form_token();
     let mut response = render(
         status,
@@ -228,6 +253,7 @@ fn login_page(
         context! {
             t => Value::from_dyn_object(texts(lang)),
             lang => lang.code(),
+            other_lang => other(lang).code(),
             site_name => strings::STAFF_TITLE.get(lang),
             csrf => token.clone(),
             username => username,
@@ -244,11 +270,15 @@ fn login_page(
     Ok(response)
 }
 
-async fn login_form(State(desk): Desked, staff: Result<Staff, Response>) -> Response {
+async fn login_form(
+    State(desk): Desked,
+    Query(query): Query<LangQuery>,
+    staff: Result<Staff, Response>,
+) -> Response {
     if staff.is_ok() {
         return Redirect::to("/").into_response();
     }
-    login_page(&*desk, StatusCode::OK, "", None).into_response()
+    login_page(&*desk, lang_of(&query.lang), StatusCode::OK, "", None).into_response()
 }
 
 async fn login_submit(
@@ -258,10 +288,12 @@ async fn login_submit(
     FormFields(fields): FormFields,
 ) -> Result<Response, AppError> {
     let username = fields.get("username");
+    let lang = lang_of(fields.get("lang"));
     let origin = origin_of(&headers);
     if !origin_allowed(origin.as_deref(), desk.base_url()) {
         return login_page(
             &*desk,
+            lang,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_FOREIGN_ORIGIN),
@@ -271,6 +303,7 @@ async fn login_submit(
     if !auth::tokens_match(&expected, fields.get("csrf")) {
         return login_page(
             &*desk,
+            lang,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_LOGIN_FORM_EXPIRED),
@@ -295,6 +328,7 @@ async fn login_submit(
         }
         Err(LoginRefusal::WrongCredentials) => login_page(
             &*desk,
+            lang,
             StatusCode::UNAUTHORIZED,
             username,
             Some(strings::ADMIN_LOGIN_WRONG),
@@ -303,6 +337,7 @@ async fn login_submit(
             let wait = (((until - now_ms()).max(0) + 999) / 1000).max(1);
             let mut response = login_page(
                 &*desk,
+                lang,
                 StatusCode::TOO_MANY_REQUESTS,
                 username,
                 Some(strings::ADMIN_LOGIN_SLOWED_MOMENT),
@@ -328,6 +363,61 @@ async fn logout(State(desk): Desked, StaffPost { staff, .. }: StaffPost) -> Resp
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The account page: the language of the hosting pages for this administrator.
+fn account_page(staff: &Staff, flash: Option<Text>) -> Response {
+    let languages: Vec<Value> = [Lang::Id, Lang::En]
+        .into_iter()
+        .map(|lang| {
+            let label = match lang {
+                Lang::Id => strings::ADMIN_LANG_ID,
+                Lang::En => strings::ADMIN_LANG_EN,
+            };
+            context! {
+                value => lang.code(),
+                label => label.get(staff.lang),
+                selected => lang == staff.lang,
+            }
+        })
+        .collect();
+    staff.page(
+        StatusCode::OK,
+        "hosting/account.html",
+        context! {
+            languages => languages,
+            flash => flash.map(|text| text.get(staff.lang)),
+        },
+    )
+}
+
+async fn account_form(staff: Staff) -> Response {
+    account_page(&staff, None)
+}
+
+async fn account_submit(
+    State(desk): Desked,
+    StaffPost { mut staff, fields }: StaffPost,
+) -> Response {
+    let Some(lang) = Lang::parse(fields.get("language")) else {
+        return staff.message(StatusCode::BAD_REQUEST, strings::ADMIN_FORM_UNREADABLE);
+    };
+    let user = &staff.session.user;
+    if let Err(err) = desk
+        .accounts()
+        .update_user(
+            user.id,
+            &user.display_name,
+            user.role,
+            lang.code(),
+            user.disabled,
+        )
+        .await
+    {
+        return AppError::Unavailable(err).into_response();
+    }
+    staff.lang = lang;
+    account_page(&staff, Some(strings::STAFF_ACCOUNT_SAVED))
 }
 
 /// Bytes in words a person reads at a glance.
