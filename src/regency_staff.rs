@@ -346,30 +346,29 @@ mod tests {
         assert_eq!(checked.name, "Desa Contoh");
         assert_eq!(checked.role, config::Role::Village);
         assert_eq!(checked.admin_username, "admin");
-        let refused = |form: NewSite| match form.check(false) {
-            Err(StaffError::Refused(InvalidInput(text))) => text,
-            other => panic!("not refused: {:?}", other.map(|site| site.domain)),
-        };
-        let bad = |change: fn(&mut NewSite)| {
+        type Change = fn(&mut NewSite);
+        let cases: [(Change, Text); 4] = [
+            (
+                |f| f.domain = "http://x/".into(),
+                strings::STAFF_SITE_DOMAIN_INVALID,
+            ),
+            (
+                |f| f.username = "Bad Name".into(),
+                strings::STAFF_SITE_USERNAME_INVALID,
+            ),
+            (|f| f.name = " ".into(), strings::STAFF_SITE_NAME_INVALID),
+            (
+                |f| f.role = "kingdom".into(),
+                strings::STAFF_SITE_ROLE_INVALID,
+            ),
+        ];
+        for (change, expected) in cases {
             let mut bad = form.clone();
             change(&mut bad);
-            refused(bad)
-        };
-        assert_eq!(
-            bad(|f| f.domain = "http://x/".into()).id,
-            strings::STAFF_SITE_DOMAIN_INVALID.id
-        );
-        assert_eq!(
-            bad(|f| f.username = "Bad Name".into()).id,
-            strings::STAFF_SITE_USERNAME_INVALID.id
-        );
-        assert_eq!(
-            bad(|f| f.name = " ".into()).id,
-            strings::STAFF_SITE_NAME_INVALID.id
-        );
-        assert_eq!(
-            bad(|f| f.role = "kingdom".into()).id,
-            strings::STAFF_SITE_ROLE_INVALID.id
-        );
+            match bad.check(false) {
+                Err(StaffError::Refused(InvalidInput(text))) => assert_eq!(text.id, expected.id),
+                other => panic!("not refused: {:?}", other.map(|site| site.domain)),
+            }
+        }
     }
 }
