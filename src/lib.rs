@@ -49,6 +49,9 @@ pub mod quota;
 pub mod rate_limit;
 /// A refusal of a person's input, in their words: what a room's error enum carries.
 pub mod refusal;
+/// What the regency's hosting staff may do and its rules (`Desk`, implemented by the
+/// hosting runtime), below the pages that ask for it.
+pub mod regency_staff;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;
 /// `kentongan init`: a new node's data directory, config, database, actors and first admin.

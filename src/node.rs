@@ -1,15 +1,14 @@
 //! The whole node as `kentongan serve` runs it: every site of the data directory
 //! (`hosting`), with the regency's hosting pages in front on their own host name when the
 //! first site's config names one (`[hosting] domain`; docs/adr/0002 decision 7). It sits
-//! above `hosting` and `web` and puts them together, so that neither imports the other's
-//! side of it; only the command line and the demo use it.
+//! above `hosting` and `web` and puts them together: the pages know the staff's desk only
+//! as `regency_staff::Desk`, and this hands them the hosting runtime's
+//! (`hosting::staff::SitesDesk`), so that neither room imports the other. Only the
+//! command line and the demo use it.
 
 use crate::{
     config::Config,
-    hosting::{
-        HostingNode, HostingOptions, Sites,
-        staff::{Desk, in_front},
-    },
+    hosting::{HostingNode, HostingOptions, Sites, in_front, staff::SitesDesk},
     web,
 };
 use anyhow::Context;
@@ -24,7 +23,7 @@ pub fn with_staff_pages<'a>(
     sites: &'a Sites,
 ) -> BoxFuture<'a, anyhow::Result<Router>> {
     Box::pin(async move {
-        Ok(match Desk::open(dir, sites).await? {
+        Ok(match SitesDesk::open(dir, sites).await? {
             Some(desk) => {
                 let domain = desk.domain().to_string();
                 in_front(&domain, web::hosting::routes(desk), sites.router())

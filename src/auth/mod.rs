@@ -215,7 +215,7 @@ pub async fn start_session(store: &Store, user: &UserRecord) -> anyhow::Result<S
 }
 
 /// A new session, marked as written `on_behalf_of` someone when it is (the regency's
-/// hosting admin writing for a village: `hosting::staff`).
+/// hosting admin writing for a village: `regency_staff`).
 pub async fn start_session_as(
     store: &Store,
     user: &UserRecord,
@@ -252,7 +252,7 @@ pub async fn session(store: &Store, token: &str) -> anyhow::Result<Option<Sessio
 }
 
 /// A one-time sign-in to `user`'s account on behalf of `on_behalf_of` (the regency's
-/// hosting admin: `hosting::staff`), usable for `lifetime_ms`: its token, to be sent once
+/// hosting admin: `regency_staff`), usable for `lifetime_ms`: its token, to be sent once
 /// in a link (kept only as its hash).
 pub async fn grant_sign_in_on_behalf(
     store: &Store,

@@ -73,16 +73,15 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             hosting: true,
             ..
         } => {
+            let config = crate::config::Config::load(&dir.path)?;
             let (user, password) =
-                crate::hosting::staff::add_staff(&dir.path, &username, &name).await?;
+                crate::regency_staff::add_staff(&config.hosting_database_url()?, &username, &name)
+                    .await?;
             println!(
                 "Admin hosting dibuat / hosting administrator created: {}\nKata sandi (hanya ditampilkan sekali) / password (shown only once): {password}",
                 user.username
             );
-            if crate::config::Config::load(&dir.path)?
-                .hosting_domain
-                .is_none()
-            {
+            if config.hosting_domain.is_none() {
                 println!(
                     "Halaman hosting belum ada: tulis [hosting] domain = \"…\" di {0}/kentongan.toml lalu jalankan ulang serve / \
                      There are no hosting pages yet: set [hosting] domain = \"…\" in {0}/kentongan.toml and restart serve",

@@ -530,6 +530,15 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                         .replace("{sites}", &done.sites.len().to_string())
                 );
             }
+            if done.hosting_staff > 0 {
+                let words = crate::strings::RESTORE_HOSTING_STAFF;
+                for text in [words.id, words.en] {
+                    println!(
+                        "{}",
+                        text.replace("{count}", &done.hosting_staff.to_string())
+                    );
+                }
+            }
             Ok(())
         }
     }
@@ -537,7 +546,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
 
 /// What `kentongan backup` wrote, in both languages: the file, each site, each site left out.
 fn print_backup(done: &crate::hosting::backup::BackedUp) {
-    use crate::strings::{BACKUP_LEFT_OUT, BACKUP_SITE, BACKUP_WRITTEN};
+    use crate::strings::{BACKUP_HOSTING_STAFF, BACKUP_LEFT_OUT, BACKUP_SITE, BACKUP_WRITTEN};
     for text in [BACKUP_WRITTEN.id, BACKUP_WRITTEN.en] {
         println!(
             "{}",
@@ -553,6 +562,13 @@ fn print_backup(done: &crate::hosting::backup::BackedUp) {
             line.replace("{host}", &site.domain)
                 .replace("{rows}", &site.rows.to_string())
                 .replace("{files}", &site.files.to_string())
+        );
+    }
+    if done.hosting_staff > 0 {
+        let line = format!("{} / {}", BACKUP_HOSTING_STAFF.id, BACKUP_HOSTING_STAFF.en);
+        println!(
+            "{}",
+            line.replace("{count}", &done.hosting_staff.to_string())
         );
     }
     for site in &done.left_out {
@@ -718,7 +734,7 @@ pub async fn delete(args: DeleteArgs) -> anyhow::Result<()> {
         .actor_by_id(post.actor_id)
         .await?
         .context("the post's actor is gone")?;
-    publishing::delete(&store, &actor, &post).await?;
+    publishing::delete(&store, &actor, &post, None).await?;
     store.close().await;
     println!("{}", args.url);
     Ok(())

@@ -374,23 +374,7 @@ fn write_archive(
     }
     manifest.entries = entries;
     let rows = manifest.tables.iter().map(|table| table.rows).sum();
-    let text = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;
-    packed::append(
-        &mut tar,
-        MANIFEST,
-        text.len() as u64,
-        text.as_slice(),
-        mtime,
-        AGAIN,
-    )?;
-    let gzip = tar.into_inner().context("finishing the archive")?;
-    let buffered = gzip.finish().context("finishing the archive")?;
-    let file = buffered
-        .into_inner()
-        .map_err(|err| err.into_error())
-        .context("finishing the archive")?;
-    file.sync_all().context("writing the archive to disk")?;
-    let bytes = file.metadata().map(|meta| meta.len()).unwrap_or_default();
+    let bytes = packed::finish(tar, MANIFEST, &manifest, mtime, AGAIN, "the archive")?;
     Ok(Written { rows, files, bytes })
 }
 

@@ -10,6 +10,10 @@
 //!   files, its settings, and a manifest with every entry's SHA-256;
 //! - `node.toml`: the first site's `kentongan.toml` as it was (the password of its
 //!   database URL left out), for the operator to read; `restore` uses only its address;
+//! - `hosting.json`, when the node has hosting administrators (`regency_staff`, kept in
+//!   the hosting store: `hosting.db`, or the schema `hosting` on PostgreSQL): their
+//!   accounts with their password hashes, so that they sign in to the restored node as
+//!   before; their sessions and failed sign-ins are not carried;
 //! - `backup.json`, last: the format, the sites in the order they are restored (the first
 //!   site first), the sites left out and why, and every other entry's size and SHA-256.
 //!
@@ -30,8 +34,9 @@
 //! `restore` checks the whole file (format, every SHA-256, every site's manifest), unpacked
 //! in a scratch folder beside it, before it writes anything into the new node's directory
 //! (an empty or new one only); then imports the first site
-//! as a new node and every other as a site of it (`archive::import`). If one fails, what
-//! the earlier ones made is removed again: the directory and the tables.
+//! as a new node and every other as a site of it (`archive::import`), then the hosting
+//! administrators. If one fails, what the earlier ones made is removed again: the
+//! directory and the tables.
 
 use super::{
     archive::{self, ExportArgs, ImportArgs},
@@ -42,7 +47,7 @@ use crate::{
     clock::{now_ms, to_rfc3339},
     config::{CONFIG_FILE, Config, Role},
     data_dir::create_private_file,
-    store::{BackendKind, Store},
+    store::{AccountRole, BackendKind, HostingStore, Store, UserRecord},
 };
 use anyhow::Context;
 use clap::Args;
@@ -56,11 +61,12 @@ use std::{
 
 /// What `backup.json` says the file is.
 pub const FORMAT: &str = "kentongan-node-backup";
-/// The version of the backup's layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the backup's layout this program writes and reads (2: `hosting.json`).
+pub const FORMAT_VERSION: u32 = 2;
 
 const MANIFEST: &str = "backup.json";
 const NODE_CONFIG: &str = "node.toml";
+const HOSTING_STAFF: &str = "hosting.json";
 const SITES: &str = "sites";
 /// The largest `backup.json` or `node.toml` read into memory.
 const LARGEST_TEXT: u64 = 16 * 1024 * 1024;
@@ -111,6 +117,9 @@ pub struct BackupManifest {
     /// Sites of the directory not in the backup, with the reason.
     #[serde(default)]
     pub left_out: Vec<LeftOut>,
+    /// How many hosting administrators `hosting.json` holds (none: no such entry).
+    #[serde(default)]
+    pub hosting_staff: usize,
     /// Every entry of the file but this manifest.
     pub entries: Vec<Entry>,
 }
@@ -135,12 +144,67 @@ pub struct LeftOut {
 /// An entry of the backup as `backup.json` lists it.
 pub type Entry = PackedEntry;
 
+/// `hosting.json`: the hosting administrators' accounts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct HostingStaff {
+    accounts: Vec<StaffAccount>,
+}
+
+/// A hosting administrator as a backup carries it: everything to sign in but the id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct StaffAccount {
+    username: String,
+    display_name: String,
+    password_hash: String,
+    role: String,
+    language: String,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl From<UserRecord> for StaffAccount {
+    fn from(user: UserRecord) -> Self {
+        Self {
+            username: user.username,
+            display_name: user.display_name,
+            password_hash: user.password_hash,
+            role: user.role.as_str().to_string(),
+            language: user.language,
+            disabled: user.disabled,
+            created_at: user.created_at,
+        }
+    }
+}
+
+impl StaffAccount {
+    fn into_user(self) -> anyhow::Result<UserRecord> {
+        let role = AccountRole::parse(&self.role).with_context(|| {
+            format!(
+                "its hosting administrator {} has an unknown role {:?}",
+                self.username, self.role
+            )
+        })?;
+        Ok(UserRecord {
+            id: 0,
+            username: self.username,
+            display_name: self.display_name,
+            password_hash: self.password_hash,
+            role,
+            language: self.language,
+            disabled: self.disabled,
+            created_at: self.created_at,
+        })
+    }
+}
+
 /// What `backup` wrote.
 #[derive(Debug)]
 pub struct BackedUp {
     pub file: PathBuf,
     pub sites: Vec<BackedUpSite>,
     pub left_out: Vec<LeftOut>,
+    /// How many hosting administrators it carries.
+    pub hosting_staff: usize,
     pub bytes: u64,
 }
 
@@ -150,6 +214,8 @@ pub struct Restored {
     pub dir: PathBuf,
     /// The sites, the first first: (host, rows, files).
     pub sites: Vec<(String, u64, u64)>,
+    /// How many hosting administrators it put back.
+    pub hosting_staff: usize,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -200,6 +266,9 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<BackedUp> {
     if sites.is_empty() {
         anyhow::bail!("{} holds no site to back up", args.dir.display());
     }
+    let staff = hosting_staff(&node)
+        .await
+        .context("backing up the hosting administrators")?;
 
     let manifest = BackupManifest {
         format: FORMAT.into(),
@@ -213,14 +282,30 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<BackedUp> {
         listen: first.listen.clone(),
         sites,
         left_out,
+        hosting_staff: staff.len(),
         entries: Vec::new(),
     };
+    let staff = (!staff.is_empty())
+        .then(|| {
+            let accounts = staff.into_iter().map(StaffAccount::from).collect();
+            serde_json::to_vec_pretty(&HostingStaff { accounts })
+        })
+        .transpose()
+        .context("writing hosting.json")?;
     let node_config = node_config_text(&args.dir)?;
     let partial = folder.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
     let written = tokio::task::spawn_blocking({
         let partial = partial.clone();
         let archives = scratch.path.clone();
-        move || write_backup(&partial, &node_config, &archives, manifest)
+        move || {
+            write_backup(
+                &partial,
+                &node_config,
+                staff.as_deref(),
+                &archives,
+                manifest,
+            )
+        }
     })
     .await
     .context("writing the backup")?;
@@ -240,8 +325,25 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<BackedUp> {
         file: args.to,
         sites: manifest.sites,
         left_out: manifest.left_out,
+        hosting_staff: manifest.hosting_staff,
         bytes,
     })
+}
+
+/// The node's hosting administrators, when it has a hosting store. On SQLite a node that
+/// never had one has no `hosting.db`, and a backup does not make one; on PostgreSQL the
+/// schema is opened as `serve` and `admin add --hosting` open it.
+async fn hosting_staff(node: &Config) -> anyhow::Result<Vec<UserRecord>> {
+    let url = node.hosting_database_url()?;
+    if let Some(file) = url.strip_prefix("sqlite://")
+        && !Path::new(file).exists()
+    {
+        return Ok(Vec::new());
+    }
+    let store = HostingStore::connect(&url).await?;
+    let staff = store.staff().await;
+    store.close().await;
+    staff
 }
 
 /// The folder a file goes in (`.` for a bare name, which must exist) and its name.
@@ -284,11 +386,13 @@ fn node_config_text(dir: &Path) -> anyhow::Result<Vec<u8>> {
 /// What to do when a file changed while it was written into the backup.
 const AGAIN: &str = "back up again";
 
-/// The backup, in order: the node's config, the sites' archives, the manifest. Blocking
-/// file I/O. Returns the manifest as written and the file's size.
+/// The backup, in order: the node's config, the hosting administrators (if any), the
+/// sites' archives, the manifest. Blocking file I/O. Returns the manifest as written and
+/// the file's size.
 fn write_backup(
     out: &Path,
     node_config: &[u8],
+    staff: Option<&[u8]>,
     archives: &Path,
     mut manifest: BackupManifest,
 ) -> anyhow::Result<(BackupManifest, u64)> {
@@ -303,6 +407,16 @@ fn write_backup(
         mtime,
         AGAIN,
     )?];
+    if let Some(staff) = staff {
+        entries.push(packed::append(
+            &mut tar,
+            HOSTING_STAFF,
+            staff.len() as u64,
+            staff,
+            mtime,
+            AGAIN,
+        )?);
+    }
     for site in &manifest.sites {
         let name = site
             .archive
@@ -324,22 +438,7 @@ fn write_backup(
         )?);
     }
     manifest.entries = entries;
-    let text = serde_json::to_vec_pretty(&manifest).context("writing backup.json")?;
-    packed::append(
-        &mut tar,
-        MANIFEST,
-        text.len() as u64,
-        text.as_slice(),
-        mtime,
-        AGAIN,
-    )?;
-    let buffered = tar.into_inner().context("finishing the backup")?;
-    let file = buffered
-        .into_inner()
-        .map_err(|err| err.into_error())
-        .context("finishing the backup")?;
-    file.sync_all().context("writing the backup to disk")?;
-    let bytes = file.metadata().map(|meta| meta.len()).unwrap_or_default();
+    let bytes = packed::finish(tar, MANIFEST, &manifest, mtime, AGAIN, "the backup")?;
     Ok((manifest, bytes))
 }
 
@@ -385,17 +484,22 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<Restored> {
     .await
     .context("reading the backup")?
     .with_context(|| format!("{} is not a whole Kentongan backup", args.from.display()))?;
-    let manifest = checked_manifest(&scratch.path, &unpacked)
+    let (manifest, staff) = checked_manifest(&scratch.path, &unpacked)
         .with_context(|| format!("{} cannot be restored", args.from.display()))?;
     let database_url = database_url_for(&manifest, args.database_url.as_deref())?;
 
     let mut restored = Vec::new();
     let mut made: Vec<PathBuf> = Vec::new();
-    let outcome = restore_sites(&args, &manifest, &scratch.path, database_url, &mut made).await;
+    let outcome = async {
+        let sites = restore_sites(&args, &manifest, &scratch.path, database_url, &mut made).await?;
+        restore_staff(&args.dir, &staff).await?;
+        anyhow::Ok(sites)
+    }
+    .await;
     match outcome {
         Ok(sites) => restored.extend(sites),
         Err(err) => {
-            undo(&args.dir, existed, &made).await;
+            undo(&args.dir, existed, &made, !staff.is_empty()).await;
             return Err(err);
         }
     }
@@ -403,6 +507,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<Restored> {
     Ok(Restored {
         dir: args.dir,
         sites: restored,
+        hosting_staff: staff.len(),
     })
 }
 
@@ -462,10 +567,36 @@ async fn restore_sites(
     Ok(restored)
 }
 
-/// Removes what a failed restore made: the tables of every site restored so far (the
-/// further sites' first, while the node's config still names the database), then the
-/// directory's contents.
-async fn undo(dir: &Path, existed: bool, made: &[PathBuf]) {
+/// Puts the backup's hosting administrators into the restored node's hosting store.
+async fn restore_staff(dir: &Path, staff: &[UserRecord]) -> anyhow::Result<()> {
+    if staff.is_empty() {
+        return Ok(());
+    }
+    let config = Config::load(dir)?;
+    let store = HostingStore::connect(&config.hosting_database_url()?).await?;
+    let restored = store.restore_staff(staff).await;
+    store.close().await;
+    restored
+}
+
+/// Removes what a failed restore made: the hosting store's tables (`staff`: it was
+/// being restored), the tables of every site restored so far (the further sites'
+/// first), each while the node's config still names the database, then the directory's
+/// contents.
+async fn undo(dir: &Path, existed: bool, made: &[PathBuf], staff: bool) {
+    if staff && !made.is_empty() {
+        let dropped = async {
+            let url = Config::load(dir)?.hosting_database_url()?;
+            let store = Store::open_unmigrated(&url).await?;
+            let dropped = store.drop_every_table().await;
+            store.close().await;
+            dropped
+        }
+        .await;
+        if let Err(err) = dropped {
+            tracing::error!(error = %format!("{err:#}"), "a failed restore left the hosting store's tables behind");
+        }
+    }
     for site_dir in made.iter().rev() {
         let dropped = async {
             let config = Config::load(site_dir)?;
@@ -497,7 +628,7 @@ async fn undo(dir: &Path, existed: bool, made: &[PathBuf]) {
 
 /// Whether `path` is a name a backup holds.
 fn allowed_entry(path: &str) -> bool {
-    if path == MANIFEST || path == NODE_CONFIG {
+    if path == MANIFEST || path == NODE_CONFIG || path == HOSTING_STAFF {
         return true;
     }
     path.strip_prefix("sites/")
@@ -517,11 +648,12 @@ fn unpack(backup: fs::File, into: &Path) -> anyhow::Result<BTreeMap<String, Entr
     packed::unpack(tar, into, allowed_entry, "Kentongan backup")
 }
 
-/// The manifest, once every entry is as it lists it and it lists a first site.
+/// The manifest, once every entry is as it lists it and it lists a first site, and the
+/// hosting administrators it carries.
 fn checked_manifest(
     unpacked_dir: &Path,
     unpacked: &BTreeMap<String, Entry>,
-) -> anyhow::Result<BackupManifest> {
+) -> anyhow::Result<(BackupManifest, Vec<UserRecord>)> {
     let text = packed::read_text(&unpacked_dir.join(MANIFEST), LARGEST_TEXT)
         .context("it is incomplete or not a Kentongan backup: it has no backup.json")?;
     let value: serde_json::Value = serde_json::from_str(&text)
@@ -550,7 +682,27 @@ fn checked_manifest(
             anyhow::bail!("it is incomplete: it lacks {}", site.archive);
         }
     }
-    Ok(manifest)
+    let staff = match (manifest.hosting_staff, present.contains(HOSTING_STAFF)) {
+        (0, false) => Vec::new(),
+        (count, true) => {
+            let text = packed::read_text(&unpacked_dir.join(HOSTING_STAFF), LARGEST_TEXT)?;
+            let staff: HostingStaff =
+                serde_json::from_str(&text).context("its hosting.json is damaged")?;
+            if staff.accounts.len() != count {
+                anyhow::bail!(
+                    "its hosting.json holds {} hosting administrators, backup.json says {count}",
+                    staff.accounts.len()
+                );
+            }
+            staff
+                .accounts
+                .into_iter()
+                .map(StaffAccount::into_user)
+                .collect::<anyhow::Result<_>>()?
+        }
+        (_, false) => anyhow::bail!("it is incomplete: it lacks {HOSTING_STAFF}"),
+    };
+    Ok((manifest, staff))
 }
 
 #[cfg(test)]
@@ -562,6 +714,7 @@ mod tests {
         for good in [
             "backup.json",
             "node.toml",
+            "hosting.json",
             "sites/000-desa.example.tar.gz",
             "sites/001-desa-b.localhost_8080.tar.gz",
         ] {

@@ -730,6 +730,33 @@ pub fn wake(node_dir: &Path, domain: &str) {
     let _ = socket.send_to(domain.as_bytes(), node_dir.join(WAKE_SOCKET));
 }
 
+/// The node's router with some pages in front (the regency's hosting pages, put there by
+/// `node`): a request to `domain` goes to `pages`, every other to `sites`. The village
+/// sites never see that host, and the pages never see a village's.
+pub fn in_front(domain: &str, pages: Router, sites: Router) -> Router {
+    let domain = domain.to_string();
+    Router::new().fallback(move |request: Request| {
+        let is_front = host_of(&request).is_some_and(|host| {
+            host == domain
+                || host
+                    .rsplit_once(':')
+                    .is_some_and(|(name, _port)| name == domain)
+        });
+        let router = if is_front {
+            pages.clone()
+        } else {
+            sites.clone()
+        };
+        async move {
+            let response: Response = match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            response
+        }
+    })
+}
+
 /// The host a request is addressed to: HTTP/2's `:authority`, else `Host`, lower-cased,
 /// without a trailing dot.
 fn host_of(request: &Request) -> Option<String> {

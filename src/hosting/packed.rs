@@ -83,6 +83,53 @@ pub fn append<W: Write>(
     Ok(hashing.entry(path.to_string()))
 }
 
+/// What a tar file is written through: the file, buffered, or gzip on top of that.
+pub trait Sink: Write {
+    /// Everything written out and the file given back.
+    fn into_file(self) -> io::Result<fs::File>;
+}
+
+impl Sink for io::BufWriter<fs::File> {
+    fn into_file(self) -> io::Result<fs::File> {
+        self.into_inner().map_err(|err| err.into_error())
+    }
+}
+
+impl<W: Sink> Sink for flate2::write::GzEncoder<W> {
+    fn into_file(self) -> io::Result<fs::File> {
+        self.finish()?.into_file()
+    }
+}
+
+/// Ends a tar file: `manifest` written last as `path` (it lists every other entry, so it
+/// cannot be one of them), the tar closed and the file on disk. `what` names the file in
+/// the reasons (`the backup`). Returns the file's size. Blocking file I/O.
+pub fn finish<W: Sink>(
+    mut tar: tar::Builder<W>,
+    path: &str,
+    manifest: &impl Serialize,
+    mtime: u64,
+    again: &str,
+    what: &str,
+) -> anyhow::Result<u64> {
+    let text = serde_json::to_vec_pretty(manifest).with_context(|| format!("writing {path}"))?;
+    append(
+        &mut tar,
+        path,
+        text.len() as u64,
+        text.as_slice(),
+        mtime,
+        again,
+    )?;
+    let file = tar
+        .into_inner()
+        .and_then(Sink::into_file)
+        .with_context(|| format!("finishing {what}"))?;
+    file.sync_all()
+        .with_context(|| format!("writing {what} to disk"))?;
+    Ok(file.metadata().map(|meta| meta.len()).unwrap_or_default())
+}
+
 /// Unpacks `tar` into `into` (0700 folders, 0600 files), hashing every entry; refuses an
 /// entry whose name `allowed` refuses (`kind` names the format in the reason) and an entry
 /// twice. Blocking file I/O.

@@ -85,5 +85,13 @@ pub async fn publish(
     draft: &DraftRecord,
     input: &PostInput,
 ) -> Result<PostRecord, PublishError> {
-    super::publish_as(store, actor, input, draft.author_user_id, Some(draft.id)).await
+    super::publish_as(
+        store,
+        actor,
+        input,
+        draft.author_user_id,
+        Some(draft.id),
+        None,
+    )
+    .await
 }

@@ -77,11 +77,14 @@ pub async fn publish(
     actor: &ActorRecord,
     input: &PostInput,
 ) -> Result<PostRecord, PublishError> {
-    publish_as(store, actor, input, None, None).await
+    publish_as(store, actor, input, None, None, None).await
 }
 
 /// Publishes a post by an admin account, from one of its drafts when `from_draft` is
-/// given (the draft goes in the same transaction).
+/// given (the draft goes in the same transaction). `on_behalf_of` names the regency's
+/// hosting administrator when the session writes on the village's behalf: the village's
+/// history of it is written in the post's transaction, so neither is kept without the
+/// other.
 #[tracing::instrument(skip_all, fields(actor = %actor.username))]
 pub async fn publish_as(
     store: &Store,
@@ -89,11 +92,13 @@ pub async fn publish_as(
     input: &PostInput,
     author_user_id: Option<i64>,
     from_draft: Option<i64>,
+    on_behalf_of: Option<&str>,
 ) -> Result<PostRecord, PublishError> {
     let now = now_ms();
     let input = with_site_time_zone(store, input).await?;
     let mut content = input::validate(&input, now)?;
     content.author_user_id = author_user_id;
+    content.on_behalf_of = on_behalf_of.map(str::to_string);
     let post = store
         .publish_post(
             &new_public_id(),
@@ -130,7 +135,7 @@ pub async fn edit(
         pinned: changes.pinned.unwrap_or(current.pinned),
         ..current
     };
-    replace(store, actor, post, &input).await
+    replace(store, actor, post, &input, None).await
 }
 
 /// Replaces a published post with what the operator wrote; it federates as an Update.
@@ -140,6 +145,7 @@ pub async fn replace(
     actor: &ActorRecord,
     post: &PostRecord,
     input: &PostInput,
+    on_behalf_of: Option<&str>,
 ) -> Result<PostRecord, PublishError> {
     if post.deleted_at.is_some() {
         return Err(InvalidInput(strings::POST_DELETED).into());
@@ -148,7 +154,8 @@ pub async fn replace(
         published_at: None,
         ..with_site_time_zone(store, input).await?
     };
-    let content = input::validate(&input, now_ms())?;
+    let mut content = input::validate(&input, now_ms())?;
+    content.on_behalf_of = on_behalf_of.map(str::to_string);
     Ok(store
         .edit_post(
             post.id,
@@ -164,12 +171,18 @@ pub async fn delete(
     store: &Store,
     actor: &ActorRecord,
     post: &PostRecord,
+    on_behalf_of: Option<&str>,
 ) -> Result<(), PublishError> {
     if post.deleted_at.is_some() {
         return Err(InvalidInput(strings::POST_DELETED).into());
     }
     Ok(store
-        .delete_post(post.id, &activity(actor, ActivityKind::Delete), now_ms())
+        .delete_post(
+            post.id,
+            &activity(actor, ActivityKind::Delete),
+            on_behalf_of,
+            now_ms(),
+        )
         .await?)
 }
 

@@ -56,7 +56,7 @@ pub struct SiteSettings {
     pub logo: Option<ImageRef>,
     pub banner: Option<ImageRef>,
     /// The village lets the regency's hosting staff write and publish posts on its
-    /// behalf (`hosting::staff`); off until its own admin turns it on.
+    /// behalf (`regency_staff`); off until its own admin turns it on.
     pub hosting_may_write: bool,
 }
 

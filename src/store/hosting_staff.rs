@@ -10,12 +10,30 @@
 //! history of posts written on the village's behalf, and the figures the hosting
 //! overview shows beside `operation_counts` (last post, database size).
 
-use super::{Backend, BeginWrite, Store, on_pool};
+use super::{Backend, BeginWrite, Store, UserRecord, on_pool};
 use anyhow::Context;
 use sqlx::FromRow;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/hosting/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/hosting/postgres");
+
+/// Inside a transaction `$tx`: writes down that the post `$post_id` was `$action`
+/// (published, updated, deleted) by `$by`, the regency on the village's behalf; in the
+/// post's own transaction, so that a change is never kept without its line of history.
+macro_rules! insert_on_behalf_write {
+    ($tx:ident, $post_id:expr, $action:expr, $by:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO on_behalf_writes (post_id, action, written_by, written_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind($post_id)
+        .bind($action)
+        .bind($by)
+        .bind($now)
+        .execute(&mut *$tx)
+    };
+}
+pub(super) use insert_on_behalf_write;
 
 /// The hosting node's own store. Only the account methods of [`Store`] may be called on
 /// what [`HostingStore::accounts`] gives: it holds no other table.
@@ -39,6 +57,39 @@ impl HostingStore {
     /// The hosting administrators' accounts, sessions and sign-in counters, for `auth`.
     pub fn accounts(&self) -> &Store {
         &self.accounts
+    }
+
+    /// The hosting administrators, with their password hashes: what `kentongan backup`
+    /// carries so that a restored node's staff sign in as before.
+    pub async fn staff(&self) -> anyhow::Result<Vec<UserRecord>> {
+        self.accounts.users().await
+    }
+
+    /// Puts back the hosting administrators of a backup (`staff`), all or none, each
+    /// under its name with its password hash; their ids are new (no session or sign-in
+    /// counter comes with them), so a name already here refuses the whole.
+    pub async fn restore_staff(&self, staff: &[UserRecord]) -> anyhow::Result<()> {
+        on_pool!(self.accounts, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            for user in staff {
+                sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, role, language, \
+                       disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(&user.language)
+                .bind(user.disabled)
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await
+                .with_context(|| format!("restoring the hosting administrator {}", user.username))?;
+            }
+            tx.commit().await.context("committing the hosting administrators")?;
+        });
+        Ok(())
     }
 
     pub async fn close(&self) {
@@ -115,31 +166,6 @@ impl Store {
             .await
             .context("using a hosting sign-in")?
         }))
-    }
-
-    /// Writes down that the post `post_id` was `action` by the regency on the village's
-    /// behalf.
-    pub async fn record_on_behalf(
-        &self,
-        post_id: i64,
-        action: &str,
-        written_by: &str,
-        now: i64,
-    ) -> anyhow::Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO on_behalf_writes (post_id, action, written_by, written_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(post_id)
-            .bind(action)
-            .bind(written_by)
-            .bind(now)
-            .execute(pool)
-            .await
-            .context("recording a post written on the village's behalf")?;
-        });
-        Ok(())
     }
 
     /// The latest `limit` things the regency wrote on the village's behalf, newest first.

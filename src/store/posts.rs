@@ -98,7 +98,9 @@ pub(super) use tombstone_post;
 
 impl Store {
     /// Writes a new post, its Create activity and the deliveries to every follower inbox;
-    /// with `from_draft`, also removes that draft (and fails if it is already gone).
+    /// with `from_draft`, also removes that draft (and fails if it is already gone); with
+    /// `content.on_behalf_of`, the line of the village's history that says the regency
+    /// wrote it.
     pub async fn publish_post(
         &self,
         public_id: &str,
@@ -134,13 +136,19 @@ impl Store {
             super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
+            if let Some(by) = &content.on_behalf_of {
+                super::hosting_staff::insert_on_behalf_write!(tx, post.id, "published", by, now)
+                    .await
+                    .context("recording a post published on the village's behalf")?;
+            }
             tx.commit().await.context("committing the post")?;
             post
         });
         Ok(post)
     }
 
-    /// Replaces a post's content and queues its Update.
+    /// Replaces a post's content and queues its Update (and, with `content.on_behalf_of`,
+    /// its line of the village's history).
     pub async fn edit_post(
         &self,
         post_id: i64,
@@ -164,17 +172,24 @@ impl Store {
             super::fan_out!(tx, activity_id, post.actor_id, now)
                 .await
                 .context("queueing deliveries")?;
+            if let Some(by) = &content.on_behalf_of {
+                super::hosting_staff::insert_on_behalf_write!(tx, post.id, "updated", by, now)
+                    .await
+                    .context("recording a post edited on the village's behalf")?;
+            }
             tx.commit().await.context("committing the edit")?;
             post
         });
         Ok(post)
     }
 
-    /// Turns a post into a tombstone (its id stays taken forever) and queues its Delete.
+    /// Turns a post into a tombstone (its id stays taken forever) and queues its Delete
+    /// (and, with `on_behalf_of`, its line of the village's history).
     pub async fn delete_post(
         &self,
         post_id: i64,
         delete: &NewActivity,
+        on_behalf_of: Option<&str>,
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
@@ -191,6 +206,11 @@ impl Store {
             super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
+            if let Some(by) = on_behalf_of {
+                super::hosting_staff::insert_on_behalf_write!(tx, post_id, "deleted", by, now)
+                    .await
+                    .context("recording a post deleted on the village's behalf")?;
+            }
             tx.commit().await.context("committing the deletion")?;
         });
         Ok(())

@@ -116,6 +116,9 @@ pub struct PostContent {
     pub event_json: Option<String>,
     pub images_json: String,
     pub author_user_id: Option<i64>,
+    /// The regency's hosting administrator, when they write it on the village's behalf:
+    /// the village's history of it is written in the same transaction as the post.
+    pub on_behalf_of: Option<String>,
     /// The public document a post announces (`documents::PostDocument` as JSON); an
     /// edit with `None` keeps the one it has.
     pub document_json: Option<String>,

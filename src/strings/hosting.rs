@@ -54,6 +54,9 @@ texts! {
     STAFF_SITE_ROLE_INVALID => "Peran situs harus desa atau portal.", "The site's role must be village or portal.";
     STAFF_NOT_FOUND => "Situs atau akun itu tidak ada di server ini.", "There is no such site or account on this server.";
     STAFF_BACK => "Kembali ke daftar situs", "Back to the sites";
+    STAFF_ACCOUNT_HINT => "Bahasa halaman hosting untuk akun Anda.", "The language of the hosting pages for your account.";
+    STAFF_ACCOUNT_SAVED => "Bahasa akun disimpan.", "Your language is saved.";
+    STAFF_OTHER_LANGUAGE => "English", "Bahasa Indonesia";
     STAFF_ON_BEHALF_BANNER => "Anda menulis atas nama {desa} ini sebagai kabupaten ({name}). Setiap kabar yang Anda terbitkan, ubah atau hapus dicatat dalam riwayat {desa}.", "You are writing on this {village}'s behalf as the regency ({name}). Every post you publish, edit or delete is recorded in the {village}'s history.";
     ON_BEHALF_SIGN_IN_INVALID => "Tautan masuk ini tidak berlaku lagi (sudah dipakai atau kedaluwarsa). Minta tautan baru dari halaman hosting kabupaten.", "This sign-in link is no longer valid (used or expired). Ask for a new one from the regency's hosting pages.";
     ON_BEHALF_NOT_THE_ACCOUNT => "Akun ini milik admin situs; kabupaten hanya menulis kabar atas namanya.", "This account is the site admin's; the regency only writes posts on its behalf.";

@@ -1,6 +1,6 @@
 //! Words of looking after a node: `kentongan backup`, `kentongan restore` and
 //! `kentongan doctor`. `{file}`, `{dir}`, `{sites}`, `{bytes}`, `{host}`, `{rows}`,
-//! `{files}` and `{reason}` are put in by the caller.
+//! `{files}`, `{count}` and `{reason}` are put in by the caller.
 
 use super::Text;
 
@@ -17,6 +17,16 @@ pub const BACKUP_SITE: Text = Text {
 pub const BACKUP_LEFT_OUT: Text = Text {
     id: "  {host} tidak dicadangkan: {reason}",
     en: "not backed up",
+};
+
+pub const BACKUP_HOSTING_STAFF: Text = Text {
+    id: "  {count} admin hosting kabupaten (akun dan hash kata sandinya)",
+    en: "{count} regency hosting administrators (their accounts and password hashes)",
+};
+
+pub const RESTORE_HOSTING_STAFF: Text = Text {
+    id: "{count} admin hosting kabupaten dipulihkan: mereka masuk dengan kata sandi yang sama.",
+    en: "{count} regency hosting administrators restored: they sign in with the same passwords.",
 };
 
 pub const RESTORE_DONE: Text = Text {

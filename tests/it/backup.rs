@@ -5,7 +5,8 @@
 //! same address (the same public id), and each site's actor has the same key. A backup
 //! cut short or changed is refused with a clear error and writes nothing; a directory
 //! that is not empty is refused; a PostgreSQL node's backup needs `--database-url`; a site
-//! being removed is left out.
+//! being removed is left out. The regency's hosting administrators come with it and sign
+//! in to the restored node with the same password.
 
 use crate::support::{
     AP, Backend, TestDb, WAIT, eventually, loopback_listener, on_every_backend, session::png,
@@ -13,9 +14,10 @@ use crate::support::{
 use clap::Parser;
 use kentongan::{
     cli::{InitArgs, init},
-    config::Role,
+    config::{Config, Role},
     hosting::{BackupArgs, HostingNode, RestoreArgs, SiteAddArgs, add, backup, restore},
     media::{MediaStore, process_upload},
+    store::HostingStore,
 };
 use serde_json::{Value, json};
 use std::{
@@ -190,6 +192,14 @@ async fn backed_up_while_serving(backend: Backend) {
     })
     .await;
     let before = committed.lock().expect("lock").clone();
+    let hosting_url = Config::load(&dir)
+        .expect("config")
+        .hosting_database_url()
+        .expect("the hosting store's URL");
+    let (_, staff_password) =
+        kentongan::regency_staff::add_staff(&hosting_url, "diskominfo", "Diskominfo Beltim")
+            .await
+            .expect("a hosting administrator");
     let file = work.path().join("node.tar");
     let done = backup(BackupArgs {
         dir: dir.clone(),
@@ -203,6 +213,10 @@ async fn backed_up_while_serving(backend: Backend) {
     let during = all.len() - before.len();
     assert_eq!(done.sites.len(), 2, "both sites are in the backup");
     assert_eq!(done.sites[0].domain, format!("localhost:{port}"));
+    assert_eq!(
+        done.hosting_staff, 1,
+        "the hosting administrator is in the backup"
+    );
     eprintln!("{during} posts were committed while the backup ran");
     node.stop().await;
 
@@ -293,6 +307,36 @@ async fn backed_up_while_serving(backend: Backend) {
         photo,
         "byte for byte"
     );
+    // The hosting administrator signs in to the restored node's hosting store, with the
+    // same password and no other.
+    let hosting = HostingStore::connect(
+        &Config::load(&restored)
+            .expect("the restored config")
+            .hosting_database_url()
+            .expect("the hosting store's URL"),
+    )
+    .await
+    .expect("the restored hosting store");
+    let signed_in = kentongan::auth::login(
+        hosting.accounts(),
+        "diskominfo",
+        &staff_password,
+        "127.0.0.1",
+    )
+    .await
+    .expect("sign in");
+    let staff = signed_in.expect("the same password signs in");
+    assert_eq!(staff.display_name, "Diskominfo Beltim");
+    let wrong = kentongan::auth::login(
+        hosting.accounts(),
+        "diskominfo",
+        "salah-sekali",
+        "127.0.0.1",
+    )
+    .await
+    .expect("sign in");
+    assert!(wrong.is_err(), "only the same password");
+    hosting.close().await;
     let restored_sites = kentongan::hosting::list(&restored).expect("list");
     assert_eq!(restored_sites.len(), 2);
     assert_eq!(restored_sites[1].domain, format!("desa-b.localhost:{port}"));

@@ -272,7 +272,7 @@ async fn follow_accept_post_update_delete_unfollow(backend: Backend, shape: Shap
         .await
         .expect("read")
         .expect("post");
-    publishing::delete(store, &actor_record, &post)
+    publishing::delete(store, &actor_record, &post, None)
         .await
         .expect("delete");
     let delete = eventually("a Delete", WAIT, || async {

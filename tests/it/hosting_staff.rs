@@ -636,6 +636,107 @@ async fn on_behalf(backend: Backend) {
 }
 
 #[tokio::test]
+async fn a_post_written_on_a_villages_behalf_is_never_kept_without_its_line_of_history() {
+    on_every_backend(history_in_the_posts_transaction).await;
+}
+
+/// The line of the village's history is written in the post's own transaction: when it
+/// cannot be written (here its table is gone, as a crash between two writes would lose
+/// it), the post, its activity and its deliveries are not kept either.
+async fn history_in_the_posts_transaction(backend: Backend) {
+    use sqlx::Connection;
+    let hosted = Hosted::start(&backend).await;
+    let store = hosted.store_of(VILLAGE).await;
+    let actor = kentongan::actors::find_publishing_actor(&store, None)
+        .await
+        .expect("actor");
+    let by = Some("Diskominfo Beltim (diskominfo)");
+    let input = |title: &str| kentongan::publishing::PostInput {
+        title: title.into(),
+        body_markdown: "Isi kabar.".into(),
+        ..Default::default()
+    };
+    let post = kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Jadwal posyandu"),
+        None,
+        None,
+        by,
+    )
+    .await
+    .expect("publish on the village's behalf");
+    let post =
+        kentongan::publishing::replace(&store, &actor, &post, &input("Jadwal posyandu baru"), by)
+            .await
+            .expect("edit on the village's behalf");
+    let actions: Vec<String> = store
+        .on_behalf_writes_of(post.id)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|write| write.action)
+        .collect();
+    assert_eq!(actions, ["published", "updated"]);
+
+    let url = Config::load(
+        &kentongan::hosting::find(hosted.dir.path(), Some(&hosted.host(VILLAGE))).expect("site"),
+    )
+    .expect("config")
+    .database_url()
+    .to_string();
+    sqlx::any::install_default_drivers();
+    let mut raw = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::query("DROP TABLE on_behalf_writes")
+        .execute(&mut raw)
+        .await
+        .expect("drop the history's table");
+    raw.close().await.expect("close");
+    let refused = kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Tidak tersimpan"),
+        None,
+        None,
+        by,
+    )
+    .await;
+    assert!(refused.is_err(), "no history, no post");
+    let deleted = kentongan::publishing::delete(&store, &actor, &post, by).await;
+    assert!(deleted.is_err(), "no history, no deletion");
+    let kept = store
+        .post_by_public_id(&post.public_id)
+        .await
+        .expect("read")
+        .expect("the post is still there");
+    assert!(kept.deleted_at.is_none(), "the deletion was rolled back");
+    let titles: Vec<String> = store
+        .posts_page(actor.id, None, 50)
+        .await
+        .expect("posts")
+        .into_iter()
+        .map(|post| post.title)
+        .collect();
+    assert!(
+        !titles.iter().any(|title| title == "Tidak tersimpan"),
+        "{titles:?}"
+    );
+    // The village's own writing needs no history line, and goes on.
+    kentongan::publishing::publish_as(
+        &store,
+        &actor,
+        &input("Kabar desa sendiri"),
+        None,
+        None,
+        None,
+    )
+    .await
+    .expect("the village's own post");
+    store.close().await;
+    hosted.stop().await;
+}
+
+#[tokio::test]
 async fn village_credentials_are_refused_on_the_hosting_host_and_hosting_ones_on_a_village() {
     on_every_backend(credentials).await;
 }
@@ -716,6 +817,80 @@ async fn credentials(backend: Backend) {
 }
 
 #[tokio::test]
+async fn the_hosting_pages_speak_bahasa_indonesia_first_and_english_when_chosen() {
+    on_every_backend(languages).await;
+}
+
+async fn languages(backend: Backend) {
+    let hosted = Hosted::start(&backend).await;
+    let mut browser = hosted.browser("hosting");
+    let login = browser.get("/login").await;
+    assert!(login.body.contains("<html lang=\"id\">"), "{}", login.body);
+    assert!(login.body.contains(strings::STAFF_LOGIN.id));
+    assert!(
+        login.body.contains("href=\"/login?lang=en\""),
+        "a link to English"
+    );
+    let english = browser.get("/login?lang=en").await;
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(
+        english.body.contains(strings::STAFF_LOGIN.en),
+        "{}",
+        english.body
+    );
+    // A refusal on the English form stays in English.
+    let refused = browser
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &english.csrf()),
+                ("lang", "en"),
+                ("username", STAFF),
+                ("password", "salah-sekali"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.body.contains(strings::ADMIN_LOGIN_WRONG.en),
+        "{}",
+        refused.body
+    );
+
+    // Signed in: Bahasa Indonesia until the administrator chooses English.
+    let mut staff = hosted.staff().await;
+    let overview = staff.get("/").await;
+    assert!(overview.body.contains(strings::STAFF_SITES_HINT.id));
+    let account = staff.get("/account").await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    let unreadable = staff
+        .post_form("/account", &[("csrf", &account.csrf()), ("language", "fr")])
+        .await;
+    assert_eq!(unreadable.status, 400, "{}", unreadable.body);
+    let saved = staff
+        .post_form("/account", &[("csrf", &account.csrf()), ("language", "en")])
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(
+        saved.body.contains(strings::STAFF_ACCOUNT_SAVED.en),
+        "{}",
+        saved.body
+    );
+    let overview = staff.get("/").await;
+    assert!(overview.body.contains("<html lang=\"en\">"));
+    assert!(
+        overview.body.contains(strings::STAFF_SITES_HINT.en),
+        "{}",
+        overview.body
+    );
+    assert!(
+        overview.body.contains(strings::STAFF_COL_LAST_POST.en),
+        "the table's words in English too"
+    );
+    hosted.stop().await;
+}
+
+#[tokio::test]
 async fn without_a_hosting_domain_there_are_no_hosting_pages() {
     on_every_backend(no_pages).await;
 }
@@ -781,8 +956,32 @@ async fn restored(backend: Backend) {
             .hosting_may_write
     );
     village.close().await;
-    // The hosting accounts are the node's own, not a site's: made again after a restore.
-    assert!(!dir.join("hosting.db").exists());
-    db.drop_database().await;
+    // The hosting administrators come with the backup: on the restored node, served on
+    // the same address, they sign in with the same password.
+    let port = hosted.port;
+    let client = hosted.client();
+    let password = hosted.staff_password.clone();
     hosted.stop().await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the node's port again");
+    let node = kentongan::node::start(&dir, listener)
+        .await
+        .expect("serve the restored node");
+    let mut staff =
+        Browser::with_client(&format!("http://hosting.localhost:{port}"), client.clone());
+    let page = staff_login(&mut staff, STAFF, &password).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let overview = staff.get("/").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(
+        overview
+            .body
+            .contains(&format!("data-host=\"{VILLAGE}.localhost:{port}\""))
+    );
+    let mut stranger = Browser::with_client(&format!("http://hosting.localhost:{port}"), client);
+    let wrong = staff_login(&mut stranger, STAFF, "bukan-kata-sandinya").await;
+    assert_eq!(wrong.status, 401, "only the same password");
+    node.stop().await;
+    db.drop_database().await;
 }

@@ -220,7 +220,7 @@ async fn portal_and_three_villages(backend: Backend, shape: Shape) {
         .await
         .expect("read")
         .expect("post");
-    publishing::delete(store_a, &actor_a, &post)
+    publishing::delete(store_a, &actor_a, &post, None)
         .await
         .expect("delete");
     a.state().wake_delivery.notify_one();

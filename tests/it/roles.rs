@@ -149,7 +149,7 @@ async fn fixtures(
     let store = &node.state().store;
     let actor = find_publishing_actor(store, None).await.expect("actor");
     let publish = async |title: String| {
-        publishing::publish_as(store, &actor, &post_input(&title), author, None)
+        publishing::publish_as(store, &actor, &post_input(&title), author, None, None)
             .await
             .expect("publish")
     };

@@ -276,6 +276,7 @@ async fn post_page_has_open_graph_tags_author_agenda_box_and_a_calendar_file() {
             },
             Some(author.id),
             None,
+            None,
         )
         .await
         .expect("publish");
@@ -493,7 +494,7 @@ async fn village_feeds_parse_and_the_sitemap_lists_live_posts_only() {
         )
         .await;
         let gone = publish(&node, input("Kabar keliru", "Akan dihapus.")).await;
-        publishing::delete(&node.state().store, &actor, &gone)
+        publishing::delete(&node.state().store, &actor, &gone, None)
             .await
             .expect("delete");
 

@@ -111,6 +111,7 @@ pub fn validate(input: &PostInput, now: i64) -> Result<PostContent, PublishError
             .context("writing an agenda's details")?,
         images_json: serde_json::to_string(&images).context("writing a post's images")?,
         author_user_id: None,
+        on_behalf_of: None,
         document_json: None,
     })
 }

@@ -283,10 +283,9 @@ pub async fn delete_post(
     AdminPost { admin, .. }: AdminPost,
 ) -> Result<Response, Response> {
     let post = live_post(&state, &admin, &id).await?;
-    match publishing::delete(&state.store, &admin.actor, &post).await {
+    match publishing::delete(&state.store, &admin.actor, &post, admin.on_behalf_of()).await {
         Ok(()) => {
             state.wake_delivery.notify_one();
-            super::on_behalf::record(&state, &admin, post.id, "deleted").await;
             Ok(view::done("/admin", "deleted"))
         }
         // Deleting refuses only a post already deleted (in another tab).

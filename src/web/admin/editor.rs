@@ -824,23 +824,37 @@ async fn publish(
     let actor = actor_of(state, admin, target).await?;
     let (post, ok) = match target {
         Target::Post(post) => (
-            publishing::replace(&state.store, &actor, post, input).await?,
+            publishing::replace(&state.store, &actor, post, input, admin.on_behalf_of()).await?,
             "updated",
         ),
         Target::New => (
-            publishing::publish_as(&state.store, &actor, input, Some(admin.user_id()), None)
-                .await?,
+            publishing::publish_as(
+                &state.store,
+                &actor,
+                input,
+                Some(admin.user_id()),
+                None,
+                admin.on_behalf_of(),
+            )
+            .await?,
             "published",
         ),
         Target::Draft(draft) => {
             let author = draft.author_user_id.or(Some(admin.user_id()));
             (
-                publishing::publish_as(&state.store, &actor, input, author, Some(draft.id)).await?,
+                publishing::publish_as(
+                    &state.store,
+                    &actor,
+                    input,
+                    author,
+                    Some(draft.id),
+                    admin.on_behalf_of(),
+                )
+                .await?,
                 "published",
             )
         }
     };
     state.wake_delivery.notify_one();
-    super::on_behalf::record(state, admin, post.id, ok).await;
     Ok(view::done(&format!("/admin/posts/{}", post.public_id), ok))
 }

@@ -3,13 +3,12 @@
 //! hosting administrator a one-time link here; following it opens a session of the
 //! village's admin marked as on behalf of the regency (`auth::sign_in_on_behalf`), with an
 //! editor's reach, landing in the village's normal editor. Each post published, edited or
-//! deleted in such a session is written into the village's history ([`record`]), which
-//! the dashboard lists ([`history`]).
+//! deleted in such a session is written into the village's history in the post's own
+//! transaction (`publishing`'s `on_behalf_of`), which the dashboard lists ([`history`]).
 
 use super::session::{self, Admin};
 use crate::{
     auth,
-    clock::now_ms,
     error::AppError,
     publishing::PublishError,
     refusal::InvalidInput,
@@ -54,22 +53,6 @@ pub async fn sign_in(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
-}
-
-/// Writes down a post `action` (published, updated, deleted) when the session writes
-/// on the village's behalf; nothing otherwise. The post is already written: a failure
-/// here is logged rather than undoing it.
-pub async fn record(state: &AppState, admin: &Admin, post_id: i64, action: &str) {
-    let Some(by) = admin.on_behalf_of() else {
-        return;
-    };
-    if let Err(err) = state
-        .store
-        .record_on_behalf(post_id, action, by, now_ms())
-        .await
-    {
-        tracing::error!(post_id, action, error = %format!("{err:#}"), "a post written on the village's behalf could not be recorded as such");
-    }
 }
 
 /// A post scheduled on the village's behalf would publish later, unattended, where no

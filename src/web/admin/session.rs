@@ -171,7 +171,7 @@ impl FromRequestParts<AppState> for Admin {
             .next()
             .ok_or_else(|| AppError::NotFound(strings::NO_ACTOR.id.to_string()).into_response())?;
         let lang = Lang::parse(&session.user.language).unwrap_or(settings.language);
-        // The regency writing for the village (`hosting::staff`) writes and publishes;
+        // The regency writing for the village (`regency_staff`) writes and publishes;
         // the village's settings and accounts stay its own admins'.
         let role = match (&session.on_behalf_of, session.user.role) {
             (Some(_), Role::Admin) => Role::Editor,

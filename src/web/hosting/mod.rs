@@ -1,13 +1,19 @@
 //! The regency's hosting pages (issue 13 point 4, docs/adr/0002 decision 7), served on
-//! the node's hosting host name only (`hosting::staff::in_front`): sign in and out, every
-//! site's health, adding a site, a village admin's new password, and the one-time
-//! sign-in to write for a village that allowed it. The rules are `hosting::staff`'s;
-//! this module turns forms into its calls and its refusals into pages. It looks like the
-//! village admin (its base template and style) and guards its forms the same way: a
-//! session cookie of its own (`kentongan_hosting`, host-only, so the hosting host never
-//! sees a village's cookie nor a village the hosting one), the session's CSRF token in
-//! every POST and, when the browser names one, our own Origin. No API token is accepted
-//! here: the hosting pages have no API.
+//! the node's hosting host name only (`node` puts them in front with `hosting::in_front`):
+//! sign in and out, every site's health, adding a site, a village admin's new password,
+//! and the one-time sign-in to write for a village that allowed it. The rules are
+//! `regency_staff`'s, and the sites are reached through its `Desk`, whatever holds them;
+//! this module turns forms into the desk's calls and its refusals into pages. It looks
+//! like the village admin (its base template and style) and guards its forms the same
+//! way: a session cookie of its own (`kentongan_hosting`, host-only, so the hosting host
+//! never sees a village's cookie nor a village the hosting one), the session's CSRF token
+//! in every POST and, when the browser names one, our own Origin. No API token is
+//! accepted here: the hosting pages have no API.
+//!
+//! Every word is in Bahasa Indonesia first and English second, as on the village admin:
+//! the login form in Bahasa Indonesia unless it is asked for in English (`?lang=en`, a
+//! link on it), the signed-in pages in the language the administrator chose for their
+//! account (`/account`; Bahasa Indonesia until they choose).
 
 use super::{
     admin::{cookie, origin_allowed, origin_of},
@@ -19,14 +25,14 @@ use crate::{
     auth::{self, LoginRefusal},
     clock::now_ms,
     error::AppError,
-    hosting::staff::{Desk, NewSite, SiteHealth, StaffError},
+    regency_staff::{Desk, NewSite, SiteHealth, StaffError},
     site::TimeZone,
     store::SessionRecord,
     strings::{self, Lang, PageTexts, Text},
 };
 use axum::{
     Router,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware,
     response::{IntoResponse, Redirect, Response},
@@ -69,16 +75,21 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "hosting/reset.html",
         include_str!("../templates/hosting/reset.html"),
     ),
+    (
+        "hosting/account.html",
+        include_str!("../templates/hosting/account.html"),
+    ),
 ];
 
-type Desked = State<Arc<Desk>>;
+type Desked = State<Arc<dyn Desk>>;
 
 /// Every hosting page; anything else on the hosting host is 404.
-pub fn routes(desk: Arc<Desk>) -> Router {
+pub fn routes(desk: Arc<dyn Desk>) -> Router {
     Router::new()
         .route("/", get(overview))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
+        .route("/account", get(account_form).post(account_submit))
         .route("/sites/new", get(new_site_form).post(new_site_submit))
         .route("/sites/{host}/password", get(reset_form).post(reset_submit))
         .route("/sites/{host}/write", post(write_for))
@@ -103,16 +114,31 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-fn is_https(desk: &Desk) -> bool {
+fn is_https(desk: &dyn Desk) -> bool {
     desk.base_url().scheme() == "https"
 }
 
-fn secure(desk: &Desk) -> &'static str {
+fn secure(desk: &dyn Desk) -> &'static str {
     if is_https(desk) { "; Secure" } else { "" }
 }
 
 fn lang_of(code: &str) -> Lang {
     Lang::parse(code).unwrap_or_default()
+}
+
+/// The other language, which the login form links to.
+fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::Id => Lang::En,
+        Lang::En => Lang::Id,
+    }
+}
+
+/// `?lang=en` on the login form.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    lang: String,
 }
 
 fn texts(lang: Lang) -> Arc<PageTexts> {
@@ -166,10 +192,10 @@ impl Staff {
     }
 }
 
-impl FromRequestParts<Arc<Desk>> for Staff {
+impl FromRequestParts<Arc<dyn Desk>> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, desk: &Arc<Desk>) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, desk: &Arc<dyn Desk>) -> Result<Self, Response> {
         let to_login = || Redirect::to("/login").into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
             return Err(to_login());
@@ -194,10 +220,10 @@ pub struct StaffPost {
     fields: Fields,
 }
 
-impl FromRequest<Arc<Desk>> for StaffPost {
+impl FromRequest<Arc<dyn Desk>> for StaffPost {
     type Rejection = Response;
 
-    async fn from_request(req: Request, desk: &Arc<Desk>) -> Result<Self, Response> {
+    async fn from_request(req: Request, desk: &Arc<dyn Desk>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let staff = Staff::from_request_parts(&mut parts, desk).await?;
         let Ok(FormFields(fields)) =
@@ -214,12 +240,12 @@ impl FromRequest<Arc<Desk>> for StaffPost {
 
 /// The login form, with a fresh double-submit token.
 fn login_page(
-    desk: &Desk,
+    desk: &dyn Desk,
+    lang: Lang,
     status: StatusCode,
     username: &str,
     error: Option<Text>,
 ) -> Result<Response, AppError> {
-    let lang = Lang::default();
     let token = auth::new_form_token();
     let mut response = render(
         status,
@@ -227,6 +253,7 @@ fn login_page(
         context! {
             t => Value::from_dyn_object(texts(lang)),
             lang => lang.code(),
+            other_lang => other(lang).code(),
             site_name => strings::STAFF_TITLE.get(lang),
             csrf => token.clone(),
             username => username,
@@ -243,11 +270,15 @@ fn login_page(
     Ok(response)
 }
 
-async fn login_form(State(desk): Desked, staff: Result<Staff, Response>) -> Response {
+async fn login_form(
+    State(desk): Desked,
+    Query(query): Query<LangQuery>,
+    staff: Result<Staff, Response>,
+) -> Response {
     if staff.is_ok() {
         return Redirect::to("/").into_response();
     }
-    login_page(&desk, StatusCode::OK, "", None).into_response()
+    login_page(&*desk, lang_of(&query.lang), StatusCode::OK, "", None).into_response()
 }
 
 async fn login_submit(
@@ -257,10 +288,12 @@ async fn login_submit(
     FormFields(fields): FormFields,
 ) -> Result<Response, AppError> {
     let username = fields.get("username");
+    let lang = lang_of(fields.get("lang"));
     let origin = origin_of(&headers);
     if !origin_allowed(origin.as_deref(), desk.base_url()) {
         return login_page(
-            &desk,
+            &*desk,
+            lang,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_FOREIGN_ORIGIN),
@@ -269,7 +302,8 @@ async fn login_submit(
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !auth::tokens_match(&expected, fields.get("csrf")) {
         return login_page(
-            &desk,
+            &*desk,
+            lang,
             StatusCode::FORBIDDEN,
             username,
             Some(strings::ADMIN_LOGIN_FORM_EXPIRED),
@@ -285,7 +319,7 @@ async fn login_submit(
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
                 auth::SESSION_IDLE_MS / 1000,
-                secure(&desk)
+                secure(&*desk)
             );
             if let Ok(value) = cookie.parse() {
                 response.headers_mut().append(header::SET_COOKIE, value);
@@ -293,7 +327,8 @@ async fn login_submit(
             Ok(response)
         }
         Err(LoginRefusal::WrongCredentials) => login_page(
-            &desk,
+            &*desk,
+            lang,
             StatusCode::UNAUTHORIZED,
             username,
             Some(strings::ADMIN_LOGIN_WRONG),
@@ -301,7 +336,8 @@ async fn login_submit(
         Err(LoginRefusal::Slowed(until)) => {
             let wait = (((until - now_ms()).max(0) + 999) / 1000).max(1);
             let mut response = login_page(
-                &desk,
+                &*desk,
+                lang,
                 StatusCode::TOO_MANY_REQUESTS,
                 username,
                 Some(strings::ADMIN_LOGIN_SLOWED_MOMENT),
@@ -321,12 +357,67 @@ async fn logout(State(desk): Desked, StaffPost { staff, .. }: StaffPost) -> Resp
     let mut response = Redirect::to("/login").into_response();
     let cookie = format!(
         "{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
-        secure(&desk)
+        secure(&*desk)
     );
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The account page: the language of the hosting pages for this administrator.
+fn account_page(staff: &Staff, flash: Option<Text>) -> Response {
+    let languages: Vec<Value> = [Lang::Id, Lang::En]
+        .into_iter()
+        .map(|lang| {
+            let label = match lang {
+                Lang::Id => strings::ADMIN_LANG_ID,
+                Lang::En => strings::ADMIN_LANG_EN,
+            };
+            context! {
+                value => lang.code(),
+                label => label.get(staff.lang),
+                selected => lang == staff.lang,
+            }
+        })
+        .collect();
+    staff.page(
+        StatusCode::OK,
+        "hosting/account.html",
+        context! {
+            languages => languages,
+            flash => flash.map(|text| text.get(staff.lang)),
+        },
+    )
+}
+
+async fn account_form(staff: Staff) -> Response {
+    account_page(&staff, None)
+}
+
+async fn account_submit(
+    State(desk): Desked,
+    StaffPost { mut staff, fields }: StaffPost,
+) -> Response {
+    let Some(lang) = Lang::parse(fields.get("language")) else {
+        return staff.message(StatusCode::BAD_REQUEST, strings::ADMIN_FORM_UNREADABLE);
+    };
+    let user = &staff.session.user;
+    if let Err(err) = desk
+        .accounts()
+        .update_user(
+            user.id,
+            &user.display_name,
+            user.role,
+            lang.code(),
+            user.disabled,
+        )
+        .await
+    {
+        return AppError::Unavailable(err).into_response();
+    }
+    staff.lang = lang;
+    account_page(&staff, Some(strings::STAFF_ACCOUNT_SAVED))
 }
 
 /// Bytes in words a person reads at a glance.
@@ -345,7 +436,7 @@ fn size_label(bytes: u64) -> String {
     }
 }
 
-fn health_row(desk: &Desk, health: &SiteHealth, lang: Lang) -> Value {
+fn health_row(desk: &dyn Desk, health: &SiteHealth, lang: Lang) -> Value {
     let role = match health.role {
         crate::config::Role::Portal => strings::STAFF_ROLE_PORTAL,
         crate::config::Role::Village => strings::STAFF_ROLE_VILLAGE,
@@ -379,7 +470,7 @@ async fn overview(State(desk): Desked, staff: Staff) -> Response {
         .overview()
         .await
         .iter()
-        .map(|health| health_row(&desk, health, staff.lang))
+        .map(|health| health_row(&*desk, health, staff.lang))
         .collect();
     staff.page(
         StatusCode::OK,
