@@ -11,6 +11,14 @@
 //! mended within the retry window. A few extra requests for an activity a server truly
 //! refuses cost less than a post that never reaches a village's followers.
 //!
+//! Signatures: a server we have not delivered to yet gets RFC 9421 first and, when it
+//! answers 400 or 401, the same activity signed draft-cavage at once (the "double
+//! knock", as Fedify does); the kind that got a 2xx is kept per server
+//! (`Store::remember_signature_scheme`) and sent first from then on. A server that later
+//! refuses the kind it is known for gets the other one the same way. Refused both ways,
+//! the answer to the kind it is known for (or, unknown, to draft-cavage) is the one
+//! recorded.
+//!
 //! Nothing lives only in memory: a claim is a lease in the database, so after a crash
 //! (or on another process sharing PostgreSQL) unfinished work is claimed again.
 
@@ -18,7 +26,7 @@ use super::{render, signing};
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{ActivityKind, DeliveryClaim, DeliveryState, HostHealth},
+    store::{ActivityKind, DeliveryClaim, DeliveryState, HostHealth, SignatureScheme},
 };
 use anyhow::Context;
 use bytes::Bytes;
@@ -368,55 +376,101 @@ async fn attempt(
     if let Err(reason) = super::check_remote_url(&inbox, &state.config) {
         return Outcome::Refused(reason);
     }
-    let request = match signing::signed_post(
-        client,
-        &inbox,
-        item.body.clone(),
-        &item.actor_id,
-        item.key.clone(),
-    )
-    .await
-    {
-        Ok(request) => request,
+    let known = match state.store.signature_scheme(&claim.host).await {
+        Ok(known) => known,
         Err(err) => {
-            return Outcome::Retry {
-                status: None,
-                retry_after_ms: None,
-                reason: format!("signing failed: {err}"),
-            };
+            tracing::warn!(error = %format!("{err:#}"), "cannot read which signature a server accepts; trying RFC 9421 first");
+            None
         }
     };
-    match client.execute(request).await {
-        Ok(response) => {
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry_after_ms(v, std::time::SystemTime::now()));
-            match classify(response.status().as_u16(), retry_after) {
-                Outcome::Doubtful { status, reason } => Outcome::Doubtful {
-                    status,
-                    reason: format!("{reason}{}", refusal_detail(response).await),
-                },
-                Outcome::Rejected(status) => {
-                    let detail = refusal_detail(response).await;
-                    tracing::info!(status, %detail, "the server refused the activity");
-                    Outcome::Rejected(status)
-                }
-                other => other,
-            }
+    let first = known.unwrap_or(SignatureScheme::Rfc9421);
+    let mut scheme = first;
+    let mut response = match knock(client, &inbox, item, scheme).await {
+        Ok(response) => response,
+        Err(outcome) => return outcome,
+    };
+    if matches!(response.status().as_u16(), 400 | 401) {
+        // The double knock: the server may not read this kind of signature.
+        scheme = match first {
+            SignatureScheme::Rfc9421 => SignatureScheme::Cavage,
+            SignatureScheme::Cavage => SignatureScheme::Rfc9421,
+        };
+        tracing::debug!(status = response.status().as_u16(), first = %first, then = %scheme, "refused; knocking again with the other signature");
+        let second = match knock(client, &inbox, item, scheme).await {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
+        };
+        // Refused both ways: what counts is the answer to the kind the server is known
+        // to read, or, for a server we do not know, to draft-cavage (which every server
+        // read before RFC 9421): a 400 from its proxy stays a 400.
+        if !matches!(second.status().as_u16(), 400 | 401) || known.is_none() {
+            response = second;
+        } else {
+            scheme = first;
         }
-        Err(err) if err.is_timeout() => Outcome::Retry {
-            status: None,
-            retry_after_ms: None,
-            reason: "timed out".into(),
-        },
-        Err(err) => Outcome::Retry {
-            status: None,
-            retry_after_ms: None,
-            reason: format!("request failed: {err}"),
-        },
     }
+    if response.status().is_success()
+        && known != Some(scheme)
+        && let Err(err) = state
+            .store
+            .remember_signature_scheme(&claim.host, scheme, now_ms())
+            .await
+    {
+        // Only costs a second knock next time.
+        tracing::warn!(error = %format!("{err:#}"), "cannot remember which signature a server accepts");
+    }
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after_ms(v, std::time::SystemTime::now()));
+    match classify(response.status().as_u16(), retry_after) {
+        Outcome::Doubtful { status, reason } => Outcome::Doubtful {
+            status,
+            reason: format!("{reason}{}", refusal_detail(response).await),
+        },
+        Outcome::Rejected(status) => {
+            let detail = refusal_detail(response).await;
+            tracing::info!(status, %detail, "the server refused the activity");
+            Outcome::Rejected(status)
+        }
+        other => other,
+    }
+}
+
+/// Signs `item` for `inbox` with `scheme` and sends it: the response, or what to record
+/// when there is none.
+async fn knock(
+    client: &reqwest::Client,
+    inbox: &Url,
+    item: &Prepared,
+    scheme: SignatureScheme,
+) -> Result<reqwest::Response, Outcome> {
+    let (body, actor_id, key) = (item.body.clone(), &item.actor_id, item.key.clone());
+    let request = match scheme {
+        SignatureScheme::Cavage => signing::signed_post(client, inbox, body, actor_id, key)
+            .await
+            .map_err(|err| err.to_string()),
+        SignatureScheme::Rfc9421 => {
+            signing::signed_post_rfc9421(client, inbox, body, actor_id, key)
+                .await
+                .map_err(|err| format!("{err:#}"))
+        }
+    };
+    let request = request.map_err(|err| Outcome::Retry {
+        status: None,
+        retry_after_ms: None,
+        reason: format!("signing failed: {err}"),
+    })?;
+    client.execute(request).await.map_err(|err| Outcome::Retry {
+        status: None,
+        retry_after_ms: None,
+        reason: if err.is_timeout() {
+            "timed out".into()
+        } else {
+            format!("request failed: {err}")
+        },
+    })
 }
 
 #[tracing::instrument(skip_all, fields(inbox = %claim.inbox_url, activity = claim.activity_id, attempt = claim.attempts + 1))]

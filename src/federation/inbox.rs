@@ -1,9 +1,10 @@
 //! The shared inbox (`/inbox`) and each actor's inbox (`/u/NAME/inbox`).
 //!
 //! An inbox POST is answered quickly, because Mastodon gives up after 10 s: check the
-//! content type and size, let the library check the Digest and the HTTP signature of the
-//! actor the activity names, check that the activity only speaks for that actor, store
-//! it once by id, answer 202. The [`process`](super::process) worker acts on it
+//! content type and size, check the body digest and the HTTP signature (draft-cavage or
+//! RFC 9421, [`super::signature_policy`]) with the key of the actor the activity names
+//! (fetched through the library), check that the activity only speaks for that actor,
+//! store it once by id, answer 202. The [`process`](super::process) worker acts on it
 //! afterwards. Anything refused gets a 4xx with a one-line reason and stores nothing;
 //! an account or server the village blocked gets 403 (Deletes and Undos still pass). A
 //! server over its daily storage quota (`crate::quota`) gets 429, and every sender 503
@@ -13,6 +14,7 @@
 use super::{
     Data,
     actor::{ActorError, DbActor, host_of},
+    signature_policy::{self, Signed},
 };
 use crate::{
     clock::now_ms,
@@ -20,13 +22,11 @@ use crate::{
     store::{Enqueued, NewInboxActivity},
 };
 use activitypub_federation::{
-    axum::inbox::{ActivityData, receive_activity},
-    error::Error as LibraryError,
-    traits::Activity,
+    error::Error as LibraryError, fetch::object_id::ObjectId, traits::Activity,
 };
 use axum::{
-    body::{Body, Bytes},
-    extract::{FromRequest, Path, Request},
+    body::Bytes,
+    extract::{Path, Request},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -78,6 +78,9 @@ pub enum InboxError {
     /// The actor the activity names cannot be used to check it.
     #[error("{0}")]
     BadActor(String),
+    /// The body or the signature is not what the signature policy requires (401).
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0:#}")]
     Store(#[from] anyhow::Error),
 }
@@ -97,6 +100,7 @@ impl InboxError {
         use LibraryError as E;
         match self {
             Self::Rejected(reason) => (StatusCode::BAD_REQUEST, reason),
+            Self::Unauthorized(reason) => (StatusCode::UNAUTHORIZED, reason),
             Self::RateLimited(seconds) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many activities from this server; try again in {seconds} s"),
@@ -389,9 +393,10 @@ async fn receive(data: Data, request: Request) -> Response {
             );
         }
     }
-    if let Err(reason) = super::signature_policy::check(&parts.headers) {
-        return refuse(StatusCode::UNAUTHORIZED, reason);
-    }
+    let signed = match signature_policy::check(&parts.headers) {
+        Ok(signed) => signed,
+        Err(reason) => return refuse(StatusCode::UNAUTHORIZED, reason),
+    };
     let actor = serde_json::from_slice::<IncomingActivity>(&bytes)
         .ok()
         .map(|a| a.actor);
@@ -407,7 +412,7 @@ async fn receive(data: Data, request: Request) -> Response {
         // Checked before the fetch: an unverified request must not make us fetch at will.
         return rate_limited(seconds);
     }
-    let mut outcome = verify_and_store(&data, &parts, bytes.clone()).await;
+    let mut outcome = verify_and_store(&data, &parts, &signed, &bytes).await;
     if matches!(
         outcome,
         Err(InboxError::Library(LibraryError::ActivitySignatureInvalid))
@@ -415,7 +420,7 @@ async fn receive(data: Data, request: Request) -> Response {
         && refetched_key(&data, &actor).await
     {
         // The actor may have changed its key since we stored it: one more try.
-        outcome = verify_and_store(&data, &parts, bytes).await;
+        outcome = verify_and_store(&data, &parts, &signed, &bytes).await;
     }
     match outcome {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
@@ -432,21 +437,57 @@ async fn receive(data: Data, request: Request) -> Response {
     }
 }
 
-/// Hands the request to the library: Digest, the named actor's key, the signature, then
-/// our `verify` and `receive`.
+/// Checks the body digest, reads the activity, fetches (or finds) its actor, checks the
+/// HTTP signature with that actor's key, then runs our `verify` and `receive`. The
+/// library's `receive_activity` did this for draft-cavage alone; the order and the
+/// checks of the activity's id are the same as there.
 async fn verify_and_store(
     data: &Data,
     parts: &axum::http::request::Parts,
-    bytes: Bytes,
+    signed: &Signed,
+    bytes: &[u8],
 ) -> Result<(), InboxError> {
-    let mut request = Request::new(Body::from(bytes));
-    *request.method_mut() = parts.method.clone();
-    *request.uri_mut() = parts.uri.clone();
-    *request.headers_mut() = parts.headers.clone();
-    let activity_data = ActivityData::from_request(request, &())
-        .await
-        .map_err(|_| InboxError::Rejected("the activity cannot be read".into()))?;
-    receive_activity::<IncomingActivity, DbActor, AppState>(activity_data, data).await
+    signature_policy::body_matches(signed, &parts.headers, bytes)
+        .map_err(InboxError::Unauthorized)?;
+    let activity: IncomingActivity =
+        serde_json::from_slice(bytes).map_err(|err| LibraryError::ParseReceivedActivity {
+            err,
+            id: serde_json::from_slice::<Value>(bytes).ok().and_then(|v| {
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| Url::parse(id).ok())
+            }),
+        })?;
+    super::check_activity_id(&activity.id, &activity.actor, &data.config)?;
+    let actor = ObjectId::<DbActor>::from(activity.actor.clone())
+        .dereference(data)
+        .await?;
+    if let Signed::Rfc9421(signature) = signed {
+        // The key must be one the actor's own server names: the signature is checked
+        // with the actor's key below, and a keyid elsewhere is someone else's claim.
+        let key_host = Url::parse(&signature.key_id).ok().map(|u| host_of(&u));
+        if key_host.as_deref() != Some(host_of(&activity.actor).as_str()) {
+            return Err(InboxError::Unauthorized(
+                "the signature's keyid is not on the server of the activity's actor".into(),
+            ));
+        }
+    }
+    let verified = signature_policy::verifies(
+        signed,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        &actor.record.public_key_pem,
+        data.urls.base(),
+    )
+    .map_err(|err| {
+        InboxError::Unauthorized(format!("the HTTP signature is not acceptable: {err}"))
+    })?;
+    if !verified {
+        return Err(LibraryError::ActivitySignatureInvalid.into());
+    }
+    activity.verify(data).await?;
+    activity.receive(data).await
 }
 
 /// Refetches a stored remote actor whose signature did not verify with the key we hold

@@ -2,10 +2,11 @@
 //! signatures, the inbox, the delivery worker, WebFinger and NodeInfo. It turns wire
 //! JSON into domain values and back; it renders no HTML.
 //!
-//! Built on activitypub_federation: it verifies incoming signatures and digests and
-//! dereferences remote actors (signing those fetches with our instance actor). Outgoing
-//! POSTs are signed by [`signing`] with the same underlying library, so that the delivery
-//! worker sees status codes and `Retry-After`. Which addresses any request may reach is
+//! Built on activitypub_federation: it dereferences remote actors (signing those fetches
+//! with our instance actor). Incoming signatures and digests, draft-cavage or RFC 9421,
+//! are checked by [`inbox`] with [`signature_policy`]; outgoing POSTs are signed by
+//! [`signing`] (RFC 9421 first, draft-cavage for the servers that want it), so that the
+//! delivery worker sees status codes and `Retry-After`. Which addresses any request may reach is
 //! decided in one place, [`addresses`]; WebFinger lookups of remote accounts are
 //! [`lookup`]'s.
 
@@ -18,6 +19,7 @@ pub mod fetch;
 mod golden;
 pub mod inbox;
 pub mod lookup;
+pub mod message_signatures;
 pub mod outbox_reader;
 pub mod portal_jobs;
 pub mod process;
@@ -121,16 +123,56 @@ struct RemoteUrlCheck {
 #[async_trait::async_trait]
 impl UrlVerifier for RemoteUrlCheck {
     async fn verify(&self, url: &url::Url) -> Result<(), LibraryError> {
-        if !self.config.insecure_local && url.port().is_some() {
+        remote_url_verdict(url, &self.config)
+    }
+}
+
+fn remote_url_verdict(url: &url::Url, config: &crate::config::Config) -> Result<(), LibraryError> {
+    if !config.insecure_local && url.port().is_some() {
+        return Err(LibraryError::UrlVerificationError(
+            "explicit ports are only allowed for local federation",
+        ));
+    }
+    check_remote_url(url, config).map_err(|reason| {
+        tracing::info!(%url, %reason, "refused a remote URL");
+        LibraryError::UrlVerificationError("the URL's address is not one we connect to")
+    })
+}
+
+/// What the library checks of an incoming activity's id before it fetches the actor
+/// (its `verify_url_and_domain`, not public), for the inbox, which verifies signatures
+/// itself since it reads RFC 9421 too: on the actor's domain, https (http only for local
+/// federation), a name and not an address, not one of ours, and one [`RemoteUrlCheck`]
+/// accepts.
+pub fn check_activity_id(
+    id: &url::Url,
+    actor: &url::Url,
+    config: &crate::config::Config,
+) -> Result<(), LibraryError> {
+    activitypub_federation::protocol::verification::verify_domains_match(id, actor)?;
+    match id.scheme() {
+        "https" => {}
+        "http" if config.insecure_local => {}
+        "http" => {
             return Err(LibraryError::UrlVerificationError(
-                "explicit ports are only allowed for local federation",
+                "Http urls are only allowed in debug mode",
             ));
         }
-        check_remote_url(url, &self.config).map_err(|reason| {
-            tracing::info!(%url, %reason, "refused a remote URL");
-            LibraryError::UrlVerificationError("the URL's address is not one we connect to")
-        })
+        _ => return Err(LibraryError::UrlVerificationError("Invalid url scheme")),
     }
+    let Some(domain) = id.domain() else {
+        return Err(LibraryError::UrlVerificationError("Url must have a domain"));
+    };
+    let authority = match id.port() {
+        Some(port) => format!("{domain}:{port}"),
+        None => domain.to_string(),
+    };
+    if authority == config.domain {
+        return Err(LibraryError::UrlVerificationError(
+            "Activity was sent from local instance",
+        ));
+    }
+    remote_url_verdict(id, config)
 }
 
 /// The federation library's configuration for this node.

@@ -1,19 +1,31 @@
-//! What we require of an incoming draft-cavage `Signature` header beyond what the
-//! federation library verifies: the signature must cover the request target, the host,
-//! the body digest and a time (`date` or `(created)`), and that time must be within an
-//! hour of our clock either way, as Mastodon requires. Otherwise a captured signature
-//! that covered no time could be replayed with a fresh `Date`, and one that did not
-//! cover the host, made for another server, could be replayed here. Every major server
-//! (Mastodon, GoToSocial, Pleroma, Misskey, Fedify, Lemmy) signs `host`.
+//! What we require of an incoming HTTP signature beyond a valid RSA signature by the key
+//! of the actor the activity names. Two kinds are read: draft-cavage (`Signature`, as
+//! Mastodon has always sent it) and RFC 9421 (`Signature-Input` and `Signature`, as
+//! Mastodon 4.5 and Fedify send it; [`super::message_signatures`]). A request with a
+//! `Signature-Input` header is read as RFC 9421 only, never as both.
 //!
-//! Also what a signed GET proves. We serve GETs signed or not, and the library verifies
-//! only inbox POSTs; but a server whose deliveries we hold (they failed) and that signs a
+//! A draft-cavage signature must cover the request target, the host, the body digest and
+//! a time (`date` or `(created)`); an RFC 9421 one must cover `@method`, the target
+//! (`@target-uri`, or `@authority` with `@path` or `@request-target`), `content-digest`
+//! when there is a body, and carry `created`. Either time must be within an hour of our
+//! clock either way, as Mastodon requires. Otherwise a captured signature that covered
+//! no time could be replayed with a fresh `Date`, and one that did not cover the host,
+//! made for another server, could be replayed here. Every major server (Mastodon,
+//! GoToSocial, Pleroma, Misskey, Fedify, Lemmy) signs the host.
+//!
+//! The body digest: `Digest` (draft-cavage) may list several algorithms
+//! (`SHA-256=…,SHA-512=…`); the SHA-256 one must be there and match, the others are not
+//! checked, as Mastodon does. `Content-Digest` (RFC 9421) likewise needs its `sha-256`.
+//!
+//! Also what a signed GET proves. We serve GETs signed or not, and the inbox verifies
+//! only POSTs; but a server whose deliveries we hold (they failed) and that signs a
 //! fetch from us is back, so [`signed_fetch_proves_life`] verifies that signature itself
 //! and lets the deliveries waiting for that server go at once, as a signed POST does.
 
 use super::{
     Data,
     actor::{DbActor, host_of},
+    message_signatures::{self, MessageSignature},
 };
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
@@ -67,16 +79,123 @@ fn skew(at: SystemTime) -> Duration {
     }
 }
 
-/// Checks the signed header set and the signed time of an inbox POST; the reason is one
+/// The HTTP signature a request carries, read and found to cover what we require.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signed {
+    /// draft-cavage: `Signature` alone.
+    Cavage,
+    /// RFC 9421: `Signature-Input` and `Signature`.
+    Rfc9421(MessageSignature),
+}
+
+/// Checks the signed components and the signed time of an inbox POST; the reason is one
 /// line.
-pub fn check(headers: &HeaderMap) -> Result<(), String> {
-    check_covering(headers, &["(request-target)", "host", "digest"])
+pub fn check(headers: &HeaderMap) -> Result<Signed, String> {
+    if message_signatures::is_present(headers) {
+        return check_message_signature(headers, true);
+    }
+    check_covering(headers, &["(request-target)", "host", "digest"]).map(|()| Signed::Cavage)
 }
 
 /// Checks a signed GET the same way, without a body digest (Mastodon signs its fetches
 /// with `(request-target) host date accept`).
-pub fn check_fetch(headers: &HeaderMap) -> Result<(), String> {
-    check_covering(headers, &["(request-target)", "host"])
+pub fn check_fetch(headers: &HeaderMap) -> Result<Signed, String> {
+    if message_signatures::is_present(headers) {
+        return check_message_signature(headers, false);
+    }
+    check_covering(headers, &["(request-target)", "host"]).map(|()| Signed::Cavage)
+}
+
+fn check_message_signature(headers: &HeaderMap, with_body: bool) -> Result<Signed, String> {
+    let signature = message_signatures::read(headers)?;
+    if !signature.covers("@method") {
+        return Err("the HTTP signature must cover @method".into());
+    }
+    let target = signature.covers("@target-uri")
+        || (signature.covers("@authority")
+            && (signature.covers("@path") || signature.covers("@request-target")));
+    if !target {
+        return Err("the HTTP signature must cover @target-uri (or @authority and @path)".into());
+    }
+    if with_body && !signature.covers("content-digest") {
+        return Err("the HTTP signature must cover content-digest".into());
+    }
+    let created = u64::try_from(signature.created)
+        .ok()
+        .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
+        .ok_or_else(|| "the signature's created parameter is not a time".to_string())?;
+    if skew(created) > WINDOW {
+        return Err("the signature was created more than an hour away from our clock".into());
+    }
+    if let Some(expires) = signature.expires {
+        // As Mastodon: expired, with an hour's allowance for clocks that differ.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let limit = expires.saturating_add(WINDOW.as_secs() as i64);
+        if i64::try_from(now).unwrap_or(i64::MAX) > limit {
+            return Err("the signature has expired".into());
+        }
+    }
+    Ok(Signed::Rfc9421(signature))
+}
+
+/// Checks the body against the digest the signature covers: `Digest` for draft-cavage
+/// (its SHA-256 value; others listed beside it are not checked), `Content-Digest` for
+/// RFC 9421.
+pub fn body_matches(signed: &Signed, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+    match signed {
+        Signed::Rfc9421(_) => message_signatures::content_digest_matches(headers, body),
+        Signed::Cavage => {
+            let value = headers
+                .get("digest")
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| "the Digest header is missing".to_string())?;
+            let sha256 = value
+                .split(',')
+                .filter_map(|part| part.trim().split_once('='))
+                .find(|(algorithm, _)| algorithm.trim().eq_ignore_ascii_case("sha-256"))
+                .map(|(_, digest)| digest.trim())
+                .ok_or_else(|| "the Digest header has no SHA-256 value".to_string())?;
+            if sha256 == BASE64.encode(Sha256::digest(body)) {
+                Ok(())
+            } else {
+                Err("the Digest header's SHA-256 value does not match the body".into())
+            }
+        }
+    }
+}
+
+/// Whether `signed` (read from `headers`) is a valid signature of `method uri` by the key
+/// in `public_key_pem`. `base` is this site's public base URL: the scheme and authority
+/// the sender addressed, and the host when an HTTP/2 proxy left it out.
+pub fn verifies(
+    signed: &Signed,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    public_key_pem: &str,
+    base: &url::Url,
+) -> anyhow::Result<bool> {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    match signed {
+        Signed::Cavage => {
+            let authority = base[url::Position::BeforeHost..url::Position::AfterPort].to_string();
+            signature_verifies(method, uri, headers, public_key_pem, &authority)
+        }
+        Signed::Rfc9421(signature) => {
+            let target = base
+                .join(path)
+                .context("the request's path does not make a URL")?;
+            let request = message_signatures::Request {
+                method: method.as_str(),
+                target: &target,
+                headers,
+            };
+            message_signatures::verifies(signature, &request, public_key_pem)
+                .map_err(|reason| anyhow::anyhow!(reason))
+        }
+    }
 }
 
 fn check_covering(headers: &HeaderMap, required: &[&str]) -> Result<(), String> {
@@ -135,12 +254,18 @@ fn check_covering(headers: &HeaderMap, required: &[&str]) -> Result<(), String> 
     Err("the HTTP signature must cover date or (created)".into())
 }
 
-/// The actor a `Signature` header names: its `keyId` without the fragment.
+/// The actor a signature names: its `keyId` (draft-cavage) or `keyid` (RFC 9421)
+/// without the fragment.
 fn signer(headers: &HeaderMap) -> Option<url::Url> {
-    let signature = headers.get("signature")?.to_str().ok()?;
-    let (_, key_id) = parameters(signature)
-        .into_iter()
-        .find(|(name, _)| name == "keyid")?;
+    let key_id = if message_signatures::is_present(headers) {
+        message_signatures::read(headers).ok()?.key_id
+    } else {
+        let signature = headers.get("signature")?.to_str().ok()?;
+        parameters(signature)
+            .into_iter()
+            .find(|(name, _)| name == "keyid")?
+            .1
+    };
     let mut actor = url::Url::parse(&key_id).ok()?;
     actor.set_fragment(None);
     Some(actor)
@@ -209,18 +334,18 @@ pub async fn signed_fetch_proves_life(
     if !held || limiter.check(&host).is_err() {
         return Ok(false);
     }
-    check_fetch(headers).map_err(|reason| anyhow::anyhow!(reason))?;
+    let signed = check_fetch(headers).map_err(|reason| anyhow::anyhow!(reason))?;
     let actor: DbActor = ObjectId::<DbActor>::from(signer)
         .dereference(data)
         .await
         .map_err(|err| anyhow::anyhow!("fetching the signer of a GET: {err}"))?;
-    let our_host = data.config.domain.clone();
-    if !signature_verifies(
+    if !verifies(
+        &signed,
         method,
         uri,
         headers,
         &actor.record.public_key_pem,
-        &our_host,
+        data.urls.base(),
     )? {
         anyhow::bail!("the signature of a GET from {host} does not verify");
     }
@@ -282,7 +407,7 @@ mod tests {
     fn mastodon_signatures_pass() {
         let now = httpdate::fmt_http_date(SystemTime::now());
         let sig = r#"keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest content-type",signature="abc==""#;
-        assert_eq!(check(&with(sig, Some(now))), Ok(()));
+        assert_eq!(check(&with(sig, Some(now))), Ok(Signed::Cavage));
     }
 
     #[test]
@@ -295,7 +420,7 @@ mod tests {
             r#"keyId="k",algorithm="hs2019",created={created},expires={},headers="(request-target) host (created) (expires) digest",signature="x""#,
             created + 300
         );
-        assert_eq!(check(&with(&sig, None)), Ok(()));
+        assert_eq!(check(&with(&sig, None)), Ok(Signed::Cavage));
         let old = created - 7200;
         let sig = format!(
             r#"keyId="k",created={old},headers="(request-target) host (created) digest",signature="x""#
@@ -378,7 +503,7 @@ mod tests {
         let path = "/u/desa/outbox?page=true";
         let headers = signed_get(path, &signer_keys.private_key);
         let uri: Uri = path.parse().expect("uri");
-        assert_eq!(check_fetch(&headers), Ok(()));
+        assert_eq!(check_fetch(&headers), Ok(Signed::Cavage));
         assert_eq!(
             signer(&headers).map(|u| u.to_string()).as_deref(),
             Some("https://portal.example/actor")
@@ -391,6 +516,220 @@ mod tests {
         let elsewhere: Uri = "/u/desa/outbox".parse().expect("uri");
         assert!(!verifies(&Method::GET, &elsewhere, &signer_keys.public_key));
         assert!(!verifies(&Method::POST, &uri, &signer_keys.public_key));
+    }
+
+    /// An inbox POST to `https://desa.example/inbox` signed with RFC 9421 the way Fedify
+    /// and Mastodon 4.5 sign (`components`, `created`), with a matching Content-Digest.
+    fn rfc9421_post(
+        body: &[u8],
+        components: &[&str],
+        created: i64,
+        private_pem: &str,
+    ) -> HeaderMap {
+        use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
+        let key = RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "desa.example".parse().expect("header"));
+        headers.insert(
+            "date",
+            httpdate::fmt_http_date(SystemTime::now())
+                .parse()
+                .expect("header"),
+        );
+        headers.insert(
+            "content-digest",
+            message_signatures::content_digest(body)
+                .parse()
+                .expect("header"),
+        );
+        let target = url::Url::parse("https://desa.example/inbox").expect("url");
+        let request = message_signatures::Request {
+            method: "POST",
+            target: &target,
+            headers: &headers,
+        };
+        let (input, signature) = message_signatures::sign(
+            &request,
+            components,
+            "https://m.example/users/a#main-key",
+            created,
+            &key,
+        )
+        .expect("sign");
+        headers.insert("signature-input", input.parse().expect("header"));
+        headers.insert("signature", signature.parse().expect("header"));
+        headers
+    }
+
+    fn now_secs() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
+    }
+
+    /// Checks an RFC 9421 inbox POST as the inbox does: policy, digest, signature.
+    fn inbox_verdict(headers: &HeaderMap, body: &[u8], public_pem: &str) -> Result<(), String> {
+        let signed = check(headers)?;
+        body_matches(&signed, headers, body)?;
+        let base = url::Url::parse("https://desa.example/").expect("url");
+        let uri: Uri = "/inbox".parse().expect("uri");
+        match verifies(&signed, &Method::POST, &uri, headers, public_pem, &base) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("does not verify".into()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+
+    #[test]
+    fn an_rfc9421_post_verifies_with_its_signers_key_only() {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let other =
+            activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let body = br#"{"type":"Follow"}"#;
+        let headers = rfc9421_post(
+            body,
+            &message_signatures::POST_COMPONENTS,
+            now_secs(),
+            &keys.private_key,
+        );
+        assert!(matches!(check(&headers), Ok(Signed::Rfc9421(_))));
+        assert_eq!(inbox_verdict(&headers, body, &keys.public_key), Ok(()));
+        assert_eq!(
+            inbox_verdict(&headers, body, &other.public_key),
+            Err("does not verify".into())
+        );
+        // Fedify's own set (it also signs `host`) verifies too, the host taken from the
+        // header or, when an HTTP/2 proxy left it out, from our own address.
+        let fedify = [
+            "@method",
+            "@target-uri",
+            "@authority",
+            "host",
+            "date",
+            "content-digest",
+        ];
+        let mut headers = rfc9421_post(body, &fedify, now_secs(), &keys.private_key);
+        assert_eq!(inbox_verdict(&headers, body, &keys.public_key), Ok(()));
+        headers.remove("host");
+        assert_eq!(inbox_verdict(&headers, body, &keys.public_key), Ok(()));
+        // Made for another server: its authority is not ours.
+        let base = url::Url::parse("https://other.example/").expect("url");
+        let signed = check(&headers).expect("policy");
+        let uri: Uri = "/inbox".parse().expect("uri");
+        assert!(
+            !verifies(
+                &signed,
+                &Method::POST,
+                &uri,
+                &headers,
+                &keys.public_key,
+                &base
+            )
+            .unwrap_or(true)
+        );
+    }
+
+    #[test]
+    fn an_rfc9421_post_missing_a_component_is_refused() {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let body = br#"{"type":"Follow"}"#;
+        for (components, missing) in [
+            (&["@target-uri", "content-digest"][..], "@method"),
+            (&["@method", "content-digest"][..], "@target-uri"),
+            (
+                &["@method", "@authority", "content-digest"][..],
+                "@target-uri",
+            ),
+            (&["@method", "@target-uri", "date"][..], "content-digest"),
+        ] {
+            let headers = rfc9421_post(body, components, now_secs(), &keys.private_key);
+            let err = check(&headers).expect_err("refused");
+            assert!(err.contains(missing), "{components:?}: {err}");
+        }
+        // @authority with @path stands for the target.
+        let headers = rfc9421_post(
+            body,
+            &["@method", "@authority", "@path", "content-digest"],
+            now_secs(),
+            &keys.private_key,
+        );
+        assert_eq!(inbox_verdict(&headers, body, &keys.public_key), Ok(()));
+    }
+
+    #[test]
+    fn an_rfc9421_post_created_out_of_the_window_is_refused() {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let body = b"{}";
+        for created in [now_secs() - 7200, now_secs() + 7200] {
+            let headers = rfc9421_post(
+                body,
+                &message_signatures::POST_COMPONENTS,
+                created,
+                &keys.private_key,
+            );
+            let err = check(&headers).expect_err("stale");
+            assert!(err.contains("more than an hour"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_rfc9421_post_whose_body_does_not_match_its_digest_is_refused() {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let headers = rfc9421_post(
+            br#"{"type":"Follow"}"#,
+            &message_signatures::POST_COMPONENTS,
+            now_secs(),
+            &keys.private_key,
+        );
+        let err = inbox_verdict(&headers, br#"{"type":"Block"}"#, &keys.public_key)
+            .expect_err("mismatch");
+        assert!(err.contains("Content-Digest"), "{err}");
+    }
+
+    #[test]
+    fn an_rfc9421_signature_with_another_algorithm_is_refused_with_its_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "signature-input",
+            format!(
+                r#"sig1=("@method" "@target-uri" "content-digest");created={};keyid="https://m.example/users/a#main-key";alg="ed25519""#,
+                now_secs()
+            )
+            .parse()
+            .expect("header"),
+        );
+        headers.insert("signature", "sig1=:AAEC:".parse().expect("header"));
+        let err = check(&headers).expect_err("algorithm");
+        assert!(
+            err.contains("ed25519") && err.contains("rsa-v1_5-sha256"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_digest_listing_several_algorithms_passes_on_its_sha256() {
+        let body = br#"{"type":"Create"}"#;
+        let sha256 = BASE64.encode(Sha256::digest(body));
+        let check_digest = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("digest", value.parse().expect("header"));
+            body_matches(&Signed::Cavage, &headers, body)
+        };
+        assert_eq!(check_digest(&format!("SHA-256={sha256}")), Ok(()));
+        assert_eq!(
+            check_digest(&format!("SHA-512=bm90IGNoZWNrZWQ=,SHA-256={sha256}")),
+            Ok(())
+        );
+        assert_eq!(
+            check_digest(&format!("sha-256={sha256}, SHA-512=bm90IGNoZWNrZWQ=")),
+            Ok(())
+        );
+        let wrong = BASE64.encode(Sha256::digest(b"other"));
+        assert!(check_digest(&format!("SHA-256={wrong},SHA-512=bm90IGNoZWNrZWQ=")).is_err());
+        let err = check_digest("SHA-512=bm90IGNoZWNrZWQ=").expect_err("no sha-256");
+        assert!(err.contains("SHA-256"), "{err}");
+        assert!(body_matches(&Signed::Cavage, &HeaderMap::new(), body).is_err());
     }
 
     #[test]

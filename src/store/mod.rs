@@ -17,6 +17,7 @@ mod deliveries;
 mod documents;
 mod drafts;
 mod feeds;
+mod host_signatures;
 mod hosting_staff;
 mod imports;
 mod inbox;
@@ -62,8 +63,8 @@ pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     AccountRole, ActivityKind, BlockKind, DeliveryState, DraftStatus, FollowState, InboxState,
-    KipCategory, PostKind, SourceKind, TicketChannel, TicketClass, TicketEventKind, TicketStatus,
-    UnknownWord,
+    KipCategory, PostKind, SignatureScheme, SourceKind, TicketChannel, TicketClass,
+    TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

@@ -123,6 +123,16 @@ kept_as_words! {
 }
 
 kept_as_words! {
+    /// The kind of HTTP signature a server accepted from us (`host_signatures`).
+    SignatureScheme {
+        /// RFC 9421 message signatures (`Signature-Input`, `Content-Digest`).
+        Rfc9421 => "rfc9421",
+        /// draft-cavage-http-signatures (`Signature`, `Digest`), as Mastodon before 4.5.
+        Cavage => "cavage",
+    }
+}
+
+kept_as_words! {
     /// Where a village is on the portal: how it is known, not how active it is.
     FollowState {
         /// Our Follow is to be sent, or was sent and not answered yet.

@@ -9,6 +9,14 @@
 //! answers from the admin and the answer reaches the resident's thread -> edit ->
 //! delete -> Undo(Follow).
 //!
+//! HTTP signatures, both ways, checked by Fedify: on loopback the resident plays a
+//! server that reads draft-cavage only (Mastodon before 4.5: it answers 401 to an RFC
+//! 9421 POST and signs draft-cavage first), so the node's first RFC 9421 knock is
+//! refused once, every activity arrives draft-cavage, and the node, having learnt, never
+//! knocks with RFC 9421 again. In production shape it is a server of today (Fedify's
+//! defaults, as Mastodon 4.5): it signs its Follow with RFC 9421, which the node accepts
+//! on the first knock, and verifies the node's RFC 9421 signatures.
+//!
 //! It runs twice: on loopback (`--insecure-local`, http, ports) and in production
 //! shape: the node in production mode as the README sets it up, with the test CA in
 //! `extra_ca_certificates` and `DANGER_FEDERATION_ALLOW_LOCAL_IP=1` in its environment
@@ -36,6 +44,10 @@ use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The kinds of HTTP signature, as Fedify names them.
+const CAVAGE: &str = "draft-cavage-http-signatures-12";
+const RFC9421: &str = "rfc9421";
 
 /// Every wait in this test is a poll bounded by this deadline.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -80,7 +92,12 @@ fn interop(shape: Shape) {
         node.display()
     );
 
-    let mut h = Harness::new();
+    // What the resident is on each shape (see the module's comment).
+    let (resident_flags, expected_spec): (&[&str], &str) = match shape {
+        Shape::Loopback => (&["--refuse-rfc9421"], CAVAGE),
+        Shape::Production => (&["--first-knock", RFC9421], RFC9421),
+    };
+    let mut h = Harness::new(expected_spec);
     let kentongan = env!("CARGO_BIN_EXE_kentongan");
     let port = free_port();
     let resident_port = free_port();
@@ -177,6 +194,7 @@ fn interop(shape: Shape) {
         "--origin",
         &resident_origin,
     ]);
+    resident.args(resident_flags);
     if shape == Shape::Production {
         let proxy = production::proxy().expect("the production shape is available");
         resident
@@ -211,6 +229,14 @@ fn interop(shape: Shape) {
         "Follow went to the village actor",
         &sent,
     );
+    // Fedify keeps the kind that got a 2xx; with RFC 9421 first, a fallback would
+    // have kept draft-cavage.
+    h.check(
+        sent["signatureSpec"] == expected_spec,
+        &format!("the resident's Follow was accepted signed {expected_spec}"),
+        &sent,
+    );
+    h.check_http_signature(&accepted);
 
     // --- the node lists the resident as a follower --------------------------
     let handle = format!("warga@{resident_domain}");
@@ -439,6 +465,22 @@ fn interop(shape: Shape) {
         },
     );
 
+    // --- the node knocked with RFC 9421 once at most -------------------------
+    let refused = h.events.as_ref().map_or(0, |e| {
+        e.seen
+            .iter()
+            .filter(|e| e["event"] == "refused_rfc9421")
+            .count()
+    });
+    let expected_refusals = usize::from(shape == Shape::Loopback);
+    h.check(
+        refused == expected_refusals,
+        &format!(
+            "the node's RFC 9421 knocks refused: {refused}, expected {expected_refusals} (it remembers)"
+        ),
+        &Value::Null,
+    );
+
     // --- the resident exits cleanly when its stdin closes ---------------------
     h.stop_resident_cleanly();
     println!(
@@ -637,10 +679,12 @@ struct Harness {
     resident_stdin: Option<ChildStdin>,
     events: Option<Events>,
     logs: Vec<(String, PathBuf)>,
+    /// The kind of signature the node's deliveries must reach the resident with.
+    expected_spec: &'static str,
 }
 
 impl Harness {
-    fn new() -> Self {
+    fn new(expected_spec: &'static str) -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .expect("clock after 1970")
@@ -656,6 +700,7 @@ impl Harness {
             resident_stdin: None,
             events: None,
             logs: Vec::new(),
+            expected_spec,
         }
     }
 
@@ -688,7 +733,7 @@ impl Harness {
     }
 
     /// The resident's own check of the HTTP Signature (Fedify's
-    /// verifyRequestDetailed) agrees: draft-cavage, rsa-sha256, verified.
+    /// verifyRequestDetailed) agrees: of the kind this resident reads, verified.
     fn check_http_signature(&self, event: &Value) {
         let sig = &event["httpSignature"];
         self.check(
@@ -697,8 +742,8 @@ impl Harness {
             event,
         );
         self.check(
-            sig["spec"] == "draft-cavage-http-signatures-12",
-            "HTTP Signature is draft-cavage",
+            sig["spec"] == self.expected_spec,
+            &format!("HTTP Signature is {}", self.expected_spec),
             event,
         );
     }

@@ -28,6 +28,7 @@ mod hosting_archive;
 mod hosting_isolation;
 mod hosting_staff;
 mod interop_fedify;
+mod message_signatures;
 mod monitoring;
 mod operations;
 mod portal;

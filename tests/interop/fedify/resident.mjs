@@ -5,7 +5,8 @@
 // Usage:
 //   node resident.mjs --port P [--follow user@host[:port]] [--username warga]
 //                     [--origin https://name] [--require-signed-fetch]
-//                     [--log-level warning|info|debug]
+//                     [--first-knock rfc9421|draft-cavage-http-signatures-12]
+//                     [--refuse-rfc9421] [--log-level warning|info|debug]
 //
 // --origin is the public origin of this server when it runs behind a reverse
 // proxy (production shape: https, a name without a port); WebFinger lookups
@@ -15,13 +16,24 @@
 // require); unsigned ones get 401.  Every lookup this resident makes is
 // signed with its own key.  Trust a test CA with NODE_EXTRA_CA_CERTS.
 //
+// HTTP signatures: --first-knock is the kind this resident signs with first
+// (Fedify double-knocks: on 400/401 it tries the other kind, and remembers per
+// server what worked); the default is draft-cavage, as Mastodon before 4.5.
+// With rfc9421 it signs as Fedify does by default (RFC 9421, rsa-v1_5-sha256).
+// --refuse-rfc9421 makes its inbox answer 401 to POSTs signed with RFC 9421
+// (Signature-Input), as a server that reads draft-cavage only does, and
+// report each as a "refused_rfc9421" event.
+//
 // Needs Node >= 22 (Fedify 2.x); `npm ci` in this folder installs one at
 // node_modules/node/bin/node.
 //
 // stdout carries one JSON object per line (one per event), nothing else:
 //   {"event":"listening","port":P,"actor":ID}
 //   {"event":"webfinger","resource":...,"subject":...,"self":...}
-//   {"event":"follow_sent","actor":ID,"id":FOLLOW_ID}
+//   {"event":"follow_sent","actor":ID,"id":FOLLOW_ID,"signatureSpec":SPEC}
+//                  (SPEC: the kind of signature Fedify kept for the followed
+//                   server's origin after the Follow went through)
+//   {"event":"refused_rfc9421","path":...}     (with --refuse-rfc9421)
 //   {"event":"accepted","actor":ID,"follow":FOLLOW_ID}
 //   {"event":"rejected","actor":ID,"follow":FOLLOW_ID}
 //   {"event":"follow_received","actor":ID}      (we auto-accept follows)
@@ -105,6 +117,8 @@ const { values: args } = parseArgs({
     username: { type: "string", default: "warga" },
     origin: { type: "string" },
     "require-signed-fetch": { type: "boolean", default: false },
+    "first-knock": { type: "string", default: "draft-cavage-http-signatures-12" },
+    "refuse-rfc9421": { type: "boolean", default: false },
     "log-level": { type: "string", default: "warning" },
   },
   strict: true,
@@ -181,15 +195,20 @@ let activeFollow = null;
 
 // -------------------------------------------------------------- federation
 
+if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(args["first-knock"])) {
+  process.stderr.write(`unknown --first-knock ${args["first-knock"]}\n`);
+  process.exit(2);
+}
+/** Fedify keeps here, per origin, which kind of signature a server took. */
+const kv = new MemoryKvStore();
+
 const federation = createFederation({
-  kv: new MemoryKvStore(),
+  kv,
   queue: new InProcessMessageQueue(),
   origin: ORIGIN,
   // Loopback + plain http: test only.
   allowPrivateAddress: true,
-  // The Rust node only speaks draft-cavage HTTP Signatures; sign with that
-  // first (Fedify's default first knock is RFC 9421).
-  firstKnock: "draft-cavage-http-signatures-12",
+  firstKnock: args["first-knock"],
   // Left at its default (false) on purpose: Fedify must verify signatures.
   skipSignatureVerification: false,
   userAgent: { software: "kentongan-interop-resident/0.0.0" },
@@ -486,6 +505,13 @@ const server = http.createServer(async (req, res) => {
     }
     const request = new Request(url, { method: req.method, headers, body });
     if (req.method === "POST" && isInboxPath(url.pathname)) {
+      if (args["refuse-rfc9421"] && headers.has("signature-input")) {
+        emit({ event: "refused_rfc9421", path: url.pathname });
+        res.statusCode = 401;
+        res.setHeader("content-type", "text/plain");
+        res.end("only draft-cavage HTTP signatures are read here\n");
+        return;
+      }
       await inspectInboxPost(request, body);
     }
     const response = await federation.fetch(request, {
@@ -672,10 +698,16 @@ async function follow(handle) {
   await ctx.sendActivity({ identifier: USERNAME }, actor, followActivity, {
     immediate: true,
   });
+  const signatureSpec = await kv.get([
+    "_fedify",
+    "httpMessageSignaturesSpec",
+    actor.inboxId.origin,
+  ]);
   emit({
     event: "follow_sent",
     actor: actor.id.href,
     id: followActivity.id.href,
+    signatureSpec: signatureSpec ?? null,
     inbox: actor.inboxId.href,
     sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
   });

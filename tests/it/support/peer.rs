@@ -5,7 +5,9 @@
 //! verifying the HTTP signature independently (fetching the signer's key with a signed
 //! GET, checking Digest and signature). It records every fetch of its actors too, with
 //! whether the GET was signed and verified; in production shape it answers unsigned
-//! fetches 401, as GoToSocial does.
+//! fetches 401, as GoToSocial does. It reads draft-cavage signatures only, as Mastodon
+//! before 4.5 and GoToSocial do: a POST signed with RFC 9421 is answered 401 and only
+//! counted ([`Peer::refused_rfc9421`]), so a Kentongan node must knock again.
 
 use super::Shape;
 use axum::{
@@ -22,7 +24,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::{
     collections::BTreeMap,
-    sync::{Arc, LazyLock, Mutex},
+    sync::{
+        Arc, LazyLock, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 use url::Url;
@@ -76,6 +81,7 @@ struct Shared {
     received: Arc<Mutex<Vec<Received>>>,
     fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
+    refused_rfc9421: Arc<AtomicUsize>,
 }
 
 pub struct Peer {
@@ -84,6 +90,7 @@ pub struct Peer {
     received: Arc<Mutex<Vec<Received>>>,
     fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
+    refused_rfc9421: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -137,6 +144,7 @@ impl Peer {
             received: Arc::default(),
             fetches: Arc::default(),
             behaviour: Arc::new(Mutex::new(Behaviour::Answer(202))),
+            refused_rfc9421: Arc::default(),
         };
         let router = Router::new()
             .route("/users/{name}", get(actor))
@@ -152,12 +160,18 @@ impl Peer {
             received: shared.received,
             fetches: shared.fetches,
             behaviour: shared.behaviour,
+            refused_rfc9421: shared.refused_rfc9421,
             task,
         }
     }
 
     pub fn actor_id(&self, name: &str) -> String {
         format!("{}/users/{name}", self.base)
+    }
+
+    /// How many POSTs signed with RFC 9421 the peer refused.
+    pub fn refused_rfc9421(&self) -> usize {
+        self.refused_rfc9421.load(Ordering::SeqCst)
     }
 
     pub fn set_behaviour(&self, behaviour: Behaviour) {
@@ -275,6 +289,14 @@ async fn inbox(
 }
 
 async fn record(shared: Shared, path: String, headers: HeaderMap, body: Bytes) -> Response {
+    if headers.contains_key("signature-input") {
+        shared.refused_rfc9421.fetch_add(1, Ordering::SeqCst);
+        return (
+            StatusCode::UNAUTHORIZED,
+            "only draft-cavage HTTP signatures are read here\n",
+        )
+            .into_response();
+    }
     let behaviour = shared.behaviour.lock().expect("lock").clone();
     let signature_verified = verify(&shared, &path, &headers, &body).await;
     let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
