@@ -158,11 +158,14 @@ impl Opening {
 }
 
 /// The database connections of a hosted village's pool. Each SQLite connection is a
-/// thread with its own page cache, parsed schema and prepared statements: with the pool's
-/// usual 8, 40 open sites held 104 MiB after a request each, with 2 they held 80 MiB
-/// (docs/benchmarks.md, "Hosting"). A village's requests and workers rarely need more
-/// than two at once; the node's first site and portals keep the usual pool.
-const HOSTED_VILLAGE_CONNECTIONS: u32 = 2;
+/// thread with its own page cache, parsed schema, lookaside and prepared statements:
+/// after a request to each of 40 open sites the node held 104 MiB with the pool's usual
+/// 8, 75 MiB with 2 and 66 MiB with 1 (docs/benchmarks.md, "Hosting"). A quiet village's
+/// requests and workers take turns on one: no code holds a connection while it asks for
+/// another (every transaction lives inside one `store` method; the whole test suite
+/// passes with every SQLite pool at 1). The node's first site and portals keep the
+/// usual pool.
+const HOSTED_VILLAGE_CONNECTIONS: u32 = 1;
 
 /// A closed site whose database has not been asked yet when its work is due.
 const UNPROBED: i64 = i64::MIN;
