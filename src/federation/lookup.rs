@@ -117,7 +117,8 @@ const FOLLOW_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// same account as `acct:NAME@HOST`): the FEP-3b86 Follow intent or the oStatus
 /// remote-follow template its WebFinger publishes for the visitor's account (`user`),
 /// or for the server's own account when they gave no name (Mastodon names that one
-/// after the host). `None` when the server publishes neither or cannot be asked.
+/// after the host). `None` when the server publishes neither, cannot be asked, or was
+/// asked too often lately.
 pub async fn follow_start(
     state: &AppState,
     host: &str,
@@ -125,6 +126,10 @@ pub async fn follow_start(
     actor_id: &str,
     acct: &str,
 ) -> Option<Url> {
+    if state.follow_lookup_limiter.check(host).is_err() {
+        tracing::info!(host, "remote-follow look-ups at this server are paused");
+        return None;
+    }
     let resource = format!("acct:{}@{host}", user.unwrap_or(host));
     let body = match webfinger(state, host, &resource, Some(FOLLOW_LOOKUP_TIMEOUT)).await {
         Ok(body) => body,

@@ -213,6 +213,21 @@ async fn the_follow_page_sends_visitors_to_their_own_servers_template_and_rememb
             );
         }
 
+        // Nobody can make the node hammer a server: past a burst, visitors get
+        // Mastodon's path without the node asking.
+        let intent = format!("{}/intents/follow?object={object}&then=", peer.base);
+        let fallback = format!("{}/authorize_interaction?uri={acct}", peer.base);
+        let mut locations = Vec::new();
+        for _ in 0..60 {
+            let (status, headers, _) =
+                visit(&node, &format!("/ikuti?server=budi%40{server}"), None).await;
+            assert_eq!(status, 303);
+            locations.push(location(&headers));
+        }
+        assert_eq!(locations[0], intent);
+        assert!(locations.iter().all(|l| *l == intent || *l == fallback));
+        assert!(locations.contains(&fallback), "the look-ups are limited");
+
         // The browser brings it back: the page offers it, private to that browser.
         let cookie = format!("ikuti_server=budi@{server}");
         let (status, headers, page) = visit(&node, "/ikuti", Some(&cookie)).await;
