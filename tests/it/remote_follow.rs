@@ -198,6 +198,11 @@ async fn the_follow_page_sends_visitors_to_their_own_servers_template_and_rememb
                 format!("hostile@{server}"),
                 format!("{}/authorize_interaction?uri={acct}", peer.base),
             ),
+            // A server that never answers is waited for a few seconds only.
+            (
+                format!("hang@{server}"),
+                format!("{}/authorize_interaction?uri={acct}", peer.base),
+            ),
         ] {
             let (status, headers, _) =
                 visit(&node, &format!("/ikuti?server={}", encoded(&typed)), None).await;

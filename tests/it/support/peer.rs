@@ -284,7 +284,7 @@ struct WebfingerQuery {
 
 /// `acct:NAME@HOST`'s JRD with the links a visitor's server publishes for starting a
 /// follow, by NAME: `ostatus` has only the oStatus template (as Misskey), `nolinks`
-/// neither, `hostile` a `javascript:` template; every other name (the server's own
+/// neither, `hostile` a `javascript:` template, `hang` never answers; every other name (the server's own
 /// included) both the FEP-3b86 Follow intent and the oStatus template (as Mastodon 4.5).
 async fn webfinger(
     State(shared): State<Shared>,
@@ -303,6 +303,7 @@ async fn webfinger(
     })];
     let ostatus = |template: String| json!({ "rel": "http://ostatus.org/schema/1.0/subscribe", "template": template });
     match name {
+        "hang" => std::future::pending::<()>().await,
         "nolinks" => {}
         "ostatus" => links.push(ostatus(format!("{base}/authorize-follow?acct={{uri}}"))),
         "hostile" => links.push(ostatus("javascript:alert({uri})".to_string())),
