@@ -40,6 +40,9 @@ pub struct AppState {
     pub form_limiter: Arc<RateLimiter>,
     /// Ticket numbers looked up on the status page per client address.
     pub lookup_limiter: Arc<RateLimiter>,
+    /// WebFinger look-ups the follow page makes, per visitor's server: anyone can ask
+    /// for one, so that no one can make us hammer a server.
+    pub follow_lookup_limiter: Arc<RateLimiter>,
     /// Refetches of a remote actor whose signature did not verify with its stored key
     /// (it may have rotated it), per actor.
     pub key_refetch_limiter: Arc<RateLimiter>,
@@ -85,6 +88,10 @@ impl AppState {
             // A resident checks a number or two; guessing numbers takes millions of
             // tries, which this makes take years.
             lookup_limiter: Arc::new(RateLimiter::new(20, 10)),
+            // A village's visitors arrive in bursts after a post is shared; a server's
+            // WebFinger answers hundreds a minute. Beyond this the visitor still gets
+            // Mastodon's path, unasked.
+            follow_lookup_limiter: Arc::new(RateLimiter::new(30, 60)),
             // Mastodon refetches a key once when a signature fails; once every few
             // minutes keeps forged signatures from making us fetch an actor at will.
             key_refetch_limiter: Arc::new(RateLimiter::one_per(Duration::from_secs(300))),

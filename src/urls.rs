@@ -65,6 +65,15 @@ impl Urls {
     pub fn post_replies(&self, public_id: &str) -> Url {
         self.join(&format!("/p/{public_id}/replies"))
     }
+    /// A post's thread (FEP-7888 `context`): the post and the replies shown under it.
+    pub fn post_context(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/context"))
+    }
+    /// Where a visitor lands from a remote-follow template (Mastodon's path, so that
+    /// links written for Mastodon work here too).
+    pub fn authorize_interaction(&self) -> Url {
+        self.join("/authorize_interaction")
+    }
     /// The village's answer to a resident's message (a Note).
     pub fn answer(&self, public_id: &str) -> Url {
         self.join(&format!("/jawaban/{public_id}"))

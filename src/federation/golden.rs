@@ -316,6 +316,7 @@ fn documents() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("replies", render::replies(&post, &urls)),
+        ("context", render::thread(&post, &village, &urls)),
         (
             "replies-page",
             render::replies_page("abc123", &post.replies, &urls),

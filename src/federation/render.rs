@@ -310,6 +310,20 @@ fn reply_page(public_id: &str, page: &ReplyPage, urls: &Urls) -> CollectionPage 
     }
 }
 
+/// A post's thread, the FEP-7888 `context` its Note names: an `OrderedCollection` of
+/// the post and the first page of the replies shown under it (the rest are in its
+/// `replies` pages), owned by the village.
+pub fn thread(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
+    let mut items = vec![urls.post(&post.public_id).to_string()];
+    items.extend(post.replies.ids.iter().cloned());
+    json!({
+        "id": urls.post_context(&post.public_id).to_string(),
+        "type": "OrderedCollection",
+        "attributedTo": actor.ap_id,
+        "orderedItems": items,
+    })
+}
+
 pub fn note(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Value {
     serde_json::to_value(note_object(post, actor, urls)).unwrap_or(Value::Null)
 }
@@ -341,6 +355,7 @@ fn note_object(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Note {
         attachment: attachments(post, urls),
         preview: preview(post),
         replies: replies_collection(post, urls),
+        context: urls.post_context(&post.public_id).to_string(),
         updated: post.updated_at.map(crate::clock::to_rfc3339_ms),
         // ActivityStreams' own terms; Mastodon ignores them, calendars may not.
         start_time: event.as_ref().map(|e| to_rfc3339(e.starts_at)),
@@ -431,6 +446,10 @@ pub fn answer_note(
         kind: "Note",
         attributed_to: village.ap_id.clone(),
         in_reply_to: ticket.note_ap_id.clone(),
+        context: ticket
+            .post_public_id
+            .as_deref()
+            .map(|id| urls.post_context(id).to_string()),
         to,
         cc,
         published: to_rfc3339(reply.created_at),

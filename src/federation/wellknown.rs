@@ -52,6 +52,7 @@ pub async fn webfinger(
         vec![json!({ "rel": "self", "type": super::ACTIVITY_JSON, "href": actor.ap_id })];
     if actor.username != INSTANCE_ACTOR_USERNAME {
         links.insert(0, json!({ "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile }));
+        links.extend(interaction_links(&data.urls));
     }
     let mut aliases = vec![actor.ap_id.clone()];
     if profile != actor.ap_id {
@@ -71,6 +72,23 @@ pub async fn webfinger(
     )
         .into_response())
 }
+
+/// Where a follow of someone else starts for an account of ours: the oStatus
+/// remote-follow template Mastodon publishes and FEP-3b86's Follow intent. Our accounts
+/// are villages, never residents, so both lead to `/authorize_interaction`, which sends
+/// the visitor to the follow page of the account named (see `web::site::follow`).
+pub fn interaction_links(urls: &crate::urls::Urls) -> [serde_json::Value; 2] {
+    let start = urls.authorize_interaction();
+    [
+        json!({ "rel": OSTATUS_SUBSCRIBE, "template": format!("{start}?uri={{uri}}") }),
+        json!({ "rel": FEP_3B86_FOLLOW, "href": format!("{start}?uri={{object}}") }),
+    ]
+}
+
+/// The oStatus remote-follow relation (`template` with `{uri}`).
+pub const OSTATUS_SUBSCRIBE: &str = "http://ostatus.org/schema/1.0/subscribe";
+/// FEP-3b86's Follow intent (`href` with `{object}`).
+pub const FEP_3B86_FOLLOW: &str = "https://w3id.org/fep/3b86/Follow";
 
 /// `GET /.well-known/host-meta`: points older clients at WebFinger.
 pub async fn host_meta(data: Data) -> Response {

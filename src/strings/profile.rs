@@ -21,7 +21,7 @@ texts! {
 
 ### Pengunjung situs
 
-- Situs ini tidak memasang kuki (cookie) pada pengunjung, tidak memakai penghitung kunjungan, iklan, atau skrip dan huruf dari pihak lain, dan tidak mencatat halaman yang Anda buka.
+- Situs ini tidak memasang kuki (cookie) pada pengunjung, kecuali satu yang Anda minta sendiri: di halaman Ikuti, server fediverse yang Anda tulis diingat oleh peramban Anda (kuki `ikuti_server`, setahun, hanya dikirim ke halaman itu, dapat dilupakan dengan satu tautan di sana). Situs ini tidak memakai penghitung kunjungan, iklan, atau skrip dan huruf dari pihak lain, dan tidak mencatat halaman yang Anda buka.
 - Alamat IP Anda dipakai di memori untuk membatasi pengiriman formulir aspirasi dan pencarian nomor tiket yang berlebihan. Alamat itu tidak ditulis ke disk dan terlupa saat program dimulai ulang.
 - Catatan kejadian (log) program tidak memuat alamat IP pengunjung. Server web di depan Kentongan (misalnya nginx) dapat mencatat alamat IP pengunjung; lama penyimpanannya mengikuti pengaturan pengelola server.
 - Kata yang Anda cari tidak disimpan.
@@ -62,7 +62,7 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 
 ### Visitors
 
-- This site sets no cookies on visitors, uses no visitor counter, advertising, or scripts and fonts from elsewhere, and keeps no record of the pages you read.
+- This site sets no cookies on visitors, except one you ask for yourself: on the Follow page, the fediverse server you type is remembered by your browser (the `ikuti_server` cookie, for a year, sent to that page only, forgotten with one link there). It uses no visitor counter, advertising, or scripts and fonts from elsewhere, and keeps no record of the pages you read.
 - Your IP address is held in memory to limit floods of the message form and of ticket-number look-ups. It is never written to disk and is forgotten when the program restarts.
 - The program's log holds no visitor's IP address. The web server in front of Kentongan (nginx, for example) may log visitors' IP addresses; for how long depends on how its operator set it up.
 - What you search for is not stored.

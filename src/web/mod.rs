@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
         .route("/p/{id}/replies", get(objects::post_replies))
+        .route("/p/{id}/context", get(objects::post_context))
         .route("/a/{id}", get(objects::activity))
         .route("/jawaban/{id}", get(objects::answer))
         .route(

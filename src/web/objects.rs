@@ -269,6 +269,31 @@ pub async fn activity(
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
+/// `GET /p/{id}/context`: the post's thread, the FEP-7888 `context` its Note names, so
+/// that servers which group a conversation by it (Mastodon 4.5) can fetch it.
+pub async fn post_context(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound("there is no such post".into());
+    let post = state
+        .store
+        .post_by_public_id(&id)
+        .await?
+        .filter(|post| post.deleted_at.is_none())
+        .ok_or_else(not_found)?;
+    let actor = state
+        .store
+        .actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let doc = render::with_context(
+        render::thread(&post, &actor, &state.urls),
+        serde_json::json!(render::AS_CONTEXT),
+    );
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
 /// `GET /jawaban/{id}`: the village's answer to a resident, when it was public.
 pub async fn answer(
     State(state): State<AppState>,

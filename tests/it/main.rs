@@ -33,6 +33,7 @@ mod monitoring;
 mod operations;
 mod portal;
 mod profile;
+mod remote_follow;
 mod roles;
 mod scale_out;
 mod signatures;

@@ -104,6 +104,9 @@ pub struct Note {
     pub attachment: Vec<Attachment>,
     pub preview: Preview,
     pub replies: Collection,
+    /// The thread (FEP-7888): a collection of the post and its shown replies, so that
+    /// servers group the replies under it.
+    pub context: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +127,9 @@ pub struct AnswerNote {
     pub attributed_to: String,
     /// The resident's note; `null` only for a note we no longer know.
     pub in_reply_to: Option<String>,
+    /// The thread of the post the resident replied to (FEP-7888), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub published: String,

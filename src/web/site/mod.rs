@@ -127,6 +127,7 @@ pub fn routes() -> Router<AppState> {
         .route("/robots.txt", get(sitemap::robots))
         .route("/ikuti", get(follow::follow))
         .route("/ikuti/cetak", get(follow::print))
+        .route("/authorize_interaction", get(follow::authorize_interaction))
         .route(
             "/aspirasi",
             get(aspirations::form).post(aspirations::submit).layer(

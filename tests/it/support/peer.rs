@@ -8,6 +8,7 @@
 //! fetches 401, as GoToSocial does. It reads draft-cavage signatures only, as Mastodon
 //! before 4.5 and GoToSocial do: a POST signed with RFC 9421 is answered 401 and only
 //! counted ([`Peer::refused_rfc9421`]), so a Kentongan node must knock again.
+//! Its WebFinger publishes where a follow starts, as servers do: see [`webfinger`].
 
 use super::Shape;
 use axum::{
@@ -150,6 +151,7 @@ impl Peer {
             .route("/users/{name}", get(actor))
             .route("/users/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox_shared))
+            .route("/.well-known/webfinger", get(webfinger))
             .with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -273,6 +275,51 @@ async fn actor(
         doc["url"] = json!("javascript:alert(document.cookie)");
     }
     ([("content-type", "application/activity+json")], Json(doc)).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+/// `acct:NAME@HOST`'s JRD with the links a visitor's server publishes for starting a
+/// follow, by NAME: `ostatus` has only the oStatus template (as Misskey), `nolinks`
+/// neither, `hostile` a `javascript:` template, `hang` never answers; every other name (the server's own
+/// included) both the FEP-3b86 Follow intent and the oStatus template (as Mastodon 4.5).
+async fn webfinger(
+    State(shared): State<Shared>,
+    axum::extract::Query(query): axum::extract::Query<WebfingerQuery>,
+) -> Response {
+    let Some((name, _)) = query
+        .resource
+        .strip_prefix("acct:")
+        .and_then(|acct| acct.split_once('@'))
+    else {
+        return (StatusCode::BAD_REQUEST, "resource must be acct:NAME@HOST\n").into_response();
+    };
+    let base = &shared.base;
+    let mut links = vec![json!({
+        "rel": "self", "type": "application/activity+json", "href": format!("{base}/users/{name}"),
+    })];
+    let ostatus = |template: String| json!({ "rel": "http://ostatus.org/schema/1.0/subscribe", "template": template });
+    match name {
+        "hang" => std::future::pending::<()>().await,
+        "nolinks" => {}
+        "ostatus" => links.push(ostatus(format!("{base}/authorize-follow?acct={{uri}}"))),
+        "hostile" => links.push(ostatus("javascript:alert({uri})".to_string())),
+        _ => {
+            links.push(ostatus(format!("{base}/authorize_interaction?uri={{uri}}")));
+            links.push(json!({
+                "rel": "https://w3id.org/fep/3b86/Follow",
+                "href": format!("{base}/intents/follow?object={{object}}&then={{on-success}}"),
+            }));
+        }
+    }
+    (
+        [("content-type", "application/jrd+json")],
+        Json(json!({ "subject": query.resource, "links": links })),
+    )
+        .into_response()
 }
 
 async fn inbox_shared(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
