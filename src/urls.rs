@@ -65,6 +65,12 @@ impl Urls {
     pub fn post_replies(&self, public_id: &str) -> Url {
         self.join(&format!("/p/{public_id}/replies"))
     }
+    pub fn post_likes(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/likes"))
+    }
+    pub fn post_shares(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/shares"))
+    }
     /// The village's answer to a resident's message (a Note).
     pub fn answer(&self, public_id: &str) -> Url {
         self.join(&format!("/jawaban/{public_id}"))

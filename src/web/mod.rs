@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/actor/outbox", get(objects::instance_outbox))
         .route("/p/{id}", get(objects::post))
         .route("/p/{id}/replies", get(objects::post_replies))
+        .route("/p/{id}/likes", get(objects::post_likes))
+        .route("/p/{id}/shares", get(objects::post_shares))
         .route("/a/{id}", get(objects::activity))
         .route("/jawaban/{id}", get(objects::answer))
         .route(

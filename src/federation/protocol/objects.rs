@@ -1,7 +1,7 @@
 //! Objects we send: actors, notes and what they carry. Field order is the order on the
 //! wire (pinned by `tests/fixtures/ours`).
 
-use super::collections::Collection;
+use super::collections::{Collection, CountedCollection};
 use serde::Serialize;
 
 /// A local account: `Organization` (a village, a portal) or `Person`.
@@ -104,6 +104,8 @@ pub struct Note {
     pub attachment: Vec<Attachment>,
     pub preview: Preview,
     pub replies: Collection,
+    pub likes: CountedCollection,
+    pub shares: CountedCollection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
