@@ -74,6 +74,12 @@ impl Urls {
     pub fn authorize_interaction(&self) -> Url {
         self.join("/authorize_interaction")
     }
+    pub fn post_likes(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/likes"))
+    }
+    pub fn post_shares(&self, public_id: &str) -> Url {
+        self.join(&format!("/p/{public_id}/shares"))
+    }
     /// The village's answer to a resident's message (a Note).
     pub fn answer(&self, public_id: &str) -> Url {
         self.join(&format!("/jawaban/{public_id}"))

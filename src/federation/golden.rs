@@ -8,8 +8,8 @@ use super::render;
 use crate::{
     publishing::{EventDetails, PostImage},
     store::{
-        ActivityKind, ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord,
-        TicketRow,
+        ActivityKind, ActivityRecord, ActorRecord, PostCounts, PostRecord, ReplyPage,
+        TicketReplyRecord, TicketRow,
     },
     urls::Urls,
 };
@@ -105,6 +105,11 @@ fn post() -> PostRecord {
             ids: vec!["https://mastodon.example/users/budi/statuses/1".into()],
             more: true,
         },
+        counts: PostCounts {
+            likes: 3,
+            shares: 1,
+            replies: 2,
+        },
     }
 }
 
@@ -123,6 +128,7 @@ fn plain_post() -> PostRecord {
         images_json: "[]".into(),
         document_json: None,
         replies: ReplyPage::default(),
+        counts: PostCounts::default(),
         ..post()
     }
 }
@@ -317,6 +323,14 @@ fn documents() -> Vec<(&'static str, Value)> {
         ),
         ("replies", render::replies(&post, &urls)),
         ("context", render::thread(&post, &village, &urls)),
+        (
+            "likes",
+            render::counted(&post, &urls, render::Counted::Likes),
+        ),
+        (
+            "shares",
+            render::counted(&post, &urls, render::Counted::Shares),
+        ),
         (
             "replies-page",
             render::replies_page("abc123", &post.replies, &urls),

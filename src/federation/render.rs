@@ -9,7 +9,9 @@ pub use super::protocol::{AS_CONTEXT, actor_context, object_context, with_contex
 use super::protocol::{
     PUBLIC,
     activities::{Activity, Kind},
-    collections::{Collection, CollectionPage, OrderedCollection, OrderedCollectionPage},
+    collections::{
+        Collection, CollectionPage, CountedCollection, OrderedCollection, OrderedCollectionPage,
+    },
     objects::{
         Actor, ActorTombstone, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor, Mention,
         Note, Picture, Place, Preview, PropertyValue, PublicKey, Tombstone,
@@ -286,7 +288,33 @@ fn replies_collection(post: &PostRecord, urls: &Urls) -> Collection {
     Collection {
         id: urls.post_replies(&post.public_id).to_string(),
         kind: "Collection",
+        total_items: post.counts.replies,
         first: reply_page(&post.public_id, &post.replies, urls),
+    }
+}
+
+/// A post's `likes` (`/p/ID/likes`) or `shares` (`/p/ID/shares`): how many, as the
+/// post embeds it and as its URL serves it.
+pub fn counted(post: &PostRecord, urls: &Urls, which: Counted) -> Value {
+    serde_json::to_value(counted_collection(post, urls, which)).unwrap_or(Value::Null)
+}
+
+/// Which count of a post: its likes or its boosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    Likes,
+    Shares,
+}
+
+fn counted_collection(post: &PostRecord, urls: &Urls, which: Counted) -> CountedCollection {
+    let (id, total_items) = match which {
+        Counted::Likes => (urls.post_likes(&post.public_id), post.counts.likes),
+        Counted::Shares => (urls.post_shares(&post.public_id), post.counts.shares),
+    };
+    CountedCollection {
+        id: id.to_string(),
+        kind: "Collection",
+        total_items,
     }
 }
 
@@ -356,6 +384,8 @@ fn note_object(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Note {
         preview: preview(post),
         replies: replies_collection(post, urls),
         context: urls.post_context(&post.public_id).to_string(),
+        likes: counted_collection(post, urls, Counted::Likes),
+        shares: counted_collection(post, urls, Counted::Shares),
         updated: post.updated_at.map(crate::clock::to_rfc3339_ms),
         // ActivityStreams' own terms; Mastodon ignores them, calendars may not.
         start_time: event.as_ref().map(|e| to_rfc3339(e.starts_at)),

@@ -227,6 +227,12 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("deleting the actor's notes")?;
+            // Its likes, boosts and replies stop counting, as they would on its server.
+            sqlx::query("DELETE FROM post_responses WHERE actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *tx)
+                .await
+                .context("forgetting the actor's likes and boosts")?;
             sqlx::query(
                 "DELETE FROM actors WHERE id = $1 AND is_local = FALSE \
                  AND NOT EXISTS (SELECT 1 FROM remote_notes n WHERE n.actor_id = $1)",

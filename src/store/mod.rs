@@ -31,6 +31,7 @@ mod post_reads;
 mod posts;
 mod quotas;
 mod records;
+mod responses;
 mod retention;
 pub mod schema_state;
 mod site;
@@ -63,7 +64,7 @@ pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     AccountRole, ActivityKind, BlockKind, DeliveryState, DraftStatus, FollowState, InboxState,
-    KipCategory, PostKind, SignatureScheme, SourceKind, TicketChannel, TicketClass,
+    KipCategory, PostKind, ResponseKind, SignatureScheme, SourceKind, TicketChannel, TicketClass,
     TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};

@@ -257,10 +257,12 @@ impl Store {
         Ok(super::ReplyPage { page, ids, more })
     }
 
-    /// Fills each post's first page of approved replies, for posts read as a list.
+    /// Fills each post's first page of approved replies and its counts, for posts read
+    /// as a list.
     pub async fn with_replies(&self, posts: &mut [super::PostRecord]) -> anyhow::Result<()> {
         for post in posts {
             post.replies = self.approved_reply_page(post.id, 1).await?;
+            post.counts = self.post_counts(post.id).await?;
         }
         Ok(())
     }

@@ -228,7 +228,8 @@ impl Store {
         self.with_first_replies(post).await
     }
 
-    /// One post as it is rendered: with the first page of its approved replies, which its
+    /// One post as it is rendered: with the first page of its approved replies and its
+    /// counts of likes, boosts and replies, which its
     /// Note embeds (also in the activities the delivery worker sends).
     async fn with_first_replies(
         &self,
@@ -239,6 +240,7 @@ impl Store {
         };
         if post.deleted_at.is_none() {
             post.replies = self.approved_reply_page(post.id, 1).await?;
+            post.counts = self.post_counts(post.id).await?;
         }
         Ok(Some(post))
     }

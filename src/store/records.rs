@@ -75,6 +75,18 @@ pub struct PostRecord {
     /// (`post_by_id`, `post_by_public_id`) and by `Store::with_replies`; empty otherwise.
     #[sqlx(skip)]
     pub replies: ReplyPage,
+    /// How many people liked it, boosted it and replied to it publicly: filled where
+    /// `replies` is.
+    #[sqlx(skip)]
+    pub counts: PostCounts,
+}
+
+/// The responses a post received from the fediverse (`post_responses`), counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PostCounts {
+    pub likes: i64,
+    pub shares: i64,
+    pub replies: i64,
 }
 
 /// A page of the ids of the residents' replies approved for display under a post,

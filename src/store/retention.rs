@@ -143,7 +143,7 @@ impl Store {
     }
 
     /// Forgets copies of remote actors last fetched before `before` that nothing here
-    /// refers to: no follow, no kept note, no village. The next activity of such an actor
+    /// refers to: no follow, no kept note, no village, no like or boost. The next activity of such an actor
     /// fetches it again.
     pub async fn purge_unused_remote_actors(&self, before: i64, limit: i64) -> anyhow::Result<u64> {
         self.forget(
@@ -154,6 +154,7 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM remote_notes n WHERE n.actor_id = a.id) \
                  AND NOT EXISTS (SELECT 1 FROM villages v WHERE v.actor_id = a.id) \
                  AND NOT EXISTS (SELECT 1 FROM activities x WHERE x.actor_id = a.id) \
+                 AND NOT EXISTS (SELECT 1 FROM post_responses r WHERE r.actor_id = a.id) \
                ORDER BY a.id LIMIT $2)",
             before,
             Some(limit),

@@ -123,6 +123,18 @@ kept_as_words! {
 }
 
 kept_as_words! {
+    /// What someone on the fediverse did with one of our posts (`post_responses`).
+    ResponseKind {
+        /// A Like (a favourite, in Mastodon's words).
+        Like => "like",
+        /// An Announce (a boost).
+        Announce => "announce",
+        /// A public reply.
+        Reply => "reply",
+    }
+}
+
+kept_as_words! {
     /// The kind of HTTP signature a server accepted from us (`host_signatures`).
     SignatureScheme {
         /// RFC 9421 message signatures (`Signature-Input`, `Content-Digest`).

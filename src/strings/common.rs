@@ -10,6 +10,10 @@ texts! {
     PUBLISHED => "Diterbitkan", "Published";
     UPDATED => "Diperbarui", "Updated";
     CATEGORIES => "Kategori", "Categories";
+    RESPONSES => "Tanggapan dari fediverse", "Responses from the fediverse";
+    COUNT_LIKES => "suka", "likes";
+    COUNT_SHARES => "dibagikan ulang", "boosts";
+    COUNT_REPLIES => "balasan", "replies";
     POST_DELETED => "Kabar ini sudah dihapus.", "This post was deleted.";
     NOT_FOUND => "Halaman tidak ditemukan.", "Page not found.";
     BACK_HOME => "Kembali ke beranda", "Back to the home page";

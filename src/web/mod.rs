@@ -48,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{id}", get(objects::post))
         .route("/p/{id}/replies", get(objects::post_replies))
         .route("/p/{id}/context", get(objects::post_context))
+        .route("/p/{id}/likes", get(objects::post_likes))
+        .route("/p/{id}/shares", get(objects::post_shares))
         .route("/a/{id}", get(objects::activity))
         .route("/jawaban/{id}", get(objects::answer))
         .route(

@@ -320,6 +320,42 @@ pub async fn answer(
     ))
 }
 
+/// The live post `id`, or 404.
+async fn live_post(state: &AppState, id: &str) -> Result<crate::store::PostRecord, AppError> {
+    state
+        .store
+        .post_by_public_id(id)
+        .await?
+        .filter(|post| post.deleted_at.is_none())
+        .ok_or_else(|| AppError::NotFound("there is no such post".into()))
+}
+
+/// `GET /p/{id}/likes`: how many people liked the post, as the `Collection` the post
+/// embeds (who they are is not published, as on Mastodon).
+pub async fn post_likes(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    counted(&state, &id, render::Counted::Likes).await
+}
+
+/// `GET /p/{id}/shares`: how many people boosted the post.
+pub async fn post_shares(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    counted(&state, &id, render::Counted::Shares).await
+}
+
+async fn counted(state: &AppState, id: &str, which: render::Counted) -> Result<Response, AppError> {
+    let post = live_post(state, id).await?;
+    let doc = render::with_context(
+        render::counted(&post, &state.urls, which),
+        serde_json::json!(render::AS_CONTEXT),
+    );
+    Ok(activity_json(StatusCode::OK, &doc))
+}
+
 /// Pages of a `replies` collection beyond this are refused: 20 000 approved replies to
 /// one village post is more than any village will have.
 const MAX_REPLIES_PAGE: i64 = 1000;
@@ -347,12 +383,7 @@ pub async fn post_replies(
             ))),
         })
         .transpose()?;
-    let post = state
-        .store
-        .post_by_public_id(&id)
-        .await?
-        .filter(|post| post.deleted_at.is_none())
-        .ok_or_else(|| AppError::NotFound("there is no such post".into()))?;
+    let post = live_post(&state, &id).await?;
     let doc = match page {
         None => render::replies(&post, &state.urls),
         Some(1) => render::replies_page(&post.public_id, &post.replies, &state.urls),

@@ -17,6 +17,8 @@ const SHARED: &[(&str, &str)] = &[
     ("page.html", include_str!("templates/page.html")),
     ("timeline.html", include_str!("templates/timeline.html")),
     ("monitoring.html", include_str!("templates/monitoring.html")),
+    // A post's likes, boosts and replies: on its public page and in the admin.
+    ("counts.html", include_str!("templates/counts.html")),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

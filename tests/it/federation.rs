@@ -3,22 +3,11 @@
 //! in production shape (behind nginx with TLS and HTTP/2, names without ports).
 
 use crate::support::{
-    AP, Backend, Shape, TestNode, WAIT, client, eventually, on_every_backend, on_every_setup,
+    Backend, Shape, TestNode, WAIT, client, eventually, get_json, on_every_backend, on_every_setup,
     peer::Peer,
 };
 use kentongan::publishing::{self, PostChanges};
 use serde_json::{Value, json};
-
-async fn get_json(url: &str) -> (u16, Value) {
-    let response = client()
-        .get(url)
-        .header("accept", AP)
-        .send()
-        .await
-        .expect("GET");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn follower_count(node: &TestNode) -> i64 {
     let actor = kentongan::actors::find_publishing_actor(&node.state().store, None)

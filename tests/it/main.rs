@@ -13,6 +13,7 @@ mod aspirations_moderation;
 mod backup;
 mod browser;
 mod cli;
+mod counts;
 mod delivery;
 mod dependencies;
 mod doctor;

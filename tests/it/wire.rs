@@ -16,7 +16,7 @@ use kentongan::{
     federation::{
         actor::ApActor,
         inbox::IncomingActivity,
-        protocol::incoming::{NoteIn, Received, Undone, first_id},
+        protocol::incoming::{NoteIn, Reaction, Received, Undone, first_id},
     },
     publishing::PostInput,
     store::{NewActor, TicketRow},
@@ -118,6 +118,9 @@ fn every_document_real_servers_send_is_read() {
                     matches!(received, Received::Update(_))
                 }
                 n if n.starts_with("delete") => matches!(received, Received::Delete { .. }),
+                n if n.starts_with("like") || n.starts_with("announce") => {
+                    matches!(received, Received::Reaction { .. })
+                }
                 _ => matches!(received, Received::Other),
             };
             assert!(expected, "{at} read as {received:?}");
@@ -349,6 +352,14 @@ async fn every_server_is_acted_on(backend: Backend) {
                     if let Some(ticket) = ticket_of(&node, &target).await {
                         assert!(ticket.withdrawn_at.is_some(), "{at}: withdrawn");
                     }
+                }
+                Received::Reaction { kind, target } if target == post_url => {
+                    let counts = node.post_counts(post.id).await;
+                    let counted = match kind {
+                        Reaction::Like => counts.likes,
+                        Reaction::Announce => counts.shares,
+                    };
+                    assert!(counted >= 1, "{at}: counted on the post ({counts:?})");
                 }
                 Received::Undo(Undone::Follow { .. } | Undone::ById(_)) => {
                     assert_eq!(followers(&node).await, 0, "{at}: the follow ended");

@@ -11,7 +11,7 @@ use crate::{
     config::Role,
     federation::MAX_ID_BYTES,
     publishing::markdown::{sanitize, web_link},
-    store::{ActorRecord, NewRemoteNote},
+    store::{ActorRecord, NewRemoteNote, PostRecord, ResponseKind},
 };
 use serde_json::Value;
 
@@ -76,14 +76,6 @@ pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> Re
             .map(str::to_string),
         published_at: note.published_ms().unwrap_or_else(now_ms),
     };
-    if data.config.role != Role::Village {
-        data.store
-            .insert_remote_note(&record, &crate::quota::SERVER, now_ms())
-            .await?;
-        tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
-        return Ok(());
-    }
-    // On a village node every resident's message becomes a tracked ticket (aspirasi).
     let source_post = match record
         .in_reply_to
         .as_deref()
@@ -92,6 +84,15 @@ pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> Re
         Some(public_id) => data.store.post_by_public_id(public_id).await?,
         None => None,
     };
+    if data.config.role != Role::Village {
+        data.store
+            .insert_remote_note(&record, &crate::quota::SERVER, now_ms())
+            .await?;
+        tracing::info!(note = %record.ap_id, actor = %local.username, "kept a reply or mention");
+        count_reply(data, &record, note, source_post.as_ref()).await?;
+        return Ok(());
+    }
+    // On a village node every resident's message becomes a tracked ticket (aspirasi).
     let channel = aspirations::intake::channel_of(note.is_public(), source_post.is_some());
     if let Some(number) = aspirations::intake::receive(
         &data.store,
@@ -104,6 +105,33 @@ pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> Re
     .await?
     {
         tracing::info!(note = %record.ap_id, actor = %local.username, %number, channel = channel.as_str(), "opened a ticket");
+        count_reply(data, &record, note, source_post.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// A public reply to one of our live posts counts on it (a direct message does not:
+/// the count is public).
+async fn count_reply(
+    data: &Data,
+    record: &NewRemoteNote,
+    note: NoteIn<'_>,
+    post: Option<&PostRecord>,
+) -> anyhow::Result<()> {
+    if let Some(post) = post
+        && post.deleted_at.is_none()
+        && note.is_public()
+        && !record.ap_id.is_empty()
+    {
+        data.store
+            .add_post_response(
+                post.id,
+                record.actor_id,
+                ResponseKind::Reply,
+                &record.ap_id,
+                now_ms(),
+            )
+            .await?;
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! An Undo: of a Follow, the follow ends. Other Undos (of a Like, an Announce) take
-//! back nothing we keep.
+//! An Undo: of a Follow, the follow ends; of a Like or an Announce of one of our posts,
+//! it stops counting. An Undo naming only an id takes back whichever of those the
+//! actor sent under that id.
 
-use super::{Data, IncomingActivity, local_actor_at};
-use crate::federation::protocol::incoming::Undone;
+use super::{Data, IncomingActivity, local_actor_at, reaction};
+use crate::{federation::protocol::incoming::Undone, store::ResponseKind};
 
 pub async fn act(data: &Data, activity: &IncomingActivity, undone: Undone) -> anyhow::Result<()> {
     let Some(follower) = data.store.actor_by_ap_id(activity.actor.as_str()).await? else {
@@ -27,9 +28,20 @@ pub async fn act(data: &Data, activity: &IncomingActivity, undone: Undone) -> an
                     .await?;
             }
         }
-        Undone::ById(follow_id) => {
+        Undone::Reaction { kind, id, target } => {
+            reaction::undo(data, &follower, kind, &id, &target).await?;
+        }
+        Undone::ById(id) => {
             data.store
-                .remove_follower(None, follower.id, Some(&follow_id))
+                .remove_follower(None, follower.id, Some(&id))
+                .await?;
+            data.store
+                .remove_post_responses(
+                    follower.id,
+                    &[ResponseKind::Like, ResponseKind::Announce],
+                    &id,
+                    None,
+                )
                 .await?;
         }
         Undone::Other => {}

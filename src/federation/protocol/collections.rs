@@ -3,13 +3,26 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// A post's `replies`, with its first page embedded.
+/// A post's `replies`, with its first page embedded and how many there are.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Collection {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub total_items: i64,
     pub first: CollectionPage,
+}
+
+/// A post's `likes` or `shares`: only how many, the shape Mastodon sends; who liked or
+/// boosted it is not published.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CountedCollection {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub total_items: i64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -58,14 +58,37 @@ pub fn is_everyone(id: &str) -> bool {
     matches!(id, PUBLIC | "as:Public" | "Public")
 }
 
+/// A response to an object that is counted on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reaction {
+    Like,
+    Announce,
+}
+
+impl Reaction {
+    fn of(kind: Option<&str>) -> Option<Self> {
+        match kind? {
+            "Like" => Some(Self::Like),
+            "Announce" => Some(Self::Announce),
+            _ => None,
+        }
+    }
+}
+
 /// What an Undo takes back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Undone {
     /// A Follow, embedded: its id (when it has one) and whom it followed.
     Follow { id: Option<String>, target: String },
+    /// A Like or an Announce, embedded: its id and what it liked or boosted.
+    Reaction {
+        kind: Reaction,
+        id: String,
+        target: String,
+    },
     /// An activity named by its id only.
     ById(String),
-    /// Something else (a Like, an Announce): nothing of ours to take back.
+    /// Something else: nothing of ours to take back.
     Other,
 }
 
@@ -91,7 +114,12 @@ pub enum Received {
     Delete {
         target: String,
     },
-    /// Anything else (Like, Announce, EmojiReact, Move, …): answered, not acted on.
+    /// A Like or an Announce of an object, named by its id.
+    Reaction {
+        kind: Reaction,
+        target: String,
+    },
+    /// Anything else (EmojiReact, Move, …): answered, not acted on.
     Other,
 }
 
@@ -115,6 +143,24 @@ impl Received {
                             .to_string(),
                     }
                 }
+                Value::Object(inner) => {
+                    match Reaction::of(inner.get("type").and_then(Value::as_str)) {
+                        Some(kind) => Undone::Reaction {
+                            kind,
+                            id: inner
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string(),
+                            target: inner
+                                .get("object")
+                                .and_then(object_id)
+                                .unwrap_or_default()
+                                .to_string(),
+                        },
+                        None => Undone::Other,
+                    }
+                }
                 Value::String(id) => Undone::ById(id.clone()),
                 _ => Undone::Other,
             }),
@@ -126,7 +172,13 @@ impl Received {
             "Create" => Self::Create(object),
             "Update" => Self::Update(object),
             "Delete" => Self::Delete { target: target() },
-            _ => Self::Other,
+            kind => match Reaction::of(Some(kind)) {
+                Some(kind) => Self::Reaction {
+                    kind,
+                    target: target(),
+                },
+                None => Self::Other,
+            },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Objects we send: actors, notes and what they carry. Field order is the order on the
 //! wire (pinned by `tests/fixtures/ours`).
 
-use super::collections::Collection;
+use super::collections::{Collection, CountedCollection};
 use serde::Serialize;
 
 /// A local account: `Organization` (a village, a portal) or `Person`.
@@ -107,6 +107,8 @@ pub struct Note {
     /// The thread (FEP-7888): a collection of the post and its shown replies, so that
     /// servers group the replies under it.
     pub context: String,
+    pub likes: CountedCollection,
+    pub shares: CountedCollection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

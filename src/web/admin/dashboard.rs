@@ -251,6 +251,7 @@ pub async fn post_page(
             updated => post.updated_at.map(|at| tz.date_time_label(at, admin.lang)),
             images => images,
             report => report(&admin, &rows, &folded),
+            counts => crate::web::site::view::counts_view(&post),
             on_behalf_history => super::on_behalf::post_history(&admin, &state.store, post.id)
                 .await
                 .map_err(view::failure)?,

@@ -77,6 +77,7 @@ pub async fn post(
         "site/post.html",
         context! {
             comments => comments,
+            counts => super::view::counts_view(post),
             post => context! {
                 url => url,
                 ics => format!("/p/{}/agenda.ics", post.public_id),

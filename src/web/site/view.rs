@@ -369,6 +369,16 @@ pub fn shared_base(state: &AppState, site_name: &str) -> Value {
     }
 }
 
+/// A post's likes, boosts and public replies, for `counts.html` (the public page and
+/// the admin's page of the post).
+pub fn counts_view(post: &PostRecord) -> Value {
+    context! {
+        likes => post.counts.likes,
+        shares => post.counts.shares,
+        replies => post.counts.replies,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

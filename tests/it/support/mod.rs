@@ -325,6 +325,17 @@ impl TestNode {
             .expect("publish")
     }
 
+    /// A post's likes, boosts and public replies as the store counts them.
+    pub async fn post_counts(&self, post_id: i64) -> kentongan::store::PostCounts {
+        self.state()
+            .store
+            .post_by_id(post_id)
+            .await
+            .expect("read a post")
+            .expect("the post")
+            .counts
+    }
+
     /// A ticket of this node by its registration number; it must exist.
     pub async fn ticket(&self, number: &str) -> kentongan::store::TicketRow {
         self.state()
@@ -438,6 +449,21 @@ pub fn client() -> reqwest::Client {
 }
 
 pub const AP: &str = "application/activity+json";
+
+/// GETs `url` as ActivityPub JSON: the status and the document (`null` when not JSON).
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let response = client()
+        .get(url)
+        .header("accept", AP)
+        .send()
+        .await
+        .expect("GET");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
 
 /// `kentongan post --dir DIR --site SITE`, as an operator runs it beside the node (in this
 /// process; it wakes the node through the directory's wake socket).
