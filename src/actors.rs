@@ -9,7 +9,12 @@ use crate::{
 };
 use anyhow::Context;
 
-/// A username as Mastodon accepts it (`[a-z0-9_]+([.-]+[a-z0-9_]+)*`), lower case.
+/// A username as Mastodon accepts it (`[a-z0-9_]+([.-]+[a-z0-9_]+)*`), lower case, that
+/// also makes a Bluesky handle through Bridgy Fed: it turns `@name@host` into
+/// `name.host.ap.brid.gy`, `_` into `-` (`ids.py`, `DASH_CHARS`), and refuses a result
+/// that is not an AT Protocol handle, whose dot-separated parts must start and end with a
+/// letter or digit. So the name starts and ends with one, and no `.` touches another
+/// `.`, a `_` or a `-`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -19,11 +24,13 @@ impl Username {
         let valid_chars = name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        let starts_ends_well = edge_ok(name.chars().next()) && edge_ok(name.chars().last());
-        if name.is_empty() || name.len() > 30 || !valid_chars || !starts_ends_well {
+        let bluesky_parts_ok = name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+        });
+        if name.len() > 30 || !valid_chars || !bluesky_parts_ok {
             anyhow::bail!(
-                "username {input:?} is not valid: use 1 to 30 letters a-z, digits, '_' and, inside, '-' or '.' (for example desa-jangkarasam)"
+                "username {input:?} is not valid: use 1 to 30 letters a-z and digits, with '_', '-' or '.' inside and a letter or digit on each side of a '.' (for example desa-jangkarasam)"
             );
         }
         if name == INSTANCE_ACTOR_USERNAME {

@@ -49,7 +49,7 @@ texts! {
     STAFF_SITE_LEAVING => "Situs ini sedang dihapus.", "This site is being removed.";
     STAFF_SITE_DOMAIN_INVALID => "Nama domain tidak sah: tulis nama host saja, misalnya jangkarasam.desa.id (tanpa http:// atau garis miring).", "The domain name is not valid: write the host name only, for example jangkarasam.desa.id (no http:// or slash).";
     STAFF_SITE_TAKEN => "Server ini sudah punya situs dengan domain itu.", "This server already has a site with that domain.";
-    STAFF_SITE_USERNAME_INVALID => "Nama akun fediverse tidak sah: 1 sampai 30 huruf a-z, angka, _ dan, di tengah, - atau titik.", "The fediverse account name is not valid: 1 to 30 letters a-z, digits, _ and, inside, - or a dot.";
+    STAFF_SITE_USERNAME_INVALID => "Nama akun fediverse tidak sah: 1 sampai 30 huruf a-z dan angka, dengan _, - atau titik di tengah, dan huruf atau angka di kedua sisi titik (agar dapat menjadi nama Bluesky).", "The fediverse account name is not valid: 1 to 30 letters a-z and digits, with _, - or a dot inside and a letter or digit on each side of a dot (so that it can become a Bluesky handle).";
     STAFF_SITE_NAME_INVALID => "Nama tampilan harus diisi, paling banyak 100 karakter.", "The display name is required, at most 100 characters.";
     STAFF_SITE_ROLE_INVALID => "Peran situs harus desa atau portal.", "The site's role must be village or portal.";
     STAFF_NOT_FOUND => "Situs atau akun itu tidak ada di server ini.", "There is no such site or account on this server.";

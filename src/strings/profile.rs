@@ -7,7 +7,9 @@
 //! The privacy policy must stay true to the code: every retention it states is what
 //! the code does (the inbox purge in `federation::process`, the session lifetime in
 //! `auth`, the forgetting of failed sign-ins in `auth::throttle`; no automatic deletion of tickets, photos, followers' records or deliveries).
-//! Change it together with the behaviour.
+//! Change it together with the behaviour. Its section on children under 13 is there because
+//! Threads blocks servers without a public policy restricting them (Instagram Help Center,
+//! "When Threads blocks communication with other servers").
 
 use super::{Text, texts};
 
@@ -56,6 +58,10 @@ texts! {
 - Percobaan masuk yang gagal dihitung bersama nama yang diketik dan alamat IP asalnya, untuk memperlambat penebakan kata sandi. Hitungan itu dilupakan {login_forget_hours} jam setelah kegagalan terakhirnya (barisnya dihapus pada percobaan masuk berikutnya), dan hitungan sebuah nama dari sebuah alamat dihapus begitu masuk berhasil dari sana.
 - Foto yang diunggah petugas disimpan ulang tanpa metadata dan tetap tersimpan walaupun kabarnya dihapus.
 
+### Anak di bawah 13 tahun
+
+Situs ini tidak membuka pendaftaran akun: akun petugas dibuat oleh pengelola situs untuk petugas {desa} saja, dan tidak ada akun untuk anak. Anak di bawah 13 tahun hendaknya tidak mengirim pesan lewat formulir aspirasi atau dari akun fediverse tanpa orang tua atau wali. Orang tua atau wali dapat meminta pesan seorang anak dihapus, seperti dijelaskan di bawah.
+
 ### Hak Anda
 
 Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, hubungi kantor {desa} (kontaknya ada di bagian bawah halaman). Pesan dan akun fediverse Anda dapat Anda sunting atau hapus sendiri kapan saja; perubahannya sampai ke sini seperti dijelaskan di atas. Salinan cadangan yang dibuat pengelola server mengikuti jadwal cadangannya."#, r#"This page says what the website and the fediverse account of **{name}** keep, what for, and for how long. The site runs the Kentongan software on a server run by the {village} government (or by the regency on its behalf). No data is sold or shared with anyone other than as described below.
@@ -96,6 +102,10 @@ Untuk menanyakan data Anda, meminta salinannya, membetulkan atau menghapusnya, h
 - Signing in to the admin uses a session cookie (HttpOnly) that lasts {session_days} days from its last use, and a login-form cookie that lasts an hour. An ended session cannot be used again; its row is not deleted automatically.
 - Failed sign-in attempts are counted with the name typed and the IP address they came from, to slow down password guessing. A count is forgotten {login_forget_hours} hours after its last failure (its row is deleted at the next sign-in attempt), and the count of a name from an address is deleted as soon as a sign-in from there succeeds.
 - Photos uploaded by staff are re-encoded without metadata and stay stored even when their post is deleted.
+
+### Children under 13
+
+This site has no sign-up: staff accounts are made by the site's administrators for the {village}'s staff only, and there are no accounts for children. Children under 13 should not send messages through the message form or from a fediverse account without a parent or guardian. A parent or guardian can ask for a child's message to be deleted, as described below.
 
 ### Your rights
 

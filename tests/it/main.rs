@@ -11,6 +11,7 @@ mod aspirations;
 mod aspirations_desk;
 mod aspirations_moderation;
 mod backup;
+mod bridges;
 mod browser;
 mod cli;
 mod counts;
