@@ -777,7 +777,7 @@ async fn replies_embedded(backend: Backend) {
     .await;
     assert_eq!(
         created.activity["object"]["replies"],
-        json!({ "id": replies_id, "type": "Collection", "first": expected_first(vec![]) }),
+        json!({ "id": replies_id, "type": "Collection", "totalItems": 0, "first": expected_first(vec![]) }),
         "a new post: an empty first page"
     );
 
@@ -796,7 +796,7 @@ async fn replies_embedded(backend: Backend) {
     let (_, note) = get_json(&post_url).await;
     assert_eq!(
         note["replies"],
-        json!({ "id": replies_id, "type": "Collection", "first": expected_first(vec![reply_id.clone()]) })
+        json!({ "id": replies_id, "type": "Collection", "totalItems": 1, "first": expected_first(vec![reply_id.clone()]) })
     );
     let (status, collection) = get_json(&replies_id).await;
     assert_eq!(status, 200);
