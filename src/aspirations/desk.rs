@@ -322,6 +322,7 @@ mod tests {
             author_ap_id: None,
             author_inbox: None,
             note_ap_id: None,
+            note_context: None,
             resolution: String::new(),
             extended,
             author_name: "Siti".into(),

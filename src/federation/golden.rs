@@ -175,6 +175,7 @@ fn ticket(is_private: bool) -> TicketRow {
         author_ap_id: Some("https://mastodon.example/users/budi".into()),
         author_inbox: Some("https://mastodon.example/users/budi/inbox".into()),
         note_ap_id: Some("https://mastodon.example/users/budi/statuses/1".into()),
+        note_context: None,
         resolution: String::new(),
         extended: false,
         author_name: String::new(),

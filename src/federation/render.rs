@@ -476,10 +476,13 @@ pub fn answer_note(
         kind: "Note",
         attributed_to: village.ap_id.clone(),
         in_reply_to: ticket.note_ap_id.clone(),
+        // The thread of the post it was written under, else the one the resident's own
+        // note named (a mention elsewhere), so that the answer groups with it.
         context: ticket
             .post_public_id
             .as_deref()
-            .map(|id| urls.post_context(id).to_string()),
+            .map(|id| urls.post_context(id).to_string())
+            .or_else(|| ticket.note_context.clone()),
         to,
         cc,
         published: to_rfc3339(reply.created_at),

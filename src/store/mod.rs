@@ -164,7 +164,7 @@ macro_rules! insert_remote_note {
     ($note:expr, $now:expr) => {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO remote_notes (ap_id, actor_id, local_actor_id, in_reply_to, content_html, \
-               url, published_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+               url, published_at, received_at, context) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (ap_id) DO NOTHING RETURNING id",
         )
         .bind(&$note.ap_id)
@@ -175,6 +175,7 @@ macro_rules! insert_remote_note {
         .bind(&$note.url)
         .bind($note.published_at)
         .bind($now)
+        .bind(&$note.context)
     };
 }
 pub(crate) use insert_remote_note;

@@ -218,6 +218,8 @@ pub struct NewRemoteNote {
     pub actor_id: i64,
     pub local_actor_id: i64,
     pub in_reply_to: Option<String>,
+    /// The thread it names (FEP-7888 `context`), an http(s) URL.
+    pub context: Option<String>,
     pub content_html: String,
     pub url: Option<String>,
     pub published_at: i64,
@@ -230,6 +232,7 @@ impl NewRemoteNote {
             [
                 Some(self.ap_id.as_str()),
                 self.in_reply_to.as_deref(),
+                self.context.as_deref(),
                 Some(self.content_html.as_str()),
                 self.url.as_deref(),
             ]

@@ -55,6 +55,9 @@ pub struct TicketRow {
     pub author_inbox: Option<String>,
     /// The id of the resident's note, which an answer replies to.
     pub note_ap_id: Option<String>,
+    /// The thread the resident's note named (FEP-7888), for an answer to a message that
+    /// is not under one of our posts.
+    pub note_context: Option<String>,
     pub resolution: String,
     pub extended: bool,
     /// From the website's form: the name given and the private contact.
@@ -154,7 +157,7 @@ pub(super) const TICKET_ROW: &str = "SELECT t.id, t.number, t.channel, t.class, 
        COALESCE(n.url, n.ap_id) AS note_url, n.deleted_at AS withdrawn_at, \
        p.public_id AS post_public_id, p.title AS post_title, t.local_actor_id, \
        a.ap_id AS author_ap_id, COALESCE(a.shared_inbox_url, a.inbox_url) AS author_inbox, \
-       n.ap_id AS note_ap_id, t.resolution, t.extended, t.author_name, t.contact \
+       n.ap_id AS note_ap_id, n.context AS note_context, t.resolution, t.extended, t.author_name, t.contact \
      FROM tickets t \
      LEFT JOIN remote_notes n ON n.id = t.remote_note_id \
      LEFT JOIN actors a ON a.id = n.actor_id \

@@ -80,7 +80,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     assert!(status == 202 || status == 200, "{status}");
 
     // A direct message (not public) is private.
-    let direct = note(
+    let mut direct = note(
         &peer,
         "budi",
         "<p>Saya ingin melapor secara pribadi.</p>",
@@ -88,6 +88,10 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
         None,
         Some(&node.actor_id()),
     );
+    // The thread of the resident's own server (FEP-7888), which the answer must keep:
+    // the message is under no post of the village.
+    let resident_thread = format!("{}/contexts/budi-1", peer.base);
+    direct["context"] = json!(resident_thread);
     let (status, body) = peer.send("budi", &inbox, &create(&peer, &direct)).await;
     assert_eq!(status, 202, "{body}");
     let all = tickets(&node, 2).await;
@@ -200,6 +204,11 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     .await;
     assert!(public_answer.signature_verified);
     let object = &public_answer.activity["object"];
+    assert_eq!(
+        object["context"],
+        format!("{post_url}/context"),
+        "an answer under a post is in the post's thread"
+    );
     assert!(
         object["content"]
             .as_str()
@@ -259,6 +268,10 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     )
     .await;
     let object = &direct_answer.activity["object"];
+    assert_eq!(
+        object["context"], resident_thread,
+        "an answer to a message under no post keeps the resident's thread"
+    );
     assert_eq!(object["to"], json!([peer.actor_id("budi")]));
     assert_eq!(object["cc"], json!([]));
     assert_eq!(direct_answer.activity["to"], json!([peer.actor_id("budi")]));

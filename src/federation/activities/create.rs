@@ -67,6 +67,12 @@ pub async fn act(data: &Data, activity: &IncomingActivity, object: &Value) -> Re
             .in_reply_to()
             .filter(|id| id.len() <= MAX_ID_BYTES)
             .map(str::to_string),
+        // Echoed in the village's answer: only an http(s) URL is kept.
+        context: note
+            .context()
+            .filter(|id| id.len() <= MAX_ID_BYTES)
+            .and_then(web_link)
+            .map(str::to_string),
         content_html: content_html(object),
         // Shown as a link on admin pages: only an http(s) URL is kept.
         url: note

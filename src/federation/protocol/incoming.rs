@@ -212,6 +212,11 @@ impl<'a> NoteIn<'a> {
         self.map.get("inReplyTo").and_then(object_id)
     }
 
+    /// The thread it belongs to (FEP-7888 `context`, an id or an object with one).
+    pub fn context(&self) -> Option<&'a str> {
+        self.map.get("context").and_then(object_id)
+    }
+
     /// The HTML as sent (not yet cleaned).
     pub fn content(&self) -> &'a str {
         self.map
