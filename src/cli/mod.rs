@@ -3,6 +3,7 @@
 //! running `serve` in another process notices the queued deliveries within a second.
 
 mod admin;
+mod moving;
 
 pub use crate::demo::DemoArgs;
 pub use crate::setup::{InitArgs, InitOutcome, init};
@@ -222,6 +223,12 @@ pub enum ActorCommand {
         #[command(flatten)]
         dir: SiteDir,
     },
+    /// Name an old account this one also is (`alsoKnownAs`), so the old one can move
+    /// here; without --add or --remove, list the aliases.
+    Alias(moving::AliasArgs),
+    /// Move an account to a new one that lists it as an alias: its followers are told
+    /// (`Move`) and its website sends visitors to the new account.
+    Move(moving::MoveArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -804,6 +811,8 @@ async fn actor_command(command: ActorCommand) -> anyhow::Result<()> {
             println!("{}", actor.ap_id);
             store.close().await;
         }
+        ActorCommand::Alias(args) => moving::alias(args).await?,
+        ActorCommand::Move(args) => moving::move_account(args).await?,
         ActorCommand::List { dir } => {
             let (config, store, _) = open(&dir).await?;
             for actor in actors::publishing_actors(&store).await? {

@@ -66,6 +66,12 @@ pub struct ApActor {
     #[serde(default)]
     pub shared_inbox: Option<Url>,
     pub public_key: PublicKey,
+    /// The account's other accounts: read when it is the target of a Move, never kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub also_known_as: Option<serde_json::Value>,
+    /// Where the account itself moved: read when it is the target of a Move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<serde_json::Value>,
 }
 
 /// What can go wrong with actors, for the library's generic code.
@@ -151,6 +157,8 @@ impl Object for DbActor {
             }),
             shared_inbox: None,
             public_key: self.public_key(),
+            also_known_as: None,
+            moved_to: None,
         })
     }
 

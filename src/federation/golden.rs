@@ -42,6 +42,8 @@ fn village() -> ActorRecord {
         fields_json: r#"[{"name":"Kecamatan","value":"Gantung"},{"name":"Situs","value":"<a href=\"https://desa.example/\">desa.example</a>"}]"#.into(),
         created_at: AT,
         refreshed_at: AT,
+        also_known_as: "[]".into(),
+        moved_to: None,
     }
 }
 
@@ -248,6 +250,17 @@ fn documents() -> Vec<(&'static str, Value)> {
                 &urls,
             ),
         ),
+        (
+            "actor-moved",
+            render::actor(
+                &ActorRecord {
+                    also_known_as: r#"["https://beltim.example/u/jangkarasam"]"#.into(),
+                    moved_to: Some("https://jangkarasam.desa.id/u/desa-jangkarasam".into()),
+                    ..village.clone()
+                },
+                &urls,
+            ),
+        ),
         ("instance-actor", render::instance_actor(&instance(), &urls)),
         ("note", render::note(&post, &village, &urls)),
         ("note-plain", render::note(&plain, &village, &urls)),
@@ -278,6 +291,14 @@ fn documents() -> Vec<(&'static str, Value)> {
             render(ActivityKind::Accept, None, Some(follow_in)),
         ),
         ("follow", follow_out.clone()),
+        (
+            "move",
+            render(
+                ActivityKind::Move,
+                None,
+                Some("https://jangkarasam.desa.id/u/desa-jangkarasam"),
+            ),
+        ),
         (
             "announce",
             render(

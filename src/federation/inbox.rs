@@ -37,9 +37,11 @@ use url::Url;
 pub const MAX_ACTIVITY_BYTES: usize = 1024 * 1024;
 
 /// Activity types the node acts on; others are answered 202 and dropped. A `Like` or an
-/// `Announce` is kept only as a count on the post it names (`activities::reaction`).
-pub const HANDLED_TYPES: [&str; 10] = [
-    "Follow", "Undo", "Block", "Delete", "Create", "Update", "Accept", "Reject", "Like", "Announce",
+/// `Announce` is kept only as a count on the post it names (`activities::reaction`); a
+/// `Move` matters only to a portal following the account that moves (`activities::moving`).
+pub const HANDLED_TYPES: [&str; 11] = [
+    "Follow", "Undo", "Block", "Delete", "Create", "Update", "Accept", "Reject", "Like",
+    "Announce", "Move",
 ];
 
 /// Any activity, kept whole so it can be stored and processed later. The actor is kept
@@ -601,6 +603,11 @@ impl Activity for IncomingActivity {
                         "{target:?} is not an actor of this node"
                     )));
                 }
+            }
+            "Move" if object.and_then(object_id) != Some(self.actor.as_str()) => {
+                return Err(InboxError::Rejected(
+                    "a Move may only move its own actor".into(),
+                ));
             }
             "Undo" => {
                 if let Some(Value::Object(inner)) = object {

@@ -54,7 +54,7 @@ fn split_handle(handle: &str, insecure_local: bool) -> anyhow::Result<(&str, &st
 }
 
 /// The ActivityPub id of the account `handle`, by WebFinger.
-async fn actor_id_of(handle: &str, data: &Data) -> anyhow::Result<Url> {
+pub async fn actor_id_of(handle: &str, data: &Data) -> anyhow::Result<Url> {
     let config = &data.config;
     let (name, host) = split_handle(handle, config.insecure_local)?;
     let body = webfinger(data.app_data(), host, &format!("acct:{name}@{host}"), None).await?;

@@ -20,6 +20,7 @@ mod golden;
 pub mod inbox;
 pub mod lookup;
 pub mod message_signatures;
+pub mod moving;
 pub mod outbox_reader;
 pub mod portal_jobs;
 pub mod process;

@@ -80,6 +80,8 @@ fn actor_object(actor: &ActorRecord, urls: &Urls) -> Actor {
         public_key: public_key(actor),
         icon: icon.map(|url| picture(&url)),
         image: actor.image_url.as_deref().map(picture),
+        also_known_as: actor.aliases(),
+        moved_to: actor.moved_to.clone(),
     }
 }
 
@@ -654,6 +656,21 @@ pub fn activity(
         ActivityKind::Accept => {
             let follow = object_json()?;
             serde_json::to_value(Activity::new(id, Kind::Accept, by, follow))?
+        }
+        ActivityKind::Move => {
+            // The account moving itself to the account its object names, to its
+            // followers (Mastodon's shape: the actor as object, the new one as target).
+            let target = activity
+                .object_json
+                .as_deref()
+                .context("a Move without its target")?;
+            let mut moving = Activity::new(id, Kind::Move, by, by.to_string()).addressed(
+                published,
+                followers,
+                Vec::new(),
+            );
+            moving.target = Some(target.to_string());
+            serde_json::to_value(moving)?
         }
         // An Undo embeds what it takes back: `undo` renders it, given that.
         ActivityKind::Undo => anyhow::bail!("an Undo is rendered with what it undoes"),

@@ -8,7 +8,10 @@ use crate::{
     config::PortalSettings,
     publishing::new_public_id,
     state::AppState,
-    store::{ActorRecord, Ingested, NewActivity, NewVillagePost, VillageFollow, VillageRecord},
+    store::{
+        ActorRecord, Ingested, NewActivity, NewVillagePost, VillageFollow, VillageMove,
+        VillageRecord,
+    },
 };
 
 /// Villages worked on at once.
@@ -88,14 +91,14 @@ pub async fn record(state: &AppState, village: &VillageRecord, outcome: anyhow::
     }
 }
 
-/// Queues our Follow of the village's `actor`, found by its handle; it is sent again
-/// after an hour while unanswered.
-pub async fn follow(
+/// The portal's Follow of `actor` for `village`: the activity, and how the entry keeps
+/// it (sent again after an hour while unanswered).
+fn follow_of(
     state: &AppState,
+    portal: &ActorRecord,
     village: &VillageRecord,
     actor: &ActorRecord,
-) -> anyhow::Result<()> {
-    let portal = crate::actors::find_publishing_actor(&state.store, None).await?;
+) -> (NewActivity, VillageFollow) {
     let activity = NewActivity {
         public_id: new_public_id(),
         actor_id: portal.id,
@@ -111,6 +114,18 @@ pub async fn follow(
         host: actor.host.clone(),
         retry_at: now_ms() + FOLLOW_AGAIN_MS,
     };
+    (activity, follow)
+}
+
+/// Queues our Follow of the village's `actor`, found by its handle; it is sent again
+/// after an hour while unanswered.
+pub async fn follow(
+    state: &AppState,
+    village: &VillageRecord,
+    actor: &ActorRecord,
+) -> anyhow::Result<()> {
+    let portal = crate::actors::find_publishing_actor(&state.store, None).await?;
+    let (activity, follow) = follow_of(state, &portal, village, actor);
     state
         .store
         .send_village_follow(&follow, &activity, now_ms())
@@ -118,6 +133,47 @@ pub async fn follow(
     state.wake_delivery.notify_one();
     tracing::info!(actor = %actor.ap_id, "follow sent");
     Ok(())
+}
+
+/// What became of a followed village's move to another account.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VillageMoved {
+    /// The entry now names the new account, which is sent our Follow.
+    Followed,
+    /// The new account is already registered as another village (`handle`): the two
+    /// entries are left for the operator to merge.
+    AlreadyRegistered { handle: String },
+}
+
+/// A followed village moved to `new_account` (its Move checked): its registry entry —
+/// and with it the village's posts, errors and figures, which hang on the entry — takes
+/// the new account and handle, the new account gets our Follow (its outbox is read once
+/// it accepts) and the old one our Undo.
+pub async fn move_village(
+    state: &AppState,
+    village: &VillageRecord,
+    new_account: &ActorRecord,
+) -> anyhow::Result<VillageMoved> {
+    let handle = format!("{}@{}", new_account.username, new_account.host).to_ascii_lowercase();
+    if let Some(other) = state.store.village_by_key(&handle).await?
+        && other.id != village.id
+    {
+        return Ok(VillageMoved::AlreadyRegistered { handle });
+    }
+    let portal = crate::actors::find_publishing_actor(&state.store, None).await?;
+    let (follow_activity, follow) = follow_of(state, &portal, village, new_account);
+    let moved = VillageMove { follow, handle };
+    let undo = super::registry::undo_of_follow(&state.store, portal.id, village).await?;
+    let undo_ref = undo
+        .as_ref()
+        .map(|(activity, inbox, host)| (activity, inbox.as_str(), host.as_str()));
+    state
+        .store
+        .move_village(&moved, &follow_activity, undo_ref, now_ms())
+        .await?;
+    state.wake_delivery.notify_one();
+    tracing::info!(village = %village.name, to = %new_account.ap_id, "village moved; following its new account");
+    Ok(VillageMoved::Followed)
 }
 
 /// Whether a post found by backfill is announced like one that came live: a post

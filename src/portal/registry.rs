@@ -247,6 +247,34 @@ pub async fn find(store: &Store, key: &str) -> anyhow::Result<VillageRecord> {
         .with_context(|| format!("no village {key:?} is registered"))
 }
 
+/// The Undo of our Follow of a village's account, with that account's inbox and host;
+/// `None` while no Follow was sent (or the account is gone).
+pub async fn undo_of_follow(
+    store: &Store,
+    portal_actor_id: i64,
+    village: &VillageRecord,
+) -> anyhow::Result<Option<(NewActivity, String, String)>> {
+    let (Some(follow_ap_id), Some(actor_id)) = (&village.follow_ap_id, village.actor_id) else {
+        return Ok(None);
+    };
+    let follow_public_id = follow_ap_id
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let target = store.actor_by_id(actor_id).await?;
+    Ok(target.map(|target| {
+        let activity = NewActivity {
+            public_id: new_public_id(),
+            actor_id: portal_actor_id,
+            kind: crate::store::ActivityKind::Undo,
+            post_id: None,
+            object_json: Some(follow_public_id),
+        };
+        (activity, target.inbox_url, target.host)
+    }))
+}
+
 /// Removes a village and its posts from the portal; a followed village gets an
 /// Undo of our Follow.
 pub async fn remove(
@@ -254,27 +282,7 @@ pub async fn remove(
     portal_actor_id: i64,
     village: &VillageRecord,
 ) -> anyhow::Result<()> {
-    let undo = match (&village.follow_ap_id, village.actor_id) {
-        (Some(follow_ap_id), Some(actor_id)) => {
-            let follow_public_id = follow_ap_id
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            let target = store.actor_by_id(actor_id).await?;
-            target.map(|target| {
-                let activity = NewActivity {
-                    public_id: new_public_id(),
-                    actor_id: portal_actor_id,
-                    kind: crate::store::ActivityKind::Undo,
-                    post_id: None,
-                    object_json: Some(follow_public_id),
-                };
-                (activity, target.inbox_url, target.host)
-            })
-        }
-        _ => None,
-    };
+    let undo = undo_of_follow(store, portal_actor_id, village).await?;
     let undo_ref = undo
         .as_ref()
         .map(|(activity, inbox, host)| (activity, inbox.as_str(), host.as_str()));

@@ -246,6 +246,8 @@ mod tests {
             fields_json: "[]".into(),
             created_at: 0,
             refreshed_at: 0,
+            also_known_as: "[]".into(),
+            moved_to: None,
         }
     }
 

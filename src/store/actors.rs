@@ -8,7 +8,7 @@ macro_rules! actor_columns {
     () => {
         "id, ap_id, is_local, kind, username, host, name, summary, icon_url, image_url, \
      profile_url, inbox_url, shared_inbox_url, public_key_pem, private_key_pem, fields_json, \
-     created_at, refreshed_at"
+     created_at, refreshed_at, also_known_as, moved_to"
     };
 }
 
@@ -182,15 +182,59 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("updating an actor profile")?;
-            let activity_id = super::insert_activity!(tx, update, update.post_id, now)
-                .await
-                .context("storing the profile Update")?;
-            super::fan_out!(tx, activity_id, actor_id, now)
-                .await
-                .context("queueing deliveries")?;
+            super::send_to_followers!(tx, update, actor_id, now).await?;
             tx.commit().await.context("committing the profile")?;
         });
         Ok(())
+    }
+
+    /// Sets a local actor's other accounts (`alsoKnownAs`, ids as a JSON list) and queues
+    /// `update`, the profile's Update, to its followers, in one transaction.
+    pub async fn set_actor_aliases(
+        &self,
+        actor_id: i64,
+        aliases_json: &str,
+        update: &super::NewActivity,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            sqlx::query("UPDATE actors SET also_known_as = $2 WHERE id = $1 AND is_local = TRUE")
+                .bind(actor_id)
+                .bind(aliases_json)
+                .execute(&mut *tx)
+                .await
+                .context("keeping the account's aliases")?;
+            super::send_to_followers!(tx, update, actor_id, now).await?;
+            tx.commit().await.context("committing the aliases")?;
+        });
+        Ok(())
+    }
+
+    /// Marks a local actor as moved to `moved_to` and queues, to every follower, the
+    /// profile's `update` (now carrying `movedTo`) and the `moving` activity, in one
+    /// transaction; returns how many deliveries of the Move were queued.
+    pub async fn move_actor(
+        &self,
+        actor_id: i64,
+        moved_to: &str,
+        update: &super::NewActivity,
+        moving: &super::NewActivity,
+        now: i64,
+    ) -> anyhow::Result<u64> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            sqlx::query("UPDATE actors SET moved_to = $2 WHERE id = $1 AND is_local = TRUE")
+                .bind(actor_id)
+                .bind(moved_to)
+                .execute(&mut *tx)
+                .await
+                .context("marking the account moved")?;
+            super::send_to_followers!(tx, update, actor_id, now).await?;
+            let queued = super::send_to_followers!(tx, moving, actor_id, now).await?;
+            tx.commit().await.context("committing the move")?;
+            queued
+        }))
     }
 
     /// Forgets a remote actor and everything it had here: follows, replies, mentions. A

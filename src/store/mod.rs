@@ -158,6 +158,24 @@ macro_rules! fan_out {
 }
 pub(crate) use fan_out;
 
+/// Inside a transaction `$tx`: writes an activity of `$actor_id` about no post and queues
+/// it to every follower inbox; evaluates to a future of how many deliveries were queued.
+macro_rules! send_to_followers {
+    ($tx:ident, $activity:expr, $actor_id:expr, $now:expr) => {
+        async {
+            let activity_id =
+                $crate::store::insert_activity!($tx, $activity, $activity.post_id, $now)
+                    .await
+                    .with_context(|| format!("storing the {}", $activity.kind))?;
+            let queued = $crate::store::fan_out!($tx, activity_id, $actor_id, $now)
+                .await
+                .with_context(|| format!("queueing the {}", $activity.kind))?;
+            Ok::<u64, anyhow::Error>(queued.rows_affected())
+        }
+    };
+}
+pub(crate) use send_to_followers;
+
 /// A query that keeps a reply or mention (`&NewRemoteNote`) unless its id is already
 /// kept, returning the new row's id (no row for a repeat).
 macro_rules! insert_remote_note {

@@ -23,6 +23,17 @@ pub struct ActorRecord {
     pub fields_json: String,
     pub created_at: i64,
     pub refreshed_at: i64,
+    /// A local actor's other accounts (`alsoKnownAs`), ids as a JSON list; remote: `[]`.
+    pub also_known_as: String,
+    /// The account a local actor moved to (`movedTo`); remote: `None`.
+    pub moved_to: Option<String>,
+}
+
+impl ActorRecord {
+    /// The ids of [`ActorRecord::also_known_as`] (none when the column does not read).
+    pub fn aliases(&self) -> Vec<String> {
+        serde_json::from_str(&self.also_known_as).unwrap_or_default()
+    }
 }
 
 /// What is needed to store an actor, local or remote.
@@ -395,4 +406,14 @@ pub struct VillageFollow {
     pub inbox: String,
     pub host: String,
     pub retry_at: i64,
+}
+
+/// A followed village that moved to another account (its Move checked): the registry
+/// entry takes the new account and handle, and is followed there.
+#[derive(Clone, Debug)]
+pub struct VillageMove {
+    /// The Follow of the new account, with the entry's new actor.
+    pub follow: VillageFollow,
+    /// The new account's handle (`name@host`).
+    pub handle: String,
 }

@@ -119,6 +119,8 @@ kept_as_words! {
         Undo => "Undo",
         /// The portal sharing a village's post.
         Announce => "Announce",
+        /// An account telling its followers where it moved (`kentongan actor move`).
+        Move => "Move",
     }
 }
 

@@ -66,6 +66,61 @@ impl Store {
         Ok(())
     }
 
+    /// Moves a village's registry entry to the account it moved to: the entry (its id,
+    /// so its posts, errors and figures, stay) takes the new actor and handle and waits
+    /// for the new account to accept `follow_activity`, queued to it with `undo` (the
+    /// Undo of our Follow of the old account, with that account's inbox and host), all in
+    /// one transaction. The new account's outbox is read once it accepts.
+    pub async fn move_village(
+        &self,
+        moved: &super::VillageMove,
+        follow_activity: &NewActivity,
+        undo: Option<(&NewActivity, &str, &str)>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        let follow = &moved.follow;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let recorded = sqlx::query(
+                "UPDATE villages SET actor_id = $2, handle = $3, follow_ap_id = $4, \
+                   follow_state = 'pending', follow_attempts = 0, accepted_at = NULL, \
+                   backfilled_at = NULL, last_contact_at = $5, next_attempt_at = $6, \
+                   locked_until = 0 \
+                 WHERE id = $1",
+            )
+            .bind(follow.village_id)
+            .bind(follow.actor_id)
+            .bind(&moved.handle)
+            .bind(&follow.follow_ap_id)
+            .bind(now)
+            .bind(follow.retry_at)
+            .execute(&mut *tx)
+            .await
+            .context("moving the village's entry")?
+            .rows_affected();
+            // The village was removed meanwhile: nothing to follow.
+            if recorded == 0 {
+                return Ok(());
+            }
+            let follow_id = super::insert_activity!(tx, follow_activity, follow_activity.post_id, now)
+                .await
+                .context("storing the Follow")?;
+            super::queue_delivery!(tx, follow_id, &follow.inbox, &follow.host, now)
+                .await
+                .context("queueing the Follow")?;
+            if let Some((undo, inbox, host)) = undo {
+                let undo_id = super::insert_activity!(tx, undo, undo.post_id, now)
+                    .await
+                    .context("storing the Undo")?;
+                super::queue_delivery!(tx, undo_id, inbox, host, now)
+                    .await
+                    .context("queueing the Undo")?;
+            }
+            tx.commit().await.context("committing the move")?;
+        });
+        Ok(())
+    }
+
     /// Our Follow was answered: `accepted` (read its outbox now) or `rejected`.
     pub async fn set_village_follow_state(
         &self,

@@ -32,6 +32,7 @@ mod hosting_staff;
 mod interop_fedify;
 mod message_signatures;
 mod monitoring;
+mod moving;
 mod operations;
 mod portal;
 mod profile;

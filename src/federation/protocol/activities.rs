@@ -13,6 +13,7 @@ pub enum Kind {
     Accept,
     Undo,
     Announce,
+    Move,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -28,6 +29,9 @@ pub struct Activity<O: Serialize> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<String>>,
     pub object: O,
+    /// Where a Move goes: the account moved to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
 }
@@ -43,6 +47,7 @@ impl<O: Serialize> Activity<O> {
             to: None,
             cc: None,
             object,
+            target: None,
             updated: None,
         }
     }

@@ -119,7 +119,12 @@ pub enum Received {
         kind: Reaction,
         target: String,
     },
-    /// Anything else (EmojiReact, Move, …): answered, not acted on.
+    /// An account moving itself (`object`) to another account (`target`).
+    Move {
+        object: String,
+        target: String,
+    },
+    /// Anything else (EmojiReact, …): answered, not acted on.
     Other,
 }
 
@@ -172,6 +177,15 @@ impl Received {
             "Create" => Self::Create(object),
             "Update" => Self::Update(object),
             "Delete" => Self::Delete { target: target() },
+            "Move" => Self::Move {
+                object: target(),
+                target: activity
+                    .rest
+                    .get("target")
+                    .and_then(object_id)
+                    .unwrap_or_default()
+                    .to_string(),
+            },
             kind => match Reaction::of(Some(kind)) {
                 Some(kind) => Self::Reaction {
                     kind,

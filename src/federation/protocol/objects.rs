@@ -31,6 +31,13 @@ pub struct Actor {
     pub icon: Option<Picture>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Picture>,
+    /// The account's other accounts (`kentongan actor alias`): a server checks that the
+    /// account an old one moves to names it here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<String>,
+    /// Where the account moved (`kentongan actor move`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
 }
 
 /// The instance actor, which signs our fetches: no posts, no followers.

@@ -158,13 +158,17 @@ fn upcoming_events(agenda: Vec<PostRecord>, now: i64) -> Vec<PostRecord> {
         .collect()
 }
 
-/// `GET /u/NAME` in a browser: the actor, its handle and its posts.
+/// `GET /u/NAME` in a browser: the actor, its handle and its posts; for an actor that
+/// moved, a redirect to its new account.
 pub async fn profile(
     state: &AppState,
     actor: &ActorRecord,
     before: Option<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    let site = Site::of_actor(state, actor.clone()).await?;
+    let site = match Site::of_actor_page(state, actor).await? {
+        Ok(site) => site,
+        Err(moved) => return Ok(moved),
+    };
     let posts = state.store.posts_page(actor.id, before, PAGE_SIZE).await?;
     let followers = state.store.count_followers(actor.id).await?;
     let url = state.urls.actor(&actor.username).to_string();

@@ -28,7 +28,10 @@ pub async fn post(
     actor: &ActorRecord,
     post: &PostRecord,
 ) -> Result<Response, AppError> {
-    let site = Site::of_actor(state, actor.clone()).await?;
+    let site = match Site::of_actor_page(state, actor).await? {
+        Ok(site) => site,
+        Err(moved) => return Ok(moved),
+    };
     let lang = site.lang;
     let tz = site.settings.time_zone;
     let kind = post.kind;

@@ -60,10 +60,27 @@ impl Site {
         })
     }
 
-    /// The main site, or a friendly page saying the node has no account yet.
+    /// The site as the pages of `actor` show it, or — once that actor moved — the
+    /// redirect to its new account ([`moved_away`]).
+    pub async fn of_actor_page(
+        state: &AppState,
+        actor: &ActorRecord,
+    ) -> Result<Result<Self, Response>, AppError> {
+        match actor.moved_to.as_deref() {
+            Some(new_home) => Ok(Err(moved_away(state, new_home).await?)),
+            None => Ok(Ok(Self::of_actor(state, actor.clone()).await?)),
+        }
+    }
+
+    /// The main site, or a friendly page saying the node has no account yet, or — once
+    /// its account moved (`kentongan actor move`) — a permanent redirect to the new
+    /// account's profile: every page of the old site sends its visitors there.
     pub async fn require(state: &AppState) -> Result<Result<Self, Response>, AppError> {
         match Self::load(state).await? {
-            Some(site) => Ok(Ok(site)),
+            Some(site) => match site.actor.moved_to.as_deref() {
+                Some(new_home) => Ok(Err(moved_away(state, new_home).await?)),
+                None => Ok(Ok(site)),
+            },
             None => Ok(Err(bare_message(
                 state,
                 StatusCode::NOT_FOUND,
@@ -355,6 +372,18 @@ pub fn bare_message(
         "message.html",
         context! { message => text, ..shared_base(state, "Kentongan") },
     )
+}
+
+/// The answer of a page of an account that moved: 301 to the new account's profile page
+/// as its server gave it when the move was checked (its id when it gave none).
+pub async fn moved_away(state: &AppState, target: &str) -> Result<Response, AppError> {
+    let profile = state
+        .store
+        .actor_by_ap_id(target)
+        .await?
+        .and_then(|new_home| new_home.profile_url)
+        .unwrap_or_else(|| target.to_string());
+    Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, profile)]).into_response())
 }
 
 /// What pages outside the village site (the portal's timeline, monitoring) need from

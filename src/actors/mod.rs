@@ -311,3 +311,5 @@ pub async fn edit_profile(
         .update_actor_profile(actor.id, &profile, &update, now_ms())
         .await
 }
+
+pub mod moving;
