@@ -38,6 +38,8 @@ pub async fn app(state: AppState) -> anyhow::Result<(Router, federation::Data)> 
         // Pages and JSON gzipped for slow village connections (images are already
         // compressed and are left alone by the default predicate).
         .layer(tower_http::compression::CompressionLayer::new())
+        // Inside compression: the tag is of the answer itself, whatever its encoding.
+        .layer(axum::middleware::from_fn(web::conditional::answer))
         .layer(axum::extract::DefaultBodyLimit::max(
             federation::inbox::MAX_ACTIVITY_BYTES,
         ))

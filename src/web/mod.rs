@@ -6,6 +6,7 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod client;
+pub mod conditional;
 pub mod forms;
 pub mod health;
 pub mod hosting;

@@ -14,6 +14,7 @@ mod backup;
 mod bridges;
 mod browser;
 mod cli;
+mod conditional;
 mod counts;
 mod delivery;
 mod dependencies;
