@@ -119,6 +119,21 @@ kept_as_words! {
         Undo => "Undo",
         /// The portal sharing a village's post.
         Announce => "Announce",
+        /// Our refusal of a remote QuoteRequest (FEP-044f).
+        Reject => "Reject",
+    }
+}
+
+kept_as_words! {
+    /// Who may quote a post (FEP-044f `interactionPolicy.canQuote`), with automatic
+    /// approval; anyone else's QuoteRequest is rejected.
+    QuotePolicy {
+        /// Anyone.
+        Public => "public",
+        /// The village's followers.
+        Followers => "followers",
+        /// Only the village itself.
+        Nobody => "nobody",
     }
 }
 

@@ -1,6 +1,6 @@
 //! Acting on a received activity, one file per kind: `follow`, `undo`, `block`,
 //! `answer` (an Accept or Reject of our Follow), `create`, `update`, `delete`,
-//! `reaction` (a Like or Announce of our post), and
+//! `reaction` (a Like or Announce of our post), `quote` (a QuoteRequest), and
 //! `village` for what a followed village sends a portal. The activity arrives read by
 //! `protocol::incoming`; received activities become domain changes here, through the
 //! domain rooms and the store. What is refused on purpose is told apart from what
@@ -12,6 +12,7 @@ mod block;
 mod create;
 mod delete;
 mod follow;
+mod quote;
 mod reaction;
 mod undo;
 mod update;
@@ -70,6 +71,9 @@ pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActErro
         Received::Delete { target } => Ok(delete::act(data, activity, &target).await?),
         Received::Reaction { kind, target } => {
             Ok(reaction::act(data, activity, kind, &target).await?)
+        }
+        Received::QuoteRequest { target, instrument } => {
+            quote::act(data, activity, &target, &instrument).await
         }
         Received::Other => Ok(()),
     }

@@ -13,6 +13,8 @@ pub enum Kind {
     Accept,
     Undo,
     Announce,
+    /// A refused QuoteRequest (FEP-044f).
+    Reject,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -30,6 +32,9 @@ pub struct Activity<O: Serialize> {
     pub object: O,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// What an Accept of a QuoteRequest grants: the QuoteAuthorization's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 impl<O: Serialize> Activity<O> {
@@ -44,6 +49,7 @@ impl<O: Serialize> Activity<O> {
             cc: None,
             object,
             updated: None,
+            result: None,
         }
     }
 
