@@ -35,6 +35,7 @@ mod monitoring;
 mod operations;
 mod portal;
 mod profile;
+mod quotes;
 mod remote_follow;
 mod roles;
 mod scale_out;
