@@ -680,13 +680,13 @@ pub async fn post(args: PostArgs) -> anyhow::Result<String> {
     let body = read_body(args.body, args.body_file)?
         .context("give the body with --body or --body-file")?;
     let published_at = args.published.as_deref().map(parse_date).transpose()?;
-    let quote_policy = match args.quote.as_deref() {
-        Some(word) => Some(
-            crate::store::QuotePolicy::parse(word)
-                .with_context(|| crate::refusal::InvalidInput(crate::strings::QUOTE_POLICY_INVALID))?,
-        ),
-        None => None,
-    };
+    let quote_policy =
+        match args.quote.as_deref() {
+            Some(word) => Some(crate::store::QuotePolicy::parse(word).with_context(|| {
+                crate::refusal::InvalidInput(crate::strings::QUOTE_POLICY_INVALID)
+            })?),
+            None => None,
+        };
     let input = PostInput {
         title: args.title,
         body_markdown: body,

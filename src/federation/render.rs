@@ -5,9 +5,7 @@
 //! content starts with the title in bold, then the summary and body, the hashtags and a
 //! link to the web page, as the WordPress ActivityPub plugin and WriteFreely do.
 
-pub use super::protocol::{
-    AS_CONTEXT, actor_context, object_context, quote_context, with_context,
-};
+pub use super::protocol::{AS_CONTEXT, actor_context, object_context, quote_context, with_context};
 use super::protocol::{
     PUBLIC,
     activities::{Activity, Kind},

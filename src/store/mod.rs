@@ -66,8 +66,8 @@ pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     AccountRole, ActivityKind, BlockKind, DeliveryState, DraftStatus, FollowState, InboxState,
-    KipCategory, PostKind, QuotePolicy, ResponseKind, SignatureScheme, SourceKind, TicketChannel, TicketClass,
-    TicketEventKind, TicketStatus, UnknownWord,
+    KipCategory, PostKind, QuotePolicy, ResponseKind, SignatureScheme, SourceKind, TicketChannel,
+    TicketClass, TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

@@ -483,7 +483,11 @@ fn interop(shape: Shape) {
     );
     h.check_http_signature(&revoked);
     let status = h.http_status(&stamp_url);
-    h.check(status == 410, "a revoked QuoteAuthorization answers 410", &Value::from(status));
+    h.check(
+        status == 410,
+        "a revoked QuoteAuthorization answers 410",
+        &Value::from(status),
+    );
     h.check(
         delete["actor"] == village_actor.as_str(),
         "Delete actor is the village",

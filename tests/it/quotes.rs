@@ -52,7 +52,11 @@ fn quote_request(peer: &Peer, name: &str, post_url: &str, instrument: Value) -> 
     })
 }
 
-async fn publish(node: &TestNode, title: &str, policy: Option<QuotePolicy>) -> (PostRecord, String) {
+async fn publish(
+    node: &TestNode,
+    title: &str,
+    policy: Option<QuotePolicy>,
+) -> (PostRecord, String) {
     let post = node
         .publish(&PostInput {
             title: title.into(),
@@ -200,7 +204,12 @@ async fn quotes_are_approved_and_revoked_with_the_post(backend: Backend, shape: 
     );
 
     // A request to quote the deleted post is answered with nothing.
-    let late = quote_request(&peer, "budi", &post_url, quoting_note(&peer, "budi", &post_url));
+    let late = quote_request(
+        &peer,
+        "budi",
+        &post_url,
+        quoting_note(&peer, "budi", &post_url),
+    );
     let (state, reason) = send(&node, &peer, "budi", &late).await;
     assert_eq!(state, InboxState::Dropped, "{reason}");
 
@@ -287,7 +296,10 @@ async fn the_policy_decides_and_bad_requests_are_dropped(backend: Backend) {
         (elsewhere, "not on the asker's server"),
         (other_target, "does not quote this post"),
         (unserved["id"].clone(), "could not be fetched"),
-        (json!({"id": unserved["id"], "type": "Person"}), "not a note"),
+        (
+            json!({"id": unserved["id"], "type": "Person"}),
+            "not a note",
+        ),
     ];
     // The village's new posts reach budi, a follower now: only answers are counted.
     let answers = || {

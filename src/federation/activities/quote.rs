@@ -16,7 +16,9 @@ use crate::{
         protocol::incoming::{NoteIn, object_id},
     },
     publishing::new_public_id,
-    store::{ActivityKind, ActorRecord, NewActivity, NewQuoteAuthorization, PostRecord, QuotePolicy},
+    store::{
+        ActivityKind, ActorRecord, NewActivity, NewQuoteAuthorization, PostRecord, QuotePolicy,
+    },
 };
 use activitypub_federation::fetch::fetch_object_http;
 use serde_json::{Value, json};
@@ -33,11 +35,15 @@ pub async fn act(
     instrument: &Value,
 ) -> Result<(), ActError> {
     let Some(post) = local_post_at(data, target).await? else {
-        return Err(refused("no QuoteRequest answered: it names no live post of ours"));
+        return Err(refused(
+            "no QuoteRequest answered: it names no live post of ours",
+        ));
     };
     let quote = quoting_note(data, activity, target, instrument).await?;
     let Some(village) = data.store.actor_by_id(post.actor_id).await? else {
-        return Err(refused("no QuoteRequest answered: the post's author is gone"));
+        return Err(refused(
+            "no QuoteRequest answered: the post's author is gone",
+        ));
     };
     let asker = remote_actor(data, activity.actor.as_str()).await?;
     // What the answer embeds: the request as Mastodon serializes it, with the quoting
@@ -119,10 +125,14 @@ async fn quoting_note(
         ));
     };
     if id.len() > MAX_ID_BYTES {
-        return Err(refused("no QuoteRequest answered: the quoting note's id is too long"));
+        return Err(refused(
+            "no QuoteRequest answered: the quoting note's id is too long",
+        ));
     }
     let Ok(url) = Url::parse(id) else {
-        return Err(refused("no QuoteRequest answered: the quoting note's id is not a URL"));
+        return Err(refused(
+            "no QuoteRequest answered: the quoting note's id is not a URL",
+        ));
     };
     if host_of(&url) != host_of(&activity.actor) {
         return Err(refused(
@@ -145,7 +155,9 @@ async fn quoting_note(
         }
     };
     let Some(note) = NoteIn::of(note) else {
-        return Err(refused("no QuoteRequest answered: the instrument is not a note"));
+        return Err(refused(
+            "no QuoteRequest answered: the instrument is not a note",
+        ));
     };
     if note.id() != Some(id) {
         return Err(refused(

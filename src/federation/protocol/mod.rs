@@ -62,7 +62,10 @@ pub const GTS_NAMESPACE: &str = "https://gotosocial.org/ns#";
 pub fn quote_context() -> Value {
     let mut terms = object_terms();
     for (term, definition) in [
-        ("QuoteRequest", json!("https://w3id.org/fep/044f#QuoteRequest")),
+        (
+            "QuoteRequest",
+            json!("https://w3id.org/fep/044f#QuoteRequest"),
+        ),
         (
             "QuoteAuthorization",
             json!("https://w3id.org/fep/044f#QuoteAuthorization"),
