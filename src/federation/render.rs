@@ -424,15 +424,18 @@ pub fn quote_authorization(
     urls: &Urls,
 ) -> Value {
     let document = QuoteAuthorization {
-        id: urls
-            .quote_authorization(&actor.username, &stamp.public_id)
-            .to_string(),
+        id: stamp_url(stamp, actor, urls),
         kind: "QuoteAuthorization",
         attributed_to: actor.ap_id.clone(),
         interacting_object: stamp.quote_ap_id.clone(),
         interaction_target: urls.post(&stamp.post_public_id).to_string(),
     };
     with_context(document, quote_context())
+}
+
+fn stamp_url(stamp: &QuoteAuthorizationRecord, actor: &ActorRecord, urls: &Urls) -> String {
+    urls.quote_authorization(&actor.username, &stamp.public_id)
+        .to_string()
 }
 
 /// What a revoked stamp's URL answers (with 410): a `Tombstone` of it.
@@ -442,9 +445,7 @@ pub fn revoked_quote_authorization(
     urls: &Urls,
 ) -> Value {
     let document = Tombstone {
-        id: urls
-            .quote_authorization(&actor.username, &stamp.public_id)
-            .to_string(),
+        id: stamp_url(stamp, actor, urls),
         kind: "Tombstone",
         former_type: Some("QuoteAuthorization"),
         deleted: stamp.revoked_at.map(to_rfc3339),

@@ -38,6 +38,17 @@ pub struct QuoteAuthorizationRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// The start of a query for [`QuoteAuthorizationRecord`]s; a stamp of a deleted post
+/// reads as revoked then, whatever its row says.
+macro_rules! stamp_select {
+    () => {
+        "SELECT q.public_id, q.post_id, p.public_id AS post_public_id, \
+           p.actor_id AS post_actor_id, q.quoting_actor, q.quote_ap_id, q.created_at, \
+           COALESCE(q.revoked_at, p.deleted_at) AS revoked_at \
+         FROM quote_authorizations q JOIN posts p ON p.id = q.post_id "
+    };
+}
+
 /// The public id of the Delete that revokes the stamp `public_id`: derived from it, as
 /// Mastodon names its Delete after the stamp, so that it is written in SQL alone.
 pub fn revocation_public_id(public_id: &str) -> String {
@@ -150,13 +161,7 @@ impl Store {
         public_id: &str,
     ) -> anyhow::Result<Option<QuoteAuthorizationRecord>> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT q.public_id, q.post_id, p.public_id AS post_public_id, \
-                   p.actor_id AS post_actor_id, q.quoting_actor, q.quote_ap_id, q.created_at, \
-                   COALESCE(q.revoked_at, p.deleted_at) AS revoked_at \
-                 FROM quote_authorizations q JOIN posts p ON p.id = q.post_id \
-                 WHERE q.public_id = $1",
-            )
+            sqlx::query_as(concat!(stamp_select!(), "WHERE q.public_id = $1"))
             .bind(public_id)
             .fetch_optional(pool)
             .await
@@ -170,13 +175,10 @@ impl Store {
         post_id: i64,
     ) -> anyhow::Result<Vec<QuoteAuthorizationRecord>> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT q.public_id, q.post_id, p.public_id AS post_public_id, \
-                   p.actor_id AS post_actor_id, q.quoting_actor, q.quote_ap_id, q.created_at, \
-                   q.revoked_at \
-                 FROM quote_authorizations q JOIN posts p ON p.id = q.post_id \
-                 WHERE q.post_id = $1 AND q.revoked_at IS NULL ORDER BY q.id",
-            )
+            sqlx::query_as(concat!(
+                stamp_select!(),
+                "WHERE q.post_id = $1 AND q.revoked_at IS NULL ORDER BY q.id"
+            ))
             .bind(post_id)
             .fetch_all(pool)
             .await

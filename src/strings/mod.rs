@@ -208,6 +208,7 @@ mod tests {
             + editor::all().len()
             + moderation::all().len()
             + profile::all().len()
+            + quotes::all().len()
             + hosting::all().len();
         assert_eq!(all().len(), listed);
     }

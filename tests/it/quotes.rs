@@ -9,10 +9,13 @@ use crate::support::{
     Backend, Shape, TestNode, WAIT, eventually, get_json, on_every_backend, on_every_setup,
     peer::{Peer, rand_id},
     residents::{PUBLIC, note},
+    session::{signed_in, text},
 };
 use kentongan::{
+    auth::Role,
     publishing::PostInput,
     store::{InboxState, PostRecord, QuotePolicy},
+    strings,
 };
 use serde_json::{Value, json};
 
@@ -106,6 +109,14 @@ async fn answer_to(node: &TestNode, peer: &Peer, request: &Value) -> Value {
         "to the asker's inbox"
     );
     received.activity
+}
+
+/// `name` asks to quote `post_url` with a fresh note; the request and its answer.
+async fn ask(node: &TestNode, peer: &Peer, name: &str, post_url: &str) -> (Value, Value) {
+    let request = quote_request(peer, name, post_url, quoting_note(peer, name, post_url));
+    send(node, peer, name, &request).await;
+    let answer = answer_to(node, peer, &request).await;
+    (request, answer)
 }
 
 fn automatic_approval(object: &Value) -> Value {
@@ -233,40 +244,21 @@ async fn the_policy_decides_and_bad_requests_are_dropped(backend: Backend) {
         automatic_approval(&object),
         json!([format!("{}/followers", node.actor_id())])
     );
-    let request = quote_request(
-        &peer,
-        "budi",
-        &followers_url,
-        quoting_note(&peer, "budi", &followers_url),
-    );
-    send(&node, &peer, "budi", &request).await;
-    let reject = answer_to(&node, &peer, &request).await;
+    let (request, reject) = ask(&node, &peer, "budi", &followers_url).await;
     assert_eq!(reject["type"], "Reject", "{reject}");
     assert_eq!(reject["object"]["id"], request["id"]);
     assert!(reject.get("result").is_none(), "{reject}");
     let follow = peer.follow("budi", &node.actor_id());
     send(&node, &peer, "budi", &follow).await;
-    let request = quote_request(
-        &peer,
-        "budi",
-        &followers_url,
-        quoting_note(&peer, "budi", &followers_url),
-    );
-    send(&node, &peer, "budi", &request).await;
-    assert_eq!(answer_to(&node, &peer, &request).await["type"], "Accept");
+    let (_, accept) = ask(&node, &peer, "budi", &followers_url).await;
+    assert_eq!(accept["type"], "Accept", "{accept}");
 
     // Nobody: its author alone, so every request is refused.
     let (_, closed_url) = publish(&node, "Catatan internal", Some(QuotePolicy::Nobody)).await;
     let (_, object) = get_json(&closed_url).await;
     assert_eq!(automatic_approval(&object), json!([node.actor_id()]));
-    let request = quote_request(
-        &peer,
-        "budi",
-        &closed_url,
-        quoting_note(&peer, "budi", &closed_url),
-    );
-    send(&node, &peer, "budi", &request).await;
-    assert_eq!(answer_to(&node, &peer, &request).await["type"], "Reject");
+    let (_, reject) = ask(&node, &peer, "budi", &closed_url).await;
+    assert_eq!(reject["type"], "Reject", "{reject}");
 
     // The site's setting is what a post without its own choice takes.
     let mut settings = kentongan::site::load(&node.state().store)
@@ -340,4 +332,101 @@ async fn the_policy_decides_and_bad_requests_are_dropped(backend: Backend) {
 #[tokio::test]
 async fn the_policy_decides_and_bad_requests_are_dropped_on_every_backend() {
     on_every_backend(the_policy_decides_and_bad_requests_are_dropped).await;
+}
+
+/// The post the editor just published (the newest of the node's).
+async fn newest_post(node: &TestNode) -> PostRecord {
+    let actor = kentongan::actors::find_publishing_actor(&node.state().store, None)
+        .await
+        .expect("actor");
+    node.state()
+        .store
+        .posts_page(actor.id, None, 1)
+        .await
+        .expect("posts")
+        .into_iter()
+        .next()
+        .expect("a post")
+}
+
+async fn the_operator_chooses_per_site_and_per_post(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-atur").await;
+    let (mut browser, csrf) = signed_in(&node, "admin.desa", Role::Admin).await;
+
+    // The site's setting, in the settings form (both languages have their words).
+    let page = browser.get("/admin/settings").await;
+    assert!(page.body.contains("name=\"quote_policy\""), "{}", page.body);
+    assert!(page.body.contains(strings::SETTINGS_QUOTE_POLICY.id));
+    let settings = kentongan::site::load(&node.state().store)
+        .await
+        .expect("settings");
+    let parts = vec![
+        text("csrf", csrf),
+        text("name", "Desa Atur"),
+        text("description", ""),
+        text("tagline", ""),
+        text("village_word", "desa"),
+        text("language", "id"),
+        text("time_zone", "WIB"),
+        text("colour_primary", settings.colour_primary.clone()),
+        text("colour_accent", settings.colour_accent.clone()),
+        text("contact_address", ""),
+        text("contact_phone", ""),
+        text("contact_email", ""),
+        text("quote_policy", "followers"),
+    ];
+    let saved = browser
+        .post_multipart("/admin/settings", &parts, None)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let settings = kentongan::site::load(&node.state().store)
+        .await
+        .expect("settings");
+    assert_eq!(settings.quote_policy, QuotePolicy::Followers);
+
+    // A post left to the site's setting takes it; one that chose keeps its choice.
+    let editor = browser.get("/admin/posts/new").await;
+    assert!(editor.body.contains(strings::QUOTE_POLICY_SITE_DEFAULT.id));
+    let post = |title: &str, policy: &str| {
+        vec![
+            text("title", title),
+            text("body", "Isi kabar."),
+            text("kind", "berita"),
+            text("quote_policy", policy),
+        ]
+    };
+    let published = browser
+        .editor("/admin/posts/new", "publish", post("Kabar biasa", ""))
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert_eq!(
+        newest_post(&node).await.quote_policy,
+        QuotePolicy::Followers
+    );
+    let published = browser
+        .editor(
+            "/admin/posts/new",
+            "publish",
+            post("Kabar tertutup", "nobody"),
+        )
+        .await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let closed = newest_post(&node).await;
+    assert_eq!(closed.quote_policy, QuotePolicy::Nobody);
+    // Editing keeps the choice the form shows.
+    let form = browser
+        .get(&format!("/admin/posts/{}/edit", closed.public_id))
+        .await;
+    assert!(
+        form.body.contains("<option value=\"nobody\" selected>"),
+        "{}",
+        form.body
+    );
+
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn the_operator_chooses_per_site_and_per_post_on_every_backend() {
+    on_every_backend(the_operator_chooses_per_site_and_per_post).await;
 }
