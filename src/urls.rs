@@ -100,6 +100,11 @@ impl Urls {
     pub fn document_file(&self, public_id: &str) -> Url {
         self.join(&format!("/informasi-publik/berkas/{public_id}"))
     }
+    /// An approval stamp for a quote of one of `username`'s posts (FEP-044f), where
+    /// Mastodon serves its own.
+    pub fn quote_authorization(&self, username: &str, public_id: &str) -> Url {
+        self.join(&format!("/u/{username}/quote_authorizations/{public_id}"))
+    }
     pub fn activity(&self, public_id: &str) -> Url {
         self.join(&format!("/a/{public_id}"))
     }

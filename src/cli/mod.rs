@@ -147,6 +147,10 @@ pub struct PostArgs {
     /// YYYY-MM-DD (midnight in WIB, UTC+7) or RFC 3339.
     #[arg(long)]
     pub published: Option<String>,
+    /// Who may quote the post on the fediverse: public, followers or nobody (the
+    /// site's setting when not given).
+    #[arg(long)]
+    pub quote: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -683,6 +687,13 @@ pub async fn post(args: PostArgs) -> anyhow::Result<String> {
     let body = read_body(args.body, args.body_file)?
         .context("give the body with --body or --body-file")?;
     let published_at = args.published.as_deref().map(parse_date).transpose()?;
+    let quote_policy =
+        match args.quote.as_deref() {
+            Some(word) => Some(crate::store::QuotePolicy::parse(word).with_context(|| {
+                crate::refusal::InvalidInput(crate::strings::QUOTE_POLICY_INVALID)
+            })?),
+            None => None,
+        };
     let input = PostInput {
         title: args.title,
         body_markdown: body,
@@ -690,6 +701,7 @@ pub async fn post(args: PostArgs) -> anyhow::Result<String> {
         categories: args.categories,
         pinned: args.pin,
         published_at,
+        quote_policy,
         ..Default::default()
     };
     let post = publishing::publish(&store, &actor, &input).await?;

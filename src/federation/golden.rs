@@ -102,6 +102,7 @@ fn post() -> PostRecord {
             r#"{"public_id":"doc1","media_type":"application/pdf","name":"APBDes 2026","size_bytes":1024}"#
                 .into(),
         ),
+        quote_policy: crate::store::QuotePolicy::Public,
         replies: ReplyPage {
             page: 1,
             ids: vec!["https://mastodon.example/users/budi/statuses/1".into()],
@@ -129,6 +130,7 @@ fn plain_post() -> PostRecord {
         event_json: None,
         images_json: "[]".into(),
         document_json: None,
+        quote_policy: crate::store::QuotePolicy::Followers,
         replies: ReplyPage::default(),
         counts: PostCounts::default(),
         ..post()
@@ -209,6 +211,17 @@ fn documents() -> Vec<(&'static str, Value)> {
     deleted.deleted_at = Some(AT + 600_000);
     let follow_in = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://mastodon.example/follows/1","type":"Follow","actor":"https://mastodon.example/users/budi","object":"https://desa.example/u/desa-jangkarasam"}"#;
     let kept_answer = r#"{"id":"https://desa.example/jawaban/j1","type":"Note","attributedTo":"https://desa.example/u/desa-jangkarasam","inReplyTo":"https://mastodon.example/users/budi/statuses/1","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/budi"],"content":"<p>Terima kasih.</p>"}"#;
+    let quote_request = r#"{"type":"QuoteRequest","id":"https://mastodon.example/users/budi/statuses/2/quote","actor":"https://mastodon.example/users/budi","object":"https://desa.example/p/abc123","instrument":"https://mastodon.example/users/budi/statuses/2"}"#;
+    let stamp = crate::store::QuoteAuthorizationRecord {
+        public_id: "accept-act".into(),
+        post_id: 7,
+        post_public_id: "abc123".into(),
+        post_actor_id: 1,
+        quoting_actor: "https://mastodon.example/users/budi".into(),
+        quote_ap_id: "https://mastodon.example/users/budi/statuses/2".into(),
+        created_at: AT + 120_000,
+        revoked_at: None,
+    };
     let render = |kind: ActivityKind, post: Option<&PostRecord>, object: Option<&str>| {
         render::activity(
             &activity(kind, post.map(|p| p.id), object),
@@ -289,6 +302,33 @@ fn documents() -> Vec<(&'static str, Value)> {
         (
             "accept",
             render(ActivityKind::Accept, None, Some(follow_in)),
+        ),
+        (
+            "quote-accept",
+            render(ActivityKind::Accept, None, Some(quote_request)),
+        ),
+        (
+            "quote-reject",
+            render(ActivityKind::Reject, None, Some(quote_request)),
+        ),
+        (
+            "quote-authorization",
+            render::quote_authorization(&stamp, &village, &urls),
+        ),
+        (
+            "quote-revoke",
+            render(ActivityKind::Delete, None, Some("accept-act")),
+        ),
+        (
+            "quote-authorization-revoked",
+            render::revoked_quote_authorization(
+                &crate::store::QuoteAuthorizationRecord {
+                    revoked_at: Some(AT + 600_000),
+                    ..stamp.clone()
+                },
+                &village,
+                &urls,
+            ),
         ),
         ("follow", follow_out.clone()),
         (

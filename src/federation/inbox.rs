@@ -39,9 +39,19 @@ pub const MAX_ACTIVITY_BYTES: usize = 1024 * 1024;
 /// Activity types the node acts on; others are answered 202 and dropped. A `Like` or an
 /// `Announce` is kept only as a count on the post it names (`activities::reaction`); a
 /// `Move` matters only to a portal following the account that moves (`activities::moving`).
-pub const HANDLED_TYPES: [&str; 11] = [
-    "Follow", "Undo", "Block", "Delete", "Create", "Update", "Accept", "Reject", "Like",
-    "Announce", "Move",
+pub const HANDLED_TYPES: [&str; 12] = [
+    "Follow",
+    "Undo",
+    "Block",
+    "Delete",
+    "Create",
+    "Update",
+    "Accept",
+    "Reject",
+    "Like",
+    "Announce",
+    "Move",
+    "QuoteRequest",
 ];
 
 /// Any activity, kept whole so it can be stored and processed later. The actor is kept

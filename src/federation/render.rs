@@ -5,7 +5,7 @@
 //! content starts with the title in bold, then the summary and body, the hashtags and a
 //! link to the web page, as the WordPress ActivityPub plugin and WriteFreely do.
 
-pub use super::protocol::{AS_CONTEXT, actor_context, object_context, with_context};
+pub use super::protocol::{AS_CONTEXT, actor_context, object_context, quote_context, with_context};
 use super::protocol::{
     PUBLIC,
     activities::{Activity, Kind},
@@ -13,16 +13,17 @@ use super::protocol::{
         Collection, CollectionPage, CountedCollection, OrderedCollection, OrderedCollectionPage,
     },
     objects::{
-        Actor, ActorTombstone, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor, Mention,
-        Note, Picture, Place, Preview, PropertyValue, PublicKey, Tombstone,
+        Actor, ActorTombstone, AnswerNote, Attachment, Endpoints, Hashtag, InstanceActor,
+        InteractionPolicy, Mention, Note, Picture, Place, Preview, PropertyValue, PublicKey,
+        QuoteAuthorization, SubPolicy, Tombstone,
     },
 };
 use crate::{
     clock::to_rfc3339,
     publishing,
     store::{
-        ActivityKind, ActivityRecord, ActorRecord, PostRecord, ReplyPage, TicketReplyRecord,
-        TicketRow,
+        ActivityKind, ActivityRecord, ActorRecord, PostRecord, QuoteAuthorizationRecord,
+        QuotePolicy, ReplyPage, TicketReplyRecord, TicketRow,
     },
     strings::{self, Lang},
     text::escape_markup,
@@ -388,6 +389,7 @@ fn note_object(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Note {
         context: urls.post_context(&post.public_id).to_string(),
         likes: counted_collection(post, urls, Counted::Likes),
         shares: counted_collection(post, urls, Counted::Shares),
+        interaction_policy: interaction_policy(post.quote_policy, actor, urls),
         updated: post.updated_at.map(crate::clock::to_rfc3339_ms),
         // ActivityStreams' own terms; Mastodon ignores them, calendars may not.
         start_time: event.as_ref().map(|e| to_rfc3339(e.starts_at)),
@@ -400,6 +402,117 @@ fn note_object(post: &PostRecord, actor: &ActorRecord, urls: &Urls) -> Note {
                 name: e.place.clone(),
             }),
     }
+}
+
+/// Who may quote a post, as Mastodon 4.5 says it: everyone, the author's followers,
+/// or (nobody else) the author alone.
+fn interaction_policy(policy: QuotePolicy, actor: &ActorRecord, urls: &Urls) -> InteractionPolicy {
+    let approved = match policy {
+        QuotePolicy::Public => PUBLIC.to_string(),
+        QuotePolicy::Followers => urls.followers(&actor.username).to_string(),
+        QuotePolicy::Nobody => actor.ap_id.clone(),
+    };
+    InteractionPolicy {
+        can_quote: SubPolicy {
+            automatic_approval: vec![approved],
+        },
+    }
+}
+
+/// An approval stamp (FEP-044f `QuoteAuthorization`) of a quote of `actor`'s post.
+pub fn quote_authorization(
+    stamp: &QuoteAuthorizationRecord,
+    actor: &ActorRecord,
+    urls: &Urls,
+) -> Value {
+    let document = QuoteAuthorization {
+        id: stamp_url(stamp, actor, urls),
+        kind: "QuoteAuthorization",
+        attributed_to: actor.ap_id.clone(),
+        interacting_object: stamp.quote_ap_id.clone(),
+        interaction_target: urls.post(&stamp.post_public_id).to_string(),
+    };
+    with_context(document, quote_context())
+}
+
+fn stamp_url(stamp: &QuoteAuthorizationRecord, actor: &ActorRecord, urls: &Urls) -> String {
+    urls.quote_authorization(&actor.username, &stamp.public_id)
+        .to_string()
+}
+
+/// What a revoked stamp's URL answers (with 410): a `Tombstone` of it.
+pub fn revoked_quote_authorization(
+    stamp: &QuoteAuthorizationRecord,
+    actor: &ActorRecord,
+    urls: &Urls,
+) -> Value {
+    let document = Tombstone {
+        id: stamp_url(stamp, actor, urls),
+        kind: "Tombstone",
+        former_type: Some("QuoteAuthorization"),
+        deleted: stamp.revoked_at.map(to_rfc3339),
+    };
+    with_context(document, json!(AS_CONTEXT))
+}
+
+/// The QuoteRequest an Accept or a Reject answers, as kept (`Some` only for those).
+fn quote_request_of(activity: &ActivityRecord) -> Option<Value> {
+    if !matches!(activity.kind, ActivityKind::Accept | ActivityKind::Reject) {
+        return None;
+    }
+    let object: Value = serde_json::from_str(activity.object_json.as_deref()?).ok()?;
+    (object.get("type").and_then(Value::as_str) == Some("QuoteRequest")).then_some(object)
+}
+
+/// The answer to a QuoteRequest (FEP-044f): an Accept whose `result` is the stamp (its
+/// public id is the Accept's), or a Reject; addressed to the one who asked.
+fn quote_answer(
+    activity: &ActivityRecord,
+    request: Value,
+    actor: &ActorRecord,
+    urls: &Urls,
+) -> anyhow::Result<Value> {
+    let asker = request
+        .get("actor")
+        .and_then(Value::as_str)
+        .context("a QuoteRequest without its actor")?
+        .to_string();
+    let (kind, result) = match activity.kind {
+        ActivityKind::Accept => (
+            Kind::Accept,
+            Some(
+                urls.quote_authorization(&actor.username, &activity.public_id)
+                    .to_string(),
+            ),
+        ),
+        _ => (Kind::Reject, None),
+    };
+    let mut answer = Activity::new(
+        urls.activity(&activity.public_id).to_string(),
+        kind,
+        &actor.ap_id,
+        request,
+    );
+    answer.to = Some(vec![asker]);
+    answer.result = result;
+    Ok(with_context(answer, quote_context()))
+}
+
+/// The Delete that revokes a stamp (its public id kept as the activity's object), to
+/// everyone as Mastodon sends it, naming the stamp and embedding nothing of it.
+fn quote_revocation(activity: &ActivityRecord, actor: &ActorRecord, urls: &Urls) -> Option<Value> {
+    if activity.kind != ActivityKind::Delete || activity.post_id.is_some() {
+        return None;
+    }
+    let stamp = activity.object_json.as_deref()?;
+    let mut delete = Activity::new(
+        urls.activity(&activity.public_id).to_string(),
+        Kind::Delete,
+        &actor.ap_id,
+        urls.quote_authorization(&actor.username, stamp).to_string(),
+    );
+    delete.to = Some(vec![PUBLIC.to_string()]);
+    Some(with_context(delete, quote_context()))
 }
 
 pub fn tombstone(post: &PostRecord, urls: &Urls) -> Value {
@@ -565,6 +678,12 @@ pub fn activity(
     actor: &ActorRecord,
     urls: &Urls,
 ) -> anyhow::Result<Value> {
+    if let Some(request) = quote_request_of(activity) {
+        return quote_answer(activity, request, actor, urls);
+    }
+    if let Some(revocation) = quote_revocation(activity, actor, urls) {
+        return Ok(revocation);
+    }
     let id = urls.activity(&activity.public_id).to_string();
     let by = actor.ap_id.as_str();
     let published = to_rfc3339(activity.created_at);
@@ -674,6 +793,7 @@ pub fn activity(
         }
         // An Undo embeds what it takes back: `undo` renders it, given that.
         ActivityKind::Undo => anyhow::bail!("an Undo is rendered with what it undoes"),
+        ActivityKind::Reject => anyhow::bail!("a Reject answers nothing but a QuoteRequest"),
     };
     Ok(with_context(document, object_context()))
 }

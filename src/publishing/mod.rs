@@ -61,13 +61,16 @@ fn activity(actor: &ActorRecord, kind: ActivityKind) -> NewActivity {
     }
 }
 
-/// An agenda is written in the village's time zone: record which, so that it reads
-/// "08.00 WIB" on every server.
-async fn with_site_time_zone(store: &Store, input: &PostInput) -> anyhow::Result<PostInput> {
+/// What the site decides for a post its writer left open: an agenda is written in the
+/// village's time zone (recorded, so that it reads "08.00 WIB" on every server), and a
+/// post says who may quote it as the site's setting does unless the writer chose.
+async fn with_site_defaults(store: &Store, input: &PostInput) -> anyhow::Result<PostInput> {
     let mut input = input.clone();
+    let site = crate::site::load(store).await?;
     if let Some(event) = input.event.as_mut() {
-        event.time_zone = crate::site::load(store).await?.time_zone;
+        event.time_zone = site.time_zone;
     }
+    input.quote_policy = input.quote_policy.or(Some(site.quote_policy));
     Ok(input)
 }
 
@@ -95,7 +98,7 @@ pub async fn publish_as(
     on_behalf_of: Option<&str>,
 ) -> Result<PostRecord, PublishError> {
     let now = now_ms();
-    let input = with_site_time_zone(store, input).await?;
+    let input = with_site_defaults(store, input).await?;
     let mut content = input::validate(&input, now)?;
     content.author_user_id = author_user_id;
     content.on_behalf_of = on_behalf_of.map(str::to_string);
@@ -152,7 +155,7 @@ pub async fn replace(
     }
     let input = PostInput {
         published_at: None,
-        ..with_site_time_zone(store, input).await?
+        ..with_site_defaults(store, input).await?
     };
     let mut content = input::validate(&input, now_ms())?;
     content.on_behalf_of = on_behalf_of.map(str::to_string);

@@ -13,7 +13,7 @@ use crate::{
     clock::now_ms,
     media::ImageRef,
     refusal::InvalidInput,
-    store::Store,
+    store::{QuotePolicy, Store},
     strings::{self, Lang},
 };
 
@@ -58,6 +58,9 @@ pub struct SiteSettings {
     /// The village lets the regency's hosting staff write and publish posts on its
     /// behalf (`regency_staff`); off until its own admin turns it on.
     pub hosting_may_write: bool,
+    /// Who may quote a new post unless its writer chooses (FEP-044f): anyone, as
+    /// Mastodon's default is.
+    pub quote_policy: QuotePolicy,
 }
 
 impl Default for SiteSettings {
@@ -75,6 +78,7 @@ impl Default for SiteSettings {
             logo: None,
             banner: None,
             hosting_may_write: false,
+            quote_policy: QuotePolicy::Public,
         }
     }
 }
@@ -118,6 +122,9 @@ impl SiteSettings {
                 "logo" => settings.logo = serde_json::from_str(value).ok(),
                 "banner" => settings.banner = serde_json::from_str(value).ok(),
                 "hosting_may_write" => settings.hosting_may_write = value == "true",
+                "quote_policy" => {
+                    settings.quote_policy = QuotePolicy::parse(value).unwrap_or(QuotePolicy::Public)
+                }
                 _ => {}
             }
         }
@@ -144,6 +151,7 @@ impl SiteSettings {
             ("logo", image(&self.logo)?),
             ("banner", image(&self.banner)?),
             ("hosting_may_write", self.hosting_may_write.to_string()),
+            ("quote_policy", self.quote_policy.as_str().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

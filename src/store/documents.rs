@@ -120,6 +120,7 @@ macro_rules! take_down {
             super::fan_out!($tx, activity_id, actor_id, $now)
                 .await
                 .context("queueing deliveries")?;
+            super::quotes::revoke_quotes!($tx, $post_id, actor_id, $now);
         }
     }};
 }

@@ -30,6 +30,7 @@ mod monitoring;
 mod post_reads;
 mod posts;
 mod quotas;
+pub(crate) mod quotes;
 mod records;
 mod responses;
 mod retention;
@@ -60,12 +61,13 @@ pub use moderation::{
 };
 pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
+pub use quotes::{NewQuoteAuthorization, QuoteAuthorizationRecord};
 pub use records::*;
 pub use site::{CategoryRecord, NewPage, PageRecord};
 pub use states::{
     AccountRole, ActivityKind, BlockKind, DeliveryState, DraftStatus, FollowState, InboxState,
-    KipCategory, PostKind, ResponseKind, SignatureScheme, SourceKind, TicketChannel, TicketClass,
-    TicketEventKind, TicketStatus, UnknownWord,
+    KipCategory, PostKind, QuotePolicy, ResponseKind, SignatureScheme, SourceKind, TicketChannel,
+    TicketClass, TicketEventKind, TicketStatus, UnknownWord,
 };
 pub use templates::{NewPostTemplate, PostTemplateRecord};
 pub use ticket_desk::{

@@ -10,7 +10,7 @@ macro_rules! post_columns {
     () => {
         "id, public_id, actor_id, title, summary, body_markdown, body_html, \
      categories, language, pinned, published_at, updated_at, deleted_at, \
-     kind, pinned_until, event_json, images_json, author_user_id, document_json"
+     kind, pinned_until, event_json, images_json, author_user_id, document_json, quote_policy"
     };
 }
 pub(super) use post_columns;
@@ -22,8 +22,9 @@ macro_rules! insert_post {
         sqlx::query_as::<_, $crate::store::PostRecord>(concat!(
             "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
                categories, language, pinned, published_at, \
-               kind, pinned_until, event_json, images_json, author_user_id, document_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+               kind, pinned_until, event_json, images_json, author_user_id, document_json, \
+               quote_policy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
              RETURNING ",
             $crate::store::posts::post_columns!()
         ))
@@ -43,6 +44,7 @@ macro_rules! insert_post {
         .bind(&$content.images_json)
         .bind($content.author_user_id)
         .bind(&$content.document_json)
+        .bind($content.quote_policy.as_str())
         .fetch_one(&mut *$tx)
     };
 }
@@ -56,7 +58,7 @@ macro_rules! update_post {
             "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
                categories = $6, language = $7, pinned = $8, updated_at = $9, \
                kind = $10, pinned_until = $11, event_json = $12, images_json = $13, \
-               document_json = COALESCE($14, document_json) \
+               document_json = COALESCE($14, document_json), quote_policy = $15 \
              WHERE id = $1 AND deleted_at IS NULL RETURNING ",
             $crate::store::posts::post_columns!()
         ))
@@ -74,6 +76,7 @@ macro_rules! update_post {
         .bind(&$content.event_json)
         .bind(&$content.images_json)
         .bind(&$content.document_json)
+        .bind($content.quote_policy.as_str())
         .fetch_optional(&mut *$tx)
     };
 }
@@ -206,6 +209,7 @@ impl Store {
             super::fan_out!(tx, activity_id, actor_id, now)
                 .await
                 .context("queueing deliveries")?;
+            super::quotes::revoke_quotes!(tx, post_id, actor_id, now);
             if let Some(by) = on_behalf_of {
                 super::hosting_staff::insert_on_behalf_write!(tx, post_id, "deleted", by, now)
                     .await

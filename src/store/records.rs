@@ -82,6 +82,9 @@ pub struct PostRecord {
     pub author_user_id: Option<i64>,
     /// The public document it announces (`documents::PostDocument` as JSON), if any.
     pub document_json: Option<String>,
+    /// Who may quote it (FEP-044f), as its Note's `interactionPolicy.canQuote` says.
+    #[sqlx(try_from = "String")]
+    pub quote_policy: super::QuotePolicy,
     /// The first page of its `replies` collection: filled by the reads of one post
     /// (`post_by_id`, `post_by_public_id`) and by `Store::with_replies`; empty otherwise.
     #[sqlx(skip)]
@@ -145,6 +148,8 @@ pub struct PostContent {
     /// The public document a post announces (`documents::PostDocument` as JSON); an
     /// edit with `None` keeps the one it has.
     pub document_json: Option<String>,
+    /// Who may quote it (FEP-044f).
+    pub quote_policy: super::QuotePolicy,
 }
 
 #[derive(Clone, Debug, FromRow)]

@@ -121,6 +121,21 @@ kept_as_words! {
         Announce => "Announce",
         /// An account telling its followers where it moved (`kentongan actor move`).
         Move => "Move",
+        /// Our refusal of a remote QuoteRequest (FEP-044f).
+        Reject => "Reject",
+    }
+}
+
+kept_as_words! {
+    /// Who may quote a post (FEP-044f `interactionPolicy.canQuote`), with automatic
+    /// approval; anyone else's QuoteRequest is rejected.
+    QuotePolicy {
+        /// Anyone.
+        Public => "public",
+        /// The village's followers.
+        Followers => "followers",
+        /// Only the village itself.
+        Nobody => "nobody",
     }
 }
 

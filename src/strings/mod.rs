@@ -17,6 +17,7 @@ mod maintenance;
 mod moderation;
 mod operations;
 mod profile;
+mod quotes;
 mod site;
 mod ticket_desk;
 mod wordpress;
@@ -31,6 +32,7 @@ pub use maintenance::*;
 pub use moderation::*;
 pub use operations::*;
 pub use profile::*;
+pub use quotes::*;
 pub use site::*;
 pub use ticket_desk::*;
 pub use wordpress::*;
@@ -117,6 +119,7 @@ pub fn all() -> BTreeMap<&'static str, Text> {
         .chain(editor::all())
         .chain(moderation::all())
         .chain(profile::all())
+        .chain(quotes::all())
         .chain(hosting::all())
         .collect()
 }
@@ -205,6 +208,7 @@ mod tests {
             + editor::all().len()
             + moderation::all().len()
             + profile::all().len()
+            + quotes::all().len()
             + hosting::all().len();
         assert_eq!(all().len(), listed);
     }

@@ -43,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route("/u/{name}/featured", get(objects::featured))
         .route("/u/{name}/avatar.png", get(media::avatar_file))
         .route("/u/{name}/inbox", post(federation::inbox::actor_inbox))
+        .route(
+            "/u/{name}/quote_authorizations/{id}",
+            get(objects::quote_authorization),
+        )
         .route("/inbox", post(federation::inbox::shared_inbox))
         .route("/actor", get(objects::instance_actor))
         .route("/actor/outbox", get(objects::instance_outbox))

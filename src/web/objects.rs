@@ -269,6 +269,34 @@ pub async fn activity(
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
+/// `GET /u/{name}/quote_authorizations/{id}`: an approval stamp of a quote of one of
+/// `name`'s posts (FEP-044f), served to anyone as the post is; 410 once revoked (the
+/// post deleted), so that a server checking it again sees the quote is no longer
+/// approved.
+pub async fn quote_authorization(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound("there is no such quote authorization".into());
+    let actor = local_actor(&state, &name).await?;
+    let stamp = state
+        .store
+        .quote_authorization(&id)
+        .await?
+        .filter(|stamp| stamp.post_actor_id == actor.id)
+        .ok_or_else(not_found)?;
+    if stamp.revoked_at.is_some() {
+        return Ok(activity_json(
+            StatusCode::GONE,
+            &render::revoked_quote_authorization(&stamp, &actor, &state.urls),
+        ));
+    }
+    Ok(activity_json(
+        StatusCode::OK,
+        &render::quote_authorization(&stamp, &actor, &state.urls),
+    ))
+}
+
 /// `GET /p/{id}/context`: the post's thread, the FEP-7888 `context` its Note names, so
 /// that servers which group a conversation by it (Mastodon 4.5) can fetch it.
 pub async fn post_context(

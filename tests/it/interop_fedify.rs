@@ -5,9 +5,12 @@
 //! WebFinger, sends a signed `Follow`, and reports on stdout (one JSON object
 //! a line) what reaches its inbox after Fedify has verified the HTTP
 //! Signature.  This test drives a real `kentongan` node against it:
-//! init -> serve -> follow/accept -> post -> the resident replies, the operator
-//! answers from the admin and the answer reaches the resident's thread -> edit ->
-//! delete -> Undo(Follow).
+//! init -> serve -> follow/accept -> post (Fedify reads its `interactionPolicy`) ->
+//! the resident asks to quote it (FEP-044f `QuoteRequest`, Fedify's own vocabulary)
+//! and fetches the `QuoteAuthorization` the village's Accept names -> the resident
+//! replies, the operator answers from the admin and the answer reaches the resident's
+//! thread -> edit -> delete (the stamp's Delete arrives and its URL answers 410) ->
+//! Undo(Follow).
 //!
 //! HTTP signatures, both ways, checked by Fedify: on loopback the resident plays a
 //! server that reads draft-cavage only (Mastodon before 4.5: it answers 401 to an RFC
@@ -63,6 +66,7 @@ const CATEGORY: &str = "Pengumuman";
 const NEW_TITLE: &str = "Kerja bakti (diubah)";
 const REPLY: &str = "Lampu jalan di RT 03 mati sejak minggu lalu.";
 const ANSWER: &str = "Terima kasih, petugas memperbaikinya besok pagi.";
+const QUOTE: &str = "Ayo ikut kerja bakti!";
 
 #[test]
 fn interop_fedify_resident_follows_and_receives_posts() {
@@ -348,6 +352,34 @@ fn interop(shape: Shape) {
     );
     let note_id = create["id"].as_str().unwrap_or_default().to_owned();
     h.check(!note_id.is_empty(), "the Note has an id", &create);
+    h.check(
+        create["canQuote"] == serde_json::json!(["https://www.w3.org/ns/activitystreams#Public"]),
+        "Fedify reads interactionPolicy.canQuote: anyone may quote the post",
+        &create,
+    );
+
+    // --- the resident asks to quote the post (FEP-044f) -----------------------
+    h.send_to_resident(&format!("quote {note_id} {QUOTE}"));
+    let request = h.wait_event("quote_request_sent", |_| true);
+    let request_id = request["id"].as_str().unwrap_or_default().to_owned();
+    let quote_id = request["note"].as_str().unwrap_or_default().to_owned();
+    let accepted = h.wait_event("quote_accepted", |e| e["request"] == request_id.as_str());
+    h.check(
+        accepted["actor"] == village_actor.as_str(),
+        "the village accepts the quote",
+        &accepted,
+    );
+    h.check_http_signature(&accepted);
+    let stamp_url = accepted["result"].as_str().unwrap_or_default().to_owned();
+    let stamp = &accepted["authorization"];
+    h.check(
+        stamp["id"] == stamp_url.as_str()
+            && stamp["attributedTo"] == village_actor.as_str()
+            && stamp["interactingObject"] == quote_id.as_str()
+            && stamp["interactionTarget"] == note_id.as_str(),
+        "Fedify fetched and read the QuoteAuthorization: the village approves this quote of this post",
+        &accepted,
+    );
 
     // --- the resident replies; the operator answers in the resident's thread ---
     h.send_to_resident(&format!("reply {note_id} {REPLY}"));
@@ -435,11 +467,26 @@ fn interop(shape: Shape) {
         Command::new(kentongan).args(["delete", "--dir", &dir, &post_url]),
     );
     h.expect_success("kentongan delete", &out);
-    let delete = h.wait_event("delete", |_| true);
+    let delete = h.wait_event("delete", |e| e["object"] == note_id.as_str());
     h.check(
         delete["object"] == note_id.as_str(),
         "Delete is about the same Note",
         &delete,
+    );
+    // Deleting the post revokes its quote: a Delete of the stamp reaches the quoter,
+    // and the stamp's URL answers 410.
+    let revoked = h.wait_event("delete", |e| e["object"] == stamp_url.as_str());
+    h.check(
+        revoked["actor"] == village_actor.as_str(),
+        "the stamp's Delete is the village's",
+        &revoked,
+    );
+    h.check_http_signature(&revoked);
+    let status = h.http_status(&stamp_url);
+    h.check(
+        status == 410,
+        "a revoked QuoteAuthorization answers 410",
+        &Value::from(status),
     );
     h.check(
         delete["actor"] == village_actor.as_str(),
@@ -807,19 +854,26 @@ impl Harness {
         }
     }
 
+    /// What `url` answers a GET with, as ActivityPub JSON.
+    fn http_status(&mut self, url: &str) -> u16 {
+        let (rt, client) = http_client();
+        let _in_runtime = rt.enter();
+        let answer = rt.block_on(
+            client
+                .get(url)
+                .header("accept", "application/activity+json")
+                .send(),
+        );
+        match answer {
+            Ok(response) => response.status().as_u16(),
+            Err(e) => self.fail(&format!("GET {url} failed: {e}")),
+        }
+    }
+
     /// Polls `url` until it answers 200.
     fn wait_http_ok(&mut self, url: &str) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let (rt, client) = http_client();
         let _in_runtime = rt.enter();
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(5))
-            .tls_certs_merge(production::ca_certificate())
-            .build()
-            .expect("reqwest client");
         let until = Instant::now() + DEADLINE;
         loop {
             let last = match rt.block_on(client.get(url).send()) {
@@ -948,4 +1002,23 @@ fn tail(text: &str, max: usize) -> &str {
         start += 1;
     }
     &text[start..]
+}
+
+/// A runtime and an HTTP client for the harness's few requests (it runs outside
+/// tokio), trusting the test CA.
+fn http_client() -> (tokio::runtime::Runtime, reqwest::Client) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let client = {
+        let _in_runtime = rt.enter();
+        reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .tls_certs_merge(production::ca_certificate())
+            .build()
+            .expect("reqwest client")
+    };
+    (rt, client)
 }

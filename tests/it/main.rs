@@ -37,6 +37,7 @@ mod moving;
 mod operations;
 mod portal;
 mod profile;
+mod quotes;
 mod remote_follow;
 mod roles;
 mod scale_out;

@@ -1,6 +1,7 @@
 //! Acting on a received activity, one file per kind: `follow`, `undo`, `block`,
 //! `answer` (an Accept or Reject of our Follow), `create`, `update`, `delete`,
-//! `reaction` (a Like or Announce of our post), `moving` (an account that moved), and
+//! `reaction` (a Like or Announce of our post), `moving` (an account that moved),
+//! `quote` (a QuoteRequest), and
 //! `village` for what a followed village sends a portal. The activity arrives read by
 //! `protocol::incoming`; received activities become domain changes here, through the
 //! domain rooms and the store. What is refused on purpose is told apart from what
@@ -13,6 +14,7 @@ mod create;
 mod delete;
 mod follow;
 mod moving;
+mod quote;
 mod reaction;
 mod undo;
 mod update;
@@ -73,6 +75,9 @@ pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActErro
             Ok(reaction::act(data, activity, kind, &target).await?)
         }
         Received::Move { object, target } => moving::act(data, activity, &object, &target).await,
+        Received::QuoteRequest { target, instrument } => {
+            quote::act(data, activity, &target, &instrument).await
+        }
         Received::Other => Ok(()),
     }
 }

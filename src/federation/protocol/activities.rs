@@ -14,6 +14,8 @@ pub enum Kind {
     Undo,
     Announce,
     Move,
+    /// A refused QuoteRequest (FEP-044f).
+    Reject,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -34,6 +36,9 @@ pub struct Activity<O: Serialize> {
     pub target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// What an Accept of a QuoteRequest grants: the QuoteAuthorization's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
 
 impl<O: Serialize> Activity<O> {
@@ -49,6 +54,7 @@ impl<O: Serialize> Activity<O> {
             object,
             target: None,
             updated: None,
+            result: None,
         }
     }
 

@@ -124,6 +124,12 @@ pub enum Received {
         object: String,
         target: String,
     },
+    /// A request to quote `target` with the note `instrument` (FEP-044f), inline or
+    /// its id.
+    QuoteRequest {
+        target: String,
+        instrument: Value,
+    },
     /// Anything else (EmojiReact, …): answered, not acted on.
     Other,
 }
@@ -186,6 +192,10 @@ impl Received {
                     .unwrap_or_default()
                     .to_string(),
             },
+            "QuoteRequest" => Self::QuoteRequest {
+                target: target(),
+                instrument: activity.rest.get("instrument").cloned().unwrap_or_default(),
+            },
             kind => match Reaction::of(Some(kind)) {
                 Some(kind) => Self::Reaction {
                     kind,
@@ -224,6 +234,18 @@ impl<'a> NoteIn<'a> {
 
     pub fn in_reply_to(&self) -> Option<&'a str> {
         self.map.get("inReplyTo").and_then(object_id)
+    }
+
+    pub fn attributed_to(&self) -> Option<&'a str> {
+        self.map.get("attributedTo").and_then(first_id)
+    }
+
+    /// What it quotes: FEP-044f's `quote`, else the older spellings FEP-044f lists
+    /// (`quoteUrl`, `quoteUri`, `_misskey_quote`).
+    pub fn quote(&self) -> Option<&'a str> {
+        ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
+            .iter()
+            .find_map(|field| self.map.get(*field).and_then(object_id))
     }
 
     /// The thread it belongs to (FEP-7888 `context`, an id or an object with one).

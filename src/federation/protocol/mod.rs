@@ -35,9 +35,55 @@ pub fn actor_context() -> Value {
     ])
 }
 
-/// The JSON-LD context of objects and activities.
+/// The JSON-LD context of objects and activities, with the terms of a Note's
+/// `interactionPolicy` (GoToSocial's vocabulary, as FEP-044f and Mastodon 4.5 use it).
 pub fn object_context() -> Value {
-    json!([AS_CONTEXT, { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive" }])
+    json!([AS_CONTEXT, object_terms()])
+}
+
+fn object_terms() -> serde_json::Map<String, Value> {
+    let terms = json!({
+        "Hashtag": "as:Hashtag",
+        "sensitive": "as:sensitive",
+        "gts": GTS_NAMESPACE,
+        "interactionPolicy": { "@id": "gts:interactionPolicy", "@type": "@id" },
+        "canQuote": { "@id": "gts:canQuote", "@type": "@id" },
+        "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" }
+    });
+    match terms {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// GoToSocial's namespace, whose interaction-policy terms FEP-044f reuses.
+pub const GTS_NAMESPACE: &str = "https://gotosocial.org/ns#";
+
+/// The JSON-LD context of what answers a quote (FEP-044f): the object context with the
+/// types `QuoteRequest` and `QuoteAuthorization` and the stamp's two links.
+pub fn quote_context() -> Value {
+    let mut terms = object_terms();
+    for (term, definition) in [
+        (
+            "QuoteRequest",
+            json!("https://w3id.org/fep/044f#QuoteRequest"),
+        ),
+        (
+            "QuoteAuthorization",
+            json!("https://w3id.org/fep/044f#QuoteAuthorization"),
+        ),
+        (
+            "interactingObject",
+            json!({ "@id": "gts:interactingObject", "@type": "@id" }),
+        ),
+        (
+            "interactionTarget",
+            json!({ "@id": "gts:interactionTarget", "@type": "@id" }),
+        ),
+    ] {
+        terms.insert(term.to_string(), definition);
+    }
+    json!([AS_CONTEXT, terms])
 }
 
 /// A document with `@context` first, as every top-level document we serve or send.

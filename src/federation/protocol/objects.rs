@@ -116,6 +116,8 @@ pub struct Note {
     pub context: String,
     pub likes: CountedCollection,
     pub shares: CountedCollection,
+    /// Who may quote it (FEP-044f).
+    pub interaction_policy: InteractionPolicy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +126,35 @@ pub struct Note {
     pub end_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Place>,
+}
+
+/// What a post allows (GoToSocial's `interactionPolicy`, FEP-044f): only `canQuote`,
+/// as Mastodon 4.5 sends it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionPolicy {
+    pub can_quote: SubPolicy,
+}
+
+/// Who is approved without asking the author. Never empty: a post nobody may quote
+/// names its author alone, since an empty list is no list in JSON-LD.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubPolicy {
+    pub automatic_approval: Vec<String>,
+}
+
+/// An approval stamp (FEP-044f): the author of `interactionTarget` approved
+/// `interactingObject` as a quote of it. It names the quote and never embeds it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteAuthorization {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub attributed_to: String,
+    pub interacting_object: String,
+    pub interaction_target: String,
 }
 
 /// The village's answer to a resident: a reply in their thread that mentions them.

@@ -18,7 +18,11 @@ pub use text::{
 };
 
 use super::{PublishError, markdown};
-use crate::{refusal::InvalidInput, store::PostContent, strings};
+use crate::{
+    refusal::InvalidInput,
+    store::{PostContent, QuotePolicy},
+    strings,
+};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +44,9 @@ pub struct PostInput {
     pub images: Vec<PostImage>,
     /// Publication time in Unix ms when not now: for posts brought over from an old site.
     pub published_at: Option<i64>,
+    /// Who may quote it (FEP-044f); `None` takes the site's setting when it is
+    /// published, and anyone where no site setting applies (an import).
+    pub quote_policy: Option<QuotePolicy>,
 }
 
 /// Changes to a post from the command line or the API; `None` keeps the current value.
@@ -66,6 +73,7 @@ impl PostInput {
             event: event_of(post.event_json.as_deref()),
             images: images_of(&post.images_json),
             published_at: None,
+            quote_policy: Some(post.quote_policy),
         }
     }
 }
@@ -113,6 +121,7 @@ pub fn validate(input: &PostInput, now: i64) -> Result<PostContent, PublishError
         author_user_id: None,
         on_behalf_of: None,
         document_json: None,
+        quote_policy: input.quote_policy.unwrap_or(QuotePolicy::Public),
     })
 }
 

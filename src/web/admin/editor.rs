@@ -29,7 +29,7 @@ use crate::{
     },
     site::TimeZone,
     state::AppState,
-    store::{DraftRecord, PostRecord},
+    store::{DraftRecord, PostRecord, QuotePolicy},
     strings::{self, Text},
 };
 use axum::{
@@ -178,6 +178,8 @@ pub(super) struct EditorForm {
     cover_alt: String,
     gallery_alt: String,
     images: Vec<ImageField>,
+    /// Who may quote it: a `QuotePolicy` word, or empty for the site's setting.
+    quote_policy: String,
 }
 
 impl EditorForm {
@@ -200,6 +202,10 @@ impl EditorForm {
             cover_alt: String::new(),
             gallery_alt: String::new(),
             images: input.images.iter().map(ImageField::of).collect(),
+            quote_policy: input
+                .quote_policy
+                .map(|policy| policy.as_str().to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -256,6 +262,7 @@ impl EditorForm {
             cover_alt: fields.get("cover_alt").to_string(),
             gallery_alt: fields.get("gallery_alt").to_string(),
             images,
+            quote_policy: fields.get("quote_policy").to_string(),
         }
     }
 
@@ -296,9 +303,34 @@ impl EditorForm {
             event,
             images: self.images.iter().map(ImageField::image).collect(),
             published_at: None,
+            // Any other word (a hand-edited form) leaves it to the site's setting.
+            quote_policy: QuotePolicy::parse(&self.quote_policy),
         };
         Ok((input, time(&self.publish_at)?))
     }
+}
+
+/// The choices of who may quote a post, `current` selected; with `site_default`, an
+/// empty first choice that leaves it to the site's setting (the editor's, not the
+/// settings page's).
+pub(super) fn quote_policy_choices(
+    current: &str,
+    site_default: bool,
+    lang: strings::Lang,
+    village_word: &str,
+) -> Vec<Value> {
+    let default = site_default.then_some(("", strings::QUOTE_POLICY_SITE_DEFAULT));
+    default
+        .into_iter()
+        .chain([
+            (QuotePolicy::Public.as_str(), strings::QUOTE_POLICY_PUBLIC),
+            (QuotePolicy::Followers.as_str(), strings::QUOTE_POLICY_FOLLOWERS),
+            (QuotePolicy::Nobody.as_str(), strings::QUOTE_POLICY_NOBODY),
+        ])
+        .map(|(value, label)| {
+            context! { value => value, label => label.fill(lang, village_word), selected => value == current }
+        })
+        .collect()
 }
 
 /// Why uploads could not all be kept.
@@ -477,6 +509,12 @@ async fn show(state: &AppState, admin: &Admin, status: StatusCode, shown: Shown<
             is_published => matches!(shown.target, Target::Post(_)),
             form => Value::from_serialize(shown.form),
             kinds => kinds,
+            quote_policies => quote_policy_choices(
+                &shown.form.quote_policy,
+                true,
+                lang,
+                &admin.settings.village_word,
+            ),
             categories => categories
                 .into_iter()
                 .map(|(name, checked)| context! { name => name, checked => checked })

@@ -156,6 +156,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/documents.html"),
     ),
     (
+        "admin/quote_policy.html",
+        include_str!("../templates/admin/quote_policy.html"),
+    ),
+    (
         "admin/document_fields.html",
         include_str!("../templates/admin/document_fields.html"),
     ),

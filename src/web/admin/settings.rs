@@ -13,6 +13,7 @@ use crate::{
     publishing::{PostImage, markdown},
     site::{self, SiteSettings, TimeZone, VILLAGE_WORDS, profile},
     state::AppState,
+    store::QuotePolicy,
     strings::{self, Lang, Text},
 };
 use axum::{
@@ -41,6 +42,8 @@ struct SettingsForm {
     contact_email: String,
     /// The regency's hosting staff may write on the village's behalf.
     hosting_may_write: bool,
+    /// Who may quote new posts: a `QuotePolicy` word.
+    quote_policy: String,
 }
 
 impl SettingsForm {
@@ -59,6 +62,7 @@ impl SettingsForm {
             contact_phone: s.contact_phone.clone(),
             contact_email: s.contact_email.clone(),
             hosting_may_write: s.hosting_may_write,
+            quote_policy: s.quote_policy.as_str().to_string(),
         }
     }
 
@@ -77,6 +81,7 @@ impl SettingsForm {
             contact_phone: get("contact_phone"),
             contact_email: get("contact_email"),
             hosting_may_write: fields.checked("hosting_may_write"),
+            quote_policy: get("quote_policy"),
         }
     }
 
@@ -92,6 +97,8 @@ impl SettingsForm {
             contact_phone: self.contact_phone.clone(),
             contact_email: self.contact_email.clone(),
             hosting_may_write: self.hosting_may_write,
+            // A word that is no policy (a hand-edited form) keeps the current one.
+            quote_policy: QuotePolicy::parse(&self.quote_policy).unwrap_or(current.quote_policy),
             ..current.clone()
         }
     }
@@ -124,6 +131,12 @@ fn show(
                 context! { value => "en", label => strings::ADMIN_LANG_EN.get(lang) },
             ],
             time_zones => TimeZone::ALL.iter().map(|tz| tz.code()).collect::<Vec<_>>(),
+            quote_policies => super::editor::quote_policy_choices(
+                &form.quote_policy,
+                false,
+                lang,
+                &admin.settings.village_word,
+            ),
             logo => image(&admin.settings.logo),
             banner => image(&admin.settings.banner),
         },

@@ -46,6 +46,10 @@
 //   {"event":"activity","type":...,"id":...}     (any other activity type)
 //   {"event":"unfollow_sent","actor":ID}
 //   {"event":"reply_sent","id":NOTE_ID,"inReplyTo":ID}
+//   {"event":"quote_request_sent","id":REQUEST_ID,"note":NOTE_ID,"target":ID}
+//   {"event":"quote_accepted","request":REQUEST_ID,"result":STAMP_ID,
+//    "authorization":{...the stamp as Fedify fetched and read it...}}
+//   {"event":"quote_rejected","request":REQUEST_ID}
 //   {"event":"error","message":...}
 // Diagnostics (Fedify's own logs) go to stderr.
 //
@@ -55,7 +59,11 @@
 // Create/Update/Delete of a Note to this resident's followers and print
 // note_sent/edit_sent/delete_sent.  "reply NOTE_ID TEXT" sends the followed
 // actor a public reply to its note NOTE_ID, mentioning it, as Mastodon does
-// when a resident answers a village post (prints reply_sent).  When stdin is closed, or on
+// when a resident answers a village post (prints reply_sent).  "quote NOTE_ID
+// TEXT" asks the followed actor's leave to quote its note NOTE_ID (FEP-044f: a
+// QuoteRequest whose instrument is the quoting Note, inline); the Accept is
+// answered by fetching its QuoteAuthorization (signed) and printing what Fedify
+// read of it (quote_accepted), a Reject by quote_rejected.  When stdin is closed, or on
 // SIGTERM/SIGINT, the process exits with status 0 (so run it with stdin
 // kept open, e.g. from a pipe).
 //
@@ -99,6 +107,8 @@ import {
   Mention,
   Note,
   Person,
+  QuoteAuthorization,
+  QuoteRequest,
   Reject,
   Tombstone,
   Undo,
@@ -182,6 +192,8 @@ const textFormatter = getTextFormatter();
 const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 /** Follow activities we sent, by id. */
 const sentFollows = new Map();
+/** QuoteRequests we sent, by id. */
+const sentQuoteRequests = new Map();
 /** Our followers: actor id -> actor object (for the followers collection). */
 const followers = new Map();
 /** Results of our own HTTP Signature check of inbox POSTs, by activity id. */
@@ -285,6 +297,12 @@ federation.setObjectDispatcher(Follow, "/follows/{id}", (_ctx, values) => {
   return sentFollows.get(`${ORIGIN}/follows/${values.id}`) ?? null;
 });
 
+// Our QuoteRequests are dereferenceable too: Fedify fetches an object embedded by
+// another server (the village's Accept embeds our request) from its own origin.
+federation.setObjectDispatcher(QuoteRequest, "/quote-requests/{id}", (_ctx, values) => {
+  return sentQuoteRequests.get(`${ORIGIN}/quote-requests/${values.id}`) ?? null;
+});
+
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Follow, async (ctx, follow) => {
@@ -314,6 +332,10 @@ federation
     emit({ event: "accept_sent", actor: follower.id.href });
   })
   .on(Accept, async (ctx, accept) => {
+    if (await answersQuoteRequest(ctx, accept)) {
+      await quoteAccepted(ctx, accept);
+      return;
+    }
     const follow = matchOwnFollow(accept);
     if (follow == null) {
       emitError("Accept for an unknown or mismatching Follow", {
@@ -333,7 +355,11 @@ federation
       raw: rawActivities.get(idOf(accept)) ?? null,
     });
   })
-  .on(Reject, async (_ctx, reject) => {
+  .on(Reject, async (ctx, reject) => {
+    if (await answersQuoteRequest(ctx, reject)) {
+      emit({ event: "quote_rejected", request: reject.objectId?.href ?? null });
+      return;
+    }
     const follow = matchOwnFollow(reject);
     emit({
       event: "rejected",
@@ -485,6 +511,9 @@ async function describeObjectActivity(ctx, activity) {
     cc: object.ccIds.map((u) => u.href),
     tags,
     attachment,
+    // Who may quote it (FEP-044f), as Fedify reads the Note's interactionPolicy.
+    canQuote: object.interactionPolicy?.canQuote?.automaticApprovals
+      ?.map((u) => u.href) ?? null,
   };
 }
 
@@ -605,6 +634,11 @@ rl.on("line", (line) => {
     const [, target, ...rest] = command.split(" ");
     reply(target, rest.join(" ")).catch((e) =>
       emitError(`reply: ${e?.stack ?? e}`)
+    );
+  } else if (/^quote\b/.test(command)) {
+    const [, target, ...rest] = command.split(" ");
+    quote(target, rest.join(" ")).catch((e) =>
+      emitError(`quote: ${e?.stack ?? e}`)
     );
   } else if (/^(note|edit|delete)\b/.test(command)) {
     // Self-test helpers (so two residents can exercise create/update/delete
@@ -758,6 +792,94 @@ async function reply(target, text) {
     immediate: true,
   });
   emit({ event: "reply_sent", id: id.href, inReplyTo: target });
+}
+
+/** Whether `answer` (an Accept or a Reject) answers one of our QuoteRequests. */
+async function answersQuoteRequest(ctx, answer) {
+  let object;
+  try {
+    object = await answer.getObject(ctx);
+  } catch {
+    return false;
+  }
+  return object instanceof QuoteRequest &&
+    sentQuoteRequests.has(object.id?.href);
+}
+
+/**
+ * An Accept of our QuoteRequest: its result is the QuoteAuthorization, fetched
+ * with a signed GET and read by Fedify; what it says is printed.
+ */
+async function quoteAccepted(ctx, accept) {
+  const request = accept.objectId?.href ?? null;
+  const result = accept.resultId;
+  if (result == null) {
+    emitError("Accept of a QuoteRequest without a result", { request });
+    return;
+  }
+  const documentLoader = await ctx.getDocumentLoader({ identifier: USERNAME });
+  const stamp = await ctx.lookupObject(result.href, { documentLoader });
+  if (!(stamp instanceof QuoteAuthorization)) {
+    emitError("the Accept's result is not a QuoteAuthorization", {
+      result: result.href,
+      got: stamp?.constructor?.name ?? null,
+    });
+    return;
+  }
+  emit({
+    event: "quote_accepted",
+    request,
+    result: result.href,
+    actor: accept.actorId?.href ?? null,
+    signatureVerified: true,
+    httpSignature: httpSignatureChecks.get(idOf(accept)) ?? null,
+    authorization: {
+      id: stamp.id?.href ?? null,
+      type: "QuoteAuthorization",
+      attributedTo: stamp.attributionId?.href ?? null,
+      interactingObject: stamp.interactingObjectId?.href ?? null,
+      interactionTarget: stamp.interactionTargetId?.href ?? null,
+    },
+  });
+}
+
+/**
+ * Asks the followed actor's leave to quote its note `target` (FEP-044f): a
+ * public Note quoting it (with the inline fallback), sent inline as the
+ * QuoteRequest's instrument.
+ */
+async function quote(target, text) {
+  if (followedActor == null) throw new Error("not following anyone");
+  const actor = ctx.getActorUri(USERNAME);
+  const PUBLIC = new URL("https://www.w3.org/ns/activitystreams#Public");
+  const id = newActivityUri("notes");
+  const note = new Note({
+    id,
+    attribution: actor,
+    content: `<p>${text}<span class="quote-inline"><br/>RE: <a href="${target}">${target}</a></span></p>`,
+    url: id,
+    to: PUBLIC,
+    ccs: [followedActor.id, ctx.getFollowersUri(USERNAME)],
+    published: Temporal.Now.instant(),
+    quote: new URL(target),
+  });
+  const request = new QuoteRequest({
+    id: newActivityUri("quote-requests"),
+    actor,
+    object: new URL(target),
+    instrument: note,
+    to: followedActor.id,
+  });
+  sentQuoteRequests.set(request.id.href, request);
+  await ctx.sendActivity({ identifier: USERNAME }, followedActor, request, {
+    immediate: true,
+  });
+  emit({
+    event: "quote_request_sent",
+    id: request.id.href,
+    note: id.href,
+    target,
+  });
 }
 
 /** Self-test helper: Create/Update/Delete a Note, sent to our followers. */

@@ -83,6 +83,7 @@ struct Shared {
     fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
     refused_rfc9421: Arc<AtomicUsize>,
+    notes: Arc<Mutex<BTreeMap<String, Value>>>,
 }
 
 pub struct Peer {
@@ -92,6 +93,7 @@ pub struct Peer {
     fetches: Arc<Mutex<Vec<Fetch>>>,
     behaviour: Arc<Mutex<Behaviour>>,
     refused_rfc9421: Arc<AtomicUsize>,
+    notes: Arc<Mutex<BTreeMap<String, Value>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -146,12 +148,14 @@ impl Peer {
             fetches: Arc::default(),
             behaviour: Arc::new(Mutex::new(Behaviour::Answer(202))),
             refused_rfc9421: Arc::default(),
+            notes: Arc::default(),
         };
         let router = Router::new()
             .route("/users/{name}", get(actor))
             .route("/users/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox_shared))
             .route("/.well-known/webfinger", get(webfinger))
+            .route("/notes/{id}", get(note))
             .with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -163,6 +167,7 @@ impl Peer {
             fetches: shared.fetches,
             behaviour: shared.behaviour,
             refused_rfc9421: shared.refused_rfc9421,
+            notes: shared.notes,
             task,
         }
     }
@@ -208,6 +213,13 @@ impl Peer {
         let response = client.execute(request).await.expect("send");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Serves `note` (whose id is `{base}/notes/…`, as `residents::note` makes them) at
+    /// its id, so that a server can fetch it.
+    pub fn serve(&self, note: &Value) {
+        let id = note["id"].as_str().expect("a note id").to_string();
+        self.notes.lock().expect("lock").insert(id, note.clone());
     }
 
     /// A Follow of `target` by `name`, with a fresh id.
@@ -275,6 +287,17 @@ async fn actor(
         doc["url"] = json!("javascript:alert(document.cookie)");
     }
     ([("content-type", "application/activity+json")], Json(doc)).into_response()
+}
+
+/// `GET /notes/{id}`: a note the test put up with [`Peer::serve`], else 404.
+async fn note(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    let key = format!("{}/notes/{id}", shared.base);
+    let mut note = match shared.notes.lock().expect("lock").get(&key) {
+        Some(note) => note.clone(),
+        None => return (StatusCode::NOT_FOUND, "no such note\n").into_response(),
+    };
+    note["@context"] = json!("https://www.w3.org/ns/activitystreams");
+    ([("content-type", "application/activity+json")], Json(note)).into_response()
 }
 
 #[derive(serde::Deserialize)]
