@@ -166,27 +166,28 @@ impl Store {
         }))
     }
 
-    /// The latest live posts of one kind (agenda, pengumuman), newest first.
-    pub async fn posts_of_kind(
+    /// The actor's agenda posts whose event is still to come or running at `now`,
+    /// soonest first (index `posts_coming_events`).
+    pub async fn coming_events(
         &self,
         actor_id: i64,
-        kind: super::PostKind,
+        now: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<PostRecord>> {
         let sql = concat!(
             "SELECT ",
             post_columns!(),
-            " FROM posts WHERE actor_id = $1 AND kind = $2 AND deleted_at IS NULL \
-             ORDER BY published_at DESC, id DESC LIMIT $3"
+            " FROM posts WHERE actor_id = $1 AND event_ends_at > $2 AND deleted_at IS NULL \
+             ORDER BY event_starts_at, id LIMIT $3"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(actor_id)
-                .bind(kind.as_str())
+                .bind(now)
                 .bind(limit)
                 .fetch_all(pool)
                 .await
-                .context("listing posts of a kind")?
+                .context("listing the coming events")?
         }))
     }
 

@@ -23,8 +23,9 @@ macro_rules! insert_post {
             "INSERT INTO posts (public_id, actor_id, title, summary, body_markdown, body_html, \
                categories, language, pinned, published_at, \
                kind, pinned_until, event_json, images_json, author_user_id, document_json, \
-               quote_policy) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+               quote_policy, event_starts_at, event_ends_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+               $18, $19) \
              RETURNING ",
             $crate::store::posts::post_columns!()
         ))
@@ -45,6 +46,8 @@ macro_rules! insert_post {
         .bind($content.author_user_id)
         .bind(&$content.document_json)
         .bind($content.quote_policy.as_str())
+        .bind($content.event_window.map(|(starts, _)| starts))
+        .bind($content.event_window.map(|(_, ends)| ends))
         .fetch_one(&mut *$tx)
     };
 }
@@ -58,7 +61,8 @@ macro_rules! update_post {
             "UPDATE posts SET title = $2, summary = $3, body_markdown = $4, body_html = $5, \
                categories = $6, language = $7, pinned = $8, updated_at = $9, \
                kind = $10, pinned_until = $11, event_json = $12, images_json = $13, \
-               document_json = COALESCE($14, document_json), quote_policy = $15 \
+               document_json = COALESCE($14, document_json), quote_policy = $15, \
+               event_starts_at = $16, event_ends_at = $17 \
              WHERE id = $1 AND deleted_at IS NULL RETURNING ",
             $crate::store::posts::post_columns!()
         ))
@@ -77,6 +81,8 @@ macro_rules! update_post {
         .bind(&$content.images_json)
         .bind(&$content.document_json)
         .bind($content.quote_policy.as_str())
+        .bind($content.event_window.map(|(starts, _)| starts))
+        .bind($content.event_window.map(|(_, ends)| ends))
         .fetch_optional(&mut *$tx)
     };
 }
@@ -89,7 +95,8 @@ macro_rules! tombstone_post {
         sqlx::query_scalar::<_, i64>(
             "UPDATE posts SET title = '', summary = '', body_markdown = '', body_html = '', \
                categories = '[]', pinned = FALSE, event_json = NULL, images_json = '[]', \
-               document_json = NULL, deleted_at = $2 \
+               document_json = NULL, event_starts_at = NULL, event_ends_at = NULL, \
+               deleted_at = $2 \
              WHERE id = $1 AND deleted_at IS NULL RETURNING actor_id",
         )
         .bind($post_id)

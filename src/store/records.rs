@@ -140,6 +140,8 @@ pub struct PostContent {
     pub kind: super::PostKind,
     pub pinned_until: Option<i64>,
     pub event_json: Option<String>,
+    /// When an agenda's event starts and counts as over (the home page's coming events).
+    pub event_window: Option<(i64, i64)>,
     pub images_json: String,
     pub author_user_id: Option<i64>,
     /// The regency's hosting administrator, when they write it on the village's behalf:

@@ -231,6 +231,54 @@ async fn home_page_shows_the_village_pinned_announcement_agenda_and_latest_posts
         assert_every_image_has_alt(&home, "home");
         assert!(!home.contains("<script"));
         assert!(home.len() < 30_000, "home page weighs {} bytes", home.len());
+
+        // An agenda rewritten as news, or deleted, is no longer a coming event; one
+        // rewritten with a later date is still shown.
+        let actor = main_actor(&node).await;
+        let coming = |title: &'static str| {
+            let node = &node;
+            async move {
+                let (_, _, home) = get(node, "/").await;
+                home.split("Agenda mendatang")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</section>").next())
+                    .is_some_and(|agenda| agenda.contains(title))
+            }
+        };
+        let later = |title: &str, days: i64| PostInput {
+            kind: PostKind::Agenda,
+            event: Some(EventDetails {
+                starts_at: now + days * DAY,
+                ..Default::default()
+            }),
+            ..input(title, "Di lapangan.")
+        };
+        let match_day = publish(&node, later("Lomba tujuh belasan", 4)).await;
+        let clean_up = publish(&node, later("Bersih kali", 5)).await;
+        assert!(coming("Lomba tujuh belasan").await && coming("Bersih kali").await);
+        publishing::replace(
+            store,
+            &actor,
+            &match_day,
+            &input("Lomba tujuh belasan", "Jadi berita saja."),
+            None,
+        )
+        .await
+        .expect("rewrite as news");
+        assert!(!coming("Lomba tujuh belasan").await, "news is no event");
+        publishing::replace(store, &actor, &clean_up, &later("Bersih kali", 9), None)
+            .await
+            .expect("move the date");
+        assert!(coming("Bersih kali").await, "a moved date is still coming");
+        let clean_up = store
+            .post_by_public_id(&clean_up.public_id)
+            .await
+            .expect("read")
+            .expect("the post");
+        publishing::delete(store, &actor, &clean_up, None)
+            .await
+            .expect("delete");
+        assert!(!coming("Bersih kali").await, "a deleted event is gone");
         node.stop().await;
     })
     .await;

@@ -19,6 +19,20 @@ pub struct EventDetails {
     pub time_zone: crate::site::TimeZone,
 }
 
+/// How long an event without an end counts as running: the home page shows it until then.
+pub const WITHOUT_END_MS: i64 = 3 * 3600 * 1000;
+
+impl EventDetails {
+    /// When it starts and when it counts as over (its end, or [`WITHOUT_END_MS`] after
+    /// its start).
+    pub fn window(&self) -> (i64, i64) {
+        (
+            self.starts_at,
+            self.ends_at.unwrap_or(self.starts_at + WITHOUT_END_MS),
+        )
+    }
+}
+
 /// Reads an agenda's details back.
 pub fn event_of(event_json: Option<&str>) -> Option<EventDetails> {
     event_json.and_then(|json| serde_json::from_str(json).ok())

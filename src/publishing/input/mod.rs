@@ -113,6 +113,7 @@ pub fn validate(input: &PostInput, now: i64) -> Result<PostContent, PublishError
         published_at: input.published_at,
         kind: input.kind,
         pinned_until,
+        event_window: event.as_ref().map(EventDetails::window),
         event_json: event
             .map(|e| serde_json::to_string(&e))
             .transpose()

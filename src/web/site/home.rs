@@ -7,7 +7,6 @@ use crate::{
     clock::now_ms,
     config::Role,
     error::AppError,
-    publishing::{PostKind, event_of},
     state::AppState,
     store::{ActorRecord, PostRecord},
     strings,
@@ -20,11 +19,7 @@ use axum::{
 use minijinja::{Value, context};
 
 /// Upcoming events on the front page.
-const UPCOMING: usize = 5;
-/// Agenda posts looked at to find the upcoming ones (the newest published).
-const AGENDA_SCAN: i64 = 50;
-/// An event without an end time counts as running for this long after its start.
-const EVENT_WITHOUT_END_MS: i64 = 3 * 3600 * 1000;
+const UPCOMING: i64 = 5;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListQuery {
@@ -93,11 +88,8 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
     let first_page = before.is_none();
     let (pinned, upcoming) = if first_page {
         let pinned = state.store.pinned_posts(actor_id, now).await?;
-        let agenda = state
-            .store
-            .posts_of_kind(actor_id, PostKind::Agenda, AGENDA_SCAN)
-            .await?;
-        (pinned, upcoming_events(agenda, now))
+        let upcoming = state.store.coming_events(actor_id, now, UPCOMING).await?;
+        (pinned, upcoming)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -136,26 +128,6 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
             ..site.base(state, "home")
         },
     )
-}
-
-/// Agenda posts whose event is still to come or running now, soonest first.
-fn upcoming_events(agenda: Vec<PostRecord>, now: i64) -> Vec<PostRecord> {
-    let mut events: Vec<(i64, PostRecord)> = agenda
-        .into_iter()
-        .filter_map(|post| {
-            let event = event_of(post.event_json.as_deref())?;
-            let end = event
-                .ends_at
-                .unwrap_or(event.starts_at + EVENT_WITHOUT_END_MS);
-            (end > now).then_some((event.starts_at, post))
-        })
-        .collect();
-    events.sort_by_key(|(starts_at, post)| (*starts_at, post.id));
-    events
-        .into_iter()
-        .take(UPCOMING)
-        .map(|(_, post)| post)
-        .collect()
 }
 
 /// `GET /u/NAME` in a browser: the actor, its handle and its posts; for an actor that
