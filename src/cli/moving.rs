@@ -6,7 +6,7 @@
 
 use super::{SiteDir, open};
 use crate::{
-    actors::{find_publishing_actor, moving::AliasChange},
+    actors::{AliasChange, find_publishing_actor},
     federation::{self, HttpClients, moving},
     state::AppState,
 };

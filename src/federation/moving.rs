@@ -10,7 +10,7 @@ use super::{
     protocol::incoming::ids,
 };
 use crate::{
-    actors::moving::{self as local, AliasChange},
+    actors::{self as local, AliasChange},
     store::ActorRecord,
 };
 use activitypub_federation::{fetch::fetch_object_http, traits::Object};

@@ -168,7 +168,7 @@ async fn village_moves(backend: Backend, shape: Shape) {
     // A Move sent anyway (as a careless or hostile server would) is refused by the
     // portal, which keeps following the old account.
     let received_before = portal.state().store.count_inbox().await.expect("count");
-    kentongan::actors::moving::record_move(&old.state().store, &old_actor, &new.actor_id())
+    kentongan::actors::record_move(&old.state().store, &old_actor, &new.actor_id())
         .await
         .expect("queue an unchecked Move");
     old.state().wake_delivery.notify_one();
