@@ -17,17 +17,56 @@ pub(super) const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url
 pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, actor_id, kind, post_id, object_json, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
-/// Due: pending, and its server not held by the circuit breaker or a `Retry-After`;
-/// the longest waiting first.
+/// At most this many requests in flight to one server (a leased delivery is one, in
+/// whichever process holds it), so that a server that takes connections and never
+/// answers ties up this many requests at most, however many posts it is owed. The
+/// claim ([`QUEUE`]) skips a server that has them all; a claim that still brings more
+/// for one server (a batch took several of its rows at once) is handed back by the
+/// worker ([`Store::hand_back_delivery`]).
+pub const PER_SERVER_IN_FLIGHT: usize = 4;
+
+/// Due: pending, its server not held by the circuit breaker or a `Retry-After`, and not
+/// already sent [`PER_SERVER_IN_FLIGHT`] requests that are still in flight; the longest
+/// waiting first.
 pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! {
     table: "deliveries",
     waiting: "state = 'pending'",
     due: "NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host \
-            AND h.retry_not_before > $2)",
+            AND h.retry_not_before > $2) \
+          AND host NOT IN (SELECT busy.host FROM deliveries busy \
+            WHERE busy.state = 'pending' AND busy.locked_until > $2 \
+            GROUP BY busy.host HAVING COUNT(*) >= 4)",
     order: "next_attempt_at, id",
     returning: "id, activity_id, inbox_url, host, attempts, created_at, locked_until",
     what: "deliveries",
 };
+
+/// The channel migration 0020's trigger notifies, with the schema as its payload.
+const DELIVERIES_QUEUED: &str = "kentongan_deliveries";
+
+/// Notifications of deliveries queued in one schema ([`Store::listen_for_deliveries`]).
+pub struct DeliveriesQueued {
+    listener: sqlx::postgres::PgListener,
+    schema: String,
+}
+
+impl DeliveriesQueued {
+    /// Waits until deliveries were queued. When the connection dropped (and was made
+    /// again), it returns too: what was queued meanwhile was not heard of.
+    pub async fn next(&mut self) -> anyhow::Result<()> {
+        loop {
+            match self
+                .listener
+                .try_recv()
+                .await
+                .context("waiting for deliveries")?
+            {
+                Some(note) if note.payload() != self.schema => continue,
+                _ => return Ok(()),
+            }
+        }
+    }
+}
 
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
@@ -68,6 +107,20 @@ impl Store {
             .execute(pool)
             .await
             .context("finishing a delivery")?;
+        });
+        Ok(())
+    }
+
+    /// Gives a claim back untouched (no attempt counted): due again at once, for the
+    /// next claim that finds its server with a request to spare.
+    pub async fn hand_back_delivery(&self, id: i64, lease: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE id = $1 AND locked_until = $2")
+                .bind(id)
+                .bind(lease)
+                .execute(pool)
+                .await
+                .context("handing back a delivery")?;
         });
         Ok(())
     }
@@ -233,6 +286,37 @@ impl Store {
         }))
     }
 
+    /// On PostgreSQL, a listener told of every statement that queues deliveries in this
+    /// store's schema, in any process (migration 0020's trigger); `None` on SQLite, whose
+    /// file has one serving process that the command line wakes through its socket.
+    pub async fn listen_for_deliveries(&self) -> anyhow::Result<Option<DeliveriesQueued>> {
+        let super::Backend::Postgres(pool) = &self.backend else {
+            return Ok(None);
+        };
+        // A connection of its own, outside the pool: LISTEN holds it for good, and the
+        // listener reconnects it if it drops.
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with((*pool.connect_options()).clone())
+            .await
+            .context("connecting to listen for deliveries")?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&own)
+            .await
+            .context("reading the schema to listen for")?;
+        let mut listener = sqlx::postgres::PgListener::connect_with(&own)
+            .await
+            .context("listening for deliveries")?;
+        listener.ignore_pool_close_event(true);
+        listener
+            .listen(DELIVERIES_QUEUED)
+            .await
+            .context("listening for deliveries")?;
+        Ok(Some(DeliveriesQueued { listener, schema }))
+    }
+
     /// The earliest moment a pending delivery is due, to know how long a worker may sleep.
     pub async fn next_delivery_due(&self) -> anyhow::Result<Option<i64>> {
         Ok(on_pool!(self, pool => {
@@ -244,5 +328,17 @@ impl Store {
             .await
             .context("reading the next due delivery")?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL says the limit the worker counts with.
+    #[test]
+    fn the_claim_keeps_the_per_server_limit() {
+        let limit = format!("HAVING COUNT(*) >= {PER_SERVER_IN_FLIGHT})");
+        assert!(QUEUE.sqlite.contains(&limit), "{}", QUEUE.sqlite);
     }
 }
