@@ -62,6 +62,9 @@ fn lease_ms(state: &AppState) -> i64 {
 /// retries falling due and for a wake-up that was missed.
 const POLL: Duration = Duration::from_millis(500);
 
+/// How long a busy worker waits for a quarter of its permits before it claims more.
+const GATHER: Duration = Duration::from_millis(10);
+
 /// A request whose server has not answered after this long gives its permit to the next
 /// delivery and waits among the slow ones: a fediverse server answers an inbox POST in
 /// tens to hundreds of milliseconds, so this is a server that is overloaded or hangs.
@@ -269,6 +272,12 @@ impl DeliveryWorker {
     /// Claims as many due deliveries as there are free permits and starts them.
     /// Returns how many were started.
     async fn dispatch_due(&mut self) -> anyhow::Result<usize> {
+        let batch = (self.state.config.delivery.concurrency / 4).max(1);
+        if self.permits.available_permits() < batch {
+            // Let a few more requests finish, so that one claim brings several rows
+            // rather than one claim (a write) per finished request.
+            let _ = tokio::time::timeout(GATHER, self.permits.acquire_many(batch as u32)).await;
+        }
         let free = self.permits.available_permits();
         if free == 0 {
             // Wait for one request to finish rather than spin.
@@ -656,32 +665,22 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
         Outcome::Delivered(status) => {
             tracing::debug!(status, "delivered");
             store
-                .finish_delivery(
-                    claim.id,
-                    lease,
-                    DeliveryState::Delivered,
-                    Some(status.into()),
-                    None,
-                    now,
-                )
+                .finish_answered_delivery(claim, DeliveryState::Delivered, status.into(), None, now)
                 .await?;
-            store.record_host_success(&claim.host, now).await?;
         }
         Outcome::Rejected(status) => {
             tracing::info!(status, "the server refused the activity; not retrying");
             let reason = format!("refused with HTTP {status}");
+            // The server answered: it is reachable.
             store
-                .finish_delivery(
-                    claim.id,
-                    lease,
+                .finish_answered_delivery(
+                    claim,
                     DeliveryState::Failed,
-                    Some(status.into()),
+                    status.into(),
                     Some(&reason),
                     now,
                 )
                 .await?;
-            // The server answered: it is reachable.
-            store.record_host_success(&claim.host, now).await?;
         }
         Outcome::Doubtful { status, reason } => {
             // The server (or its proxy) answered: it is up, and other deliveries to it go

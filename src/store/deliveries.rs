@@ -68,6 +68,42 @@ impl DeliveriesQueued {
     }
 }
 
+/// Ends a delivery: `$1` its id, `$2` the state, `$3` the status, `$4` the error, `$5`
+/// now, `$6` the lease it was claimed with.
+const FINISH: &str = "UPDATE deliveries SET state = $2, last_status = $3, \
+       last_error = substr($4, 1, 1000), attempts = attempts + 1, finished_at = $5, \
+       locked_until = 0 \
+     WHERE id = $1 AND locked_until = $6";
+
+/// Inside a transaction `$tx`: `$host` answered at `$now`, so it is reachable again, and
+/// whatever waited for it because it was failing is due now.
+macro_rules! host_answered {
+    ($tx:ident, $host:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $2 \
+             WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \
+               AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = $1 \
+                 AND (h.consecutive_failures > 0 OR h.unreachable))",
+        )
+        .bind($host)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .context("bringing a host's deliveries forward")?;
+        sqlx::query(
+            "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
+             VALUES ($1, 0, FALSE, $2) \
+             ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
+               unreachable = FALSE, retry_not_before = NULL, last_success_at = $2",
+        )
+        .bind($host)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .context("recording a host success")?;
+    };
+}
+
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
     /// finished nor rescheduled before its lease ends (the process died) is claimed again.
@@ -93,11 +129,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE deliveries SET state = $2, last_status = $3, last_error = substr($4, 1, 1000), \
-                   attempts = attempts + 1, finished_at = $5, locked_until = 0 \
-                 WHERE id = $1 AND locked_until = $6",
-            )
+            sqlx::query(FINISH)
             .bind(id)
             .bind(state.as_str())
             .bind(status)
@@ -196,28 +228,37 @@ impl Store {
     pub async fn record_host_success(&self, host: &str, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            sqlx::query(
-                "UPDATE deliveries SET next_attempt_at = $2 \
-                 WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \
-                   AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = $1 AND (h.consecutive_failures > 0 OR h.unreachable))",
-            )
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("bringing a host's deliveries forward")?;
-            sqlx::query(
-                "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
-                 VALUES ($1, 0, FALSE, $2) \
-                 ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
-                   unreachable = FALSE, retry_not_before = NULL, last_success_at = $2",
-            )
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("recording a host success")?;
+            host_answered!(tx, host, now);
             tx.commit().await.context("committing a host success")?;
+        });
+        Ok(())
+    }
+
+    /// Ends a delivery its server answered (`state` delivered, or failed for a refusal)
+    /// and records the server's success, in one transaction: a fan-out writes this once
+    /// per server, so it is one commit rather than two.
+    pub async fn finish_answered_delivery(
+        &self,
+        claim: &super::DeliveryClaim,
+        state: super::DeliveryState,
+        status: i64,
+        error: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            sqlx::query(FINISH)
+                .bind(claim.id)
+                .bind(state.as_str())
+                .bind(Some(status))
+                .bind(error)
+                .bind(now)
+                .bind(claim.locked_until)
+                .execute(&mut *tx)
+                .await
+                .context("finishing a delivery")?;
+            host_answered!(tx, &claim.host, now);
+            tx.commit().await.context("committing a delivery")?;
         });
         Ok(())
     }
