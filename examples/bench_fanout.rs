@@ -197,7 +197,11 @@ fn count_request(sim: &Sim, headers: &HeaderMap, body: &[u8]) {
     let is_create = serde_json::from_slice::<serde_json::Value>(body)
         .map(|activity| activity["type"] == "Create")
         .unwrap_or(false);
-    if !headers.contains_key("signature") || !headers.contains_key("digest") || !is_create {
+    // Signed draft-cavage (Signature and Digest) or RFC 9421 (Signature-Input and
+    // Content-Digest).
+    let cavage = headers.contains_key("signature") && headers.contains_key("digest");
+    let rfc9421 = headers.contains_key("signature-input") && headers.contains_key("content-digest");
+    if !(cavage || rfc9421) || !is_create {
         totals.malformed.fetch_add(1, Ordering::SeqCst);
     }
     let first = sim.requests.fetch_add(1, Ordering::SeqCst) == 0;

@@ -205,6 +205,8 @@ pub struct DeliveryWorker {
     permits: Arc<Semaphore>,
     /// Places for requests that stepped aside to wait for a slow server.
     waiting_room: Arc<Semaphore>,
+    /// One signature at a time per core (see [`Hold::signers`]).
+    signers: Arc<Semaphore>,
     in_flight: InFlight,
     keys: HashMap<i64, RsaPrivateKey>,
 }
@@ -218,6 +220,9 @@ impl DeliveryWorker {
             client,
             permits: Arc::new(Semaphore::new(concurrency)),
             waiting_room: Arc::new(Semaphore::new(concurrency * WAITING_PER_PERMIT)),
+            signers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+            )),
             in_flight: InFlight::default(),
             keys: HashMap::new(),
         })
@@ -362,6 +367,7 @@ impl DeliveryWorker {
                 permit: Some(permit),
                 place: None,
                 waiting_room: self.waiting_room.clone(),
+                signers: self.signers.clone(),
             };
             let state = self.state.clone();
             let client = self.client.clone();
@@ -492,6 +498,10 @@ struct Hold {
     permit: Option<OwnedSemaphorePermit>,
     place: Option<OwnedSemaphorePermit>,
     waiting_room: Arc<Semaphore>,
+    /// Signing is CPU work: as many at once as there are cores. Sixty-four signatures
+    /// started together would share the cores and all end together, so the first
+    /// request of a fan-out would leave only when the sixty-fourth is signed.
+    signers: Arc<Semaphore>,
 }
 
 impl Hold {
@@ -615,6 +625,7 @@ async fn knock(
     hold: &mut Hold,
 ) -> Result<reqwest::Response, Outcome> {
     let (body, actor_id, key) = (item.body.clone(), &item.actor_id, item.key.clone());
+    let signer = hold.signers.acquire().await;
     let request = match scheme {
         SignatureScheme::Cavage => signing::signed_post(client, inbox, body, actor_id, key)
             .await
@@ -625,6 +636,7 @@ async fn knock(
                 .map_err(|err| format!("{err:#}"))
         }
     };
+    drop(signer);
     let request = request.map_err(|err| Outcome::Retry {
         status: None,
         retry_after_ms: None,
