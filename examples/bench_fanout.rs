@@ -262,8 +262,8 @@ async fn start_server(behaviour: Behaviour, dead: bool, totals: Arc<Totals>) -> 
 
 /// The node, started in this process or served as `kentongan serve` serves it.
 enum Running {
-    InProcess(BenchNode),
-    Served(BenchServe),
+    InProcess(Box<BenchNode>),
+    Served(Box<BenchServe>),
 }
 
 impl Running {
@@ -295,13 +295,13 @@ async fn start_node(args: &Args) -> Result<Running> {
         if let Some(concurrency) = args.concurrency {
             dir.configure("[delivery]", &format!("concurrency = {concurrency}"))?;
         }
-        return Ok(Running::Served(dir.serve().await?));
+        return Ok(Running::Served(Box::new(dir.serve().await?)));
     }
     let mut config = dir.config()?;
     if let Some(concurrency) = args.concurrency {
         config.delivery.concurrency = concurrency;
     }
-    Ok(Running::InProcess(dir.start(config).await?))
+    Ok(Running::InProcess(Box::new(dir.start(config).await?)))
 }
 
 /// When `kentongan post`, started at `start`, exited, and when it wrote the post.
