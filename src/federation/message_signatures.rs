@@ -10,9 +10,10 @@
 //! outgoing requests. Components with parameters (`;sf`, `;key`, `;req`, `;bs`) and other
 //! algorithms are refused with a reason rather than guessed at.
 
+use super::signing::SigningKey;
 use axum::http::HeaderMap;
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey, pkcs8::DecodePublicKey};
+use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs8::DecodePublicKey};
 use sfv::{BareItem, Dictionary, InnerList, Item, ListEntry, Parser};
 use sha2::{Digest, Sha256};
 
@@ -265,7 +266,7 @@ pub fn sign(
     components: &[&str],
     key_id: &str,
     created: i64,
-    key: &RsaPrivateKey,
+    key: &SigningKey,
 ) -> Result<(String, String), String> {
     let items = components
         .iter()
@@ -292,10 +293,7 @@ pub fn sign(
     let names: Vec<String> = components.iter().map(|c| (*c).to_string()).collect();
     let base = signature_base(&names, &params_line, request)?;
     let signature = key
-        .sign(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(base.as_bytes()),
-        )
+        .sign_sha256(base.as_bytes())
         .map_err(|err| format!("signing failed: {err}"))?;
     Ok((
         format!("sig1={params_line}"),

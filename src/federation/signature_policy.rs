@@ -526,8 +526,7 @@ mod tests {
         created: i64,
         private_pem: &str,
     ) -> HeaderMap {
-        use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
-        let key = RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
+        let key = super::super::signing::SigningKey::from_pkcs8_pem(private_pem).expect("key");
         let mut headers = HeaderMap::new();
         headers.insert("host", "desa.example".parse().expect("header"));
         headers.insert(

@@ -9,6 +9,13 @@
 //!   ACTOR#main-key`, `rsa-v1_5-sha256`, covering `@method @target-uri @authority
 //!   content-digest date`, with `Content-Digest: sha-256=:…:`.
 //!
+//! Both sign with [`SigningKey`]: AWS-LC's constant-time RSA (through `aws-lc-rs`, which
+//! the HTTP client's TLS already links), parsed once per actor. RSASSA-PKCS1-v1_5 is
+//! deterministic, so its signatures are byte for byte those the `rsa` crate made before
+//! (a test below compares them); it is several times faster (docs/benchmarks.md, "Signing")
+//! and leaves the `rsa` crate's timing advisory (RUSTSEC-2023-0071) to key generation and
+//! verification, where no secret is at stake in verification and generation happens once.
+//!
 //! The host is signed but never set as a header here: the signer takes it from the URL
 //! (`host[:port]`, the port left out when it is the scheme's default), exactly what the
 //! HTTP client sends as `Host` over HTTP/1.1 and as `:authority` over HTTP/2. A `host`
@@ -19,13 +26,18 @@
 
 use super::message_signatures;
 use activitypub_federation::error::Error as LibraryError;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use bytes::Bytes;
 use http_signature_normalization_reqwest::prelude::{Config, SignExt};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
+use rsa::{
+    RsaPrivateKey,
+    pkcs8::{EncodePrivateKey, PrivateKeyInfo, SecretDocument, der::pem::PemLabel},
+};
 use sha2::{Digest, Sha256};
 use std::{
-    sync::LazyLock,
+    fmt,
+    sync::{Arc, LazyLock},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 use url::Url;
@@ -39,7 +51,72 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
         .set_expiration(EXPIRES_AFTER)
 });
 
+/// An actor's RSA private key, ready to sign: parsed and checked once, cheap to clone
+/// (the delivery worker keeps one per actor and hands a clone to every request).
+#[derive(Clone)]
+pub struct SigningKey(Result<Arc<RsaKeyPair>, Arc<str>>);
+
+impl SigningKey {
+    /// Reads a PKCS#8 PEM key (`-----BEGIN PRIVATE KEY-----`), as `init` stores them.
+    pub fn from_pkcs8_pem(pem: &str) -> anyhow::Result<Self> {
+        let unreadable = |reason: &dyn fmt::Display| {
+            anyhow::anyhow!("the stored private key is unreadable: {reason}")
+        };
+        let (label, der) = SecretDocument::from_pem(pem).map_err(|err| unreadable(&err))?;
+        PrivateKeyInfo::validate_pem_label(label).map_err(|err| unreadable(&err))?;
+        let pair = RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|err| unreadable(&err))?;
+        Ok(Self(Ok(Arc::new(pair))))
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
+    pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, SigningFailed> {
+        let pair = self
+            .0
+            .as_ref()
+            .map_err(|reason| SigningFailed(reason.clone()))?;
+        let mut signature = vec![0; pair.public_modulus_len()];
+        let no_randomness_needed = aws_lc_rs::rand::SystemRandom::new();
+        pair.sign(
+            &RSA_PKCS1_SHA256,
+            &no_randomness_needed,
+            message,
+            &mut signature,
+        )
+        .map_err(|_| SigningFailed("the RSA signature could not be made".into()))?;
+        Ok(signature)
+    }
+}
+
+/// A key made by the `rsa` crate (key generation and older callers still hold those).
+/// Converting costs a re-encoding and a check of the key, so a caller that signs often
+/// keeps the [`SigningKey`] instead. A key AWS-LC refuses (under 2048 bits, say) fails
+/// when it signs, with the reason.
+impl From<RsaPrivateKey> for SigningKey {
+    fn from(key: RsaPrivateKey) -> Self {
+        let pair = key
+            .to_pkcs8_der()
+            .map_err(|err| err.to_string())
+            .and_then(|der| RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|err| err.to_string()))
+            .map(Arc::new)
+            .map_err(|reason| format!("the private key cannot sign: {reason}").into());
+        Self(pair)
+    }
+}
+
+/// Never prints the key.
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
+/// Why no signature was made, in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SigningFailed(Arc<str>);
+
 pub fn parse_private_key(pem: &str) -> anyhow::Result<RsaPrivateKey> {
+    use rsa::pkcs8::DecodePrivateKey;
     RsaPrivateKey::from_pkcs8_pem(pem)
         .map_err(|err| anyhow::anyhow!("the stored private key is unreadable: {err}"))
 }
@@ -50,7 +127,7 @@ pub async fn signed_post(
     inbox: &Url,
     body: Bytes,
     actor_id: &Url,
-    key: RsaPrivateKey,
+    key: impl Into<SigningKey>,
 ) -> Result<reqwest::Request, LibraryError> {
     let builder = client
         .post(inbox.as_str())
@@ -64,8 +141,9 @@ pub async fn sign(
     builder: reqwest::RequestBuilder,
     body: Bytes,
     actor_id: &Url,
-    key: RsaPrivateKey,
+    key: impl Into<SigningKey>,
 ) -> Result<reqwest::Request, LibraryError> {
+    let key = key.into();
     builder
         .signature_with_digest(
             CONFIG.clone(),
@@ -73,10 +151,9 @@ pub async fn sign(
             Sha256::new(),
             body,
             move |signing_string| {
-                let signature = key.sign(
-                    Pkcs1v15Sign::new::<Sha256>(),
-                    &Sha256::digest(signing_string.as_bytes()),
-                )?;
+                let signature = key
+                    .sign_sha256(signing_string.as_bytes())
+                    .map_err(|err| LibraryError::Other(err.to_string()))?;
                 Ok(BASE64.encode(signature)) as Result<_, LibraryError>
             },
         )
@@ -90,8 +167,9 @@ pub async fn signed_post_rfc9421(
     inbox: &Url,
     body: Bytes,
     actor_id: &Url,
-    key: RsaPrivateKey,
+    key: impl Into<SigningKey>,
 ) -> anyhow::Result<reqwest::Request> {
+    let key = key.into();
     let now = SystemTime::now();
     let created = now
         .duration_since(UNIX_EPOCH)
@@ -132,4 +210,62 @@ pub async fn signed_post_rfc9421(
         .headers(headers)
         .body(body)
         .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::{Pkcs1v15Sign, pkcs8::DecodePrivateKey};
+
+    /// PKCS#1 v1.5 is deterministic: AWS-LC must give the very bytes the `rsa` crate gave
+    /// before it, so every receiver verifies our signatures exactly as it did.
+    #[test]
+    fn signatures_are_byte_for_byte_those_of_the_rsa_crate() {
+        let pair = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let key = SigningKey::from_pkcs8_pem(&pair.private_key).expect("parsed");
+        let old = RsaPrivateKey::from_pkcs8_pem(&pair.private_key).expect("parsed by rsa");
+        for message in [
+            "",
+            "(request-target): post /inbox\nhost: desa.example",
+            "é✓",
+        ] {
+            let before = old
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(message.as_bytes()),
+                )
+                .expect("rsa signs");
+            assert_eq!(key.sign_sha256(message.as_bytes()).expect("signs"), before);
+            let converted = SigningKey::from(old.clone());
+            assert_eq!(
+                converted.sign_sha256(message.as_bytes()).expect("signs"),
+                before
+            );
+        }
+    }
+
+    #[test]
+    fn an_unreadable_or_unusable_key_is_refused_with_a_reason() {
+        let err = SigningKey::from_pkcs8_pem(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .expect_err("garbage");
+        assert!(err.to_string().contains("unreadable"), "{err}");
+        let public = activitypub_federation::http_signatures::generate_actor_keypair()
+            .expect("keys")
+            .public_key;
+        assert!(SigningKey::from_pkcs8_pem(&public).is_err());
+        let small = RsaPrivateKey::new(&mut rand::thread_rng(), 1024).expect("small key");
+        let err = SigningKey::from(small)
+            .sign_sha256(b"x")
+            .expect_err("too small for AWS-LC");
+        assert!(err.to_string().contains("cannot sign"), "{err}");
+    }
+
+    #[test]
+    fn the_key_is_never_printed() {
+        let pair = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let key = SigningKey::from_pkcs8_pem(&pair.private_key).expect("parsed");
+        assert_eq!(format!("{key:?}"), "SigningKey(..)");
+    }
 }
