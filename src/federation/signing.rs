@@ -12,9 +12,9 @@
 //! Both sign with [`SigningKey`]: AWS-LC's constant-time RSA (through `aws-lc-rs`, which
 //! the HTTP client's TLS already links), parsed once per actor. RSASSA-PKCS1-v1_5 is
 //! deterministic, so its signatures are byte for byte those the `rsa` crate made before
-//! (a test below compares them); it is several times faster (docs/benchmarks.md, "Signing")
-//! and leaves the `rsa` crate's timing advisory (RUSTSEC-2023-0071) to key generation and
-//! verification, where no secret is at stake in verification and generation happens once.
+//! (a test below compares them); it is several times faster (docs/benchmarks.md, "Signing
+//! our deliveries") and leaves the `rsa` crate's timing advisory (RUSTSEC-2023-0071) to
+//! key generation, done once per actor, and to verification, which holds no secret.
 //!
 //! The host is signed but never set as a header here: the signer takes it from the URL
 //! (`host[:port]`, the port left out when it is the scheme's default), exactly what the
