@@ -32,6 +32,7 @@
 //! Nothing lives only in memory: a claim is a lease in the database, so after a crash
 //! (or on another process sharing PostgreSQL) unfinished work is claimed again.
 
+use super::signing::SigningKey;
 use super::{render, signing};
 use crate::{
     clock::now_ms,
@@ -43,7 +44,6 @@ use crate::{
 };
 use anyhow::Context;
 use bytes::Bytes;
-use rsa::RsaPrivateKey;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -196,7 +196,7 @@ async fn refusal_detail(response: reqwest::Response) -> String {
 struct Prepared {
     body: Bytes,
     actor_id: Url,
-    key: RsaPrivateKey,
+    key: SigningKey,
 }
 
 pub struct DeliveryWorker {
@@ -208,7 +208,7 @@ pub struct DeliveryWorker {
     /// One signature at a time per core (see [`Hold::signers`]).
     signers: Arc<Semaphore>,
     in_flight: InFlight,
-    keys: HashMap<i64, RsaPrivateKey>,
+    keys: HashMap<i64, SigningKey>,
 }
 
 impl DeliveryWorker {
@@ -428,7 +428,7 @@ impl DeliveryWorker {
                     .private_key_pem
                     .clone()
                     .ok_or_else(|| Permanently("the actor has no private key".into()))?;
-                let key = tokio::task::spawn_blocking(move || signing::parse_private_key(&pem))
+                let key = tokio::task::spawn_blocking(move || SigningKey::from_pkcs8_pem(&pem))
                     .await
                     .map_err(|err| ForNow(err.into()))?
                     .map_err(|err| Permanently(format!("{err:#}")))?;
