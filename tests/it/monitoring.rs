@@ -795,3 +795,40 @@ async fn national_pages_and_filters(backend: Backend) {
 async fn monitoring_of_a_national_portal_is_paged_and_filtered() {
     on_every_backend(national_pages_and_filters).await;
 }
+
+/// `villages import` of a long list reports progress every thousand rows and a count at
+/// the end, not a line per village; refused rows keep their line numbers.
+async fn long_import_reports_progress(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let mut csv = String::from("nama,kecamatan,kode,feed\n");
+    for i in 0..2_050 {
+        if i == 700 || i == 1_500 {
+            // No source: refused, the rest still imported.
+            csv.push_str(&format!("Desa Rusak {i},Kecamatan 1,33.01.01.{i:04},\n"));
+        } else {
+            csv.push_str(&format!(
+                "Desa Impor {i},Kecamatan 1,33.01.01.{i:04},https://impor{i}.invalid/feed\n"
+            ));
+        }
+    }
+    let mut seen = Vec::new();
+    let report = kentongan::portal::registry::import_csv_reporting(
+        &node.state().store,
+        csv.as_bytes(),
+        |so_far| seen.push((so_far.rows, so_far.added, so_far.errors.len())),
+    )
+    .await
+    .expect("import");
+    assert_eq!(seen, vec![(1_000, 998, 1), (2_000, 1_997, 2)]);
+    assert_eq!((report.rows, report.added), (2_050, 2_048));
+    let lines: Vec<u64> = report.errors.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, vec![702, 1_502], "line numbers count the header");
+    let stored = node.state().store.villages().await.expect("villages").len();
+    assert_eq!(stored, 2_048);
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn villages_import_reports_progress_on_every_backend() {
+    on_every_backend(long_import_reports_progress).await;
+}
