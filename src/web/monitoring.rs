@@ -166,15 +166,7 @@ impl MonitoringQuery {
     /// Reads the query string. Empty values count as absent (a plain HTML form sends
     /// every field); unknown parameters are ignored; the last of a repeated one wins.
     fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        let mut values: HashMap<String, String> = HashMap::new();
-        for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-            let value = value.trim();
-            if value.is_empty() {
-                values.remove(key.as_ref());
-            } else {
-                values.insert(key.into_owned(), value.to_string());
-            }
-        }
+        let values = super::portal::query_values(raw);
         let region = values
             .get("region")
             .map(|r| {
@@ -262,7 +254,21 @@ async fn page_for(
     query: &MonitoringQuery,
     now: i64,
 ) -> Result<(monitoring::VillagePage, bool), AppError> {
-    let mut page = monitoring::page(
+    let mut page = read_page(state, query, now).await?;
+    let staff = super::admin::is_signed_in(state, headers).await?;
+    if !staff {
+        monitoring::withhold_error_texts(&mut page.villages);
+    }
+    Ok((page, staff))
+}
+
+/// The page of villages `query` names, error texts as stored.
+async fn read_page(
+    state: &AppState,
+    query: &MonitoringQuery,
+    now: i64,
+) -> Result<monitoring::VillagePage, AppError> {
+    Ok(monitoring::page(
         &state.store,
         &state.config.portal,
         now,
@@ -270,12 +276,7 @@ async fn page_for(
         query.page,
         PAGE_SIZE,
     )
-    .await?;
-    let staff = super::admin::is_signed_in(state, headers).await?;
-    if !staff {
-        monitoring::withhold_error_texts(&mut page.villages);
-    }
-    Ok((page, staff))
+    .await?)
 }
 
 /// `GET /monitoring`: the summary line over every village, the filter form, then one
@@ -506,15 +507,7 @@ async fn chart(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = MonitoringQuery::parse(raw.as_deref())?;
-    let page = monitoring::page(
-        &state.store,
-        &state.config.portal,
-        now_ms(),
-        &query.filter(),
-        query.page,
-        PAGE_SIZE,
-    )
-    .await?;
+    let page = read_page(&state, &query, now_ms()).await?;
     Ok((
         [
             (

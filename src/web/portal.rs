@@ -55,6 +55,21 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/timeline/{id}/unhide", post(unhide))
 }
 
+/// The parameters of a query string, trimmed. Empty values count as absent, since a
+/// plain HTML form sends every field; the last of a repeated one wins.
+pub(super) fn query_values(raw: Option<&str>) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            values.remove(key.as_ref());
+        } else {
+            values.insert(key.into_owned(), value.to_string());
+        }
+    }
+    values
+}
+
 /// The filters and position of one timeline request, as given (for the form and the
 /// next link) and as the store wants them.
 #[derive(Debug)]
@@ -76,15 +91,7 @@ impl TimelineQuery {
     /// Reads the query string. Empty values count as absent, since a plain HTML form
     /// sends every field; unknown parameters are ignored; the last of a repeated one wins.
     fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        let mut values: HashMap<String, String> = HashMap::new();
-        for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-            let value = value.trim();
-            if value.is_empty() {
-                values.remove(key.as_ref());
-            } else {
-                values.insert(key.into_owned(), value.to_string());
-            }
-        }
+        let values = query_values(raw);
         let village = values
             .get("village")
             .map(|v| match v.parse::<i64>() {

@@ -647,6 +647,9 @@ fn rel_link(html: &str, rel: &str) -> Option<String> {
     Some(html[start..end].replace("&amp;", "&"))
 }
 
+/// Which simulated villages a filter must keep.
+type Keep = Box<dyn Fn(&National) -> bool>;
+
 /// The names the filters must keep, in the page's order (district, then name).
 fn expected(villages: &[National], keep: impl Fn(&National) -> bool) -> Vec<String> {
     let mut kept: Vec<&National> = villages.iter().filter(|v| keep(v)).collect();
@@ -705,7 +708,7 @@ async fn national_pages_and_filters(backend: Backend) {
     assert_eq!(rel_link(&third, "next"), None);
 
     // Each filter alone and together; the links of later pages keep them.
-    let cases: Vec<(&str, Box<dyn Fn(&National) -> bool>)> = vec![
+    let cases: Vec<(&str, Keep)> = vec![
         ("region=34", Box::new(|v| v.code.starts_with("34."))),
         ("region=33.02", Box::new(|v| v.code.starts_with("33.02."))),
         (
