@@ -22,7 +22,8 @@
 //! 3. After the portal stops, the sweep: every village made due, then one loop claims 8
 //!    at a time (`Store::claim_due_villages`, as the portal worker does) and finishes each
 //!    (`Store::finish_village_job`) until none is due: the database's side of a sweep,
-//!    without the network (a feed poll or an outbox read is on top, per village).
+//!    without the network (a feed poll or an outbox read is on top, per village), for
+//!    at most `--sweep-secs`.
 //!
 //! Prints Markdown tables on stdout; progress on stderr.
 
@@ -48,6 +49,9 @@ struct Args {
     /// Measured requests per page case (exports: a tenth, at least 3).
     #[arg(long, default_value_t = 200)]
     requests: usize,
+    /// The sweep stops after this long if villages are still due.
+    #[arg(long, default_value_t = 120)]
+    sweep_secs: u64,
 }
 
 const DAY: i64 = 86_400_000;
@@ -210,7 +214,7 @@ async fn measure(
 }
 
 /// One process's sweep without the network: claims of 8, each village finished.
-async fn sweep(store: &Store, villages: usize) -> Result<(usize, Duration)> {
+async fn sweep(store: &Store, villages: usize, limit: Duration) -> Result<(usize, Duration)> {
     let now = now_ms();
     let mut claimed = 0;
     let started = Instant::now();
@@ -225,6 +229,9 @@ async fn sweep(store: &Store, villages: usize) -> Result<(usize, Duration)> {
                 .await?;
         }
         claimed += batch.len();
+        if started.elapsed() > limit {
+            break;
+        }
         if claimed % 10_000 < 8 {
             eprintln!("  sweep: {claimed} of {villages}");
         }
@@ -308,34 +315,6 @@ async fn main() -> Result<()> {
     }
     let load_after = load_average();
     let floor = rows[0].per_second;
-    // The sweep runs on the database alone, after the portal stopped, so that its
-    // worker does not share the claims.
-    // Stopped by hand: `BenchNode::stop` would also delete the data directory.
-    let common::BenchNode {
-        node: running,
-        dir: _kept,
-        ..
-    } = node;
-    running.stop().await;
-    let store = Store::connect(&database_url).await?;
-    let made_due = match &raw {
-        Raw::Sqlite(pool) => sqlx::query("UPDATE villages SET next_attempt_at = 0")
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        Raw::Postgres(pool) => sqlx::query("UPDATE villages SET next_attempt_at = 0")
-            .execute(pool)
-            .await?
-            .rows_affected(),
-    };
-    eprintln!("sweep over {made_due} villages...");
-    let (swept, sweep_took) = sweep(&store, args.villages).await?;
-    store.close().await;
-    raw.close().await;
-    if let Some(pg) = &pg {
-        pg.drop_database().await;
-    }
-
     println!(
         "## National portal, {} villages, {backend}\n",
         args.villages
@@ -360,6 +339,35 @@ async fn main() -> Result<()> {
             row.per_second / floor
         );
     }
+    // The sweep runs on the database alone, after the portal stopped, so that its
+    // worker does not share the claims.
+    // Stopped by hand: `BenchNode::stop` would also delete the data directory.
+    let common::BenchNode {
+        node: running,
+        dir: _kept,
+        ..
+    } = node;
+    running.stop().await;
+    let store = Store::connect(&database_url).await?;
+    let made_due = match &raw {
+        Raw::Sqlite(pool) => sqlx::query("UPDATE villages SET next_attempt_at = 0")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        Raw::Postgres(pool) => sqlx::query("UPDATE villages SET next_attempt_at = 0")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    };
+    eprintln!("sweep over {made_due} villages...");
+    let (swept, sweep_took) =
+        sweep(&store, args.villages, Duration::from_secs(args.sweep_secs)).await?;
+    store.close().await;
+    raw.close().await;
+    if let Some(pg) = &pg {
+        pg.drop_database().await;
+    }
+
     let per_second = swept as f64 / sweep_took.as_secs_f64();
     println!(
         "\nSweep, one process, claims of 8, no network: {swept} villages in {:.1} s = {per_second:.0} villages/s = {:.0} villages/hour\n",
