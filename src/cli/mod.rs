@@ -879,26 +879,33 @@ async fn villages_command(command: VillagesCommand) -> anyhow::Result<()> {
             require_portal(&config)?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
-            let report = registry::import_csv(&store, reader).await?;
-            for village in &report.added {
-                println!(
-                    "+ {}\t{}",
-                    village.name,
-                    village
-                        .handle
-                        .as_deref()
-                        .or(village.feed_url.as_deref())
-                        .unwrap_or_default()
+            let report = registry::import_csv_reporting(&store, reader, |so_far| {
+                eprintln!(
+                    "… {} baris dibaca, {} desa ditambahkan, {} ditolak / {} rows read, {} villages added, {} refused",
+                    so_far.rows,
+                    so_far.added,
+                    so_far.errors.len(),
+                    so_far.rows,
+                    so_far.added,
+                    so_far.errors.len()
                 );
-            }
-            for (line, error) in &report.errors {
+            })
+            .await?;
+            // The refused rows are what the operator has to fix; a file that is wrong
+            // throughout shows the first ones and how many more.
+            const SHOWN_ERRORS: usize = 100;
+            for (line, error) in report.errors.iter().take(SHOWN_ERRORS) {
                 eprintln!("baris/line {line}: {error}");
+            }
+            if report.errors.len() > SHOWN_ERRORS {
+                let more = report.errors.len() - SHOWN_ERRORS;
+                eprintln!("… dan {more} baris ditolak lainnya / and {more} more rows refused");
             }
             eprintln!(
                 "{} desa ditambahkan, {} baris ditolak / {} villages added, {} rows refused",
-                report.added.len(),
+                report.added,
                 report.errors.len(),
-                report.added.len(),
+                report.added,
                 report.errors.len()
             );
             store.close().await;

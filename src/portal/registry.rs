@@ -150,12 +150,17 @@ pub async fn add(store: &Store, input: &VillageInput) -> Result<VillageRecord, N
         .ok_or(NotRegistered::AlreadyRegistered(source))
 }
 
-/// What an import did: villages added, and the rows refused with their line number.
+/// What an import did: rows read, villages added, and the rows refused with their line
+/// number. A count rather than the villages: a national list has tens of thousands.
 #[derive(Debug, Default)]
 pub struct ImportReport {
-    pub added: Vec<VillageRecord>,
+    pub rows: u64,
+    pub added: u64,
     pub errors: Vec<(u64, String)>,
 }
+
+/// Rows between two progress reports of [`import_csv_reporting`].
+pub const IMPORT_PROGRESS_EVERY: u64 = 1_000;
 
 /// Which column holds what, from the header row (Indonesian or English names).
 struct Columns {
@@ -185,6 +190,16 @@ fn columns(header: &csv::StringRecord) -> anyhow::Result<Columns> {
 /// Imports villages from CSV (UTF-8, header row). A bad row is reported with its line
 /// number and the others are still imported.
 pub async fn import_csv(store: &Store, reader: impl std::io::Read) -> anyhow::Result<ImportReport> {
+    import_csv_reporting(store, reader, |_| {}).await
+}
+
+/// [`import_csv`], showing `progress` the report so far after every
+/// [`IMPORT_PROGRESS_EVERY`] rows, so that a long import says how far it is.
+pub async fn import_csv_reporting(
+    store: &Store,
+    reader: impl std::io::Read,
+    mut progress: impl FnMut(&ImportReport),
+) -> anyhow::Result<ImportReport> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -196,6 +211,10 @@ pub async fn import_csv(store: &Store, reader: impl std::io::Read) -> anyhow::Re
     let columns = columns(&header)?;
     let mut report = ImportReport::default();
     for record in csv.records() {
+        report.rows += 1;
+        if report.rows % IMPORT_PROGRESS_EVERY == 0 {
+            progress(&report);
+        }
         let record = match record {
             Ok(record) => record,
             Err(err) => {
@@ -221,7 +240,7 @@ pub async fn import_csv(store: &Store, reader: impl std::io::Read) -> anyhow::Re
             continue;
         }
         match add(store, &input).await {
-            Ok(village) => report.added.push(village),
+            Ok(_) => report.added += 1,
             Err(err) => report.errors.push((line, format!("{err:#}"))),
         }
     }

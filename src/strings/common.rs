@@ -29,8 +29,6 @@ texts! {
     VILLAGE => "Desa", "Village";
     DISTRICT => "Kecamatan", "District";
     ALL_VILLAGES => "Semua desa", "All villages";
-    ALL_DISTRICTS => "Semua kecamatan", "All districts";
-    NO_DISTRICT => "Tanpa kecamatan", "No district";
     CATEGORY_OR_TAG => "Kategori atau tagar", "Category or hashtag";
     DATE_FROM => "Dari tanggal", "From date";
     DATE_TO => "Sampai tanggal", "To date";
@@ -86,4 +84,22 @@ texts! {
     MON_NO_FIGURES => "tidak diterbitkan", "not published";
     MON_FIGURES_AT => "per", "as of";
     MON_ASP_RULE => "Aspirasi: jumlah pesan warga yang masih terbuka dan yang lewat tenggat, serta median waktu sampai tanggapan pertama dan sampai jawaban untuk pesan 365 hari terakhir, seperti diterbitkan setiap desa. Tidak ada data pribadi warga.", "Residents' messages: how many are open and overdue, and the median time to a first response and to an answer over the last 365 days, as each village publishes them. No resident's personal data.";
+    MON_FILTER_TITLE => "Saring desa", "Filter villages";
+    MON_REGION => "Kode wilayah", "Area code";
+    MON_REGION_HINT => "awal kode Kemendagri: 33 provinsi, 33.01 kabupaten, 33.01.02 kecamatan", "start of the Kemendagri code: 33 a province, 33.01 a regency, 33.01.02 a district";
+    MON_SEARCH => "Nama atau kode desa", "Village name or code";
+    MON_ALL_STATUSES => "Semua status", "All statuses";
+    MON_SHOWING => "Desa {from}–{to} dari {matching} yang cocok; ringkasan di atas atas semua desa.", "Villages {from}–{to} of {matching} matching; the summary above counts every village.";
+    MON_NO_MATCH => "Tidak ada desa yang cocok dengan saringan ini.", "No village matches these filters.";
+    MON_PAGE_OF => "Halaman {page} dari {pages}", "Page {page} of {pages}";
+    MON_PREVIOUS => "Sebelumnya", "Previous";
+    MON_NEXT => "Berikutnya", "Next";
+    MON_DOWNLOADS_FILTERED => "(desa yang cocok dengan saringan)", "(the villages matching the filters)";
+    VILLAGE_SEARCH => "Cari desa (nama atau kode)", "Find a village (name or code)";
+    VILLAGE_OF_DISTRICT => "Desa di kecamatan ini", "Village of this district";
+    DISTRICT_FIRST_HINT => "Tulis nama kecamatan lalu saring: desa-desanya muncul untuk dipilih.", "Type a district's name and filter: its villages then appear to choose from.";
+    VILLAGE_MATCHES => "Desa yang cocok, pilih satu:", "Matching villages, choose one:";
+    VILLAGE_MORE_MATCHES => "Masih ada desa lain yang cocok; perjelas pencarian.", "More villages match; narrow the search.";
+    VILLAGE_NO_MATCH => "Tidak ada desa yang cocok dengan pencarian ini.", "No village matches this search.";
+    SHOWING_VILLAGE => "Kabar dari", "Posts from";
 }

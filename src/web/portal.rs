@@ -14,7 +14,7 @@ use crate::{
     portal::curation::{self, CurationError},
     publishing::markdown::{plain_text, web_link},
     state::AppState,
-    store::{TimelineFilter, VillagePostRecord, VillageRecord},
+    store::{MonitoringFilter, TimelineFilter, VillagePostRecord, VillageRecord},
 };
 use axum::{
     Json, Router,
@@ -36,6 +36,11 @@ const FEATURED_BLOCK: i64 = 6;
 const EXCERPT_CHARS: usize = 200;
 const MAX_DISTRICT_CHARS: usize = 200;
 const MAX_TAG_CHARS: usize = 100;
+const MAX_VILLAGE_SEARCH_CHARS: usize = 100;
+/// Villages offered at most for one district (Indonesia's largest have a few hundred),
+/// and matches listed at most for a village search.
+const DISTRICT_VILLAGES: i64 = 500;
+const SEARCH_MATCHES: i64 = 20;
 /// Dates in filters are whole days in Asia/Jakarta (WIB, UTC+7, no daylight saving),
 /// the time of the villages the first portals serve.
 const WIB_OFFSET_MS: i64 = 7 * 3600 * 1000;
@@ -50,11 +55,29 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/timeline/{id}/unhide", post(unhide))
 }
 
+/// The parameters of a query string, trimmed. Empty values count as absent, since a
+/// plain HTML form sends every field; the last of a repeated one wins.
+pub(super) fn query_values(raw: Option<&str>) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            values.remove(key.as_ref());
+        } else {
+            values.insert(key.into_owned(), value.to_string());
+        }
+    }
+    values
+}
+
 /// The filters and position of one timeline request, as given (for the form and the
 /// next link) and as the store wants them.
 #[derive(Debug)]
 struct TimelineQuery {
     village: Option<i64>,
+    /// The front page's village search (name or code), resolved to `village` when it
+    /// names one village.
+    village_search: Option<String>,
     district: Option<String>,
     tag: Option<String>,
     since: Option<NaiveDate>,
@@ -68,15 +91,7 @@ impl TimelineQuery {
     /// Reads the query string. Empty values count as absent, since a plain HTML form
     /// sends every field; unknown parameters are ignored; the last of a repeated one wins.
     fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        let mut values: HashMap<String, String> = HashMap::new();
-        for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-            let value = value.trim();
-            if value.is_empty() {
-                values.remove(key.as_ref());
-            } else {
-                values.insert(key.into_owned(), value.to_string());
-            }
-        }
+        let values = query_values(raw);
         let village = values
             .get("village")
             .map(|v| match v.parse::<i64>() {
@@ -93,6 +108,18 @@ impl TimelineQuery {
                     )))
                 } else {
                     Ok(d.clone())
+                }
+            })
+            .transpose()?;
+        let village_search = values
+            .get("village_q")
+            .map(|q| {
+                if q.chars().count() > MAX_VILLAGE_SEARCH_CHARS || q.chars().any(char::is_control) {
+                    Err(bad(&format!(
+                        "village_q must be a name or code of at most {MAX_VILLAGE_SEARCH_CHARS} characters"
+                    )))
+                } else {
+                    Ok(q.clone())
                 }
             })
             .transpose()?;
@@ -150,6 +177,7 @@ impl TimelineQuery {
         };
         Ok(Self {
             village,
+            village_search,
             district,
             tag,
             since,
@@ -175,6 +203,7 @@ impl TimelineQuery {
 
     fn is_filtered(&self) -> bool {
         self.village.is_some()
+            || self.village_search.is_some()
             || self.district.is_some()
             || self.tag.is_some()
             || self.since.is_some()
@@ -187,6 +216,9 @@ impl TimelineQuery {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         if let Some(v) = self.village {
             out.append_pair("village", &v.to_string());
+        }
+        if let Some(q) = &self.village_search {
+            out.append_pair("village_q", q);
         }
         if let Some(d) = &self.district {
             out.append_pair("district", d);
@@ -380,46 +412,75 @@ fn item_view(post: &VillagePostRecord, tags: &[String]) -> Value {
     }
 }
 
-/// The villages for the form, grouped by district in the order the store lists them.
-fn village_groups(villages: &[VillageRecord], selected: Option<i64>) -> Vec<Value> {
-    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
-    for village in villages {
-        let option = context! {
-            id => village.id,
-            name => village.name,
-            selected => Some(village.id) == selected,
-        };
-        match groups.last_mut() {
-            Some((district, options)) if *district == village.district => options.push(option),
-            _ => groups.push((village.district.clone(), vec![option])),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(district, villages)| {
-            let label = if district.is_empty() {
-                strings::NO_DISTRICT.id.to_string()
-            } else {
-                district
-            };
-            context! { label => label, villages => villages }
+fn village_options(villages: &[VillageRecord], selected: Option<i64>) -> Vec<Value> {
+    villages
+        .iter()
+        .map(|village| {
+            context! {
+                id => village.id,
+                name => village.name,
+                code => village.code,
+                district => village.district,
+                selected => Some(village.id) == selected,
+            }
         })
         .collect()
 }
 
-fn district_options(villages: &[VillageRecord], selected: Option<&str>) -> Vec<Value> {
-    let names: BTreeSet<&str> = villages
-        .iter()
-        .map(|v| v.district.as_str())
-        .filter(|d| !d.is_empty())
-        .collect();
-    names
-        .into_iter()
-        .map(|name| {
-            let chosen = selected.is_some_and(|s| s.eq_ignore_ascii_case(name));
-            context! { name => name, selected => chosen }
-        })
-        .collect()
+/// The form's village choice, bounded whatever the number of villages: with a district,
+/// a list of that district's villages; with a search, the villages it matches (the
+/// only one becomes the filter); otherwise just a search field.
+struct VillageChoice {
+    district_villages: Vec<Value>,
+    matches: Vec<Value>,
+    /// More villages match than are listed.
+    more_matches: bool,
+    searched: bool,
+}
+
+async fn village_choice(
+    state: &AppState,
+    query: &mut TimelineQuery,
+) -> Result<VillageChoice, AppError> {
+    let mut choice = VillageChoice {
+        district_villages: Vec::new(),
+        matches: Vec::new(),
+        more_matches: false,
+        searched: false,
+    };
+    if let Some(district) = &query.district {
+        let filter = MonitoringFilter {
+            district: Some(district.clone()),
+            ..MonitoringFilter::default()
+        };
+        let villages = state
+            .store
+            .villages_matching(&filter, DISTRICT_VILLAGES)
+            .await?;
+        choice.district_villages = village_options(&villages, query.village);
+    }
+    if query.village.is_none()
+        && let Some(search) = query.village_search.clone()
+    {
+        let filter = MonitoringFilter {
+            search: Some(search),
+            district: query.district.clone(),
+            ..MonitoringFilter::default()
+        };
+        let found = state
+            .store
+            .villages_matching(&filter, SEARCH_MATCHES + 1)
+            .await?;
+        choice.searched = true;
+        if let [only] = found.as_slice() {
+            query.village = Some(only.id);
+        } else {
+            choice.more_matches = found.len() as i64 > SEARCH_MATCHES;
+            let shown = found.len().min(SEARCH_MATCHES as usize);
+            choice.matches = village_options(&found[..shown], None);
+        }
+    }
+    Ok(choice)
 }
 
 /// The front page of a portal: the site name and the context of `timeline.html`.
@@ -427,13 +488,13 @@ pub async fn home_view(
     state: &AppState,
     raw_query: Option<&str>,
 ) -> Result<(String, Value), AppError> {
-    let query = TimelineQuery::parse(raw_query)?;
-    let villages = state.store.villages().await?;
-    if let Some(id) = query.village
-        && !villages.iter().any(|v| v.id == id)
-    {
-        return Err(bad(&format!("there is no village number {id}")));
-    }
+    let mut query = TimelineQuery::parse(raw_query)?;
+    check_village(state, &query).await?;
+    let choice = village_choice(state, &mut query).await?;
+    let village_name = match query.village {
+        Some(id) => state.store.village_by_id(id).await?.map(|v| v.name),
+        None => None,
+    };
     let filter = query.filter();
     let page = read_page(state, &filter, query.cursor, PAGE_SIZE).await?;
     let featured = if query.cursor.is_none() {
@@ -467,8 +528,14 @@ pub async fn home_view(
         is_later_page => query.cursor.is_some(),
         filtered => query.is_filtered(),
         form => context! {
-            village_groups => village_groups(&villages, query.village),
-            districts => district_options(&villages, query.district.as_deref()),
+            village => query.village,
+            village_name => village_name,
+            village_q => query.village_search,
+            district => query.district,
+            district_villages => choice.district_villages,
+            matches => choice.matches,
+            searched => choice.searched,
+            more_matches => choice.more_matches,
             tag => query.tag,
             since => query.since.map(|d| d.to_string()),
             until => query.until.map(|d| d.to_string()),

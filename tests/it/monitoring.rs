@@ -549,3 +549,289 @@ async fn monitoring_classifies_villages_by_published_dates() {
 async fn monitoring_of_a_portal_without_villages() {
     on_every_backend(empty_portal_reports_nothing).await;
 }
+
+/// One simulated village of a national portal: its Kemendagri code gives province,
+/// regency and district; every third village is active, less active or inactive.
+struct National {
+    name: String,
+    district: String,
+    code: String,
+    status: ActivityStatus,
+}
+
+const NATIONAL_VILLAGES: usize = 130;
+
+fn national_villages() -> Vec<National> {
+    (0..NATIONAL_VILLAGES)
+        .map(|i| {
+            let province = if i < 100 { 33 } else { 34 };
+            let regency = i / 25 % 4 + 1;
+            let district = i % 5 + 1;
+            National {
+                name: format!("Desa Uji {i:03}"),
+                district: format!("Kecamatan {district}"),
+                code: format!("{province}.{regency:02}.{district:02}.2{i:03}"),
+                status: [
+                    ActivityStatus::Aktif,
+                    ActivityStatus::KurangAktif,
+                    ActivityStatus::TidakAktif,
+                ][i % 3],
+            }
+        })
+        .collect()
+}
+
+/// Registers [`national_villages`] with posts that give each its status.
+async fn seed_national(store: &Store, now: i64) -> Vec<National> {
+    let villages = national_villages();
+    let mut posts = Vec::new();
+    for (i, village) in villages.iter().enumerate() {
+        let id = store
+            .insert_village(
+                &NewVillage {
+                    name: village.name.clone(),
+                    district: village.district.clone(),
+                    code: village.code.clone(),
+                    source_kind: kentongan::store::SourceKind::Feed,
+                    handle: None,
+                    feed_url: Some(format!("https://uji{i}.example/feed")),
+                },
+                now,
+            )
+            .await
+            .expect("insert village")
+            .expect("a new village")
+            .id;
+        let ages: &[i64] = match village.status {
+            ActivityStatus::Aktif => &[1, 3, 5, 7],
+            ActivityStatus::KurangAktif => &[40, 200],
+            ActivityStatus::TidakAktif => &[300],
+        };
+        for (n, age) in ages.iter().enumerate() {
+            let ap_id = format!("https://uji{i}.example/p/{n}");
+            posts.push(NewVillagePost {
+                ap_id: ap_id.clone(),
+                village_id: id,
+                title: format!("Kabar {n}"),
+                summary: String::new(),
+                content_html: "<p>Kerja bakti</p>".into(),
+                url: ap_id,
+                image_url: None,
+                from_feed: true,
+                published_at: now - age * DAY + HOUR,
+                updated_at: None,
+                tags: vec![],
+            });
+        }
+    }
+    store
+        .bulk_insert_village_posts(&posts, now)
+        .await
+        .expect("posts");
+    villages
+}
+
+/// The names of the villages in a monitoring page's table, in order.
+fn row_names(html: &str) -> Vec<String> {
+    html.split("<th scope=\"row\">")
+        .skip(1)
+        .map(|row| row[..row.find('<').expect("end of name")].to_string())
+        .collect()
+}
+
+/// The `href` of the link with `rel`, unescaped as a browser would follow it.
+fn rel_link(html: &str, rel: &str) -> Option<String> {
+    let at = html.find(&format!("rel=\"{rel}\""))?;
+    let start = html[..at].rfind("href=\"")? + 6;
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// Which simulated villages a filter must keep.
+type Keep = Box<dyn Fn(&National) -> bool>;
+
+/// The names the filters must keep, in the page's order (district, then name).
+fn expected(villages: &[National], keep: impl Fn(&National) -> bool) -> Vec<String> {
+    let mut kept: Vec<&National> = villages.iter().filter(|v| keep(v)).collect();
+    kept.sort_by(|a, b| (&a.district, &a.name).cmp(&(&b.district, &b.name)));
+    kept.into_iter().map(|v| v.name.clone()).collect()
+}
+
+/// Every page of `/monitoring?query`, followed by its "next" links.
+async fn all_pages(base: &str, query: &str) -> (Vec<String>, usize) {
+    let mut url = format!("{base}/monitoring?{query}");
+    let mut names = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (status, _, html) = get(&url).await;
+        assert_eq!(status, 200, "{url}");
+        let rows = row_names(&html);
+        assert!(rows.len() <= 50, "a page holds at most 50 villages");
+        names.extend(rows);
+        pages += 1;
+        match rel_link(&html, "next") {
+            Some(next) => {
+                assert!(next.starts_with("/monitoring?"), "{next}");
+                url = format!("{base}{next}");
+            }
+            None => return (names, pages),
+        }
+    }
+}
+
+async fn national_pages_and_filters(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let now = now_ms();
+    let villages = seed_national(&node.state().store, now).await;
+    let count = |s: ActivityStatus| villages.iter().filter(|v| v.status == s).count();
+    let summary = format!(
+        "{} aktif · {} kurang aktif · {} tidak aktif",
+        count(ActivityStatus::Aktif),
+        count(ActivityStatus::KurangAktif),
+        count(ActivityStatus::TidakAktif)
+    );
+
+    // Unfiltered: 50 a page, every village once, in order; the links go back and forth.
+    let (status, _, first) = get(&format!("{}/monitoring", node.base)).await;
+    assert_eq!(status, 200);
+    let everyone = expected(&villages, |_| true);
+    assert_eq!(row_names(&first), everyone[..50]);
+    assert!(first.contains(&summary), "summary over every village");
+    assert_eq!(rel_link(&first, "prev"), None);
+    let (names, pages) = all_pages(&node.base, "").await;
+    assert_eq!((names, pages), (everyone.clone(), 3));
+    let (_, _, third) = get(&format!("{}/monitoring?page=3", node.base)).await;
+    assert_eq!(
+        rel_link(&third, "prev").as_deref(),
+        Some("/monitoring?page=2")
+    );
+    assert_eq!(rel_link(&third, "next"), None);
+
+    // Each filter alone and together; the links of later pages keep them.
+    let cases: Vec<(&str, Keep)> = vec![
+        ("region=34", Box::new(|v| v.code.starts_with("34."))),
+        ("region=33.02", Box::new(|v| v.code.starts_with("33.02."))),
+        (
+            "region=33.02.03",
+            Box::new(|v| v.code.starts_with("33.02.03.")),
+        ),
+        (
+            "district=kecamatan+2",
+            Box::new(|v| v.district == "Kecamatan 2"),
+        ),
+        (
+            "status=active",
+            Box::new(|v| v.status == ActivityStatus::Aktif),
+        ),
+        (
+            "status=less_active",
+            Box::new(|v| v.status == ActivityStatus::KurangAktif),
+        ),
+        (
+            "status=inactive",
+            Box::new(|v| v.status == ActivityStatus::TidakAktif),
+        ),
+        (
+            "q=uji+01",
+            Box::new(|v| v.name.to_lowercase().contains("uji 01")),
+        ),
+        ("q=34.01", Box::new(|v| v.code.starts_with("34.01"))),
+        (
+            "status=active&district=Kecamatan+3&region=33",
+            Box::new(|v| {
+                v.status == ActivityStatus::Aktif
+                    && v.district == "Kecamatan 3"
+                    && v.code.starts_with("33.")
+            }),
+        ),
+        ("q=tidak+ada", Box::new(|_| false)),
+    ];
+    for (query, keep) in &cases {
+        let want = expected(&villages, keep);
+        let (names, _) = all_pages(&node.base, query).await;
+        assert_eq!(names, want, "/monitoring?{query}");
+        let (_, _, html) = get(&format!("{}/monitoring?{query}", node.base)).await;
+        assert!(
+            html.contains(&summary),
+            "{query}: the summary stays over all"
+        );
+        if want.is_empty() {
+            assert!(html.contains("Tidak ada desa yang cocok"), "{query}");
+        }
+        // The exports hold the same villages, whole.
+        let (status, _, csv) = get(&format!("{}/monitoring.csv?{query}", node.base)).await;
+        assert_eq!(status, 200);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let csv_names: Vec<String> = reader
+            .records()
+            .map(|r| r.expect("csv row")[0].to_string())
+            .collect();
+        assert_eq!(csv_names, want, "/monitoring.csv?{query}");
+        let (_, _, json) = get(&format!("{}/monitoring.json?{query}", node.base)).await;
+        let doc: Value = serde_json::from_str(&json).expect("JSON");
+        let json_names: Vec<&str> = doc["villages"]
+            .as_array()
+            .expect("villages")
+            .iter()
+            .map(|v| v["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(json_names, want, "/monitoring.json?{query}");
+        assert_eq!(doc["summary"]["total"], NATIONAL_VILLAGES);
+    }
+    // Later pages keep the filters in their links.
+    let (_, _, html) = get(&format!("{}/monitoring?q=desa&region=33", node.base)).await;
+    let next = rel_link(&html, "next").expect("100 villages make two pages");
+    assert!(
+        next.contains("region=33") && next.contains("q=desa") && next.contains("page=2"),
+        "{next}"
+    );
+
+    // Bad input is a clear 400.
+    for query in ["status=sleepy", "page=0", "page=x", "region=jawa"] {
+        let (status, _, _) = get(&format!("{}/monitoring?{query}", node.base)).await;
+        assert_eq!(status, 400, "{query}");
+    }
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn monitoring_of_a_national_portal_is_paged_and_filtered() {
+    on_every_backend(national_pages_and_filters).await;
+}
+
+/// `villages import` of a long list reports progress every thousand rows and a count at
+/// the end, not a line per village; refused rows keep their line numbers.
+async fn long_import_reports_progress(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let mut csv = String::from("nama,kecamatan,kode,feed\n");
+    for i in 0..2_050 {
+        if i == 700 || i == 1_500 {
+            // No source: refused, the rest still imported.
+            csv.push_str(&format!("Desa Rusak {i},Kecamatan 1,33.01.01.{i:04},\n"));
+        } else {
+            csv.push_str(&format!(
+                "Desa Impor {i},Kecamatan 1,33.01.01.{i:04},https://impor{i}.invalid/feed\n"
+            ));
+        }
+    }
+    let mut seen = Vec::new();
+    let report = kentongan::portal::registry::import_csv_reporting(
+        &node.state().store,
+        csv.as_bytes(),
+        |so_far| seen.push((so_far.rows, so_far.added, so_far.errors.len())),
+    )
+    .await
+    .expect("import");
+    assert_eq!(seen, vec![(1_000, 998, 1), (2_000, 1_997, 2)]);
+    assert_eq!((report.rows, report.added), (2_050, 2_048));
+    let lines: Vec<u64> = report.errors.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, vec![702, 1_502], "line numbers count the header");
+    let stored = node.state().store.villages().await.expect("villages").len();
+    assert_eq!(stored, 2_048);
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn villages_import_reports_progress_on_every_backend() {
+    on_every_backend(long_import_reports_progress).await;
+}

@@ -336,7 +336,17 @@ async fn lists_filters_and_pages(backend: Backend) {
     assert!(home.contains("Isi kabar Posyandu Agustus. Paragraf kedua."));
     assert!(home.contains("Ringkasan rapat anggaran desa."));
     assert!(home.contains("href=\"/?tag=Kesehatan\" rel=\"tag\">#Kesehatan</a>"));
-    assert!(home.contains("<label for=\"f-village\">"), "labelled form");
+    assert!(
+        home.contains("<label for=\"f-village-q\">"),
+        "labelled form"
+    );
+    // No list of every village (nor of every district): the form is the same size with
+    // three villages or 75,000.
+    assert!(!home.contains("<select id=\"f-village\""), "{home}");
+    assert!(
+        !home.contains("<option"),
+        "no per-village or per-district option"
+    );
     assert!(!home.contains("<script"), "no JavaScript");
     assert!(older_link(&home).is_none(), "one page only");
 
@@ -436,12 +446,40 @@ async fn lists_filters_and_pages(backend: Backend) {
     }
     let filtered = portal.html("/?tag=Tidak-ada").await;
     assert!(filtered.contains("Tidak ada kabar yang cocok dengan saringan ini."));
-    let chosen = portal.html(&format!("/?village={}", sukasari.id)).await;
+    // District first: the district's villages, and only those, to choose from.
+    let chosen = portal
+        .html(&format!("/?district=cibeber&village={}", sukasari.id))
+        .await;
     assert!(chosen.contains(&format!(
         "<option value=\"{}\" selected>Sukasari</option>",
         sukasari.id
     )));
-    assert!(chosen.contains("<optgroup label=\"Warungkondang\">"));
+    assert!(chosen.contains(&format!(
+        "<option value=\"{}\">Sukamaju</option>",
+        sukamaju.id
+    )));
+    assert!(!chosen.contains("Kalimati</option>"), "another district");
+    // A search that names one village filters by it; several are offered as links;
+    // none says so.
+    let one = portal.html("/?village_q=kalim").await;
+    assert_eq!(
+        timeline_titles(&one),
+        strings(&["Curug Kalimati Dibuka"]),
+        "search for one village"
+    );
+    let several = portal.html("/?village_q=suka").await;
+    for village in [&sukamaju, &sukasari] {
+        assert!(
+            several.contains(&format!(
+                "<a href=\"/?village={}\">{}</a>",
+                village.id, village.name
+            )),
+            "{several}"
+        );
+    }
+    assert!(several.contains("Desa yang cocok, pilih satu:"));
+    let none = portal.html("/?village_q=tidak-ada").await;
+    assert!(none.contains("Tidak ada desa yang cocok dengan pencarian ini."));
 
     // Thirty posts at one instant, and a few around them: every post exactly once.
     let ramai = portal.village("Ramai", "Cibeber", false).await;

@@ -70,8 +70,20 @@ fn push_csv_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>)
 /// The report as CSV (UTF-8, a header row, one row per village). Dates are RFC 3339,
 /// empty when unknown; `galat_terakhir` is the newest error.
 pub fn to_csv(statuses: &[VillageStatus]) -> String {
+    let mut out = csv_header();
+    push_csv_rows(&mut out, statuses);
+    out
+}
+
+/// The header row of [`to_csv`], for a CSV written in parts.
+pub fn csv_header() -> String {
     let mut out = String::new();
     push_csv_row(&mut out, CSV_COLUMNS);
+    out
+}
+
+/// Appends the rows of [`to_csv`] for `statuses`, without the header.
+pub fn push_csv_rows(out: &mut String, statuses: &[VillageStatus]) {
     for v in statuses {
         let last_post = v.last_post_at.map(to_rfc3339).unwrap_or_default();
         let posts_30d = v.posts_30d.to_string();
@@ -97,7 +109,7 @@ pub fn to_csv(statuses: &[VillageStatus]) -> String {
             .map(|t| to_rfc3339(t.computed_at))
             .unwrap_or_default();
         push_csv_row(
-            &mut out,
+            out,
             [
                 v.village.name.as_str(),
                 &v.village.district,
@@ -118,56 +130,59 @@ pub fn to_csv(statuses: &[VillageStatus]) -> String {
             ],
         );
     }
-    out
 }
 
 /// The report as JSON with English keys. Only what villages publish and how the portal
 /// reaches them: no person's data.
 pub fn to_json(summary: &Summary, statuses: &[VillageStatus]) -> Value {
-    let villages: Vec<Value> = statuses
-        .iter()
-        .map(|v| {
-            json!({
-                "name": v.village.name,
-                "district": v.village.district,
-                "code": v.village.code,
-                "source_kind": v.village.source_kind,
-                "source": v.source(),
-                "status": v.status.key(),
-                "status_label": v.status.label_id(),
-                "last_post_at": v.last_post_at.map(to_rfc3339),
-                "posts_30d": v.posts_30d,
-                "posts_90d": v.posts_90d,
-                "follow_state": v.follow_state,
-                "last_contact_at": v.last_contact_at.map(to_rfc3339),
-                "recent_errors": v.recent_errors.iter().map(|(at, message)| json!({
-                    "at": to_rfc3339(*at),
-                    "message": message,
-                })).collect::<Vec<_>>(),
-                "weekly_posts": v.weekly,
-                "aspirations": v.tickets.as_ref().map(|t| json!({
-                    "open": t.open_tickets,
-                    "overdue": t.overdue_tickets,
-                    "received": t.received,
-                    "answered": t.answered,
-                    "median_first_response_seconds": t.median_first_response_secs,
-                    "median_answer_seconds": t.median_answer_secs,
-                    "window_days": t.window_days,
-                    "computed_at": to_rfc3339(t.computed_at),
-                    "fetched_at": to_rfc3339(t.fetched_at),
-                })),
-            })
-        })
-        .collect();
     json!({
-        "summary": {
-            "active": summary.aktif,
-            "less_active": summary.kurang_aktif,
-            "inactive": summary.tidak_aktif,
-            "total": summary.total,
-            "line": summary.line_id(),
-        },
-        "villages": villages,
+        "summary": summary_json(summary),
+        "villages": statuses.iter().map(village_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `summary` member of [`to_json`].
+pub fn summary_json(summary: &Summary) -> Value {
+    json!({
+        "active": summary.aktif,
+        "less_active": summary.kurang_aktif,
+        "inactive": summary.tidak_aktif,
+        "total": summary.total,
+        "line": summary.line_id(),
+    })
+}
+
+/// One village of [`to_json`]'s `villages`.
+pub fn village_json(v: &VillageStatus) -> Value {
+    json!({
+        "name": v.village.name,
+        "district": v.village.district,
+        "code": v.village.code,
+        "source_kind": v.village.source_kind,
+        "source": v.source(),
+        "status": v.status.key(),
+        "status_label": v.status.label_id(),
+        "last_post_at": v.last_post_at.map(to_rfc3339),
+        "posts_30d": v.posts_30d,
+        "posts_90d": v.posts_90d,
+        "follow_state": v.follow_state,
+        "last_contact_at": v.last_contact_at.map(to_rfc3339),
+        "recent_errors": v.recent_errors.iter().map(|(at, message)| json!({
+            "at": to_rfc3339(*at),
+            "message": message,
+        })).collect::<Vec<_>>(),
+        "weekly_posts": v.weekly,
+        "aspirations": v.tickets.as_ref().map(|t| json!({
+            "open": t.open_tickets,
+            "overdue": t.overdue_tickets,
+            "received": t.received,
+            "answered": t.answered,
+            "median_first_response_seconds": t.median_first_response_secs,
+            "median_answer_seconds": t.median_answer_secs,
+            "window_days": t.window_days,
+            "computed_at": to_rfc3339(t.computed_at),
+            "fetched_at": to_rfc3339(t.fetched_at),
+        })),
     })
 }
 

@@ -2,9 +2,11 @@
 //! from the `published` dates of its posts, with counts, follow state, last contact,
 //! recent errors, posts per week and the aspiration figures the village publishes (open
 //! and overdue tickets, median response times: counts only, never a resident's data),
-//! No HTTP and no SQL: the web pages and the command line both call [`report`], which
-//! reads the store in a handful of queries for all villages; `formats` writes the same
-//! report as CSV, JSON, a plain-text table and SVG charts.
+//! No HTTP and no SQL. A national portal follows tens of thousands of villages, so the
+//! web reads a [`summary`] over all of them and one filtered [`page`] at a time (status
+//! filtered in SQL by the same rule as [`classify`]); exports walk the matching villages
+//! in batches through [`statuses_of`]; the command line takes the whole [`report`].
+//! `formats` writes the report as CSV, JSON, a plain-text table and SVG charts.
 
 mod formats;
 
@@ -12,7 +14,9 @@ pub use formats::*;
 
 use crate::{
     config::PortalSettings,
-    store::{FollowState, Store, VillageRecord, VillageTicketFigures},
+    store::{
+        ActivityRule, FollowState, MonitoringFilter, Store, VillageRecord, VillageTicketFigures,
+    },
     strings::{self, Text},
 };
 use anyhow::Context;
@@ -184,41 +188,160 @@ impl Summary {
     }
 }
 
+/// The activity rule of `settings` at `now_ms`, as the store counts it in SQL: the same
+/// rule as [`classify`] (a post dated in the future is newer than any bound, so counting
+/// `published_at >= since` agrees with counting it as published now).
+fn activity_rule(settings: &PortalSettings, now_ms: i64) -> ActivityRule {
+    let since = |days: u32| now_ms.saturating_sub(i64::from(days).saturating_mul(DAY_MS));
+    ActivityRule {
+        active_since: since(settings.active_days),
+        less_active_since: since(settings.less_active_days),
+        active_min_posts: i64::from(settings.active_min_posts),
+    }
+}
+
+impl ActivityStatus {
+    /// The status named by its [`key`](Self::key).
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Aktif, Self::KurangAktif, Self::TidakAktif]
+            .into_iter()
+            .find(|status| status.key() == key)
+    }
+}
+
+/// How many villages are in each status, over every registered village: one query
+/// whatever the number of villages.
+#[tracing::instrument(skip_all)]
+pub async fn summary(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+) -> anyhow::Result<Summary> {
+    let mut summary = Summary::default();
+    for (key, count) in store
+        .village_status_counts(activity_rule(settings, now_ms))
+        .await
+        .context("counting villages by status")?
+    {
+        let count = usize::try_from(count).unwrap_or_default();
+        match ActivityStatus::from_key(&key) {
+            Some(ActivityStatus::Aktif) => summary.aktif += count,
+            Some(ActivityStatus::KurangAktif) => summary.kurang_aktif += count,
+            Some(ActivityStatus::TidakAktif) | None => summary.tidak_aktif += count,
+        }
+        summary.total += count;
+    }
+    Ok(summary)
+}
+
+/// One page of the villages a filter keeps, and how many it keeps in all.
+#[derive(Clone, Debug)]
+pub struct VillagePage {
+    pub villages: Vec<VillageStatus>,
+    pub matching: i64,
+}
+
+/// The villages `filter` keeps, `per_page` of them from page `page` (the first is 1), in
+/// the store's order (district, then name). A filter on status is applied in SQL, by the
+/// same rule as [`classify`].
+#[tracing::instrument(skip_all, fields(page))]
+pub async fn page(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    filter: &MonitoringFilter,
+    page: i64,
+    per_page: i64,
+) -> anyhow::Result<VillagePage> {
+    let offset = page.saturating_sub(1).saturating_mul(per_page);
+    let (ids, matching) = store
+        .monitored_village_ids(
+            activity_rule(settings, now_ms),
+            filter,
+            Some((per_page, offset)),
+        )
+        .await
+        .context("listing the villages of a page")?;
+    let villages = statuses_of(store, settings, now_ms, &ids).await?;
+    Ok(VillagePage { villages, matching })
+}
+
+/// Every village `filter` keeps, by id, in the store's order: what an export walks
+/// through in batches.
+pub async fn matching_village_ids(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    filter: &MonitoringFilter,
+) -> anyhow::Result<Vec<i64>> {
+    let (ids, _) = store
+        .monitored_village_ids(activity_rule(settings, now_ms), filter, None)
+        .await
+        .context("listing the villages of an export")?;
+    Ok(ids)
+}
+
 /// The status of every registered village at `now_ms`, in the store's order (district,
-/// then name). Five queries whatever the number of villages.
+/// then name). For the command line; pages and exports go through [`page`] and
+/// [`statuses_of`] in batches.
 #[tracing::instrument(skip_all)]
 pub async fn report(
     store: &Store,
     settings: &PortalSettings,
     now_ms: i64,
 ) -> anyhow::Result<(Summary, Vec<VillageStatus>)> {
-    let villages = store.villages().await.context("reading the villages")?;
+    let ids = matching_village_ids(store, settings, now_ms, &MonitoringFilter::default()).await?;
+    let statuses = statuses_of(store, settings, now_ms, &ids).await?;
+    let summary = Summary::of(&statuses);
+    tracing::debug!(
+        villages = summary.total,
+        aktif = summary.aktif,
+        "monitoring report"
+    );
+    Ok((summary, statuses))
+}
+
+/// The status and figures of the villages of `ids`, in the store's order (district,
+/// then name). Six queries for the batch, whatever its size.
+pub async fn statuses_of(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    ids: &[i64],
+) -> anyhow::Result<Vec<VillageStatus>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let villages = store
+        .villages_by_ids(ids)
+        .await
+        .context("reading the villages")?;
     let window_ms = (i64::from(settings.active_days.max(settings.less_active_days)) * DAY_MS)
         .max(WEEKS as i64 * WEEK_MS);
     let mut dates: HashMap<i64, Vec<i64>> = HashMap::new();
     for (village_id, published_at) in store
-        .village_post_dates(now_ms - window_ms)
+        .post_dates_of_villages(ids, now_ms - window_ms)
         .await
         .context("reading the dates of village posts")?
     {
         dates.entry(village_id).or_default().push(published_at);
     }
     let last_posts: HashMap<i64, i64> = store
-        .last_village_post_dates()
+        .last_post_dates_of_villages(ids)
         .await
         .context("reading the last post of each village")?
         .into_iter()
         .collect();
     let mut errors: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for (village_id, at, message) in store
-        .recent_errors_of_villages(RECENT_ERRORS)
+        .recent_errors_of_villages(ids, RECENT_ERRORS)
         .await
         .context("reading village errors")?
     {
         errors.entry(village_id).or_default().push((at, message));
     }
     for (village_id, at, message) in store
-        .last_failed_deliveries_to_villages()
+        .last_failed_deliveries_to_villages(ids)
         .await
         .context("reading failed deliveries to villages")?
     {
@@ -229,14 +352,14 @@ pub async fn report(
     }
 
     let mut tickets: HashMap<i64, VillageTicketFigures> = store
-        .village_ticket_figures()
+        .ticket_figures_of_villages(ids)
         .await
         .context("reading the villages' aspiration figures")?
         .into_iter()
         .map(|figures| (figures.village_id, figures))
         .collect();
 
-    let statuses: Vec<VillageStatus> = villages
+    Ok(villages
         .into_iter()
         .map(|village| {
             let posts = dates.remove(&village.id).unwrap_or_default();
@@ -255,14 +378,7 @@ pub async fn report(
                 village,
             }
         })
-        .collect();
-    let summary = Summary::of(&statuses);
-    tracing::debug!(
-        villages = summary.total,
-        aktif = summary.aktif,
-        "monitoring report"
-    );
-    Ok((summary, statuses))
+        .collect())
 }
 
 /// What the public reads in place of an error text: error texts can name the servers,
