@@ -9,6 +9,12 @@
 //!     [--slow-ms 200] [--dead 5] [--backend sqlite|postgres] [--scenario both|fast|slow]
 //! ```
 //!
+//! `--from-command-line` serves the node as `kentongan serve` does (its wake socket
+//! bound) and publishes with the release binary's `kentongan post` in a child process,
+//! timed from the moment it is started; `--command-elsewhere` (PostgreSQL) runs that
+//! command on a copy of the data directory, as on another machine sharing the database,
+//! so that only PostgreSQL's notification can wake the node.
+//!
 //! Scenario `fast`: every server answers 202 at once. Scenario `slow`: every server
 //! answers after `--slow-ms`, and `--dead` of them accept the connection, read the
 //! request and never answer (the node gives up on each after its 10 s request timeout
@@ -54,7 +60,8 @@ use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
 use url::Url;
 
 use common::{
-    BackendArg, BenchNode, LogCounts, NodeDir, PgDb, process_cpu, stderr_log, wait_until,
+    BackendArg, BenchNode, BenchServe, LogCounts, NodeDir, PgDb, load_average, process_cpu,
+    stderr_log, wait_until,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,6 +105,14 @@ struct Args {
     /// Skip the idle RSS and binary size measurements.
     #[arg(long)]
     skip_process: bool,
+    /// Publish with `kentongan post` (the release binary) in another process, the node
+    /// served as `kentongan serve` serves it.
+    #[arg(long)]
+    from_command_line: bool,
+    /// With `--from-command-line` on PostgreSQL: run the command on a copy of the data
+    /// directory, so that no wake socket reaches the node.
+    #[arg(long, requires = "from_command_line")]
+    command_elsewhere: bool,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -182,7 +197,11 @@ fn count_request(sim: &Sim, headers: &HeaderMap, body: &[u8]) {
     let is_create = serde_json::from_slice::<serde_json::Value>(body)
         .map(|activity| activity["type"] == "Create")
         .unwrap_or(false);
-    if !headers.contains_key("signature") || !headers.contains_key("digest") || !is_create {
+    // Signed draft-cavage (Signature and Digest) or RFC 9421 (Signature-Input and
+    // Content-Digest).
+    let cavage = headers.contains_key("signature") && headers.contains_key("digest");
+    let rfc9421 = headers.contains_key("signature-input") && headers.contains_key("content-digest");
+    if !(cavage || rfc9421) || !is_create {
         totals.malformed.fetch_add(1, Ordering::SeqCst);
     }
     let first = sim.requests.fetch_add(1, Ordering::SeqCst) == 0;
@@ -241,13 +260,113 @@ async fn start_server(behaviour: Behaviour, dead: bool, totals: Arc<Totals>) -> 
 // ---------------------------------------------------------------------------------------
 // The in-process node.
 
-async fn start_node(args: &Args) -> Result<BenchNode> {
+/// The node, started in this process or served as `kentongan serve` serves it.
+enum Running {
+    InProcess(Box<BenchNode>),
+    Served(Box<BenchServe>),
+}
+
+impl Running {
+    fn state(&self) -> &kentongan::state::AppState {
+        match self {
+            Running::InProcess(bench) => &bench.node.state,
+            Running::Served(serve) => &serve.state,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        match self {
+            Running::InProcess(bench) => bench.dir.path(),
+            Running::Served(serve) => serve.dir.path(),
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Running::InProcess(bench) => bench.stop().await,
+            Running::Served(serve) => serve.stop().await,
+        }
+    }
+}
+
+async fn start_node(args: &Args) -> Result<Running> {
     let dir = NodeDir::init(args.backend, "desa", "Desa", Role::Village).await?;
+    if args.from_command_line {
+        if let Some(concurrency) = args.concurrency {
+            dir.configure("[delivery]", &format!("concurrency = {concurrency}"))?;
+        }
+        return Ok(Running::Served(Box::new(dir.serve().await?)));
+    }
     let mut config = dir.config()?;
     if let Some(concurrency) = args.concurrency {
         config.delivery.concurrency = concurrency;
     }
-    dir.start(config).await
+    Ok(Running::InProcess(Box::new(dir.start(config).await?)))
+}
+
+/// When `kentongan post`, started at `start`, exited, and when it wrote the post.
+struct CommandTiming {
+    exited: Duration,
+    written: Duration,
+}
+
+/// Publishes with the release binary's `kentongan post` on `dir` (or, `elsewhere`, on a
+/// copy of its config in another directory).
+async fn post_from_the_command_line(
+    args: &Args,
+    store: &Store,
+    dir: &Path,
+    start: Instant,
+) -> Result<CommandTiming> {
+    let bin = match &args.bin {
+        Some(bin) => bin.clone(),
+        None => default_bin()?,
+    };
+    let elsewhere = tempfile::tempdir().context("creating another directory")?;
+    let command_dir = if args.command_elsewhere {
+        std::fs::copy(
+            dir.join("kentongan.toml"),
+            elsewhere.path().join("kentongan.toml"),
+        )
+        .context("copying kentongan.toml")?;
+        elsewhere.path()
+    } else {
+        dir
+    };
+    let started_at_ms = now_ms() - start.elapsed().as_millis() as i64;
+    let output = tokio::process::Command::new(&bin)
+        .arg("post")
+        .arg("--dir")
+        .arg(command_dir)
+        .args(["--title", "Pengumuman kerja bakti"])
+        .args([
+            "--body",
+            "Warga diharapkan hadir **Minggu pagi** di balai desa.\n\nTerima kasih.",
+        ])
+        .output()
+        .await
+        .with_context(|| format!("running {} post", bin.display()))?;
+    let exited = start.elapsed();
+    if !output.status.success() {
+        bail!(
+            "kentongan post failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let url = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let public_id = url.rsplit('/').next().unwrap_or_default();
+    let post = store
+        .post_by_public_id(public_id)
+        .await?
+        .with_context(|| format!("the post {url} is not stored"))?;
+    let create = store
+        .create_activity_of_post(post.id)
+        .await?
+        .context("the post has no Create")?;
+    Ok(CommandTiming {
+        exited,
+        written: Duration::from_millis((create.created_at - started_at_ms).max(0) as u64),
+    })
 }
 
 const FAKE_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAbenchmarkbenchmarkbenchmark\n-----END PUBLIC KEY-----\n";
@@ -310,6 +429,7 @@ async fn seed(
 
 struct ScenarioResult {
     name: String,
+    command: Option<CommandTiming>,
     delay_ms: u64,
     dead: usize,
     followers_stored: i64,
@@ -379,7 +499,7 @@ async fn run_scenario(
     let live = servers_count - dead;
 
     let bench = start_node(args).await?;
-    let state = bench.node.state.clone();
+    let state = bench.state().clone();
     let store = state.store.clone();
     let actor = find_publishing_actor(&store, None).await?;
     eprintln!("seeding {} followers...", args.followers);
@@ -395,22 +515,27 @@ async fn run_scenario(
     let cpu_before = process_cpu()?;
     let start = Instant::now();
     let _ = totals.start.set(start);
-    publish(
-        &store,
-        &actor,
-        &PostInput {
-            title: "Pengumuman kerja bakti".into(),
-            body_markdown: "Warga diharapkan hadir **Minggu pagi** di balai desa.\n\nTerima kasih."
-                .into(),
-            summary: "Kerja bakti hari Minggu".into(),
-            categories: vec!["Pengumuman".into()],
-            // Not pinned, published now, whatever fields PostInput grows.
-            ..Default::default()
-        },
-    )
-    .await?;
+    let command = if args.from_command_line {
+        Some(post_from_the_command_line(args, &store, bench.dir(), start).await?)
+    } else {
+        publish(
+            &store,
+            &actor,
+            &PostInput {
+                title: "Pengumuman kerja bakti".into(),
+                body_markdown:
+                    "Warga diharapkan hadir **Minggu pagi** di balai desa.\n\nTerima kasih.".into(),
+                summary: "Kerja bakti hari Minggu".into(),
+                categories: vec!["Pengumuman".into()],
+                // Not pinned, published now, whatever fields PostInput grows.
+                ..Default::default()
+            },
+        )
+        .await?;
+        state.wake_delivery.notify_one();
+        None
+    };
     let publish_time = start.elapsed();
-    state.wake_delivery.notify_one();
     let totals_ref = &totals;
     wait_until(
         "every live server to receive the post",
@@ -502,6 +627,7 @@ async fn run_scenario(
         .unwrap_or(0);
     let result = ScenarioResult {
         name: name.to_string(),
+        command,
         delay_ms,
         dead,
         followers_stored,
@@ -718,9 +844,18 @@ fn render(
         .unwrap_or_else(|| "64 (default)".into());
     let _ = writeln!(
         out,
-        "### Fan-out of one post: backend {backend}, {} followers, {} servers, delivery concurrency {concurrency}\n",
-        args.followers, args.servers
+        "### Fan-out of one post: backend {backend}, {} followers, {} servers, delivery concurrency {concurrency}, published {}\n",
+        args.followers,
+        args.servers,
+        if args.command_elsewhere {
+            "by `kentongan post` on another directory (PostgreSQL notification only)"
+        } else if args.from_command_line {
+            "by `kentongan post` in another process"
+        } else {
+            "in process"
+        }
     );
+    let _ = writeln!(out, "Load average at the end: {}\n", load_average());
     let mut header = String::from("| |");
     let mut rule = String::from("|---|");
     for s in scenarios {
@@ -752,6 +887,27 @@ fn render(
         "`publish()` (transaction + fan-out rows), ms",
         &|s| ms(s.publish),
     );
+    if args.from_command_line {
+        row(&mut out, "`kentongan post` wrote the post, ms", &|s| {
+            s.command
+                .as_ref()
+                .map(|c| ms(c.written))
+                .unwrap_or_default()
+        });
+        row(&mut out, "`kentongan post` exited, ms", &|s| {
+            s.command.as_ref().map(|c| ms(c.exited)).unwrap_or_default()
+        });
+        row(
+            &mut out,
+            "**post written → first request arrived**, ms",
+            &|s| {
+                s.command
+                    .as_ref()
+                    .map(|c| format!("**{}**", ms(s.first_arrival.saturating_sub(c.written))))
+                    .unwrap_or_default()
+            },
+        );
+    }
     row(&mut out, "first server reached, ms", &|s| {
         ms(s.first_arrival)
     });

@@ -230,6 +230,44 @@ impl NodeDir {
     }
 }
 
+impl NodeDir {
+    /// Serves the directory as `kentongan serve` does (`node::start`: its wake socket
+    /// bound, so that a command run on the directory wakes it), in this process.
+    pub async fn serve(self) -> Result<BenchServe> {
+        let node = kentongan::node::start(self.dir.path(), self.listener).await?;
+        let state = node
+            .sites
+            .state_of(&self.domain)
+            .await
+            .context("the node's site did not open")?;
+        Ok(BenchServe {
+            node,
+            state,
+            dir: self.dir,
+            pg: self.pg,
+        })
+    }
+}
+
+/// A directory served as `kentongan serve` serves it, in this process; `stop` also
+/// drops its PostgreSQL database.
+pub struct BenchServe {
+    pub node: kentongan::hosting::HostingNode,
+    /// The state of the directory's site.
+    pub state: kentongan::state::AppState,
+    pub dir: tempfile::TempDir,
+    pg: Option<PgDb>,
+}
+
+impl BenchServe {
+    pub async fn stop(self) {
+        self.node.stop().await;
+        if let Some(pg) = &self.pg {
+            pg.drop_database().await;
+        }
+    }
+}
+
 /// A node serving in this process; `stop` also drops its PostgreSQL database.
 pub struct BenchNode {
     pub node: Node,

@@ -19,6 +19,16 @@
 //! the answer to the kind it is known for (or, unknown, to draft-cavage) is the one
 //! recorded.
 //!
+//! Servers that hang cannot starve the rest. `delivery.concurrency` bounds the requests
+//! the worker is working on: signing, sending, and waiting for a server that answers in
+//! the usual time. A request whose server has not answered after [`SLOW_AFTER`] steps
+//! aside: it gives its permit back and waits among the [`WAITING_PER_PERMIT`] ×
+//! concurrency requests allowed to wait for slow servers (when that room is full it
+//! keeps its permit, as before). And one server has at most
+//! [`PER_SERVER_IN_FLIGHT`] requests in flight, whatever it is owed, so a few servers
+//! that never answer cannot fill that room either. A hanging request is still given its
+//! whole `request_timeout` and then retried on the usual schedule.
+//!
 //! Nothing lives only in memory: a claim is a lease in the database, so after a crash
 //! (or on another process sharing PostgreSQL) unfinished work is claimed again.
 
@@ -27,12 +37,19 @@ use super::{render, signing};
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{ActivityKind, DeliveryClaim, DeliveryState, HostHealth, SignatureScheme},
+    store::{
+        ActivityKind, DeliveryClaim, DeliveryState, HostHealth, PER_SERVER_IN_FLIGHT,
+        SignatureScheme,
+    },
 };
 use anyhow::Context;
 use bytes::Bytes;
-use std::{collections::HashMap, sync::Arc, time::Duration};
-use tokio::sync::Semaphore;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 /// How long a claim holds before another worker may take it: longer than any request.
@@ -40,9 +57,22 @@ fn lease_ms(state: &AppState) -> i64 {
     (state.config.delivery.request_timeout.as_millis() as i64) * 3 + 5_000
 }
 
-/// How often the queue is looked at when nothing woke the worker: this is how work
-/// queued by another process (the command line) is noticed within a second.
+/// How often the queue is looked at when nothing woke the worker: work written by this
+/// process wakes it, and work queued by another is heard of (see `run`); this is for
+/// retries falling due and for a wake-up that was missed.
 const POLL: Duration = Duration::from_millis(500);
+
+/// How long a busy worker waits for a quarter of its permits before it claims more.
+const GATHER: Duration = Duration::from_millis(10);
+
+/// A request whose server has not answered after this long gives its permit to the next
+/// delivery and waits among the slow ones: a fediverse server answers an inbox POST in
+/// tens to hundreds of milliseconds, so this is a server that is overloaded or hangs.
+const SLOW_AFTER: Duration = Duration::from_millis(500);
+
+/// How many requests may wait for slow servers, per permit of `delivery.concurrency`:
+/// waiting costs a socket and a little memory, no CPU.
+const WAITING_PER_PERMIT: usize = 4;
 
 /// A host counts as unreachable after this many failures in a row over at least a day.
 const UNREACHABLE_AFTER_FAILURES: i64 = 10;
@@ -173,23 +203,62 @@ pub struct DeliveryWorker {
     state: AppState,
     client: reqwest::Client,
     permits: Arc<Semaphore>,
+    /// Places for requests that stepped aside to wait for a slow server.
+    waiting_room: Arc<Semaphore>,
+    /// One signature at a time per core (see [`Hold::signers`]).
+    signers: Arc<Semaphore>,
+    in_flight: InFlight,
     keys: HashMap<i64, SigningKey>,
 }
 
 impl DeliveryWorker {
     pub fn new(state: AppState) -> anyhow::Result<Self> {
         let client = super::http_client(&state)?;
-        let permits = Arc::new(Semaphore::new(state.config.delivery.concurrency));
+        let concurrency = state.config.delivery.concurrency;
         Ok(Self {
             state,
             client,
-            permits,
+            permits: Arc::new(Semaphore::new(concurrency)),
+            waiting_room: Arc::new(Semaphore::new(concurrency * WAITING_PER_PERMIT)),
+            signers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+            )),
+            in_flight: InFlight::default(),
             keys: HashMap::new(),
         })
     }
 
     /// Runs until the process ends.
-    pub async fn run(mut self) {
+    pub async fn run(self) {
+        // Work queued by another process is heard of at once: on PostgreSQL through
+        // LISTEN (every process sharing the database), on SQLite through the data
+        // directory's wake socket (`hosting::wake`, which the command line calls).
+        let wake = self.state.wake_delivery.clone();
+        let store = self.state.store.clone();
+        let hear_other_processes = async move {
+            let mut queued = match store.listen_for_deliveries().await {
+                Ok(Some(queued)) => queued,
+                Ok(None) => return std::future::pending().await,
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "cannot listen for deliveries; work queued by other processes is found by polling");
+                    return std::future::pending().await;
+                }
+            };
+            loop {
+                match queued.next().await {
+                    Ok(()) => wake.notify_one(),
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "listening for deliveries failed; trying again");
+                        wake.notify_one();
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+            }
+        };
+        tokio::join!(self.work(), hear_other_processes);
+    }
+
+    async fn work(mut self) {
         loop {
             match self.dispatch_due().await {
                 Ok(0) => {
@@ -208,6 +277,12 @@ impl DeliveryWorker {
     /// Claims as many due deliveries as there are free permits and starts them.
     /// Returns how many were started.
     async fn dispatch_due(&mut self) -> anyhow::Result<usize> {
+        let batch = (self.state.config.delivery.concurrency / 4).max(1);
+        if self.permits.available_permits() < batch {
+            // Let a few more requests finish, so that one claim brings several rows
+            // rather than one claim (a write) per finished request.
+            let _ = tokio::time::timeout(GATHER, self.permits.acquire_many(batch as u32)).await;
+        }
         let free = self.permits.available_permits();
         if free == 0 {
             // Wait for one request to finish rather than spin.
@@ -273,17 +348,33 @@ impl DeliveryWorker {
                 },
             };
             let Some(item) = item else { continue };
+            let Some(turn) = self.in_flight.take_turn(&claim.host) else {
+                // The claim took more of this server's rows at once than it may have in
+                // flight: the spare ones wait for its next free turn.
+                self.state
+                    .store
+                    .hand_back_delivery(claim.id, claim.locked_until)
+                    .await?;
+                continue;
+            };
             let permit = self
                 .permits
                 .clone()
                 .acquire_owned()
                 .await
                 .context("permits closed")?;
+            let mut hold = Hold {
+                permit: Some(permit),
+                place: None,
+                waiting_room: self.waiting_room.clone(),
+                signers: self.signers.clone(),
+            };
             let state = self.state.clone();
             let client = self.client.clone();
             tokio::spawn(async move {
-                deliver(&state, &client, &claim, &item).await;
-                drop(permit);
+                deliver(&state, &client, &claim, &item, &mut hold).await;
+                drop(hold);
+                drop(turn);
             });
         }
         Ok(started)
@@ -355,6 +446,91 @@ impl DeliveryWorker {
     }
 }
 
+/// The requests this worker has in flight, by server.
+#[derive(Clone, Default)]
+struct InFlight(Arc<Mutex<HashMap<String, usize>>>);
+
+impl InFlight {
+    /// A turn to send to `host`, unless it has [`PER_SERVER_IN_FLIGHT`] requests in
+    /// flight already.
+    fn take_turn(&self, host: &str) -> Option<ServerTurn> {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = counts.entry(host.to_string()).or_default();
+        if *count >= PER_SERVER_IN_FLIGHT {
+            return None;
+        }
+        *count += 1;
+        Some(ServerTurn {
+            in_flight: self.clone(),
+            host: host.to_string(),
+        })
+    }
+}
+
+/// One request's turn at its server, given back when dropped.
+struct ServerTurn {
+    in_flight: InFlight,
+    host: String,
+}
+
+impl Drop for ServerTurn {
+    fn drop(&mut self) {
+        let mut counts = self
+            .in_flight
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = counts.get_mut(&self.host) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.host);
+            }
+        }
+    }
+}
+
+/// What a delivery holds of the worker's capacity: a permit while it works, or, once its
+/// server has kept it waiting past [`SLOW_AFTER`], a place in the waiting room.
+struct Hold {
+    permit: Option<OwnedSemaphorePermit>,
+    place: Option<OwnedSemaphorePermit>,
+    waiting_room: Arc<Semaphore>,
+    /// Signing is CPU work: as many at once as there are cores. Sixty-four signatures
+    /// started together would share the cores and all end together, so the first
+    /// request of a fan-out would leave only when the sixty-fourth is signed.
+    signers: Arc<Semaphore>,
+}
+
+impl Hold {
+    /// Waits for `answer`; if it is slow, gives the permit back for a place in the
+    /// waiting room as soon as one is free, and goes on waiting there.
+    async fn wait_for<F: std::future::Future>(&mut self, answer: F) -> F::Output {
+        tokio::pin!(answer);
+        if self.permit.is_none() {
+            return answer.await;
+        }
+        tokio::select! {
+            biased;
+            done = &mut answer => return done,
+            _ = tokio::time::sleep(SLOW_AFTER) => {}
+        }
+        tokio::select! {
+            biased;
+            done = &mut answer => done,
+            place = self.waiting_room.clone().acquire_owned() => {
+                if let Ok(place) = place {
+                    self.place = Some(place);
+                    self.permit = None;
+                }
+                answer.await
+            }
+        }
+    }
+}
+
 /// Why an activity could not be made ready to send.
 enum Unpreparable {
     /// It never will be (the activity or its actor is gone): end its deliveries.
@@ -368,6 +544,7 @@ async fn attempt(
     client: &reqwest::Client,
     claim: &DeliveryClaim,
     item: &Prepared,
+    hold: &mut Hold,
 ) -> Outcome {
     let inbox = match Url::parse(&claim.inbox_url) {
         Ok(inbox) => inbox,
@@ -385,7 +562,7 @@ async fn attempt(
     };
     let first = known.unwrap_or(SignatureScheme::Rfc9421);
     let mut scheme = first;
-    let mut response = match knock(client, &inbox, item, scheme).await {
+    let mut response = match knock(client, &inbox, item, scheme, hold).await {
         Ok(response) => response,
         Err(outcome) => return outcome,
     };
@@ -396,7 +573,7 @@ async fn attempt(
             SignatureScheme::Cavage => SignatureScheme::Rfc9421,
         };
         tracing::debug!(status = response.status().as_u16(), first = %first, then = %scheme, "refused; knocking again with the other signature");
-        let second = match knock(client, &inbox, item, scheme).await {
+        let second = match knock(client, &inbox, item, scheme, hold).await {
             Ok(response) => response,
             Err(outcome) => return outcome,
         };
@@ -445,8 +622,10 @@ async fn knock(
     inbox: &Url,
     item: &Prepared,
     scheme: SignatureScheme,
+    hold: &mut Hold,
 ) -> Result<reqwest::Response, Outcome> {
     let (body, actor_id, key) = (item.body.clone(), &item.actor_id, item.key.clone());
+    let signer = hold.signers.acquire().await;
     let request = match scheme {
         SignatureScheme::Cavage => signing::signed_post(client, inbox, body, actor_id, key)
             .await
@@ -457,20 +636,23 @@ async fn knock(
                 .map_err(|err| format!("{err:#}"))
         }
     };
+    drop(signer);
     let request = request.map_err(|err| Outcome::Retry {
         status: None,
         retry_after_ms: None,
         reason: format!("signing failed: {err}"),
     })?;
-    client.execute(request).await.map_err(|err| Outcome::Retry {
-        status: None,
-        retry_after_ms: None,
-        reason: if err.is_timeout() {
-            "timed out".into()
-        } else {
-            format!("request failed: {err}")
-        },
-    })
+    hold.wait_for(client.execute(request))
+        .await
+        .map_err(|err| Outcome::Retry {
+            status: None,
+            retry_after_ms: None,
+            reason: if err.is_timeout() {
+                "timed out".into()
+            } else {
+                format!("request failed: {err}")
+            },
+        })
 }
 
 #[tracing::instrument(skip_all, fields(inbox = %claim.inbox_url, activity = claim.activity_id, attempt = claim.attempts + 1))]
@@ -479,8 +661,9 @@ async fn deliver(
     client: &reqwest::Client,
     claim: &DeliveryClaim,
     item: &Prepared,
+    hold: &mut Hold,
 ) {
-    let outcome = attempt(state, client, claim, item).await;
+    let outcome = attempt(state, client, claim, item, hold).await;
     if let Err(err) = record(state, claim, outcome).await {
         tracing::error!(error = %format!("{err:#}"), "cannot record a delivery outcome; its lease will expire and it will be retried");
     }
@@ -494,32 +677,22 @@ async fn record(state: &AppState, claim: &DeliveryClaim, outcome: Outcome) -> an
         Outcome::Delivered(status) => {
             tracing::debug!(status, "delivered");
             store
-                .finish_delivery(
-                    claim.id,
-                    lease,
-                    DeliveryState::Delivered,
-                    Some(status.into()),
-                    None,
-                    now,
-                )
+                .finish_answered_delivery(claim, DeliveryState::Delivered, status.into(), None, now)
                 .await?;
-            store.record_host_success(&claim.host, now).await?;
         }
         Outcome::Rejected(status) => {
             tracing::info!(status, "the server refused the activity; not retrying");
             let reason = format!("refused with HTTP {status}");
+            // The server answered: it is reachable.
             store
-                .finish_delivery(
-                    claim.id,
-                    lease,
+                .finish_answered_delivery(
+                    claim,
                     DeliveryState::Failed,
-                    Some(status.into()),
+                    status.into(),
                     Some(&reason),
                     now,
                 )
                 .await?;
-            // The server answered: it is reachable.
-            store.record_host_success(&claim.host, now).await?;
         }
         Outcome::Doubtful { status, reason } => {
             // The server (or its proxy) answered: it is up, and other deliveries to it go

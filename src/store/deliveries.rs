@@ -17,17 +17,92 @@ pub(super) const FAN_OUT: &str = "INSERT INTO deliveries (activity_id, inbox_url
 pub(super) const INSERT_ACTIVITY: &str = "INSERT INTO activities (public_id, actor_id, kind, post_id, object_json, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
-/// Due: pending, and its server not held by the circuit breaker or a `Retry-After`;
-/// the longest waiting first.
+/// At most this many requests in flight to one server (a leased delivery is one, in
+/// whichever process holds it), so that a server that takes connections and never
+/// answers ties up this many requests at most, however many posts it is owed. The
+/// claim ([`QUEUE`]) skips a server that has them all; a claim that still brings more
+/// for one server (a batch took several of its rows at once) is handed back by the
+/// worker ([`Store::hand_back_delivery`]).
+pub const PER_SERVER_IN_FLIGHT: usize = 4;
+
+/// Due: pending, its server not held by the circuit breaker or a `Retry-After`, and not
+/// already sent [`PER_SERVER_IN_FLIGHT`] requests that are still in flight; the longest
+/// waiting first.
 pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! {
     table: "deliveries",
     waiting: "state = 'pending'",
     due: "NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = deliveries.host \
-            AND h.retry_not_before > $2)",
+            AND h.retry_not_before > $2) \
+          AND host NOT IN (SELECT busy.host FROM deliveries busy \
+            WHERE busy.state = 'pending' AND busy.locked_until > $2 \
+            GROUP BY busy.host HAVING COUNT(*) >= 4)",
     order: "next_attempt_at, id",
     returning: "id, activity_id, inbox_url, host, attempts, created_at, locked_until",
     what: "deliveries",
 };
+
+/// The channel migration 0020's trigger notifies, with the schema as its payload.
+const DELIVERIES_QUEUED: &str = "kentongan_deliveries";
+
+/// Notifications of deliveries queued in one schema ([`Store::listen_for_deliveries`]).
+pub struct DeliveriesQueued {
+    listener: sqlx::postgres::PgListener,
+    schema: String,
+}
+
+impl DeliveriesQueued {
+    /// Waits until deliveries were queued. When the connection dropped (and was made
+    /// again), it returns too: what was queued meanwhile was not heard of.
+    pub async fn next(&mut self) -> anyhow::Result<()> {
+        loop {
+            match self
+                .listener
+                .try_recv()
+                .await
+                .context("waiting for deliveries")?
+            {
+                Some(note) if note.payload() != self.schema => continue,
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+/// Ends a delivery: `$1` its id, `$2` the state, `$3` the status, `$4` the error, `$5`
+/// now, `$6` the lease it was claimed with.
+const FINISH: &str = "UPDATE deliveries SET state = $2, last_status = $3, \
+       last_error = substr($4, 1, 1000), attempts = attempts + 1, finished_at = $5, \
+       locked_until = 0 \
+     WHERE id = $1 AND locked_until = $6";
+
+/// Inside a transaction `$tx`: `$host` answered at `$now`, so it is reachable again, and
+/// whatever waited for it because it was failing is due now.
+macro_rules! host_answered {
+    ($tx:ident, $host:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $2 \
+             WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \
+               AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = $1 \
+                 AND (h.consecutive_failures > 0 OR h.unreachable))",
+        )
+        .bind($host)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .context("bringing a host's deliveries forward")?;
+        sqlx::query(
+            "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
+             VALUES ($1, 0, FALSE, $2) \
+             ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
+               unreachable = FALSE, retry_not_before = NULL, last_success_at = $2",
+        )
+        .bind($host)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .context("recording a host success")?;
+    };
+}
 
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A claim that is neither
@@ -54,11 +129,7 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE deliveries SET state = $2, last_status = $3, last_error = substr($4, 1, 1000), \
-                   attempts = attempts + 1, finished_at = $5, locked_until = 0 \
-                 WHERE id = $1 AND locked_until = $6",
-            )
+            sqlx::query(FINISH)
             .bind(id)
             .bind(state.as_str())
             .bind(status)
@@ -68,6 +139,20 @@ impl Store {
             .execute(pool)
             .await
             .context("finishing a delivery")?;
+        });
+        Ok(())
+    }
+
+    /// Gives a claim back untouched (no attempt counted): due again at once, for the
+    /// next claim that finds its server with a request to spare.
+    pub async fn hand_back_delivery(&self, id: i64, lease: i64) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE deliveries SET locked_until = 0 WHERE id = $1 AND locked_until = $2")
+                .bind(id)
+                .bind(lease)
+                .execute(pool)
+                .await
+                .context("handing back a delivery")?;
         });
         Ok(())
     }
@@ -143,28 +228,37 @@ impl Store {
     pub async fn record_host_success(&self, host: &str, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            sqlx::query(
-                "UPDATE deliveries SET next_attempt_at = $2 \
-                 WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 \
-                   AND EXISTS (SELECT 1 FROM hosts h WHERE h.host = $1 AND (h.consecutive_failures > 0 OR h.unreachable))",
-            )
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("bringing a host's deliveries forward")?;
-            sqlx::query(
-                "INSERT INTO hosts (host, consecutive_failures, unreachable, last_success_at) \
-                 VALUES ($1, 0, FALSE, $2) \
-                 ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, \
-                   unreachable = FALSE, retry_not_before = NULL, last_success_at = $2",
-            )
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("recording a host success")?;
+            host_answered!(tx, host, now);
             tx.commit().await.context("committing a host success")?;
+        });
+        Ok(())
+    }
+
+    /// Ends a delivery its server answered (`state` delivered, or failed for a refusal)
+    /// and records the server's success, in one transaction: a fan-out writes this once
+    /// per server, so it is one commit rather than two.
+    pub async fn finish_answered_delivery(
+        &self,
+        claim: &super::DeliveryClaim,
+        state: super::DeliveryState,
+        status: i64,
+        error: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            sqlx::query(FINISH)
+                .bind(claim.id)
+                .bind(state.as_str())
+                .bind(Some(status))
+                .bind(error)
+                .bind(now)
+                .bind(claim.locked_until)
+                .execute(&mut *tx)
+                .await
+                .context("finishing a delivery")?;
+            host_answered!(tx, &claim.host, now);
+            tx.commit().await.context("committing a delivery")?;
         });
         Ok(())
     }
@@ -233,6 +327,37 @@ impl Store {
         }))
     }
 
+    /// On PostgreSQL, a listener told of every statement that queues deliveries in this
+    /// store's schema, in any process (migration 0020's trigger); `None` on SQLite, whose
+    /// file has one serving process that the command line wakes through its socket.
+    pub async fn listen_for_deliveries(&self) -> anyhow::Result<Option<DeliveriesQueued>> {
+        let super::Backend::Postgres(pool) = &self.backend else {
+            return Ok(None);
+        };
+        // A connection of its own, outside the pool: LISTEN holds it for good, and the
+        // listener reconnects it if it drops.
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with((*pool.connect_options()).clone())
+            .await
+            .context("connecting to listen for deliveries")?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&own)
+            .await
+            .context("reading the schema to listen for")?;
+        let mut listener = sqlx::postgres::PgListener::connect_with(&own)
+            .await
+            .context("listening for deliveries")?;
+        listener.ignore_pool_close_event(true);
+        listener
+            .listen(DELIVERIES_QUEUED)
+            .await
+            .context("listening for deliveries")?;
+        Ok(Some(DeliveriesQueued { listener, schema }))
+    }
+
     /// The earliest moment a pending delivery is due, to know how long a worker may sleep.
     pub async fn next_delivery_due(&self) -> anyhow::Result<Option<i64>> {
         Ok(on_pool!(self, pool => {
@@ -244,5 +369,17 @@ impl Store {
             .await
             .context("reading the next due delivery")?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL says the limit the worker counts with.
+    #[test]
+    fn the_claim_keeps_the_per_server_limit() {
+        let limit = format!("HAVING COUNT(*) >= {PER_SERVER_IN_FLIGHT})");
+        assert!(QUEUE.sqlite.contains(&limit), "{}", QUEUE.sqlite);
     }
 }

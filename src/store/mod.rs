@@ -48,6 +48,7 @@ mod village_posts;
 mod villages;
 mod work;
 
+pub use deliveries::{DeliveriesQueued, PER_SERVER_IN_FLIGHT};
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
 pub use drafts::{DraftRecord, NewDraft};
 pub use hosting_staff::{HostingStore, OnBehalfWrite};

@@ -1,12 +1,18 @@
 //! The outgoing queue: one request per shared inbox, a dead server does not hold up the
-//! others, and a node killed with SIGKILL in the middle of a fan-out delivers
-//! everything after it is started again. On SQLite and on PostgreSQL.
+//! others, a server that hangs on every request gets no more than its share in flight,
+//! a post from the command line wakes the delivery worker, and a node killed with
+//! SIGKILL in the middle of a fan-out delivers everything after it is started again. On
+//! SQLite and on PostgreSQL.
 
 use crate::support::{
     Backend, TestDb, TestNode, WAIT, eventually, on_every_backend,
     peer::{Behaviour, Peer},
+    post_from_the_command_line,
 };
-use kentongan::store::DeliveryState;
+use kentongan::{
+    config::Role,
+    store::{DeliveryState, PER_SERVER_IN_FLIGHT},
+};
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -204,6 +210,137 @@ async fn a_400_is_retried_and_holds_no_one(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_is_retried_and_does_not_hold_the_server_on_every_backend() {
     on_every_backend(a_400_is_retried_and_holds_no_one).await;
+}
+
+/// Two permits, and a server that takes every request and never answers (within the
+/// test: its requests time out after two minutes). It is owed more posts than it may
+/// have requests in flight; the live server still gets every post while the hanging one
+/// holds its connections, and the hanging one is sent only its share.
+async fn a_hanging_server_gets_its_share_and_no_more(backend: Backend) {
+    let node = TestNode::start_configured(
+        &backend,
+        "desa-g",
+        Role::Village,
+        &[("[delivery]", "concurrency = 2\nrequest_timeout_secs = 120")],
+    )
+    .await;
+    let store = &node.state().store;
+    let hanging = Peer::start(true).await;
+    let live = Peer::start(true).await;
+    followed_by(&node, &hanging, &["warga".to_string()]).await;
+    followed_by(&node, &live, &["warga".to_string()]).await;
+    eventually("the Accepts to be delivered", WAIT, || async {
+        (store.delivery_counts(None).await.ok()?.delivered == 2).then_some(())
+    })
+    .await;
+    hanging.set_behaviour(Behaviour::Hang);
+
+    // More posts than the hanging server may have requests in flight: without stepping
+    // aside, its first two would hold both permits for the whole timeout.
+    let mut posts = Vec::new();
+    for i in 0..PER_SERVER_IN_FLIGHT + 2 {
+        posts.push(publish(&node, &format!("Kabar ke-{i}")).await);
+    }
+    eventually("every post at the live server", WAIT, || async {
+        posts
+            .iter()
+            .all(|(url, _)| creates_of(&live, url) == 1)
+            .then_some(())
+    })
+    .await;
+    eventually(
+        "the hanging server to hold its share of requests",
+        WAIT,
+        || async { (hanging.received_of("Create").len() >= PER_SERVER_IN_FLIGHT).then_some(()) },
+    )
+    .await;
+    // One more post, queued after the hanging server's spare ones: once the live server
+    // has it, a node without the limit would have sent those too.
+    let (last, _) = publish(&node, "Kabar terakhir").await;
+    eventually("the last post at the live server", WAIT, || async {
+        (creates_of(&live, &last) == 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        hanging.received_of("Create").len(),
+        PER_SERVER_IN_FLIGHT,
+        "no more requests in flight to one server than the limit"
+    );
+    for (_, create_id) in &posts {
+        let to_hanging = eventually("the live delivery to be recorded", WAIT, || async {
+            let pending: Vec<_> = store
+                .deliveries_of(*create_id)
+                .await
+                .ok()?
+                .into_iter()
+                .filter(|d| d.state == DeliveryState::Pending)
+                .collect();
+            (pending.len() == 1).then_some(pending)
+        })
+        .await;
+        assert_eq!(
+            to_hanging[0].attempts, 0,
+            "the live server was served while the hanging requests were still in flight"
+        );
+    }
+    hanging.stop();
+    live.stop();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_server_gets_its_share_and_starves_no_one_on_every_backend() {
+    on_every_backend(a_hanging_server_gets_its_share_and_no_more).await;
+}
+
+/// `kentongan post`, as another process writes a post: it tells the node serving the
+/// directory through the wake socket (here the test holds that socket), and on
+/// PostgreSQL every process listening for deliveries hears of them, wherever the
+/// command ran. The post then reaches the follower.
+async fn a_post_from_the_command_line_wakes_delivery(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-h").await;
+    let store = &node.state().store;
+    let domain = node.state().config.domain.clone();
+    let peer = Peer::start(true).await;
+    followed_by(&node, &peer, &["warga".to_string()]).await;
+    eventually("the Accept to be delivered", WAIT, || async {
+        (store.delivery_counts(None).await.ok()?.delivered == 1).then_some(())
+    })
+    .await;
+    // This node runs in the test, without `serve`'s socket: the test takes its place.
+    let socket = tokio::net::UnixDatagram::bind(node.dir().join(kentongan::hosting::WAKE_SOCKET))
+        .expect("wake socket");
+    let mut queued = store.listen_for_deliveries().await.expect("listen");
+    assert_eq!(
+        queued.is_some(),
+        matches!(backend, Backend::Postgres(_)),
+        "PostgreSQL is listened to, SQLite is not"
+    );
+
+    post_from_the_command_line(node.dir(), &domain, "Kabar dari baris perintah").await;
+    let mut datagram = [0u8; 512];
+    let length = tokio::time::timeout(WAIT, socket.recv(&mut datagram))
+        .await
+        .expect("the command's wake-up within the deadline")
+        .expect("reading the wake socket");
+    assert_eq!(&datagram[..length], domain.as_bytes());
+    if let Some(queued) = &mut queued {
+        tokio::time::timeout(WAIT, queued.next())
+            .await
+            .expect("PostgreSQL's notification within the deadline")
+            .expect("listening");
+    }
+    eventually("the post at the follower", WAIT, || async {
+        (peer.received_of("Create").len() == 1).then_some(())
+    })
+    .await;
+    peer.stop();
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_from_the_command_line_wakes_delivery_on_every_backend() {
+    on_every_backend(a_post_from_the_command_line_wakes_delivery).await;
 }
 
 /// A `kentongan serve` child process, killed when dropped.
