@@ -776,6 +776,7 @@ async fn load_into(
             .await?;
         written += count;
     }
+    load.release_leases(&tables).await?;
     load.commit().await?;
     store.migrate_to(None).await?;
     Ok(written)

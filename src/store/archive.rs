@@ -249,6 +249,20 @@ impl Store {
                     .execute(pool)
                     .await
                     .context("dropping tables")?;
+                // The migrations also make functions (the deliveries trigger's): a table
+                // drop leaves them, and the next import's migrations would then find
+                // them already there.
+                let functions: Vec<String> = sqlx::query_scalar(POSTGRES_FUNCTIONS)
+                    .fetch_all(pool)
+                    .await
+                    .context("listing the schema's functions")?;
+                for function in functions {
+                    let drop = format!("DROP FUNCTION IF EXISTS {function} CASCADE");
+                    sqlx::query(sqlx::AssertSqlSafe(drop))
+                        .execute(pool)
+                        .await
+                        .with_context(|| format!("dropping {function}"))?;
+                }
             }
         }
         Ok(())
@@ -277,6 +291,15 @@ const SQLITE_TABLES_WITH_MIGRATIONS: &str = "SELECT name FROM sqlite_master \
 const POSTGRES_TABLES_WITH_MIGRATIONS: &str = "SELECT c.relname::text FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1";
+
+/// The column a leased queue's claim is kept in (`store::lease`).
+const LEASE_COLUMN: &str = "locked_until";
+
+/// Every function of the store's schema that no extension owns, as `DROP FUNCTION`
+/// names it (with its argument types, already quoted).
+const POSTGRES_FUNCTIONS: &str = "SELECT p.oid::regprocedure::text FROM pg_proc p \
+     JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() \
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')";
 
 async fn sqlite_tables(conn: &mut sqlx::SqliteConnection) -> anyhow::Result<Vec<Table>> {
     let found: Vec<(String, String)> = sqlx::query_as(
@@ -757,6 +780,34 @@ impl Load {
                     .with_context(context)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Ends every claim the exported site's workers held (`locked_until`, see
+    /// `store::lease`): those workers ran on the old server and will never finish them,
+    /// and a delivery left leased would hold back its server's other deliveries (at most
+    /// `PER_SERVER_IN_FLIGHT` in flight) for the rest of the lease.
+    pub async fn release_leases(&mut self, tables: &[Table]) -> anyhow::Result<()> {
+        for table in tables {
+            if !table.columns.iter().any(|c| c.name == LEASE_COLUMN) {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE {} SET {LEASE_COLUMN} = 0 WHERE {LEASE_COLUMN} <> 0",
+                quoted(&table.name)
+            );
+            match &mut self.tx {
+                Tx::Sqlite(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await
+                    .map(|_| ()),
+                Tx::Postgres(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await
+                    .map(|_| ()),
+            }
+            .with_context(|| format!("releasing the claims of {}", table.name))?;
         }
         Ok(())
     }

@@ -45,26 +45,33 @@ async fn a_village_whose_followers_servers_hang_does_not_delay_another_villages_
     on_every_backend(hanging_servers).await;
 }
 
-/// Village A may have two deliveries in flight; its three followers' servers take the
-/// post and never answer, so every one of its permits is held and its queue waits. Village
-/// B's post meanwhile reaches each of its 25 followers' inboxes (each of them is a new
-/// actor B fetches: 25 stays within what one server may make a site fetch at once).
+/// Village A works on one delivery at a time (`concurrency = 1`), and up to
+/// `WAITING_PER_PERMIT` (4) more may wait for servers that are slow to answer; its seven
+/// followers' servers take the post and never answer, so five requests hang (one
+/// working, four stepped aside) and A's queue waits for the other two. Village B's post
+/// meanwhile reaches each of its 25 followers' inboxes (each of them is a new actor B
+/// fetches: 25 stays within what one server may make a site fetch at once). A's request
+/// timeout is set far beyond the test, so no hanging request ends and frees a place.
 async fn hanging_servers(backend: Backend) {
+    /// One permit of `concurrency = 1` plus its four places for slow servers.
+    const HANGING_AT_MOST: usize = 5;
     let prepared = Prepared::new(&backend, &["desaa", "desab"]).await;
     let file = prepared.villages[0].dir.join("kentongan.toml");
     let config = std::fs::read_to_string(&file).expect("config");
     assert!(config.contains("# concurrency = 64"), "{config}");
-    let config = config.replace("# concurrency = 64", "concurrency = 2");
+    assert!(config.contains("# request_timeout_secs = 10"), "{config}");
+    let config = config
+        .replace("# concurrency = 64", "concurrency = 1")
+        .replace("# request_timeout_secs = 10", "request_timeout_secs = 600");
     std::fs::write(&file, config).expect("config written");
     let hosting = prepared.serve().await;
     let [a, b] = &hosting.villages[..] else {
         unreachable!("two villages")
     };
-    let stuck = [
-        Peer::start(true).await,
-        Peer::start(true).await,
-        Peer::start(true).await,
-    ];
+    let mut stuck = Vec::new();
+    for _ in 0..7 {
+        stuck.push(Peer::start(true).await);
+    }
     for peer in &stuck {
         a.followed_by(peer, "warga").await;
     }
@@ -86,12 +93,14 @@ async fn hanging_servers(backend: Backend) {
     }
     let (status, body) = post(a, "Kabar desa A").await;
     assert_eq!(status, 201, "{body}");
-    eventually("two of A's servers holding its post", WAIT, || async {
-        let held = stuck
+    let holding = || {
+        stuck
             .iter()
             .filter(|peer| !peer.received_of("Create").is_empty())
-            .count();
-        (held == 2).then_some(())
+            .count()
+    };
+    eventually("five of A's servers holding its post", WAIT, || async {
+        (holding() == HANGING_AT_MOST).then_some(())
     })
     .await;
 
@@ -113,7 +122,7 @@ async fn hanging_servers(backend: Backend) {
     )
     .await;
 
-    // A's queue is still where it was: its third server has not been tried yet.
+    // A's queue is still where it was: its last two servers have not been tried yet.
     let a_state = hosting
         .node
         .sites
@@ -127,15 +136,12 @@ async fn hanging_servers(backend: Backend) {
             .await
             .expect("count")
             >= 1,
-        "A's third delivery waits for a permit"
+        "A's sixth and seventh deliveries wait for a permit"
     );
     assert_eq!(
-        stuck
-            .iter()
-            .filter(|peer| !peer.received_of("Create").is_empty())
-            .count(),
-        2,
-        "A never had more than its two deliveries in flight"
+        holding(),
+        HANGING_AT_MOST,
+        "A never had more than one working and four waiting deliveries in flight"
     );
     hosting.stop().await;
 }
