@@ -244,13 +244,14 @@ impl DeliveryWorker {
                     return std::future::pending().await;
                 }
             };
+            // The listener reconnects by itself (and says so, which wakes the worker):
+            // an error here means it is gone, and polling is all that is left.
             loop {
                 match queued.next().await {
                     Ok(()) => wake.notify_one(),
                     Err(err) => {
-                        tracing::warn!(error = %format!("{err:#}"), "listening for deliveries failed; trying again");
-                        wake.notify_one();
-                        tokio::time::sleep(POLL).await;
+                        tracing::warn!(error = %format!("{err:#}"), "stopped listening for deliveries; work queued by other processes is found by polling");
+                        return std::future::pending().await;
                     }
                 }
             }

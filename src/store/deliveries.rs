@@ -5,6 +5,11 @@
 use super::BeginWrite;
 use super::{DeliveryClaim, DeliveryCounts, HostHealth, Store, on_pool};
 use anyhow::Context;
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock, Mutex, Weak},
+};
+use tokio::sync::broadcast;
 
 /// Where an outgoing activity goes: one row per distinct inbox of the actor's followers,
 /// the shared inbox when the follower's server has one.
@@ -44,25 +49,85 @@ pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! 
 /// The channel migration 0020's trigger notifies, with the schema as its payload.
 const DELIVERIES_QUEUED: &str = "kentongan_deliveries";
 
+/// What a process's listener heard on [`DELIVERIES_QUEUED`].
+#[derive(Clone, Debug)]
+enum Heard {
+    /// Deliveries were queued in this schema.
+    Queued(String),
+    /// The connection dropped (and was made again, or is being): whatever was queued
+    /// meanwhile was not heard of.
+    Missed,
+}
+
+/// One `LISTEN` connection per PostgreSQL database per process, shared by the delivery
+/// workers of every store on it. A hosting node opens one store per site, each on its own
+/// schema; a connection each would undo its small, lazy pools (docs/adr/0002: 500 sites
+/// must not hold 500 connections), so the trigger names the schema and each worker keeps
+/// its own. It lives while a worker listens.
+struct SharedListener {
+    heard: broadcast::Sender<Heard>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SharedListener {
+    fn start(mut listener: sqlx::postgres::PgListener) -> Self {
+        // Enough for a burst of statements from many sites; a worker that falls behind
+        // anyway just looks at its queue (`RecvError::Lagged`).
+        let (heard, _) = broadcast::channel(1024);
+        let sender = heard.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(note)) => {
+                        let _ = sender.send(Heard::Queued(note.payload().to_string()));
+                    }
+                    Ok(None) => {
+                        let _ = sender.send(Heard::Missed);
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "listening for deliveries failed; trying again");
+                        let _ = sender.send(Heard::Missed);
+                        tokio::time::sleep(LISTEN_RETRY).await;
+                    }
+                }
+            }
+        });
+        Self { heard, task }
+    }
+}
+
+impl Drop for SharedListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// How long the shared listener waits before it connects again after a failure.
+const LISTEN_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The process's listeners, by database (server, port, database, user; not schema).
+/// Only weak references: the last worker to stop listening closes the connection.
+static LISTENERS: LazyLock<Mutex<HashMap<String, Weak<SharedListener>>>> =
+    LazyLock::new(Mutex::default);
+
 /// Notifications of deliveries queued in one schema ([`Store::listen_for_deliveries`]).
 pub struct DeliveriesQueued {
-    listener: sqlx::postgres::PgListener,
+    heard: broadcast::Receiver<Heard>,
     schema: String,
+    _listener: Arc<SharedListener>,
 }
 
 impl DeliveriesQueued {
-    /// Waits until deliveries were queued. When the connection dropped (and was made
-    /// again), it returns too: what was queued meanwhile was not heard of.
+    /// Waits until deliveries were queued in this store's schema, or until something
+    /// may have been missed (the connection dropped, or this worker fell behind).
     pub async fn next(&mut self) -> anyhow::Result<()> {
         loop {
-            match self
-                .listener
-                .try_recv()
-                .await
-                .context("waiting for deliveries")?
-            {
-                Some(note) if note.payload() != self.schema => continue,
-                _ => return Ok(()),
+            match self.heard.recv().await {
+                Ok(Heard::Queued(schema)) if schema != self.schema => continue,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return Ok(()),
+                Err(broadcast::error::RecvError::Closed) => {
+                    anyhow::bail!("the deliveries listener stopped")
+                }
             }
         }
     }
@@ -328,34 +393,52 @@ impl Store {
     }
 
     /// On PostgreSQL, a listener told of every statement that queues deliveries in this
-    /// store's schema, in any process (migration 0020's trigger); `None` on SQLite, whose
-    /// file has one serving process that the command line wakes through its socket.
+    /// store's schema, in any process (migration 0020's trigger), through the process's
+    /// one connection to the database that listens ([`SharedListener`]); `None` on
+    /// SQLite, whose file has one serving process that the command line wakes through
+    /// its socket.
     pub async fn listen_for_deliveries(&self) -> anyhow::Result<Option<DeliveriesQueued>> {
         let super::Backend::Postgres(pool) = &self.backend else {
             return Ok(None);
         };
-        // A connection of its own, outside the pool: LISTEN holds it for good, and the
-        // listener reconnects it if it drops.
-        let own = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .max_lifetime(None)
-            .idle_timeout(None)
-            .connect_with((*pool.connect_options()).clone())
-            .await
-            .context("connecting to listen for deliveries")?;
         let schema: String = sqlx::query_scalar("SELECT current_schema()")
-            .fetch_one(&own)
+            .fetch_one(pool)
             .await
             .context("reading the schema to listen for")?;
-        let mut listener = sqlx::postgres::PgListener::connect_with(&own)
-            .await
-            .context("listening for deliveries")?;
-        listener.ignore_pool_close_event(true);
-        listener
-            .listen(DELIVERIES_QUEUED)
-            .await
-            .context("listening for deliveries")?;
-        Ok(Some(DeliveriesQueued { listener, schema }))
+        let options = pool.connect_options();
+        let database = format!(
+            "{}:{}/{}@{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default(),
+            options.get_username()
+        );
+        let running = LISTENERS
+            .lock()
+            .expect("listeners lock")
+            .get(&database)
+            .and_then(Weak::upgrade);
+        let listener = match running {
+            Some(listener) => listener,
+            None => {
+                let started = Arc::new(SharedListener::start(listen(pool).await?));
+                let mut listeners = LISTENERS.lock().expect("listeners lock");
+                listeners.retain(|_, listener| listener.strong_count() > 0);
+                // Another store may have started one meanwhile: keep the first.
+                match listeners.get(&database).and_then(Weak::upgrade) {
+                    Some(first) => first,
+                    None => {
+                        listeners.insert(database, Arc::downgrade(&started));
+                        started
+                    }
+                }
+            }
+        };
+        Ok(Some(DeliveriesQueued {
+            heard: listener.heard.subscribe(),
+            schema,
+            _listener: listener,
+        }))
     }
 
     /// The earliest moment a pending delivery is due, to know how long a worker may sleep.
@@ -370,6 +453,27 @@ impl Store {
             .context("reading the next due delivery")?
         }))
     }
+}
+
+/// A connection of its own, outside the pool, that listens on [`DELIVERIES_QUEUED`]:
+/// `LISTEN` holds it for good, and the listener reconnects it if it drops.
+async fn listen(pool: &sqlx::PgPool) -> anyhow::Result<sqlx::postgres::PgListener> {
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .context("connecting to listen for deliveries")?;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&own)
+        .await
+        .context("listening for deliveries")?;
+    listener.ignore_pool_close_event(true);
+    listener
+        .listen(DELIVERIES_QUEUED)
+        .await
+        .context("listening for deliveries")?;
+    Ok(listener)
 }
 
 #[cfg(test)]

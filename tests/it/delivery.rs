@@ -11,7 +11,7 @@ use crate::support::{
 };
 use kentongan::{
     config::Role,
-    store::{DeliveryState, PER_SERVER_IN_FLIGHT},
+    store::{DeliveryState, PER_SERVER_IN_FLIGHT, Store},
 };
 use std::{
     process::{Child, Command, Stdio},
@@ -530,4 +530,68 @@ async fn kill_9_during_fan_out(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_fan_out_to_100_followers_on_10_servers_loses_nothing_on_every_backend() {
     on_every_backend(kill_9_during_fan_out).await;
+}
+
+/// On PostgreSQL a process listens for queued deliveries on one connection per database,
+/// however many stores (a hosting node's sites, each on its own schema) listen through
+/// it, and each store hears only its own schema.
+#[tokio::test]
+async fn one_connection_listens_for_every_schema_of_a_database() {
+    let url = match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            eprintln!("SKIPPED: TEST_POSTGRES_URL is not set");
+            return;
+        }
+    };
+    let db = TestDb::create(&Backend::Postgres(url)).await;
+    let base = db.url.clone().expect("a PostgreSQL URL");
+    let in_schema = |schema: &str| {
+        let mut url = url::Url::parse(&base).expect("URL");
+        url.query_pairs_mut()
+            .append_pair("options", &format!("-c search_path={schema}"));
+        url.to_string()
+    };
+    let desa_a = Store::connect(&in_schema("desa_a")).await.expect("store A");
+    let desa_b = Store::connect(&in_schema("desa_b")).await.expect("store B");
+    let mut hears_a = desa_a
+        .listen_for_deliveries()
+        .await
+        .expect("A listens")
+        .expect("PostgreSQL listens");
+    let mut hears_b = desa_b
+        .listen_for_deliveries()
+        .await
+        .expect("B listens")
+        .expect("PostgreSQL listens");
+
+    let watcher = sqlx::PgPool::connect(&base).await.expect("a connection");
+    let listening: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+    )
+    .fetch_one(&watcher)
+    .await
+    .expect("count the listening connections");
+    assert_eq!(listening, 1, "one LISTEN connection for both schemas");
+
+    // What the trigger of migration 0020 sends when B queues deliveries.
+    sqlx::query("SELECT pg_notify('kentongan_deliveries', 'desa_b')")
+        .execute(&watcher)
+        .await
+        .expect("notify");
+    tokio::time::timeout(WAIT, hears_b.next())
+        .await
+        .expect("B hears of its deliveries in time")
+        .expect("B hears of its deliveries");
+    // The broadcast reached both receivers at once: A has it already, and skips it.
+    assert!(
+        futures::FutureExt::now_or_never(hears_a.next()).is_none(),
+        "A is not woken by B's deliveries"
+    );
+    watcher.close().await;
+    drop((hears_a, hears_b));
+    desa_a.close().await;
+    desa_b.close().await;
+    db.drop_database().await;
 }
