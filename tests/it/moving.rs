@@ -16,7 +16,7 @@ use kentongan::{
     config::Role,
     federation::{self, moving},
     portal::registry::{self, VillageInput},
-    publishing::{self, PostInput},
+    publishing::PostInput,
     store::{FollowState, TimelineFilter, VillageRecord},
 };
 
@@ -26,18 +26,13 @@ async fn a_village_moves_to_a_new_domain_and_the_portal_follows_it_there() {
 }
 
 async fn publish(node: &TestNode, title: &str) -> String {
-    let store = &node.state().store;
-    let actor = kentongan::actors::find_publishing_actor(store, None)
-        .await
-        .expect("actor");
-    let input = PostInput {
-        title: title.into(),
-        body_markdown: format!("Isi kabar *{title}*."),
-        ..Default::default()
-    };
-    let post = publishing::publish(store, &actor, &input)
-        .await
-        .expect("publish");
+    let post = node
+        .publish(&PostInput {
+            title: title.into(),
+            body_markdown: format!("Isi kabar *{title}*."),
+            ..Default::default()
+        })
+        .await;
     node.state().wake_delivery.notify_one();
     node.state().urls.post(&post.public_id).to_string()
 }
