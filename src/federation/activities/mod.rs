@@ -24,8 +24,10 @@ use super::{Data, actor::DbActor, inbox::IncomingActivity, protocol::incoming::R
 use crate::{
     aspirations::moderation::{MessageError, NotAccepted},
     config::Role,
+    portal::ingest::LiveVillagePost,
     store::{ActorRecord, VillageRecord},
 };
+use std::collections::HashMap;
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
 
@@ -80,6 +82,66 @@ pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActErro
         }
         Received::Other => Ok(()),
     }
+}
+
+/// How the inbox worker handles a received activity.
+pub enum Plan {
+    /// A followed village's post for the portal's timeline: stored together with the
+    /// others of its batch (`portal::ingest::receive_posts`).
+    Post(LiveVillagePost),
+    /// Anything else: acted on alone, by [`act`].
+    Act,
+}
+
+/// What a batch of activities looks up once rather than once per activity: the village
+/// each actor is, and the portal's own actor.
+#[derive(Default)]
+pub struct Lookups {
+    villages: HashMap<String, Option<VillageRecord>>,
+    portal_actor: Option<Option<i64>>,
+}
+
+/// Whether `activity` only stores a village post (the portal's hot path), and that post.
+/// Reads only: nothing is changed until the batch is stored.
+pub async fn plan(
+    data: &Data,
+    activity: &IncomingActivity,
+    lookups: &mut Lookups,
+) -> anyhow::Result<Plan> {
+    let object = match activity.kind.as_str() {
+        "Create" | "Update" => match activity.object() {
+            Some(object @ serde_json::Value::Object(_)) => object,
+            _ => return Ok(Plan::Act),
+        },
+        _ => return Ok(Plan::Act),
+    };
+    if village::is_profile(activity, object) {
+        return Ok(Plan::Act);
+    }
+    let actor = activity.actor.as_str();
+    let village = match lookups.villages.get(actor) {
+        Some(known) => known.clone(),
+        None => {
+            let found = village_of(data, actor).await?;
+            lookups.villages.insert(actor.to_string(), found.clone());
+            found
+        }
+    };
+    let Some(village) = village else {
+        return Ok(Plan::Act);
+    };
+    let portal_actor = match lookups.portal_actor {
+        Some(known) => known,
+        None => {
+            let found = village::publishing_actor_id(data).await;
+            lookups.portal_actor = Some(found);
+            found
+        }
+    };
+    Ok(match village::live_post(&village, activity, object, portal_actor) {
+        Some(post) => Plan::Post(post),
+        None => Plan::Act,
+    })
 }
 
 /// A remote actor as we store it, fetched when we do not have it yet.
