@@ -1135,11 +1135,7 @@ fn render(args: &Args, f: &Figures, verify: &VerifyCost) -> String {
             accepted as f64 / f.accept_all.as_secs_f64().max(1e-9) / floor_rate.max(1e-9)
         ),
     );
-    row(
-        &mut out,
-        "load average after the run",
-        f.load_after.clone(),
-    );
+    row(&mut out, "load average after the run", f.load_after.clone());
     row(
         &mut out,
         "node warnings / errors logged during the measured phase",

@@ -12,7 +12,7 @@
 
 use super::{
     Data,
-    activities::{self, ActError, Plan},
+    activities::{self, ActError},
     inbox::IncomingActivity,
 };
 use crate::{
@@ -69,13 +69,13 @@ async fn process_batch(data: &Data, claims: Vec<InboxClaim>) {
         let planned = async {
             let activity: IncomingActivity =
                 serde_json::from_str(&claim.body).context("reading the stored activity")?;
-            let plan = activities::plan(data, &activity, &mut lookups).await?;
-            Ok::<_, anyhow::Error>((activity, plan))
+            let post = activities::live_post(data, &activity, &mut lookups).await?;
+            Ok::<_, anyhow::Error>((activity, post))
         }
         .await;
         match planned {
-            Ok((_, Plan::Post(post))) => posts.push((claim, post)),
-            Ok((activity, Plan::Act)) => singles.push((claim, activity)),
+            Ok((_, Some(post))) => posts.push((claim, post)),
+            Ok((activity, None)) => singles.push((claim, activity)),
             Err(err) => outcomes.push(outcome(&claim, Err(err.into()))),
         }
     }

@@ -78,12 +78,18 @@ impl InboxWriter {
     fn push(&self, activity: QueuedActivity) {
         // A poisoned queue still holds valid activities: a panic elsewhere cannot have
         // left one half-written.
-        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         queue.push(activity);
     }
 
     fn take(&self) -> Vec<QueuedActivity> {
-        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         std::mem::take(&mut *queue)
     }
 }

@@ -77,12 +77,12 @@ pub use ticket_desk::{
     TicketNoteRecord, TicketPhotoRecord,
 };
 pub use ticket_figures::{TicketTiming, VillageTicketFigures};
-pub use village_posts::LivePost;
 pub use tickets::{
     AnswerDelivery, NewTicket, NewTicketReply, NewWebMessage, TicketDecision, TicketReplyRecord,
     TicketRow,
 };
 pub use users::{SessionRecord, UserRecord};
+pub use village_posts::LivePost;
 
 use anyhow::Context;
 use sqlx::{

@@ -787,7 +787,11 @@ async fn one_bad_activity_in_a_batch(backend: Backend) {
             .filter(|(_, error)| error.is_some())
     })
     .await;
-    assert_eq!(state, kentongan::store::InboxState::Pending, "retried later");
+    assert_eq!(
+        state,
+        kentongan::store::InboxState::Pending,
+        "retried later"
+    );
     assert!(
         error
             .as_deref()
@@ -830,9 +834,15 @@ async fn one_bad_activity_in_a_batch(backend: Backend) {
         .ingest_live_village_posts(&batch, now)
         .await
         .expect("the batch is written");
-    assert!(matches!(outcomes[0], Ok(kentongan::store::Ingested::New(_))));
+    assert!(matches!(
+        outcomes[0],
+        Ok(kentongan::store::Ingested::New(_))
+    ));
     assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
-    assert!(matches!(outcomes[2], Ok(kentongan::store::Ingested::New(_))));
+    assert!(matches!(
+        outcomes[2],
+        Ok(kentongan::store::Ingested::New(_))
+    ));
     for (slug, kept) in [("tx-1", true), ("tx-2", false), ("tx-3", true)] {
         let exists = store
             .village_post_exists(&format!("{base}/p/{slug}"))

@@ -27,9 +27,9 @@ use crate::{
     portal::ingest::LiveVillagePost,
     store::{ActorRecord, VillageRecord},
 };
-use std::collections::HashMap;
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
+use std::collections::HashMap;
 
 /// Why acting on a received activity did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +84,6 @@ pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActErro
     }
 }
 
-/// How the inbox worker handles a received activity.
-pub enum Plan {
-    /// A followed village's post for the portal's timeline: stored together with the
-    /// others of its batch (`portal::ingest::receive_posts`).
-    Post(LiveVillagePost),
-    /// Anything else: acted on alone, by [`act`].
-    Act,
-}
-
 /// What a batch of activities looks up once rather than once per activity: the village
 /// each actor is, and the portal's own actor.
 #[derive(Default)]
@@ -101,22 +92,24 @@ pub struct Lookups {
     portal_actor: Option<Option<i64>>,
 }
 
-/// Whether `activity` only stores a village post (the portal's hot path), and that post.
-/// Reads only: nothing is changed until the batch is stored.
-pub async fn plan(
+/// The village post `activity` carries, when storing it is all that acting on it does
+/// (the portal's hot path: such posts are stored together with the others of their
+/// batch, by `portal::ingest::receive_posts`); `None` for anything else, which [`act`]
+/// acts on alone. Reads only: nothing is changed until the batch is stored.
+pub async fn live_post(
     data: &Data,
     activity: &IncomingActivity,
     lookups: &mut Lookups,
-) -> anyhow::Result<Plan> {
+) -> anyhow::Result<Option<LiveVillagePost>> {
     let object = match activity.kind.as_str() {
         "Create" | "Update" => match activity.object() {
             Some(object @ serde_json::Value::Object(_)) => object,
-            _ => return Ok(Plan::Act),
+            _ => return Ok(None),
         },
-        _ => return Ok(Plan::Act),
+        _ => return Ok(None),
     };
     if village::is_profile(activity, object) {
-        return Ok(Plan::Act);
+        return Ok(None);
     }
     let actor = activity.actor.as_str();
     let village = match lookups.villages.get(actor) {
@@ -128,7 +121,7 @@ pub async fn plan(
         }
     };
     let Some(village) = village else {
-        return Ok(Plan::Act);
+        return Ok(None);
     };
     let portal_actor = match lookups.portal_actor {
         Some(known) => known,
@@ -138,10 +131,7 @@ pub async fn plan(
             found
         }
     };
-    Ok(match village::live_post(&village, activity, object, portal_actor) {
-        Some(post) => Plan::Post(post),
-        None => Plan::Act,
-    })
+    Ok(village::live_post(&village, activity, object, portal_actor))
 }
 
 /// A remote actor as we store it, fetched when we do not have it yet.
