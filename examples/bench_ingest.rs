@@ -624,6 +624,10 @@ struct Figures {
     cpu: Duration,
     warnings: usize,
     errors: usize,
+    /// The floor: `GET /robots.txt` through the same server, as many requests with as
+    /// many clients, after the inbox is drained. `(answers that were 200, time, latencies)`.
+    floor: (usize, Duration, Vec<Duration>),
+    load_after: String,
     follows: usize,
     accepts_sent: usize,
     accepts_refused: usize,
@@ -865,6 +869,39 @@ async fn run(
         }
     }
     let inbox_states = counter.inbox_states().await?;
+    // The floor, measured in the same run: the cheapest route through the same server
+    // and the same clients, with nothing else left to do.
+    let robots = format!("{}/robots.txt", portal.base);
+    let floor_start = Instant::now();
+    let floor_answers: Vec<(bool, Duration)> = stream::iter(0..posted)
+        .map(|_| {
+            let client = client.clone();
+            let robots = robots.clone();
+            async move {
+                let sent = Instant::now();
+                let ok = match client.get(&robots).send().await {
+                    Ok(response) => {
+                        let ok = response.status() == StatusCode::OK;
+                        let _ = response.bytes().await;
+                        ok
+                    }
+                    Err(_) => false,
+                };
+                (ok, sent.elapsed())
+            }
+        })
+        .buffer_unordered(args.concurrency.max(1))
+        .collect()
+        .await;
+    let floor_time = floor_start.elapsed();
+    let mut floor_latencies: Vec<Duration> = floor_answers.iter().map(|(_, d)| *d).collect();
+    floor_latencies.sort();
+    let floor = (
+        floor_answers.iter().filter(|(ok, _)| *ok).count(),
+        floor_time,
+        floor_latencies,
+    );
+    let load_after = load_average();
     let mut latencies: Vec<Duration> = answers.iter().map(|(_, d, _)| *d).collect();
     latencies.sort();
     counter.close().await;
@@ -894,6 +931,8 @@ async fn run(
         cpu,
         warnings: logs.warnings.load(Ordering::SeqCst) - warnings_before,
         errors: logs.errors.load(Ordering::SeqCst) - errors_before,
+        floor,
+        load_after,
         follows: totals.follows.load(Ordering::SeqCst),
         accepts_sent: totals.accepts_sent.load(Ordering::SeqCst),
         accepts_refused: totals.accepts_refused.load(Ordering::SeqCst),
@@ -1076,6 +1115,27 @@ fn render(args: &Args, f: &Figures, verify: &VerifyCost) -> String {
             tail_cpu.as_secs_f64() / tail_wall.as_secs_f64().max(1e-9)
         ),
     );
+    let (floor_ok, floor_time, floor_latencies) = &f.floor;
+    let floor_rate = *floor_ok as f64 / floor_time.as_secs_f64().max(1e-9);
+    row(
+        &mut out,
+        "floor: `GET /robots.txt` through the same server, same clients and count, after the inbox drained, req/s",
+        format!(
+            "{floor_rate:.0} ({floor_ok} × 200 in {:.2} s; p50 / p99 {} / {} ms)",
+            floor_time.as_secs_f64(),
+            ms(quantile(floor_latencies, 0.50)),
+            ms(quantile(floor_latencies, 0.99)),
+        ),
+    );
+    row(
+        &mut out,
+        "accepted rate ÷ floor rate",
+        format!(
+            "{:.2}",
+            accepted as f64 / f.accept_all.as_secs_f64().max(1e-9) / floor_rate.max(1e-9)
+        ),
+    );
+    row(&mut out, "load average after the run", f.load_after.clone());
     row(
         &mut out,
         "node warnings / errors logged during the measured phase",

@@ -82,9 +82,9 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Diagnostic, PostgreSQL only: `ALTER DATABASE … SET plan_cache_mode =
-    /// force_custom_plan` before the portal starts, so that its prepared statements are
-    /// always planned with their values (what the timeline would cost without generic
-    /// plans). Not how Kentongan runs.
+    /// force_custom_plan` before the portal starts. Kentongan now opens every connection
+    /// with that setting (`Store::connect`), so this changes nothing for the portal; it
+    /// is kept so that older commands still run.
     #[arg(long)]
     pg_force_custom_plan: bool,
 }

@@ -528,6 +528,27 @@ async fn refetched_key(data: &Data, actor: &Url) -> bool {
     }
 }
 
+/// How stale a healthy server's last success may be before a request from it writes it
+/// again.
+const HOST_SUCCESS_REFRESH_MS: i64 = 60_000;
+
+/// A signed request is proof of life: deliveries to that server may resume. Written only
+/// when that changes something (the server was failing, or its last success is a minute
+/// old): a busy server's requests then cost a read, not a write transaction each.
+async fn note_host_alive(data: &Data, host: &str, now: i64) -> anyhow::Result<()> {
+    let healthy = data.store.host_health(host).await?.is_some_and(|health| {
+        health.consecutive_failures == 0
+            && !health.unreachable
+            && health
+                .last_success_at
+                .is_some_and(|at| now.saturating_sub(at) < HOST_SUCCESS_REFRESH_MS)
+    });
+    if healthy {
+        return Ok(());
+    }
+    data.store.record_host_success(host, now).await
+}
+
 #[async_trait::async_trait]
 impl Activity for IncomingActivity {
     type DataType = AppState;
@@ -640,8 +661,7 @@ impl Activity for IncomingActivity {
         if let Err(seconds) = data.inbox_limiter.check(&host) {
             return Err(InboxError::RateLimited(seconds));
         }
-        // A signed request is proof of life: deliveries to that server may resume.
-        data.store.record_host_success(&host, now).await?;
+        note_host_alive(data, &host, now).await?;
         if !HANDLED_TYPES.contains(&self.kind.as_str()) {
             tracing::debug!(kind = %self.kind, id = %self.id, "ignored an activity type we do not handle");
             return Ok(());

@@ -1,6 +1,14 @@
 //! The inbox worker: claims stored activities and has each acted on once
 //! (`activities`), retrying what failed for a reason that may pass and recording what
 //! was refused on purpose.
+//!
+//! A claim is a batch. The posts of followed villages in it (what a portal mostly
+//! receives) are stored together in one write transaction, each in its own savepoint;
+//! the other activities are acted on one by one, a few at a time; then every outcome of
+//! the batch is recorded in one more transaction. A few commits per batch rather than
+//! three or four per activity is what lets SQLite's single writer keep up with a busy
+//! inbox without its writers queueing in the busy handler. One activity that fails is
+//! retried (or given up) alone: the others of its batch are kept.
 
 use super::{
     Data,
@@ -9,15 +17,19 @@ use super::{
 };
 use crate::{
     clock::now_ms,
-    store::{InboxClaim, InboxState},
+    portal::ingest::LiveVillagePost,
+    store::{InboxClaim, InboxOutcome, InboxState},
 };
 use anyhow::Context;
 use futures::StreamExt;
 use std::time::Duration;
+use tracing::Instrument;
 
-/// Activities claimed at once and processed concurrently, so that one slow remote
-/// server (an actor fetch waits up to the request timeout) does not hold up the others.
-const BATCH: usize = 8;
+/// Activities claimed at once. Village posts among them share one transaction.
+const BATCH: usize = 64;
+/// Other activities acted on at once, so that one slow remote server (an actor fetch
+/// waits up to the request timeout) does not hold up the others.
+const CONCURRENT: usize = 8;
 /// A claim outlives the slowest processing of a batch: a few fetches per activity.
 const LEASE_MS: i64 = 120_000;
 const MAX_ATTEMPTS: i64 = 5;
@@ -43,56 +55,106 @@ pub async fn run(data: Data) {
             let _ = tokio::time::timeout(POLL, data.wake_inbox.notified()).await;
             continue;
         }
-        futures::stream::iter(claims)
-            .for_each_concurrent(BATCH, |claim| {
-                let data = data.reset_request_count();
-                async move { process_one(&data, claim).await }
-            })
-            .await;
+        process_batch(&data, claims).await;
     }
 }
 
-#[tracing::instrument(skip_all, fields(id = %claim.ap_id, kind = %claim.kind))]
-async fn process_one(data: &Data, claim: InboxClaim) {
-    let outcome = handle(data, &claim).await;
-    let lease = claim.locked_until;
-    let result = match outcome {
-        Ok(()) => {
-            data.store
-                .finish_inbox(claim.id, lease, InboxState::Done, None)
-                .await
+#[tracing::instrument(skip_all, fields(activities = claims.len()))]
+async fn process_batch(data: &Data, claims: Vec<InboxClaim>) {
+    let mut lookups = activities::Lookups::default();
+    let mut posts: Vec<(InboxClaim, LiveVillagePost)> = Vec::new();
+    let mut singles: Vec<(InboxClaim, IncomingActivity)> = Vec::new();
+    let mut outcomes = Vec::with_capacity(claims.len());
+    for claim in claims {
+        let planned = async {
+            let activity: IncomingActivity =
+                serde_json::from_str(&claim.body).context("reading the stored activity")?;
+            let post = activities::live_post(data, &activity, &mut lookups).await?;
+            Ok::<_, anyhow::Error>((activity, post))
         }
+        .await;
+        match planned {
+            Ok((_, Some(post))) => posts.push((claim, post)),
+            Ok((activity, None)) => singles.push((claim, activity)),
+            Err(err) => outcomes.push(outcome(&claim, Err(err.into()))),
+        }
+    }
+    if !posts.is_empty() {
+        let live: Vec<LiveVillagePost> = posts.iter().map(|(_, post)| post.clone()).collect();
+        match crate::portal::ingest::receive_posts(data.app_data(), &live).await {
+            Ok(stored) => {
+                for ((claim, _), result) in posts.iter().zip(stored) {
+                    outcomes.push(outcome(claim, result.map(|_| ()).map_err(ActError::Failed)));
+                }
+            }
+            Err(err) => {
+                let reason = format!("{err:#}");
+                for (claim, _) in &posts {
+                    let err = anyhow::anyhow!("storing a batch of village posts: {reason}");
+                    outcomes.push(outcome(claim, Err(err.into())));
+                }
+            }
+        }
+    }
+    let acted: Vec<(i64, i64, InboxOutcome)> = futures::stream::iter(singles)
+        .map(|(claim, activity)| {
+            let data = data.reset_request_count();
+            let span = activity_span(&claim);
+            async move {
+                let result = activities::act(&data, &activity).await;
+                outcome(&claim, result)
+            }
+            .instrument(span)
+        })
+        .buffer_unordered(CONCURRENT)
+        .collect()
+        .await;
+    outcomes.extend(acted);
+    if let Err(err) = data.store.record_inbox_outcomes(&outcomes).await {
+        // The leases run out and the activities are claimed again; acting on one twice
+        // changes nothing (every kind is stored once by id).
+        tracing::error!(error = %format!("{err:#}"), "cannot record the outcomes of activities");
+    }
+}
+
+fn activity_span(claim: &InboxClaim) -> tracing::Span {
+    tracing::info_span!("process_one", id = %claim.ap_id, kind = %claim.kind)
+}
+
+/// What to record of one activity: done, dropped on purpose, retried later, or given up.
+fn outcome(claim: &InboxClaim, result: Result<(), ActError>) -> (i64, i64, InboxOutcome) {
+    let _span = activity_span(claim).entered();
+    let recorded = match result {
+        Ok(()) => InboxOutcome::Finished {
+            state: InboxState::Done,
+            error: None,
+        },
         // Refused on purpose (a blocked author, a limit): recorded, never retried.
         Err(ActError::NotAccepted(not_accepted)) => {
             let reason = not_accepted.to_string();
             tracing::info!(reason = %reason, "dropped an activity");
-            data.store
-                .finish_inbox(claim.id, lease, InboxState::Dropped, Some(&reason))
-                .await
+            InboxOutcome::Finished {
+                state: InboxState::Dropped,
+                error: Some(reason),
+            }
         }
         Err(ActError::Failed(err)) if claim.attempts + 1 >= MAX_ATTEMPTS => {
             let reason = format!("{err:#}");
             tracing::warn!(error = %reason, "gave up processing an activity");
-            data.store
-                .finish_inbox(claim.id, lease, InboxState::Failed, Some(&reason))
-                .await
+            InboxOutcome::Finished {
+                state: InboxState::Failed,
+                error: Some(reason),
+            }
         }
         Err(ActError::Failed(err)) => {
             let delay = 30_000 * (1 << claim.attempts.clamp(0, 10));
             let reason = format!("{err:#}");
             tracing::info!(error = %reason, "will retry processing an activity");
-            data.store
-                .retry_inbox(claim.id, lease, now_ms() + delay, &reason)
-                .await
+            InboxOutcome::Retry {
+                at: now_ms() + delay,
+                error: reason,
+            }
         }
     };
-    if let Err(err) = result {
-        tracing::error!(error = %format!("{err:#}"), "cannot record the outcome of an activity");
-    }
-}
-
-async fn handle(data: &Data, claim: &InboxClaim) -> Result<(), ActError> {
-    let activity: IncomingActivity =
-        serde_json::from_str(&claim.body).context("reading the stored activity")?;
-    activities::act(data, &activity).await
+    (claim.id, claim.locked_until, recorded)
 }

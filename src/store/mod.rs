@@ -53,7 +53,7 @@ pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, P
 pub use drafts::{DraftRecord, NewDraft};
 pub use hosting_staff::{HostingStore, OnBehalfWrite};
 pub use imports::{ImportWritten, ImportedPage, ImportedPost, PageWrite, WordpressImport};
-pub use inbox::{Enqueued, NewInboxActivity};
+pub use inbox::{Enqueued, InboxOutcome, NewInboxActivity};
 pub use login_failures::{LoginCounter, LoginPairCounter};
 pub use metrics::OperationCounts;
 pub use moderation::{
@@ -82,6 +82,7 @@ pub use tickets::{
     TicketRow,
 };
 pub use users::{SessionRecord, UserRecord};
+pub use village_posts::LivePost;
 
 use anyhow::Context;
 use sqlx::{
@@ -98,6 +99,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// The group commit of received activities (`inbox`), shared by the store's clones.
+    inbox_writer: std::sync::Arc<inbox::InboxWriter>,
 }
 
 #[derive(Clone, Debug)]
@@ -332,8 +335,15 @@ impl Store {
                 Backend::Sqlite(pool)
             }
             BackendKind::Postgres => {
+                // Every statement is planned with its values. sqlx prepares each statement
+                // once per connection, and after five runs PostgreSQL may switch it to a
+                // generic plan made without them: for the timeline's filters that plan
+                // reads and sorts every post of a district (253 ms against 0.5 ms at
+                // 1,000,000 posts, docs/benchmarks-portal.md). Planning costs tens of
+                // microseconds; a wrong generic plan costs a page. PostgreSQL 12 and later.
                 let options = PgConnectOptions::from_str(url)
-                    .with_context(|| "reading the PostgreSQL URL".to_string())?;
+                    .with_context(|| "reading the PostgreSQL URL".to_string())?
+                    .options([("plan_cache_mode", "force_custom_plan")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(connections.unwrap_or(16))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
@@ -354,7 +364,10 @@ impl Store {
                 Backend::Postgres(pool)
             }
         };
-        Ok(Self { backend })
+        Ok(Self {
+            backend,
+            inbox_writer: Default::default(),
+        })
     }
 
     /// Runs the migrations of the store's backend: all, or those up to `up_to`.

@@ -38,4 +38,19 @@ impl Store {
         }
         Ok(tags)
     }
+
+    /// How PostgreSQL plans the store's prepared statements (`plan_cache_mode` of a
+    /// pooled connection; `None` on SQLite). Every connection is opened with
+    /// `force_custom_plan` (`Store::connect`): a generic plan of a timeline filter can
+    /// read every post of a district.
+    pub async fn plan_cache_mode(&self) -> anyhow::Result<Option<String>> {
+        match &self.backend {
+            super::Backend::Sqlite(_) => Ok(None),
+            super::Backend::Postgres(pool) => sqlx::query_scalar("SHOW plan_cache_mode")
+                .fetch_one(pool)
+                .await
+                .context("reading plan_cache_mode")
+                .map(Some),
+        }
+    }
 }

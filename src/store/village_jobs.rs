@@ -15,6 +15,14 @@ pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! 
     what: "villages",
 };
 
+/// `$1` the village answered or sent something at `$2`: see
+/// [`Store::record_village_contact`].
+pub(super) const RECORD_CONTACT: &str = "UPDATE villages SET last_contact_at = $2, follow_attempts = 0, \
+       next_attempt_at = CASE WHEN follow_state = 'unreachable' THEN $2 ELSE next_attempt_at END, \
+       follow_state = CASE WHEN follow_state = 'unreachable' AND accepted_at IS NOT NULL THEN 'accepted' \
+                           WHEN follow_state = 'unreachable' THEN 'pending' ELSE follow_state END \
+     WHERE id = $1";
+
 impl Store {
     /// Claims villages with work due: a follow to (re)send, an outbox to read, a feed to
     /// poll. The worker reschedules each one it finishes.
@@ -149,13 +157,7 @@ impl Store {
     /// reachable again: its outbox is read at once to fill what was missed.
     pub async fn record_village_contact(&self, village_id: i64, now: i64) -> anyhow::Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE villages SET last_contact_at = $2, follow_attempts = 0, \
-                   next_attempt_at = CASE WHEN follow_state = 'unreachable' THEN $2 ELSE next_attempt_at END, \
-                   follow_state = CASE WHEN follow_state = 'unreachable' AND accepted_at IS NOT NULL THEN 'accepted' \
-                                       WHEN follow_state = 'unreachable' THEN 'pending' ELSE follow_state END \
-                 WHERE id = $1",
-            )
+            sqlx::query(RECORD_CONTACT)
             .bind(village_id)
             .bind(now)
             .execute(pool)

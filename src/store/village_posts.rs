@@ -16,9 +16,126 @@ macro_rules! village_post_columns {
     };
 }
 
+/// A village post received live, with the portal's Announce to queue if it is new.
+#[derive(Clone, Copy, Debug)]
+pub struct LivePost<'a> {
+    pub post: &'a NewVillagePost,
+    pub announce: Option<&'a NewActivity>,
+}
+
 /// What ingest needs to know of a stored post: id, updated, deleted, village,
 /// published.
 type StoredPostState = (i64, Option<i64>, Option<i64>, i64, i64);
+
+/// Inside a write transaction `$tx`: stores a village post once by id (a later copy
+/// with a newer `updated` replaces it, a deleted post is never brought back) and, when it
+/// is new and `$announce` (an `Option<&NewActivity>`) is given, the portal's Announce of it
+/// and its deliveries. Evaluates to a future of `anyhow::Result<Ingested>`; on an error the
+/// caller rolls back what it wrote (the transaction, or the post's savepoint).
+macro_rules! ingest_in {
+    ($tx:ident, $post:expr, $announce:expr, $now:expr) => {
+        async {
+            let existing: Option<StoredPostState> = sqlx::query_as(
+                "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
+            )
+            .bind(&$post.ap_id)
+            .fetch_optional(&mut *$tx)
+            .await
+            .context("looking up a village post")?;
+            let outcome = match existing {
+                Some((_, _, Some(_), _, _)) => Ingested::Unchanged,
+                Some((_, _, _, owner, _)) if owner != $post.village_id => Ingested::Unchanged,
+                Some((id, stored_updated, None, _, stored_published)) => {
+                    // Only a later edit replaces the copy; the same post read again does not.
+                    let newer = match ($post.updated_at, stored_updated) {
+                        (Some(new), Some(old)) => new > old,
+                        (Some(new), None) => new >= stored_published,
+                        (None, _) => false,
+                    };
+                    if newer {
+                        sqlx::query(
+                            "UPDATE village_posts SET title = $2, summary = $3, content_html = $4, url = $5, \
+                               image_url = $6, updated_at = $7 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&$post.title)
+                        .bind(&$post.summary)
+                        .bind(&$post.content_html)
+                        .bind(&$post.url)
+                        .bind(&$post.image_url)
+                        .bind($post.updated_at)
+                        .execute(&mut *$tx)
+                        .await
+                        .context("updating a village post")?;
+                        sqlx::query("DELETE FROM village_post_tags WHERE post_id = $1")
+                            .bind(id)
+                            .execute(&mut *$tx)
+                            .await
+                            .context("replacing tags")?;
+                        for tag in &$post.tags {
+                            sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                                .bind(id)
+                                .bind(tag)
+                                .bind(stored_published)
+                                .execute(&mut *$tx)
+                                .await
+                                .context("storing a tag")?;
+                        }
+                        Ingested::Updated
+                    } else {
+                        Ingested::Unchanged
+                    }
+                }
+                None => {
+                    // Two processes may ingest the same post at once: the second changes nothing.
+                    let inserted: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
+                           image_url, from_feed, published_at, updated_at, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT (ap_id) DO NOTHING RETURNING id",
+                    )
+                    .bind(&$post.ap_id)
+                    .bind($post.village_id)
+                    .bind(&$post.title)
+                    .bind(&$post.summary)
+                    .bind(&$post.content_html)
+                    .bind(&$post.url)
+                    .bind(&$post.image_url)
+                    .bind($post.from_feed)
+                    .bind($post.published_at)
+                    .bind($post.updated_at)
+                    .bind($now)
+                    .fetch_optional(&mut *$tx)
+                    .await
+                    .context("storing a village post")?;
+                    let Some(id) = inserted else {
+                        return Ok(Ingested::Unchanged);
+                    };
+                    for tag in &$post.tags {
+                        sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(tag)
+                            .bind($post.published_at)
+                            .execute(&mut *$tx)
+                            .await
+                            .context("storing a tag")?;
+                    }
+                    if let Some(announce) = $announce {
+                        let activity_id =
+                            super::insert_activity!($tx, announce, announce.post_id, $now)
+                                .await
+                                .context("storing the Announce")?;
+                        super::fan_out!($tx, activity_id, announce.actor_id, $now)
+                            .await
+                            .context("queueing the Announce")?;
+                    }
+                    Ingested::New(id)
+                }
+            };
+            Ok::<Ingested, anyhow::Error>(outcome)
+        }
+    };
+}
 
 impl Store {
     pub async fn village_post_exists(&self, ap_id: &str) -> anyhow::Result<bool> {
@@ -53,107 +170,66 @@ impl Store {
     ) -> anyhow::Result<Ingested> {
         let outcome = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let existing: Option<StoredPostState> = sqlx::query_as(
-                "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
-            )
-            .bind(&post.ap_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("looking up a village post")?;
-            let outcome = match existing {
-                Some((_, _, Some(_), _, _)) => Ingested::Unchanged,
-                Some((_, _, _, owner, _)) if owner != post.village_id => Ingested::Unchanged,
-                Some((id, stored_updated, None, _, stored_published)) => {
-                    // Only a later edit replaces the copy; the same post read again does not.
-                    let newer = match (post.updated_at, stored_updated) {
-                        (Some(new), Some(old)) => new > old,
-                        (Some(new), None) => new >= stored_published,
-                        (None, _) => false,
-                    };
-                    if newer {
-                        sqlx::query(
-                            "UPDATE village_posts SET title = $2, summary = $3, content_html = $4, url = $5, \
-                               image_url = $6, updated_at = $7 WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(&post.title)
-                        .bind(&post.summary)
-                        .bind(&post.content_html)
-                        .bind(&post.url)
-                        .bind(&post.image_url)
-                        .bind(post.updated_at)
-                        .execute(&mut *tx)
-                        .await
-                        .context("updating a village post")?;
-                        sqlx::query("DELETE FROM village_post_tags WHERE post_id = $1")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await
-                            .context("replacing tags")?;
-                        for tag in &post.tags {
-                            sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                                .bind(id)
-                                .bind(tag)
-                                .bind(stored_published)
-                                .execute(&mut *tx)
-                                .await
-                                .context("storing a tag")?;
-                        }
-                        Ingested::Updated
-                    } else {
-                        Ingested::Unchanged
-                    }
-                }
-                None => {
-                    // Two processes may ingest the same post at once: the second changes nothing.
-                    let inserted: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
-                           image_url, from_feed, published_at, updated_at, received_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                         ON CONFLICT (ap_id) DO NOTHING RETURNING id",
-                    )
-                    .bind(&post.ap_id)
-                    .bind(post.village_id)
-                    .bind(&post.title)
-                    .bind(&post.summary)
-                    .bind(&post.content_html)
-                    .bind(&post.url)
-                    .bind(&post.image_url)
-                    .bind(post.from_feed)
-                    .bind(post.published_at)
-                    .bind(post.updated_at)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .context("storing a village post")?;
-                    let Some(id) = inserted else {
-                        tx.commit().await.context("committing a village post")?;
-                        return Ok(Ingested::Unchanged);
-                    };
-                    for tag in &post.tags {
-                        sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(tag)
-                            .bind(post.published_at)
-                            .execute(&mut *tx)
-                            .await
-                            .context("storing a tag")?;
-                    }
-                    if let Some(announce) = announce {
-                        let activity_id = super::insert_activity!(tx, announce, announce.post_id, now)
-                .await
-                .context("storing the Announce")?;
-                        super::fan_out!(tx, activity_id, announce.actor_id, now)
-                .await
-                .context("queueing the Announce")?;
-                    }
-                    Ingested::New(id)
-                }
-            };
+            let outcome = ingest_in!(tx, post, announce, now).await?;
             tx.commit().await.context("committing a village post")?;
             outcome
         });
         Ok(outcome)
+    }
+
+    /// Stores the village posts received live in one write transaction: each as
+    /// [`Store::ingest_village_post_and_announce`], then the contact with its village
+    /// noted (as [`Store::record_village_contact`]). One commit for the batch, instead of
+    /// two per post, is what lets one SQLite writer keep up with a busy inbox. Each post
+    /// is written inside its own savepoint, so one that fails is rolled back alone and
+    /// its error returned in its place while the others are kept. `Err` only when the
+    /// batch as a whole could not be written (then none of it was).
+    pub async fn ingest_live_village_posts(
+        &self,
+        batch: &[LivePost<'_>],
+        now: i64,
+    ) -> anyhow::Result<Vec<anyhow::Result<Ingested>>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.context("starting a transaction")?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for live in batch {
+                let mut savepoint = sqlx::Acquire::begin(&mut *tx)
+                    .await
+                    .context("opening a savepoint for a village post")?;
+                let outcome = async {
+                    let ingested = ingest_in!(savepoint, live.post, live.announce, now).await?;
+                    sqlx::query(super::village_jobs::RECORD_CONTACT)
+                        .bind(live.post.village_id)
+                        .bind(now)
+                        .execute(&mut *savepoint)
+                        .await
+                        .context("recording contact with a village")?;
+                    Ok::<Ingested, anyhow::Error>(ingested)
+                }
+                .await;
+                match outcome {
+                    Ok(ingested) => {
+                        savepoint
+                            .commit()
+                            .await
+                            .context("releasing the savepoint of a village post")?;
+                        outcomes.push(Ok(ingested));
+                    }
+                    Err(err) => {
+                        savepoint
+                            .rollback()
+                            .await
+                            .context("rolling back a village post that failed")?;
+                        outcomes.push(Err(err));
+                    }
+                }
+            }
+            tx.commit().await.context("committing village posts")?;
+            outcomes
+        }))
     }
 
     /// Marks a village's post deleted (only the village's own).

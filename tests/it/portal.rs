@@ -729,3 +729,133 @@ async fn removal_racing_the_worker(backend: Backend) {
 async fn removing_a_village_while_the_worker_records_a_job_on_it_succeeds_on_every_backend() {
     on_every_backend(removal_racing_the_worker).await;
 }
+
+/// A Create of a Note by `actor`, as a village sends it, stored body and all.
+fn create_of(actor: &str, base: &str, slug: &str, title: &str) -> (String, String) {
+    let id = format!("{base}/a/{slug}");
+    let activity = serde_json::json!({
+        "id": id, "type": "Create", "actor": actor,
+        "object": {
+            "id": format!("{base}/p/{slug}"), "type": "Note", "attributedTo": actor,
+            "content": format!("<p><strong>{title}</strong></p><p>Isi kabar.</p>"),
+            "published": "2026-11-28T01:00:00Z",
+        },
+    });
+    (id, activity.to_string())
+}
+
+async fn one_bad_activity_in_a_batch(backend: Backend) {
+    let village = TestNode::start(&backend, "desa").await;
+    let (portal, record) = portal_following(&backend, &village).await;
+    let store = &portal.state().store;
+    let actor = format!("{}/u/{}", village.base, village.username);
+    let base = &village.base;
+
+    // The worker's batch: two readable Creates around one whose stored body cannot be
+    // read. All three are claimed together.
+    let (first, first_body) = create_of(&actor, base, "batch-1", "Kabar pertama");
+    let (last, last_body) = create_of(&actor, base, "batch-3", "Kabar ketiga");
+    let broken = format!("{base}/a/batch-2");
+    let now = now_ms();
+    for (id, body) in [
+        (&first, first_body.as_str()),
+        (&broken, "{ this is not JSON"),
+        (&last, last_body.as_str()),
+    ] {
+        assert!(
+            store
+                .enqueue_inbox(id, &actor, "Create", body, now)
+                .await
+                .expect("enqueue")
+        );
+    }
+    portal.state().wake_inbox.notify_one();
+    let stored = |slug: &'static str| format!("{base}/p/{slug}");
+    eventually("both readable posts in the timeline", WAIT, || async {
+        let items = timeline(&portal).await;
+        [stored("batch-1"), stored("batch-3")]
+            .iter()
+            .all(|url| items.iter().any(|p| &p.ap_id == url))
+            .then_some(())
+    })
+    .await;
+    let (state, error) = eventually("the broken one's error recorded", WAIT, || async {
+        store
+            .inbox_outcome(&broken)
+            .await
+            .expect("read")
+            .filter(|(_, error)| error.is_some())
+    })
+    .await;
+    assert_eq!(
+        state,
+        kentongan::store::InboxState::Pending,
+        "retried later"
+    );
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("reading the stored activity")),
+        "{error:?}"
+    );
+    for id in [&first, &last] {
+        let (state, _) = store.inbox_outcome(id).await.expect("read").expect("kept");
+        assert_eq!(state, kentongan::store::InboxState::Done, "{id}");
+    }
+
+    // Inside the batch's transaction: a post that cannot be stored (its village does
+    // not exist) is rolled back alone, the posts before and after it are kept.
+    let post = |slug: &str, village_id: i64| kentongan::store::NewVillagePost {
+        ap_id: format!("{base}/p/{slug}"),
+        village_id,
+        title: slug.into(),
+        summary: String::new(),
+        content_html: "<p>Isi</p>".into(),
+        url: format!("{base}/p/{slug}"),
+        image_url: None,
+        from_feed: false,
+        published_at: now,
+        updated_at: None,
+        tags: vec!["Pengumuman".into()],
+    };
+    let posts = [
+        post("tx-1", record.id),
+        post("tx-2", record.id + 1_000_000),
+        post("tx-3", record.id),
+    ];
+    let batch: Vec<kentongan::store::LivePost<'_>> = posts
+        .iter()
+        .map(|post| kentongan::store::LivePost {
+            post,
+            announce: None,
+        })
+        .collect();
+    let outcomes = store
+        .ingest_live_village_posts(&batch, now)
+        .await
+        .expect("the batch is written");
+    assert!(matches!(
+        outcomes[0],
+        Ok(kentongan::store::Ingested::New(_))
+    ));
+    assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
+    assert!(matches!(
+        outcomes[2],
+        Ok(kentongan::store::Ingested::New(_))
+    ));
+    for (slug, kept) in [("tx-1", true), ("tx-2", false), ("tx-3", true)] {
+        let exists = store
+            .village_post_exists(&format!("{base}/p/{slug}"))
+            .await
+            .expect("read");
+        assert_eq!(exists, kept, "{slug}");
+    }
+}
+
+/// The inbox worker stores a batch's village posts in one transaction: one activity of
+/// the batch that fails (unreadable, or refused by the database) is retried alone, and
+/// the others are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_one_bad_activity_still_stores_the_rest_on_every_backend() {
+    on_every_backend(one_bad_activity_in_a_batch).await;
+}

@@ -774,3 +774,32 @@ async fn a_village_node_keeps_its_profile_home_and_has_no_timeline() {
     }
     node.stop().await;
 }
+
+async fn statements_are_planned_with_their_values(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = db
+        .url
+        .clone()
+        .unwrap_or_else(|| Store::default_url(dir.path()));
+    let store = Store::connect(&url).await.expect("connect");
+    // Every pooled connection, not only the first: a statement runs on whichever.
+    let modes = futures::future::join_all((0..4).map(|_| store.plan_cache_mode())).await;
+    for mode in modes {
+        let expected = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(_) => Some("force_custom_plan".to_string()),
+        };
+        assert_eq!(mode.expect("read"), expected);
+    }
+    store.close().await;
+    db.drop_database().await;
+}
+
+/// Regression guard: a PostgreSQL prepared statement may switch to a generic plan after
+/// five runs, and the generic plan of the district filter reads and sorts every post of
+/// the district (docs/benchmarks-portal.md). The store's connections rule it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_plans_every_statement_with_its_values() {
+    on_every_backend(statements_are_planned_with_their_values).await;
+}

@@ -24,10 +24,12 @@ use super::{Data, actor::DbActor, inbox::IncomingActivity, protocol::incoming::R
 use crate::{
     aspirations::moderation::{MessageError, NotAccepted},
     config::Role,
+    portal::ingest::LiveVillagePost,
     store::{ActorRecord, VillageRecord},
 };
 use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
+use std::collections::HashMap;
 
 /// Why acting on a received activity did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,56 @@ pub async fn act(data: &Data, activity: &IncomingActivity) -> Result<(), ActErro
         }
         Received::Other => Ok(()),
     }
+}
+
+/// What a batch of activities looks up once rather than once per activity: the village
+/// each actor is, and the portal's own actor.
+#[derive(Default)]
+pub struct Lookups {
+    villages: HashMap<String, Option<VillageRecord>>,
+    portal_actor: Option<Option<i64>>,
+}
+
+/// The village post `activity` carries, when storing it is all that acting on it does
+/// (the portal's hot path: such posts are stored together with the others of their
+/// batch, by `portal::ingest::receive_posts`); `None` for anything else, which [`act`]
+/// acts on alone. Reads only: nothing is changed until the batch is stored.
+pub async fn live_post(
+    data: &Data,
+    activity: &IncomingActivity,
+    lookups: &mut Lookups,
+) -> anyhow::Result<Option<LiveVillagePost>> {
+    let object = match activity.kind.as_str() {
+        "Create" | "Update" => match activity.object() {
+            Some(object @ serde_json::Value::Object(_)) => object,
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    if village::is_profile(activity, object) {
+        return Ok(None);
+    }
+    let actor = activity.actor.as_str();
+    let village = match lookups.villages.get(actor) {
+        Some(known) => known.clone(),
+        None => {
+            let found = village_of(data, actor).await?;
+            lookups.villages.insert(actor.to_string(), found.clone());
+            found
+        }
+    };
+    let Some(village) = village else {
+        return Ok(None);
+    };
+    let portal_actor = match lookups.portal_actor {
+        Some(known) => known,
+        None => {
+            let found = village::publishing_actor_id(data).await;
+            lookups.portal_actor = Some(found);
+            found
+        }
+    };
+    Ok(village::live_post(&village, activity, object, portal_actor))
 }
 
 /// A remote actor as we store it, fetched when we do not have it yet.
