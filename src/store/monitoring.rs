@@ -43,16 +43,6 @@ pub struct ActivityRule {
     pub active_min_posts: i64,
 }
 
-/// Every village's two activity dates from its live posts, with the stored rule's N
-/// (the same statement as the triggers of migration 0024 run per village).
-const REFRESH_EVERY_VILLAGE: &str = "UPDATE villages SET \
-       last_post_at = (SELECT MAX(p.published_at) FROM village_posts p \
-         WHERE p.village_id = villages.id AND p.deleted_at IS NULL), \
-       active_post_at = (SELECT p.published_at FROM village_posts p \
-         WHERE p.village_id = villages.id AND p.deleted_at IS NULL \
-         ORDER BY p.published_at DESC \
-         LIMIT 1 OFFSET (SELECT active_min_posts - 1 FROM village_activity_rule))";
-
 /// `LIKE` treats `%`, `_` and the escape itself as special: a search for `10%` must
 /// find the text `10%`.
 fn like_escaped(text: &str) -> String {
@@ -74,6 +64,18 @@ impl Backend {
         match self {
             Backend::Sqlite(_) => "IN (SELECT value FROM json_each($1))",
             Backend::Postgres(_) => "IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+        }
+    }
+
+    /// Computes every village's two activity dates again from its live posts, with the
+    /// stored rule's N: the refresh that migration 0024's triggers run per village (a
+    /// function on PostgreSQL, a view's INSTEAD OF trigger on SQLite).
+    fn refresh_every_village(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => {
+                "INSERT INTO refresh_village_activity (village_id) SELECT id FROM villages"
+            }
+            Backend::Postgres(_) => "SELECT refresh_village_activity(ARRAY(SELECT id FROM villages))",
         }
     }
 }
@@ -149,6 +151,7 @@ impl Store {
         const STORED: &str = "SELECT active_min_posts FROM village_activity_rule WHERE id = 1";
         const CHANGE: &str = "UPDATE village_activity_rule SET active_min_posts = $1 \
                               WHERE id = 1 AND active_min_posts <> $1";
+        let refresh = self.backend.refresh_every_village();
         on_pool!(self, pool => {
             let stored: i64 = sqlx::query_scalar(STORED)
                 .fetch_one(pool)
@@ -164,7 +167,7 @@ impl Store {
                     .rows_affected();
                 // Another process may have done it meanwhile.
                 if changed > 0 {
-                    sqlx::query(REFRESH_EVERY_VILLAGE)
+                    sqlx::query(refresh)
                         .execute(&mut *tx)
                         .await
                         .context("computing every village's activity dates")?;
