@@ -75,7 +75,9 @@ impl Backend {
             Backend::Sqlite(_) => {
                 "INSERT INTO refresh_village_activity (village_id) SELECT id FROM villages"
             }
-            Backend::Postgres(_) => "SELECT refresh_village_activity(ARRAY(SELECT id FROM villages))",
+            Backend::Postgres(_) => {
+                "SELECT refresh_village_activity(ARRAY(SELECT id FROM villages))"
+            }
         }
     }
 }
@@ -199,19 +201,25 @@ impl Store {
     }
 
     /// The ids of the villages that `filter` keeps, in the monitoring order (district,
-    /// name, id), `limit` of them from `offset` (`None`: all), with how many match in
-    /// all. Only `villages` is read, the status filter included.
+    /// name, id), `limit` of them from `offset` (`None`: all), and with `count` how many
+    /// match in all. Only `villages` is read, the status filter included. A caller that
+    /// knows the count (from the summary) does not ask: counting reads every match.
     pub async fn monitored_village_ids(
         &self,
         rule: ActivityRule,
         filter: &MonitoringFilter,
         page: Option<(i64, i64)>,
-    ) -> anyhow::Result<(Vec<i64>, i64)> {
+        count: bool,
+    ) -> anyhow::Result<(Vec<i64>, Option<i64>)> {
         if filter.status.is_some() {
             self.use_activity_rule(rule.active_min_posts).await?;
         }
         Ok(on_pool!(self, pool => {
-            let mut query = sqlx::QueryBuilder::new("SELECT id, COUNT(*) OVER ()");
+            let mut query = sqlx::QueryBuilder::new(if count {
+                "SELECT id, COUNT(*) OVER ()"
+            } else {
+                "SELECT id, CAST(0 AS BIGINT)"
+            });
             push_filtered_villages!(query, rule, filter);
             query.push(" ORDER BY district, name, id");
             if let Some((limit, offset)) = page {
@@ -223,18 +231,21 @@ impl Store {
                 .await
                 .context("listing monitored villages")?;
             let total = match rows.first() {
-                Some(&(_, total)) => total,
+                _ if !count => None,
+                Some(&(_, total)) => Some(total),
                 // Past the last page `COUNT(*) OVER ()` has no row to ride on.
                 None if page.is_some_and(|(_, offset)| offset > 0) => {
                     let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
                     push_filtered_villages!(count, rule, filter);
-                    count
-                        .build_query_scalar::<i64>()
-                        .fetch_one(pool)
-                        .await
-                        .context("counting monitored villages")?
+                    Some(
+                        count
+                            .build_query_scalar::<i64>()
+                            .fetch_one(pool)
+                            .await
+                            .context("counting monitored villages")?,
+                    )
                 }
-                None => 0,
+                None => Some(0),
             };
             (rows.into_iter().map(|(id, _)| id).collect(), total)
         }))

@@ -946,7 +946,7 @@ async fn summary_follows_the_figures(backend: Backend) {
         status: Some(ActivityStatus::TidakAktif.key()),
         ..Default::default()
     };
-    let page = monitoring::page(&store, &settings, at(92), &inactive, 1, 50)
+    let page = monitoring::page(&store, &settings, at(92), &inactive, None, 1, 50)
         .await
         .expect("page");
     assert_eq!(page.matching, 1);
