@@ -162,6 +162,25 @@ impl Summary {
         summary
     }
 
+    /// How many villages `filter` keeps, when the summary says: no filter, or only a
+    /// status.
+    fn matching(&self, filter: &MonitoringFilter) -> Option<i64> {
+        let by_status_only = MonitoringFilter {
+            status: None,
+            ..filter.clone()
+        } == MonitoringFilter::default();
+        if !by_status_only {
+            return None;
+        }
+        let count = match filter.status.and_then(ActivityStatus::from_key) {
+            None => self.total,
+            Some(ActivityStatus::Aktif) => self.aktif,
+            Some(ActivityStatus::KurangAktif) => self.kurang_aktif,
+            Some(ActivityStatus::TidakAktif) => self.tidak_aktif,
+        };
+        i64::try_from(count).ok()
+    }
+
     /// `10 aktif · 6 kurang aktif · 23 tidak aktif`, as the regency counts it.
     pub fn line_id(&self) -> String {
         format!(
@@ -239,27 +258,6 @@ pub async fn summary(
 pub struct VillagePage {
     pub villages: Vec<VillageStatus>,
     pub matching: i64,
-}
-
-impl Summary {
-    /// How many villages `filter` keeps, when the summary says: no filter, or only a
-    /// status.
-    fn matching(&self, filter: &MonitoringFilter) -> Option<i64> {
-        let by_status_only = MonitoringFilter {
-            status: None,
-            ..filter.clone()
-        } == MonitoringFilter::default();
-        if !by_status_only {
-            return None;
-        }
-        let count = match filter.status.and_then(ActivityStatus::from_key) {
-            None => self.total,
-            Some(ActivityStatus::Aktif) => self.aktif,
-            Some(ActivityStatus::KurangAktif) => self.kurang_aktif,
-            Some(ActivityStatus::TidakAktif) => self.tidak_aktif,
-        };
-        i64::try_from(count).ok()
-    }
 }
 
 /// The villages `filter` keeps, `per_page` of them from page `page` (the first is 1), in
