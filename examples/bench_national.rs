@@ -52,6 +52,10 @@ struct Args {
     /// The sweep stops after this long if villages are still due.
     #[arg(long, default_value_t = 120)]
     sweep_secs: u64,
+    /// PostgreSQL: keep the database after the pages are measured (no sweep), printing
+    /// its URL, to read query plans with `EXPLAIN ANALYZE` by hand.
+    #[arg(long)]
+    keep_database: bool,
 }
 
 const DAY: i64 = 86_400_000;
@@ -163,6 +167,9 @@ struct Measured {
     bytes: usize,
     p50: Duration,
     p99: Duration,
+    /// Until the first bytes of the body: what a person waits for before a streamed
+    /// export starts to arrive.
+    first_byte_p50: Duration,
     per_second: f64,
 }
 
@@ -190,9 +197,13 @@ async fn measure(
                 let mut times = Vec::with_capacity(per_client);
                 for _ in 0..per_client {
                     let at = Instant::now();
-                    let response = client.get(&url).send().await?;
-                    response.bytes().await?;
-                    times.push(at.elapsed());
+                    let mut response = client.get(&url).send().await?;
+                    let mut first = None;
+                    while response.chunk().await?.is_some() {
+                        first.get_or_insert_with(|| at.elapsed());
+                    }
+                    let whole = at.elapsed();
+                    times.push((whole, first.unwrap_or(whole)));
                 }
                 Ok::<_, reqwest::Error>(times)
             })
@@ -202,13 +213,17 @@ async fn measure(
         times.extend(handle.await.context("client")??);
     }
     let took = started.elapsed();
+    let mut first_bytes: Vec<Duration> = times.iter().map(|&(_, first)| first).collect();
+    let mut times: Vec<Duration> = times.into_iter().map(|(whole, _)| whole).collect();
     times.sort();
+    first_bytes.sort();
     Ok(Measured {
         case: path.to_string(),
         status,
         bytes,
         p50: quantile(&times, 0.5),
         p99: quantile(&times, 0.99),
+        first_byte_p50: quantile(&first_bytes, 0.5),
         per_second: times.len() as f64 / took.as_secs_f64(),
     })
 }
@@ -314,7 +329,6 @@ async fn main() -> Result<()> {
         rows.push(measure(&client, &node.base, path, *requests).await?);
     }
     let load_after = load_average();
-    let floor = rows[0].per_second;
     println!(
         "## National portal, {} villages, {backend}\n",
         args.villages
@@ -323,20 +337,22 @@ async fn main() -> Result<()> {
         "{posts} posts seeded in {:.0} s; load average before / after measuring: {load_before} / {load_after}\n",
         seeding.as_secs_f64()
     );
+    let floor_p50 = rows[0].p50;
     println!(
-        "| request (2 clients) | status | bytes | p50 ms | p99 ms | req/s | × floor (`/robots.txt`) |"
+        "| request (2 clients) | status | bytes | p50 ms | p99 ms | first byte p50 ms | req/s | p50 × floor's (`/robots.txt`) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in &rows {
         println!(
-            "| `{}` | {} | {} | {} | {} | {:.0} | {:.2} |",
+            "| `{}` | {} | {} | {} | {} | {} | {:.0} | {:.1} |",
             row.case,
             row.status,
             row.bytes,
             ms(row.p50),
             ms(row.p99),
+            ms(row.first_byte_p50),
             row.per_second,
-            row.per_second / floor
+            row.p50.as_secs_f64() / floor_p50.as_secs_f64()
         );
     }
     // The sweep runs on the database alone, after the portal stopped, so that its
@@ -348,6 +364,13 @@ async fn main() -> Result<()> {
         ..
     } = node;
     running.stop().await;
+    if args.keep_database
+        && let Some(pg) = &pg
+    {
+        raw.close().await;
+        println!("\nThe database is kept: {}", pg.url);
+        return Ok(());
+    }
     let store = Store::connect(&database_url).await?;
     let made_due = match &raw {
         Raw::Sqlite(pool) => sqlx::query("UPDATE villages SET next_attempt_at = 0")

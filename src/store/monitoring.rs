@@ -1,71 +1,21 @@
 //! What the monitoring report needs beyond the village registry: each village's status
-//! counted in SQL (so that a national portal's page is filtered and paged in the
-//! database), and for the villages of one page or export batch their posts' dates,
-//! recent errors, last failed delivery and aspiration figures, each in one query for the
-//! batch rather than one per village.
+//! (so that a national portal's page is filtered and paged in the database), and for the
+//! villages of one page or export batch their posts' dates, recent errors, last failed
+//! delivery and aspiration figures, each in one query for the batch rather than one per
+//! village.
+//!
+//! A status never counts posts at read time: every village keeps the two dates its
+//! status depends on (`last_post_at`, `active_post_at`), which triggers on
+//! `village_posts` maintain on every write (migration 0024), so the summary over 75,000
+//! villages reads the villages alone, and every portal process sharing the database sees
+//! the same figures the moment a post is committed. Days passing change a status
+//! without any write: the dates are compared with the clock of each request.
 
 use super::{
-    Backend, Store, VillageRecord, VillageTicketFigures, on_pool, villages::village_columns,
+    Backend, BeginWrite, Store, VillageRecord, VillageTicketFigures, on_pool,
+    villages::village_columns,
 };
 use anyhow::Context;
-
-impl Store {
-    /// The newest `per_village` logged errors of each village of `ids`, as
-    /// `(village_id, at, message)`, newest first within a village.
-    pub async fn recent_errors_of_villages(
-        &self,
-        ids: &[i64],
-        per_village: i64,
-    ) -> anyhow::Result<Vec<(i64, i64, String)>> {
-        let sql = format!(
-            "SELECT village_id, at, message FROM ( \
-               SELECT village_id, at, message, id, \
-                 ROW_NUMBER() OVER (PARTITION BY village_id ORDER BY at DESC, id DESC) AS n \
-               FROM village_errors WHERE village_id {}) e \
-             WHERE n <= $2 ORDER BY village_id, at DESC, id DESC",
-            self.backend.ids_in_json()
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(ids_json(ids))
-            .bind(per_village)
-            .fetch_all(pool)
-            .await
-            .context("reading recent errors of villages")?
-        }))
-    }
-
-    /// For each village followed as an actor, the newest delivery to its server that
-    /// failed for good or is being retried after an error, as `(village_id, at,
-    /// error)`. `at` is when it was given up, or when it was queued if it is still
-    /// retried (the time of each attempt is not kept).
-    pub async fn last_failed_deliveries_to_villages(
-        &self,
-        ids: &[i64],
-    ) -> anyhow::Result<Vec<(i64, i64, String)>> {
-        let sql = format!(
-            "SELECT v.id, d.at, d.last_error \
-                 FROM villages v JOIN actors a ON a.id = v.actor_id \
-                 JOIN ( \
-                   SELECT host, COALESCE(finished_at, created_at) AS at, last_error, \
-                     ROW_NUMBER() OVER (PARTITION BY host \
-                       ORDER BY COALESCE(finished_at, created_at) DESC, id DESC) AS n \
-                   FROM deliveries \
-                   WHERE last_error IS NOT NULL \
-                     AND (state = 'failed' OR (state = 'pending' AND attempts > 0)) \
-                 ) d ON d.host = a.host AND d.n = 1 \
-                 WHERE v.id {} ORDER BY v.id",
-            self.backend.ids_in_json()
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(ids_json(ids))
-            .fetch_all(pool)
-            .await
-            .context("reading failed deliveries to villages")?
-        }))
-    }
-}
 
 /// Which villages a monitoring page or export lists. Every field narrows the list; none
 /// set lists every village.
@@ -76,7 +26,7 @@ pub struct MonitoringFilter {
     pub code_prefix: Option<String>,
     /// A district's name, compared without case.
     pub district: Option<String>,
-    /// `active`, `less_active` or `inactive`, as [`STATUS_CASE`] computes them.
+    /// `active`, `less_active` or `inactive`, as [`ActivityRule`] decides them.
     pub status: Option<&'static str>,
     /// Part of the village's name, or the start of its code.
     pub search: Option<String>,
@@ -85,7 +35,7 @@ pub struct MonitoringFilter {
 /// The activity rule in the terms of the SQL: a village is `active` with at least
 /// `active_min_posts` live posts published since `active_since`, `less_active` with one
 /// since `less_active_since`, `inactive` otherwise. The domain gives the bounds (it owns
-/// the rule and the clock); the store only counts.
+/// the rule and the clock); the store only compares them with each village's dates.
 #[derive(Clone, Copy, Debug)]
 pub struct ActivityRule {
     pub active_since: i64,
@@ -109,11 +59,25 @@ fn like_escaped(text: &str) -> String {
 impl Backend {
     /// `IN (…)` over the ids of a JSON array bound as text: one statement text for any
     /// number of ids (a list of placeholders would prepare one per length). The
-    /// statements built with it are `format!`ed from constants only: every value is bound.
+    /// statements built with it are made from constants only: every value is bound.
     fn ids_in_json(&self) -> &'static str {
         match self {
             Backend::Sqlite(_) => "IN (SELECT value FROM json_each($1))",
             Backend::Postgres(_) => "IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+        }
+    }
+
+    /// Computes every village's two activity dates again from its live posts, with the
+    /// stored rule's N: the refresh that migration 0024's triggers run per village (a
+    /// function on PostgreSQL, a view's INSTEAD OF trigger on SQLite).
+    fn refresh_every_village(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => {
+                "INSERT INTO refresh_village_activity (village_id) SELECT id FROM villages"
+            }
+            Backend::Postgres(_) => {
+                "SELECT refresh_village_activity(ARRAY(SELECT id FROM villages))"
+            }
         }
     }
 }
@@ -122,41 +86,22 @@ fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// Pushes the status of each village as `status`, from the live posts of the window
-/// (one pass over the posts of the last `max(active, less active)` days, grouped by
-/// village, through the covering index `village_posts_live_dates`).
-macro_rules! push_rated_villages {
+/// Pushes each village's status under `rule` as an expression: its dates against the
+/// rule's bounds (a post dated in the future is newer than any bound, as the domain
+/// counts it).
+macro_rules! push_status {
     ($query:ident, $rule:expr) => {{
         let rule: ActivityRule = $rule;
         $query
-            .push(
-                "WITH recent AS (SELECT village_id, \
-                   SUM(CASE WHEN published_at >= ",
-            )
+            .push("(CASE WHEN active_post_at >= ")
             .push_bind(rule.active_since)
-            .push(" THEN 1 ELSE 0 END) AS in_active, SUM(CASE WHEN published_at >= ")
+            .push(" THEN 'active' WHEN last_post_at >= ")
             .push_bind(rule.less_active_since)
-            .push(
-                " THEN 1 ELSE 0 END) AS in_less FROM village_posts \
-                 WHERE deleted_at IS NULL AND published_at >= ",
-            )
-            .push_bind(rule.active_since.min(rule.less_active_since))
-            .push(
-                " GROUP BY village_id), \
-                 rated AS (SELECT v.id, v.district, v.name, v.code, \
-                   CASE WHEN COALESCE(r.in_active, 0) >= ",
-            )
-            .push_bind(rule.active_min_posts)
-            .push(
-                " THEN 'active' WHEN COALESCE(r.in_less, 0) > 0 THEN 'less_active' \
-                   ELSE 'inactive' END AS status \
-                 FROM villages v LEFT JOIN recent r ON r.village_id = v.id) ",
-            );
+            .push(" THEN 'less_active' ELSE 'inactive' END)");
     }};
 }
 
-/// Pushes ` AND …` for each filter in use, over a relation with `district`, `name`,
-/// `code` (and `status` when `rated`).
+/// Pushes ` AND …` for each filter in use but the status, over `villages`.
 macro_rules! push_village_filters {
     ($query:ident, $filter:expr) => {{
         let filter: &MonitoringFilter = $filter;
@@ -172,9 +117,6 @@ macro_rules! push_village_filters {
                 .push_bind(district.clone())
                 .push(")");
         }
-        if let Some(status) = filter.status {
-            $query.push(" AND status = ").push_bind(status);
-        }
         if let Some(search) = &filter.search {
             let escaped = like_escaped(&search.to_lowercase());
             $query
@@ -187,16 +129,69 @@ macro_rules! push_village_filters {
     }};
 }
 
+/// Pushes `FROM villages WHERE …` with every filter of `filter`, its status by `rule`.
+macro_rules! push_filtered_villages {
+    ($query:ident, $rule:expr, $filter:expr) => {{
+        let filter: &MonitoringFilter = $filter;
+        $query.push(" FROM villages WHERE TRUE");
+        push_village_filters!($query, filter);
+        if let Some(status) = filter.status {
+            $query.push(" AND ");
+            push_status!($query, $rule);
+            $query.push(" = ").push_bind(status);
+        }
+    }};
+}
+
 impl Store {
+    /// Makes the villages' `active_post_at` count `active_min_posts` posts, as the
+    /// portal's settings say: when the stored rule says otherwise (the setting changed),
+    /// it is written and every village's dates are computed again, in one transaction.
+    /// Every process of a portal must have the same setting (the pages would differ
+    /// anyway); two that disagree would take turns recomputing.
+    pub async fn use_activity_rule(&self, active_min_posts: i64) -> anyhow::Result<()> {
+        const STORED: &str = "SELECT active_min_posts FROM village_activity_rule WHERE id = 1";
+        const CHANGE: &str = "UPDATE village_activity_rule SET active_min_posts = $1 \
+                              WHERE id = 1 AND active_min_posts <> $1";
+        let refresh = self.backend.refresh_every_village();
+        on_pool!(self, pool => {
+            let stored: i64 = sqlx::query_scalar(STORED)
+                .fetch_one(pool)
+                .await
+                .context("reading the stored activity rule")?;
+            if stored != active_min_posts {
+                let mut tx = pool.begin_write().await.context("starting a transaction")?;
+                let changed = sqlx::query(CHANGE)
+                    .bind(active_min_posts)
+                    .execute(&mut *tx)
+                    .await
+                    .context("storing the activity rule")?
+                    .rows_affected();
+                // Another process may have done it meanwhile.
+                if changed > 0 {
+                    sqlx::query(refresh)
+                        .execute(&mut *tx)
+                        .await
+                        .context("computing every village's activity dates")?;
+                    tracing::info!(active_min_posts, "village activity dates recomputed");
+                }
+                tx.commit().await.context("committing the activity rule")?;
+            }
+        });
+        Ok(())
+    }
+
     /// How many villages are in each status, over every village: `(status, count)`.
+    /// One pass over `villages`, none over the posts.
     pub async fn village_status_counts(
         &self,
         rule: ActivityRule,
     ) -> anyhow::Result<Vec<(String, i64)>> {
+        self.use_activity_rule(rule.active_min_posts).await?;
         Ok(on_pool!(self, pool => {
-            let mut query = sqlx::QueryBuilder::new("");
-            push_rated_villages!(query, rule);
-            query.push("SELECT status, COUNT(*) FROM rated GROUP BY status");
+            let mut query = sqlx::QueryBuilder::new("SELECT status, COUNT(*) FROM (SELECT ");
+            push_status!(query, rule);
+            query.push(" AS status FROM villages) rated GROUP BY status");
             query
                 .build_query_as::<(String, i64)>()
                 .fetch_all(pool)
@@ -206,24 +201,26 @@ impl Store {
     }
 
     /// The ids of the villages that `filter` keeps, in the monitoring order (district,
-    /// name, id), `limit` of them from `offset` (`None`: all), with how many match in
-    /// all. Without a status filter only `villages` is read; with one, every village's
-    /// status is computed first (one pass over the window's posts).
+    /// name, id), `limit` of them from `offset` (`None`: all), and with `count` how many
+    /// match in all. Only `villages` is read, the status filter included. A caller that
+    /// knows the count (from the summary) does not ask: counting reads every match.
     pub async fn monitored_village_ids(
         &self,
         rule: ActivityRule,
         filter: &MonitoringFilter,
         page: Option<(i64, i64)>,
-    ) -> anyhow::Result<(Vec<i64>, i64)> {
+        count: bool,
+    ) -> anyhow::Result<(Vec<i64>, Option<i64>)> {
+        if filter.status.is_some() {
+            self.use_activity_rule(rule.active_min_posts).await?;
+        }
         Ok(on_pool!(self, pool => {
-            let mut query = sqlx::QueryBuilder::new("");
-            if filter.status.is_some() {
-                push_rated_villages!(query, rule);
-                query.push("SELECT id, COUNT(*) OVER () FROM rated WHERE TRUE");
+            let mut query = sqlx::QueryBuilder::new(if count {
+                "SELECT id, COUNT(*) OVER ()"
             } else {
-                query.push("SELECT id, COUNT(*) OVER () FROM villages WHERE TRUE");
-            }
-            push_village_filters!(query, filter);
+                "SELECT id, CAST(0 AS BIGINT)"
+            });
+            push_filtered_villages!(query, rule, filter);
             query.push(" ORDER BY district, name, id");
             if let Some((limit, offset)) = page {
                 query.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
@@ -234,47 +231,40 @@ impl Store {
                 .await
                 .context("listing monitored villages")?;
             let total = match rows.first() {
-                Some(&(_, total)) => total,
+                _ if !count => None,
+                Some(&(_, total)) => Some(total),
                 // Past the last page `COUNT(*) OVER ()` has no row to ride on.
                 None if page.is_some_and(|(_, offset)| offset > 0) => {
-                    let mut count = sqlx::QueryBuilder::new("");
-                    if filter.status.is_some() {
-                        push_rated_villages!(count, rule);
-                        count.push("SELECT COUNT(*) FROM rated WHERE TRUE");
-                    } else {
-                        count.push("SELECT COUNT(*) FROM villages WHERE TRUE");
-                    }
-                    push_village_filters!(count, filter);
-                    count
-                        .build_query_scalar::<i64>()
-                        .fetch_one(pool)
-                        .await
-                        .context("counting monitored villages")?
+                    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
+                    push_filtered_villages!(count, rule, filter);
+                    Some(
+                        count
+                            .build_query_scalar::<i64>()
+                            .fetch_one(pool)
+                            .await
+                            .context("counting monitored villages")?,
+                    )
                 }
-                None => 0,
+                None => Some(0),
             };
             (rows.into_iter().map(|(id, _)| id).collect(), total)
         }))
     }
 
     /// At most `limit` villages that `filter` keeps, in the monitoring order, its status
-    /// aside (no posts are read): a search or a district's villages for a form.
+    /// aside: a search or a district's villages for a form.
     pub async fn villages_matching(
         &self,
         filter: &MonitoringFilter,
         limit: i64,
     ) -> anyhow::Result<Vec<VillageRecord>> {
-        let filter = MonitoringFilter {
-            status: None,
-            ..filter.clone()
-        };
         Ok(on_pool!(self, pool => {
             let mut query = sqlx::QueryBuilder::new(concat!(
                 "SELECT ",
                 village_columns!(),
                 " FROM villages WHERE TRUE"
             ));
-            push_village_filters!(query, &filter);
+            push_village_filters!(query, filter);
             query.push(" ORDER BY district, name, id LIMIT ").push_bind(limit);
             query
                 .build_query_as::<VillageRecord>()
@@ -284,20 +274,44 @@ impl Store {
         }))
     }
 
-    /// The villages of `ids`, in the monitoring order.
-    pub async fn villages_by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<VillageRecord>> {
-        let sql = format!(
-            "SELECT {} FROM villages WHERE id {} ORDER BY district, name, id",
-            village_columns!(),
-            self.backend.ids_in_json()
-        );
+    /// The rows `sql` gives for the villages of `ids`: `{ids}` in `sql` stands for the
+    /// test `IN (…)` on the ids, bound as `$1`; `extra`, if any, is bound as `$2`. One
+    /// statement for a page or export batch, whatever its size.
+    async fn rows_of_villages<Row>(
+        &self,
+        sql: &'static str,
+        ids: &[i64],
+        extra: Option<i64>,
+        what: &'static str,
+    ) -> anyhow::Result<Vec<Row>>
+    where
+        Row: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let sql = sql.replace("{ids}", self.backend.ids_in_json());
+        let ids = ids_json(ids);
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(ids_json(ids))
+            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(ids);
+            if let Some(extra) = extra {
+                query = query.bind(extra);
+            }
+            query
                 .fetch_all(pool)
                 .await
-                .context("reading villages by id")?
+                .with_context(|| format!("reading {what} of villages"))?
         }))
+    }
+
+    /// The villages of `ids`, in the monitoring order.
+    pub async fn villages_by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<VillageRecord>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            village_columns!(),
+            " FROM villages WHERE id {ids} ORDER BY district, name, id"
+        );
+        self.rows_of_villages(SQL, ids, None, "the records").await
     }
 
     /// `(village_id, published_at)` of the live posts of `ids` published since `since`.
@@ -306,43 +320,65 @@ impl Store {
         ids: &[i64],
         since: i64,
     ) -> anyhow::Result<Vec<(i64, i64)>> {
-        let sql = format!(
-            "SELECT village_id, published_at FROM village_posts \
-             WHERE village_id {} AND deleted_at IS NULL AND published_at >= $2",
-            self.backend.ids_in_json()
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(ids_json(ids))
-                .bind(since)
-                .fetch_all(pool)
-                .await
-                .context("reading post dates of villages")?
-        }))
+        const SQL: &str = "SELECT village_id, published_at FROM village_posts \
+             WHERE village_id {ids} AND deleted_at IS NULL AND published_at >= $2";
+        self.rows_of_villages(SQL, ids, Some(since), "the post dates")
+            .await
     }
 
-    /// The newest `published_at` of the live posts of each village of `ids`.
+    /// The newest `published_at` of the live posts of each village of `ids` that has
+    /// one (kept on the village by migration 0024's triggers).
     pub async fn last_post_dates_of_villages(
         &self,
         ids: &[i64],
     ) -> anyhow::Result<Vec<(i64, i64)>> {
-        let sql = format!(
-            "SELECT v.id, (SELECT MAX(p.published_at) FROM village_posts p \
-               WHERE p.village_id = v.id AND p.deleted_at IS NULL) \
-             FROM villages v WHERE v.id {}",
-            self.backend.ids_in_json()
-        );
-        let rows: Vec<(i64, Option<i64>)> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(ids_json(ids))
-                .fetch_all(pool)
-                .await
-                .context("reading last post dates of villages")?
-        });
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, at)| at.map(|at| (id, at)))
-            .collect())
+        const SQL: &str = "SELECT id, last_post_at FROM villages \
+             WHERE id {ids} AND last_post_at IS NOT NULL";
+        self.rows_of_villages(SQL, ids, None, "the last post dates")
+            .await
+    }
+
+    /// The newest `per_village` logged errors of each village of `ids`, as
+    /// `(village_id, at, message)`, newest first within a village.
+    pub async fn recent_errors_of_villages(
+        &self,
+        ids: &[i64],
+        per_village: i64,
+    ) -> anyhow::Result<Vec<(i64, i64, String)>> {
+        const SQL: &str = "SELECT village_id, at, message FROM ( \
+               SELECT village_id, at, message, id, \
+                 ROW_NUMBER() OVER (PARTITION BY village_id ORDER BY at DESC, id DESC) AS n \
+               FROM village_errors WHERE village_id {ids}) e \
+             WHERE n <= $2 ORDER BY village_id, at DESC, id DESC";
+        self.rows_of_villages(SQL, ids, Some(per_village), "the recent errors")
+            .await
+    }
+
+    /// For each village followed as an actor, the newest delivery to its server that
+    /// failed for good or is being retried after an error, as `(village_id, at,
+    /// error)`. `at` is when it was given up, or when it was queued if it is still
+    /// retried (the time of each attempt is not kept). Only the servers of `ids` are
+    /// read, not every failed delivery of the portal.
+    pub async fn last_failed_deliveries_to_villages(
+        &self,
+        ids: &[i64],
+    ) -> anyhow::Result<Vec<(i64, i64, String)>> {
+        const SQL: &str = "WITH hosts AS ( \
+                   SELECT v.id, a.host FROM villages v JOIN actors a ON a.id = v.actor_id \
+                   WHERE v.id {ids}) \
+             SELECT h.id, d.at, d.last_error FROM hosts h \
+             JOIN ( \
+               SELECT host, COALESCE(finished_at, created_at) AS at, last_error, \
+                 ROW_NUMBER() OVER (PARTITION BY host \
+                   ORDER BY COALESCE(finished_at, created_at) DESC, id DESC) AS n \
+               FROM deliveries \
+               WHERE last_error IS NOT NULL \
+                 AND (state = 'failed' OR (state = 'pending' AND attempts > 0)) \
+                 AND host IN (SELECT host FROM hosts) \
+             ) d ON d.host = h.host AND d.n = 1 \
+             ORDER BY h.id";
+        self.rows_of_villages(SQL, ids, None, "the failed deliveries")
+            .await
     }
 
     /// The aspiration figures of the villages of `ids` that publish them.
@@ -350,19 +386,11 @@ impl Store {
         &self,
         ids: &[i64],
     ) -> anyhow::Result<Vec<VillageTicketFigures>> {
-        let sql = format!(
-            "SELECT village_id, open_tickets, overdue_tickets, received, answered, \
-               median_first_response_secs, median_answer_secs, window_days, \
+        const SQL: &str = "SELECT village_id, open_tickets, overdue_tickets, received, \
+               answered, median_first_response_secs, median_answer_secs, window_days, \
                computed_at, fetched_at \
-             FROM village_ticket_figures WHERE village_id {}",
-            self.backend.ids_in_json()
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(ids_json(ids))
-                .fetch_all(pool)
-                .await
-                .context("reading aspiration figures of villages")?
-        }))
+             FROM village_ticket_figures WHERE village_id {ids}";
+        self.rows_of_villages(SQL, ids, None, "the aspiration figures")
+            .await
     }
 }

@@ -252,9 +252,10 @@ async fn page_for(
     state: &AppState,
     headers: &HeaderMap,
     query: &MonitoringQuery,
+    summary: &monitoring::Summary,
     now: i64,
 ) -> Result<(monitoring::VillagePage, bool), AppError> {
-    let mut page = read_page(state, query, now).await?;
+    let mut page = read_page(state, query, Some(summary), now).await?;
     let staff = super::admin::is_signed_in(state, headers).await?;
     if !staff {
         monitoring::withhold_error_texts(&mut page.villages);
@@ -266,6 +267,7 @@ async fn page_for(
 async fn read_page(
     state: &AppState,
     query: &MonitoringQuery,
+    summary: Option<&monitoring::Summary>,
     now: i64,
 ) -> Result<monitoring::VillagePage, AppError> {
     Ok(monitoring::page(
@@ -273,6 +275,7 @@ async fn read_page(
         &state.config.portal,
         now,
         &query.filter(),
+        summary,
         query.page,
         PAGE_SIZE,
     )
@@ -290,7 +293,7 @@ async fn page(
     let query = MonitoringQuery::parse(raw.as_deref())?;
     let now = now_ms();
     let summary = monitoring::summary(&state.store, settings, now).await?;
-    let (page, staff) = page_for(&state, &headers, &query, now).await?;
+    let (page, staff) = page_for(&state, &headers, &query, &summary, now).await?;
     let weekly_max = monitoring::weekly_max(&page.villages);
     let rows: Vec<Value> = page
         .villages
@@ -507,7 +510,7 @@ async fn chart(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = MonitoringQuery::parse(raw.as_deref())?;
-    let page = read_page(&state, &query, now_ms()).await?;
+    let page = read_page(&state, &query, None, now_ms()).await?;
     Ok((
         [
             (

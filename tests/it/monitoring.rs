@@ -835,3 +835,150 @@ async fn long_import_reports_progress(backend: Backend) {
 async fn villages_import_reports_progress_on_every_backend() {
     on_every_backend(long_import_reports_progress).await;
 }
+
+/// The summary line of a `/monitoring` page.
+async fn summary_line(base: &str) -> String {
+    let (status, _, html) = get(&format!("{base}/monitoring")).await;
+    assert_eq!(status, 200);
+    let start = html.find("<p class=\"summary\">").expect("a summary line") + 19;
+    let end = start + html[start..].find("</p>").expect("the line ends");
+    html[start..end].to_string()
+}
+
+/// The summary and the status filter follow the figures they count, on the next
+/// request, whichever process wrote them: a post another process stores (the portal's
+/// other processes share its database), a post the village deletes, days passing (a
+/// village goes inactive without any write) and a changed `active_min_posts`.
+async fn summary_follows_the_figures(backend: Backend) {
+    let node = TestNode::start(&backend, "portal").await;
+    let store = node.state().store.clone();
+    let settings = node.state().config.portal.clone();
+    assert_eq!(settings.active_min_posts, 4, "the default rule");
+    let other = Store::connect(node.state().config.database_url())
+        .await
+        .expect("a second process's store");
+    let now = now_ms();
+    let village = other
+        .insert_village(
+            &NewVillage {
+                name: "Desa Berubah".into(),
+                district: "Kecamatan 1".into(),
+                code: "33.08.01.2001".into(),
+                source_kind: kentongan::store::SourceKind::Feed,
+                handle: None,
+                feed_url: Some("https://berubah.example/feed".into()),
+            },
+            now,
+        )
+        .await
+        .expect("insert village")
+        .expect("a new village");
+    let post = |n: i64| {
+        let ap_id = format!("https://berubah.example/p/{n}");
+        NewVillagePost {
+            ap_id: ap_id.clone(),
+            village_id: village.id,
+            title: format!("Kabar {n}"),
+            summary: String::new(),
+            content_html: "<p>Kerja bakti</p>".into(),
+            url: ap_id,
+            image_url: None,
+            from_feed: true,
+            // n days old, an hour inside the day.
+            published_at: now - n * DAY + HOUR,
+            updated_at: None,
+            tags: vec![],
+        }
+    };
+    let listed = |query: &'static str| {
+        let base = node.base.clone();
+        async move {
+            let (_, _, html) = get(&format!("{base}/monitoring?{query}")).await;
+            row_names(&html)
+        }
+    };
+
+    assert_eq!(
+        summary_line(&node.base).await,
+        "0 aktif · 0 kurang aktif · 1 tidak aktif"
+    );
+    for n in 1..=3 {
+        other
+            .ingest_village_post(&post(n), now)
+            .await
+            .expect("post");
+    }
+    assert_eq!(
+        summary_line(&node.base).await,
+        "0 aktif · 1 kurang aktif · 0 tidak aktif"
+    );
+    assert_eq!(listed("status=active").await, Vec::<String>::new());
+
+    // The fourth post in 30 days makes it active, for this process's next request.
+    other
+        .ingest_village_post(&post(4), now)
+        .await
+        .expect("post");
+    assert_eq!(
+        summary_line(&node.base).await,
+        "1 aktif · 0 kurang aktif · 0 tidak aktif"
+    );
+    assert_eq!(listed("status=active").await, vec!["Desa Berubah"]);
+
+    // Days pass: 27 days on, its oldest post is past 30 days; 92 days on, all are
+    // past 90. No write in between.
+    let counts =
+        |summary: monitoring::Summary| (summary.aktif, summary.kurang_aktif, summary.tidak_aktif);
+    let at = |days: i64| now + days * DAY;
+    let summary = monitoring::summary(&store, &settings, at(26))
+        .await
+        .expect("summary");
+    assert_eq!(counts(summary), (1, 0, 0));
+    let summary = monitoring::summary(&store, &settings, at(27))
+        .await
+        .expect("summary");
+    assert_eq!(counts(summary), (0, 1, 0));
+    let summary = monitoring::summary(&store, &settings, at(92))
+        .await
+        .expect("summary");
+    assert_eq!(counts(summary), (0, 0, 1));
+    let inactive = kentongan::store::MonitoringFilter {
+        status: Some(ActivityStatus::TidakAktif.key()),
+        ..Default::default()
+    };
+    let page = monitoring::page(&store, &settings, at(92), &inactive, None, 1, 50)
+        .await
+        .expect("page");
+    assert_eq!(page.matching, 1);
+    assert_eq!(page.villages[0].status, ActivityStatus::TidakAktif);
+
+    // The village deletes a post: three live posts again.
+    other
+        .delete_village_post(&post(2).ap_id, village.id, now)
+        .await
+        .expect("delete");
+    assert_eq!(
+        summary_line(&node.base).await,
+        "0 aktif · 1 kurang aktif · 0 tidak aktif"
+    );
+
+    // A portal that asks for 3 posts counts it active; back to 4, it is not.
+    let mut three = settings.clone();
+    three.active_min_posts = 3;
+    let summary = monitoring::summary(&store, &three, now)
+        .await
+        .expect("summary");
+    assert_eq!(counts(summary), (1, 0, 0));
+    let summary = monitoring::summary(&store, &settings, now)
+        .await
+        .expect("summary");
+    assert_eq!(counts(summary), (0, 1, 0));
+
+    other.close().await;
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn monitoring_summary_follows_posts_deletions_and_days() {
+    on_every_backend(summary_follows_the_figures).await;
+}

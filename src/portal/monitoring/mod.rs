@@ -162,6 +162,25 @@ impl Summary {
         summary
     }
 
+    /// How many villages `filter` keeps, when the summary says: no filter, or only a
+    /// status.
+    fn matching(&self, filter: &MonitoringFilter) -> Option<i64> {
+        let by_status_only = MonitoringFilter {
+            status: None,
+            ..filter.clone()
+        } == MonitoringFilter::default();
+        if !by_status_only {
+            return None;
+        }
+        let count = match filter.status.and_then(ActivityStatus::from_key) {
+            None => self.total,
+            Some(ActivityStatus::Aktif) => self.aktif,
+            Some(ActivityStatus::KurangAktif) => self.kurang_aktif,
+            Some(ActivityStatus::TidakAktif) => self.tidak_aktif,
+        };
+        i64::try_from(count).ok()
+    }
+
     /// `10 aktif · 6 kurang aktif · 23 tidak aktif`, as the regency counts it.
     pub fn line_id(&self) -> String {
         format!(
@@ -243,27 +262,34 @@ pub struct VillagePage {
 
 /// The villages `filter` keeps, `per_page` of them from page `page` (the first is 1), in
 /// the store's order (district, then name). A filter on status is applied in SQL, by the
-/// same rule as [`classify`].
+/// same rule as [`classify`]. With the `summary` of the same moment, a page with no
+/// filter but the status takes its count from it rather than counting again.
 #[tracing::instrument(skip_all, fields(page))]
 pub async fn page(
     store: &Store,
     settings: &PortalSettings,
     now_ms: i64,
     filter: &MonitoringFilter,
+    summary: Option<&Summary>,
     page: i64,
     per_page: i64,
 ) -> anyhow::Result<VillagePage> {
     let offset = page.saturating_sub(1).saturating_mul(per_page);
-    let (ids, matching) = store
+    let known = summary.and_then(|summary| summary.matching(filter));
+    let (ids, counted) = store
         .monitored_village_ids(
             activity_rule(settings, now_ms),
             filter,
             Some((per_page, offset)),
+            known.is_none(),
         )
         .await
         .context("listing the villages of a page")?;
     let villages = statuses_of(store, settings, now_ms, &ids).await?;
-    Ok(VillagePage { villages, matching })
+    Ok(VillagePage {
+        villages,
+        matching: known.or(counted).unwrap_or_default(),
+    })
 }
 
 /// Every village `filter` keeps, by id, in the store's order: what an export walks
@@ -275,7 +301,7 @@ pub async fn matching_village_ids(
     filter: &MonitoringFilter,
 ) -> anyhow::Result<Vec<i64>> {
     let (ids, _) = store
-        .monitored_village_ids(activity_rule(settings, now_ms), filter, None)
+        .monitored_village_ids(activity_rule(settings, now_ms), filter, None, false)
         .await
         .context("listing the villages of an export")?;
     Ok(ids)
