@@ -234,7 +234,10 @@ async fn main() -> Result<()> {
     );
     println!("| page | requests/s | p50 ms | p90 ms | p99 ms | requests |");
     println!("|---|---:|---:|---:|---:|---:|");
+    // `/robots.txt` is the floor: the same server, router and layers, a constant answer
+    // with no database read and no template.
     for (label, path) in [
+        ("floor `/robots.txt`", "/robots.txt".to_string()),
         ("home `/`", "/".to_string()),
         ("post `/p/ID`", format!("/p/{middle}")),
     ] {
