@@ -41,7 +41,10 @@ use axum::{
     body::{Body, Bytes},
     http::{
         HeaderMap, HeaderValue, StatusCode,
-        header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, ETAG, IF_NONE_MATCH, SET_COOKIE, VARY},
+        header::{
+            AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, ETAG, IF_NONE_MATCH, SET_COOKIE,
+            VARY,
+        },
     },
     response::{IntoResponse, Response},
 };
@@ -159,6 +162,10 @@ impl RenderCache {
     /// Keeps `entry` under `key`, making room by evicting the least recently served
     /// copies; does nothing when it cannot fit.
     fn insert(&self, key: Key, mut entry: Entry) {
+        if entry.size > SITE_BYTES {
+            // It could never fit: nothing is given up for it.
+            return;
+        }
         let mut entries = self.lock();
         if entry.version < entries.newest {
             // Rendered at a number already superseded: dead on arrival.
@@ -248,7 +255,12 @@ fn tag_of(key: &Key, version: i64, fresh_until: i64) -> HeaderValue {
 }
 
 /// The answer of a kept copy: `304` when the asker holds it already.
-fn answer(tag: HeaderValue, headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) -> Response {
+fn answer(
+    tag: HeaderValue,
+    headers: HeaderMap,
+    body: Bytes,
+    if_none_match: Option<&HeaderValue>,
+) -> Response {
     let fresh = super::conditional::matches(if_none_match, tag.to_str().unwrap_or_default());
     let mut response = if fresh {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -330,4 +342,118 @@ where
         },
     );
     Ok(answer(tag, kept_headers, body, if_none_match))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(status: StatusCode, headers: &[(&'static str, &'static str)], fresh: bool) -> Response {
+        let mut response = (status, "<p>Kabar desa</p>").into_response();
+        for (name, value) in headers {
+            response
+                .headers_mut()
+                .append(*name, HeaderValue::from_static(value));
+        }
+        if fresh {
+            FreshUntil(1_000).mark(response)
+        } else {
+            response
+        }
+    }
+
+    #[test]
+    fn only_shared_answers_that_say_until_when_are_kept() {
+        let ok = StatusCode::OK;
+        assert_eq!(
+            shared_answer(&page(ok, &[("vary", "Accept")], true)),
+            Some(FreshUntil(1_000))
+        );
+        assert_eq!(shared_answer(&page(ok, &[], false)), None, "no FreshUntil");
+        assert_eq!(shared_answer(&page(StatusCode::GONE, &[], true)), None);
+        assert_eq!(
+            shared_answer(&page(ok, &[("set-cookie", "a=b")], true)),
+            None,
+            "sets a cookie"
+        );
+        assert_eq!(
+            shared_answer(&page(ok, &[("vary", "Accept, Cookie")], true)),
+            None,
+            "varies by the visitor"
+        );
+        assert_eq!(shared_answer(&page(ok, &[("vary", "*")], true)), None);
+    }
+
+    #[test]
+    fn requests_with_cookies_credentials_or_queries_are_not_shared() {
+        let mut headers = HeaderMap::new();
+        assert!(shared_request(&headers, None));
+        assert!(shared_request(&headers, Some("")));
+        assert!(!shared_request(&headers, Some("before=1.2")));
+        headers.insert(COOKIE, HeaderValue::from_static("ikuti_server=x"));
+        assert!(!shared_request(&headers, None));
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer t"));
+        assert!(!shared_request(&headers, None));
+    }
+
+    fn entry(version: i64, size: usize) -> Entry {
+        Entry {
+            version,
+            fresh_until: i64::MAX,
+            tag: HeaderValue::from_static("W/\"x\""),
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; size]),
+            used: 0,
+            size,
+        }
+    }
+
+    fn key(path: &str) -> Key {
+        Key {
+            path: path.into(),
+            json: false,
+        }
+    }
+
+    #[test]
+    fn copies_live_while_the_version_and_the_time_allow() {
+        let cache = RenderCache::default();
+        cache.insert(
+            key("/"),
+            Entry {
+                fresh_until: 500,
+                ..entry(3, 100)
+            },
+        );
+        assert!(cache.get(&key("/"), 3, 499).is_some());
+        assert!(cache.get(&key("/"), 3, 500).is_none(), "past its time");
+        assert!(cache.get(&key("/"), 4, 10).is_none(), "another version");
+        assert!(cache.get(&key("/p/1"), 3, 10).is_none());
+        // A newer version drops the older copies; an older one is not kept.
+        cache.insert(key("/p/1"), entry(4, 100));
+        assert_eq!(cache.lock().map.len(), 1);
+        cache.insert(key("/"), entry(3, 100));
+        assert!(cache.get(&key("/"), 3, 10).is_none());
+        assert_eq!(cache.lock().bytes, 100);
+    }
+
+    #[test]
+    fn a_site_keeps_within_its_bounds_dropping_the_least_recently_served() {
+        let cache = RenderCache::default();
+        let size = SITE_BYTES / 4;
+        for n in 0..4 {
+            cache.insert(key(&format!("/p/{n}")), entry(1, size));
+        }
+        // /p/0 served again: /p/1 is now the least recently served.
+        assert!(cache.get(&key("/p/0"), 1, 0).is_some());
+        cache.insert(key("/p/4"), entry(1, size));
+        assert!(cache.get(&key("/p/1"), 1, 0).is_none());
+        assert!(cache.get(&key("/p/0"), 1, 0).is_some());
+        assert!(cache.lock().bytes <= SITE_BYTES);
+        // Too large for a site at all: not kept, and nothing is lost for it.
+        cache.insert(key("/huge"), entry(1, SITE_BYTES + 1));
+        assert!(cache.get(&key("/huge"), 1, 0).is_none());
+        assert!(cache.get(&key("/p/4"), 1, 0).is_some());
+    }
 }

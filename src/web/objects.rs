@@ -209,7 +209,11 @@ pub async fn post(
     .await
 }
 
-async fn post_answer(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Response, AppError> {
+async fn post_answer(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
     let post = state
         .store
         .post_by_public_id(id)

@@ -50,7 +50,10 @@ async fn served_twice(node: &TestNode, url: &str, accept: &str) -> String {
     let after = counts(node);
     assert_eq!(again, first, "{url} as {accept} served again");
     assert_eq!(again_tag, tag);
-    assert_eq!(after.renders, before.renders, "{url} as {accept}: no render");
+    assert_eq!(
+        after.renders, before.renders,
+        "{url} as {accept}: no render"
+    );
     assert_eq!(after.hits, before.hits + 1, "{url} as {accept}: a hit");
     first
 }
@@ -236,7 +239,10 @@ async fn every_write(backend: Backend) {
         .expect("GET");
     assert_eq!(moved.status().as_u16(), 301);
     assert_eq!(
-        moved.headers().get("location").and_then(|v| v.to_str().ok()),
+        moved
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
         Some(elsewhere)
     );
     node.stop().await;
@@ -275,7 +281,10 @@ async fn time_passes(backend: Backend) {
     })
     .await;
     let page = home(&node).await;
-    assert!(page.contains("h-pinned") && page.contains("h-agenda"), "{page}");
+    assert!(
+        page.contains("h-pinned") && page.contains("h-agenda"),
+        "{page}"
+    );
     let url = format!("{}/", node.base);
     eventually("the pin and the event are over", WAIT, || async {
         let (_, _, page) = get(&url, "text/html", &[]).await;
@@ -306,7 +315,10 @@ async fn per_visitor_and_304(backend: Backend) {
     // A 304 from the copy: nothing rendered, no body.
     let before = counts(&node);
     let (status, same, body) = get(&url, "text/html", &[("if-none-match", &tag)]).await;
-    assert_eq!((status, same.as_deref(), body.as_str()), (304, Some(tag.as_str()), ""));
+    assert_eq!(
+        (status, same.as_deref(), body.as_str()),
+        (304, Some(tag.as_str()), "")
+    );
     assert_eq!(counts(&node).renders, before.renders);
 
     // A visitor with a cookie (signed in, or remembered by the follow page) gets a page
@@ -330,7 +342,11 @@ async fn per_visitor_and_304(backend: Backend) {
         &[("cookie", "ikuti_server=mastodon.example")],
     )
     .await;
-    assert!(remembered.2.contains("mastodon.example"), "{}", remembered.2);
+    assert!(
+        remembered.2.contains("mastodon.example"),
+        "{}",
+        remembered.2
+    );
     let anonymous = get(&format!("{}/ikuti", node.base), "text/html", &[]).await;
     assert!(!anonymous.2.contains("mastodon.example"));
 

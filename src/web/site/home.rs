@@ -117,7 +117,9 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
                 .map(|event| event.window().1),
         )
         .filter(|at| *at > now)
-        .fold(site.fresh_until(now), |until, at| FreshUntil(until.0.min(at)));
+        .fold(site.fresh_until(now), |until, at| {
+            FreshUntil(until.0.min(at))
+        });
     let banner = site
         .settings
         .banner
