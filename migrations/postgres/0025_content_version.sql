@@ -41,54 +41,25 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER posts_write_version AFTER INSERT OR DELETE ON posts
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER posts_update_version AFTER UPDATE ON posts
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
+-- The tables whose every changed row may change a page.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['posts', 'site_settings', 'categories', 'pages', 'documents',
+                             'post_responses', 'ticket_replies', 'blocks'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR DELETE ON %I '
+                       'FOR EACH ROW EXECUTE FUNCTION bump_content_version()',
+                       t || '_write_version', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I '
+                       'FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) '
+                       'EXECUTE FUNCTION bump_content_version()',
+                       t || '_update_version', t);
+    END LOOP;
+END;
+$$;
 
-CREATE TRIGGER site_settings_write_version AFTER INSERT OR DELETE ON site_settings
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER site_settings_update_version AFTER UPDATE ON site_settings
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER categories_write_version AFTER INSERT OR DELETE ON categories
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER categories_update_version AFTER UPDATE ON categories
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER pages_write_version AFTER INSERT OR DELETE ON pages
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER pages_update_version AFTER UPDATE ON pages
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER documents_write_version AFTER INSERT OR DELETE ON documents
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER documents_update_version AFTER UPDATE ON documents
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER post_responses_write_version AFTER INSERT OR DELETE ON post_responses
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER post_responses_update_version AFTER UPDATE ON post_responses
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER ticket_replies_write_version AFTER INSERT OR DELETE ON ticket_replies
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER ticket_replies_update_version AFTER UPDATE ON ticket_replies
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
-CREATE TRIGGER blocks_write_version AFTER INSERT OR DELETE ON blocks
-    FOR EACH ROW EXECUTE FUNCTION bump_content_version();
-CREATE TRIGGER blocks_update_version AFTER UPDATE ON blocks
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION bump_content_version();
-
+-- The tables where only some rows or some changes may.
 CREATE TRIGGER actors_insert_version AFTER INSERT ON actors
     FOR EACH ROW WHEN (NEW.is_local)
     EXECUTE FUNCTION bump_content_version();
