@@ -33,8 +33,9 @@ CREATE TABLE content_version (
 INSERT INTO content_version (id, version) VALUES (1, 1);
 
 -- The table is found on the search_path, as the site's other tables are: a hosted site's
--- schema's own.
-CREATE FUNCTION bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$
+-- schema's own. `OR REPLACE`: a failed import drops its tables but not its functions, and
+-- the schema is then migrated again.
+CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE content_version SET version = version + 1 WHERE id = 1;
     RETURN NULL;
