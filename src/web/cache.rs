@@ -11,11 +11,12 @@
 //!   (`content_version`, migration 0025), by triggers, in the writing transaction. So a
 //!   post written by `kentongan post` in another process, by a second `serve` on the same
 //!   PostgreSQL, by an import or by the inbox is seen exactly as one written here: no
-//!   write path can forget to invalidate. Each request reads the number (one row by
-//!   primary key) *before* rendering, and a copy is kept under the number read then: the
-//!   render saw everything written before that read, so while the number stays the same
-//!   the copy is what a new render would give. A write that lands during a render only
-//!   makes the next request render again.
+//!   write path can forget to invalidate. Each request gets the number (one row by
+//!   primary key) from a read that started after it arrived, *before* rendering, and a
+//!   copy is kept under that number: the render saw everything written before that read,
+//!   so while the number stays the same the copy is what a new render would give. A
+//!   write that lands during a render only makes the next request render again. Requests
+//!   that arrive together share one read ([`VersionReads`]).
 //! - **Time**: some pages change with no write at all (a pinned announcement's end, an
 //!   event that is over, the date). A page says until when it stays right
 //!   ([`FreshUntil`]); the site's pages say at most until the next midnight in the
@@ -94,8 +95,47 @@ impl FreshUntil {
 #[derive(Default)]
 pub struct RenderCache {
     entries: Mutex<Entries>,
+    versions: VersionReads,
     hits: AtomicU64,
     renders: AtomicU64,
+}
+
+/// Reads of the content version, one at a time, each shared by every request that
+/// arrived before it started: sixteen requests at once cost one or two reads, not
+/// sixteen. A request takes only a value read by a query that started after it arrived,
+/// so it sees every write committed before it arrived, as a read of its own would.
+#[derive(Default)]
+struct VersionReads {
+    /// Reads started so far; read number `n` is counted before its query is sent.
+    started: AtomicU64,
+    /// Held while a read runs.
+    reading: tokio::sync::Mutex<()>,
+    /// The last read that succeeded: its number and what it read.
+    latest: Mutex<Option<(u64, Option<i64>)>>,
+}
+
+impl VersionReads {
+    async fn read(&self, store: &crate::store::Store) -> anyhow::Result<Option<i64>> {
+        let arrival = self.started.load(Ordering::SeqCst);
+        let _turn = self.reading.lock().await;
+        let latest = *self
+            .latest
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A read numbered past `arrival` was counted, and so sent, after this request came.
+        if let Some((number, version)) = latest
+            && number > arrival
+        {
+            return Ok(version);
+        }
+        let number = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let version = store.content_version().await?;
+        *self
+            .latest
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((number, version));
+        Ok(version)
+    }
 }
 
 #[derive(Default)]
@@ -297,7 +337,7 @@ where
         return render().await;
     }
     let cache = &state.render_cache;
-    let Some(version) = state.store.content_version().await? else {
+    let Some(version) = cache.versions.read(&state.store).await? else {
         return render().await;
     };
     let key = Key {
