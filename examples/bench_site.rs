@@ -11,8 +11,12 @@
 //!    through the upload pipeline), one pinned announcement, one agenda.
 //! 2. Serves it in-process and, for each page, runs `--concurrency` clients in a loop
 //!    for `--secs` seconds over keep-alive connections, after a one-second warm-up;
-//!    reports requests per second and p50/p90/p99 latency. The clients run in the same
-//!    process as the server, on the same two cores: the figures are a floor.
+//!    reports requests per second and p50/p90/p99 latency, and how many of the requests
+//!    were rendered rather than served from the render cache (`web::cache`). The clients
+//!    run in the same process as the server, on the same two cores: the figures are a
+//!    floor. `/robots.txt` runs first through the same server, router and layers (a
+//!    constant answer: no database, no template): the ceiling of any page here, and
+//!    each page's ratio to it is printed.
 //! 3. Fetches the home page as a first-time phone browser would (with
 //!    `accept-encoding: gzip`), then every same-origin stylesheet and image it names
 //!    (`src` only, as a browser without `srcset` support would; images marked
@@ -232,19 +236,30 @@ async fn main() -> Result<()> {
         args.concurrency,
         args.secs
     );
-    println!("| page | requests/s | p50 ms | p90 ms | p99 ms | requests |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| page | requests/s | × robots.txt | p50 ms | p90 ms | p99 ms | requests | rendered |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let cache = node.node.state.render_cache.clone();
+    let mut floor = None;
+    // `/robots.txt` is the floor: the same server, router and layers, a constant answer
+    // with no database read and no template.
     for (label, path) in [
+        ("floor `/robots.txt`", "/robots.txt".to_string()),
         ("home `/`", "/".to_string()),
         ("post `/p/ID`", format!("/p/{middle}")),
     ] {
+        let renders = cache.counts().renders;
         let (rps, latencies) = load(&format!("{base}{path}"), args.concurrency, args.secs).await?;
+        let floor = *floor.get_or_insert(rps);
         println!(
-            "| {label} | {rps:.0} | {} | {} | {} | {} |",
+            "| {label} | {rps:.0} | {:.2} | {} | {} | {} | {} | {} |",
+            rps / floor,
             ms(percentile(&latencies, 0.5)),
             ms(percentile(&latencies, 0.9)),
             ms(percentile(&latencies, 0.99)),
-            latencies.len()
+            latencies.len(),
+            cache.counts().renders - renders,
         );
     }
 

@@ -58,6 +58,9 @@ pub struct AppState {
     pub workers: Arc<Workers>,
     /// How long requests took, for `/metrics`.
     pub request_times: Arc<RequestTimes>,
+    /// The site's public pages as last rendered (`web::cache`): per site, since each
+    /// site has its own database and so its own content version.
+    pub render_cache: Arc<crate::web::cache::RenderCache>,
     /// Outgoing requests' client, shared with the other sites of the process whose
     /// network settings agree (`federation::HttpClients`).
     pub http: reqwest::Client,
@@ -104,6 +107,7 @@ impl AppState {
             disk,
             workers: Arc::default(),
             request_times: Arc::default(),
+            render_cache: Arc::default(),
             http,
         }
     }

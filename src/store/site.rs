@@ -42,6 +42,20 @@ macro_rules! insert_page {
 }
 
 impl Store {
+    /// The number every write to what the public pages show raises (migration 0025's
+    /// triggers, in the writing transaction, whichever process wrote): a page rendered
+    /// at a number is still right while the number is the same. `None` when the row is
+    /// missing (a database being filled by an import): nothing is then known to be still
+    /// right.
+    pub async fn content_version(&self) -> anyhow::Result<Option<i64>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM content_version WHERE id = 1")
+                .fetch_optional(pool)
+                .await
+                .context("reading the content version")?
+        }))
+    }
+
     /// Every site setting as (key, value).
     pub async fn site_settings(&self) -> anyhow::Result<Vec<(String, String)>> {
         Ok(on_pool!(self, pool => {

@@ -5,10 +5,14 @@
 //! those that kept a copy then cost a few hundred bytes instead of the page, which is what
 //! a village's slow uplink feels.
 //!
-//! The tag is a hash of the answer's bytes, taken after it is rendered: it is right by
-//! construction whatever changed the page (a post, a setting, a count, the language), and
-//! weak (`W/`), since the compression layer outside may send the same content encoded
-//! differently. It does not spare the rendering itself.
+//! The pages fetched most (home, post pages, feeds, the JSON of posts and of the account)
+//! come from the render cache (`web::cache`), which tags them by the site's content
+//! version and answers their `304` itself, before any rendering: this layer leaves an
+//! answer that has a tag alone. For the rest (other pages, and every answer to a request
+//! that carries a cookie) the tag is a hash of the answer's bytes, taken after it is
+//! rendered: right by construction whatever changed the page, at the cost of a pass over
+//! the body, and sparing only the bytes sent. Tags are weak (`W/`), since the compression
+//! layer outside may send the same content encoded differently.
 
 use axum::{
     body::Body,
@@ -63,7 +67,7 @@ fn tag_of(bytes: &[u8]) -> String {
 }
 
 /// Whether `If-None-Match` names `tag` (or is `*`), compared weakly as RFC 9110 asks.
-fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
+pub(super) fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
     let Some(value) = if_none_match.and_then(|value| value.to_str().ok()) else {
         return false;
     };

@@ -2,12 +2,13 @@
 //! the actor collections. JSON comes from `federation::render`, HTML from [`site`].
 
 use super::{
+    cache::{self, FreshUntil},
     negotiate::{activity_json, wants_activity_json},
     site,
 };
 use crate::{error::AppError, federation::render, state::AppState, store::ActorRecord};
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query, RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -25,22 +26,30 @@ pub(crate) async fn local_actor(state: &AppState, name: &str) -> Result<ActorRec
         .ok_or_else(|| AppError::NotFound(format!("there is no actor named {name} here")))
 }
 
-/// `GET /u/{name}`: the actor, or its profile page.
+/// `GET /u/{name}`: the actor, or its profile page. The actor's JSON, which every server
+/// fetches to check our signatures, comes from the render cache when nothing changed;
+/// the profile page counts followers and is rendered each time.
 pub async fn actor(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<PageQuery>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = local_actor(&state, &name).await?;
-    if wants_activity_json(&headers) {
-        return Ok(activity_json(
+    if !wants_activity_json(&headers) {
+        let actor = local_actor(&state, &name).await?;
+        let before = query.before.as_deref().map(parse_cursor).transpose()?;
+        return site::profile(&state, &actor, before).await;
+    }
+    let path = format!("/u/{name}");
+    cache::serve(&state, &headers, &path, raw_query.as_deref(), || async {
+        let actor = local_actor(&state, &name).await?;
+        Ok(FreshUntil::ALWAYS.mark(activity_json(
             StatusCode::OK,
             &render::actor(&actor, &state.urls),
-        ));
-    }
-    let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    site::profile(&state, &actor, before).await
+        )))
+    })
+    .await
 }
 
 /// `GET /actor`: the instance actor that signs our fetches.
@@ -184,15 +193,30 @@ pub async fn featured(
     Ok(activity_json(StatusCode::OK, &doc))
 }
 
-/// `GET /p/{id}`: a post as a Note or a web page; 410 with a Tombstone once deleted.
+/// `GET /p/{id}`: a post as a Note or a web page; 410 with a Tombstone once deleted. Both
+/// come from the render cache when nothing changed: this is the address a shared link
+/// brings previewers and servers to by the hundred.
 pub async fn post(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let path = format!("/p/{id}");
+    cache::serve(&state, &headers, &path, query.as_deref(), || {
+        post_answer(&state, &id, &headers)
+    })
+    .await
+}
+
+async fn post_answer(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
 ) -> Result<Response, AppError> {
     let post = state
         .store
-        .post_by_public_id(&id)
+        .post_by_public_id(id)
         .await?
         .ok_or_else(|| AppError::NotFound("there is no such post".into()))?;
     let actor = state
@@ -200,7 +224,7 @@ pub async fn post(
         .actor_by_id(post.actor_id)
         .await?
         .ok_or_else(|| AppError::NotFound("the post's author is gone".into()))?;
-    let json = wants_activity_json(&headers);
+    let json = wants_activity_json(headers);
     if post.deleted_at.is_some() {
         if json {
             let doc = render::with_context(
@@ -209,16 +233,16 @@ pub async fn post(
             );
             return Ok(activity_json(StatusCode::GONE, &doc));
         }
-        return site::gone(&state).await;
+        return site::gone(state).await;
     }
     if json {
         let doc = render::with_context(
             render::note(&post, &actor, &state.urls),
             render::object_context(),
         );
-        return Ok(activity_json(StatusCode::OK, &doc));
+        return Ok(FreshUntil::ALWAYS.mark(activity_json(StatusCode::OK, &doc)));
     }
-    site::post(&state, &actor, &post).await
+    site::post(state, &actor, &post).await
 }
 
 /// `GET /a/{id}`: one of our activities; a browser is sent to the post it is about.

@@ -39,6 +39,7 @@ mod portal;
 mod profile;
 mod quotes;
 mod remote_follow;
+mod render_cache;
 mod roles;
 mod scale_out;
 mod signatures;

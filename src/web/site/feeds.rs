@@ -4,15 +4,23 @@
 
 use super::view::{Site, author_names, media_path};
 use crate::{
+    clock::now_ms,
     error::AppError,
     media::MediaStore,
     publishing::{PostImage, images_of},
     state::AppState,
     store::PostRecord,
     strings,
-    web::syndication::{Channel, Enclosure, Format, Item, ItemId},
+    web::{
+        cache,
+        syndication::{Channel, Enclosure, Format, Item, ItemId},
+    },
 };
-use axum::{extract::State, response::Response};
+use axum::{
+    extract::{RawQuery, State},
+    http::HeaderMap,
+    response::Response,
+};
 use std::{borrow::Cow, collections::HashMap};
 
 const FEED_ITEMS: i64 = 20;
@@ -97,15 +105,31 @@ async fn answer(state: &AppState, format: Format) -> Result<Response, AppError> 
         // Images in the body may be site-relative (`/media/…`): xml:base resolves them.
         content_base: Some(&home),
     };
-    Ok(format.answer(&channel, &items))
+    Ok(site
+        .fresh_until(now_ms())
+        .mark(format.answer(&channel, &items)))
 }
 
-/// `GET /feed.rss`
-pub async fn rss(State(state): State<AppState>) -> Result<Response, AppError> {
-    answer(&state, Format::Rss).await
+/// `GET /feed.rss`, from the render cache when nothing changed.
+pub async fn rss(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    cache::serve(&state, &headers, "/feed.rss", query.as_deref(), || {
+        answer(&state, Format::Rss)
+    })
+    .await
 }
 
-/// `GET /feed.atom`
-pub async fn atom(State(state): State<AppState>) -> Result<Response, AppError> {
-    answer(&state, Format::Atom).await
+/// `GET /feed.atom`, from the render cache when nothing changed.
+pub async fn atom(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    cache::serve(&state, &headers, "/feed.atom", query.as_deref(), || {
+        answer(&state, Format::Atom)
+    })
+    .await
 }

@@ -7,13 +7,15 @@ use crate::{
     clock::now_ms,
     config::Role,
     error::AppError,
+    publishing::event_of,
     state::AppState,
     store::{ActorRecord, PostRecord},
     strings,
+    web::cache::{self, FreshUntil},
 };
 use axum::{
     extract::{Query, RawQuery, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use minijinja::{Value, context};
@@ -45,11 +47,12 @@ pub fn next_cursor(posts: &[PostRecord]) -> Option<String> {
         .flatten()
 }
 
-/// `GET /`
+/// `GET /`: the village's front page comes from the render cache when nothing changed.
 pub async fn home_route(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
     RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     // `/?p=12`: an old WordPress address, if the site was brought in from one.
     if super::moved::has_old_query(raw_query.as_deref())
@@ -65,7 +68,10 @@ pub async fn home_route(
             context! { ..page, ..super::view::shared_base(&state, &site_name) },
         );
     }
-    home(&state, query.before.as_deref()).await
+    cache::serve(&state, &headers, "/", raw_query.as_deref(), || {
+        home(&state, query.before.as_deref())
+    })
+    .await
 }
 
 /// The village's front page.
@@ -99,6 +105,21 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
         .filter(|p| !pinned.iter().any(|q| q.id == p.id))
         .map(|p| site.card(p))
         .collect();
+    // Until when the page stays right with no write: midnight, a pin's end, the end of a
+    // coming event shown (the next one then takes its place).
+    let fresh_until = pinned
+        .iter()
+        .filter_map(|p| p.pinned_until)
+        .chain(
+            upcoming
+                .iter()
+                .filter_map(|p| event_of(p.event_json.as_deref()))
+                .map(|event| event.window().1),
+        )
+        .filter(|at| *at > now)
+        .fold(site.fresh_until(now), |until, at| {
+            FreshUntil(until.0.min(at))
+        });
     let banner = site
         .settings
         .banner
@@ -114,7 +135,7 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
                 alt => banner.alt,
             }
         });
-    render(
+    let page = render(
         StatusCode::OK,
         "site/home.html",
         context! {
@@ -127,7 +148,8 @@ pub async fn home(state: &AppState, before: Option<&str>) -> Result<Response, Ap
             summary => site.actor.summary,
             ..site.base(state, "home")
         },
-    )
+    )?;
+    Ok(fresh_until.mark(page))
 }
 
 /// `GET /u/NAME` in a browser: the actor, its handle and its posts; for an actor that

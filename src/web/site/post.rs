@@ -75,7 +75,8 @@ pub async fn post(
         .or(site.settings.logo.as_ref())
         .map(|image| og_image(state, image));
     let comments = super::comments::for_post(state, &site, post.id).await?;
-    render(
+    let fresh_until = site.fresh_until(crate::clock::now_ms());
+    let page = render(
         StatusCode::OK,
         "site/post.html",
         context! {
@@ -106,7 +107,8 @@ pub async fn post(
             },
             ..site.base(state, "")
         },
-    )
+    )?;
+    Ok(fresh_until.mark(page))
 }
 
 /// The absolute address, size and description of the picture a shared link shows.

@@ -12,6 +12,7 @@ use crate::{
     state::AppState,
     store::{ActorRecord, CategoryRecord, PageRecord, PostRecord},
     strings::{self, Lang, PageTexts, Text},
+    web::cache::FreshUntil,
 };
 use axum::{
     http::{StatusCode, header},
@@ -95,6 +96,17 @@ impl Site {
         self.pages
             .iter()
             .filter(|page| page.slug != crate::site::profile::PRIVACY_SLUG)
+    }
+
+    /// Until when a page of this site rendered at `now` stays right if nothing is
+    /// written (`web::cache`): the next midnight in the village's time zone, when "today"
+    /// and the days of dates change. Pages that change sooner (the home page's pins and
+    /// coming events) take the earlier time.
+    pub fn fresh_until(&self, now: i64) -> FreshUntil {
+        FreshUntil(next_midnight(
+            i64::from(self.settings.time_zone.offset().local_minus_utc()) * 1000,
+            now,
+        ))
     }
 
     /// `@name@host`.
@@ -199,6 +211,12 @@ impl Site {
             organiser => event.organiser,
         }
     }
+}
+
+/// The first midnight after `now` (Unix ms) in a zone `offset_ms` east of UTC.
+fn next_midnight(offset_ms: i64, now: i64) -> i64 {
+    const DAY_MS: i64 = 86_400_000;
+    ((now + offset_ms).div_euclid(DAY_MS) + 1) * DAY_MS - offset_ms
 }
 
 /// Where a page is read: the privacy policy at its own address, the others under
@@ -437,6 +455,20 @@ mod tests {
             ..image
         };
         assert_eq!(variant_size(&small, "thumb"), (300, 200));
+    }
+
+    #[test]
+    fn pages_stay_right_until_the_village_midnight() {
+        // 2026-12-03 16:30 UTC is 23:30 WIB: WIB's midnight is half an hour away, and
+        // WIT's (UTC+9) has passed already, so its next one is a day later less 1.5 h.
+        let now = 1_796_315_400_000;
+        let hour = 3_600_000;
+        assert_eq!(next_midnight(7 * hour, now), now + hour / 2);
+        assert_eq!(next_midnight(9 * hour, now), now + 22 * hour + hour / 2);
+        assert_eq!(next_midnight(0, now), now + 7 * hour + hour / 2);
+        // At midnight exactly, the next one.
+        let midnight = now + hour / 2;
+        assert_eq!(next_midnight(7 * hour, midnight), midnight + 24 * hour);
     }
 
     #[test]
