@@ -52,6 +52,8 @@ pub mod refusal;
 /// What the regency's hosting staff may do and its rules (`Desk`, implemented by the
 /// hosting runtime), below the pages that ask for it.
 pub mod regency_staff;
+/// The render cache of the public pages (the web serves through it; the state holds it).
+pub mod render_cache;
 /// What the node forgets and when: the one worker that purges old rows.
 pub mod retention;
 /// `kentongan init`: a new node's data directory, config, database, actors and first admin.

@@ -58,9 +58,9 @@ pub struct AppState {
     pub workers: Arc<Workers>,
     /// How long requests took, for `/metrics`.
     pub request_times: Arc<RequestTimes>,
-    /// The site's public pages as last rendered (`web::cache`): per site, since each
+    /// The site's public pages as last rendered (`render_cache`): per site, since each
     /// site has its own database and so its own content version.
-    pub render_cache: Arc<crate::web::cache::RenderCache>,
+    pub render_cache: Arc<crate::render_cache::RenderCache>,
     /// Outgoing requests' client, shared with the other sites of the process whose
     /// network settings agree (`federation::HttpClients`).
     pub http: reqwest::Client,

@@ -6,7 +6,7 @@
 //! a village's slow uplink feels.
 //!
 //! The pages fetched most (home, post pages, feeds, the JSON of posts and of the account)
-//! come from the render cache (`web::cache`), which tags them by the site's content
+//! come from the render cache (`render_cache`), which tags them by the site's content
 //! version and answers their `304` itself, before any rendering: this layer leaves an
 //! answer that has a tag alone. For the rest (other pages, and every answer to a request
 //! that carries a cookie) the tag is a hash of the answer's bytes, taken after it is
@@ -66,17 +66,7 @@ fn tag_of(bytes: &[u8]) -> String {
     format!("W/\"{:016x}\"", hasher.finish())
 }
 
-/// Whether `If-None-Match` names `tag` (or is `*`), compared weakly as RFC 9110 asks.
-pub(super) fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
-    let Some(value) = if_none_match.and_then(|value| value.to_str().ok()) else {
-        return false;
-    };
-    let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
-    let ours = bare(tag);
-    value
-        .split(',')
-        .any(|candidate| candidate.trim() == "*" || bare(candidate) == ours)
-}
+use crate::render_cache::matches;
 
 /// The layer: tags what it may, and answers 304 when the asker has it already.
 pub async fn answer(request: Request, next: Next) -> Response {

@@ -5,7 +5,7 @@
 pub mod access;
 pub mod admin;
 pub mod api;
-pub mod cache;
+pub use crate::render_cache as cache;
 pub mod client;
 pub mod conditional;
 pub mod forms;

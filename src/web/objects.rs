@@ -42,13 +42,20 @@ pub async fn actor(
         return site::profile(&state, &actor, before).await;
     }
     let path = format!("/u/{name}");
-    cache::serve(&state, &headers, &path, raw_query.as_deref(), || async {
-        let actor = local_actor(&state, &name).await?;
-        Ok(FreshUntil::ALWAYS.mark(activity_json(
-            StatusCode::OK,
-            &render::actor(&actor, &state.urls),
-        )))
-    })
+    cache::serve(
+        &state,
+        &headers,
+        &path,
+        raw_query.as_deref(),
+        crate::web::negotiate::wants_activity_json(&headers),
+        || async {
+            let actor = local_actor(&state, &name).await?;
+            Ok(FreshUntil::ALWAYS.mark(activity_json(
+                StatusCode::OK,
+                &render::actor(&actor, &state.urls),
+            )))
+        },
+    )
     .await
 }
 
@@ -203,9 +210,14 @@ pub async fn post(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let path = format!("/p/{id}");
-    cache::serve(&state, &headers, &path, query.as_deref(), || {
-        post_answer(&state, &id, &headers)
-    })
+    cache::serve(
+        &state,
+        &headers,
+        &path,
+        query.as_deref(),
+        crate::web::negotiate::wants_activity_json(&headers),
+        || post_answer(&state, &id, &headers),
+    )
     .await
 }
 

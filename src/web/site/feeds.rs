@@ -116,9 +116,14 @@ pub async fn rss(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    cache::serve(&state, &headers, "/feed.rss", query.as_deref(), || {
-        answer(&state, Format::Rss)
-    })
+    cache::serve(
+        &state,
+        &headers,
+        "/feed.rss",
+        query.as_deref(),
+        crate::web::negotiate::wants_activity_json(&headers),
+        || answer(&state, Format::Rss),
+    )
     .await
 }
 
@@ -128,8 +133,13 @@ pub async fn atom(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    cache::serve(&state, &headers, "/feed.atom", query.as_deref(), || {
-        answer(&state, Format::Atom)
-    })
+    cache::serve(
+        &state,
+        &headers,
+        "/feed.atom",
+        query.as_deref(),
+        crate::web::negotiate::wants_activity_json(&headers),
+        || answer(&state, Format::Atom),
+    )
     .await
 }

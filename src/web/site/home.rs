@@ -68,9 +68,14 @@ pub async fn home_route(
             context! { ..page, ..super::view::shared_base(&state, &site_name) },
         );
     }
-    cache::serve(&state, &headers, "/", raw_query.as_deref(), || {
-        home(&state, query.before.as_deref())
-    })
+    cache::serve(
+        &state,
+        &headers,
+        "/",
+        raw_query.as_deref(),
+        crate::web::negotiate::wants_activity_json(&headers),
+        || home(&state, query.before.as_deref()),
+    )
     .await
 }
 

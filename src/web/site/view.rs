@@ -99,7 +99,7 @@ impl Site {
     }
 
     /// Until when a page of this site rendered at `now` stays right if nothing is
-    /// written (`web::cache`): the next midnight in the village's time zone, when "today"
+    /// written (`render_cache`): the next midnight in the village's time zone, when "today"
     /// and the days of dates change. Pages that change sooner (the home page's pins and
     /// coming events) take the earlier time.
     pub fn fresh_until(&self, now: i64) -> FreshUntil {

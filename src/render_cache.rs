@@ -37,7 +37,7 @@
 //! first, and a copy of an older number is dropped as soon as a newer one is kept. A
 //! site's cache dies with its state (an idle hosted site that is closed frees it).
 
-use crate::{clock::now_ms, error::AppError, state::AppState, web::negotiate::wants_activity_json};
+use crate::{clock::now_ms, error::AppError, state::AppState};
 use axum::{
     body::{Body, Bytes},
     http::{
@@ -301,7 +301,7 @@ fn answer(
     body: Bytes,
     if_none_match: Option<&HeaderValue>,
 ) -> Response {
-    let fresh = super::conditional::matches(if_none_match, tag.to_str().unwrap_or_default());
+    let fresh = matches(if_none_match, tag.to_str().unwrap_or_default());
     let mut response = if fresh {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         // A 304 carries the headers a 200 would have had for caches, not the body's.
@@ -327,6 +327,9 @@ pub async fn serve<F, Fut>(
     headers: &HeaderMap,
     path: &str,
     query: Option<&str>,
+    // Whether ActivityPub JSON is asked for (`web::negotiate::wants_activity_json`): the
+    // web decides, so this room needs nothing of it.
+    json: bool,
     render: F,
 ) -> Result<Response, AppError>
 where
@@ -342,7 +345,7 @@ where
     };
     let key = Key {
         path: path.to_string(),
-        json: wants_activity_json(headers),
+        json,
     };
     let if_none_match = headers.get(IF_NONE_MATCH);
     if let Some((tag, kept_headers, body)) = cache.get(&key, version, now_ms()) {
@@ -382,6 +385,18 @@ where
         },
     );
     Ok(answer(tag, kept_headers, body, if_none_match))
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`), compared weakly as RFC 9110 asks.
+pub fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
+    let Some(value) = if_none_match.and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let ours = bare(tag);
+    value
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == ours)
 }
 
 #[cfg(test)]
