@@ -326,7 +326,7 @@ impl Store {
                 // parsed schema and prepared statements (a few hundred KiB), which a
                 // hosting node's quiet sites should not keep (docs/adr/0002).
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(connections.unwrap_or(8))
+                    .max_connections(connections.unwrap_or(4))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .connect_with(options)
                     .await
