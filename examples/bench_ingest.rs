@@ -473,9 +473,9 @@ static VERIFY_CONFIG: LazyLock<http_signature_normalization::Config> = LazyLock:
 const VERIFY_ROUNDS: usize = 3;
 /// Commits of the bare commit-rate floor with one row each (a tenth as many with a batch).
 const COMMIT_FLOOR_COMMITS: usize = 2_000;
-/// Rows per commit in the batched floor: what the inbox worker claims and stores at once
-/// (`federation::process`).
-const INGEST_BATCH: usize = 64;
+/// Rows per commit in the batched floor: as many as the inbox worker claims and stores
+/// at once (`federation::process`).
+const INGEST_BATCH: usize = 16;
 
 /// The best and worst mean of the rounds.
 #[derive(Clone, Copy)]

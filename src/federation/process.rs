@@ -25,8 +25,12 @@ use futures::StreamExt;
 use std::time::Duration;
 use tracing::Instrument;
 
-/// Activities claimed at once. Village posts among them share one transaction.
-const BATCH: usize = 64;
+/// Activities claimed at once. Village posts among them share one transaction, which
+/// on SQLite holds the process's one turn to write for as long as it lasts: the inbox
+/// answers no sender while it runs. 64 at once held it about 80 ms and made that the
+/// 99th percentile of accepting an activity (docs/benchmarks-portal.md); 16 keep the
+/// commits few (a commit is cheap under WAL) and the wait short.
+const BATCH: usize = 16;
 /// Other activities acted on at once, so that one slow remote server (an actor fetch
 /// waits up to the request timeout) does not hold up the others.
 const CONCURRENT: usize = 8;
