@@ -475,7 +475,7 @@ const VERIFY_ROUNDS: usize = 3;
 const COMMIT_FLOOR_COMMITS: usize = 2_000;
 /// Rows per commit in the batched floor: as many as the inbox worker claims and stores
 /// at once (`federation::process`).
-const INGEST_BATCH: usize = 16;
+const INGEST_BATCH: usize = 64;
 
 /// The best and worst mean of the rounds.
 #[derive(Clone, Copy)]

@@ -26,11 +26,12 @@ use std::time::Duration;
 use tracing::Instrument;
 
 /// Activities claimed at once. Village posts among them share one transaction, which
-/// on SQLite holds the process's one turn to write for as long as it lasts: the inbox
-/// answers no sender while it runs. 64 at once held it about 80 ms and made that the
-/// 99th percentile of accepting an activity (docs/benchmarks-portal.md); 16 keep the
-/// commits few (a commit is cheap under WAL) and the wait short.
-const BATCH: usize = 16;
+/// on SQLite holds the process's one turn to write while it runs (about 80 ms for 64):
+/// that is most of the 99th percentile of accepting an activity meanwhile. Batches of
+/// 16 brought that percentile from 64–77 to 52–56 ms but drained 10 to 15 % fewer posts
+/// a second (docs/benchmarks-portal.md, section 1); a burst drained sooner is worth more
+/// than a few milliseconds of a sender's wait.
+const BATCH: usize = 64;
 /// Other activities acted on at once, so that one slow remote server (an actor fetch
 /// waits up to the request timeout) does not hold up the others.
 const CONCURRENT: usize = 8;
