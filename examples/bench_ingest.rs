@@ -471,6 +471,11 @@ static VERIFY_CONFIG: LazyLock<http_signature_normalization::Config> = LazyLock:
 });
 
 const VERIFY_ROUNDS: usize = 3;
+/// Commits of the bare commit-rate floor with one row each (a tenth as many with a batch).
+const COMMIT_FLOOR_COMMITS: usize = 2_000;
+/// Rows per commit in the batched floor: as many as the inbox worker claims and stores
+/// at once (`federation::process`).
+const INGEST_BATCH: usize = 64;
 
 /// The best and worst mean of the rounds.
 #[derive(Clone, Copy)]
@@ -627,6 +632,9 @@ struct Figures {
     /// The floor: `GET /robots.txt` through the same server, as many requests with as
     /// many clients, after the inbox is drained. `(answers that were 200, time, latencies)`.
     floor: (usize, Duration, Vec<Duration>),
+    /// The bare commit rate of the same database: `((commits/s, rows/s) with one row per
+    /// commit, the same with `INGEST_BATCH` rows per commit)`.
+    commit_floor: ((f64, f64), (f64, f64)),
     load_after: String,
     follows: usize,
     accepts_sent: usize,
@@ -901,6 +909,15 @@ async fn run(
         floor_time,
         floor_latencies,
     );
+    // The database's own floor, with the portal idle: one row per commit (what accepting
+    // one activity costs at least) and 64 per commit (the worker's batch).
+    eprintln!("measuring the bare commit rate...");
+    let commit_floor = (
+        counter.commit_floor(COMMIT_FLOOR_COMMITS, 1).await?,
+        counter
+            .commit_floor(COMMIT_FLOOR_COMMITS / 10, INGEST_BATCH)
+            .await?,
+    );
     let load_after = load_average();
     let mut latencies: Vec<Duration> = answers.iter().map(|(_, d, _)| *d).collect();
     latencies.sort();
@@ -932,6 +949,7 @@ async fn run(
         warnings: logs.warnings.load(Ordering::SeqCst) - warnings_before,
         errors: logs.errors.load(Ordering::SeqCst) - errors_before,
         floor,
+        commit_floor,
         load_after,
         follows: totals.follows.load(Ordering::SeqCst),
         accepts_sent: totals.accepts_sent.load(Ordering::SeqCst),
@@ -1134,6 +1152,25 @@ fn render(args: &Args, f: &Figures, verify: &VerifyCost) -> String {
             "{:.2}",
             accepted as f64 / f.accept_all.as_secs_f64().max(1e-9) / floor_rate.max(1e-9)
         ),
+    );
+    let ((single_commits, _), (batch_commits, batch_rows)) = f.commit_floor;
+    row(
+        &mut out,
+        "floor: the bare commit rate of the same database, one 1 KB row per commit, commits/s",
+        format!("{single_commits:.0}"),
+    );
+    row(
+        &mut out,
+        "accepted rate ÷ bare commit rate",
+        format!(
+            "{:.2}",
+            accepted as f64 / f.accept_all.as_secs_f64().max(1e-9) / single_commits.max(1e-9)
+        ),
+    );
+    row(
+        &mut out,
+        &format!("floor: the same, {INGEST_BATCH} rows per commit, rows/s (commits/s)"),
+        format!("{batch_rows:.0} ({batch_commits:.0})"),
     );
     row(&mut out, "load average after the run", f.load_after.clone());
     row(

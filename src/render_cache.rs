@@ -37,7 +37,7 @@
 //! first, and a copy of an older number is dropped as soon as a newer one is kept. A
 //! site's cache dies with its state (an idle hosted site that is closed frees it).
 
-use crate::{clock::now_ms, error::AppError, state::AppState};
+use crate::{clock::now_ms, error::AppError, store::Store};
 use axum::{
     body::{Body, Bytes},
     http::{
@@ -115,7 +115,7 @@ struct VersionReads {
 }
 
 impl VersionReads {
-    async fn read(&self, store: &crate::store::Store) -> anyhow::Result<Option<i64>> {
+    async fn read(&self, store: &Store) -> anyhow::Result<Option<i64>> {
         let arrival = self.started.load(Ordering::SeqCst);
         let _turn = self.reading.lock().await;
         let latest = *self
@@ -323,7 +323,9 @@ fn answer(
 /// Answers a GET of `path` from the site's cache, or renders it with `render` and keeps
 /// the answer when it may be shared (see the module's notes).
 pub async fn serve<F, Fut>(
-    state: &AppState,
+    cache: &RenderCache,
+    // The site's database, where its content version is read.
+    store: &Store,
     headers: &HeaderMap,
     path: &str,
     query: Option<&str>,
@@ -339,8 +341,7 @@ where
     if !shared_request(headers, query) {
         return render().await;
     }
-    let cache = &state.render_cache;
-    let Some(version) = cache.versions.read(&state.store).await? else {
+    let Some(version) = cache.versions.read(store).await? else {
         return render().await;
     };
     let key = Key {

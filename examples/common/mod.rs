@@ -139,6 +139,55 @@ impl Raw {
             Self::Postgres(pool) => pool.close().await,
         }
     }
+
+    /// The database's bare write rate, the floor under everything the node stores: `commits`
+    /// transactions, each inserting `rows` rows of about 1 KB (a received activity's size)
+    /// into a table of the floor's own, with the store's durability (SQLite: WAL and
+    /// `synchronous = NORMAL`, a write transaction taken at `BEGIN IMMEDIATE`; PostgreSQL:
+    /// its defaults, so each commit waits for the WAL flush). Run when the node is idle;
+    /// the table is dropped after. Returns `(commits, rows)` per second.
+    pub async fn commit_floor(&self, commits: usize, rows: usize) -> Result<(f64, f64)> {
+        // The same steps on either pool; only how a write transaction starts differs.
+        macro_rules! measure {
+            ($pool:expr, $setup:expr, $begin:expr) => {{
+                let mut conn = $pool
+                    .acquire()
+                    .await
+                    .context("a connection for the floor")?;
+                for statement in $setup {
+                    sqlx::query(statement).execute(&mut *conn).await?;
+                }
+                let body = "x".repeat(1024);
+                let started = Instant::now();
+                for commit in 0..commits {
+                    sqlx::query($begin).execute(&mut *conn).await?;
+                    for row in 0..rows {
+                        sqlx::query("INSERT INTO bench_commit_floor (id, body) VALUES ($1, $2)")
+                            .bind((commit * rows + row) as i64)
+                            .bind(&body)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    sqlx::query("COMMIT").execute(&mut *conn).await?;
+                }
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                sqlx::query("DROP TABLE bench_commit_floor")
+                    .execute(&mut *conn)
+                    .await?;
+                (commits as f64 / secs, (commits * rows) as f64 / secs)
+            }};
+        }
+        const CREATE: &str =
+            "CREATE TABLE bench_commit_floor (id BIGINT PRIMARY KEY, body TEXT NOT NULL)";
+        Ok(match self {
+            Self::Sqlite(pool) => measure!(
+                pool,
+                ["PRAGMA synchronous = NORMAL", CREATE],
+                "BEGIN IMMEDIATE"
+            ),
+            Self::Postgres(pool) => measure!(pool, [CREATE], "BEGIN"),
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------

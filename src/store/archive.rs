@@ -9,13 +9,13 @@
 //! The tables are found in the catalogue rather than listed here, so a table a migration
 //! adds travels without a change to this file. It knows nothing of the archive's format.
 
-use super::{Backend, BeginWrite, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, Store};
+use super::{Backend, BeginWrite, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, Store, StoreTransaction};
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use futures::{StreamExt, stream::BoxStream};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// sqlx's record of the migrations run: the schema's, not the site's.
@@ -150,8 +150,8 @@ pub fn knows_schema_version(version: i64) -> bool {
 }
 
 enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(StoreTransaction<Sqlite>),
+    Postgres(StoreTransaction<Postgres>),
 }
 
 /// The site's database as of one moment, read while it keeps changing: one SQLite read
@@ -177,13 +177,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context("starting a read transaction")?;
-                Tx::Sqlite(tx)
+                Tx::Sqlite(StoreTransaction::new(tx, None))
             }
-            Backend::Postgres(pool) => Tx::Postgres(
+            Backend::Postgres(pool) => Tx::Postgres(StoreTransaction::new(
                 pool.begin_with("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .await
                     .context("starting a repeatable-read transaction")?,
-            ),
+                None,
+            )),
         };
         Ok(Snapshot { tx })
     }
@@ -369,7 +370,8 @@ async fn postgres_tables(conn: &mut sqlx::PgConnection) -> anyhow::Result<Vec<Ta
             "SELECT column_name::text, data_type::text, \
                     COALESCE(column_default::text LIKE 'nextval(%', FALSE) \
              FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+             WHERE table_schema = current_schema() AND table_name = $1 \
+               AND is_generated = 'NEVER' ORDER BY ordinal_position",
         )
         .bind(&name)
         .fetch_all(&mut *conn)
@@ -642,17 +644,9 @@ impl Load {
     pub async fn clear(&mut self, tables: &[Table]) -> anyhow::Result<()> {
         for table in tables.iter().rev() {
             let sql = format!("DELETE FROM {}", quoted(&table.name));
-            match &mut self.tx {
-                Tx::Sqlite(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ()),
-                Tx::Postgres(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ()),
-            }
-            .with_context(|| format!("emptying {}", table.name))?;
+            self.execute(sql)
+                .await
+                .with_context(|| format!("emptying {}", table.name))?;
         }
         Ok(())
     }
@@ -797,19 +791,26 @@ impl Load {
                 "UPDATE {} SET {LEASE_COLUMN} = 0 WHERE {LEASE_COLUMN} <> 0",
                 quoted(&table.name)
             );
-            match &mut self.tx {
-                Tx::Sqlite(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ()),
-                Tx::Postgres(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ()),
-            }
-            .with_context(|| format!("releasing the claims of {}", table.name))?;
+            self.execute(sql)
+                .await
+                .with_context(|| format!("releasing the claims of {}", table.name))?;
         }
         Ok(())
+    }
+
+    /// Runs one statement without parameters (built from the archive's checked table
+    /// names) in the load's transaction.
+    async fn execute(&mut self, sql: String) -> Result<(), sqlx::Error> {
+        match &mut self.tx {
+            Tx::Sqlite(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .map(|_| ()),
+            Tx::Postgres(tx) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .map(|_| ()),
+        }
     }
 
     /// Keeps every row written.

@@ -114,9 +114,9 @@ impl Store {
     /// On SQLite, activities received at the same time share that transaction (a group
     /// commit): each is added to a queue, and whoever holds the writer's turn writes
     /// everything queued in one transaction, each activity in its own savepoint. SQLite
-    /// writers queue for one lock, and one that finds it taken sleeps in the busy
-    /// handler for milliseconds; this takes the inbox from one commit per request to one
-    /// per burst. PostgreSQL, which commits concurrently, keeps one per request.
+    /// has one writer at a time, so the inbox's writes wait behind every other write of
+    /// the process (`write_turn`); this makes that one wait per burst instead of one per
+    /// request. PostgreSQL, which commits concurrently, keeps one per request.
     pub async fn enqueue_inbox_within(
         &self,
         activity: &NewInboxActivity<'_>,

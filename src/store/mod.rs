@@ -47,6 +47,7 @@ mod village_jobs;
 mod village_posts;
 mod villages;
 mod work;
+mod write_turn;
 
 pub use deliveries::{DeliveriesQueued, PER_SERVER_IN_FLIGHT};
 pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, PostChange};
@@ -91,6 +92,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{path::Path, str::FromStr, time::Duration};
+use write_turn::StoreTransaction;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -208,32 +210,29 @@ pub(crate) use insert_remote_note;
 /// Opens a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
 /// with "database is locked" when another connection wrote in between, without waiting
-/// for the busy timeout.
+/// for the busy timeout. Before that it waits for this process's turn to write to the
+/// file (`write_turn`), so the process's writers follow one another without sleeping in
+/// SQLite's busy handler.
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
     fn begin_write(
         &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
-    + Send;
+    ) -> impl std::future::Future<Output = Result<StoreTransaction<Self::Db>, sqlx::Error>> + Send;
 }
 
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
-    fn begin_write(
-        &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
-    + Send {
-        self.begin_with("BEGIN IMMEDIATE")
+    async fn begin_write(&self) -> Result<StoreTransaction<Self::Db>, sqlx::Error> {
+        let turn = write_turn::sqlite_turn(self).await;
+        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(StoreTransaction::new(tx, turn))
     }
 }
 
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
-    fn begin_write(
-        &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
-    + Send {
-        self.begin()
+    async fn begin_write(&self) -> Result<StoreTransaction<Self::Db>, sqlx::Error> {
+        Ok(StoreTransaction::new(self.begin().await?, None))
     }
 }
 
@@ -327,7 +326,7 @@ impl Store {
                 // parsed schema and prepared statements (a few hundred KiB), which a
                 // hosting node's quiet sites should not keep (docs/adr/0002).
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(connections.unwrap_or(8))
+                    .max_connections(connections.unwrap_or(4))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
                     .connect_with(options)
                     .await

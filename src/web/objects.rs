@@ -43,7 +43,8 @@ pub async fn actor(
     }
     let path = format!("/u/{name}");
     cache::serve(
-        &state,
+        &state.render_cache,
+        &state.store,
         &headers,
         &path,
         raw_query.as_deref(),
@@ -211,7 +212,8 @@ pub async fn post(
 ) -> Result<Response, AppError> {
     let path = format!("/p/{id}");
     cache::serve(
-        &state,
+        &state.render_cache,
+        &state.store,
         &headers,
         &path,
         query.as_deref(),

@@ -19,7 +19,6 @@ use kentongan::{
     actors::find_publishing_actor,
     aspirations::intake::{self, WebMessage},
     auth::Role,
-    publishing::PostInput,
 };
 use serde_json::Value;
 
@@ -77,11 +76,7 @@ async fn nothing_private_is_public(backend: Backend) {
     let follower = followed_by_peer(&node).await;
     let resident = Peer::start(true).await;
     let post = node
-        .publish(&PostInput {
-            title: "Perbaikan jalan desa".into(),
-            body_markdown: "Sampaikan titik jalan yang rusak.".into(),
-            ..Default::default()
-        })
+        .publish_text("Perbaikan jalan desa", "Sampaikan titik jalan yang rusak.")
         .await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
 

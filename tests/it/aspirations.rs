@@ -12,7 +12,6 @@ use crate::{
 use kentongan::{
     auth::Role,
     clock::now_ms,
-    publishing::PostInput,
     store::{TicketClass, TicketRow, TicketStatus},
 };
 use serde_json::{Value, json};
@@ -36,11 +35,7 @@ async fn messages_become_tickets(backend: Backend, shape: Shape) {
     let node = TestNode::start_in(&backend, shape, "desa-sukamaju").await;
     let peer = Peer::start_in(shape, true).await;
     let post = node
-        .publish(&PostInput {
-            title: "Jalan desa rusak".into(),
-            body_markdown: "Laporkan titik jalan yang rusak.".into(),
-            ..Default::default()
-        })
+        .publish_text("Jalan desa rusak", "Laporkan titik jalan yang rusak.")
         .await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
     let inbox = format!("{}/inbox", node.base);

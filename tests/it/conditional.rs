@@ -3,7 +3,6 @@
 //! the admin's pages are never tagged.
 
 use crate::support::{AP, Backend, TestNode, client, on_every_backend};
-use kentongan::publishing::PostInput;
 
 #[tokio::test]
 async fn pages_feeds_and_documents_answer_304_until_they_change_on_every_backend() {
@@ -30,11 +29,7 @@ async fn get(url: &str, accept: &str, tag: Option<&str>) -> (u16, Option<String>
 async fn conditional_requests(backend: Backend) {
     let node = TestNode::start(&backend, "desa-hemat").await;
     let first = node
-        .publish(&PostInput {
-            title: "Kerja bakti".into(),
-            body_markdown: "Minggu pagi di balai desa.".into(),
-            ..Default::default()
-        })
+        .publish_text("Kerja bakti", "Minggu pagi di balai desa.")
         .await;
     let post = format!("{}/p/{}", node.base, first.public_id);
     let home = format!("{}/", node.base);
@@ -65,12 +60,7 @@ async fn conditional_requests(backend: Backend) {
     // A new post changes the home page and the feed: the old tag no longer matches.
     let (_, home_tag, _) = get(&home, "text/html", None).await;
     let (_, feed_tag, _) = get(&feed, "application/rss+xml", None).await;
-    node.publish(&PostInput {
-        title: "Posyandu".into(),
-        body_markdown: "Kamis di polindes.".into(),
-        ..Default::default()
-    })
-    .await;
+    node.publish_text("Posyandu", "Kamis di polindes.").await;
     assert_eq!(get(&home, "text/html", home_tag.as_deref()).await.0, 200);
     assert_eq!(
         get(&feed, "application/rss+xml", feed_tag.as_deref())

@@ -9,7 +9,7 @@ use crate::support::{
     residents::{PUBLIC, activity, note},
     session::signed_in,
 };
-use kentongan::{auth::Role, publishing::PostInput, store::PostRecord};
+use kentongan::{auth::Role, store::PostRecord};
 use serde_json::{Value, json};
 
 /// Sends `activity` as `name`, expects 202, and waits until it was acted on (so what
@@ -59,11 +59,7 @@ async fn likes_boosts_and_replies_are_counted(backend: Backend) {
     let node = TestNode::start(&backend, "desa-ramai").await;
     let peer = Peer::start(true).await;
     let post = node
-        .publish(&PostInput {
-            title: "Panen raya".into(),
-            body_markdown: "Panen padi bersama di sawah desa.".into(),
-            ..Default::default()
-        })
+        .publish_text("Panen raya", "Panen padi bersama di sawah desa.")
         .await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
     assert_eq!(counts(&node, &post).await, (0, 0, 0));

@@ -9,20 +9,14 @@ use crate::{
         residents::{PUBLIC, activity, deliver, note, ticket_of_note},
     },
 };
-use kentongan::{auth::Role, publishing::PostInput};
+use kentongan::auth::Role;
 
 /// A remote actor's `url` and a Note's `url` become links on the admin's ticket pages:
 /// only http(s) ones are kept, so `javascript:` never reaches an `href`.
 async fn links_from_other_servers_are_only_http(backend: Backend) {
     let node = TestNode::start(&backend, "desa-tautan").await;
     let peer = Peer::start(true).await;
-    let post = node
-        .publish(&PostInput {
-            title: "Jadwal posyandu".into(),
-            body_markdown: "Setiap Selasa.".into(),
-            ..Default::default()
-        })
-        .await;
+    let post = node.publish_text("Jadwal posyandu", "Setiap Selasa.").await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
     let mut reply = note(
         &peer,
@@ -86,13 +80,7 @@ async fn links_from_other_servers_are_only_http_on_every_backend() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_carries_the_safety_headers() {
     let village = TestNode::start(&Backend::Sqlite, "desa-aman").await;
-    let post = village
-        .publish(&PostInput {
-            title: "Kabar aman".into(),
-            body_markdown: "Isi.".into(),
-            ..Default::default()
-        })
-        .await;
+    let post = village.publish_text("Kabar aman", "Isi.").await;
     let portal = TestNode::start_with_role(
         &Backend::Sqlite,
         "portal-aman",

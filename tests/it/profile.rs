@@ -13,7 +13,7 @@ use kentongan::{
     actors::{self, ProfileChanges},
     auth::Role,
     config::Role as NodeRole,
-    publishing::{PostImage, PostInput, markdown},
+    publishing::{PostImage, markdown},
     site::{self, profile},
     store::ActorRecord,
 };
@@ -407,13 +407,7 @@ const PRIVACY_LINK: &str = "href=\"/kebijakan-privasi\"";
 
 async fn privacy_village(backend: Backend) {
     let node = TestNode::start(&backend, "desa-sukamaju").await;
-    let post = node
-        .publish(&PostInput {
-            title: "Kerja bakti".into(),
-            body_markdown: "Warga diundang.".into(),
-            ..Default::default()
-        })
-        .await;
+    let post = node.publish_text("Kerja bakti", "Warga diundang.").await;
 
     // The default policy, both languages, with what is really kept.
     let url = format!("{}/kebijakan-privasi", node.base);

@@ -5,7 +5,6 @@
 //! Hostile or unknown input gets a 4xx with a reason. Every test runs on each backend.
 
 use crate::support::{AP, Backend, TestNode, client, on_every_backend, peer::Peer};
-use kentongan::publishing::PostInput;
 use serde_json::Value;
 
 async fn start(backend: &Backend) -> TestNode {
@@ -294,11 +293,7 @@ async fn notes_carry_a_thread_context_that_resolves() {
     on_every_backend(|backend| async move {
         let node = start(&backend).await;
         let post = node
-            .publish(&PostInput {
-                title: "Kerja bakti".into(),
-                body_markdown: "Minggu pagi di balai desa.".into(),
-                ..Default::default()
-            })
+            .publish_text("Kerja bakti", "Minggu pagi di balai desa.")
             .await;
         let note_url = format!("{}/p/{}", node.base, post.public_id);
         let (status, note) = fetch_json(&note_url, AP).await;

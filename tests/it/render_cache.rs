@@ -72,11 +72,7 @@ async fn every_write(backend: Backend) {
     let store = node.state().store.clone();
     let actor = find_publishing_actor(&store, None).await.expect("actor");
     let first = node
-        .publish(&PostInput {
-            title: "Kerja bakti".into(),
-            body_markdown: "Minggu pagi di balai desa.".into(),
-            ..Default::default()
-        })
+        .publish_text("Kerja bakti", "Minggu pagi di balai desa.")
         .await;
     let post_url = format!("{}/p/{}", node.base, first.public_id);
     let feed_url = format!("{}/feed.rss", node.base);
@@ -87,12 +83,8 @@ async fn every_write(backend: Backend) {
     served_twice(&node, &node.actor_id(), AP).await;
 
     // A post published here.
-    node.publish(&PostInput {
-        title: "Posyandu balita".into(),
-        body_markdown: "Kamis di polindes.".into(),
-        ..Default::default()
-    })
-    .await;
+    node.publish_text("Posyandu balita", "Kamis di polindes.")
+        .await;
     assert!(home(&node).await.contains("Posyandu balita"));
     let feed = served_twice(&node, &feed_url, "application/rss+xml").await;
     assert!(feed.contains("Posyandu balita"));
@@ -301,12 +293,7 @@ async fn per_visitor_requests_and_304_on_every_backend() {
 
 async fn per_visitor_and_304(backend: Backend) {
     let node = TestNode::start(&backend, "desa-hemat").await;
-    node.publish(&PostInput {
-        title: "Kerja bakti".into(),
-        body_markdown: "Minggu pagi.".into(),
-        ..Default::default()
-    })
-    .await;
+    node.publish_text("Kerja bakti", "Minggu pagi.").await;
     let url = format!("{}/", node.base);
     let shared = home(&node).await;
     let (_, tag, _) = get(&url, "text/html", &[]).await;
@@ -351,25 +338,14 @@ async fn per_visitor_and_304(backend: Backend) {
     assert!(!anonymous.2.contains("mastodon.example"));
 
     // After a write the old tag gets the whole new page.
-    node.publish(&PostInput {
-        title: "Posyandu".into(),
-        body_markdown: "Kamis.".into(),
-        ..Default::default()
-    })
-    .await;
+    node.publish_text("Posyandu", "Kamis.").await;
     let (status, new_tag, page) = get(&url, "text/html", &[("if-none-match", &tag)]).await;
     assert_eq!(status, 200);
     assert!(page.contains("Posyandu"));
     assert_ne!(new_tag.as_deref(), Some(tag.as_str()));
 
     // The HTML and the JSON of one address are kept apart.
-    let post = node
-        .publish(&PostInput {
-            title: "Rapat".into(),
-            body_markdown: "Jumat.".into(),
-            ..Default::default()
-        })
-        .await;
+    let post = node.publish_text("Rapat", "Jumat.").await;
     let post_url = format!("{}/p/{}", node.base, post.public_id);
     let html = served_twice(&node, &post_url, "text/html").await;
     let json = served_twice(&node, &post_url, AP).await;

@@ -284,11 +284,7 @@ async fn retention(backend: Backend) {
     .await;
     refuser.set_behaviour(crate::support::peer::Behaviour::Answer(410));
     let post = node
-        .publish(&PostInput {
-            title: "Musyawarah dusun".into(),
-            body_markdown: "Kamis malam di balai.".into(),
-            ..Default::default()
-        })
+        .publish_text("Musyawarah dusun", "Kamis malam di balai.")
         .await;
     let create = store
         .create_activity_of_post(post.id)

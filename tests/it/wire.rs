@@ -18,7 +18,6 @@ use kentongan::{
         inbox::IncomingActivity,
         protocol::incoming::{NoteIn, Reaction, Received, Undone, first_id},
     },
-    publishing::PostInput,
     store::{NewActor, TicketRow},
 };
 use serde_json::Value;
@@ -249,11 +248,7 @@ async fn every_server_is_acted_on(backend: Backend) {
     for (server, documents) in servers() {
         let node = TestNode::start(&backend, "desa-jangkarasam").await;
         let post = node
-            .publish(&PostInput {
-                title: "Jalan desa rusak".into(),
-                body_markdown: "Laporkan titik jalan yang rusak.".into(),
-                ..Default::default()
-            })
+            .publish_text("Jalan desa rusak", "Laporkan titik jalan yang rusak.")
             .await;
         let post_url = format!("{}/p/{}", node.base, post.public_id);
         let documents: Vec<(String, Value)> = documents

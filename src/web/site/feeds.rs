@@ -117,7 +117,8 @@ pub async fn rss(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     cache::serve(
-        &state,
+        &state.render_cache,
+        &state.store,
         &headers,
         "/feed.rss",
         query.as_deref(),
@@ -134,7 +135,8 @@ pub async fn atom(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     cache::serve(
-        &state,
+        &state.render_cache,
+        &state.store,
         &headers,
         "/feed.atom",
         query.as_deref(),

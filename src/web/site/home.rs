@@ -69,7 +69,8 @@ pub async fn home_route(
         );
     }
     cache::serve(
-        &state,
+        &state.render_cache,
+        &state.store,
         &headers,
         "/",
         raw_query.as_deref(),

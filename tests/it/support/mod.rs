@@ -325,6 +325,17 @@ impl TestNode {
             .expect("publish")
     }
 
+    /// Publishes a post with only a title and a body, everything else as the editor's
+    /// defaults.
+    pub async fn publish_text(&self, title: &str, body_markdown: &str) -> PostRecord {
+        self.publish(&kentongan::publishing::PostInput {
+            title: title.into(),
+            body_markdown: body_markdown.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
     /// A post's likes, boosts and public replies as the store counts them.
     pub async fn post_counts(&self, post_id: i64) -> kentongan::store::PostCounts {
         self.state()
