@@ -284,7 +284,7 @@ impl Store {
         Self::connect_with(url, None).await
     }
 
-    /// As [`Store::connect`], with at most `connections` in the pool (`None`: SQLite 8,
+    /// As [`Store::connect`], with at most `connections` in the pool (`None`: SQLite 4,
     /// PostgreSQL 16). A hosting node gives its villages fewer (docs/adr/0002).
     pub async fn connect_with(url: &str, connections: Option<u32>) -> anyhow::Result<Self> {
         let store = Self::open_with(url, connections).await?;
@@ -325,6 +325,9 @@ impl Store {
                 // An idle connection is closed after a while: each holds its page cache,
                 // parsed schema and prepared statements (a few hundred KiB), which a
                 // hosting node's quiet sites should not keep (docs/adr/0002).
+                // Four: SQLite has one writer at a time and a village's reads are short, and
+                // each connection is a thread with its own memory (8 cost a busy node about
+                // 2 MiB more: docs/benchmarks.md, "Footprint").
                 let pool = SqlitePoolOptions::new()
                     .max_connections(connections.unwrap_or(4))
                     .idle_timeout(Duration::from_secs(IDLE_CONNECTION_SECS))
