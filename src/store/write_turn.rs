@@ -95,3 +95,46 @@ fn turns_of(file: &Path) -> Option<Arc<Semaphore>> {
             .clone(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pool_on_a_file_shares_its_turn_and_memory_takes_none() {
+        let dir = tempfile::tempdir().expect("dir");
+        let one = dir.path().join("one.db");
+        let other = dir.path().join("other.db");
+        let first = turns_of(&one).expect("a file has turns");
+        let again = turns_of(&one).expect("a file has turns");
+        assert!(Arc::ptr_eq(&first, &again), "one file, one turn");
+        let elsewhere = turns_of(&other).expect("a file has turns");
+        assert!(
+            !Arc::ptr_eq(&first, &elsewhere),
+            "another file writes meanwhile"
+        );
+        assert!(turns_of(Path::new(":memory:")).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_write_transaction_holds_the_turn_until_it_ends() {
+        use super::super::{Backend, BeginWrite, Store};
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("turns.db").display());
+        let store = Store::connect(&url).await.expect("store");
+        let Backend::Sqlite(pool) = &store.backend else {
+            unreachable!("a SQLite URL");
+        };
+        let turns = turns_of(pool.connect_options().get_filename()).expect("turns");
+        let tx = pool.begin_write().await.expect("a write transaction");
+        assert_eq!(turns.available_permits(), 0, "taken while it writes");
+        tx.commit().await.expect("commit");
+        assert_eq!(turns.available_permits(), 1, "given back at the commit");
+        let tx = pool.begin_write().await.expect("the next one");
+        assert_eq!(turns.available_permits(), 0);
+        tx.rollback().await.expect("rollback");
+        assert_eq!(turns.available_permits(), 1, "given back at a rollback");
+        drop(pool.begin_write().await.expect("one more"));
+        assert_eq!(turns.available_permits(), 1, "given back when dropped");
+    }
+}
