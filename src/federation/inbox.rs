@@ -19,7 +19,7 @@ use super::{
 use crate::{
     clock::now_ms,
     state::AppState,
-    store::{Enqueued, NewInboxActivity},
+    store::{Enqueued, HostHealth, NewInboxActivity, SenderStanding, SenderUsage},
 };
 use activitypub_federation::{
     error::Error as LibraryError, fetch::object_id::ObjectId, traits::Activity,
@@ -220,40 +220,30 @@ fn over_quota_reason(seconds: u64) -> String {
     format!("this server's storage quota for today is used up; try again in {seconds} s")
 }
 
-/// Seconds until `key`'s day is over, if its quota is used up.
-async fn quota_full(data: &Data, key: &str, quota: &crate::store::SenderQuota) -> Option<u64> {
-    match data.store.sender_usage(key).await {
-        Ok(usage) => usage
-            .and_then(|usage| usage.full_for(quota, now_ms()))
-            .map(crate::quota::retry_after_secs),
-        Err(err) => {
-            tracing::error!(error = %format!("{err:#}"), "cannot read a quota");
-            None
-        }
-    }
-}
-
 /// The sender's server has no room left today (`Some((seconds, reason))`): checked
 /// before its signature, so a server over its quota costs no key fetch. An actor not
 /// stored yet is not fetched once its server's actor copies used up theirs; its known
 /// actors are still heard, so naming many accounts of another server cannot lock that
 /// server out.
-async fn over_quota(data: &Data, actor: &Url) -> Option<(u64, String)> {
-    let host = host_of(actor);
-    if let Some(seconds) = quota_full(data, &host, &crate::quota::SERVER).await {
+fn over_quota(standing: &SenderStanding) -> Option<(u64, String)> {
+    let now = now_ms();
+    let full_for = |usage: Option<SenderUsage>, quota| {
+        usage
+            .and_then(|usage| usage.full_for(quota, now))
+            .map(crate::quota::retry_after_secs)
+    };
+    if let Some(seconds) = full_for(standing.server_usage, &crate::quota::SERVER) {
         return Some((seconds, over_quota_reason(seconds)));
     }
-    let copies = crate::quota::actor_copies_of(&host);
-    let seconds = quota_full(data, &copies, &crate::quota::ACTOR_COPIES).await?;
-    match data.store.actor_by_ap_id(actor.as_str()).await {
-        Ok(None) => Some((
+    let seconds = full_for(standing.actor_copies_usage, &crate::quota::ACTOR_COPIES)?;
+    (!standing.actor_stored).then(|| {
+        (
             seconds,
             format!(
                 "this server's quota of new actors for today is used up; try again in {seconds} s"
             ),
-        )),
-        _ => None,
-    }
+        )
+    })
 }
 
 fn acceptable_content_type(value: Option<&str>) -> bool {
@@ -271,45 +261,37 @@ fn acceptable_content_type(value: Option<&str>) -> bool {
 }
 
 /// A `Delete` of an actor by itself, for an actor we never stored.
-async fn is_unknown_account_deletion(
-    data: &Data,
+fn is_unknown_account_deletion(
     activity: &serde_json::Map<String, Value>,
+    standing: &SenderStanding,
 ) -> bool {
     let actor = activity.get("actor").and_then(first_id);
     let object = activity.get("object").and_then(object_id);
-    match (activity.get("type").and_then(Value::as_str), actor, object) {
-        (Some("Delete"), Some(actor), Some(object)) if actor == object => {
-            matches!(data.store.actor_by_ap_id(actor).await, Ok(None))
-        }
-        _ => false,
-    }
+    matches!(
+        (activity.get("type").and_then(Value::as_str), actor, object),
+        (Some("Delete"), Some(actor), Some(object)) if actor == object
+    ) && !standing.actor_stored
 }
 
 /// Why the village refuses an activity from a blocked account or server, checked before
 /// its signature (a blocked server costs no key fetch). Deletes and Undos still pass: a
 /// resident may always withdraw what they wrote or stop following.
-async fn blocked_sender(data: &Data, activity: &serde_json::Map<String, Value>) -> Option<String> {
+fn blocked_sender(
+    activity: &serde_json::Map<String, Value>,
+    standing: &SenderStanding,
+) -> Option<String> {
     if matches!(
         activity.get("type").and_then(Value::as_str),
         Some("Delete" | "Undo")
     ) {
         return None;
     }
-    let actor = Url::parse(activity.get("actor").and_then(first_id)?).ok()?;
-    let block =
-        crate::aspirations::moderation::block_of(&data.store, actor.as_str(), &host_of(&actor))
-            .await;
-    match block {
-        Ok(Some(kind)) => Some(format!(
+    standing.block.map(|kind| {
+        format!(
             "this {} is blocked by this node; its activities are not accepted",
             kind.as_str()
-        )),
-        Ok(None) => None,
-        Err(err) => {
-            tracing::error!(error = %format!("{err:#}"), "cannot look up blocks");
-            None
-        }
-    }
+        )
+    })
 }
 
 /// `POST /inbox`
@@ -373,25 +355,8 @@ async fn receive(data: Data, request: Request) -> Response {
         }
     };
     // Give a plain reason for broken JSON before the library says something vaguer.
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => {
-            for field in ["id", "type", "actor"] {
-                if !map.contains_key(field) {
-                    return refuse(
-                        StatusCode::BAD_REQUEST,
-                        format!("the activity has no {field:?}"),
-                    );
-                }
-            }
-            if let Some(reason) = blocked_sender(&data, &map).await {
-                return refuse(StatusCode::FORBIDDEN, reason);
-            }
-            if is_unknown_account_deletion(&data, &map).await {
-                // A deleted account's key can no longer be fetched, and we hold nothing
-                // of it: there is nothing to verify and nothing to do.
-                return StatusCode::ACCEPTED.into_response();
-            }
-        }
+    let map = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => map,
         Ok(_) => {
             return refuse(
                 StatusCode::BAD_REQUEST,
@@ -404,27 +369,61 @@ async fn receive(data: Data, request: Request) -> Response {
                 format!("the body is not valid JSON: {err}"),
             );
         }
+    };
+    for field in ["id", "type", "actor"] {
+        if !map.contains_key(field) {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the activity has no {field:?}"),
+            );
+        }
+    }
+    // An actor that is no URL is refused with its reason when the activity is read.
+    let actor = map
+        .get("actor")
+        .and_then(first_id)
+        .and_then(|id| Url::parse(id).ok());
+    let standing = match &actor {
+        Some(actor) => {
+            let host = host_of(actor);
+            let copies = crate::quota::actor_copies_of(&host);
+            match data
+                .store
+                .sender_standing(actor.as_str(), &host, &copies)
+                .await
+            {
+                Ok(standing) => standing,
+                Err(err) => {
+                    let (status, reason) = InboxError::Store(err).into_status_and_reason();
+                    return refuse(status, reason);
+                }
+            }
+        }
+        None => SenderStanding::default(),
+    };
+    if let Some(reason) = blocked_sender(&map, &standing) {
+        return refuse(StatusCode::FORBIDDEN, reason);
+    }
+    if is_unknown_account_deletion(&map, &standing) {
+        // A deleted account's key can no longer be fetched, and we hold nothing
+        // of it: there is nothing to verify and nothing to do.
+        return StatusCode::ACCEPTED.into_response();
     }
     let signed = match signature_policy::check(&parts.headers) {
         Ok(signed) => signed,
         Err(reason) => return refuse(StatusCode::UNAUTHORIZED, reason),
     };
-    let actor = serde_json::from_slice::<IncomingActivity>(&bytes)
-        .ok()
-        .map(|a| a.actor);
-    if let Some(actor) = &actor
-        && let Some((seconds, reason)) = over_quota(&data, actor).await
-    {
+    if let Some((seconds, reason)) = over_quota(&standing) {
         return refuse_for(StatusCode::TOO_MANY_REQUESTS, reason, seconds);
     }
     if let Some(actor) = &actor
-        && !matches!(data.store.actor_by_ap_id(actor.as_str()).await, Ok(Some(_)))
+        && !standing.actor_stored
         && let Err(seconds) = data.unverified_fetch_limiter.check(&host_of(actor))
     {
         // Checked before the fetch: an unverified request must not make us fetch at will.
         return rate_limited(seconds);
     }
-    let mut outcome = verify_and_store(&data, &parts, &signed, &bytes).await;
+    let mut outcome = verify_and_store(&data, &parts, &signed, &bytes, &standing).await;
     if matches!(
         outcome,
         Err(InboxError::Library(LibraryError::ActivitySignatureInvalid))
@@ -432,7 +431,7 @@ async fn receive(data: Data, request: Request) -> Response {
         && refetched_key(&data, &actor).await
     {
         // The actor may have changed its key since we stored it: one more try.
-        outcome = verify_and_store(&data, &parts, &signed, &bytes).await;
+        outcome = verify_and_store(&data, &parts, &signed, &bytes, &standing).await;
     }
     match outcome {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
@@ -458,6 +457,7 @@ async fn verify_and_store(
     parts: &axum::http::request::Parts,
     signed: &Signed,
     bytes: &[u8],
+    standing: &SenderStanding,
 ) -> Result<(), InboxError> {
     signature_policy::body_matches(signed, &parts.headers, bytes)
         .map_err(InboxError::Unauthorized)?;
@@ -499,7 +499,7 @@ async fn verify_and_store(
         return Err(LibraryError::ActivitySignatureInvalid.into());
     }
     activity.verify(data).await?;
-    activity.receive(data).await
+    activity.store_verified(data, standing).await
 }
 
 /// Refetches a stored remote actor whose signature did not verify with the key we hold
@@ -534,9 +534,15 @@ const HOST_SUCCESS_REFRESH_MS: i64 = 60_000;
 
 /// A signed request is proof of life: deliveries to that server may resume. Written only
 /// when that changes something (the server was failing, or its last success is a minute
-/// old): a busy server's requests then cost a read, not a write transaction each.
-async fn note_host_alive(data: &Data, host: &str, now: i64) -> anyhow::Result<()> {
-    let healthy = data.store.host_health(host).await?.is_some_and(|health| {
+/// old): a busy server's requests then cost no write transaction each. `health` is the
+/// server's as read with the rest of its standing, before the signature was checked.
+async fn note_host_alive(
+    data: &Data,
+    host: &str,
+    health: Option<&HostHealth>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let healthy = health.is_some_and(|health| {
         health.consecutive_failures == 0
             && !health.unreachable
             && health
@@ -547,6 +553,52 @@ async fn note_host_alive(data: &Data, host: &str, now: i64) -> anyhow::Result<()
         return Ok(());
     }
     data.store.record_host_success(host, now).await
+}
+
+impl IncomingActivity {
+    /// Keeps a verified activity for the worker (counted against its server's quota), and
+    /// notes its server alive. `standing` is its sender's, read before the signature.
+    async fn store_verified(
+        self,
+        data: &Data,
+        standing: &SenderStanding,
+    ) -> Result<(), InboxError> {
+        let now = now_ms();
+        let host = host_of(&self.actor);
+        if let Err(seconds) = data.inbox_limiter.check(&host) {
+            return Err(InboxError::RateLimited(seconds));
+        }
+        note_host_alive(data, &host, standing.host_health.as_ref(), now).await?;
+        if !HANDLED_TYPES.contains(&self.kind.as_str()) {
+            tracing::debug!(kind = %self.kind, id = %self.id, "ignored an activity type we do not handle");
+            return Ok(());
+        }
+        let body = serde_json::to_string(&self).map_err(|err| InboxError::Store(err.into()))?;
+        let activity = NewInboxActivity {
+            ap_id: self.id.as_str(),
+            actor_ap_id: self.actor.as_str(),
+            host: &host,
+            kind: &self.kind,
+            body: &body,
+        };
+        // Counted against the server's quota in the transaction that stores it.
+        match data
+            .store
+            .enqueue_inbox_within(&activity, &crate::quota::SERVER, now)
+            .await?
+        {
+            Enqueued::Stored => data.wake_inbox.notify_one(),
+            Enqueued::Repeat => {
+                tracing::debug!(id = %self.id, "activity received before; not processed twice")
+            }
+            Enqueued::OverQuota { retry_after_ms } => {
+                return Err(InboxError::OverQuota(crate::quota::retry_after_secs(
+                    retry_after_ms,
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -655,41 +707,18 @@ impl Activity for IncomingActivity {
         Ok(())
     }
 
+    /// The inbox calls [`IncomingActivity::store_verified`] with the standing it read
+    /// already; this is the library's way in, which reads it.
     async fn receive(self, data: &Data) -> Result<(), Self::Error> {
-        let now = now_ms();
         let host = host_of(&self.actor);
-        if let Err(seconds) = data.inbox_limiter.check(&host) {
-            return Err(InboxError::RateLimited(seconds));
-        }
-        note_host_alive(data, &host, now).await?;
-        if !HANDLED_TYPES.contains(&self.kind.as_str()) {
-            tracing::debug!(kind = %self.kind, id = %self.id, "ignored an activity type we do not handle");
-            return Ok(());
-        }
-        let body = serde_json::to_string(&self).map_err(|err| InboxError::Store(err.into()))?;
-        let activity = NewInboxActivity {
-            ap_id: self.id.as_str(),
-            actor_ap_id: self.actor.as_str(),
-            host: &host,
-            kind: &self.kind,
-            body: &body,
-        };
-        // Counted against the server's quota in the transaction that stores it.
-        match data
+        let standing = data
             .store
-            .enqueue_inbox_within(&activity, &crate::quota::SERVER, now)
-            .await?
-        {
-            Enqueued::Stored => data.wake_inbox.notify_one(),
-            Enqueued::Repeat => {
-                tracing::debug!(id = %self.id, "activity received before; not processed twice")
-            }
-            Enqueued::OverQuota { retry_after_ms } => {
-                return Err(InboxError::OverQuota(crate::quota::retry_after_secs(
-                    retry_after_ms,
-                )));
-            }
-        }
-        Ok(())
+            .sender_standing(
+                self.actor.as_str(),
+                &host,
+                &crate::quota::actor_copies_of(&host),
+            )
+            .await?;
+        self.store_verified(data, &standing).await
     }
 }

@@ -11,9 +11,9 @@
 //! algorithms are refused with a reason rather than guessed at.
 
 use super::signing::SigningKey;
+use super::signing::VerifyingKey;
 use axum::http::HeaderMap;
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs8::DecodePublicKey};
 use sfv::{BareItem, Dictionary, InnerList, Item, ListEntry, Parser};
 use sha2::{Digest, Sha256};
 
@@ -228,16 +228,9 @@ pub fn verifies(
     request: &Request<'_>,
     public_key_pem: &str,
 ) -> Result<bool, String> {
-    let key = RsaPublicKey::from_public_key_pem(public_key_pem)
-        .map_err(|_| "the signer's public key is unreadable".to_string())?;
     let base = signature_base(&signature.components, &signature.params_line, request)?;
-    Ok(key
-        .verify(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(base.as_bytes()),
-            &signature.signature,
-        )
-        .is_ok())
+    let key = VerifyingKey::from_pem(public_key_pem).map_err(|err| err.to_string())?;
+    Ok(key.verifies_sha256(base.as_bytes(), &signature.signature))
 }
 
 /// `sha-256=:…:` for `body`.

@@ -22,6 +22,7 @@
 //! fetch from us is back, so [`signed_fetch_proves_life`] verifies that signature itself
 //! and lets the deliveries waiting for that server go at once, as a signed POST does.
 
+use super::signing::VerifyingKey;
 use super::{
     Data,
     actor::{DbActor, host_of},
@@ -31,7 +32,6 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use anyhow::Context;
 use axum::http::{HeaderMap, Method, Uri};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs8::DecodePublicKey};
 use sha2::{Digest, Sha256};
 use std::{
     collections::BTreeMap,
@@ -286,22 +286,16 @@ fn signature_verifies(
     // A proxy that speaks HTTP/2 to us may leave the Host out; it is ours.
     map.entry("host".into())
         .or_insert_with(|| our_host.to_string());
-    let key = RsaPublicKey::from_public_key_pem(public_key_pem)
-        .context("the signer's public key is unreadable")?;
+    let key = VerifyingKey::from_pem(public_key_pem)?;
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let verified = http_signature_normalization::Config::new()
         .set_expiration(WINDOW)
         .begin_verify(method.as_str(), path, map)
         .map_err(|err| anyhow::anyhow!("the signature cannot be read: {err}"))?
         .verify(|signature, signing_string| {
-            BASE64.decode(signature).is_ok_and(|signature| {
-                key.verify(
-                    Pkcs1v15Sign::new::<Sha256>(),
-                    &Sha256::digest(signing_string.as_bytes()),
-                    &signature,
-                )
-                .is_ok()
-            })
+            BASE64
+                .decode(signature)
+                .is_ok_and(|signature| key.verifies_sha256(signing_string.as_bytes(), &signature))
         });
     Ok(verified)
 }
@@ -456,7 +450,7 @@ mod tests {
 
     /// A GET signed as Mastodon and the federation library sign their fetches.
     fn signed_get(path: &str, private_pem: &str) -> HeaderMap {
-        use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
+        use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
         let key = RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
         let date = httpdate::fmt_http_date(SystemTime::now());
         let headers: BTreeMap<String, String> = [

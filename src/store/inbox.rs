@@ -53,6 +53,36 @@ pub struct NewInboxActivity<'a> {
     pub body: &'a str,
 }
 
+/// What this node holds about an activity's sender, read before its signature is checked
+/// ([`Store::sender_standing`]).
+#[derive(Clone, Debug, Default)]
+pub struct SenderStanding {
+    /// The sender's account or its server is blocked (the account's block first).
+    pub block: Option<super::BlockKind>,
+    /// Today's count of the sender's server (`crate::quota::SERVER`).
+    pub server_usage: Option<SenderUsage>,
+    /// Today's count of the actors of that server we stored (`crate::quota::ACTOR_COPIES`).
+    pub actor_copies_usage: Option<SenderUsage>,
+    /// The actor is stored here: checking its key needs no fetch.
+    pub actor_stored: bool,
+    /// How deliveries to the sender's server fare, if we ever sent or heard from it.
+    pub host_health: Option<super::HostHealth>,
+}
+
+/// The row [`Store::sender_standing`] reads: each column one lookup by key.
+type StandingRow = (
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<i64>,
+);
+
 /// A received activity waiting for the inbox writer's next transaction.
 #[derive(Debug)]
 struct QueuedActivity {
@@ -108,6 +138,71 @@ pub enum Enqueued {
 }
 
 impl Store {
+    /// What the inbox checks before an activity's signature (a block, its server's quotas,
+    /// whether the actor is stored, its server's health), in one statement: these were
+    /// five reads per received activity, each a round trip to the database's thread, and
+    /// their handoffs a large part of the CPU time of accepting one.
+    pub async fn sender_standing(
+        &self,
+        actor_ap_id: &str,
+        host: &str,
+        actor_copies_key: &str,
+    ) -> anyhow::Result<SenderStanding> {
+        let row: StandingRow = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT \
+                   (SELECT kind FROM blocks WHERE (kind = 'account' AND target = $1) \
+                      OR (kind = 'server' AND target = $2) ORDER BY kind LIMIT 1), \
+                   (SELECT window_start FROM host_quotas WHERE host = $2), \
+                   (SELECT stored_bytes FROM host_quotas WHERE host = $2), \
+                   (SELECT window_start FROM host_quotas WHERE host = $3), \
+                   (SELECT stored_bytes FROM host_quotas WHERE host = $3), \
+                   EXISTS (SELECT 1 FROM actors WHERE ap_id = $1), \
+                   (SELECT consecutive_failures FROM hosts WHERE host = $2), \
+                   (SELECT first_failure_at FROM hosts WHERE host = $2), \
+                   (SELECT unreachable FROM hosts WHERE host = $2), \
+                   (SELECT last_success_at FROM hosts WHERE host = $2)",
+            )
+            .bind(actor_ap_id)
+            .bind(host.to_ascii_lowercase())
+            .bind(actor_copies_key)
+            .fetch_one(pool)
+            .await
+            .context("reading what we hold about a sender")?
+        });
+        let (
+            block,
+            server_start,
+            server_bytes,
+            copies_start,
+            copies_bytes,
+            actor_stored,
+            failures,
+            first_failure_at,
+            unreachable,
+            last_success_at,
+        ) = row;
+        let usage = |start: Option<i64>, bytes: Option<i64>| {
+            Some(SenderUsage {
+                window_start: start?,
+                stored_bytes: bytes?,
+            })
+        };
+        Ok(SenderStanding {
+            block: block.map(super::BlockKind::try_from).transpose()?,
+            server_usage: usage(server_start, server_bytes),
+            actor_copies_usage: usage(copies_start, copies_bytes),
+            actor_stored,
+            host_health: failures.map(|consecutive_failures| super::HostHealth {
+                host: host.to_string(),
+                consecutive_failures,
+                first_failure_at,
+                unreachable: unreachable.unwrap_or(false),
+                last_success_at,
+            }),
+        })
+    }
+
     /// Stores a received activity and counts its bytes against its server's quota, in one
     /// transaction: over the quota, nothing is stored. Returns once it is committed.
     ///

@@ -54,7 +54,7 @@ pub use documents::{DocumentChange, DocumentPost, DocumentRecord, NewDocument, P
 pub use drafts::{DraftRecord, NewDraft};
 pub use hosting_staff::{HostingStore, OnBehalfWrite};
 pub use imports::{ImportWritten, ImportedPage, ImportedPost, PageWrite, WordpressImport};
-pub use inbox::{Enqueued, InboxOutcome, NewInboxActivity};
+pub use inbox::{Enqueued, InboxOutcome, NewInboxActivity, SenderStanding};
 pub use login_failures::{LoginCounter, LoginPairCounter};
 pub use metrics::OperationCounts;
 pub use moderation::{
