@@ -20,7 +20,6 @@ use crate::{
     portal::ingest::LiveVillagePost,
     store::{InboxClaim, InboxOutcome, InboxState},
 };
-use anyhow::Context;
 use futures::StreamExt;
 use std::time::Duration;
 use tracing::Instrument;
@@ -70,17 +69,25 @@ async fn process_batch(data: &Data, claims: Vec<InboxClaim>) {
     let mut posts: Vec<(InboxClaim, LiveVillagePost)> = Vec::new();
     let mut singles: Vec<(InboxClaim, IncomingActivity)> = Vec::new();
     let mut outcomes = Vec::with_capacity(claims.len());
+    let mut read = Vec::with_capacity(claims.len());
     for claim in claims {
-        let planned = async {
-            let activity: IncomingActivity =
-                serde_json::from_str(&claim.body).context("reading the stored activity")?;
-            let post = activities::live_post(data, &activity, &mut lookups).await?;
-            Ok::<_, anyhow::Error>((activity, post))
+        match serde_json::from_str::<IncomingActivity>(&claim.body) {
+            Ok(activity) => read.push((claim, activity)),
+            Err(err) => {
+                let err = anyhow::Error::new(err).context("reading the stored activity");
+                outcomes.push(outcome(&claim, Err(err.into())));
+            }
         }
-        .await;
-        match planned {
-            Ok((_, Some(post))) => posts.push((claim, post)),
-            Ok((activity, None)) => singles.push((claim, activity)),
+    }
+    let batch: Vec<&IncomingActivity> = read.iter().map(|(_, activity)| activity).collect();
+    if let Err(err) = lookups.read_villages(data, &batch).await {
+        // Each activity then reads its own village, as before.
+        tracing::warn!(error = %format!("{err:#}"), "cannot read the villages of a batch at once");
+    }
+    for (claim, activity) in read {
+        match activities::live_post(data, &activity, &mut lookups).await {
+            Ok(Some(post)) => posts.push((claim, post)),
+            Ok(None) => singles.push((claim, activity)),
             Err(err) => outcomes.push(outcome(&claim, Err(err.into()))),
         }
     }

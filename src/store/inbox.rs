@@ -21,16 +21,6 @@ pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! 
 const INSERT_INBOX: &str = "INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
      VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO NOTHING";
 
-/// `$1` the activity, `$2` its end state, `$3` why (or NULL), `$4` the claim's lease.
-const FINISH: &str = "UPDATE inbox SET state = $2, last_error = substr($3, 1, 1000), \
-       attempts = attempts + 1, locked_until = 0 \
-     WHERE id = $1 AND locked_until = $4";
-
-/// `$1` the activity, `$2` when to try again, `$3` why, `$4` the claim's lease.
-const RETRY: &str = "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = $2, \
-       last_error = substr($3, 1, 1000), locked_until = 0 \
-     WHERE id = $1 AND locked_until = $4";
-
 /// What became of a claimed activity, to record.
 #[derive(Clone, Debug)]
 pub enum InboxOutcome {
@@ -364,36 +354,49 @@ impl Store {
         self.claim(&QUEUE, now, lease_until, limit).await
     }
 
-    /// Records the outcomes of claimed activities (`(id, lease, outcome)`), all in one
-    /// write transaction: the inbox worker ends a whole batch with one commit.
+    /// Records the outcomes of claimed activities (`(id, lease, outcome)`) in one
+    /// statement: the inbox worker ends a whole batch with one round trip and one commit
+    /// (one statement per activity was a fifth of PostgreSQL's time per post). An outcome
+    /// whose lease ran out (another worker claimed it since) is not recorded.
     pub async fn record_inbox_outcomes(
         &self,
         outcomes: &[(i64, i64, InboxOutcome)],
     ) -> anyhow::Result<()> {
-        if outcomes.is_empty() {
-            return Ok(());
+        // Five values each, well under either database's limit of bound values.
+        for chunk in outcomes.chunks(1000) {
+            // A VALUES list's columns are column1, column2, … in both databases: the
+            // activity, its lease, its end state (NULL to stay pending), when to try
+            // again (NULL when finished) and why.
+            on_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "UPDATE inbox SET state = COALESCE(o.column3, inbox.state), \
+                       next_attempt_at = COALESCE(o.column4, inbox.next_attempt_at), \
+                       last_error = substr(o.column5, 1, 1000), \
+                       attempts = inbox.attempts + 1, locked_until = 0 FROM (",
+                );
+                query.push_values(chunk, |mut row, (id, lease, outcome)| {
+                    let (state, retry_at, error) = match outcome {
+                        InboxOutcome::Finished { state, error } => {
+                            (Some(state.as_str()), None, error.clone())
+                        }
+                        InboxOutcome::Retry { at, error } => (None, Some(*at), Some(error.clone())),
+                    };
+                    row.push_bind(*id)
+                        .push_bind(*lease)
+                        .push_bind(state)
+                        .push_bind(retry_at)
+                        .push_bind(error);
+                });
+                query.push(") AS o WHERE inbox.id = o.column1 AND inbox.locked_until = o.column2");
+                // Each batch size is another statement: not worth keeping prepared.
+                query
+                    .build()
+                    .persistent(false)
+                    .execute(pool)
+                    .await
+                    .context("recording the outcomes of received activities")?;
+            });
         }
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            for (id, lease, outcome) in outcomes {
-                match outcome {
-                    InboxOutcome::Finished { state, error } => sqlx::query(FINISH)
-                        .bind(*id)
-                        .bind(state.as_str())
-                        .bind(error.as_deref())
-                        .bind(*lease),
-                    InboxOutcome::Retry { at, error } => sqlx::query(RETRY)
-                        .bind(*id)
-                        .bind(*at)
-                        .bind(error.as_str())
-                        .bind(*lease),
-                }
-                .execute(&mut *tx)
-                .await
-                .context("recording the outcome of a received activity")?;
-            }
-            tx.commit().await.context("committing the outcomes of received activities")?;
-        });
         Ok(())
     }
 

@@ -60,7 +60,7 @@ impl Backend {
     /// `IN (…)` over the ids of a JSON array bound as text: one statement text for any
     /// number of ids (a list of placeholders would prepare one per length). The
     /// statements built with it are made from constants only: every value is bound.
-    fn ids_in_json(&self) -> &'static str {
+    pub(super) fn ids_in_json(&self) -> &'static str {
         match self {
             Backend::Sqlite(_) => "IN (SELECT value FROM json_each($1))",
             Backend::Postgres(_) => "IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
@@ -82,7 +82,7 @@ impl Backend {
     }
 }
 
-fn ids_json(ids: &[i64]) -> String {
+pub(super) fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_string())
 }
 

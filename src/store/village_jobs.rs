@@ -15,13 +15,21 @@ pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! 
     what: "villages",
 };
 
+/// What hearing from villages at `$2` changes of them (a village that was unreachable
+/// is due again and back to its follow's state); the statements below say which.
+macro_rules! record_contact_set {
+    () => {
+        "UPDATE villages SET last_contact_at = $2, follow_attempts = 0, \
+           next_attempt_at = CASE WHEN follow_state = 'unreachable' THEN $2 ELSE next_attempt_at END, \
+           follow_state = CASE WHEN follow_state = 'unreachable' AND accepted_at IS NOT NULL THEN 'accepted' \
+                               WHEN follow_state = 'unreachable' THEN 'pending' ELSE follow_state END"
+    };
+}
+pub(super) use record_contact_set;
+
 /// `$1` the village answered or sent something at `$2`: see
 /// [`Store::record_village_contact`].
-pub(super) const RECORD_CONTACT: &str = "UPDATE villages SET last_contact_at = $2, follow_attempts = 0, \
-       next_attempt_at = CASE WHEN follow_state = 'unreachable' THEN $2 ELSE next_attempt_at END, \
-       follow_state = CASE WHEN follow_state = 'unreachable' AND accepted_at IS NOT NULL THEN 'accepted' \
-                           WHEN follow_state = 'unreachable' THEN 'pending' ELSE follow_state END \
-     WHERE id = $1";
+pub(super) const RECORD_CONTACT: &str = concat!(record_contact_set!(), " WHERE id = $1");
 
 impl Store {
     /// Claims villages with work due: a follow to (re)send, an outbox to read, a feed to

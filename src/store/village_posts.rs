@@ -35,6 +35,50 @@ type StoredPostState = (i64, Option<i64>, Option<i64>, i64, i64);
 macro_rules! ingest_in {
     ($tx:ident, $post:expr, $announce:expr, $now:expr) => {
         async {
+            // Inserted first: a new post (nearly every one received live) then costs one
+            // statement, not a look-up and an insert. Two processes may ingest the same
+            // post at once: the second inserts nothing and finds the first's copy.
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
+                   image_url, from_feed, published_at, updated_at, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING id",
+            )
+            .bind(&$post.ap_id)
+            .bind($post.village_id)
+            .bind(&$post.title)
+            .bind(&$post.summary)
+            .bind(&$post.content_html)
+            .bind(&$post.url)
+            .bind(&$post.image_url)
+            .bind($post.from_feed)
+            .bind($post.published_at)
+            .bind($post.updated_at)
+            .bind($now)
+            .fetch_optional(&mut *$tx)
+            .await
+            .context("storing a village post")?;
+            if let Some(id) = inserted {
+                for tag in &$post.tags {
+                    sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(tag)
+                        .bind($post.published_at)
+                        .execute(&mut *$tx)
+                        .await
+                        .context("storing a tag")?;
+                }
+                if let Some(announce) = $announce {
+                    let activity_id =
+                        super::insert_activity!($tx, announce, announce.post_id, $now)
+                            .await
+                            .context("storing the Announce")?;
+                    super::fan_out!($tx, activity_id, announce.actor_id, $now)
+                        .await
+                        .context("queueing the Announce")?;
+                }
+                return Ok::<Ingested, anyhow::Error>(Ingested::New(id));
+            }
             let existing: Option<StoredPostState> = sqlx::query_as(
                 "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
             )
@@ -43,6 +87,8 @@ macro_rules! ingest_in {
             .await
             .context("looking up a village post")?;
             let outcome = match existing {
+                // Deleted by another process since the insert found it.
+                None => Ingested::Unchanged,
                 Some((_, _, Some(_), _, _)) => Ingested::Unchanged,
                 Some((_, _, _, owner, _)) if owner != $post.village_id => Ingested::Unchanged,
                 Some((id, stored_updated, None, _, stored_published)) => {
@@ -85,51 +131,6 @@ macro_rules! ingest_in {
                     } else {
                         Ingested::Unchanged
                     }
-                }
-                None => {
-                    // Two processes may ingest the same post at once: the second changes nothing.
-                    let inserted: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
-                           image_url, from_feed, published_at, updated_at, received_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                         ON CONFLICT (ap_id) DO NOTHING RETURNING id",
-                    )
-                    .bind(&$post.ap_id)
-                    .bind($post.village_id)
-                    .bind(&$post.title)
-                    .bind(&$post.summary)
-                    .bind(&$post.content_html)
-                    .bind(&$post.url)
-                    .bind(&$post.image_url)
-                    .bind($post.from_feed)
-                    .bind($post.published_at)
-                    .bind($post.updated_at)
-                    .bind($now)
-                    .fetch_optional(&mut *$tx)
-                    .await
-                    .context("storing a village post")?;
-                    let Some(id) = inserted else {
-                        return Ok(Ingested::Unchanged);
-                    };
-                    for tag in &$post.tags {
-                        sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(tag)
-                            .bind($post.published_at)
-                            .execute(&mut *$tx)
-                            .await
-                            .context("storing a tag")?;
-                    }
-                    if let Some(announce) = $announce {
-                        let activity_id =
-                            super::insert_activity!($tx, announce, announce.post_id, $now)
-                                .await
-                                .context("storing the Announce")?;
-                        super::fan_out!($tx, activity_id, announce.actor_id, $now)
-                            .await
-                            .context("queueing the Announce")?;
-                    }
-                    Ingested::New(id)
                 }
             };
             Ok::<Ingested, anyhow::Error>(outcome)
@@ -178,12 +179,17 @@ impl Store {
     }
 
     /// Stores the village posts received live in one write transaction: each as
-    /// [`Store::ingest_village_post_and_announce`], then the contact with its village
-    /// noted (as [`Store::record_village_contact`]). One commit for the batch, instead of
-    /// two per post, is what lets one SQLite writer keep up with a busy inbox. Each post
-    /// is written inside its own savepoint, so one that fails is rolled back alone and
-    /// its error returned in its place while the others are kept. `Err` only when the
-    /// batch as a whole could not be written (then none of it was).
+    /// [`Store::ingest_village_post_and_announce`], then the contact with their villages
+    /// noted (as [`Store::record_village_contact`], one statement for all). One commit
+    /// for the batch, instead of two per post, is what lets one SQLite writer keep up
+    /// with a busy inbox; few statements per post is what lets PostgreSQL, where each is
+    /// a round trip, keep up at all.
+    ///
+    /// The batch is written first as a whole. Should a post fail, that is undone and the
+    /// batch written again with each post in its own savepoint, so the one that fails is
+    /// rolled back alone and its error returned in its place while the others are kept
+    /// (two more statements per post, only then). `Err` only when the batch as a whole
+    /// could not be written (then none of it was).
     pub async fn ingest_live_village_posts(
         &self,
         batch: &[LivePost<'_>],
@@ -192,43 +198,70 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        // Made of constants only: the villages are bound.
+        let contact = format!(
+            "{} WHERE id {}",
+            super::village_jobs::record_contact_set!(),
+            self.backend.ids_in_json()
+        );
+        let contacted = |villages: &mut dyn Iterator<Item = i64>| {
+            let mut ids: Vec<i64> = villages.collect();
+            ids.sort_unstable();
+            ids.dedup();
+            super::monitoring::ids_json(&ids)
+        };
         Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.context("starting a transaction")?;
-            let mut outcomes = Vec::with_capacity(batch.len());
-            for live in batch {
-                let mut savepoint = sqlx::Acquire::begin(&mut *tx)
-                    .await
-                    .context("opening a savepoint for a village post")?;
-                let outcome = async {
-                    let ingested = ingest_in!(savepoint, live.post, live.announce, now).await?;
-                    sqlx::query(super::village_jobs::RECORD_CONTACT)
-                        .bind(live.post.village_id)
-                        .bind(now)
-                        .execute(&mut *savepoint)
-                        .await
-                        .context("recording contact with a village")?;
-                    Ok::<Ingested, anyhow::Error>(ingested)
+            let together = async {
+                let mut tx = pool.begin_write().await.context("starting a transaction")?;
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for live in batch {
+                    outcomes.push(ingest_in!(tx, live.post, live.announce, now).await?);
                 }
-                .await;
-                match outcome {
-                    Ok(ingested) => {
-                        savepoint
-                            .commit()
+                sqlx::query(sqlx::AssertSqlSafe(contact.as_str()))
+                    .bind(contacted(&mut batch.iter().map(|live| live.post.village_id)))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .context("recording contact with villages")?;
+                tx.commit().await.context("committing village posts")?;
+                Ok::<_, anyhow::Error>(outcomes)
+            }
+            .await;
+            match together {
+                Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+                Err(err) => {
+                    tracing::info!(error = %format!("{err:#}"), "a batch of village posts failed; writing each alone");
+                    let mut tx = pool.begin_write().await.context("starting a transaction")?;
+                    let mut outcomes = Vec::with_capacity(batch.len());
+                    for live in batch {
+                        let mut savepoint = sqlx::Acquire::begin(&mut *tx)
                             .await
-                            .context("releasing the savepoint of a village post")?;
-                        outcomes.push(Ok(ingested));
+                            .context("opening a savepoint for a village post")?;
+                        let outcome = ingest_in!(savepoint, live.post, live.announce, now).await;
+                        if outcome.is_ok() {
+                            savepoint
+                                .commit()
+                                .await
+                                .context("releasing the savepoint of a village post")?;
+                        } else {
+                            savepoint
+                                .rollback()
+                                .await
+                                .context("rolling back a village post that failed")?;
+                        }
+                        outcomes.push(outcome);
                     }
-                    Err(err) => {
-                        savepoint
-                            .rollback()
-                            .await
-                            .context("rolling back a village post that failed")?;
-                        outcomes.push(Err(err));
-                    }
+                    let stored = batch.iter().zip(&outcomes).filter(|(_, outcome)| outcome.is_ok());
+                    sqlx::query(sqlx::AssertSqlSafe(contact.as_str()))
+                        .bind(contacted(&mut stored.map(|(live, _)| live.post.village_id)))
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .context("recording contact with villages")?;
+                    tx.commit().await.context("committing village posts")?;
+                    outcomes
                 }
             }
-            tx.commit().await.context("committing village posts")?;
-            outcomes
         }))
     }
 

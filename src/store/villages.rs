@@ -114,6 +114,44 @@ impl Store {
         }))
     }
 
+    /// The villages of these actors (by their ids), each with its actor's id; actors that
+    /// are no village are left out. One statement for the inbox worker's batch, where a
+    /// village and its actor were two reads per activity.
+    pub async fn villages_of_actors(
+        &self,
+        actor_ap_ids: &[&str],
+    ) -> anyhow::Result<Vec<(String, VillageRecord)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            actor_ap_id: String,
+            #[sqlx(flatten)]
+            village: VillageRecord,
+        }
+        let mut found = Vec::new();
+        for chunk in actor_ap_ids.chunks(500) {
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(concat!(
+                    "SELECT (SELECT ap_id FROM actors WHERE actors.id = villages.actor_id) AS actor_ap_id, ",
+                    village_columns!(),
+                    " FROM villages WHERE actor_id IN (SELECT id FROM actors WHERE ap_id IN ("
+                ));
+                let mut ids = query.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                query.push("))");
+                query
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .context("reading the villages of actors")?
+            });
+            found.extend(rows.into_iter().map(|row| (row.actor_ap_id, row.village)));
+        }
+        Ok(found)
+    }
+
     /// Removes a village with its posts; `undo` (an Undo of our Follow) is queued to its
     /// inbox when given.
     pub async fn remove_village(

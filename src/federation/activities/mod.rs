@@ -92,6 +92,39 @@ pub struct Lookups {
     portal_actor: Option<Option<i64>>,
 }
 
+impl Lookups {
+    /// Reads at once the villages of every actor of `activities` that may carry a village
+    /// post (a portal's Creates and Updates), so that [`live_post`] reads none of them.
+    pub async fn read_villages(
+        &mut self,
+        data: &Data,
+        activities: &[&IncomingActivity],
+    ) -> anyhow::Result<()> {
+        if data.config.role != Role::Portal {
+            return Ok(());
+        }
+        let mut actors: Vec<&str> = activities
+            .iter()
+            .filter(|activity| matches!(activity.kind.as_str(), "Create" | "Update"))
+            .map(|activity| activity.actor.as_str())
+            .filter(|actor| !self.villages.contains_key(*actor))
+            .collect();
+        actors.sort_unstable();
+        actors.dedup();
+        if actors.is_empty() {
+            return Ok(());
+        }
+        let found = data.store.villages_of_actors(&actors).await?;
+        for actor in actors {
+            self.villages.insert(actor.to_string(), None);
+        }
+        for (actor, village) in found {
+            self.villages.insert(actor, Some(village));
+        }
+        Ok(())
+    }
+}
+
 /// The village post `activity` carries, when storing it is all that acting on it does
 /// (the portal's hot path: such posts are stored together with the others of their
 /// batch, by `portal::ingest::receive_posts`); `None` for anything else, which [`act`]
