@@ -30,6 +30,9 @@ pub struct AppState {
     pub wake_delivery: Arc<Notify>,
     /// Wakes the inbox worker when an activity was stored.
     pub wake_inbox: Arc<Notify>,
+    /// When (ms) the inbox last stored an activity: the inbox worker leaves the machine
+    /// to the senders while they are sending (`federation::process`).
+    pub inbox_stored_at: Arc<std::sync::atomic::AtomicI64>,
     /// Wakes the portal worker when a village was added or answered.
     pub wake_portal: Arc<Notify>,
     /// Wakes the scheduler when a post was scheduled.
@@ -83,6 +86,7 @@ impl AppState {
             urls,
             wake_delivery: Arc::new(Notify::new()),
             wake_inbox: Arc::new(Notify::new()),
+            inbox_stored_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
             wake_portal: Arc::new(Notify::new()),
             wake_scheduler: Arc::new(Notify::new()),
             inbox_limiter,

@@ -587,7 +587,11 @@ impl IncomingActivity {
             .enqueue_inbox_within(&activity, &crate::quota::SERVER, now)
             .await?
         {
-            Enqueued::Stored => data.wake_inbox.notify_one(),
+            Enqueued::Stored => {
+                data.inbox_stored_at
+                    .fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                data.wake_inbox.notify_one();
+            }
             Enqueued::Repeat => {
                 tracing::debug!(id = %self.id, "activity received before; not processed twice")
             }

@@ -38,6 +38,8 @@ const CONCURRENT: usize = 8;
 const LEASE_MS: i64 = 120_000;
 const MAX_ATTEMPTS: i64 = 5;
 const POLL: Duration = Duration::from_secs(1);
+/// Senders count as sending while the inbox stored an activity this recently.
+const SENDERS_ACTIVE_MS: i64 = 100;
 
 /// Runs until the process ends. Processed activities are forgotten by
 /// [`crate::retention`], not here.
@@ -59,7 +61,18 @@ pub async fn run(data: Data) {
             let _ = tokio::time::timeout(POLL, data.wake_inbox.notified()).await;
             continue;
         }
+        let started = std::time::Instant::now();
         process_batch(&data, claims).await;
+        // Accepting comes first: a sender waits on its answer (and gives up after a few
+        // seconds), a stored activity waits for no one. While activities keep arriving
+        // the worker rests as long as its batch took, leaving the inbox at least half of
+        // the machine; it drains at full speed once the burst is over.
+        let stored_at = data
+            .inbox_stored_at
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if now_ms().saturating_sub(stored_at) < SENDERS_ACTIVE_MS {
+            tokio::time::sleep(started.elapsed()).await;
+        }
     }
 }
 
