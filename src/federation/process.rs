@@ -2,13 +2,14 @@
 //! (`activities`), retrying what failed for a reason that may pass and recording what
 //! was refused on purpose.
 //!
-//! A claim is a batch. The posts of followed villages in it (what a portal mostly
-//! receives) are stored together in one write transaction, each in its own savepoint;
-//! the other activities are acted on one by one, a few at a time; then every outcome of
-//! the batch is recorded in one more transaction. A few commits per batch rather than
-//! three or four per activity is what lets SQLite's single writer keep up with a busy
-//! inbox without its writers queueing in the busy handler. One activity that fails is
-//! retried (or given up) alone: the others of its batch are kept.
+//! A claim is a batch. The villages of its actors are read at once; the posts of
+//! followed villages in it (what a portal mostly receives) are stored together in one
+//! write transaction (`Store::ingest_live_village_posts`); the other activities are
+//! acted on one by one, a few at a time; then every outcome of the batch is recorded in
+//! one statement. A few commits per batch rather than three or four per activity is
+//! what lets SQLite's single writer keep up with a busy inbox, and few statements per
+//! activity what lets PostgreSQL, where each is a round trip. One activity that fails
+//! is retried (or given up) alone: the others of its batch are kept.
 
 use super::{
     Data,
