@@ -26,12 +26,13 @@ use std::time::Duration;
 use tracing::Instrument;
 
 /// Activities claimed at once. Village posts among them share one transaction, which
-/// on SQLite holds the process's one turn to write while it runs (about 80 ms for 64):
-/// that is most of the 99th percentile of accepting an activity meanwhile. Batches of
-/// 16 brought that percentile from 64–77 to 52–56 ms but drained 10 to 15 % fewer posts
-/// a second (docs/benchmarks-portal.md, section 1); a burst drained sooner is worth more
-/// than a few milliseconds of a sender's wait.
+/// on SQLite holds the process's one turn to write while it runs: an activity accepted
+/// meanwhile waits for it to end before its own commit. Batches of 16 drained 10 to 15 %
+/// fewer posts a second than 64 (docs/benchmarks-portal.md, section 1), so a burst is
+/// drained with 64 once it is over, and claimed 16 at a time while senders are still
+/// waiting on their answers.
 const BATCH: usize = 64;
+const BATCH_WHILE_SENDING: usize = 16;
 /// Other activities acted on at once, so that one slow remote server (an actor fetch
 /// waits up to the request timeout) does not hold up the others.
 const CONCURRENT: usize = 8;
@@ -47,9 +48,14 @@ const SENDERS_ACTIVE_MS: i64 = 100;
 pub async fn run(data: Data) {
     loop {
         let now = now_ms();
+        let batch = if senders_active(&data) {
+            BATCH_WHILE_SENDING
+        } else {
+            BATCH
+        };
         let claims = match data
             .store
-            .claim_inbox(now, now + LEASE_MS, BATCH as i64)
+            .claim_inbox(now, now + LEASE_MS, batch as i64)
             .await
         {
             Ok(claims) => claims,
@@ -68,13 +74,18 @@ pub async fn run(data: Data) {
         // seconds), a stored activity waits for no one. While activities keep arriving
         // the worker rests as long as its batch took, leaving the inbox at least half of
         // the machine; it drains at full speed once the burst is over.
-        let stored_at = data
-            .inbox_stored_at
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if now_ms().saturating_sub(stored_at) < SENDERS_ACTIVE_MS {
+        if senders_active(&data) {
             tokio::time::sleep(started.elapsed()).await;
         }
     }
+}
+
+/// The inbox stored an activity in the last moment: senders are sending.
+fn senders_active(data: &Data) -> bool {
+    let stored_at = data
+        .inbox_stored_at
+        .load(std::sync::atomic::Ordering::Relaxed);
+    now_ms().saturating_sub(stored_at) < SENDERS_ACTIVE_MS
 }
 
 #[tracing::instrument(skip_all, fields(activities = claims.len()))]
