@@ -27,58 +27,51 @@ pub struct LivePost<'a> {
 /// published.
 type StoredPostState = (i64, Option<i64>, Option<i64>, i64, i64);
 
-/// Inside a write transaction `$tx`: stores a village post once by id (a later copy
-/// with a newer `updated` replaces it, a deleted post is never brought back) and, when it
-/// is new and `$announce` (an `Option<&NewActivity>`) is given, the portal's Announce of it
-/// and its deliveries. Evaluates to a future of `anyhow::Result<Ingested>`; on an error the
-/// caller rolls back what it wrote (the transaction, or the post's savepoint).
-macro_rules! ingest_in {
-    ($tx:ident, $post:expr, $announce:expr, $now:expr) => {
+/// Inside a write transaction `$tx`, for a post just inserted as `$id`: its tags and, when
+/// `$announce` (an `Option<&NewActivity>`) is given, the portal's Announce of it and its
+/// deliveries. Evaluates to a future of `anyhow::Result<()>`.
+macro_rules! complete_new_in {
+    ($tx:ident, $id:expr, $post:expr, $announce:expr, $now:expr) => {
         async {
-            // Inserted first: a new post (nearly every one received live) then costs one
-            // statement, not a look-up and an insert. Two processes may ingest the same
-            // post at once: the second inserts nothing and finds the first's copy.
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO village_posts (ap_id, village_id, title, summary, content_html, url, \
-                   image_url, from_feed, published_at, updated_at, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (ap_id) DO NOTHING RETURNING id",
-            )
-            .bind(&$post.ap_id)
-            .bind($post.village_id)
-            .bind(&$post.title)
-            .bind(&$post.summary)
-            .bind(&$post.content_html)
-            .bind(&$post.url)
-            .bind(&$post.image_url)
-            .bind($post.from_feed)
-            .bind($post.published_at)
-            .bind($post.updated_at)
-            .bind($now)
-            .fetch_optional(&mut *$tx)
-            .await
-            .context("storing a village post")?;
-            if let Some(id) = inserted {
-                for tag in &$post.tags {
-                    sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                        .bind(id)
-                        .bind(tag)
-                        .bind($post.published_at)
-                        .execute(&mut *$tx)
-                        .await
-                        .context("storing a tag")?;
-                }
-                if let Some(announce) = $announce {
-                    let activity_id =
-                        super::insert_activity!($tx, announce, announce.post_id, $now)
-                            .await
-                            .context("storing the Announce")?;
-                    super::fan_out!($tx, activity_id, announce.actor_id, $now)
-                        .await
-                        .context("queueing the Announce")?;
-                }
-                return Ok::<Ingested, anyhow::Error>(Ingested::New(id));
+            for tag in &$post.tags {
+                sqlx::query(INSERT_TAG)
+                    .bind($id)
+                    .bind(tag)
+                    .bind($post.published_at)
+                    .execute(&mut *$tx)
+                    .await
+                    .context("storing a tag")?;
             }
+            announce_in!($tx, $announce, $now).await
+        }
+    };
+}
+
+/// Inside a write transaction `$tx`: queues the portal's Announce of a new post and its
+/// deliveries, when `$announce` (an `Option<&NewActivity>`) is given.
+macro_rules! announce_in {
+    ($tx:ident, $announce:expr, $now:expr) => {
+        async {
+            if let Some(announce) = $announce {
+                let activity_id = super::insert_activity!($tx, announce, announce.post_id, $now)
+                    .await
+                    .context("storing the Announce")?;
+                super::fan_out!($tx, activity_id, announce.actor_id, $now)
+                    .await
+                    .context("queueing the Announce")?;
+            }
+            Ok::<(), anyhow::Error>(())
+        }
+    };
+}
+
+/// Inside a write transaction `$tx`, for a post whose id is stored already: a later copy
+/// (a newer `updated`) replaces the stored one, a deleted post is never brought back, a
+/// post of another village is left alone. Evaluates to a future of
+/// `anyhow::Result<Ingested>`.
+macro_rules! stored_again_in {
+    ($tx:ident, $post:expr) => {
+        async {
             let existing: Option<StoredPostState> = sqlx::query_as(
                 "SELECT id, updated_at, deleted_at, village_id, published_at FROM village_posts WHERE ap_id = $1",
             )
@@ -119,7 +112,7 @@ macro_rules! ingest_in {
                             .await
                             .context("replacing tags")?;
                         for tag in &$post.tags {
-                            sqlx::query("INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            sqlx::query(INSERT_TAG)
                                 .bind(id)
                                 .bind(tag)
                                 .bind(stored_published)
@@ -134,6 +127,136 @@ macro_rules! ingest_in {
                 }
             };
             Ok::<Ingested, anyhow::Error>(outcome)
+        }
+    };
+}
+
+/// Inside a write transaction `$tx`: stores a village post once by id (a later copy
+/// with a newer `updated` replaces it, a deleted post is never brought back) and, when it
+/// is new and `$announce` (an `Option<&NewActivity>`) is given, the portal's Announce of it
+/// and its deliveries. Evaluates to a future of `anyhow::Result<Ingested>`; on an error the
+/// caller rolls back what it wrote (the transaction, or the post's savepoint).
+macro_rules! ingest_in {
+    ($tx:ident, $post:expr, $announce:expr, $now:expr) => {
+        async {
+            // Inserted first: a new post (nearly every one received live) then costs one
+            // statement, not a look-up and an insert. Two processes may ingest the same
+            // post at once: the second inserts nothing and finds the first's copy.
+            let inserted: Option<i64> = sqlx::query_scalar(concat!(
+                "INSERT INTO village_posts (",
+                post_insert_columns!(),
+                ") \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (ap_id) DO NOTHING RETURNING id"
+            ))
+            .bind(&$post.ap_id)
+            .bind($post.village_id)
+            .bind(&$post.title)
+            .bind(&$post.summary)
+            .bind(&$post.content_html)
+            .bind(&$post.url)
+            .bind(&$post.image_url)
+            .bind($post.from_feed)
+            .bind($post.published_at)
+            .bind($post.updated_at)
+            .bind($now)
+            .fetch_optional(&mut *$tx)
+            .await
+            .context("storing a village post")?;
+            match inserted {
+                Some(id) => {
+                    complete_new_in!($tx, id, $post, $announce, $now).await?;
+                    Ok::<Ingested, anyhow::Error>(Ingested::New(id))
+                }
+                None => stored_again_in!($tx, $post).await,
+            }
+        }
+    };
+}
+
+/// The columns a new village post is inserted with, in the order both inserts bind them.
+macro_rules! post_insert_columns {
+    () => {
+        "ap_id, village_id, title, summary, content_html, url, image_url, from_feed, \
+         published_at, updated_at, received_at"
+    };
+}
+
+const INSERT_TAG: &str = "INSERT INTO village_post_tags (post_id, tag, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+/// Inside a write transaction `$tx`: inserts every post of `$batch` (a slice of
+/// [`LivePost`]) whose id is not stored yet, and their tags, in one statement each
+/// (chunked), however many villages the posts are of: on PostgreSQL each statement is a
+/// round trip and fires migration 0024's refresh of the villages' dates once. Only the
+/// first post of each id is inserted. Evaluates to a future of the ids inserted, by
+/// `ap_id`.
+macro_rules! insert_new_posts_in {
+    ($tx:ident, $batch:expr, $now:expr) => {
+        async {
+            let mut seen = std::collections::HashSet::new();
+            let firsts: Vec<&NewVillagePost> = $batch
+                .iter()
+                .map(|live: &LivePost<'_>| live.post)
+                .filter(|post| seen.insert(post.ap_id.as_str()))
+                .collect();
+            let mut inserted: std::collections::HashMap<String, i64> =
+                std::collections::HashMap::new();
+            // 11 values a post, 4 a tag: far under either database's limit of bound values.
+            for chunk in firsts.chunks(500) {
+                let mut query = sqlx::QueryBuilder::new(concat!(
+                    "INSERT INTO village_posts (",
+                    post_insert_columns!(),
+                    ") "
+                ));
+                query.push_values(chunk, |mut row, post| {
+                    row.push_bind(post.ap_id.clone())
+                        .push_bind(post.village_id)
+                        .push_bind(post.title.clone())
+                        .push_bind(post.summary.clone())
+                        .push_bind(post.content_html.clone())
+                        .push_bind(post.url.clone())
+                        .push_bind(post.image_url.clone())
+                        .push_bind(post.from_feed)
+                        .push_bind(post.published_at)
+                        .push_bind(post.updated_at)
+                        .push_bind($now);
+                });
+                query.push(" ON CONFLICT (ap_id) DO NOTHING RETURNING id, ap_id");
+                let rows: Vec<(i64, String)> = query
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut *$tx)
+                    .await
+                    .context("storing village posts")?;
+                inserted.extend(rows.into_iter().map(|(id, ap_id)| (ap_id, id)));
+            }
+            let tags: Vec<(i64, &str, i64)> = firsts
+                .iter()
+                .filter_map(|post| Some((*inserted.get(&post.ap_id)?, *post)))
+                .flat_map(|(id, post)| {
+                    post.tags
+                        .iter()
+                        .map(move |tag| (id, tag.as_str(), post.published_at))
+                })
+                .collect();
+            for chunk in tags.chunks(1000) {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO village_post_tags (post_id, tag, published_at) ",
+                );
+                query.push_values(chunk, |mut row, (id, tag, published_at)| {
+                    row.push_bind(*id)
+                        .push_bind(tag.to_string())
+                        .push_bind(*published_at);
+                });
+                query.push(" ON CONFLICT DO NOTHING");
+                query
+                    .build()
+                    .persistent(false)
+                    .execute(&mut *$tx)
+                    .await
+                    .context("storing tags")?;
+            }
+            Ok::<_, anyhow::Error>(inserted)
         }
     };
 }
@@ -213,9 +336,19 @@ impl Store {
         Ok(on_pool!(self, pool => {
             let together = async {
                 let mut tx = pool.begin_write().await.context("starting a transaction")?;
+                let mut inserted = insert_new_posts_in!(tx, batch, now).await?;
                 let mut outcomes = Vec::with_capacity(batch.len());
                 for live in batch {
-                    outcomes.push(ingest_in!(tx, live.post, live.announce, now).await?);
+                    // A second post of the same id in the batch (its Update after its
+                    // Create) finds the first one's copy.
+                    let outcome = match inserted.remove(&live.post.ap_id) {
+                        Some(id) => {
+                            announce_in!(tx, live.announce, now).await?;
+                            Ingested::New(id)
+                        }
+                        None => stored_again_in!(tx, live.post).await?,
+                    };
+                    outcomes.push(outcome);
                 }
                 sqlx::query(sqlx::AssertSqlSafe(contact.as_str()))
                     .bind(contacted(&mut batch.iter().map(|live| live.post.village_id)))

@@ -823,17 +823,7 @@ async fn one_bad_activity_in_a_batch(backend: Backend) {
         post("tx-2", record.id + 1_000_000),
         post("tx-3", record.id),
     ];
-    let batch: Vec<kentongan::store::LivePost<'_>> = posts
-        .iter()
-        .map(|post| kentongan::store::LivePost {
-            post,
-            announce: None,
-        })
-        .collect();
-    let outcomes = store
-        .ingest_live_village_posts(&batch, now)
-        .await
-        .expect("the batch is written");
+    let outcomes = ingest_together(store, &posts, now).await;
     assert!(matches!(
         outcomes[0],
         Ok(kentongan::store::Ingested::New(_))
@@ -850,6 +840,65 @@ async fn one_bad_activity_in_a_batch(backend: Backend) {
             .expect("read");
         assert_eq!(exists, kept, "{slug}");
     }
+
+    // A post and its later edit in the same batch (its Create and its Update claimed
+    // together): the first is stored, the second replaces it; the same copy again changes
+    // nothing.
+    let first = post("edited", record.id);
+    let edited = kentongan::store::NewVillagePost {
+        title: "edited, later".into(),
+        updated_at: Some(now + 1),
+        ..first.clone()
+    };
+    let posts = [first, edited.clone(), edited];
+    let outcomes = ingest_together(store, &posts, now).await;
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [
+                Ok(kentongan::store::Ingested::New(_)),
+                Ok(kentongan::store::Ingested::Updated),
+                Ok(kentongan::store::Ingested::Unchanged)
+            ]
+        ),
+        "{outcomes:?}"
+    );
+    let page = store
+        .timeline_page(
+            &kentongan::store::TimelineFilter {
+                village_id: Some(record.id),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .expect("timeline");
+    let stored: Vec<&str> = page
+        .iter()
+        .filter(|p| p.ap_id == format!("{base}/p/edited"))
+        .map(|p| p.title.as_str())
+        .collect();
+    assert_eq!(stored, ["edited, later"]);
+}
+
+/// Stores `posts` as one batch of live posts, none announced.
+async fn ingest_together(
+    store: &kentongan::store::Store,
+    posts: &[kentongan::store::NewVillagePost],
+    now: i64,
+) -> Vec<anyhow::Result<kentongan::store::Ingested>> {
+    let batch: Vec<kentongan::store::LivePost<'_>> = posts
+        .iter()
+        .map(|post| kentongan::store::LivePost {
+            post,
+            announce: None,
+        })
+        .collect();
+    store
+        .ingest_live_village_posts(&batch, now)
+        .await
+        .expect("the batch is written")
 }
 
 /// The inbox worker stores a batch's village posts in one transaction: one activity of
