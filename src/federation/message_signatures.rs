@@ -11,7 +11,7 @@
 //! algorithms are refused with a reason rather than guessed at.
 
 use super::signing::SigningKey;
-use super::signing::VerifyingKey;
+use super::verifying::VerifyingKey;
 use axum::http::HeaderMap;
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use sfv::{BareItem, Dictionary, InnerList, Item, ListEntry, Parser};

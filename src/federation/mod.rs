@@ -28,6 +28,7 @@ pub mod protocol;
 pub mod render;
 pub mod signature_policy;
 pub mod signing;
+pub mod verifying;
 pub mod village_post;
 pub mod wellknown;
 

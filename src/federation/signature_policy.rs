@@ -22,7 +22,7 @@
 //! fetch from us is back, so [`signed_fetch_proves_life`] verifies that signature itself
 //! and lets the deliveries waiting for that server go at once, as a signed POST does.
 
-use super::signing::VerifyingKey;
+use super::verifying::VerifyingKey;
 use super::{
     Data,
     actor::{DbActor, host_of},
