@@ -88,6 +88,10 @@ fn turns_of(file: &Path) -> Option<Arc<Semaphore>> {
     let mut turns = TURNS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Looked up before `entry`, which would copy the path on every write transaction.
+    if let Some(turn) = turns.get(file) {
+        return Some(turn.clone());
+    }
     Some(
         turns
             .entry(file.to_path_buf())
