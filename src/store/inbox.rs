@@ -174,6 +174,21 @@ macro_rules! store_received_in {
     };
 }
 
+/// Commits `$tx` (a transaction or a savepoint) when `$stored` kept its activity (stored,
+/// or a repeat of one stored before), rolls it back otherwise: over the quota or on an
+/// error, nothing of the activity may stay.
+macro_rules! keep_or_forget {
+    ($tx:ident, $stored:expr) => {
+        if matches!($stored, Ok(Enqueued::Stored | Enqueued::Repeat)) {
+            $tx.commit().await.context("keeping a received activity")?;
+        } else {
+            $tx.rollback()
+                .await
+                .context("forgetting a received activity")?;
+        }
+    };
+}
+
 impl Store {
     /// What the inbox checks before an activity's signature (a block, its server's quotas,
     /// whether the actor is stored, its server's health), in one statement: these were
@@ -301,11 +316,7 @@ impl Store {
                     // Alone in its transaction (always on PostgreSQL): the transaction is
                     // its savepoint, two statements fewer.
                     let stored = store_received_in!(tx, activity).await;
-                    if matches!(stored, Ok(Enqueued::Stored | Enqueued::Repeat)) {
-                        tx.commit().await.context("committing a received activity")?;
-                    } else {
-                        tx.rollback().await.context("forgetting a received activity")?;
-                    }
+                    keep_or_forget!(tx, stored);
                     outcomes.push(stored);
                     return Ok(());
                 }
@@ -314,12 +325,7 @@ impl Store {
                         .await
                         .context("opening a savepoint for a received activity")?;
                     let stored = store_received_in!(savepoint, activity).await;
-                    // Over the quota, the activity is forgotten with its savepoint.
-                    if matches!(stored, Ok(Enqueued::Stored | Enqueued::Repeat)) {
-                        savepoint.commit().await.context("keeping a received activity")?;
-                    } else {
-                        savepoint.rollback().await.context("forgetting a received activity")?;
-                    }
+                    keep_or_forget!(savepoint, stored);
                     outcomes.push(stored);
                 }
                 tx.commit().await.context("committing received activities")?;
