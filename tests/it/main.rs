@@ -38,6 +38,7 @@ mod operations;
 mod portal;
 mod profile;
 mod quotes;
+mod release_link;
 mod remote_follow;
 mod render_cache;
 mod roles;
