@@ -52,8 +52,9 @@ struct Args {
     /// The sweep stops after this long if villages are still due.
     #[arg(long, default_value_t = 120)]
     sweep_secs: u64,
-    /// PostgreSQL: keep the database after the pages are measured (no sweep), printing
-    /// its URL, to read query plans with `EXPLAIN ANALYZE` by hand.
+    /// Keep the database after the pages are measured (no sweep), printing its URL, to
+    /// read query plans by hand (`EXPLAIN ANALYZE`; `EXPLAIN QUERY PLAN` on SQLite, whose
+    /// data directory is then left for you to remove).
     #[arg(long)]
     keep_database: bool,
 }
@@ -360,15 +361,22 @@ async fn main() -> Result<()> {
     // Stopped by hand: `BenchNode::stop` would also delete the data directory.
     let common::BenchNode {
         node: running,
-        dir: _kept,
+        dir: data_dir,
         ..
     } = node;
     running.stop().await;
-    if args.keep_database
-        && let Some(pg) = &pg
-    {
+    if args.keep_database {
         raw.close().await;
-        println!("\nThe database is kept: {}", pg.url);
+        match &pg {
+            Some(pg) => println!("\nThe database is kept: {}", pg.url),
+            None => {
+                let kept = data_dir.keep();
+                println!(
+                    "\nThe database is kept: {database_url} (in {})",
+                    kept.display()
+                );
+            }
+        }
         return Ok(());
     }
     let store = Store::connect(&database_url).await?;

@@ -2,7 +2,9 @@
 //! on them (claims, follows, outcomes) is in `village_jobs`, the posts kept of them in
 //! `village_posts`.
 
-use super::{Backend, BeginWrite, NewActivity, NewVillage, Store, VillageRecord, on_pool};
+use super::{
+    Backend, BeginWrite, MonitoringFilter, NewActivity, NewVillage, Store, VillageRecord, on_pool,
+};
 use anyhow::Context;
 
 macro_rules! village_columns {
@@ -57,8 +59,12 @@ impl Store {
     }
 
     pub async fn villages(&self) -> anyhow::Result<Vec<VillageRecord>> {
+        let sql = format!(
+            concat!("SELECT ", village_columns!(), " FROM villages{}"),
+            self.backend.listing_order(&MonitoringFilter::default())
+        );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(concat!("SELECT ", village_columns!(), " FROM villages ORDER BY district, name, id"))
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(pool)
                 .await
                 .context("listing villages")?

@@ -255,31 +255,21 @@ async fn page_for(
     summary: &monitoring::Summary,
     now: i64,
 ) -> Result<(monitoring::VillagePage, bool), AppError> {
-    let mut page = read_page(state, query, Some(summary), now).await?;
+    let mut page = monitoring::page(
+        &state.store,
+        &state.config.portal,
+        now,
+        &query.filter(),
+        Some(summary),
+        query.page,
+        PAGE_SIZE,
+    )
+    .await?;
     let staff = super::admin::is_signed_in(state, headers).await?;
     if !staff {
         monitoring::withhold_error_texts(&mut page.villages);
     }
     Ok((page, staff))
-}
-
-/// The page of villages `query` names, error texts as stored.
-async fn read_page(
-    state: &AppState,
-    query: &MonitoringQuery,
-    summary: Option<&monitoring::Summary>,
-    now: i64,
-) -> Result<monitoring::VillagePage, AppError> {
-    Ok(monitoring::page(
-        &state.store,
-        &state.config.portal,
-        now,
-        &query.filter(),
-        summary,
-        query.page,
-        PAGE_SIZE,
-    )
-    .await?)
 }
 
 /// `GET /monitoring`: the summary line over every village, the filter form, then one
@@ -510,7 +500,15 @@ async fn chart(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let query = MonitoringQuery::parse(raw.as_deref())?;
-    let page = read_page(&state, &query, None, now_ms()).await?;
+    let villages = monitoring::villages_of_page(
+        &state.store,
+        &state.config.portal,
+        now_ms(),
+        &query.filter(),
+        query.page,
+        PAGE_SIZE,
+    )
+    .await?;
     Ok((
         [
             (
@@ -524,7 +522,7 @@ async fn chart(
                 HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
             ),
         ],
-        monitoring::weekly_chart_svg(&page.villages),
+        monitoring::weekly_chart_svg(&villages),
     )
         .into_response())
 }

@@ -292,6 +292,30 @@ pub async fn page(
     })
 }
 
+/// The villages of the same page as [`page`], without how many the filter keeps in all:
+/// what the chart draws. Counting reads every match (every village, without a filter),
+/// which at 75,000 villages was most of the chart's time.
+pub async fn villages_of_page(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    filter: &MonitoringFilter,
+    page: i64,
+    per_page: i64,
+) -> anyhow::Result<Vec<VillageStatus>> {
+    let offset = page.saturating_sub(1).saturating_mul(per_page);
+    let (ids, _) = store
+        .monitored_village_ids(
+            activity_rule(settings, now_ms),
+            filter,
+            Some((per_page, offset)),
+            false,
+        )
+        .await
+        .context("listing the villages of a page")?;
+    statuses_of(store, settings, now_ms, &ids).await
+}
+
 /// Every village `filter` keeps, by id, in the store's order: what an export walks
 /// through in batches.
 pub async fn matching_village_ids(
