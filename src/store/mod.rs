@@ -61,7 +61,7 @@ pub use moderation::{
     BlockRecord, CommentRow, IntakeLimits, LimitScope, OverLimit, REPLIES_PAGE_SIZE,
     TicketModeration,
 };
-pub use monitoring::{ActivityRule, MonitoringFilter};
+pub use monitoring::{ActivityRule, ListingPlace, MonitoringFilter};
 pub use post_reads::{DeliveryReportRow, FoldedDeliveries, PostStamp};
 pub use quotas::{SenderQuota, SenderUsage};
 pub use quotes::{NewQuoteAuthorization, QuoteAuthorizationRecord};

@@ -8,7 +8,7 @@
 //! details); the public sees that there were errors and when. No SQL and no status rules
 //! here.
 
-use crate::store::{FollowState, MonitoringFilter};
+use crate::store::{FollowState, ListingPlace, MonitoringFilter};
 use crate::strings::{self, Text};
 use crate::{
     actors::publishing_actors,
@@ -124,7 +124,7 @@ async fn not_shared(mut response: Response) -> Response {
 /// Villages on one page of `/monitoring` (and of its chart).
 const PAGE_SIZE: i64 = 50;
 /// Villages read and written per step of a streamed export.
-const EXPORT_BATCH: usize = 500;
+const EXPORT_BATCH: i64 = 500;
 const MAX_SEARCH_CHARS: usize = 100;
 const MAX_DISTRICT_CHARS: usize = 200;
 /// `PP.RR.DD.VVVV`, the longest code prefix worth filtering by.
@@ -359,35 +359,52 @@ async fn page(
 }
 
 /// An export's body, written as it is read: `head`, then `write` over each batch of
-/// [`EXPORT_BATCH`] villages, then `tail`. Memory stays at one batch however many
-/// villages match. A failure after the first bytes cuts the body short (the status is
-/// sent already), and is logged.
+/// [`EXPORT_BATCH`] villages, each read after the last one's place in the listing (so the
+/// first bytes leave after one batch, not after every match is listed), then `tail`.
+/// Memory stays at one batch however many villages match. A failure after the first bytes
+/// cuts the body short (the status is sent already), and is logged.
 fn export_body(
     state: AppState,
-    ids: Vec<i64>,
+    filter: MonitoringFilter,
     staff: bool,
     now: i64,
     head: String,
     write: fn(&mut String, &[VillageStatus], bool),
     tail: &'static str,
 ) -> Body {
-    let batches: Vec<Vec<i64>> = ids.chunks(EXPORT_BATCH).map(<[i64]>::to_vec).collect();
-    let rows = stream::iter(batches.into_iter().enumerate()).then(move |(n, ids)| {
+    // The state of the walk: where the next batch starts (`None` once the last batch was
+    // read; `Some(None)` at the start) and how many batches were written.
+    let start: (Option<Option<ListingPlace>>, usize) = (Some(None), 0);
+    let rows = stream::try_unfold(start, move |(after, written)| {
         let state = state.clone();
+        let filter = filter.clone();
         async move {
-            let mut villages =
-                monitoring::statuses_of(&state.store, &state.config.portal, now, &ids)
-                    .await
-                    .map_err(|err| {
-                        tracing::error!(error = %format!("{err:#}"), "monitoring export");
-                        std::io::Error::other("monitoring export failed")
-                    })?;
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let (mut villages, last) = monitoring::export_batch(
+                &state.store,
+                &state.config.portal,
+                now,
+                &filter,
+                after.as_ref(),
+                EXPORT_BATCH,
+            )
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %format!("{err:#}"), "monitoring export");
+                std::io::Error::other("monitoring export failed")
+            })?;
+            if villages.is_empty() {
+                return Ok(None);
+            }
+            let next = (villages.len() as i64 == EXPORT_BATCH).then_some(last);
             if !staff {
                 monitoring::withhold_error_texts(&mut villages);
             }
             let mut out = String::new();
-            write(&mut out, &villages, n == 0);
-            Ok::<_, std::io::Error>(Bytes::from(out))
+            write(&mut out, &villages, written == 0);
+            Ok::<_, std::io::Error>(Some((Bytes::from(out), (next, written + 1))))
         }
     });
     let body = stream::once(async move { Ok(Bytes::from(head)) })
@@ -398,20 +415,16 @@ fn export_body(
     Body::from_stream(body)
 }
 
-/// The villages an export of this request holds (every page of its filters) and whether
-/// the reader is staff.
+/// The filters of an export of this request (every page of them) and whether the reader
+/// is staff. A bad query is refused here, before the first byte.
 async fn export_of(
     state: &AppState,
     headers: &HeaderMap,
     raw: Option<&str>,
-    now: i64,
-) -> Result<(Vec<i64>, bool), AppError> {
+) -> Result<(MonitoringFilter, bool), AppError> {
     let query = MonitoringQuery::parse(raw)?;
-    let ids =
-        monitoring::matching_village_ids(&state.store, &state.config.portal, now, &query.filter())
-            .await?;
     let staff = super::admin::is_signed_in(state, headers).await?;
-    Ok((ids, staff))
+    Ok((query.filter(), staff))
 }
 
 /// `GET /monitoring.csv`: the villages the filters keep (all of them without filters),
@@ -422,7 +435,7 @@ async fn csv(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let now = now_ms();
-    let (ids, staff) = export_of(&state, &headers, raw.as_deref(), now).await?;
+    let (filter, staff) = export_of(&state, &headers, raw.as_deref()).await?;
     let filename = format!(
         "attachment; filename=\"pemantauan-desa-{}.csv\"",
         to_datetime(now + WIB_OFFSET_MS).format("%Y-%m-%d")
@@ -431,7 +444,7 @@ async fn csv(
         .map_err(|err| AppError::Unavailable(anyhow::Error::new(err)))?;
     let body = export_body(
         state,
-        ids,
+        filter,
         staff,
         now,
         monitoring::csv_header(),
@@ -459,7 +472,7 @@ async fn json(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let now = now_ms();
-    let (ids, staff) = export_of(&state, &headers, raw.as_deref(), now).await?;
+    let (filter, staff) = export_of(&state, &headers, raw.as_deref()).await?;
     let summary = monitoring::summary(&state.store, &state.config.portal, now).await?;
     // `{"summary":…,"villages":[…]}`, the keys in the order serde_json writes a whole
     // document (sorted), so that the bytes are those of the document built at once.
@@ -469,7 +482,7 @@ async fn json(
     );
     let body = export_body(
         state,
-        ids,
+        filter,
         staff,
         now,
         head,

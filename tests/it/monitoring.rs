@@ -12,7 +12,9 @@ use kentongan::{
     auth::Role,
     clock::now_ms,
     portal::monitoring::{self, ActivityStatus, CSV_COLUMNS, VillageStatus},
-    store::{NewActivity, NewActor, NewVillage, NewVillagePost, Store, VillageFollow},
+    store::{
+        MonitoringFilter, NewActivity, NewActor, NewVillage, NewVillagePost, Store, VillageFollow,
+    },
 };
 use serde_json::Value;
 
@@ -778,6 +780,66 @@ async fn national_pages_and_filters(backend: Backend) {
         assert_eq!(json_names, want, "/monitoring.json?{query}");
         assert_eq!(doc["summary"]["total"], NATIONAL_VILLAGES);
     }
+    // An export reads its villages in batches, each after the last one's place in the
+    // listing (500 a batch over HTTP, more than these villages): batches of 7 walk the same
+    // villages, once each, in order, whatever the filter.
+    let state = node.state();
+    let batch_cases: [(MonitoringFilter, Keep); 5] = [
+        (MonitoringFilter::default(), Box::new(|_| true)),
+        (
+            MonitoringFilter {
+                search: Some("uji 01".to_string()),
+                ..MonitoringFilter::default()
+            },
+            Box::new(|v| v.name.to_lowercase().contains("uji 01")),
+        ),
+        (
+            MonitoringFilter {
+                status: Some("active"),
+                ..MonitoringFilter::default()
+            },
+            Box::new(|v| v.status == ActivityStatus::Aktif),
+        ),
+        (
+            MonitoringFilter {
+                code_prefix: Some("34".to_string()),
+                district: Some("kecamatan 2".to_string()),
+                ..MonitoringFilter::default()
+            },
+            Box::new(|v| v.code.starts_with("34.") && v.district == "Kecamatan 2"),
+        ),
+        (
+            MonitoringFilter {
+                search: Some("tidak ada".to_string()),
+                ..MonitoringFilter::default()
+            },
+            Box::new(|_| false),
+        ),
+    ];
+    for (filter, keep) in &batch_cases {
+        let mut names = Vec::new();
+        let mut after = None;
+        loop {
+            let (batch, last) = monitoring::export_batch(
+                &state.store,
+                &state.config.portal,
+                now_ms(),
+                filter,
+                after.as_ref(),
+                7,
+            )
+            .await
+            .expect("a batch");
+            assert!(batch.len() <= 7, "{filter:?}");
+            names.extend(batch.iter().map(|v| v.village.name.clone()));
+            if batch.len() < 7 {
+                break;
+            }
+            after = last;
+        }
+        assert_eq!(names, expected(&villages, keep), "{filter:?}");
+    }
+
     // Later pages keep the filters in their links.
     let (_, _, html) = get(&format!("{}/monitoring?q=desa&region=33", node.base)).await;
     let next = rel_link(&html, "next").expect("100 villages make two pages");

@@ -15,7 +15,8 @@ pub use formats::*;
 use crate::{
     config::PortalSettings,
     store::{
-        ActivityRule, FollowState, MonitoringFilter, Store, VillageRecord, VillageTicketFigures,
+        ActivityRule, FollowState, ListingPlace, MonitoringFilter, Store, VillageRecord,
+        VillageTicketFigures,
     },
     strings::{self, Text},
 };
@@ -316,8 +317,27 @@ pub async fn villages_of_page(
     statuses_of(store, settings, now_ms, &ids).await
 }
 
-/// Every village `filter` keeps, by id, in the store's order: what an export walks
-/// through in batches.
+/// One batch of an export: the statuses of at most `size` villages that `filter` keeps,
+/// after `after` in the listing order, and the place of the last of them, where the next
+/// batch starts. A batch shorter than `size` is the last.
+pub async fn export_batch(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    filter: &MonitoringFilter,
+    after: Option<&ListingPlace>,
+    size: i64,
+) -> anyhow::Result<(Vec<VillageStatus>, Option<ListingPlace>)> {
+    let mut places = store
+        .monitored_villages_after(activity_rule(settings, now_ms), filter, after, size)
+        .await
+        .context("listing a batch of an export")?;
+    let ids: Vec<i64> = places.iter().map(|place| place.id).collect();
+    let villages = statuses_of(store, settings, now_ms, &ids).await?;
+    Ok((villages, places.pop()))
+}
+
+/// Every village `filter` keeps, by id, in the store's order: the command line's report.
 pub async fn matching_village_ids(
     store: &Store,
     settings: &PortalSettings,
