@@ -275,17 +275,16 @@ pub async fn page(
     page: i64,
     per_page: i64,
 ) -> anyhow::Result<VillagePage> {
-    let offset = page.saturating_sub(1).saturating_mul(per_page);
     let known = summary.and_then(|summary| summary.matching(filter));
-    let (ids, counted) = store
-        .monitored_village_ids(
-            activity_rule(settings, now_ms),
-            filter,
-            Some((per_page, offset)),
-            known.is_none(),
-        )
-        .await
-        .context("listing the villages of a page")?;
+    let (ids, counted) = ids_of_page(
+        store,
+        settings,
+        now_ms,
+        filter,
+        (page, per_page),
+        known.is_none(),
+    )
+    .await?;
     let villages = statuses_of(store, settings, now_ms, &ids).await?;
     Ok(VillagePage {
         villages,
@@ -304,17 +303,30 @@ pub async fn villages_of_page(
     page: i64,
     per_page: i64,
 ) -> anyhow::Result<Vec<VillageStatus>> {
+    let (ids, _) = ids_of_page(store, settings, now_ms, filter, (page, per_page), false).await?;
+    statuses_of(store, settings, now_ms, &ids).await
+}
+
+/// The ids of page `page` (the first is 1) of `per_page` villages that `filter` keeps,
+/// and, with `count`, how many it keeps in all.
+async fn ids_of_page(
+    store: &Store,
+    settings: &PortalSettings,
+    now_ms: i64,
+    filter: &MonitoringFilter,
+    (page, per_page): (i64, i64),
+    count: bool,
+) -> anyhow::Result<(Vec<i64>, Option<i64>)> {
     let offset = page.saturating_sub(1).saturating_mul(per_page);
-    let (ids, _) = store
+    store
         .monitored_village_ids(
             activity_rule(settings, now_ms),
             filter,
             Some((per_page, offset)),
-            false,
+            count,
         )
         .await
-        .context("listing the villages of a page")?;
-    statuses_of(store, settings, now_ms, &ids).await
+        .context("listing the villages of a page")
 }
 
 /// One batch of an export: the statuses of at most `size` villages that `filter` keeps,
