@@ -1044,3 +1044,83 @@ async fn summary_follows_the_figures(backend: Backend) {
 async fn monitoring_summary_follows_posts_deletions_and_days() {
     on_every_backend(summary_follows_the_figures).await;
 }
+
+/// A search by part of a name is answered from a trigram index on PostgreSQL (migration
+/// 0028), in every hosted site's schema, with pg_trgm once in `public`: dropping one
+/// site's schema leaves the others' index. (PostgreSQL only; its contrib, which has
+/// pg_trgm, comes with every distribution's server.)
+#[tokio::test]
+async fn a_name_search_reads_a_trigram_index_on_postgresql() {
+    use sqlx::Connection;
+    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+        eprintln!(
+            "SKIPPED a_name_search_reads_a_trigram_index_on_postgresql: TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    let db = crate::support::TestDb::create(&Backend::Postgres(admin_url)).await;
+    let url = db.url.clone().expect("a PostgreSQL database");
+    let in_schema = |schema: &str| {
+        let mut url = url::Url::parse(&url).expect("URL");
+        url.query_pairs_mut()
+            .append_pair("options", &format!("-c search_path={schema}"));
+        url.to_string()
+    };
+    // Two sites migrating at once, as a hosting node's may.
+    let (one, two) = (in_schema("site_one"), in_schema("site_two"));
+    let (first, second) = tokio::join!(Store::connect(&one), Store::connect(&two));
+    let (first, second) = (first.expect("site_one"), second.expect("site_two"));
+    first.close().await;
+    second.close().await;
+
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let extension: String = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_extension e \
+         JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("pg_trgm was created");
+    assert_eq!(extension, "public");
+    const INDEXED: &str = "SELECT schemaname::text FROM pg_indexes \
+                           WHERE indexname = 'villages_name_trigrams' ORDER BY 1";
+    assert_eq!(
+        sqlx::query_scalar::<_, String>(INDEXED)
+            .fetch_all(&mut conn)
+            .await
+            .expect("indexes"),
+        ["site_one", "site_two"]
+    );
+
+    // The index answers the store's `name_key LIKE '%…%'`: with reading the table taken
+    // away, the plan uses it (a handful of rows would otherwise be read directly).
+    let plan: Vec<String> = {
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut conn)
+            .await
+            .expect("set");
+        sqlx::query_scalar(
+            "EXPLAIN SELECT id FROM site_two.villages WHERE name_key LIKE '%uji 0370%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("explain")
+    };
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("villages_name_trigrams")),
+        "{plan:?}"
+    );
+
+    sqlx::query("DROP SCHEMA site_one CASCADE")
+        .execute(&mut conn)
+        .await
+        .expect("drop a site's schema");
+    let left: Vec<String> = sqlx::query_scalar(INDEXED)
+        .fetch_all(&mut conn)
+        .await
+        .expect("indexes");
+    assert_eq!(left, ["site_two"]);
+    conn.close().await.expect("close");
+    db.drop_database().await;
+}
