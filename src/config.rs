@@ -215,6 +215,7 @@ pub struct RawPortal {
     pub less_active_days: Option<u32>,
     pub backfill_every_hours: Option<u64>,
     pub feed_poll_minutes: Option<u64>,
+    pub concurrency: Option<usize>,
 }
 
 /// How the portal follows villages and judges their activity.
@@ -232,6 +233,9 @@ pub struct PortalSettings {
     pub backfill_every: Duration,
     /// How often a village's RSS/Atom feed is polled (at least an hour).
     pub feed_poll_every: Duration,
+    /// Villages the portal worker of each process works on at once (followed, read or
+    /// polled): each holds one request to its server at a time.
+    pub concurrency: usize,
 }
 
 fn default_role() -> Role {
@@ -376,6 +380,7 @@ impl Config {
                     .unwrap_or(60)
                     .clamp(60, 24 * 60),
             ),
+            concurrency: raw.portal.concurrency.unwrap_or(32).clamp(1, 256),
         };
         if portal.less_active_days < portal.active_days {
             anyhow::bail!(
@@ -626,6 +631,8 @@ pub fn render_config_file(raw: &RawConfig) -> String {
          # backfill_every_hours = 6\n\
          # Minutes between two polls of a village's RSS/Atom feed (at least 60).\n\
          # feed_poll_minutes = 60\n\
+         # Villages one process works on at once (a slow or silent village holds one).\n\
+         # concurrency = 32\n\
          \n\
          [inbox]\n\
          # Activities one remote server may send at once, and per minute after that; more\n\

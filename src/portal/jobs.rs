@@ -14,8 +14,6 @@ use crate::{
     },
 };
 
-/// Villages worked on at once.
-pub const BATCH: usize = 8;
 /// Longer than the slowest job: a backfill reads up to 25 pages, 10 s each at worst.
 pub const LEASE_MS: i64 = 10 * 60 * 1000;
 /// An unanswered Follow is sent again after this long.

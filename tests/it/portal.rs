@@ -908,3 +908,94 @@ async fn ingest_together(
 async fn a_batch_with_one_bad_activity_still_stores_the_rest_on_every_backend() {
     on_every_backend(one_bad_activity_in_a_batch).await;
 }
+
+/// A village whose server takes the connection and never answers holds one of the
+/// worker's places until its request times out, not the villages claimed with it: with
+/// two places and the silent village claimed first, two live villages are followed and
+/// read while its WebFinger request is still open.
+async fn silent_village_holds_one_place(backend: Backend) {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_port = silent.local_addr().expect("addr").port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let holder = held.clone();
+    let listening = tokio::spawn(async move {
+        while let Ok((connection, _)) = silent.accept().await {
+            holder.lock().expect("held").push(connection);
+        }
+    });
+    let live = [
+        TestNode::start(&backend, "desa-satu").await,
+        TestNode::start(&backend, "desa-dua").await,
+    ];
+    let portal = TestNode::start_configured(
+        &backend,
+        "portal-beltim",
+        Role::Portal,
+        &[
+            ("[portal]", "concurrency = 2"),
+            // Far longer than the test waits: the silent village's request stays open.
+            ("[delivery]", "request_timeout_secs = 120"),
+        ],
+    )
+    .await;
+    let store = &portal.state().store;
+    let mut sources = vec![format!("desa-sunyi@localhost:{silent_port}")];
+    sources.extend(live.iter().map(|v| format!("{}@{}", v.username, v.domain)));
+    // Registered first, so claimed first.
+    for (index, source) in sources.iter().enumerate() {
+        registry::add(
+            store,
+            &VillageInput {
+                name: format!("Desa {index}"),
+                source: source.clone(),
+                district: "Gantung".into(),
+                code: String::new(),
+            },
+        )
+        .await
+        .expect("register");
+    }
+    portal.state().wake_portal.notify_one();
+    eventually("the silent village's server to be asked", WAIT, || async {
+        (!held.lock().expect("held").is_empty()).then_some(())
+    })
+    .await;
+    eventually(
+        "both live villages followed and their outboxes read",
+        WAIT,
+        || async {
+            let villages = villages_of(&portal).await;
+            let done = villages
+                .iter()
+                .filter(|v| {
+                    v.follow_state == kentongan::store::FollowState::Accepted
+                        && v.backfilled_at.is_some()
+                })
+                .count();
+            (done == 2).then_some(())
+        },
+    )
+    .await;
+    let silent_record = villages_of(&portal)
+        .await
+        .into_iter()
+        .find(|v| v.name == "Desa 0")
+        .expect("the silent village");
+    assert_eq!(
+        (silent_record.follow_attempts, silent_record.last_error),
+        (0, None),
+        "its first lookup is still in flight: the live villages did not wait for it"
+    );
+    listening.abort();
+    portal.stop().await;
+    for village in live {
+        village.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_village_holds_one_place_not_the_sweep_on_every_backend() {
+    on_every_backend(silent_village_holds_one_place).await;
+}

@@ -494,6 +494,7 @@ mod tests {
             less_active_days: 90,
             backfill_every: Duration::from_secs(3600),
             feed_poll_every: Duration::from_secs(3600),
+            concurrency: 8,
         }
     }
 
