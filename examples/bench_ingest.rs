@@ -11,7 +11,8 @@
 //! Everything runs in this process on loopback. Each simulated village is its own small
 //! HTTP server (`localhost:PORT`, so each is its own host to the portal) that answers
 //! WebFinger, serves its actor (one RSA key pair shared by all villages: generating keys
-//! is slow) and an empty outbox, and answers the portal's Follow with a signed Accept.
+//! is slow) and an empty outbox, and answers the portal's Follow with a signed Accept
+//! (`common::villages`).
 //! The villages are registered through the real flow, not written into the database:
 //! `portal::registry::add` with the handle `desaN@localhost:PORT`, then the portal's own
 //! worker looks each up by WebFinger, sends its Follow, receives the Accept and reads the
@@ -29,14 +30,7 @@
 mod common;
 
 use anyhow::{Context, Result, bail};
-use axum::{
-    Router,
-    body::Bytes,
-    extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    routing::{get, post},
-};
+use axum::{body::Bytes, http::StatusCode};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use clap::Parser;
 use futures::{StreamExt, stream};
@@ -44,21 +38,16 @@ use kentongan::{
     clock::{now_ms, to_rfc3339},
     config::Role,
     federation::signing,
-    portal::registry::{self, VillageInput},
 };
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey, pkcs8::DecodePublicKey};
+use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs8::DecodePublicKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::BTreeMap,
     fmt::Write as _,
-    sync::{
-        Arc, LazyLock, OnceLock,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, LazyLock, OnceLock, atomic::Ordering},
     time::{Duration, Instant},
 };
-use tokio::net::TcpListener;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::{
     Layer, layer::Context as LayerContext, layer::SubscriberExt, util::SubscriberInitExt,
@@ -67,7 +56,8 @@ use url::Url;
 
 use common::{
     BackendArg, BenchNode, LogCounts, NodeDir, Raw, load_average, process_cpu, quantile,
-    stderr_log, wait_until,
+    stderr_log,
+    villages::{AS_CONTEXT, PUBLIC, SimShared, SimTotals, SimVillage, start_village},
 };
 
 #[derive(Parser, Debug)]
@@ -140,216 +130,6 @@ impl<S: Subscriber> Layer<S> for RetryLayer {
             }
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// The key pair every simulated village uses.
-
-struct Keys {
-    private: RsaPrivateKey,
-    public_pem: String,
-}
-
-static KEYS: OnceLock<Keys> = OnceLock::new();
-
-async fn keys() -> Result<&'static Keys> {
-    if let Some(keys) = KEYS.get() {
-        return Ok(keys);
-    }
-    let pair = tokio::task::spawn_blocking(
-        activitypub_federation::http_signatures::generate_actor_keypair,
-    )
-    .await
-    .context("generating a key")?
-    .map_err(|err| anyhow::anyhow!("generating a key: {err}"))?;
-    let private = signing::parse_private_key(&pair.private_key)?;
-    Ok(KEYS.get_or_init(|| Keys {
-        private,
-        public_pem: pair.public_key,
-    }))
-}
-
-// ---------------------------------------------------------------------------------------
-// Simulated villages.
-
-const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-const AP_JSON: &str = "application/activity+json";
-
-/// Shared by every simulated village.
-#[derive(Default)]
-struct SimTotals {
-    follows: AtomicUsize,
-    accepts_sent: AtomicUsize,
-    /// Accepts the portal did not answer with 202, or that could not be sent.
-    accepts_refused: AtomicUsize,
-    /// POSTs to a village inbox that were not a Follow.
-    other_posts: AtomicUsize,
-}
-
-#[derive(Clone)]
-struct Sim {
-    name: String,
-    base: String,
-    actor: String,
-    keys: &'static Keys,
-    portal_inbox: Arc<OnceLock<Url>>,
-    client: reqwest::Client,
-    totals: Arc<SimTotals>,
-}
-
-struct SimVillage {
-    name: String,
-    host: String,
-    actor: Url,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn activity_json(doc: Value) -> Response {
-    ([("content-type", AP_JSON)], doc.to_string()).into_response()
-}
-
-async fn webfinger(
-    State(sim): State<Sim>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let host = sim.base.trim_start_matches("http://");
-    let expected = format!("acct:{}@{host}", sim.name);
-    match query.get("resource") {
-        Some(resource) if resource.eq_ignore_ascii_case(&expected) => (
-            [("content-type", "application/jrd+json")],
-            json!({
-                "subject": expected,
-                "links": [{ "rel": "self", "type": AP_JSON, "href": sim.actor }],
-            })
-            .to_string(),
-        )
-            .into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-async fn actor_doc(State(sim): State<Sim>) -> Response {
-    activity_json(json!({
-        "@context": [AS_CONTEXT, "https://w3id.org/security/v1"],
-        "id": sim.actor,
-        "type": "Organization",
-        "preferredUsername": sim.name,
-        "name": format!("Desa {}", sim.name),
-        "url": format!("{}/", sim.base),
-        "inbox": format!("{}/inbox", sim.actor),
-        "outbox": format!("{}/outbox", sim.actor),
-        "endpoints": { "sharedInbox": format!("{}/inbox", sim.base) },
-        "publicKey": {
-            "id": format!("{}#main-key", sim.actor),
-            "owner": sim.actor,
-            "publicKeyPem": sim.keys.public_pem,
-        },
-    }))
-}
-
-async fn outbox(State(sim): State<Sim>) -> Response {
-    activity_json(json!({
-        "@context": AS_CONTEXT,
-        "id": format!("{}/outbox", sim.actor),
-        "type": "OrderedCollection",
-        "totalItems": 0,
-        "orderedItems": [],
-    }))
-}
-
-/// A village inbox: a Follow is answered 202 at once and then accepted with a signed
-/// Accept POSTed to the portal's inbox, as a Kentongan village would.
-async fn inbox(State(sim): State<Sim>, body: Bytes) -> StatusCode {
-    let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if activity["type"] != "Follow" {
-        sim.totals.other_posts.fetch_add(1, Ordering::SeqCst);
-        return StatusCode::ACCEPTED;
-    }
-    sim.totals.follows.fetch_add(1, Ordering::SeqCst);
-    tokio::spawn(async move {
-        let accepted = send_accept(&sim, activity).await;
-        let counter = if accepted.unwrap_or(false) {
-            &sim.totals.accepts_sent
-        } else {
-            &sim.totals.accepts_refused
-        };
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    StatusCode::ACCEPTED
-}
-
-async fn send_accept(sim: &Sim, follow: Value) -> Result<bool> {
-    let inbox = sim
-        .portal_inbox
-        .get()
-        .context("the portal's inbox is not known yet")?;
-    let accept = json!({
-        "@context": AS_CONTEXT,
-        "id": format!("{}/activities/accept-{}", sim.actor, rand::random::<u64>()),
-        "type": "Accept",
-        "actor": sim.actor,
-        "object": follow,
-    });
-    let actor = Url::parse(&sim.actor).context("actor URL")?;
-    let request = signing::signed_post(
-        &sim.client,
-        inbox,
-        Bytes::from(accept.to_string()),
-        &actor,
-        sim.keys.private.clone(),
-    )
-    .await
-    .map_err(|err| anyhow::anyhow!("signing an Accept: {err}"))?;
-    let response = sim
-        .client
-        .execute(request)
-        .await
-        .context("sending an Accept")?;
-    Ok(response.status() == StatusCode::ACCEPTED)
-}
-
-async fn start_village(
-    index: usize,
-    keys: &'static Keys,
-    portal_inbox: Arc<OnceLock<Url>>,
-    client: reqwest::Client,
-    totals: Arc<SimTotals>,
-) -> Result<SimVillage> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding a simulated village")?;
-    let port = listener.local_addr().context("village address")?.port();
-    let host = format!("localhost:{port}");
-    let name = format!("desa{index:03}");
-    let base = format!("http://{host}");
-    let actor = format!("{base}/users/{name}");
-    let sim = Sim {
-        name: name.clone(),
-        base,
-        actor: actor.clone(),
-        keys,
-        portal_inbox,
-        client,
-        totals,
-    };
-    let user = format!("/users/{name}");
-    let router = Router::new()
-        .route("/.well-known/webfinger", get(webfinger))
-        .route(&user, get(actor_doc))
-        .route(&format!("{user}/outbox"), get(outbox))
-        .route(&format!("{user}/inbox"), post(inbox))
-        .route("/inbox", post(inbox))
-        .with_state(sim);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok(SimVillage {
-        name,
-        host,
-        actor: Url::parse(&actor).context("actor URL")?,
-        task,
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -653,7 +433,7 @@ async fn run(
     };
     let deadline_span = Duration::from_secs(args.deadline_secs);
     let load_before = load_average();
-    let keys = keys().await?;
+    let keys = common::villages::keys().await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -664,16 +444,13 @@ async fn run(
     let portal_inbox = Arc::new(OnceLock::new());
     let mut villages = Vec::with_capacity(args.villages);
     for index in 0..args.villages {
-        villages.push(
-            start_village(
-                index,
-                keys,
-                portal_inbox.clone(),
-                client.clone(),
-                totals.clone(),
-            )
-            .await?,
-        );
+        let shared = SimShared {
+            keys,
+            portal_inbox: portal_inbox.clone(),
+            client: client.clone(),
+            totals: totals.clone(),
+        };
+        villages.push(start_village(index, shared, 0, 0).await?);
     }
     let (portal, database_url) = start_portal(args).await?;
     let state = portal.node.state.clone();
@@ -687,38 +464,7 @@ async fn run(
         villages.len()
     );
     let started = Instant::now();
-    for (index, village) in villages.iter().enumerate() {
-        registry::add(
-            &store,
-            &VillageInput {
-                name: format!("Desa Uji {index:03}"),
-                source: format!("{}@{}", village.name, village.host),
-                district: format!("Kecamatan {:02}", index % 5 + 1),
-                code: String::new(),
-            },
-        )
-        .await?;
-    }
-    state.wake_portal.notify_one();
-    let store_ref = &store;
-    let expected = villages.len();
-    wait_until(
-        "every village followed, accepted and its outbox read",
-        Instant::now() + deadline_span,
-        Duration::from_millis(50),
-        || async move {
-            let all = store_ref.villages().await?;
-            let done = all
-                .iter()
-                .filter(|v| {
-                    v.follow_state == kentongan::store::FollowState::Accepted
-                        && v.backfilled_at.is_some()
-                })
-                .count();
-            Ok(done >= expected)
-        },
-    )
-    .await?;
+    common::villages::register_all(&state, &villages, Instant::now() + deadline_span).await?;
     let registration = started.elapsed();
     let accepted_villages = store
         .villages()
@@ -1255,7 +1001,7 @@ async fn main() -> Result<()> {
     let verify_samples = args.verify_samples.unwrap_or(samples.len()).max(1);
     samples.truncate(verify_samples);
     eprintln!("verifying {} signatures on one thread...", samples.len());
-    let public_pem = keys().await?.public_pem.clone();
+    let public_pem = common::villages::keys().await?.public_pem.clone();
     let verify = tokio::task::spawn_blocking(move || measure_verification(&samples, &public_pem))
         .await
         .context("the verification thread")??;

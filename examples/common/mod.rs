@@ -1,12 +1,15 @@
 //! What the bench examples share: the `--backend` flag and a fresh PostgreSQL database
 //! per node, a node made by `kentongan init` on a loopback port and started in this
 //! process, a second small pool on its database, counting the warnings and errors it
-//! logs, and the small measures (CPU time, load average, quantiles, waiting with a
-//! deadline). Each bench keeps what is its own: its simulated servers, its data, its
-//! tables. Nothing here prints.
+//! logs, the small measures (CPU time, load average, quantiles, waiting with a
+//! deadline), and simulated villages for the portal benches (`villages`). Each bench
+//! keeps what is its own: its other simulated servers, its data, its tables. Nothing
+//! here prints.
 
 // Each bench uses only a part of this module.
 #![allow(dead_code)]
+
+pub mod villages;
 
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
