@@ -880,6 +880,8 @@ async fn one_bad_activity_in_a_batch(backend: Backend) {
         .map(|p| p.title.as_str())
         .collect();
     assert_eq!(stored, ["edited, later"]);
+    portal.stop().await;
+    village.stop().await;
 }
 
 /// Stores `posts` as one batch of live posts, none announced.
