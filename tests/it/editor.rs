@@ -9,7 +9,7 @@
 
 use crate::support::{
     Backend, TestNode, client, on_every_backend,
-    session::{Browser, PASSWORD, Page, Part, png, text, user},
+    session::{Browser, PASSWORD, Page, Part, multipart_body, png, text, user},
 };
 use kentongan::{
     auth::Role,
@@ -52,6 +52,39 @@ async fn upload_from(
     browser
         .post_multipart("/admin/editor/upload", &parts, origin)
         .await
+}
+
+/// A photo sent as a browser sends it, without a session: the whole request first, and
+/// only then the answer (reqwest reads an early answer while still sending, so it never
+/// meets the reset a browser would). The answer's head, or how the connection failed.
+async fn send_whole_then_read(
+    node: &TestNode,
+    csrf: &str,
+    photo: Vec<u8>,
+) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let parts = [
+        text("csrf", csrf),
+        Part::File("photo", "foto.jpg", "image/jpeg", photo),
+    ];
+    let (content_type, body) = multipart_body(&parts);
+    let address = node.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    let head = format!(
+        "POST /admin/editor/upload HTTP/1.1\r\nhost: {address}\r\ncontent-type: {content_type}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let answer = String::from_utf8_lossy(&answer);
+    Ok(answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// A photo the server stored, as the script keeps it for the form.
@@ -302,6 +335,17 @@ async fn script_endpoints(backend: Backend) {
     let mut nobody = Browser::new(&node);
     let page = autosave(&mut nobody, &[("csrf", &csrf), ("title", "x")]).await;
     assert_eq!(page.status, 303);
+    // A photo sent after the session ended gets the login form as its answer every time,
+    // never a reset connection: a browser takes a reset for a lost connection and sends
+    // the photo again, on a phone's data plan.
+    let camera_photo = vec![0xA5; 6 * 1024 * 1024];
+    for _ in 0..5 {
+        let answer = send_whole_then_read(&node, &csrf, camera_photo.clone())
+            .await
+            .expect("the login form as the answer, not a reset connection");
+        assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+        assert!(answer.contains("\r\nlocation: /admin/login"), "{answer}");
+    }
     let expired = client()
         .post(format!("{}/admin/drafts/{draft_id}/edit", node.base))
         .header(

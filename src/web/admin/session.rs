@@ -9,6 +9,7 @@
 //! a handler cannot reach a form's fields without it.
 
 use super::{
+    MAX_FORM_BYTES,
     fields::{Fields, FormFields, Unreadable},
     view,
 };
@@ -23,11 +24,13 @@ use crate::{
     web::access::Access,
 };
 use axum::{
+    body::Body,
     extract::{FromRequest, FromRequestParts, Multipart, Request},
     http::{HeaderMap, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
-use std::sync::Arc;
+use futures::StreamExt;
+use std::{sync::Arc, time::Duration};
 use url::Url;
 
 pub const SESSION_COOKIE: &str = "kentongan_session";
@@ -244,11 +247,47 @@ pub struct AdminPost {
 /// stored before the gate.
 pub struct AdminMultipart(pub AdminPost);
 
-/// The session of a request, and the request back to read its body.
+/// The session of a request, and the request back to read its body. A refused request's
+/// body is read to its end and thrown away before the answer, as nginx's lingering close
+/// does: a server that answers and closes while the browser is still sending resets the
+/// connection, the browser never sees the login form, takes it for a lost connection and
+/// sends the photo again, over a phone's data plan each time.
 async fn signed_in(req: Request, state: &AppState) -> Result<(Admin, Request), Response> {
     let (mut parts, body) = req.into_parts();
-    let admin = Admin::from_request_parts(&mut parts, state).await?;
-    Ok((admin, Request::from_parts(parts, body)))
+    match Admin::from_request_parts(&mut parts, state).await {
+        Ok(admin) => Ok((admin, Request::from_parts(parts, body))),
+        Err(refusal) => {
+            discard(&parts.headers, body).await;
+            Err(refusal)
+        }
+    }
+}
+
+/// How long a refused request's body is read at most: a photo from a phone on a slow
+/// connection, not a sender that trickles bytes to hold the connection.
+const DISCARD_FOR: Duration = Duration::from_secs(20);
+
+/// Reads a body to its end without keeping it, within the admin's form limit and
+/// [`DISCARD_FOR`]; a body declared larger than the limit is not read at all.
+async fn discard(headers: &HeaderMap, body: Body) {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
+        return;
+    }
+    let mut chunks = body.into_data_stream();
+    let mut read = 0;
+    let drain = async {
+        while let Some(Ok(chunk)) = chunks.next().await {
+            read += chunk.len();
+            if read > MAX_FORM_BYTES {
+                break;
+            }
+        }
+    };
+    // Past the deadline the refusal is answered anyway, as before.
+    let _ = tokio::time::timeout(DISCARD_FOR, drain).await;
 }
 
 /// The CSRF and Origin gate of every POST; a refusal is a 403 page.

@@ -44,7 +44,8 @@ pub fn text(name: &'static str, value: impl Into<String>) -> Part {
     Part::Text(name, value.into())
 }
 
-fn multipart_body(parts: &[Part]) -> (String, Vec<u8>) {
+/// A `multipart/form-data` body of these parts, with its content type.
+pub fn multipart_body(parts: &[Part]) -> (String, Vec<u8>) {
     let boundary = "----kentongan-test-boundary-7d93a1";
     let mut body = Vec::new();
     for part in parts {
