@@ -5,7 +5,7 @@
 use super::{
     BeginWrite, InboxClaim, NewRemoteNote, RemoteNoteRecord, SenderQuota, SenderUsage, Store,
     on_pool,
-    quotas::{charge_sender, text_bytes},
+    quotas::{charge_sender, charge_tail, text_bytes},
 };
 use anyhow::Context;
 
@@ -20,6 +20,25 @@ pub(super) const QUEUE: super::lease::LeasedQueue = super::lease::leased_queue! 
 
 const INSERT_INBOX: &str = "INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
      VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO NOTHING";
+
+/// PostgreSQL's way to keep one received activity: the charge against its server's quota
+/// (`$1` host, `$2` now, `$3` bytes, `$4` window, `$5` ceiling, as `quotas::CHARGE_HOST`)
+/// and the insert (`$6` id, `$7` actor, `$8` kind, `$9` body) in one statement, which
+/// PostgreSQL runs atomically: no BEGIN, second statement and COMMIT, three round trips
+/// of the four a transaction took per accepted activity. It answers whether the id was
+/// new, whether the quota took its bytes, whether it was stored, and the server's count
+/// as it stood before (for the wait when the ceiling refused it).
+const STORE_RECEIVED_POSTGRES: &str = concat!(
+    "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM inbox WHERE ap_id = $6) AS new), \
+     charged AS (INSERT INTO host_quotas (host, window_start, stored_bytes) \
+       SELECT $1, $2, $3 FROM fresh WHERE new",
+    charge_tail!(),
+    "), stored AS (INSERT INTO inbox (ap_id, actor_ap_id, kind, body, next_attempt_at, received_at) \
+       SELECT $6, $7, $8, $9, $2, $2 FROM charged ON CONFLICT (ap_id) DO NOTHING RETURNING 1) \
+     SELECT (SELECT new FROM fresh), EXISTS (SELECT 1 FROM charged), EXISTS (SELECT 1 FROM stored), \
+       (SELECT window_start FROM host_quotas WHERE host = $1), \
+       (SELECT stored_bytes FROM host_quotas WHERE host = $1)"
+);
 
 /// What became of a claimed activity, to record.
 #[derive(Clone, Debug)]
@@ -189,6 +208,57 @@ macro_rules! keep_or_forget {
     };
 }
 
+/// Keeps one received activity on PostgreSQL ([`STORE_RECEIVED_POSTGRES`]), as
+/// `store_received_in!` does inside a transaction on SQLite.
+async fn store_received_postgres(
+    pool: &sqlx::PgPool,
+    activity: &QueuedActivity,
+) -> anyhow::Result<Enqueued> {
+    let bytes = text_bytes([
+        activity.ap_id.as_str(),
+        &activity.actor_ap_id,
+        &activity.kind,
+        &activity.body,
+    ]);
+    let (quota, now) = (activity.quota, activity.now);
+    let (new, charged, stored, window_start, stored_bytes): (
+        bool,
+        bool,
+        bool,
+        Option<i64>,
+        Option<i64>,
+    ) = sqlx::query_as(STORE_RECEIVED_POSTGRES)
+        .bind(&activity.host)
+        .bind(now)
+        .bind(bytes)
+        .bind(quota.window_ms)
+        .bind(quota.bytes_per_window)
+        .bind(&activity.ap_id)
+        .bind(&activity.actor_ap_id)
+        .bind(&activity.kind)
+        .bind(&activity.body)
+        .fetch_one(pool)
+        .await
+        .context("storing a received activity")?;
+    Ok(match (new, charged, stored) {
+        (_, _, true) => Enqueued::Stored,
+        // Received before; or stored by another request in the same moment, which this
+        // one's charge then counted twice: an error on the quota's side.
+        (false, _, _) | (true, true, false) => Enqueued::Repeat,
+        (true, false, false) => {
+            let usage = window_start
+                .zip(stored_bytes)
+                .map(|(window_start, stored_bytes)| SenderUsage {
+                    window_start,
+                    stored_bytes,
+                });
+            Enqueued::OverQuota {
+                retry_after_ms: usage.map_or(quota.window_ms, |u| u.wait(&quota, now)),
+            }
+        }
+    })
+}
+
 impl Store {
     /// What the inbox checks before an activity's signature (a block, its server's quotas,
     /// whether the actor is stored, its server's health), in one statement: these were
@@ -263,7 +333,8 @@ impl Store {
     /// everything queued in one transaction, each activity in its own savepoint. SQLite
     /// has one writer at a time, so the inbox's writes wait behind every other write of
     /// the process (`write_turn`); this makes that one wait per burst instead of one per
-    /// request. PostgreSQL, which commits concurrently, keeps one per request.
+    /// request. PostgreSQL, which commits concurrently, keeps one per request, as one
+    /// statement ([`STORE_RECEIVED_POSTGRES`]).
     pub async fn enqueue_inbox_within(
         &self,
         activity: &NewInboxActivity<'_>,
@@ -283,14 +354,18 @@ impl Store {
         };
         // The write runs in a task of its own: a request whose client goes away must not
         // roll back the activities of the others that share its transaction.
-        let store = self.clone();
-        if self.backend_kind() == super::BackendKind::Postgres {
-            // PostgreSQL commits many transactions at once: one writer's turn for the
+        if let super::Backend::Postgres(pool) = &self.backend {
+            // PostgreSQL commits many statements at once: one writer's turn for the
             // whole inbox took acceptance from 1,068 to 421 activities/s
-            // (docs/benchmarks-portal.md), so each activity keeps its own transaction.
-            tokio::spawn(async move { store.write_queued_activities(vec![queued]).await });
+            // (docs/benchmarks-portal.md), so each activity keeps its own.
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let outcome = store_received_postgres(&pool, &queued).await;
+                let _ = queued.reply.send(outcome);
+            });
         } else {
             self.inbox_writer.push(queued);
+            let store = self.clone();
             tokio::spawn(async move {
                 let _turn = store.inbox_writer.turn.lock().await;
                 let queued = store.inbox_writer.take();
@@ -313,8 +388,8 @@ impl Store {
             async {
                 let mut tx = pool.begin_write().await.context("starting a transaction")?;
                 if let [activity] = queued.as_slice() {
-                    // Alone in its transaction (always on PostgreSQL): the transaction is
-                    // its savepoint, two statements fewer.
+                    // Alone in its transaction: the transaction is its savepoint, two
+                    // statements fewer.
                     let stored = store_received_in!(tx, activity).await;
                     keep_or_forget!(tx, stored);
                     outcomes.push(stored);

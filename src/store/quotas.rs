@@ -65,6 +65,8 @@ macro_rules! charge_tail {
     };
 }
 
+pub(super) use charge_tail;
+
 pub(super) const CHARGE_HOST: &str = concat!(
     "INSERT INTO host_quotas (host, window_start, stored_bytes) VALUES ($1, $2, $3)",
     charge_tail!()

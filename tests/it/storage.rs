@@ -17,7 +17,7 @@ use kentongan::{
     clock::now_ms,
     config::Config,
     publishing::PostInput,
-    store::{SenderQuota, Store},
+    store::{Enqueued, NewInboxActivity, SenderQuota, Store},
     strings,
 };
 use reqwest::header::HeaderMap;
@@ -254,6 +254,66 @@ async fn one_server_quota(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_one_server_cannot_pass_its_daily_quota_on_every_backend() {
     on_every_backend(one_server_quota).await;
+}
+
+/// The same activity received many times at the same moment (a sender's retries, the
+/// shared and the personal inbox at once) is stored once; the others are told it is a
+/// repeat, and none is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_activity_received_at_once_is_stored_once_on_every_backend() {
+    on_every_backend(same_activity_at_once).await;
+}
+
+async fn same_activity_at_once(backend: Backend) {
+    let node = TestNode::start(&backend, "desa-sekali").await;
+    let store = node.state().store.clone();
+    let quota = SenderQuota {
+        bytes_per_window: 1_000_000,
+        window_ms: DAY_MS,
+    };
+    let activity = NewInboxActivity {
+        ap_id: "https://sekali.example/activities/1",
+        actor_ap_id: "https://sekali.example/users/warga",
+        host: "sekali.example",
+        kind: "Accept",
+        body: r#"{"type":"Accept"}"#,
+    };
+    let now = now_ms();
+    let outcomes = futures::future::join_all((0..16).map(|_| {
+        let store = store.clone();
+        async move { store.enqueue_inbox_within(&activity, &quota, now).await }
+    }))
+    .await;
+    let outcomes: Vec<Enqueued> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("stored or a repeat"))
+        .collect();
+    let stored = outcomes.iter().filter(|o| **o == Enqueued::Stored).count();
+    assert_eq!(stored, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Enqueued::Stored | Enqueued::Repeat)),
+        "{outcomes:?}"
+    );
+    // Counted at least once (PostgreSQL may count a repeat of that same moment too: an
+    // error on the quota's side).
+    let one = [
+        activity.ap_id,
+        activity.actor_ap_id,
+        activity.kind,
+        activity.body,
+    ]
+    .iter()
+    .map(|text| text.len() as i64)
+    .sum::<i64>();
+    let usage = store
+        .sender_usage(activity.host)
+        .await
+        .expect("usage")
+        .expect("counted");
+    assert!(usage.stored_bytes >= one, "{} < {one}", usage.stored_bytes);
+    node.stop().await;
 }
 
 /// The counts shown under each activity of the admin's delivery report (the lists of
