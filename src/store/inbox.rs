@@ -105,6 +105,18 @@ struct QueuedActivity {
     reply: tokio::sync::oneshot::Sender<anyhow::Result<Enqueued>>,
 }
 
+impl QueuedActivity {
+    /// What the activity counts against its server's quota.
+    fn bytes(&self) -> i64 {
+        text_bytes([
+            self.ap_id.as_str(),
+            &self.actor_ap_id,
+            &self.kind,
+            &self.body,
+        ])
+    }
+}
+
 /// The activities received and not yet written, and the turn to write them: one
 /// transaction at a time per store, which takes everything queued when it starts.
 #[derive(Debug, Default)]
@@ -167,14 +179,8 @@ macro_rules! store_received_in {
             if inserted == 0 {
                 return Ok(Enqueued::Repeat);
             }
-            let bytes = text_bytes([
-                activity.ap_id.as_str(),
-                &activity.actor_ap_id,
-                &activity.kind,
-                &activity.body,
-            ]);
             let (quota, now) = (activity.quota, activity.now);
-            let counted = charge_sender!($tx, &activity.host, bytes, quota, now)
+            let counted = charge_sender!($tx, &activity.host, activity.bytes(), quota, now)
                 .await
                 .context("counting a received activity against its server's quota")?;
             if counted.is_some() {
@@ -214,12 +220,6 @@ async fn store_received_postgres(
     pool: &sqlx::PgPool,
     activity: &QueuedActivity,
 ) -> anyhow::Result<Enqueued> {
-    let bytes = text_bytes([
-        activity.ap_id.as_str(),
-        &activity.actor_ap_id,
-        &activity.kind,
-        &activity.body,
-    ]);
     let (quota, now) = (activity.quota, activity.now);
     let (new, charged, stored, window_start, stored_bytes): (
         bool,
@@ -230,7 +230,7 @@ async fn store_received_postgres(
     ) = sqlx::query_as(STORE_RECEIVED_POSTGRES)
         .bind(&activity.host)
         .bind(now)
-        .bind(bytes)
+        .bind(activity.bytes())
         .bind(quota.window_ms)
         .bind(quota.bytes_per_window)
         .bind(&activity.ap_id)
