@@ -669,13 +669,7 @@ struct SignCost {
 }
 
 async fn measure_signing(samples: usize) -> Result<SignCost> {
-    let keys = tokio::task::spawn_blocking(
-        activitypub_federation::http_signatures::generate_actor_keypair,
-    )
-    .await
-    .context("generating a key")?
-    .map_err(|err| anyhow::anyhow!("generating a key: {err}"))?;
-    let key = signing::parse_private_key(&keys.private_key)?;
+    let key = common::villages::keys().await?.private.clone();
     let samples = samples.max(1);
     let message = "(request-target): post /inbox\nhost: localhost:1\ndate: x\ndigest: y";
     let started = Instant::now();
